@@ -1,0 +1,93 @@
+# kagi — build, test, install, demo, bench.
+# `make` builds everything into build/; `make check` runs every test.
+
+CC       ?= cc
+BUILD    ?= build
+PREFIX   ?= /usr/local
+OPT      ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
+CPPFLAGS += -D_GNU_SOURCE -Isrc -DKAGI_PREFIX='"$(PREFIX)"'
+CFLAGS   ?=
+ALL_CFLAGS = -std=c17 $(WARN) $(OPT) $(CFLAGS) -MMD -MP
+LDLIBS   := -lcrypto -lz -lpam -lcrypt -lutil
+
+LIB_SRC   := $(sort $(wildcard src/core/*.c src/sys/*.c src/explain/*.c))
+LIB_OBJ   := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
+PROG_SRC  := $(sort $(wildcard src/programs/*.c))
+PROGS     := $(patsubst src/programs/%.c,$(BUILD)/bin/%,$(PROG_SRC))
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNITS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+BIN_PROGS  := kssh kscp ksftp kssh-keygen
+SBIN_PROGS := ksshd ksftp-server
+
+.PHONY: all deps check unit test-bins install demo bench clean fuzz asan clang-build
+all: $(PROGS)
+
+$(BUILD)/libkagi.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/programs/%.o: src/programs/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/bin/%: $(BUILD)/obj/programs/%.o $(BUILD)/libkagi.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libkagi.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(BUILD)/libkagi.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(BUILD)/libkagi.a $(LDLIBS)
+
+test-bins: $(UNITS)
+
+# Installs the Debian packages the build and tests need (when missing).
+deps:
+	@sh tools/install-deps.sh
+
+# Address+UB sanitizer build of the whole suite.
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all test-bins
+
+# The same code must be -Werror clean with clang too.
+clang-build:
+	$(MAKE) CC=clang BUILD=build-clang all test-bins
+
+# libFuzzer harnesses (clang).
+fuzz:
+	@mkdir -p $(BUILD)-fuzz
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	  clang $(CPPFLAGS) -std=c17 $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -o $(BUILD)-fuzz/$$n $$f $(filter-out $(BUILD)/obj/sys/%,$(LIB_SRC)) $(LDLIBS) || exit 1; done
+
+check: deps
+	$(MAKE) all test-bins
+	$(MAKE) asan
+	$(MAKE) clang-build
+	$(MAKE) fuzz
+	sh tests/run-all.sh
+
+unit: all test-bins
+	sh tests/run-all.sh unit
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
+	@for p in $(BIN_PROGS); do [ -x $(BUILD)/bin/$$p ] && install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(PREFIX)/bin/$$p || true; done
+	@for p in $(SBIN_PROGS); do [ -x $(BUILD)/bin/$$p ] && install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(PREFIX)/sbin/$$p || true; done
+
+demo: deps all
+	sh tools/demo.sh
+
+bench: deps all
+	sh tools/bench.sh
+
+clean:
+	rm -rf build build-asan build-clang build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(patsubst %,$(BUILD)/obj/programs/%.d,$(notdir $(PROGS)))

@@ -1,0 +1,36 @@
+/* Key exchange methods and key derivation (RFC 4253 7-8, RFC 5656, RFC 8731,
+ * RFC 8268).  Each method lives in its own file (kex-*.c) and is reached
+ * through this table entry.  No I/O: the transport moves the values. */
+#ifndef KAGI_KEX_H
+#define KAGI_KEX_H
+
+#include <openssl/evp.h>
+#include "core/buf.h"
+
+typedef struct kg_kex_alg {
+	const char *name;
+	/* 1: public values travel as mpint (DH e/f); 0: as string (ECDH Q_C/Q_S). */
+	int pub_is_mpint;
+	const EVP_MD *(*md)(void);  /* exchange hash and key derivation hash */
+	/* Client: make an ephemeral key pair; append our public value's bytes
+	 * (the field contents, without the uint32 length) to pub_out. */
+	int (*client_keygen)(void **state, kg_buf *pub_out);
+	/* Client: from the server's public value, compute the shared secret K
+	 * as an unsigned big-endian magnitude appended to secret_out. */
+	int (*client_derive)(void *state, const uint8_t *peer_pub, size_t len, kg_buf *secret_out);
+	/* Server: from the client's public value make our ephemeral pair; append
+	 * our public value to pub_out and K to secret_out. */
+	int (*server_derive)(const uint8_t *peer_pub, size_t len, kg_buf *pub_out, kg_buf *secret_out);
+	void (*state_free)(void *state);  /* wipes and frees; NULL is fine */
+} kg_kex_alg;
+
+const kg_kex_alg *kg_kex_find(const char *name);
+const char *kg_kex_all_names(void);
+
+/* RFC 4253 7.2: out = HASH(K || H || letter || session_id), extended with
+ * HASH(K || H || K1 || ...) to outlen bytes.  K is the unsigned magnitude
+ * (it is hashed as an mpint). */
+int kg_kex_derive(const EVP_MD *md, const uint8_t *K, size_t klen, const uint8_t *H, size_t hlen,
+		  char letter, const uint8_t *session_id, size_t sidlen, uint8_t *out, size_t outlen) KG_WUR;
+
+#endif

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Runs every test: unit tests (normal and ASan/UBSan builds), interop tests,
+# short fuzz runs.  Counts "PASS:"/"FAIL:" lines and ends with
+# "N passed, N failed".  Usage: run-all.sh [unit|interop|fuzz]...
+cd "$(dirname "$0")/.." || exit 2
+what=${*:-unit interop fuzz}
+log=$(mktemp -d "${TMPDIR:-/tmp}/kagi-tests.XXXXXX")
+pass=0; fail=0
+count() { # file
+	p=$(grep -c '^PASS: ' "$1"); f=$(grep -c '^FAIL: ' "$1")
+	pass=$((pass + p)); fail=$((fail + f))
+}
+run_one() { # label command...
+	label=$1; shift
+	out="$log/$(echo "$label" | tr '/ ' '__').out"
+	"$@" >"$out" 2>"$out.err"; rc=$?
+	cat "$out"
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL: ' "$out"; then
+		echo "FAIL: $label (exit $rc)" | tee -a "$out"
+		tail -n 30 "$out.err"
+	elif grep -q '^FAIL: ' "$out"; then
+		tail -n 30 "$out.err"
+	fi
+	count "$out"
+}
+for w in $what; do
+case $w in
+unit)
+	for b in build build-asan; do
+		[ -d $b/tests ] || continue
+		for t in $b/tests/test_*; do
+			[ -x "$t" ] || continue
+			echo "== $t"
+			ASAN_OPTIONS=detect_leaks=1 run_one "$t" "$t"
+		done
+	done ;;
+interop)
+	for t in tests/interop/*.sh; do
+		[ -f "$t" ] || continue
+		echo "== $t"
+		run_one "$t" sh "$t"
+	done ;;
+fuzz)
+	for f in build-fuzz/fuzz_*; do
+		[ -x "$f" ] || continue
+		n=$(basename "$f")
+		echo "== $f"
+		corpus="$log/corpus-$n"; mkdir -p "$corpus"
+		[ -d "tests/fuzz/seeds/$n" ] && cp tests/fuzz/seeds/$n/* "$corpus"/ 2>/dev/null
+		if "$f" -max_total_time=${FUZZ_SECONDS:-20} -rss_limit_mb=2048 "$corpus" >"$log/$n.out" 2>&1; then
+			echo "PASS: fuzz $n"; pass=$((pass + 1))
+		else
+			echo "FAIL: fuzz $n"; tail -n 40 "$log/$n.out"; fail=$((fail + 1))
+		fi
+	done ;;
+esac
+done
+rm -rf "$log"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
