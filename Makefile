@@ -64,7 +64,7 @@ fuzz:
 	@mkdir -p $(BUILD)-fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	  clang $(CPPFLAGS) -std=c17 $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined \
-	    -o $(BUILD)-fuzz/$$n $$f $(filter-out $(BUILD)/obj/sys/%,$(LIB_SRC)) $(LDLIBS) || exit 1; done
+	    -o $(BUILD)-fuzz/$$n $$f $(LIB_SRC) $(LDLIBS) || exit 1; done
 
 check: deps
 	$(MAKE) all test-bins
