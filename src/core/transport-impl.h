@@ -1,0 +1,118 @@
+/* Transport internals shared by transport.c (packets, banner, dispatch),
+ * transport-kex.c (algorithm negotiation and key exchange) and
+ * compress.c.  Not for use outside the transport. */
+#ifndef KAGI_TRANSPORT_IMPL_H
+#define KAGI_TRANSPORT_IMPL_H
+
+#include <zlib.h>
+#include "core/cipher.h"
+#include "core/kex.h"
+#include "core/transport.h"
+
+#define TR_MAX_BANNER_LINE 255
+#define TR_MAX_PRE_BANNER_LINES 1024
+#define TR_DEFAULT_REKEY_BYTES (1ull << 30)
+#define TR_DEFAULT_REKEY_SECONDS 3600
+#define TR_MAX_PAYLOAD (KG_TR_MAX_PACKET)
+#define TR_MAX_HASH 64
+
+enum tr_kex_state {
+	TR_KEX_NONE = 0,     /* keys in use, no exchange running */
+	TR_KEX_INIT_SENT,    /* our KEXINIT sent, waiting for theirs */
+	TR_KEX_RUNNING,      /* both KEXINITs seen: ECDH/DH messages */
+	TR_KEX_NEWKEYS,      /* ECDH/DH done; waiting for NEWKEYS to cross */
+};
+
+/* One direction's negotiated algorithms and derived keys. */
+typedef struct tr_dir_algs {
+	const kg_cipher_alg *cipher;
+	const kg_mac_alg *mac;
+	int zlib;            /* zlib@openssh.com */
+} tr_dir_algs;
+
+typedef struct tr_zlib {
+	z_stream zs;
+	int initialized, active;
+	kg_buf buf;          /* scratch: plain payload (tx) or inflated (rx) */
+} tr_zlib;
+
+struct kg_transport {
+	kg_tr_config cfg;
+	int is_server;
+	kg_pkt_sink sink;
+
+	/* identification */
+	const char *my_version;
+	char *peer_version;
+	int banner_done;
+	unsigned int pre_banner_lines;
+
+	/* buffers */
+	kg_buf in, out;
+	size_t in_consume_pending;   /* bytes of the last packet still in `in` */
+
+	/* packet protection */
+	kg_pktcrypt *rx, *tx;
+	kg_pktcrypt *rx_next, *tx_next;
+	uint32_t rx_seq, tx_seq;
+	int rx_have_len;
+	uint32_t rx_packet_length;
+	uint64_t rx_bytes, tx_bytes;       /* since the last key exchange */
+	uint64_t payload_sent, payload_received;
+	uint64_t rekey_bytes;
+	uint32_t rekey_seconds;
+	time_t now, kex_time;
+
+	/* building a message (sink) */
+	int building;
+	kg_buf *build_target;
+	size_t build_start;              /* offset from kg_buf_ptr(target) */
+	kg_buf held;                     /* messages held during key exchange: [u32 len][payload] */
+
+	/* key exchange */
+	enum tr_kex_state kex_state;
+	int our_newkeys_sent, their_newkeys_seen;
+	int kex_count;                   /* completed exchanges */
+	int strict_kex;
+	int peer_ext_info;               /* server: client sent ext-info-c */
+	int skip_guessed_packet;         /* wrong first_kex_packet_follows guess */
+	kg_buf my_kexinit, peer_kexinit; /* payloads, type byte included */
+	const kg_kex_alg *kex;
+	void *kex_priv;                  /* client's ephemeral key */
+	char *names[8];                  /* kex, hostkey, enc c2s, enc s2c, mac.., comp.. */
+	tr_dir_algs algs_c2s, algs_s2c;
+	kg_buf client_pub, server_pub;
+	uint8_t H[TR_MAX_HASH];
+	size_t hlen;
+	uint8_t session_id[TR_MAX_HASH];
+	size_t session_id_len;
+	kg_key *peer_hostkey;            /* client: the server's key */
+	kg_kex_result result;
+
+	tr_zlib zin, zout;
+	int authenticated;
+	char *server_sig_algs;
+	int closed;
+	char errtext[256];
+	int last_rx_seq_valid;
+	uint32_t last_rx_seq;
+};
+
+/* transport.c */
+int tr_fail(kg_transport *t, int err, uint32_t reason, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int tr_send_raw(kg_transport *t, const uint8_t *payload, size_t len) KG_WUR;
+int tr_flush_held(kg_transport *t) KG_WUR;
+
+/* transport-kex.c */
+int tr_kex_start(kg_transport *t) KG_WUR;
+int tr_kex_handle(kg_transport *t, uint8_t type, const uint8_t *payload, size_t len) KG_WUR;
+void tr_kex_free(kg_transport *t);
+
+/* compress.c */
+int tr_zlib_start(tr_zlib *z, int compress) KG_WUR;
+void tr_zlib_free(tr_zlib *z);
+int tr_zlib_deflate(tr_zlib *z, const uint8_t *in, size_t len, kg_buf *out) KG_WUR;
+int tr_zlib_inflate(tr_zlib *z, const uint8_t *in, size_t len, size_t max_out) KG_WUR;
+
+#endif

@@ -1,0 +1,611 @@
+/* Transport: identification exchange, binary packet protocol, the sink the
+ * upper layers write through, and the dispatch of transport messages.
+ * Key exchange itself is in transport-kex.c. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/rand.h>
+#include "core/transport-impl.h"
+
+#define TR_IN_MAX  (2u * 1024 * 1024)
+#define TR_OUT_MAX (64u * 1024 * 1024)
+#define TR_HELD_MAX (16u * 1024 * 1024)
+#define TR_READ_CHUNK (256u * 1024)
+
+static int sink_begin(void *arg, uint8_t type, kg_buf **payload);
+static int sink_end(void *arg);
+static void abort_build(kg_transport *t);
+
+int tr_fail(kg_transport *t, int err, uint32_t reason, const char *fmt, ...)
+{
+	if (t->closed)
+		return err;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(t->errtext, sizeof(t->errtext), fmt, ap);
+	va_end(ap);
+	if (reason != 0 && t->banner_done) {
+		char text[sizeof(t->errtext)];
+		memcpy(text, t->errtext, sizeof(text));
+		kg_tr_disconnect(t, reason, text);
+	}
+	t->closed = 1;
+	return err;
+}
+
+int kg_tr_new(kg_transport **out, const kg_tr_config *cfg)
+{
+	*out = NULL;
+	kg_transport *t = calloc(1, sizeof(*t));
+	ENSURE(t != NULL, KG_ERR_ALLOC);
+	t->cfg = *cfg;
+	t->is_server = cfg->is_server;
+	t->my_version = cfg->version ? cfg->version : KG_TR_VERSION;
+	t->rekey_bytes = cfg->rekey_bytes ? cfg->rekey_bytes : TR_DEFAULT_REKEY_BYTES;
+	t->rekey_seconds = cfg->rekey_seconds ? cfg->rekey_seconds : TR_DEFAULT_REKEY_SECONDS;
+	t->sink.begin = sink_begin;
+	t->sink.end = sink_end;
+	t->sink.arg = t;
+	kg_buf_init(&t->in, TR_IN_MAX);
+	kg_buf_init(&t->out, TR_OUT_MAX);
+	kg_buf_init(&t->held, TR_HELD_MAX);
+	kg_buf_init(&t->my_kexinit, 64 * 1024);
+	kg_buf_init(&t->peer_kexinit, 64 * 1024);
+	kg_buf_init(&t->client_pub, 4096);
+	kg_buf_init(&t->server_pub, 4096);
+	kg_buf_init(&t->zin.buf, TR_MAX_PAYLOAD + 1024);
+	kg_buf_init(&t->zout.buf, TR_MAX_PAYLOAD + 1024);
+	int r;
+	GUARD_GOTO(r, kg_pktcrypt_new(&t->rx, NULL, NULL, NULL, NULL, NULL, 0), fail);
+	GUARD_GOTO(r, kg_pktcrypt_new(&t->tx, NULL, NULL, NULL, NULL, NULL, 1), fail);
+	ENSURE_GOTO(r, strlen(t->my_version) <= TR_MAX_BANNER_LINE - 2, KG_ERR_ARG, fail);
+	GUARD_GOTO(r, kg_buf_putf(&t->out, "%s\r\n", t->my_version), fail);
+	GUARD_GOTO(r, tr_kex_start(t), fail);
+	*out = t;
+	return KG_OK;
+fail:
+	kg_tr_free(t);
+	return r;
+}
+
+void kg_tr_free(kg_transport *t)
+{
+	if (!t)
+		return;
+	tr_kex_free(t);
+	kg_pktcrypt_free(t->rx);
+	kg_pktcrypt_free(t->tx);
+	kg_pktcrypt_free(t->rx_next);
+	kg_pktcrypt_free(t->tx_next);
+	kg_buf_free(&t->in);
+	kg_buf_free(&t->out);
+	kg_buf_free(&t->held);
+	kg_buf_free(&t->my_kexinit);
+	kg_buf_free(&t->peer_kexinit);
+	kg_buf_free(&t->client_pub);
+	kg_buf_free(&t->server_pub);
+	tr_zlib_free(&t->zin);
+	tr_zlib_free(&t->zout);
+	free(t->peer_version);
+	free(t->server_sig_algs);
+	OPENSSL_cleanse(t, sizeof(*t));
+	free(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* input                                                                */
+
+int kg_tr_input(kg_transport *t, const uint8_t *data, size_t len)
+{
+	if (t->in_consume_pending) {
+		GUARD(kg_buf_consume(&t->in, t->in_consume_pending));
+		t->in_consume_pending = 0;
+	}
+	return kg_buf_put(&t->in, data, len);
+}
+
+int kg_tr_input_space(kg_transport *t, uint8_t **ptr, size_t *avail)
+{
+	if (t->in_consume_pending) {
+		GUARD(kg_buf_consume(&t->in, t->in_consume_pending));
+		t->in_consume_pending = 0;
+	}
+	size_t room = t->in.max_size - kg_buf_len(&t->in);
+	size_t want = room < TR_READ_CHUNK ? room : TR_READ_CHUNK;
+	ENSURE(want > 0, KG_ERR_NO_SPACE);
+	GUARD(kg_buf_reserve(&t->in, want, ptr));
+	*avail = want;
+	/* Give back what is not read yet; input_commit re-adds it. */
+	return kg_buf_consume_end(&t->in, want);
+}
+
+void kg_tr_input_commit(kg_transport *t, size_t n)
+{
+	/* input_space made room for at least n bytes right past the end. */
+	if (n <= t->in.alloc - t->in.size)
+		t->in.size += n;
+}
+
+/* Reads the peer's identification line, skipping (client only) the lines
+ * a server may send before it (RFC 4253 4.2). */
+static int process_banner(kg_transport *t)
+{
+	for (;;) {
+		const uint8_t *p = kg_buf_ptr(&t->in);
+		size_t avail = kg_buf_len(&t->in);
+		size_t scan = avail < TR_MAX_BANNER_LINE ? avail : TR_MAX_BANNER_LINE;
+		const uint8_t *nl = memchr(p, '\n', scan);
+		if (!nl) {
+			if (avail >= TR_MAX_BANNER_LINE)
+				return tr_fail(t, KG_ERR_BANNER, 0, "identification line too long");
+			return KG_ERR_AGAIN;
+		}
+		size_t linelen = (size_t)(nl - p);
+		size_t textlen = linelen;
+		if (textlen > 0 && p[textlen - 1] == '\r')
+			textlen--;
+		int is_version = textlen >= 4 && memcmp(p, "SSH-", 4) == 0;
+		if (!is_version) {
+			if (t->is_server)
+				return tr_fail(t, KG_ERR_BANNER, 0, "bad protocol identification from client");
+			if (++t->pre_banner_lines > TR_MAX_PRE_BANNER_LINES)
+				return tr_fail(t, KG_ERR_BANNER, 0, "too many lines before the identification");
+			GUARD(kg_buf_consume(&t->in, linelen + 1));
+			continue;
+		}
+		for (size_t i = 0; i < textlen; i++)
+			if (p[i] < 0x20 || p[i] > 0x7e)
+				return tr_fail(t, KG_ERR_BANNER, 0, "identification contains invalid characters");
+		if (!(textlen >= 8 && memcmp(p, "SSH-2.0-", 8) == 0) &&
+		    !(textlen >= 9 && memcmp(p, "SSH-1.99-", 9) == 0))
+			return tr_fail(t, KG_ERR_BANNER, 0, "protocol major versions differ");
+		t->peer_version = malloc(textlen + 1);
+		ENSURE(t->peer_version != NULL, KG_ERR_ALLOC);
+		memcpy(t->peer_version, p, textlen);
+		t->peer_version[textlen] = '\0';
+		GUARD(kg_buf_consume(&t->in, linelen + 1));
+		t->banner_done = 1;
+		return KG_OK;
+	}
+}
+
+/* Decrypts the next whole packet in `in`; the payload stays in place. */
+static int read_one(kg_transport *t, const uint8_t **payload, size_t *plen)
+{
+	kg_pktcrypt *rx = t->rx;
+	uint8_t *p = kg_buf_mutable_ptr(&t->in);
+	size_t avail = kg_buf_len(&t->in);
+	if (!t->rx_have_len) {
+		if (avail < kg_pktcrypt_length_bytes(rx))
+			return KG_ERR_AGAIN;
+		uint32_t len;
+		if (kg_pktcrypt_peek_length(rx, t->rx_seq, p, &len) < 0)
+			return tr_fail(t, KG_ERR_MAC, SSH_DISCONNECT_MAC_ERROR, "cannot decrypt packet length");
+		size_t bs = kg_pktcrypt_block_size(rx), aad = kg_pktcrypt_aad_len(rx);
+		if (len > KG_TR_MAX_PACKET)
+			return tr_fail(t, KG_ERR_PACKET_TOO_LARGE, SSH_DISCONNECT_PROTOCOL_ERROR,
+				       "bad packet length %u", len);
+		if (len < 12 || (4 + (size_t)len - aad) % bs != 0)
+			return tr_fail(t, KG_ERR_PROTOCOL, SSH_DISCONNECT_PROTOCOL_ERROR,
+				       "invalid packet length %u", len);
+		t->rx_have_len = 1;
+		t->rx_packet_length = len;
+	}
+	size_t pktlen = 4 + (size_t)t->rx_packet_length;
+	size_t total = pktlen + kg_pktcrypt_tag_len(rx);
+	if (avail < total)
+		return KG_ERR_AGAIN;
+	if (kg_pktcrypt_open(rx, t->rx_seq, p, pktlen) < 0)
+		return tr_fail(t, KG_ERR_MAC, SSH_DISCONNECT_MAC_ERROR, "corrupted MAC on input");
+	uint8_t padlen = p[4];
+	if (padlen < 4 || (size_t)padlen + 1 >= t->rx_packet_length)
+		return tr_fail(t, KG_ERR_PROTOCOL, SSH_DISCONNECT_PROTOCOL_ERROR,
+			       "invalid padding length %u", padlen);
+	t->rx_have_len = 0;
+	t->in_consume_pending = total;
+	t->last_rx_seq = t->rx_seq;
+	t->rx_seq++;
+	if (t->rx_seq == 0 && t->strict_kex && t->kex_count == 0)
+		return tr_fail(t, KG_ERR_PROTOCOL, SSH_DISCONNECT_PROTOCOL_ERROR, "sequence number wrapped during key exchange");
+	t->rx_bytes += total;
+	size_t len = t->rx_packet_length - padlen - 1;
+	const uint8_t *body = p + 5;
+	if (t->zin.active) {
+		if (tr_zlib_inflate(&t->zin, body, len, TR_MAX_PAYLOAD) < 0)
+			return tr_fail(t, KG_ERR_COMPRESS, SSH_DISCONNECT_COMPRESSION_ERROR, "decompression failed");
+		body = kg_buf_ptr(&t->zin.buf);
+		len = kg_buf_len(&t->zin.buf);
+		if (len == 0)
+			return tr_fail(t, KG_ERR_PROTOCOL, SSH_DISCONNECT_PROTOCOL_ERROR, "empty packet");
+	}
+	t->payload_received += len;
+	*payload = body;
+	*plen = len;
+	return KG_OK;
+}
+
+static int handle_ext_info(kg_transport *t, const uint8_t *payload, size_t len)
+{
+	if (t->is_server)
+		return KG_OK;  /* nothing a client announces changes what we do */
+	kg_buf b;
+	kg_buf_view(&b, payload + 1, len - 1);
+	uint32_t n;
+	GUARD(kg_buf_get_u32(&b, &n));
+	ENSURE(n <= 1024, KG_ERR_TOO_LARGE);
+	for (uint32_t i = 0; i < n; i++) {
+		char *name = NULL;
+		const uint8_t *val;
+		size_t vlen;
+		GUARD(kg_buf_get_cstring(&b, &name, NULL));
+		int r = kg_buf_get_string_direct(&b, &val, &vlen);
+		int is_sig_algs = strcmp(name, "server-sig-algs") == 0;
+		free(name);
+		GUARD(r);
+		if (is_sig_algs) {
+			ENSURE(memchr(val, '\0', vlen) == NULL, KG_ERR_FORMAT);
+			free(t->server_sig_algs);
+			t->server_sig_algs = strndup((const char *)val, vlen);
+			ENSURE(t->server_sig_algs != NULL, KG_ERR_ALLOC);
+		}
+	}
+	return KG_OK;
+}
+
+static int handle_disconnect(kg_transport *t, const uint8_t *payload, size_t len)
+{
+	kg_buf b;
+	kg_buf_view(&b, payload + 1, len - 1);
+	uint32_t reason = 0;
+	const uint8_t *text = (const uint8_t *)"";
+	size_t tlen = 0;
+	if (kg_buf_get_u32(&b, &reason) < 0 || kg_buf_get_string_direct(&b, &text, &tlen) < 0)
+		tlen = 0;
+	/* Show only printable characters of the peer's text. */
+	char clean[200];
+	size_t n = 0;
+	for (size_t i = 0; i < tlen && n + 1 < sizeof(clean); i++)
+		clean[n++] = (text[i] >= 0x20 && text[i] < 0x7f) ? (char)text[i] : '?';
+	clean[n] = '\0';
+	snprintf(t->errtext, sizeof(t->errtext), "disconnected by peer: %u: %s", reason, clean);
+	t->closed = 1;
+	return KG_ERR_PEER_DISCONNECT;
+}
+
+int kg_tr_read_packet(kg_transport *t, const uint8_t **payload, size_t *len)
+{
+	for (;;) {
+		if (t->closed)
+			return KG_ERR_CLOSED;
+		if (t->in_consume_pending) {
+			GUARD(kg_buf_consume(&t->in, t->in_consume_pending));
+			t->in_consume_pending = 0;
+		}
+		if (!t->banner_done) {
+			GUARD(process_banner(t));
+			continue;
+		}
+		const uint8_t *p = NULL;
+		size_t n = 0;
+		GUARD(read_one(t, &p, &n));
+		uint8_t type = p[0];
+		if (t->cfg.trace)
+			t->cfg.trace(t->cfg.cb_arg, 0, p, n);
+		int initial_kex = t->kex_count == 0;
+		if (type == SSH_MSG_DISCONNECT)
+			return handle_disconnect(t, p, n);
+		if (t->skip_guessed_packet && type >= 30 && type <= 49) {
+			t->skip_guessed_packet = 0;
+			continue;
+		}
+		if (type == SSH_MSG_KEXINIT || type == SSH_MSG_NEWKEYS || (type >= 30 && type <= 49)) {
+			int r = tr_kex_handle(t, type, p, n);
+			if (r < 0)
+				return t->closed ? r : tr_fail(t, r, SSH_DISCONNECT_KEY_EXCHANGE_FAILED,
+							      "key exchange failed: %s", kg_err_str(r));
+			continue;
+		}
+		/* Strict KEX: nothing else may arrive during the first exchange. */
+		if (initial_kex && (t->strict_kex || type > SSH_MSG_DEBUG))
+			return tr_fail(t, KG_ERR_UNEXPECTED_MSG, SSH_DISCONNECT_PROTOCOL_ERROR,
+				       "unexpected message %u during key exchange", type);
+		if (type == SSH_MSG_IGNORE || type == SSH_MSG_DEBUG || type == SSH_MSG_UNIMPLEMENTED)
+			continue;
+		if (type == SSH_MSG_EXT_INFO) {
+			if (handle_ext_info(t, p, n) < 0)
+				return tr_fail(t, KG_ERR_PROTOCOL, SSH_DISCONNECT_PROTOCOL_ERROR, "bad EXT_INFO");
+			continue;
+		}
+		/* After the peer's KEXINIT only key exchange messages may follow. */
+		if (t->peer_kexinit.size > 0 && !t->their_newkeys_seen)
+			return tr_fail(t, KG_ERR_UNEXPECTED_MSG, SSH_DISCONNECT_PROTOCOL_ERROR,
+				       "unexpected message %u during key re-exchange", type);
+		if (type < SSH_MSG_SERVICE_REQUEST || (type > SSH_MSG_EXT_INFO && type < 50)) {
+			GUARD(kg_tr_send_unimplemented(t));
+			continue;
+		}
+		if (t->kex_state == TR_KEX_NONE && (t->rx_bytes > t->rekey_bytes))
+			GUARD(tr_kex_start(t));
+		*payload = p;
+		*len = n;
+		return type;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* output                                                               */
+
+const uint8_t *kg_tr_output(const kg_transport *t, size_t *len)
+{
+	*len = kg_buf_len(&t->out);
+	return kg_buf_ptr(&t->out);
+}
+
+void kg_tr_output_consume(kg_transport *t, size_t n)
+{
+	if (n > kg_buf_len(&t->out))
+		n = kg_buf_len(&t->out);
+	if (kg_buf_consume(&t->out, n) < 0)
+		t->closed = 1;  /* cannot happen: n was clamped */
+}
+
+size_t kg_tr_output_pending(const kg_transport *t)
+{
+	return kg_buf_len(&t->out);
+}
+
+const kg_pkt_sink *kg_tr_sink(kg_transport *t)
+{
+	return &t->sink;
+}
+
+/* SERVICE_* and everything from userauth up wait while our key exchange
+ * runs (RFC 4253 7.1); transport messages do not. */
+static int held_during_kex(uint8_t type)
+{
+	return type == SSH_MSG_SERVICE_REQUEST || type == SSH_MSG_SERVICE_ACCEPT || type >= 50;
+}
+
+static int tx_in_kex(const kg_transport *t)
+{
+	return t->kex_state != TR_KEX_NONE && !t->our_newkeys_sent;
+}
+
+static int sink_begin(void *arg, uint8_t type, kg_buf **payload)
+{
+	kg_transport *t = arg;
+	ENSURE(!t->building, KG_ERR_INTERNAL);
+	ENSURE(!t->closed, KG_ERR_CLOSED);
+	if (tx_in_kex(t) && held_during_kex(type)) {
+		t->build_target = &t->held;
+		GUARD(kg_buf_reserve(&t->held, 4, NULL));
+		t->build_start = kg_buf_len(&t->held);
+	} else if (t->zout.active) {
+		t->build_target = &t->zout.buf;
+		kg_buf_reset(&t->zout.buf);
+		t->build_start = 0;
+	} else {
+		t->build_target = &t->out;
+		GUARD(kg_buf_reserve(&t->out, 5, NULL));
+		t->build_start = kg_buf_len(&t->out) - 5;
+	}
+	t->building = 1;
+	int r = kg_buf_put_u8(t->build_target, type);
+	if (r < 0) {
+		t->building = 0;
+		return r;
+	}
+	*payload = t->build_target;
+	return KG_OK;
+}
+
+/* Pads, encrypts and MACs, in place, the packet whose 5-byte header starts
+ * at offset `start` of the output and whose payload runs to its end. */
+static int seal_packet(kg_transport *t, size_t start)
+{
+	kg_pktcrypt *tx = t->tx;
+	size_t payload_len = kg_buf_len(&t->out) - start - 5;
+	ENSURE(payload_len >= 1 && payload_len <= TR_MAX_PAYLOAD + 1024, KG_ERR_PACKET_TOO_LARGE);
+	size_t bs = kg_pktcrypt_block_size(tx), aad = kg_pktcrypt_aad_len(tx);
+	size_t padlen = bs - ((5 + payload_len - aad) % bs);
+	if (padlen < 4)
+		padlen += bs;
+	size_t tag = kg_pktcrypt_tag_len(tx);
+	uint8_t *pad;
+	GUARD(kg_buf_reserve(&t->out, padlen + tag, &pad));
+	ENSURE(RAND_bytes(pad, (int)padlen) == 1, KG_ERR_CRYPTO);
+	uint8_t *pkt = kg_buf_mutable_ptr(&t->out) + start;
+	uint32_t packet_length = (uint32_t)(1 + payload_len + padlen);
+	kg_poke_u32(pkt, packet_length);
+	pkt[4] = (uint8_t)padlen;
+	GUARD(kg_pktcrypt_seal(tx, t->tx_seq, pkt, 4 + (size_t)packet_length));
+	t->tx_seq++;
+	t->tx_bytes += 4 + (size_t)packet_length + tag;
+	return KG_OK;
+}
+
+static int sink_end(void *arg)
+{
+	kg_transport *t = arg;
+	ENSURE(t->building, KG_ERR_INTERNAL);
+	t->building = 0;
+	kg_buf *target = t->build_target;
+	const uint8_t *payload = kg_buf_ptr(target) + t->build_start;
+	size_t len = kg_buf_len(target) - t->build_start;
+	if (target == &t->held) {
+		kg_poke_u32(kg_buf_mutable_ptr(&t->held) + t->build_start - 4, (uint32_t)len);
+		return KG_OK;
+	}
+	if (t->cfg.trace)
+		t->cfg.trace(t->cfg.cb_arg, 1, payload, len);
+	t->payload_sent += len;
+	size_t start;
+	if (target == &t->zout.buf) {
+		GUARD(kg_buf_reserve(&t->out, 5, NULL));
+		start = kg_buf_len(&t->out) - 5;
+		GUARD(tr_zlib_deflate(&t->zout, payload, len, &t->out));
+	} else {
+		start = t->build_start;
+	}
+	GUARD(seal_packet(t, start));
+	if (t->kex_state == TR_KEX_NONE && t->kex_count > 0 && t->tx_bytes > t->rekey_bytes)
+		GUARD(tr_kex_start(t));
+	return KG_OK;
+}
+
+/* Drops a half-built message (after an error while writing it). */
+static void abort_build(kg_transport *t)
+{
+	if (!t->building)
+		return;
+	t->building = 0;
+	kg_buf *b = t->build_target;
+	size_t header = b == &t->out ? 5 : b == &t->held ? 4 : 0;
+	if (kg_buf_consume_end(b, kg_buf_len(b) - t->build_start + header) < 0)
+		t->closed = 1;  /* the output is no longer well-formed */
+}
+
+int tr_send_raw(kg_transport *t, const uint8_t *payload, size_t len)
+{
+	ENSURE(len >= 1, KG_ERR_ARG);
+	kg_buf *b;
+	GUARD(sink_begin(t, payload[0], &b));
+	int r = kg_buf_put(b, payload + 1, len - 1);
+	if (r < 0) {
+		abort_build(t);
+		return r;
+	}
+	return sink_end(t);
+}
+
+int kg_tr_send(kg_transport *t, const uint8_t *payload, size_t len)
+{
+	return tr_send_raw(t, payload, len);
+}
+
+int tr_flush_held(kg_transport *t)
+{
+	kg_buf held = t->held;
+	/* Take the list out first: sending may start another exchange. */
+	kg_buf_init(&t->held, TR_HELD_MAX);
+	int r = KG_OK;
+	while (kg_buf_len(&held) > 0 && r >= 0) {
+		const uint8_t *p;
+		size_t n;
+		r = kg_buf_get_string_direct(&held, &p, &n);
+		if (r >= 0)
+			r = tr_send_raw(t, p, n);
+	}
+	kg_buf_free(&held);
+	return r;
+}
+
+int kg_tr_send_unimplemented(kg_transport *t)
+{
+	kg_buf *b;
+	GUARD(sink_begin(t, SSH_MSG_UNIMPLEMENTED, &b));
+	int r = kg_buf_put_u32(b, t->last_rx_seq);
+	if (r < 0) {
+		abort_build(t);
+		return r;
+	}
+	return sink_end(t);
+}
+
+void kg_tr_disconnect(kg_transport *t, uint32_t reason, const char *text)
+{
+	if (t->closed)
+		return;
+	/* An error may have interrupted a message: drop it. */
+	abort_build(t);
+	kg_buf *b;
+	if (sink_begin(t, SSH_MSG_DISCONNECT, &b) == KG_OK) {
+		if (kg_buf_put_u32(b, reason) < 0 || kg_buf_put_cstring(b, text) < 0 ||
+		    kg_buf_put_cstring(b, "") < 0)
+			abort_build(t);
+		else if (sink_end(t) < 0)
+			t->building = 0;
+	}
+	if (t->errtext[0] == '\0')
+		snprintf(t->errtext, sizeof(t->errtext), "%s", text);
+	t->closed = 1;
+}
+
+int kg_tr_is_closed(const kg_transport *t)
+{
+	return t->closed;
+}
+
+const char *kg_tr_error_text(const kg_transport *t)
+{
+	return t->errtext;
+}
+
+int kg_tr_rekey(kg_transport *t)
+{
+	ENSURE(!t->closed, KG_ERR_CLOSED);
+	if (t->kex_count == 0 || t->kex_state != TR_KEX_NONE)
+		return KG_OK;
+	return tr_kex_start(t);
+}
+
+int kg_tr_tick(kg_transport *t, time_t now)
+{
+	t->now = now;
+	if (t->kex_time == 0)
+		t->kex_time = now;
+	if (!t->closed && t->kex_count > 0 && t->kex_state == TR_KEX_NONE &&
+	    now - t->kex_time >= (time_t)t->rekey_seconds)
+		return tr_kex_start(t);
+	return KG_OK;
+}
+
+int kg_tr_set_authenticated(kg_transport *t)
+{
+	if (t->authenticated)
+		return KG_OK;
+	t->authenticated = 1;
+	/* zlib@openssh.com starts after authentication, in both directions. */
+	tr_dir_algs *tx = t->is_server ? &t->algs_s2c : &t->algs_c2s;
+	tr_dir_algs *rx = t->is_server ? &t->algs_c2s : &t->algs_s2c;
+	if (tx->zlib && !t->zout.active)
+		GUARD(tr_zlib_start(&t->zout, 1));
+	if (rx->zlib && !t->zin.active)
+		GUARD(tr_zlib_start(&t->zin, 0));
+	return KG_OK;
+}
+
+int kg_tr_ready(const kg_transport *t)
+{
+	return t->kex_count > 0 && !t->closed;
+}
+
+const uint8_t *kg_tr_session_id(const kg_transport *t, size_t *len)
+{
+	*len = t->session_id_len;
+	return t->session_id;
+}
+
+const char *kg_tr_peer_version(const kg_transport *t)
+{
+	return t->peer_version;
+}
+
+const kg_kex_result *kg_tr_kex_result(const kg_transport *t)
+{
+	return &t->result;
+}
+
+const char *kg_tr_server_sig_algs(const kg_transport *t)
+{
+	return t->server_sig_algs;
+}
+
+void kg_tr_counters(const kg_transport *t, uint64_t *sent, uint64_t *received)
+{
+	if (sent)
+		*sent = t->payload_sent;
+	if (received)
+		*received = t->payload_received;
+}
