@@ -1,0 +1,99 @@
+/* User authentication (RFC 4252): the client and server halves, I/O-free.
+ * Both talk through the transport's sink and pull anything that needs the
+ * machine (key files, prompts, authorized_keys, passwords) through
+ * callbacks the program supplies. */
+#ifndef KAGI_AUTH_H
+#define KAGI_AUTH_H
+
+#include "core/key.h"
+#include "core/transport.h"
+
+#define KG_AUTH_SERVICE "ssh-connection"
+
+/* common-auth.c: the data a publickey signature covers (RFC 4252 7):
+ * string session_id, byte 50, string user, string service,
+ * string "publickey", bool TRUE, string alg, string key blob. */
+int kg_auth_pubkey_signed_data(const uint8_t *session_id, size_t sid_len, const char *user,
+			       const char *service, const char *alg, const uint8_t *blob, size_t blob_len,
+			       kg_buf *out) KG_WUR;
+
+/* ---------------- client ---------------- */
+
+typedef struct kg_cli_identity {
+	kg_key *pub;          /* public key to offer (may also hold the private half) */
+	kg_key *priv;         /* private key once loaded, else NULL */
+	const char *path;     /* file it came from, for messages */
+	int from_cmdline;     /* given with -i */
+} kg_cli_identity;
+
+enum kg_cli_auth_event_type {
+	KG_AUTH_EV_METHODS,      /* server listed methods that can continue: text */
+	KG_AUTH_EV_KEY_OFFERED,  /* id: public key offered without signature */
+	KG_AUTH_EV_KEY_ACCEPTED, /* id: server answered PK_OK */
+	KG_AUTH_EV_KEY_REFUSED,  /* id: server refused the key */
+	KG_AUTH_EV_KEY_SIGNED,   /* id, alg: signature over the session id sent */
+	KG_AUTH_EV_PASSWORD_SENT,
+	KG_AUTH_EV_FAILURE,      /* method failed: text = method */
+	KG_AUTH_EV_SUCCESS,      /* text = method */
+	KG_AUTH_EV_BANNER,       /* text = banner (sanitised) */
+};
+
+typedef struct kg_cli_auth_event {
+	enum kg_cli_auth_event_type type;
+	const char *text;
+	const char *alg;
+	const kg_cli_identity *id;
+} kg_cli_auth_event;
+
+typedef struct kg_cli_auth_config {
+	const char *user;
+	kg_cli_identity *ids;
+	size_t n_ids;
+	int try_pubkey, try_password;
+	int password_prompts;   /* NumberOfPasswordPrompts; 0 = 3 */
+	/* Loads id->priv (may ask for a passphrase). KG_OK or an error; an
+	 * error skips this identity. */
+	int (*load_private)(void *arg, kg_cli_identity *id);
+	/* Fills buf with the password (NUL-terminated).  An error stops
+	 * password authentication (no tty, BatchMode, cancelled). */
+	int (*get_password)(void *arg, char *buf, size_t len);
+	void (*event)(void *arg, const kg_cli_auth_event *ev);
+	void *cb_arg;
+} kg_cli_auth_config;
+
+typedef struct kg_cli_auth kg_cli_auth;
+
+/* Sends SERVICE_REQUEST("ssh-userauth"); call once the transport is ready. */
+int kg_cli_auth_start(kg_cli_auth **out, const kg_cli_auth_config *cfg, kg_transport *t) KG_WUR;
+/* Feeds a message of type 6 or 50..79.  Returns 0 to continue, 1 once
+ * authenticated, KG_ERR_AUTH_FAILED when every method is used up. */
+int kg_cli_auth_handle(kg_cli_auth *a, uint8_t type, const uint8_t *payload, size_t len) KG_WUR;
+/* The method that succeeded ("publickey", "password", "none"). */
+const char *kg_cli_auth_method(const kg_cli_auth *a);
+void kg_cli_auth_free(kg_cli_auth *a);
+
+/* ---------------- server ---------------- */
+
+typedef struct kg_svr_auth_config {
+	int allow_pubkey, allow_password;
+	int max_tries;               /* MaxAuthTries; 0 = 6 */
+	const char *pubkey_algs;     /* accepted signature algorithms */
+	/* Is key allowed for user?  final=0 for the query, 1 once the signature
+	 * has verified (the program then keeps the key's options). */
+	int (*check_pubkey)(void *arg, const char *user, const kg_key *key, int final);
+	int (*check_password)(void *arg, const char *user, const char *password);
+	void *cb_arg;
+} kg_svr_auth_config;
+
+typedef struct kg_svr_auth kg_svr_auth;
+
+int kg_svr_auth_new(kg_svr_auth **out, const kg_svr_auth_config *cfg, kg_transport *t) KG_WUR;
+/* Feeds a message of type 5 or 50..79.  Returns 0 to continue, 1 once the
+ * user is authenticated (USERAUTH_SUCCESS has been sent), or an error
+ * (the connection must end; a DISCONNECT has been queued). */
+int kg_svr_auth_handle(kg_svr_auth *a, uint8_t type, const uint8_t *payload, size_t len) KG_WUR;
+const char *kg_svr_auth_user(const kg_svr_auth *a);
+const char *kg_svr_auth_method(const kg_svr_auth *a);
+void kg_svr_auth_free(kg_svr_auth *a);
+
+#endif

@@ -1,0 +1,269 @@
+/* Client half of user authentication (RFC 4252): "none" to learn the
+ * methods, then each public key (offered first without a signature, signed
+ * only once the server says it would accept it), then the password. */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+#include "core/auth.h"
+#include "core/names.h"
+
+enum cli_state { CLI_SERVICE, CLI_NONE, CLI_PK_QUERY, CLI_PK_SIGNED, CLI_PASSWORD, CLI_DONE };
+
+struct kg_cli_auth {
+	kg_cli_auth_config cfg;
+	kg_transport *t;
+	enum cli_state state;
+	size_t next_id;          /* identity to try next */
+	const char *alg;         /* signature algorithm of the key in flight */
+	int password_tries;
+	const char *method;      /* method that succeeded */
+	char *methods;           /* last list from the server */
+};
+
+static void emit(kg_cli_auth *a, enum kg_cli_auth_event_type type, const char *text,
+		 const kg_cli_identity *id, const char *alg)
+{
+	if (!a->cfg.event)
+		return;
+	kg_cli_auth_event ev = { .type = type, .text = text, .id = id, .alg = alg };
+	a->cfg.event(a->cfg.cb_arg, &ev);
+}
+
+/* Starts a USERAUTH_REQUEST up to and including the method name. */
+static int begin_request(kg_cli_auth *a, const char *method, kg_buf **b)
+{
+	GUARD(kg_sink_begin(kg_tr_sink(a->t), SSH_MSG_USERAUTH_REQUEST, b));
+	GUARD(kg_buf_put_cstring(*b, a->cfg.user));
+	GUARD(kg_buf_put_cstring(*b, KG_AUTH_SERVICE));
+	return kg_buf_put_cstring(*b, method);
+}
+
+/* RSA keys sign with SHA-2 only; prefer what the server said it takes. */
+static const char *pick_sigalg(const kg_cli_auth *a, const kg_key *k)
+{
+	if (k->type != KG_KEY_RSA)
+		return kg_key_type_name(k->type);
+	const char *server = kg_tr_server_sig_algs(a->t);
+	if (server && !kg_namelist_has(server, "rsa-sha2-512") && kg_namelist_has(server, "rsa-sha2-256"))
+		return "rsa-sha2-256";
+	return "rsa-sha2-512";
+}
+
+static int offer_key(kg_cli_auth *a, kg_cli_identity *id)
+{
+	kg_buf blob, *b;
+	kg_buf_init(&blob, 0);
+	a->alg = pick_sigalg(a, id->pub);
+	int r;
+	GUARD_GOTO(r, kg_key_to_blob(id->pub, &blob), out);
+	GUARD_GOTO(r, begin_request(a, "publickey", &b), out);
+	GUARD_GOTO(r, kg_buf_put_bool(b, 0), out);
+	GUARD_GOTO(r, kg_buf_put_cstring(b, a->alg), out);
+	GUARD_GOTO(r, kg_buf_put_stringb(b, &blob), out);
+	GUARD_GOTO(r, kg_sink_end(kg_tr_sink(a->t)), out);
+	a->state = CLI_PK_QUERY;
+	emit(a, KG_AUTH_EV_KEY_OFFERED, NULL, id, a->alg);
+out:
+	kg_buf_free(&blob);
+	return r;
+}
+
+static int send_password(kg_cli_auth *a)
+{
+	char pw[1024];
+	int r = a->cfg.get_password ? a->cfg.get_password(a->cfg.cb_arg, pw, sizeof(pw)) : KG_ERR_AUTH_FAILED;
+	if (r < 0) {
+		OPENSSL_cleanse(pw, sizeof(pw));
+		return KG_ERR_AUTH_FAILED;
+	}
+	pw[sizeof(pw) - 1] = '\0';
+	kg_buf *b;
+	GUARD_GOTO(r, begin_request(a, "password", &b), out);
+	GUARD_GOTO(r, kg_buf_put_bool(b, 0), out);
+	GUARD_GOTO(r, kg_buf_put_cstring(b, pw), out);
+	GUARD_GOTO(r, kg_sink_end(kg_tr_sink(a->t)), out);
+	a->password_tries++;
+	a->state = CLI_PASSWORD;
+	emit(a, KG_AUTH_EV_PASSWORD_SENT, NULL, NULL, NULL);
+out:
+	OPENSSL_cleanse(pw, sizeof(pw));
+	return r;
+}
+
+/* Picks the next method the server still allows. */
+static int next_attempt(kg_cli_auth *a)
+{
+	const char *m = a->methods ? a->methods : "";
+	if (a->cfg.try_pubkey && kg_namelist_has(m, "publickey")) {
+		while (a->next_id < a->cfg.n_ids) {
+			kg_cli_identity *id = &a->cfg.ids[a->next_id];
+			if (id->pub && kg_namelist_has(m, "publickey"))
+				return offer_key(a, id);
+			a->next_id++;
+		}
+	}
+	int prompts = a->cfg.password_prompts > 0 ? a->cfg.password_prompts : 3;
+	if (a->cfg.try_password && kg_namelist_has(m, "password") && a->password_tries < prompts)
+		return send_password(a);
+	a->state = CLI_DONE;
+	return KG_ERR_AUTH_FAILED;
+}
+
+static int sign_and_send(kg_cli_auth *a, kg_cli_identity *id)
+{
+	if (!id->priv && a->cfg.load_private && a->cfg.load_private(a->cfg.cb_arg, id) < 0)
+		id->priv = NULL;
+	if (!id->priv || !kg_key_equal_public(id->priv, id->pub)) {
+		a->next_id++;
+		return next_attempt(a);
+	}
+	kg_buf blob, data, sig, *b;
+	kg_buf_init(&blob, 0);
+	kg_buf_init(&data, 0);
+	kg_buf_init(&sig, 0);
+	size_t sid_len;
+	const uint8_t *sid = kg_tr_session_id(a->t, &sid_len);
+	int r;
+	GUARD_GOTO(r, kg_key_to_blob(id->pub, &blob), out);
+	GUARD_GOTO(r, kg_auth_pubkey_signed_data(sid, sid_len, a->cfg.user, KG_AUTH_SERVICE, a->alg,
+						 kg_buf_ptr(&blob), kg_buf_len(&blob), &data), out);
+	GUARD_GOTO(r, kg_key_sign(id->priv, a->alg, kg_buf_ptr(&data), kg_buf_len(&data), &sig), out);
+	GUARD_GOTO(r, begin_request(a, "publickey", &b), out);
+	GUARD_GOTO(r, kg_buf_put_bool(b, 1), out);
+	GUARD_GOTO(r, kg_buf_put_cstring(b, a->alg), out);
+	GUARD_GOTO(r, kg_buf_put_stringb(b, &blob), out);
+	GUARD_GOTO(r, kg_buf_put_stringb(b, &sig), out);
+	GUARD_GOTO(r, kg_sink_end(kg_tr_sink(a->t)), out);
+	a->state = CLI_PK_SIGNED;
+	emit(a, KG_AUTH_EV_KEY_SIGNED, NULL, id, a->alg);
+out:
+	kg_buf_free(&blob);
+	kg_buf_free(&data);
+	kg_buf_free(&sig);
+	return r;
+}
+
+int kg_cli_auth_start(kg_cli_auth **out, const kg_cli_auth_config *cfg, kg_transport *t)
+{
+	kg_cli_auth *a = calloc(1, sizeof(*a));
+	ENSURE(a != NULL, KG_ERR_ALLOC);
+	a->cfg = *cfg;
+	a->t = t;
+	kg_buf *b;
+	int r = kg_sink_begin(kg_tr_sink(t), SSH_MSG_SERVICE_REQUEST, &b);
+	if (r >= 0 && (r = kg_buf_put_cstring(b, "ssh-userauth")) >= 0)
+		r = kg_sink_end(kg_tr_sink(t));
+	if (r < 0) {
+		free(a);
+		return r;
+	}
+	*out = a;
+	return KG_OK;
+}
+
+static int on_failure(kg_cli_auth *a, const uint8_t *payload, size_t len)
+{
+	kg_buf b;
+	kg_buf_view(&b, payload + 1, len - 1);
+	char *methods = NULL;
+	GUARD(kg_buf_get_cstring(&b, &methods, NULL));
+	free(a->methods);
+	a->methods = methods;
+	switch (a->state) {
+	case CLI_PK_QUERY:
+		emit(a, KG_AUTH_EV_KEY_REFUSED, NULL, &a->cfg.ids[a->next_id], a->alg);
+		a->next_id++;
+		break;
+	case CLI_PK_SIGNED:
+		emit(a, KG_AUTH_EV_FAILURE, "publickey", &a->cfg.ids[a->next_id], a->alg);
+		a->next_id++;
+		break;
+	case CLI_PASSWORD:
+		emit(a, KG_AUTH_EV_FAILURE, "password", NULL, NULL);
+		break;
+	case CLI_NONE:
+		break;
+	default:
+		return KG_ERR_UNEXPECTED_MSG;
+	}
+	emit(a, KG_AUTH_EV_METHODS, methods, NULL, NULL);
+	return next_attempt(a);
+}
+
+static int on_banner(kg_cli_auth *a, const uint8_t *payload, size_t len)
+{
+	kg_buf b;
+	const uint8_t *msg;
+	size_t mlen;
+	kg_buf_view(&b, payload + 1, len - 1);
+	GUARD(kg_buf_get_string_direct(&b, &msg, &mlen));
+	if (mlen > 8192)
+		mlen = 8192;
+	char *text = malloc(mlen + 1);
+	ENSURE(text != NULL, KG_ERR_ALLOC);
+	/* Terminal control characters from the server are not passed through. */
+	for (size_t i = 0; i < mlen; i++)
+		text[i] = (msg[i] < 0x20 && msg[i] != '\n' && msg[i] != '\t') || msg[i] == 0x7f ? '?' : (char)msg[i];
+	text[mlen] = '\0';
+	emit(a, KG_AUTH_EV_BANNER, text, NULL, NULL);
+	free(text);
+	return 0;
+}
+
+int kg_cli_auth_handle(kg_cli_auth *a, uint8_t type, const uint8_t *payload, size_t len)
+{
+	ENSURE(len >= 1, KG_ERR_FORMAT);
+	switch (type) {
+	case SSH_MSG_SERVICE_ACCEPT: {
+		ENSURE(a->state == CLI_SERVICE, KG_ERR_UNEXPECTED_MSG);
+		kg_buf *b;
+		GUARD(begin_request(a, "none", &b));
+		GUARD(kg_sink_end(kg_tr_sink(a->t)));
+		a->state = CLI_NONE;
+		return 0;
+	}
+	case SSH_MSG_USERAUTH_BANNER:
+		return on_banner(a, payload, len);
+	case SSH_MSG_USERAUTH_FAILURE:
+		return on_failure(a, payload, len);
+	case SSH_MSG_USERAUTH_SUCCESS:
+		ENSURE(a->state == CLI_NONE || a->state == CLI_PK_SIGNED || a->state == CLI_PASSWORD,
+		       KG_ERR_UNEXPECTED_MSG);
+		a->method = a->state == CLI_NONE ? "none" : a->state == CLI_PASSWORD ? "password" : "publickey";
+		a->state = CLI_DONE;
+		emit(a, KG_AUTH_EV_SUCCESS, a->method, NULL, NULL);
+		GUARD(kg_tr_set_authenticated(a->t));
+		return 1;
+	case SSH_MSG_USERAUTH_PK_OK:
+		if (a->state == CLI_PK_QUERY) {
+			kg_cli_identity *id = &a->cfg.ids[a->next_id];
+			kg_buf b;
+			char *alg = NULL;
+			kg_buf_view(&b, payload + 1, len - 1);
+			GUARD(kg_buf_get_cstring(&b, &alg, NULL));
+			int same = strcmp(alg, a->alg) == 0;
+			free(alg);
+			ENSURE(same, KG_ERR_PROTOCOL);
+			emit(a, KG_AUTH_EV_KEY_ACCEPTED, NULL, id, a->alg);
+			return sign_and_send(a, id);
+		}
+		if (a->state == CLI_PASSWORD)  /* PASSWD_CHANGEREQ: not supported */
+			return KG_ERR_AUTH_FAILED;
+		return KG_ERR_UNEXPECTED_MSG;
+	default:
+		return KG_ERR_UNEXPECTED_MSG;
+	}
+}
+
+const char *kg_cli_auth_method(const kg_cli_auth *a)
+{
+	return a->method;
+}
+
+void kg_cli_auth_free(kg_cli_auth *a)
+{
+	if (!a)
+		return;
+	free(a->methods);
+	free(a);
+}
