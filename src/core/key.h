@@ -58,7 +58,9 @@ int kg_key_sign(const kg_key *k, const char *sigalg, const uint8_t *data, size_t
 int kg_key_verify(const kg_key *k, const char *sigalg, const uint8_t *sig, size_t siglen,
 		  const uint8_t *data, size_t len) KG_WUR;
 
-/* "SHA256:<base64 without padding>" of the public blob, as ssh-keygen -l. */
+/* "SHA256:<base64 without padding>" of the public blob, as ssh-keygen -l.
+ * KG_KEY_FP_LEN bytes of out are always enough. */
+#define KG_KEY_FP_LEN 64
 int kg_key_fingerprint(const kg_key *k, char *out, size_t outlen) KG_WUR;
 
 /* "type base64 [comment]" (no newline) appended to out. */
@@ -67,8 +69,14 @@ int kg_key_to_line(const kg_key *k, kg_buf *out) KG_WUR;
  * comment (if any) is stored in the key. The type field must match the blob. */
 int kg_key_from_line(const char *line, kg_key **out) KG_WUR;
 
-/* New random private key. bits: RSA 2048..16384 (0 = 3072); ECDSA 256/384/521
- * selects the curve (0 = 256); ignored for ed25519. */
+/* New random private key. bits: RSA 2048..16384 (0 = 3072); for any ECDSA
+ * type 256/384/521 selects the curve (0 = the curve t names); ignored for
+ * ed25519. */
 int kg_key_generate(enum kg_keytype t, int bits, kg_key **out) KG_WUR;
+
+/* Wraps a libcrypto key (Ed25519, EC on P-256/384/521, or RSA within the
+ * size limits) in a new kg_key, inferring the type and has_private.  Always
+ * takes ownership of pkey: on failure it is freed. */
+int kg_key_from_pkey(EVP_PKEY *pkey, kg_key **out) KG_WUR;
 
 #endif

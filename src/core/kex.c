@@ -1,0 +1,156 @@
+/* The key exchange method table, the key derivation of RFC 4253 7.2, and
+ * the helpers the per-method files share. */
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include "core/kex.h"
+#include "core/kex-impl.h"
+
+/* Preference order: the order kg_kex_all_names() lists them in. */
+static const kg_kex_alg kex_methods[] = {
+	{ "curve25519-sha256", 0, EVP_sha256, kg_kex_x25519_keygen,
+	  kg_kex_x25519_client_derive, kg_kex_x25519_server_derive, kg_kex_pkey_free },
+	{ "curve25519-sha256@libssh.org", 0, EVP_sha256, kg_kex_x25519_keygen,
+	  kg_kex_x25519_client_derive, kg_kex_x25519_server_derive, kg_kex_pkey_free },
+	{ "ecdh-sha2-nistp256", 0, EVP_sha256, kg_kex_p256_keygen,
+	  kg_kex_p256_client_derive, kg_kex_p256_server_derive, kg_kex_pkey_free },
+	{ "ecdh-sha2-nistp384", 0, EVP_sha384, kg_kex_p384_keygen,
+	  kg_kex_p384_client_derive, kg_kex_p384_server_derive, kg_kex_pkey_free },
+	{ "ecdh-sha2-nistp521", 0, EVP_sha512, kg_kex_p521_keygen,
+	  kg_kex_p521_client_derive, kg_kex_p521_server_derive, kg_kex_pkey_free },
+	{ "diffie-hellman-group14-sha256", 1, EVP_sha256, kg_kex_modp2048_keygen,
+	  kg_kex_modp2048_client_derive, kg_kex_modp2048_server_derive, kg_kex_pkey_free },
+	{ "diffie-hellman-group16-sha512", 1, EVP_sha512, kg_kex_modp4096_keygen,
+	  kg_kex_modp4096_client_derive, kg_kex_modp4096_server_derive, kg_kex_pkey_free },
+	{ "diffie-hellman-group18-sha512", 1, EVP_sha512, kg_kex_modp8192_keygen,
+	  kg_kex_modp8192_client_derive, kg_kex_modp8192_server_derive, kg_kex_pkey_free },
+};
+
+const kg_kex_alg *kg_kex_find(const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	for (size_t i = 0; i < KG_ARRAY_LEN(kex_methods); i++)
+		if (strcmp(kex_methods[i].name, name) == 0)
+			return &kex_methods[i];
+	return NULL;
+}
+
+const char *kg_kex_all_names(void)
+{
+	return "curve25519-sha256,curve25519-sha256@libssh.org,"
+	       "ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,"
+	       "diffie-hellman-group14-sha256,diffie-hellman-group16-sha512,"
+	       "diffie-hellman-group18-sha512";
+}
+
+void kg_kex_pkey_free(void *state)
+{
+	EVP_PKEY_free(state);
+}
+
+void kg_kex_rollback(kg_buf *b, size_t keep)
+{
+	size_t len = kg_buf_len(b);
+	if (len <= keep)
+		return;
+	uint8_t *p = kg_buf_mutable_ptr(b);
+	if (p != NULL)
+		OPENSSL_cleanse(p + keep, len - keep);
+	/* Cannot fail: len - keep bytes are there. */
+	if (kg_buf_consume_end(b, len - keep) != KG_OK)
+		return;
+}
+
+int kg_kex_agree(EVP_PKEY *ours, EVP_PKEY *peer, kg_buf *secret_out)
+{
+	ENSURE(ours != NULL && peer != NULL && secret_out != NULL, KG_ERR_ARG);
+	size_t keep = kg_buf_len(secret_out);
+	int r = KG_ERR_CRYPTO;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, ours, NULL);
+	ENSURE(ctx != NULL, KG_ERR_ALLOC);
+	size_t n = 0;
+	uint8_t *p;
+	if (EVP_PKEY_derive_init(ctx) != 1 || EVP_PKEY_derive_set_peer(ctx, peer) != 1) {
+		/* set_peer runs the provider's public key checks. */
+		r = KG_ERR_PROTOCOL;
+		goto done;
+	}
+	ENSURE_GOTO(r, EVP_PKEY_derive(ctx, NULL, &n) == 1 && n > 0 && n <= 2048, KG_ERR_CRYPTO, done);
+	GUARD_GOTO(r, kg_buf_reserve(secret_out, n, &p), done);
+	if (EVP_PKEY_derive(ctx, p, &n) != 1) {
+		/* X25519 refuses an all-zero result itself (small-order point). */
+		r = KG_ERR_PROTOCOL;
+		goto fail;
+	}
+	size_t zeros = 0;
+	while (zeros < n && p[zeros] == 0)
+		zeros++;
+	ENSURE_GOTO(r, zeros < n, KG_ERR_PROTOCOL, fail);
+	/* Shift out the leading zeros; the rollback wipes the stale tail. */
+	memmove(p, p + zeros, n - zeros);
+	kg_kex_rollback(secret_out, keep + n - zeros);
+	r = KG_OK;
+	goto done;
+fail:
+	kg_kex_rollback(secret_out, keep);
+done:
+	EVP_PKEY_CTX_free(ctx);
+	return r;
+}
+
+int kg_kex_derive(const EVP_MD *md, const uint8_t *K, size_t klen, const uint8_t *H, size_t hlen,
+		  char letter, const uint8_t *session_id, size_t sidlen, uint8_t *out, size_t outlen)
+{
+	ENSURE(md != NULL && K != NULL && H != NULL && session_id != NULL && out != NULL, KG_ERR_ARG);
+	ENSURE(klen > 0 && hlen > 0 && sidlen > 0 && outlen > 0, KG_ERR_ARG);
+	int mdlen = EVP_MD_get_size(md);
+	ENSURE(mdlen > 0 && mdlen <= EVP_MAX_MD_SIZE, KG_ERR_CRYPTO);
+	size_t hsize = (size_t)mdlen;
+	uint8_t letter_byte = (uint8_t)letter;
+	uint8_t block[EVP_MAX_MD_SIZE];
+	unsigned int blen = 0;
+	int r = KG_ERR_CRYPTO;
+	kg_buf kmp;
+	kg_buf_init(&kmp, 0);
+	/* prefix: HASH state after K || H; chain: prefix || K1 || ... || Ki. */
+	EVP_MD_CTX *prefix = EVP_MD_CTX_new();
+	EVP_MD_CTX *chain = EVP_MD_CTX_new();
+	EVP_MD_CTX *tmp = EVP_MD_CTX_new();
+	ENSURE_GOTO(r, prefix != NULL && chain != NULL && tmp != NULL, KG_ERR_ALLOC, done);
+	GUARD_GOTO(r, kg_buf_put_mpint(&kmp, K, klen), done);
+	r = KG_ERR_CRYPTO;
+	if (EVP_DigestInit_ex(prefix, md, NULL) != 1 ||
+	    EVP_DigestUpdate(prefix, kg_buf_ptr(&kmp), kg_buf_len(&kmp)) != 1 ||
+	    EVP_DigestUpdate(prefix, H, hlen) != 1 ||
+	    EVP_MD_CTX_copy_ex(chain, prefix) != 1 ||
+	    /* K1 = HASH(K || H || letter || session_id) */
+	    EVP_MD_CTX_copy_ex(tmp, prefix) != 1 ||
+	    EVP_DigestUpdate(tmp, &letter_byte, 1) != 1 ||
+	    EVP_DigestUpdate(tmp, session_id, sidlen) != 1 ||
+	    EVP_DigestFinal_ex(tmp, block, &blen) != 1 || blen != hsize)
+		goto done;
+	for (size_t have = 0;;) {
+		size_t take = outlen - have < hsize ? outlen - have : hsize;
+		memcpy(out + have, block, take);
+		have += take;
+		if (have == outlen)
+			break;
+		/* K(i+1) = HASH(K || H || K1 || ... || Ki) */
+		if (EVP_DigestUpdate(chain, block, hsize) != 1 ||
+		    EVP_MD_CTX_copy_ex(tmp, chain) != 1 ||
+		    EVP_DigestFinal_ex(tmp, block, &blen) != 1 || blen != hsize)
+			goto done;
+	}
+	r = KG_OK;
+done:
+	if (r != KG_OK)
+		OPENSSL_cleanse(out, outlen);
+	OPENSSL_cleanse(block, sizeof(block));
+	/* Freeing a digest context wipes its internal state. */
+	EVP_MD_CTX_free(prefix);
+	EVP_MD_CTX_free(chain);
+	EVP_MD_CTX_free(tmp);
+	kg_buf_free(&kmp);
+	return r;
+}
