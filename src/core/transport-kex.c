@@ -224,8 +224,9 @@ static int derive_dir(kg_transport *t, const kg_buf *K, const tr_dir_algs *d, ch
 	size_t mlen = d->mac ? kg_mac_key_len(d->mac) : 0;
 	int r = KG_ERR_INTERNAL;
 	ENSURE_GOTO(r, klen <= sizeof(key) && ivlen <= sizeof(iv) && mlen <= sizeof(mackey), KG_ERR_INTERNAL, out);
-	GUARD_GOTO(r, kg_kex_derive(md, kg_buf_ptr(K), kg_buf_len(K), t->H, t->hlen, iv_letter,
-				    t->session_id, t->session_id_len, iv, ivlen), out);
+	if (ivlen)
+		GUARD_GOTO(r, kg_kex_derive(md, kg_buf_ptr(K), kg_buf_len(K), t->H, t->hlen, iv_letter,
+					    t->session_id, t->session_id_len, iv, ivlen), out);
 	GUARD_GOTO(r, kg_kex_derive(md, kg_buf_ptr(K), kg_buf_len(K), t->H, t->hlen, (char)(iv_letter + 2),
 				    t->session_id, t->session_id_len, key, klen), out);
 	if (mlen)

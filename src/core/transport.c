@@ -186,7 +186,7 @@ static int read_one(kg_transport *t, const uint8_t **payload, size_t *plen)
 		if (len > KG_TR_MAX_PACKET)
 			return tr_fail(t, KG_ERR_PACKET_TOO_LARGE, SSH_DISCONNECT_PROTOCOL_ERROR,
 				       "bad packet length %u", len);
-		if (len < 12 || (4 + (size_t)len - aad) % bs != 0)
+		if (len < 5 || (4 + (size_t)len - aad) % bs != 0)
 			return tr_fail(t, KG_ERR_PROTOCOL, SSH_DISCONNECT_PROTOCOL_ERROR,
 				       "invalid packet length %u", len);
 		t->rx_have_len = 1;

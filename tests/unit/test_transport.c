@@ -1,0 +1,312 @@
+/* Two transports (client and server) joined in memory: every KEX method,
+ * cipher and MAC, rekeying, compression, and hostile input. */
+#include "t.h"
+#include "core/auth.h"
+#include "core/cipher.h"
+#include "core/kex.h"
+#include "core/transport.h"
+
+typedef struct pair {
+	kg_transport *c, *s;
+	kg_tr_config cc, sc;
+	kg_key *hostkey;
+	kg_key *hostkeys[1];
+	int verified;
+} pair;
+
+static int accept_key(void *arg, const kg_key *key, const kg_kex_result *kex)
+{
+	pair *p = arg;
+	(void)kex;
+	p->verified = kg_key_equal_public(key, p->hostkey);
+	return p->verified ? KG_OK : KG_ERR_HOSTKEY_REJECTED;
+}
+
+/* Moves bytes both ways until neither side has output; returns the first
+ * upper-layer message type seen by side `want` (0 = none). */
+static int pump(kg_transport *a, kg_transport *b, const uint8_t **msg, size_t *len, kg_transport *want)
+{
+	for (int rounds = 0; rounds < 1000; rounds++) {
+		int moved = 0;
+		kg_transport *ends[2][2] = { { a, b }, { b, a } };
+		for (int i = 0; i < 2; i++) {
+			kg_transport *from = ends[i][0], *to = ends[i][1];
+			size_t n;
+			const uint8_t *o = kg_tr_output(from, &n);
+			if (n) {
+				if (kg_tr_input(to, o, n) < 0)
+					return -1000;
+				kg_tr_output_consume(from, n);
+				moved = 1;
+			}
+			const uint8_t *p;
+			size_t plen;
+			int r = kg_tr_read_packet(to, &p, &plen);
+			if (r > 0 && to == want) {
+				*msg = p;
+				*len = plen;
+				return r;
+			}
+			if (r > 0)
+				return -2000 - r;
+			if (r < 0 && r != KG_ERR_AGAIN)
+				return r;
+		}
+		if (!moved)
+			return 0;
+	}
+	return -3000;
+}
+
+static int pair_new(pair *p, const char *kex, const char *hk_alg, enum kg_keytype hk_type, int bits,
+		    const char *cipher, const char *mac, const char *comp)
+{
+	memset(p, 0, sizeof(*p));
+	int r = kg_key_generate(hk_type, bits, &p->hostkey);
+	if (r < 0)
+		return r;
+	p->hostkeys[0] = p->hostkey;
+	kg_tr_config base = { .kex_algs = kex, .hostkey_algs = hk_alg, .ciphers = cipher, .macs = mac,
+			      .compression = comp, .cb_arg = p };
+	p->cc = base;
+	p->cc.verify_hostkey = accept_key;
+	p->sc = base;
+	p->sc.is_server = 1;
+	p->sc.hostkeys = p->hostkeys;
+	p->sc.n_hostkeys = 1;
+	p->sc.server_sig_algs = "ssh-ed25519,rsa-sha2-512";
+	if ((r = kg_tr_new(&p->c, &p->cc)) < 0 || (r = kg_tr_new(&p->s, &p->sc)) < 0)
+		return r;
+	const uint8_t *m;
+	size_t n;
+	return pump(p->c, p->s, &m, &n, NULL);
+}
+
+static void pair_free(pair *p)
+{
+	kg_tr_free(p->c);
+	kg_tr_free(p->s);
+	kg_key_free(p->hostkey);
+}
+
+/* Sends a message from one side and checks the other receives it intact. */
+static int roundtrip(kg_transport *from, kg_transport *to, size_t size)
+{
+	uint8_t *buf = malloc(size);
+	buf[0] = SSH_MSG_CHANNEL_DATA;
+	for (size_t i = 1; i < size; i++)
+		buf[i] = (uint8_t)(i * 7 + size);
+	int r = kg_tr_send(from, buf, size);
+	const uint8_t *m = NULL;
+	size_t n = 0;
+	if (r >= 0)
+		r = pump(from, to, &m, &n, to);
+	int ok = r == SSH_MSG_CHANNEL_DATA && n == size && memcmp(m, buf, size) == 0;
+	free(buf);
+	return ok ? 0 : (r < 0 ? r : -1);
+}
+
+static void test_every_kex(void)
+{
+	const char *all = kg_kex_all_names();
+	char list[1024];
+	snprintf(list, sizeof(list), "%s", all);
+	for (char *save = NULL, *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		pair p;
+		int r = pair_new(&p, name, "ssh-ed25519", KG_KEY_ED25519, 0, "aes128-gcm@openssh.com",
+				 "hmac-sha2-256-etm@openssh.com", "none");
+		if (r < 0 || !kg_tr_ready(p.c) || !kg_tr_ready(p.s) || !p.verified)
+			fprintf(stderr, "kex %s: r=%d %s / %s\n", name, r, kg_tr_error_text(p.c), kg_tr_error_text(p.s));
+		T_ASSERT(r == 0 && kg_tr_ready(p.c) && kg_tr_ready(p.s) && p.verified);
+		T_ASSERT(strcmp(kg_tr_kex_result(p.c)->kex, name) == 0);
+		T_ASSERT(kg_tr_kex_result(p.c)->strict_kex && kg_tr_kex_result(p.s)->strict_kex);
+		size_t l1, l2;
+		const uint8_t *s1 = kg_tr_session_id(p.c, &l1), *s2 = kg_tr_session_id(p.s, &l2);
+		T_ASSERT(l1 >= 32 && l1 == l2 && memcmp(s1, s2, l1) == 0);
+		T_OK(roundtrip(p.c, p.s, 100));
+		T_OK(roundtrip(p.s, p.c, 5000));
+		T_ASSERT(strcmp(kg_tr_server_sig_algs(p.c), "ssh-ed25519,rsa-sha2-512") == 0);
+		pair_free(&p);
+	}
+}
+
+static void test_every_cipher_mac(void)
+{
+	const char *ciphers[] = { "chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com", "aes256-gcm@openssh.com",
+				  "aes128-ctr", "aes192-ctr", "aes256-ctr" };
+	const char *macs[] = { "hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com", "hmac-sha2-256",
+			       "hmac-sha2-512" };
+	for (size_t i = 0; i < KG_ARRAY_LEN(ciphers); i++)
+		for (size_t j = 0; j < KG_ARRAY_LEN(macs); j++) {
+			pair p;
+			T_OK(pair_new(&p, "curve25519-sha256", "ssh-ed25519", KG_KEY_ED25519, 0, ciphers[i], macs[j], "none"));
+			T_ASSERT(kg_tr_ready(p.c));
+			for (size_t size = 1; size < 70000; size = size * 3 + 1) {
+				if (roundtrip(p.c, p.s, size)) fprintf(stderr, "size %zu cipher %s mac %s: %s\n", size, ciphers[i], macs[j], kg_tr_error_text(p.s));
+				T_OK(roundtrip(p.c, p.s, size));
+				T_OK(roundtrip(p.s, p.c, size));
+			}
+			pair_free(&p);
+		}
+}
+
+static void test_hostkey_types(void)
+{
+	struct { const char *alg; enum kg_keytype type; int bits; } hk[] = {
+		{ "ssh-ed25519", KG_KEY_ED25519, 0 }, { "ecdsa-sha2-nistp256", KG_KEY_ECDSA_P256, 256 },
+		{ "ecdsa-sha2-nistp384", KG_KEY_ECDSA_P384, 384 }, { "ecdsa-sha2-nistp521", KG_KEY_ECDSA_P521, 521 },
+		{ "rsa-sha2-256", KG_KEY_RSA, 2048 }, { "rsa-sha2-512", KG_KEY_RSA, 2048 },
+	};
+	for (size_t i = 0; i < KG_ARRAY_LEN(hk); i++) {
+		pair p;
+		T_OK(pair_new(&p, "curve25519-sha256", hk[i].alg, hk[i].type, hk[i].bits, "aes256-ctr",
+			      "hmac-sha2-512-etm@openssh.com", "none"));
+		T_ASSERT(kg_tr_ready(p.c) && p.verified);
+		T_ASSERT(strcmp(kg_tr_kex_result(p.c)->hostkey_alg, hk[i].alg) == 0);
+		pair_free(&p);
+	}
+}
+
+static void test_rekey_and_compression(void)
+{
+	pair p;
+	T_OK(pair_new(&p, "curve25519-sha256", "ssh-ed25519", KG_KEY_ED25519, 0, "chacha20-poly1305@openssh.com",
+		      "hmac-sha2-256-etm@openssh.com", "zlib@openssh.com"));
+	T_OK(kg_tr_set_authenticated(p.c));
+	T_OK(kg_tr_set_authenticated(p.s));
+	T_OK(roundtrip(p.c, p.s, 3000));
+	size_t l1;
+	uint8_t sid[64];
+	const uint8_t *sid_now = kg_tr_session_id(p.c, &l1);
+	memcpy(sid, sid_now, l1);
+	T_OK(kg_tr_rekey(p.c));
+	/* A message sent during the exchange is held, then delivered. */
+	T_OK(roundtrip(p.c, p.s, 200000));
+	T_OK(roundtrip(p.s, p.c, 100));
+	T_ASSERT(kg_tr_kex_result(p.c)->count == 2 && kg_tr_kex_result(p.s)->count == 2);
+	size_t l2;
+	T_ASSERT(memcmp(kg_tr_session_id(p.c, &l2), sid, l1) == 0);  /* session id stays */
+	T_OK(kg_tr_rekey(p.s));
+	T_OK(roundtrip(p.s, p.c, 100));
+	T_ASSERT(kg_tr_kex_result(p.c)->count == 3);
+	pair_free(&p);
+}
+
+static void test_no_common_algorithm(void)
+{
+	pair p;
+	memset(&p, 0, sizeof(p));
+	T_OK(kg_key_generate(KG_KEY_ED25519, 0, &p.hostkey));
+	p.hostkeys[0] = p.hostkey;
+	kg_tr_config c = { .kex_algs = "curve25519-sha256", .hostkey_algs = "ssh-ed25519", .ciphers = "aes128-ctr",
+			   .macs = "hmac-sha2-256", .compression = "none", .verify_hostkey = accept_key, .cb_arg = &p };
+	kg_tr_config s = c;
+	s.is_server = 1;
+	s.ciphers = "aes256-gcm@openssh.com";
+	s.hostkeys = p.hostkeys;
+	s.n_hostkeys = 1;
+	T_OK(kg_tr_new(&p.c, &c));
+	T_OK(kg_tr_new(&p.s, &s));
+	const uint8_t *m;
+	size_t n;
+	int r = pump(p.c, p.s, &m, &n, NULL);
+	T_ASSERT(r == KG_ERR_NO_CIPHER_MATCH || r == KG_ERR_PEER_DISCONNECT);
+	T_ASSERT(!kg_tr_ready(p.c));
+	pair_free(&p);
+}
+
+/* Feeds raw bytes to a fresh server and returns the read result. */
+static int feed_server(const void *data, size_t len, int *closed)
+{
+	kg_key *hk;
+	if (kg_key_generate(KG_KEY_ED25519, 0, &hk) < 0)
+		return -9999;
+	kg_key *hks[1] = { hk };
+	kg_tr_config s = { .is_server = 1, .kex_algs = "curve25519-sha256", .hostkey_algs = "ssh-ed25519",
+			   .ciphers = "aes128-ctr", .macs = "hmac-sha2-256", .compression = "none",
+			   .hostkeys = hks, .n_hostkeys = 1 };
+	kg_transport *t;
+	if (kg_tr_new(&t, &s) < 0)
+		return -9998;
+	int r = kg_tr_input(t, data, len);
+	const uint8_t *m;
+	size_t n;
+	if (r >= 0)
+		r = kg_tr_read_packet(t, &m, &n);
+	*closed = kg_tr_is_closed(t);
+	kg_tr_free(t);
+	kg_key_free(hk);
+	return r;
+}
+
+static void test_hostile_input(void)
+{
+	int closed;
+	T_ASSERT(feed_server("GET / HTTP/1.0\r\n", 16, &closed) == KG_ERR_BANNER && closed);
+	char longline[400];
+	memset(longline, 'A', sizeof(longline));
+	memcpy(longline, "SSH-2.0-", 8);
+	T_ASSERT(feed_server(longline, sizeof(longline), &closed) == KG_ERR_BANNER);
+	T_ASSERT(feed_server("SSH-1.5-old\r\n", 13, &closed) == KG_ERR_BANNER);
+	/* Huge packet length. */
+	uint8_t pkt[64] = "SSH-2.0-x\r\n";
+	size_t off = 11;
+	kg_poke_u32(pkt + off, 0x7fffffff);
+	T_ASSERT(feed_server(pkt, off + 16, &closed) == KG_ERR_PACKET_TOO_LARGE && closed);
+	/* Length just over the 256 KiB cap. */
+	kg_poke_u32(pkt + off, KG_TR_MAX_PACKET + 4);
+	T_ASSERT(feed_server(pkt, off + 16, &closed) == KG_ERR_PACKET_TOO_LARGE);
+	/* Bad padding length (padding longer than packet). */
+	kg_poke_u32(pkt + off, 12);
+	pkt[off + 4] = 200;
+	T_ASSERT(feed_server(pkt, off + 16, &closed) == KG_ERR_PROTOCOL);
+	/* Length not a multiple of the block size. */
+	kg_poke_u32(pkt + off, 13);
+	T_ASSERT(feed_server(pkt, off + 16, &closed) == KG_ERR_PROTOCOL);
+	/* A userauth request before key exchange: strict KEX refuses it. */
+	memset(pkt + off, 0, 32);
+	kg_poke_u32(pkt + off, 12);
+	pkt[off + 4] = 10;
+	pkt[off + 5] = SSH_MSG_USERAUTH_REQUEST;
+	T_ASSERT(feed_server(pkt, off + 16, &closed) == KG_ERR_UNEXPECTED_MSG && closed);
+	/* Incomplete input just waits. */
+	T_ASSERT(feed_server("SSH-2.0-x\r\n\0\0", 13, &closed) == KG_ERR_AGAIN && !closed);
+}
+
+static void test_corrupt_after_kex(void)
+{
+	pair p;
+	T_OK(pair_new(&p, "curve25519-sha256", "ssh-ed25519", KG_KEY_ED25519, 0, "aes128-gcm@openssh.com",
+		      "hmac-sha2-256-etm@openssh.com", "none"));
+	uint8_t msg[100] = { SSH_MSG_CHANNEL_DATA };
+	T_OK(kg_tr_send(p.c, msg, sizeof(msg)));
+	size_t n;
+	const uint8_t *o = kg_tr_output(p.c, &n);
+	uint8_t *copy = malloc(n);
+	memcpy(copy, o, n);
+	copy[n / 2] ^= 1;
+	T_OK(kg_tr_input(p.s, copy, n));
+	free(copy);
+	const uint8_t *m;
+	size_t len;
+	T_ASSERT(kg_tr_read_packet(p.s, &m, &len) == KG_ERR_MAC);
+	T_ASSERT(kg_tr_is_closed(p.s));
+	/* The server queued a DISCONNECT for the client. */
+	o = kg_tr_output(p.s, &n);
+	T_ASSERT(n > 0);
+	T_OK(kg_tr_input(p.c, o, n));
+	T_ASSERT(kg_tr_read_packet(p.c, &m, &len) == KG_ERR_PEER_DISCONNECT);
+	pair_free(&p);
+}
+
+int main(void)
+{
+	T_RUN(test_every_kex);
+	T_RUN(test_every_cipher_mac);
+	T_RUN(test_hostkey_types);
+	T_RUN(test_rekey_and_compression);
+	T_RUN(test_no_common_algorithm);
+	T_RUN(test_hostile_input);
+	T_RUN(test_corrupt_after_kex);
+	return T_DONE();
+}
