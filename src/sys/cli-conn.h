@@ -1,0 +1,57 @@
+/* The client's connection, shared by kssh, kscp and ksftp: TCP connect,
+ * transport, host key check against known_hosts, identities, and user
+ * authentication.  After kg_client_open() returns KG_OK the connection is
+ * authenticated and the program drives channels over c->tr and c->fd. */
+#ifndef KAGI_CLI_CONN_H
+#define KAGI_CLI_CONN_H
+
+#include "core/auth.h"
+#include "core/transport.h"
+#include "sys/client-config.h"
+#include "sys/log.h"
+
+typedef struct kg_client_hooks {
+	/* Optional observers (--explain): transport messages, the finished key
+	 * exchange, the host key decision, auth events. */
+	void (*trace)(void *arg, int sent, const uint8_t *payload, size_t len);
+	void (*kex_done)(void *arg, const kg_kex_result *kex);
+	void (*hostkey)(void *arg, const kg_key *key, const char *status, const char *file, size_t line);
+	void (*auth_event)(void *arg, const kg_cli_auth_event *ev);
+	void *arg;
+} kg_client_hooks;
+
+typedef struct kg_client {
+	/* set by the caller before kg_client_open */
+	kg_client_config *cfg;      /* finished (kg_client_config_finish) */
+	const char *local_user, *home;
+	kg_logger *log;
+	kg_client_hooks hooks;
+	int fd;                     /* -1: connect to cfg->hostname:port; else use this fd */
+
+	/* state */
+	kg_transport *tr;
+	kg_tr_config trc;
+	char *kex_algs, *hostkey_algs, *ciphers, *macs;
+	kg_cli_identity *ids;
+	size_t n_ids;
+	kg_cli_auth *auth;
+	int password_disabled;      /* host key changed: no passwords to this host */
+	char peer_ip[64];
+	int peer_port;
+} kg_client;
+
+/* Connects, exchanges keys, verifies the host and authenticates.  Errors
+ * have been reported through c->log; the caller exits 255. */
+int kg_client_open(kg_client *c) KG_WUR;
+/* Reads what the socket has into the transport (non-blocking).
+ * KG_ERR_CLOSED at end of file. */
+int kg_client_read(kg_client *c) KG_WUR;
+/* Writes pending transport output; with block, until all is written. */
+int kg_client_flush(kg_client *c, int block) KG_WUR;
+void kg_client_close(kg_client *c);
+
+/* Reads a private key file the way kssh does (mode check with OpenSSH's
+ * warning, passphrase prompt unless batch); used for -i identities. */
+int kg_client_load_private(kg_logger *log, const char *path, int batch, kg_key **out) KG_WUR;
+
+#endif
