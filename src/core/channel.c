@@ -127,9 +127,12 @@ static int send_close(kg_conn *c, kg_channel *ch)
 	return KG_OK;
 }
 
-/* Grants back room the program has freed, once the window is under half of
- * its target (or at once when forced, after the target was raised).  No
- * adjust once the peer has sent EOF: it will send no more data. */
+/* Grants back the room the program has freed once it amounts to half of the
+ * target window (any amount when forced, after the target was raised), so
+ * a steady stream costs one adjust per half window, whatever the packet
+ * size.  Whenever the program has consumed everything it was given, the
+ * peer therefore still has more than half a window: no stall.  No adjust
+ * once the peer has sent EOF: it will send no more data. */
 static int try_adjust(kg_conn *c, kg_channel *ch, int force)
 {
 	if (ch->state != KG_CH_OPEN || ch->close_sent || ch->eof_rcvd)
@@ -137,7 +140,7 @@ static int try_adjust(kg_conn *c, kg_channel *ch, int force)
 	int64_t grant = (int64_t)ch->local_target - ch->local_window - ch->local_held;
 	if (grant <= 0)
 		return KG_OK;
-	if (!force && ch->local_window >= ch->local_target / 2)
+	if (!force && (uint64_t)grant * 2 < ch->local_target)
 		return KG_OK;
 	kg_buf *b;
 	GUARD(kg_sink_begin(&c->sink, SSH_MSG_CHANNEL_WINDOW_ADJUST, &b));

@@ -25,8 +25,8 @@
  *
  * Flow control.  local_window is how much the peer may still send us; every
  * byte received is "held" until the program reports with kg_conn_consumed()
- * that it has delivered it.  Once local_window drops under half of the
- * channel's target window, the freed room is granted back in one
+ * that it has delivered it.  Once the consumed room not yet granted back
+ * reaches half of the channel's target window, it is granted in one
  * WINDOW_ADJUST (one adjust per half window, not per packet).
  * remote_window is how much we may send; kg_conn_send_data() takes what it
  * allows and says how much; KG_CEV_WINDOW says when more may be sent.
