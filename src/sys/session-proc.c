@@ -392,7 +392,7 @@ static void child_write(const char *msg)
 static _Noreturn void child_fail(const char *what, const char *arg, int err, int code)
 {
 	char msg[512];
-	snprintf(msg, sizeof(msg), "%s %s: %s\r\n", what, arg, strerror(err));
+	snprintf(msg, sizeof(msg), "%s %s: %s\n", what, arg, strerror(err));
 	child_write(msg);
 	_exit(code);
 }
@@ -471,7 +471,7 @@ static _Noreturn void child_run(struct spawn_prep *p, const kg_spawn_req *req)
 
 	if (chdir(u->home) != 0) {
 		char msg[512];
-		snprintf(msg, sizeof(msg), "Could not chdir to home directory %s: %s\r\n",
+		snprintf(msg, sizeof(msg), "Could not chdir to home directory %s: %s\n",
 			 u->home, strerror(errno));
 		child_write(msg);
 		if (chdir("/") != 0)
