@@ -61,8 +61,9 @@ done:
 
 /* Builds the peer's public key and checks 1 < y < p-1 (RFC 4253 8): 0, 1
  * and p-1 would make K predictable, and values >= p are not group elements.
- * Deriving then also runs OpenSSL's full check that y lies in the order-q
- * subgroup, which every honest g^x does. */
+ * OpenSSL's full public key check then also makes sure y lies in the
+ * order-q subgroup, which every honest g^x does, so that a hostile y cannot
+ * learn a bit of our exponent.  Both run before the server makes its key. */
 static int peer_key(const dh_group *g, const uint8_t *peer, size_t len, EVP_PKEY **key)
 {
 	ENSURE(peer != NULL || len == 0, KG_ERR_ARG);
@@ -94,6 +95,10 @@ static int peer_key(const dh_group *g, const uint8_t *peer, size_t len, EVP_PKEY
 	/* p - 1 */
 	ENSURE_GOTO(r, BN_sub_word(p, 1) == 1, KG_ERR_CRYPTO, done);
 	ENSURE_GOTO(r, BN_cmp(y, BN_value_one()) > 0 && BN_cmp(y, p) < 0, KG_ERR_PROTOCOL, done);
+	EVP_PKEY_CTX_free(ctx);
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, *key, NULL);
+	ENSURE_GOTO(r, ctx != NULL, KG_ERR_CRYPTO, done);
+	ENSURE_GOTO(r, EVP_PKEY_public_check(ctx) == 1, KG_ERR_PROTOCOL, done);
 	r = KG_OK;
 done:
 	if (r != KG_OK) {

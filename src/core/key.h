@@ -54,7 +54,9 @@ const char *kg_key_default_sigalg(const kg_key *k);
  * appends it to out. sigalg NULL = default. */
 int kg_key_sign(const kg_key *k, const char *sigalg, const uint8_t *data, size_t len, kg_buf *out) KG_WUR;
 /* Checks an SSH signature blob over data.  If sigalg is not NULL the blob's
- * algorithm must equal it.  KG_OK only for a valid signature. */
+ * algorithm must equal it.  KG_OK only for a valid signature; a malformed
+ * blob (or trailing bytes) gives KG_ERR_FORMAT, a wrong or unacceptable
+ * algorithm (e.g. SHA-1 "ssh-rsa") or a bad signature KG_ERR_SIGNATURE. */
 int kg_key_verify(const kg_key *k, const char *sigalg, const uint8_t *sig, size_t siglen,
 		  const uint8_t *data, size_t len) KG_WUR;
 
