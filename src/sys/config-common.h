@@ -1,0 +1,96 @@
+/* Shared pieces of the OpenSSH-style text files kagi reads: a line tokenizer
+ * for "Keyword [=] value..." files, value parsers (yes/no, times, sizes,
+ * integers), host pattern lists, %-token expansion, and a bounded file read.
+ *
+ * Parsing works on text in memory and never exits: a problem comes back as
+ * KG_ERR_CONFIG with a message "FILE line N: ..." in a kg_cfg_err. */
+#ifndef KAGI_CONFIG_COMMON_H
+#define KAGI_CONFIG_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include "core/safety.h"
+
+#define KG_CFG_ERRLEN 512
+#define KG_CFG_MAX_ARGS 256
+#define KG_CFG_MAX_FILE (4u * 1024 * 1024)  /* config / key list files */
+
+typedef struct kg_cfg_err {
+	char msg[KG_CFG_ERRLEN];
+} kg_cfg_err;
+
+/* Writes "FILE line N: <fmt...>" into e (NULL e is allowed and ignored).
+ * line 0 leaves out the line part. */
+void kg_cfg_errf(kg_cfg_err *e, const char *file, size_t line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Splits text into lines and lines into words.  Blank lines and lines whose
+ * first word starts with '#' are skipped.  The keyword ends at blank or '=',
+ * one '=' between keyword and value is allowed ("Port=22", "Port = 22").
+ * Values are split at blanks; "double" or 'single' quotes group a word, a
+ * backslash escapes a quote, backslash or blank; an unquoted word starting
+ * with '#' ends the line. */
+typedef struct kg_cfg_reader {
+	const char *text;
+	size_t len, pos;
+	const char *filename;
+	size_t lineno;          /* of the line last returned */
+	char *scratch;          /* words of the current line live here */
+	size_t scratch_cap;
+	char *keyword;          /* as written (compare case-insensitively) */
+	char *args[KG_CFG_MAX_ARGS];
+	size_t nargs;
+	char *rest;             /* the value text after keyword/'=', trimmed, raw */
+} kg_cfg_reader;
+
+void kg_cfg_reader_init(kg_cfg_reader *r, const char *text, size_t len, const char *filename);
+void kg_cfg_reader_free(kg_cfg_reader *r);
+/* 1 with the next line in r->keyword/args, 0 at the end, or KG_ERR_*. */
+int kg_cfg_next(kg_cfg_reader *r, kg_cfg_err *err) KG_WUR;
+
+/* Value parsers: KG_OK or KG_ERR_CONFIG (nothing written on error). */
+/* "yes"/"no" (any case). */
+int kg_cfg_parse_yesno(const char *s, int *out) KG_WUR;
+/* Decimal integer within [min, max]. */
+int kg_cfg_parse_int(const char *s, long min, long max, long *out) KG_WUR;
+/* sshd time format: "120", "2m", "1h30m", "1w2d"; units s m h d w (any
+ * case); result in seconds, at most INT32_MAX. */
+int kg_cfg_parse_time(const char *s, long *seconds) KG_WUR;
+/* Byte size: digits with an optional K, M, G or T suffix (powers of 1024),
+ * e.g. "500M", "1G"; overflow is an error. */
+int kg_cfg_parse_size(const char *s, uint64_t *bytes) KG_WUR;
+
+/* Shell-style match of '*' and '?' (no other specials), optionally
+ * ASCII case-insensitive.  Linear-space, no exponential backtracking. */
+int kg_pattern_match(const char *s, const char *pattern, int nocase);
+/* OpenSSH pattern-list semantics over a comma-separated list of patterns,
+ * each optionally negated with '!': -1 if a negated pattern matches s,
+ * 1 if some plain pattern matches (and no negated one), else 0. */
+int kg_pattern_list_match(const char *s, const char *list, int nocase);
+
+/* One %-token for kg_expand_tokens. */
+typedef struct kg_token {
+	char letter;
+	const char *value;
+} kg_token;
+/* Replaces %X by the value of token X and "%%" by "%".  An unknown token
+ * or a lone trailing '%' is KG_ERR_CONFIG.  Result malloc'ed in *out. */
+int kg_expand_tokens(const char *in, const kg_token *tokens, size_t ntokens, char **out) KG_WUR;
+/* A leading "~/" (or a lone "~") becomes home; other text is copied. */
+int kg_expand_tilde(const char *in, const char *home, char **out) KG_WUR;
+
+/* Reads a whole regular file of at most max bytes (0 = KG_CFG_MAX_FILE)
+ * into a malloc'ed NUL-terminated buffer.  st (optional) receives the
+ * fstat of the opened file.  A missing file is KG_ERR_NOT_FOUND. */
+int kg_read_text_file(const char *path, size_t max, char **text, size_t *len, struct stat *st) KG_WUR;
+
+/* Growable list of malloc'ed strings. */
+typedef struct kg_strlist {
+	char **v;
+	size_t n;
+} kg_strlist;
+int kg_strlist_add(kg_strlist *l, const char *s) KG_WUR;
+void kg_strlist_free(kg_strlist *l);
+
+#endif
