@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include "core/buf.h"
 #include "sys/config-common.h"
@@ -433,4 +434,102 @@ void kg_strlist_free(kg_strlist *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
+}
+
+const kg_cfg_enum kg_cfg_loglevels[] = {
+	{ "QUIET", KG_LOG_QUIET }, { "FATAL", KG_LOG_FATAL }, { "ERROR", KG_LOG_ERROR },
+	{ "INFO", KG_LOG_INFO }, { "VERBOSE", KG_LOG_VERBOSE }, { "DEBUG", KG_LOG_DEBUG1 },
+	{ "DEBUG1", KG_LOG_DEBUG1 }, { "DEBUG2", KG_LOG_DEBUG2 }, { "DEBUG3", KG_LOG_DEBUG3 },
+	{ NULL, 0 },
+};
+
+const kg_cfg_kw *kg_cfg_find_kw(const kg_cfg_kw *table, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(table[i].name, name) == 0)
+			return &table[i];
+	return NULL;
+}
+
+int kg_cfg_parse_enum(const kg_cfg_enum *t, const char *name, int *out)
+{
+	for (; t->name; t++)
+		if (strcasecmp(t->name, name) == 0) {
+			*out = t->value;
+			return KG_OK;
+		}
+	return KG_ERR_CONFIG;
+}
+
+int kg_cfg_store(void *cfg, const kg_cfg_kw *kw, const kg_cfg_reader *r, int store, kg_cfg_err *err)
+{
+	char *field = (char *)cfg + kw->off;
+	const char *file = r->filename;
+	size_t line = kg_cfg_line(r);
+	int one = kw->type == KG_CFG_STR || kw->type == KG_CFG_FLAG || kw->type == KG_CFG_INT ||
+		  kw->type == KG_CFG_TIME || kw->type == KG_CFG_ENUM;
+	if (kw->type == KG_CFG_IGNORE || kw->type == KG_CFG_SPECIAL)
+		return KG_OK;
+	if (r->nargs == 0) {
+		kg_cfg_errf(err, file, line, "%s: missing argument", kw->name);
+		return KG_ERR_CONFIG;
+	}
+	if (one && r->nargs != 1) {
+		kg_cfg_errf(err, file, line, "%s: garbage at end of line: '%s'", kw->name, r->args[1]);
+		return KG_ERR_CONFIG;
+	}
+	const char *a = r->args[0];
+	int v = 0;
+	int bad = 0;
+	switch (kw->type) {
+	case KG_CFG_STR:
+	case KG_CFG_RAW: {
+		char **sp = (char **)(void *)field;
+		if (store && *sp == NULL) {
+			*sp = strdup(kw->type == KG_CFG_RAW ? r->rest : a);
+			ENSURE(*sp != NULL, KG_ERR_ALLOC);
+		}
+		return KG_OK;
+	}
+	case KG_CFG_FLAG:
+		bad = kg_cfg_parse_yesno(a, &v) != KG_OK;
+		break;
+	case KG_CFG_INT: {
+		long l = 0;
+		bad = kg_cfg_parse_int(a, kw->min, kw->max, &l) != KG_OK;
+		v = (int)l;
+		break;
+	}
+	case KG_CFG_TIME: {
+		long l = 0;
+		if (strcasecmp(a, "none") != 0)
+			bad = kg_cfg_parse_time(a, &l) != KG_OK || (kw->max > 0 && l > kw->max);
+		v = (int)l;
+		break;
+	}
+	case KG_CFG_ENUM:
+		bad = kg_cfg_parse_enum(kw->enums, a, &v) != KG_OK;
+		break;
+	case KG_CFG_LIST_ACC:
+	case KG_CFG_LIST_FIRST: {
+		kg_strlist *l = (kg_strlist *)(void *)field;
+		if (!store || (kw->type == KG_CFG_LIST_FIRST && l->n > 0))
+			return KG_OK;
+		for (size_t i = 0; i < r->nargs; i++)
+			GUARD(kg_strlist_add(l, r->args[i]));
+		return KG_OK;
+	}
+	case KG_CFG_RAW_ACC:
+		return store ? kg_strlist_add((kg_strlist *)(void *)field, r->rest) : KG_OK;
+	default:
+		return KG_ERR_INTERNAL;
+	}
+	if (bad) {
+		kg_cfg_errf(err, file, line, "%s: invalid argument '%s'", kw->name, a);
+		return KG_ERR_CONFIG;
+	}
+	int *ip = (int *)(void *)field;
+	if (store && *ip == KG_CFG_UNSET)
+		*ip = v;
+	return KG_OK;
 }

@@ -42,12 +42,69 @@ typedef struct kg_cfg_reader {
 	char *args[KG_CFG_MAX_ARGS];
 	size_t nargs;
 	char *rest;             /* the value text after keyword/'=', trimmed, raw */
+	int single;             /* one -o option: messages leave out the line */
 } kg_cfg_reader;
 
 void kg_cfg_reader_init(kg_cfg_reader *r, const char *text, size_t len, const char *filename);
 void kg_cfg_reader_free(kg_cfg_reader *r);
 /* 1 with the next line in r->keyword/args, 0 at the end, or KG_ERR_*. */
 int kg_cfg_next(kg_cfg_reader *r, kg_cfg_err *err) KG_WUR;
+
+/* The line number for messages about the current line (0 for -o). */
+static inline size_t kg_cfg_line(const kg_cfg_reader *r)
+{
+	return r->single ? 0 : r->lineno;
+}
+
+/* Table-driven keywords.  Fields of the target struct: int for FLAG,
+ * INT, TIME and ENUM (-1 = unset); char * for STR and RAW (NULL = unset);
+ * kg_strlist for the list types.  Single-valued types keep the first value
+ * (OpenSSH semantics); later values are still checked for errors. */
+enum kg_cfg_type {
+	KG_CFG_STR,        /* exactly one argument */
+	KG_CFG_RAW,        /* the whole value text, as written */
+	KG_CFG_FLAG,       /* yes / no */
+	KG_CFG_INT,        /* integer in [min, max] */
+	KG_CFG_TIME,       /* kg_cfg_parse_time or "none" (0); max if > 0 */
+	KG_CFG_ENUM,       /* one of enums[] (any case) */
+	KG_CFG_LIST_ACC,   /* every argument of every line is appended */
+	KG_CFG_LIST_FIRST, /* the arguments of the first line only */
+	KG_CFG_RAW_ACC,    /* the value text of every line is appended */
+	KG_CFG_IGNORE,     /* known to OpenSSH, not used by kagi */
+	KG_CFG_SPECIAL,    /* handled by the caller */
+};
+
+typedef struct kg_cfg_enum {
+	const char *name;  /* NULL ends a table */
+	int value;
+} kg_cfg_enum;
+
+typedef struct kg_cfg_kw {
+	const char *name;
+	enum kg_cfg_type type;
+	size_t off;
+	long min, max;
+	const kg_cfg_enum *enums;
+} kg_cfg_kw;
+
+#define KG_CFG_UNSET (-1)
+
+/* LogLevel values, as OpenSSH orders them. */
+enum kg_loglevel {
+	KG_LOG_QUIET, KG_LOG_FATAL, KG_LOG_ERROR, KG_LOG_INFO, KG_LOG_VERBOSE,
+	KG_LOG_DEBUG1, KG_LOG_DEBUG2, KG_LOG_DEBUG3,
+};
+extern const kg_cfg_enum kg_cfg_loglevels[];
+
+/* The entry for keyword name (any case), or NULL. */
+const kg_cfg_kw *kg_cfg_find_kw(const kg_cfg_kw *table, size_t n, const char *name);
+/* Checks the current line's arguments against kw and, when store is set,
+ * saves them into the struct at cfg.  KG_ERR_CONFIG with a message naming
+ * file and line on a bad value. */
+int kg_cfg_store(void *cfg, const kg_cfg_kw *kw, const kg_cfg_reader *r, int store,
+		 kg_cfg_err *err) KG_WUR;
+/* Looks name up in an enum table (any case): KG_OK or KG_ERR_CONFIG. */
+int kg_cfg_parse_enum(const kg_cfg_enum *t, const char *name, int *out) KG_WUR;
 
 /* Value parsers: KG_OK or KG_ERR_CONFIG (nothing written on error). */
 /* "yes"/"no" (any case). */
