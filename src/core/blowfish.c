@@ -20,23 +20,75 @@ static uint32_t be32(const uint8_t *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-/* sum ~ scale * atan(1/x) by the alternating Taylor series (truncated terms). */
-static int atan_inv(BIGNUM *sum, const BIGNUM *scale, BN_ULONG x, BIGNUM *power, BIGNUM *term)
+#define GROUP_MAX 4
+#define WORD_MAX ((BN_ULONG)-1)
+
+static int mul_fits(BN_ULONG a, BN_ULONG b, BN_ULONG *out)
+{
+	if (b != 0 && a > WORD_MAX / b)
+		return 0;
+	*out = a * b;
+	return 1;
+}
+
+/* Terms k..k+m-1 of atan(1/x) = sum (-1)^j / ((2j+1) x^(2j+1)), taken
+ * relative to the first one's x^(2k+1), as one fraction num/den: most of
+ * the cost is dividing long numbers by words, so fewer and larger
+ * divisors make the series several times faster.  Picks the largest m
+ * whose num and den fit a word; *xpow = x^(2m). */
+static int term_group(BN_ULONG x, BN_ULONG k, BN_ULONG *m, BN_ULONG *num, BN_ULONG *den, BN_ULONG *xpow)
 {
 	const BN_ULONG x2 = x * x;
+	for (BN_ULONG g = GROUP_MAX; g >= 1; g--) {
+		BN_ULONG pos = 0, neg = 0, d = 1, xp = 1;
+		int ok = 1;
+		for (BN_ULONG i = 0; i < g && ok; i++)
+			ok = mul_fits(d, 2 * (k + i) + 1, &d) && mul_fits(xp, x2, &xp);
+		/* den = x^(2(g-1)) * prod(2(k+i)+1) */
+		ok = ok && mul_fits(d, xp / x2, &d);
+		for (BN_ULONG j = 0; j < g && ok; j++) {
+			/* x^(2(g-1-j)) * prod over i != j of (2(k+i)+1) */
+			BN_ULONG t = 1;
+			for (BN_ULONG i = 0; i < g && ok; i++)
+				if (i != j)
+					ok = mul_fits(t, 2 * (k + i) + 1, &t);
+			for (BN_ULONG i = j + 1; i < g && ok; i++)
+				ok = mul_fits(t, x2, &t);
+			if (!ok)
+				break;
+			BN_ULONG *acc = (j & 1) ? &neg : &pos;
+			ok = *acc <= WORD_MAX - t;
+			*acc += t;
+		}
+		if (ok && pos > neg) {
+			*m = g;
+			*num = pos - neg;
+			*den = d;
+			*xpow = xp;
+			return KG_OK;
+		}
+	}
+	return KG_ERR_INTERNAL;
+}
+
+/* sum ~ scale * atan(1/x); the error is a few units per group of terms. */
+static int atan_inv(BIGNUM *sum, const BIGNUM *scale, BN_ULONG x, BIGNUM *power, BIGNUM *term)
+{
+	/* power = floor(scale / x^(2k+1)) for the current k. */
 	ENSURE(BN_copy(power, scale) != NULL, KG_ERR_CRYPTO);
 	ENSURE(BN_div_word(power, x) != (BN_ULONG)-1, KG_ERR_CRYPTO);
-	ENSURE(BN_copy(sum, power) != NULL, KG_ERR_CRYPTO);
-	for (BN_ULONG k = 1;; k++) {
-		ENSURE(BN_div_word(power, x2) != (BN_ULONG)-1, KG_ERR_CRYPTO);
-		if (BN_is_zero(power))
-			break;
-		ENSURE(BN_copy(term, power) != NULL, KG_ERR_CRYPTO);
-		ENSURE(BN_div_word(term, 2 * k + 1) != (BN_ULONG)-1, KG_ERR_CRYPTO);
+	BN_zero(sum);
+	for (BN_ULONG k = 0; !BN_is_zero(power);) {
+		BN_ULONG m, num, den, xpow;
+		GUARD(term_group(x, k, &m, &num, &den, &xpow));
+		ENSURE(BN_copy(term, power) != NULL && BN_mul_word(term, num), KG_ERR_CRYPTO);
+		ENSURE(BN_div_word(term, den) != (BN_ULONG)-1, KG_ERR_CRYPTO);
 		if (k & 1)
 			ENSURE(BN_sub(sum, sum, term), KG_ERR_CRYPTO);
 		else
 			ENSURE(BN_add(sum, sum, term), KG_ERR_CRYPTO);
+		ENSURE(BN_div_word(power, xpow) != (BN_ULONG)-1, KG_ERR_CRYPTO);
+		k += m;
 	}
 	return KG_OK;
 }
