@@ -30,7 +30,7 @@ typedef struct kg_client_config {
 	kg_strlist global_known_hosts_files;
 	int strict_host_key_checking;       /* enum kg_shkc */
 	int batch_mode;
-	int log_level;                      /* enum kg_loglevel */
+	int log_level;                      /* enum kg_log_level */
 	char *kex_algorithms;               /* raw specs ("+x", "-y", "^z", list) */
 	char *host_key_algorithms;
 	char *ciphers;

@@ -59,7 +59,7 @@ typedef struct kg_server_config {
 	int client_alive_interval;
 	int client_alive_count_max;
 	int compression;                    /* enum kg_compression */
-	int log_level;                      /* enum kg_loglevel */
+	int log_level;                      /* enum kg_log_level */
 	int syslog_facility;                /* LOG_AUTH, LOG_DAEMON, ... */
 	char *pid_file;
 	char *banner;                       /* path, or NULL / "none" */

@@ -1,0 +1,307 @@
+/* kssh: the SSH client, with OpenSSH's flags and files. */
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+#include "core/transport.h"
+#include "sys/cli-conn.h"
+#include "sys/cli-session.h"
+#include "sys/client-config.h"
+#include "sys/log.h"
+
+#define EXIT_KAGI_ERROR 255
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: kssh [-46CnqsTtVv] [-c cipher_spec] [-F configfile] [-i identity_file]\n"
+		"            [-J destination] [-l login_name] [-m mac_spec] [-o option]\n"
+		"            [-p port] destination [command [argument ...]]\n");
+}
+
+typedef struct cmdline {
+	kg_strlist opts;      /* -o and flags turned into options, in order */
+	const char *config_file;
+	int verbose, quiet, tty_count, no_tty, stdin_null, subsystem;
+	char *dest_user, *dest_host, *dest_port;
+	char *command;
+} cmdline;
+
+static int add_opt(cmdline *cl, const char *key, const char *val)
+{
+	char *s = malloc(strlen(key) + strlen(val) + 2);
+	if (!s)
+		return KG_ERR_ALLOC;
+	sprintf(s, "%s=%s", key, val);
+	int r = kg_strlist_add(&cl->opts, s);
+	free(s);
+	return r;
+}
+
+/* [user@]host, or ssh://[user@]host[:port][/] (the URI draft). */
+static int parse_destination(cmdline *cl, const char *arg)
+{
+	char *d = strdup(arg);
+	if (!d)
+		return KG_ERR_ALLOC;
+	char *host = d;
+	if (strncmp(d, "ssh://", 6) == 0) {
+		host = d + 6;
+		size_t hl = strlen(host);
+		if (hl && host[hl - 1] == '/')
+			host[hl - 1] = '\0';
+		if (strchr(host, '/')) {
+			free(d);
+			return KG_ERR_ARG;
+		}
+		char *at = strrchr(host, '@');
+		if (at) {
+			*at = '\0';
+			char *semi = strchr(host, ';');  /* connection parameters: ignored */
+			if (semi)
+				*semi = '\0';
+			cl->dest_user = strdup(host);
+			host = at + 1;
+		}
+		char *colon = NULL;
+		if (host[0] == '[') {
+			char *end = strchr(host, ']');
+			if (!end) {
+				free(d);
+				return KG_ERR_ARG;
+			}
+			*end = '\0';
+			colon = end[1] == ':' ? end + 1 : NULL;
+			host++;
+		} else {
+			colon = strrchr(host, ':');
+		}
+		if (colon) {
+			*colon = '\0';
+			cl->dest_port = strdup(colon + 1);
+		}
+	} else {
+		char *at = strrchr(host, '@');
+		if (at) {
+			*at = '\0';
+			cl->dest_user = strdup(host);
+			host = at + 1;
+		}
+	}
+	if (*host == '\0') {
+		free(d);
+		return KG_ERR_ARG;
+	}
+	cl->dest_host = strdup(host);
+	free(d);
+	return KG_OK;
+}
+
+static int parse_args(cmdline *cl, int argc, char **argv)
+{
+	int c;
+	optind = 1;
+	while (optind < argc) {
+		while ((c = getopt(argc, argv, "+46ACNTVXYac:e:F:gi:J:kl:m:no:p:qsStvxW:")) != -1) {
+			int r = KG_OK;
+			switch (c) {
+			case '4': r = add_opt(cl, "AddressFamily", "inet"); break;
+			case '6': r = add_opt(cl, "AddressFamily", "inet6"); break;
+			case 'C': r = add_opt(cl, "Compression", "yes"); break;
+			case 'c': r = add_opt(cl, "Ciphers", optarg); break;
+			case 'm': r = add_opt(cl, "MACs", optarg); break;
+			case 'i': r = add_opt(cl, "IdentityFile", optarg); break;
+			case 'J': r = add_opt(cl, "ProxyJump", optarg); break;
+			case 'l': r = add_opt(cl, "User", optarg); break;
+			case 'p': r = add_opt(cl, "Port", optarg); break;
+			case 'o': r = kg_strlist_add(&cl->opts, optarg); break;
+			case 'F': cl->config_file = optarg; break;
+			case 'n': cl->stdin_null = 1; break;
+			case 'q': cl->quiet = 1; break;
+			case 's': cl->subsystem = 1; break;
+			case 't': cl->tty_count++; break;
+			case 'T': cl->no_tty = 1; break;
+			case 'v': cl->verbose++; break;
+			case 'V':
+				fprintf(stderr, "%s, %s\n", KG_TR_VERSION + 8, OpenSSL_version(OPENSSL_VERSION));
+				exit(0);
+			case 'A': case 'a': case 'N': case 'X': case 'x': case 'Y': case 'g': case 'k': case 'e':
+				break;  /* accepted for compatibility; nothing to do */
+			default:
+				usage();
+				return KG_ERR_ARG;
+			}
+			if (r < 0)
+				return r;
+		}
+		if (optind >= argc)
+			break;
+		if (cl->dest_host) {
+			/* Everything after the destination is the command. */
+			break;
+		}
+		if (parse_destination(cl, argv[optind]) < 0) {
+			fprintf(stderr, "kssh: invalid destination: %s\n", argv[optind]);
+			return KG_ERR_ARG;
+		}
+		optind++;
+		/* Options may follow the destination, as with OpenSSH. */
+	}
+	if (!cl->dest_host) {
+		usage();
+		return KG_ERR_ARG;
+	}
+	size_t len = 0;
+	for (int i = optind; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if (len) {
+		cl->command = calloc(1, len);
+		if (!cl->command)
+			return KG_ERR_ALLOC;
+		for (int i = optind; i < argc; i++) {
+			if (i > optind)
+				strcat(cl->command, " ");
+			strcat(cl->command, argv[i]);
+		}
+	}
+	return KG_OK;
+}
+
+static int load_config(kg_client_config *cfg, cmdline *cl, const char *home, const char *local_user)
+{
+	kg_cfg_err err;
+	if (cl->dest_user && kg_client_config_apply_option(cfg, "User", &err) < 0) {
+		/* not reached: "User" alone is invalid; the real value follows */
+	}
+	for (size_t i = 0; i < cl->opts.n; i++)
+		if (kg_client_config_apply_option(cfg, cl->opts.v[i], &err) < 0) {
+			fprintf(stderr, "kssh: %s\n", err.msg);
+			return KG_ERR_CONFIG;
+		}
+	if (cl->dest_user) {
+		char *o = malloc(strlen(cl->dest_user) + 6);
+		if (!o)
+			return KG_ERR_ALLOC;
+		sprintf(o, "User=%s", cl->dest_user);
+		int r = kg_client_config_apply_option(cfg, o, &err);
+		free(o);
+		if (r < 0) {
+			fprintf(stderr, "kssh: %s\n", err.msg);
+			return r;
+		}
+	}
+	if (cl->dest_port) {
+		char *o = malloc(strlen(cl->dest_port) + 6);
+		if (!o)
+			return KG_ERR_ALLOC;
+		sprintf(o, "Port=%s", cl->dest_port);
+		int r = kg_client_config_apply_option(cfg, o, &err);
+		free(o);
+		if (r < 0) {
+			fprintf(stderr, "kssh: %s\n", err.msg);
+			return r;
+		}
+	}
+	char *sshdir = malloc(strlen(home) + 8);
+	if (!sshdir)
+		return KG_ERR_ALLOC;
+	sprintf(sshdir, "%s/.ssh", home);
+	int r = KG_OK;
+	if (cl->config_file) {
+		/* -F /dev/null: no configuration file at all. */
+		if (strcmp(cl->config_file, "/dev/null") != 0)
+			r = kg_client_config_load_file(cfg, cl->config_file, cl->dest_host, sshdir, home, 1, &err);
+	} else {
+		char *user_cfg = malloc(strlen(sshdir) + 8);
+		if (!user_cfg) {
+			free(sshdir);
+			return KG_ERR_ALLOC;
+		}
+		sprintf(user_cfg, "%s/config", sshdir);
+		r = kg_client_config_load_file(cfg, user_cfg, cl->dest_host, sshdir, home, 0, &err);
+		free(user_cfg);
+		if (r >= 0)
+			r = kg_client_config_load_file(cfg, "/etc/ssh/ssh_config", cl->dest_host, "/etc/ssh", home, 0, &err);
+	}
+	free(sshdir);
+	if (r < 0) {
+		fprintf(stderr, "kssh: %s\n", err.msg);
+		return r;
+	}
+	return kg_client_config_finish(cfg, cl->dest_host, local_user);
+}
+
+int main(int argc, char **argv)
+{
+	cmdline cl;
+	memset(&cl, 0, sizeof(cl));
+	if (parse_args(&cl, argc, argv) < 0)
+		return EXIT_KAGI_ERROR;
+	struct passwd *pw = getpwuid(getuid());
+	if (!pw) {
+		fprintf(stderr, "kssh: no user exists for uid %lu\n", (unsigned long)getuid());
+		return EXIT_KAGI_ERROR;
+	}
+	char *local_user = strdup(pw->pw_name);
+	char *home = strdup(pw->pw_dir);
+	if (!local_user || !home)
+		return EXIT_KAGI_ERROR;
+	if (cl.verbose) {
+		const char *lv = cl.verbose == 1 ? "DEBUG1" : cl.verbose == 2 ? "DEBUG2" : "DEBUG3";
+		if (add_opt(&cl, "LogLevel", lv) < 0)
+			return EXIT_KAGI_ERROR;
+	} else if (cl.quiet && add_opt(&cl, "LogLevel", "QUIET") < 0) {
+		return EXIT_KAGI_ERROR;
+	}
+	kg_client_config cfg;
+	kg_client_config_init(&cfg);
+	if (load_config(&cfg, &cl, home, local_user) < 0)
+		return EXIT_KAGI_ERROR;
+	kg_logger lg;
+	kg_log_init(&lg, "kssh", cfg.log_level, 0, 0);
+	for (size_t i = 0; i < cfg.warnings.n; i++)
+		kg_verbose(&lg, "%s", cfg.warnings.v[i]);
+
+	/* A pty is wanted for an interactive shell on a terminal, or when asked. */
+	int want_tty = cfg.request_tty == KG_TTY_FORCE || cfg.request_tty == KG_TTY_YES || cl.tty_count > 0 ||
+		       (cfg.request_tty == KG_TTY_AUTO && !cl.command && isatty(STDIN_FILENO));
+	if (cl.no_tty || (cfg.request_tty == KG_TTY_NO && cl.tty_count == 0))
+		want_tty = 0;
+	if (want_tty && !isatty(STDIN_FILENO) && cl.tty_count < 2 && cfg.request_tty != KG_TTY_FORCE) {
+		kg_info(&lg, "Pseudo-terminal will not be allocated because stdin is not a terminal.");
+		want_tty = 0;
+	}
+
+	kg_client c;
+	memset(&c, 0, sizeof(c));
+	c.cfg = &cfg;
+	c.local_user = local_user;
+	c.home = home;
+	c.log = &lg;
+	c.fd = -1;
+	int status = EXIT_KAGI_ERROR;
+	if (kg_client_open(&c) == KG_OK) {
+		kg_cli_session_opts so = {
+			.command = cl.command, .subsystem = cl.subsystem, .want_tty = want_tty,
+			.stdin_null = cl.stdin_null, .quiet = cl.quiet,
+		};
+		if (want_tty && isatty(STDIN_FILENO))
+			lg.crlf = 1;
+		if (kg_cli_session_run(&c, &so, &status) < 0)
+			status = EXIT_KAGI_ERROR;
+		lg.crlf = 0;
+	}
+	kg_client_close(&c);
+	kg_client_config_free(&cfg);
+	kg_strlist_free(&cl.opts);
+	free(cl.command);
+	free(cl.dest_user);
+	free(cl.dest_host);
+	free(cl.dest_port);
+	free(local_user);
+	free(home);
+	return status;
+}
