@@ -47,7 +47,7 @@ fuzz)
 		echo "== $f"
 		corpus="$log/corpus-$n"; mkdir -p "$corpus"
 		[ -d "tests/fuzz/seeds/$n" ] && cp tests/fuzz/seeds/$n/* "$corpus"/ 2>/dev/null
-		if "$f" -max_total_time=${FUZZ_SECONDS:-20} -rss_limit_mb=2048 "$corpus" >"$log/$n.out" 2>&1; then
+		if "$f" -max_total_time=${FUZZ_SECONDS:-10} -rss_limit_mb=2048 "$corpus" >"$log/$n.out" 2>&1; then
 			echo "PASS: fuzz $n"; pass=$((pass + 1))
 		else
 			echo "FAIL: fuzz $n"; tail -n 40 "$log/$n.out"; fail=$((fail + 1))
