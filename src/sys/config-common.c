@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/sysmacros.h>
 #include "core/buf.h"
 #include "sys/config-common.h"
 
@@ -375,7 +376,8 @@ int kg_read_text_file(const char *path, size_t max, char **text, size_t *len, st
 	char *buf = NULL;
 	struct stat sb;
 	ENSURE_GOTO(r, fstat(fd, &sb) == 0, KG_ERR_SYSTEM, out);
-	ENSURE_GOTO(r, S_ISREG(sb.st_mode), KG_ERR_FORMAT, out);
+	/* Regular files only, and /dev/null (the usual "no such file" option value). */
+	ENSURE_GOTO(r, S_ISREG(sb.st_mode) || (S_ISCHR(sb.st_mode) && sb.st_rdev == (dev_t)makedev(1, 3)), KG_ERR_FORMAT, out);
 	ENSURE_GOTO(r, (uint64_t)sb.st_size <= max, KG_ERR_TOO_LARGE, out);
 	size_t cap = (size_t)sb.st_size + 1, used = 0;
 	buf = malloc(cap + 1);
