@@ -19,7 +19,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: kssh [-46CnqsTtVv] [-c cipher_spec] [-F configfile] [-i identity_file]\n"
 		"            [-J destination] [-l login_name] [-m mac_spec] [-o option]\n"
-		"            [-p port] destination [command [argument ...]]\n");
+		"            [-p port] [-W host:port] destination [command [argument ...]]\n");
 }
 
 typedef struct cmdline {
@@ -28,6 +28,8 @@ typedef struct cmdline {
 	int verbose, quiet, tty_count, no_tty, stdin_null, subsystem;
 	char *dest_user, *dest_host, *dest_port;
 	char *command;
+	char *fwd_host;
+	int fwd_port;
 } cmdline;
 
 static int add_opt(cmdline *cl, const char *key, const char *val)
@@ -120,6 +122,29 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 			case 'o': r = kg_strlist_add(&cl->opts, optarg); break;
 			case 'F': cl->config_file = optarg; break;
 			case 'n': cl->stdin_null = 1; break;
+			case 'W': {
+				/* host:port or [v6addr]:port */
+				char *spec = strdup(optarg), *colon = strrchr(spec, ':');
+				char *h = spec;
+				if (!colon || colon == spec || !colon[1]) {
+					fprintf(stderr, "kssh: bad stdio forwarding specification '%s'\n", optarg);
+					free(spec);
+					return KG_ERR_ARG;
+				}
+				*colon = '\0';
+				if (h[0] == '[' && colon[-1] == ']') {
+					h++;
+					colon[-1] = '\0';
+				}
+				cl->fwd_host = strdup(h);
+				cl->fwd_port = atoi(colon + 1);
+				free(spec);
+				if (cl->fwd_port <= 0 || cl->fwd_port > 65535) {
+					fprintf(stderr, "kssh: bad port in '%s'\n", optarg);
+					return KG_ERR_ARG;
+				}
+				break;
+			}
 			case 'q': cl->quiet = 1; break;
 			case 's': cl->subsystem = 1; break;
 			case 't': cl->tty_count++; break;
@@ -282,11 +307,16 @@ int main(int argc, char **argv)
 	c.home = home;
 	c.log = &lg;
 	c.fd = -1;
+	c.config_file = cl.config_file;
+	c.verbose = cl.verbose;
+	if (cl.fwd_host)
+		want_tty = 0;
 	int status = EXIT_KAGI_ERROR;
 	if (kg_client_open(&c) == KG_OK) {
 		kg_cli_session_opts so = {
 			.command = cl.command, .subsystem = cl.subsystem, .want_tty = want_tty,
 			.stdin_null = cl.stdin_null, .quiet = cl.quiet,
+			.forward_host = cl.fwd_host, .forward_port = cl.fwd_port,
 		};
 		if (want_tty && isatty(STDIN_FILENO))
 			lg.crlf = 1;
@@ -301,6 +331,7 @@ int main(int argc, char **argv)
 	free(cl.dest_user);
 	free(cl.dest_host);
 	free(cl.dest_port);
+	free(cl.fwd_host);
 	free(local_user);
 	free(home);
 	return status;

@@ -5,6 +5,7 @@
 #ifndef KAGI_CLI_CONN_H
 #define KAGI_CLI_CONN_H
 
+#include <sys/types.h>
 #include "core/auth.h"
 #include "core/transport.h"
 #include "sys/client-config.h"
@@ -27,6 +28,8 @@ typedef struct kg_client {
 	kg_logger *log;
 	kg_client_hooks hooks;
 	int fd;                     /* -1: connect to cfg->hostname:port; else use this fd */
+	const char *config_file;    /* -F file, passed on to jump hops */
+	int verbose;                /* -v count, passed on to jump hops */
 
 	/* state */
 	kg_transport *tr;
@@ -38,6 +41,7 @@ typedef struct kg_client {
 	int password_disabled;      /* host key changed: no passwords to this host */
 	char peer_ip[64];
 	int peer_port;
+	pid_t jump_pid;             /* the kssh -W process carrying us through a jump host */
 } kg_client;
 
 /* Connects, exchanges keys, verifies the host and authenticates.  Errors

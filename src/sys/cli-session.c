@@ -150,7 +150,7 @@ static int on_event(session *s, const kg_conn_event *ev)
 	kg_conn *cn = &s->conn;
 	switch (ev->type) {
 	case KG_CEV_OPEN_CONFIRMED:
-		return start_session(s);
+		return s->o->forward_host ? KG_OK : start_session(s);
 	case KG_CEV_OPEN_FAILED:
 		kg_error(s->c->log, "channel 0: open failed: %.*s", (int)ev->len, (const char *)ev->data);
 		s->channel_closed = 1;
@@ -367,7 +367,11 @@ int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_sta
 		set_nonblock(&s, STDIN_FILENO, 0);
 	set_nonblock(&s, STDOUT_FILENO, 1);
 	set_nonblock(&s, STDERR_FILENO, 2);
-	r = kg_conn_open_session(&s.conn, &s.ch);
+	if (o->forward_host)
+		r = kg_conn_open_tcpip(&s.conn, "direct-tcpip", o->forward_host, (uint32_t)o->forward_port, "127.0.0.1",
+				       0, &s.ch);
+	else
+		r = kg_conn_open_session(&s.conn, &s.ch);
 	if (r >= 0)
 		r = loop(&s);
 	(void)!kg_tty_raw_restore(&s.tty);
@@ -380,7 +384,7 @@ int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_sta
 	if (kg_buf_len(&s.err.pending) && !s.err.closed)
 		(void)!kg_fd_write_all(STDERR_FILENO, kg_buf_ptr(&s.err.pending), kg_buf_len(&s.err.pending), 5000);
 	if (r >= 0) {
-		if (o->want_tty && !o->quiet && isatty(STDIN_FILENO))
+		if (o->want_tty && !o->quiet && isatty(STDIN_FILENO) && !o->forward_host)
 			kg_info(c->log, "Connection to %s closed.", c->cfg->hostname);
 		kg_tr_disconnect(c->tr, SSH_DISCONNECT_BY_APPLICATION, "disconnected by user");
 		(void)!kg_client_flush(c, 1);
@@ -395,7 +399,7 @@ int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_sta
 		kg_error(c->log, "%s", why && *why ? why : kg_err_str(r));
 		(void)!kg_client_flush(c, 1);
 	}
-	*exit_status = r >= 0 && s.got_exit ? s.exit_status : 255;
+	*exit_status = r >= 0 && (s.got_exit || o->forward_host) ? (o->forward_host ? 0 : s.exit_status) : 255;
 out:
 	if (s.sigfd >= 0)
 		close(s.sigfd);

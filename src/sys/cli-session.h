@@ -13,6 +13,8 @@ typedef struct kg_cli_session_opts {
 	int stdin_null;           /* -n: read nothing from stdin */
 	int quiet;                /* no "Connection to ... closed." */
 	uint32_t window;          /* channel window (0 = default) */
+	const char *forward_host; /* -W host:port: a direct-tcpip channel on stdio */
+	int forward_port;
 } kg_cli_session_opts;
 
 /* Runs the session to its end.  *exit_status is the remote command's
