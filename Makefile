@@ -59,12 +59,15 @@ asan:
 clang-build:
 	$(MAKE) CC=clang BUILD=build-clang all test-bins
 
-# libFuzzer harnesses (clang).
+# libFuzzer harnesses (clang): the library is built once with coverage
+# instrumentation, then each harness links against it.
+FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 fuzz:
-	@mkdir -p $(BUILD)-fuzz
+	$(MAKE) CC=clang BUILD=build-fuzz OPT="$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link" build-fuzz/libkagi.a
+	@mkdir -p build-fuzz/bin
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-	  clang $(CPPFLAGS) -std=c17 $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined \
-	    -o $(BUILD)-fuzz/$$n $$f $(LIB_SRC) $(LDLIBS) || exit 1; done
+	  clang $(CPPFLAGS) -std=c17 $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer \
+	    -o build-fuzz/bin/$$n $$f build-fuzz/libkagi.a $(LDLIBS) || exit 1; done
 
 check: deps
 	$(MAKE) all test-bins

@@ -3,7 +3,7 @@
 # short fuzz runs.  Counts "PASS:"/"FAIL:" lines and ends with
 # "N passed, N failed".  Usage: run-all.sh [unit|interop|fuzz]...
 cd "$(dirname "$0")/.." || exit 2
-what=${*:-unit interop fuzz}
+what=${*:-unit valgrind interop fuzz}
 log=$(mktemp -d "${TMPDIR:-/tmp}/kagi-tests.XXXXXX")
 pass=0; fail=0
 count() { # file
@@ -34,6 +34,20 @@ unit)
 			ASAN_OPTIONS=detect_leaks=1 run_one "$t" "$t"
 		done
 	done ;;
+valgrind)
+	# Memory errors and leaks under valgrind, for the quicker unit tests.
+	if command -v valgrind >/dev/null; then
+		for n in ${VALGRIND_TESTS:-test_buf test_transport test_channel test_channel_req test_cipher test_names test_config test_known_hosts test_authorized_keys test_key}; do
+			t=build/tests/$n
+			[ -x "$t" ] || continue
+			echo "== valgrind $t"
+			if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$t" >"$log/vg.out" 2>"$log/vg.err"; then
+				echo "PASS: valgrind $n"; pass=$((pass + 1))
+			else
+				echo "FAIL: valgrind $n"; tail -n 40 "$log/vg.err"; fail=$((fail + 1))
+			fi
+		done
+	fi ;;
 interop)
 	for t in tests/interop/*.sh; do
 		[ -f "$t" ] || continue
@@ -41,7 +55,7 @@ interop)
 		run_one "$t" sh "$t"
 	done ;;
 fuzz)
-	for f in build-fuzz/fuzz_*; do
+	for f in build-fuzz/bin/fuzz_*; do
 		[ -x "$f" ] || continue
 		n=$(basename "$f")
 		echo "== $f"
