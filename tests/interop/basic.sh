@@ -24,8 +24,8 @@ for pair in $PAIRS; do
 	client "$c" "$port" "" 'exit 42' </dev/null >/dev/null 2>>"$T/err"; rc=$?
 	check "$l exit status 42" [ $rc -eq 42 ]
 
-	client "$c" "$port" "" 'exit 0' </dev/null >/dev/null 2>>"$T/err"; rc=$?
-	check "$l exit status 0" [ $rc -eq 0 ]
+	out=$(client "$c" "$port" "" 'echo zero; exit 0' </dev/null 2>>"$T/err"); rc=$?
+	[ $rc -eq 0 ] && [ "$out" = zero ]; res "$l exit status 0"
 
 	client "$c" "$port" "" cat <"$T/rand1m" >"$T/out1m" 2>>"$T/err"; rc=$?
 	[ $rc -eq 0 ] && [ "$(sha "$T/out1m")" = "$want_sha" ]; res "$l stdin 1MiB sha256"
