@@ -213,13 +213,14 @@ server_alive() { kill -0 "$1" 2>/dev/null; }
 # split string, e.g. "-o Ciphers=aes128-ctr -i $T/key") comes first, so it
 # overrides the defaults (ssh takes the first value given for an option);
 # ARGS is the remote command.  The default identity is $T/user_ed25519
-# unless OPTS has its own -i.
+# unless OPTS has its own -i.  CLIENT_WRAP (e.g. "sshpass -e") is put in
+# front of the program (inside the timeout); CLIENT_USER is the login name.
 client() {
 	_kind=$1; _port=$2; _opts=$3; shift 3
 	_bin=$(prog_of "$_kind")
 	case " $_opts " in *" -i "*) _id="" ;; *) _id="-i $T/user_ed25519" ;; esac
 	# shellcheck disable=SC2086  # OPTS/_id are deliberately word-split
-	timeout -k 5 "$CLIENT_TIMEOUT" "$_bin" $_opts $_id -F /dev/null -p "$_port" -l "${CLIENT_USER:-$TUSER}" \
+	timeout -k 5 "$CLIENT_TIMEOUT" $CLIENT_WRAP "$_bin" $_opts $_id -F /dev/null -p "$_port" -l "${CLIENT_USER:-$TUSER}" \
 		-o UserKnownHostsFile="$T/known_hosts" -o GlobalKnownHostsFile=/dev/null \
 		-o StrictHostKeyChecking=no -o IdentitiesOnly=yes -o BatchMode=yes \
 		-o ConnectTimeout=10 -o LogLevel=ERROR 127.0.0.1 "$@"
