@@ -48,7 +48,8 @@ note() { echo "# $*" >&2; }
 # check NAME CONDITION-COMMAND... : PASS if the command succeeds.
 check() { _n=$1; shift; if "$@"; then pass "$_n"; else fail "$_n"; fi; }
 # res NAME : PASS if the previous command (list) succeeded: `[ a ] && [ b ]; res name`.
-res() { if [ $? -eq 0 ]; then pass "$1"; else fail "$1"; fi; }
+# Returns the same status, so `res name || show-details` works.
+res() { if [ $? -eq 0 ]; then pass "$1"; return 0; else fail "$1"; return 1; fi; }
 
 # ---- temporary directory and cleanup ---------------------------------------
 T=$(mktemp -d "${TMPDIR:-/tmp}/kagi-$TEST_NAME.XXXXXX") || { echo "FAIL: $TEST_NAME mktemp"; exit 1; }
