@@ -19,7 +19,7 @@
 PY=/usr/bin/python3
 CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-60}
 TEST_NAME=$(basename "$0" .sh)
-KAGI_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+KAGI_ROOT=${KAGI_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}  # tools/ scripts set it
 KAGI_BIN=${KAGI_BIN:-$KAGI_ROOT/build/bin}
 
 abs_prog() { # name-or-path -> absolute path (or the input if not found)
