@@ -16,6 +16,7 @@ for v in KSSH KSSHD KSSH_KEYGEN; do  # absolute paths (the server needs one)
 	eval "$v=\$p"
 done
 
+running() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; }
 step() { printf '\n== %s\n' "$*"; }
 show() { sed 's/^/   /'; }
 die() { printf '\ndemo FAILED: %s\n' "$*" >&2; exit 1; }
@@ -24,10 +25,10 @@ D=$(mktemp -d "${TMPDIR:-/tmp}/kagi-demo.XXXXXX") || exit 1
 pid=""
 cleanup() {
 	trap - EXIT INT TERM HUP
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-		i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-		kill -KILL "$pid" 2>/dev/null
+	if [ -n "$pid" ] && running "$pid"; then
+		kill -TERM "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+		i=0; while running "$pid" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+		running "$pid" && kill -KILL "$pid" 2>/dev/null
 	fi
 	rm -rf "$D"
 }
@@ -71,7 +72,7 @@ pid=$!
 hexport=$(printf '%04X' "$port")
 i=0
 until awk -v p="0100007F:$hexport" '$2 == p && $4 == "0A" { f = 1 } END { exit !f }' /proc/net/tcp; do
-	kill -0 "$pid" 2>/dev/null || { show <"$D/ksshd.log"; die "ksshd exited"; }
+	running "$pid" || { show <"$D/ksshd.log"; die "ksshd exited"; }
 	i=$((i + 1)); [ $i -gt 100 ] && { show <"$D/ksshd.log"; die "ksshd did not start listening"; }
 	sleep 0.1
 done
@@ -112,9 +113,9 @@ out=$(kssh -o StrictHostKeyChecking=yes -l "$user" 127.0.0.1 'echo "hello from $
 echo "$out" | show
 
 step "6. Stopping ksshd and removing $D"
-kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
-i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-kill -0 "$pid" 2>/dev/null && die "ksshd did not stop"
+kill -TERM "-$pid" 2>/dev/null || kill -TERM "$pid"
+i=0; while running "$pid" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+running "$pid" && die "ksshd did not stop"
 pid=""
 echo "   done."
 printf '\ndemo OK\n'

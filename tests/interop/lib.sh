@@ -57,22 +57,28 @@ case $T in *[[:space:]]*) echo "FAIL: $TEST_NAME temp dir contains spaces: $T"; 
 chmod 755 "$T"  # the password test user must be able to reach files here
 : >"$T/pids"
 
+# running PID : the process exists and is not a zombie.
+running() {
+	[ -r "/proc/$1/stat" ] || return 1
+	[ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]
+}
+
 cleanup() {
 	trap - EXIT INT TERM HUP
 	if [ -s "$T/pids" ]; then
 		while read -r _p; do
 			# Servers run as group leaders: end the whole group (connection children too).
-			kill -TERM -- "-$_p" 2>/dev/null || kill -TERM "$_p" 2>/dev/null
+			kill -TERM "-$_p" 2>/dev/null || kill -TERM "$_p" 2>/dev/null
 		done <"$T/pids"
 		_i=0
 		while [ $_i -lt 50 ]; do
 			_alive=0
-			while read -r _p; do kill -0 "$_p" 2>/dev/null && _alive=1; done <"$T/pids"
+			while read -r _p; do running "$_p" && _alive=1; done <"$T/pids"
 			[ $_alive -eq 0 ] && break
 			sleep 0.1; _i=$((_i + 1))
 		done
 		while read -r _p; do
-			kill -KILL -- "-$_p" 2>/dev/null || kill -KILL "$_p" 2>/dev/null
+			running "$_p" && { kill -KILL "-$_p" 2>/dev/null || kill -KILL "$_p" 2>/dev/null; }
 		done <"$T/pids"
 	fi
 	[ -n "${PW_LOCK:-}" ] && passwd -l "$PWUSER" >/dev/null 2>&1
@@ -193,7 +199,7 @@ start_server() {
 		echo "$SRV_PID" >>"$T/pids"
 		_i=0
 		while [ $_i -lt 100 ]; do  # up to 10 s
-			if ! kill -0 "$SRV_PID" 2>/dev/null; then break; fi
+			if ! running "$SRV_PID"; then break; fi
 			if listening "$SRV_PORT"; then return 0; fi
 			sleep 0.1; _i=$((_i + 1))
 		done
@@ -206,7 +212,7 @@ start_server() {
 }
 
 # server_alive PID
-server_alive() { kill -0 "$1" 2>/dev/null; }
+server_alive() { running "$1"; }
 
 # ---- clients ----------------------------------------------------------------
 # client KIND PORT "OPTS" ARGS... : run ssh or kssh against 127.0.0.1:PORT
