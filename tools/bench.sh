@@ -2,8 +2,8 @@
 # Throughput and connection set-up, kagi (kssh -> ksshd) against OpenSSH
 # (ssh -> sshd), measured in the same run, interleaved, medians: data piped
 # into `wc -c` on the server (the count is checked), and logins running
-# `true`.  Both use
-# an ed25519 host key and an ed25519 user key, over 127.0.0.1.
+# `true`.  Both use an ed25519 host key and an ed25519 user key, over
+# 127.0.0.1.
 #   BENCH_MB (default 512)         data per throughput run
 #   BENCH_RUNS (default 3)         throughput runs per cipher and side
 #   BENCH_SETUP_RUNS (default 15)  connection set-up runs per side
