@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian 12 packages kagi needs to build and test, if missing.
 pkgs="build-essential clang libclang-rt-14-dev libssl-dev zlib1g-dev libpam0g-dev libcrypt-dev
-openssh-client openssh-server python3 python3-paramiko ssh-audit valgrind procps"
+openssh-client openssh-server python3 python3-paramiko ssh-audit valgrind procps sshpass openssl"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
