@@ -1,0 +1,252 @@
+#include "sys/loop.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void kg_loop_init(kg_loop *lp)
+{
+	memset(lp, 0, sizeof(*lp));
+	lp->next_timer_id = 1;
+}
+
+void kg_loop_free(kg_loop *lp)
+{
+	free(lp->regs);
+	free(lp->pfds);
+	free(lp->timers);
+	memset(lp, 0, sizeof(*lp));
+}
+
+uint64_t kg_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Grows *arr (of elem-sized items) so that it holds at least need items. */
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return KG_OK;
+	size_t ncap = *cap ? *cap * 2 : 16;
+	while (ncap < need)
+		ncap *= 2;
+	ENSURE(ncap <= SIZE_MAX / elem, KG_ERR_TOO_LARGE);
+	void *p = realloc(*arr, ncap * elem);
+	ENSURE(p != NULL, KG_ERR_ALLOC);
+	*arr = p;
+	*cap = ncap;
+	return KG_OK;
+}
+
+static short poll_events(int events)
+{
+	short e = 0;
+	if (events & KG_LOOP_READ)
+		e |= POLLIN;
+	if (events & KG_LOOP_WRITE)
+		e |= POLLOUT;
+	return e;
+}
+
+static struct kg_loop_fd *find_reg(kg_loop *lp, int fd, size_t *idx)
+{
+	for (size_t i = 0; i < lp->nregs; i++) {
+		if (lp->regs[i].active && lp->regs[i].fd == fd) {
+			if (idx != NULL)
+				*idx = i;
+			return &lp->regs[i];
+		}
+	}
+	return NULL;
+}
+
+int kg_loop_add_fd(kg_loop *lp, int fd, int events, kg_loop_fd_cb cb, void *ctx)
+{
+	ENSURE(fd >= 0 && cb != NULL, KG_ERR_ARG);
+	ENSURE(find_reg(lp, fd, NULL) == NULL, KG_ERR_ARG);
+	GUARD(grow((void **)&lp->regs, &lp->regs_cap, lp->nregs + 1, sizeof(*lp->regs)));
+	lp->regs[lp->nregs++] = (struct kg_loop_fd){
+		.fd = fd, .events = events, .active = 1, .cb = cb, .ctx = ctx };
+	lp->dirty = 1;
+	return KG_OK;
+}
+
+int kg_loop_set_events(kg_loop *lp, int fd, int events)
+{
+	size_t i;
+	struct kg_loop_fd *r = find_reg(lp, fd, &i);
+
+	ENSURE(r != NULL, KG_ERR_NOT_FOUND);
+	r->events = events;
+	if (i < lp->npfds)
+		lp->pfds[i].events = poll_events(events);
+	return KG_OK;
+}
+
+int kg_loop_remove_fd(kg_loop *lp, int fd)
+{
+	size_t i;
+	struct kg_loop_fd *r = find_reg(lp, fd, &i);
+
+	ENSURE(r != NULL, KG_ERR_NOT_FOUND);
+	r->active = 0;
+	if (i < lp->npfds)
+		lp->pfds[i].fd = -1;  /* poll ignores negative fds */
+	lp->dirty = 1;
+	return KG_OK;
+}
+
+int kg_loop_add_timer(kg_loop *lp, uint64_t delay_ms, kg_loop_timer_cb cb, void *ctx, uint64_t *id)
+{
+	ENSURE(cb != NULL, KG_ERR_ARG);
+	GUARD(grow((void **)&lp->timers, &lp->timers_cap, lp->ntimers + 1, sizeof(*lp->timers)));
+	uint64_t now = kg_monotonic_ms();
+	uint64_t deadline = delay_ms > UINT64_MAX - now ? UINT64_MAX : now + delay_ms;
+	lp->timers[lp->ntimers++] = (struct kg_loop_timer){
+		.id = lp->next_timer_id, .deadline_ms = deadline, .cb = cb, .ctx = ctx };
+	if (id != NULL)
+		*id = lp->next_timer_id;
+	lp->next_timer_id++;
+	return KG_OK;
+}
+
+static void remove_timer_at(kg_loop *lp, size_t i)
+{
+	lp->timers[i] = lp->timers[lp->ntimers - 1];
+	lp->ntimers--;
+}
+
+int kg_loop_cancel_timer(kg_loop *lp, uint64_t id)
+{
+	for (size_t i = 0; i < lp->ntimers; i++) {
+		if (lp->timers[i].id == id) {
+			remove_timer_at(lp, i);
+			return KG_OK;
+		}
+	}
+	return KG_ERR_NOT_FOUND;
+}
+
+/* Drops removed registrations and rebuilds the pollfd array to match. */
+static int rebuild(kg_loop *lp)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < lp->nregs; i++)
+		if (lp->regs[i].active)
+			lp->regs[n++] = lp->regs[i];
+	lp->nregs = n;
+	GUARD(grow((void **)&lp->pfds, &lp->pfds_cap, n ? n : 1, sizeof(*lp->pfds)));
+	for (size_t i = 0; i < n; i++) {
+		lp->pfds[i].fd = lp->regs[i].fd;
+		lp->pfds[i].events = poll_events(lp->regs[i].events);
+		lp->pfds[i].revents = 0;
+	}
+	lp->npfds = n;
+	lp->dirty = 0;
+	return KG_OK;
+}
+
+/* Index of the earliest timer due by now with an id below limit_id
+ * (so timers added during dispatch wait), or SIZE_MAX. */
+static size_t earliest_due(const kg_loop *lp, uint64_t now, uint64_t limit_id)
+{
+	size_t best = SIZE_MAX;
+
+	for (size_t i = 0; i < lp->ntimers; i++) {
+		const struct kg_loop_timer *t = &lp->timers[i];
+		if (t->deadline_ms > now || t->id >= limit_id)
+			continue;
+		if (best == SIZE_MAX || t->deadline_ms < lp->timers[best].deadline_ms ||
+		    (t->deadline_ms == lp->timers[best].deadline_ms && t->id < lp->timers[best].id))
+			best = i;
+	}
+	return best;
+}
+
+static int run_timers(kg_loop *lp)
+{
+	uint64_t now = kg_monotonic_ms();
+	uint64_t limit = lp->next_timer_id;
+	int ran = 0;
+	size_t i;
+
+	while ((i = earliest_due(lp, now, limit)) != SIZE_MAX) {
+		struct kg_loop_timer t = lp->timers[i];
+		remove_timer_at(lp, i);
+		t.cb(t.ctx, t.id);
+		ran++;
+	}
+	return ran;
+}
+
+/* The poll timeout: timeout_ms, shortened to the nearest timer. */
+static int effective_timeout(const kg_loop *lp, int timeout_ms)
+{
+	if (lp->ntimers == 0)
+		return timeout_ms;
+	uint64_t now = kg_monotonic_ms(), nearest = UINT64_MAX;
+	for (size_t i = 0; i < lp->ntimers; i++)
+		if (lp->timers[i].deadline_ms < nearest)
+			nearest = lp->timers[i].deadline_ms;
+	uint64_t wait = nearest > now ? nearest - now : 0;
+	if (wait > INT_MAX)
+		wait = INT_MAX;
+	if (timeout_ms < 0 || (uint64_t)timeout_ms > wait)
+		return (int)wait;
+	return timeout_ms;
+}
+
+int kg_loop_run_once(kg_loop *lp, int timeout_ms)
+{
+	int ran = 0;
+
+	if (lp->dirty)
+		GUARD(rebuild(lp));
+	int rc = poll(lp->pfds, (nfds_t)lp->npfds, effective_timeout(lp, timeout_ms));
+	if (rc < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return KG_ERR_AGAIN;
+		return KG_ERR_SYSTEM;
+	}
+	ran += run_timers(lp);
+	/* Registrations appended during dispatch sit at indices >= npfds and
+	 * compaction waits for the next rebuild, so pfds[i] keeps naming
+	 * regs[i]; lp->regs may move, hence indices rather than pointers. */
+	size_t n = lp->npfds;
+	for (size_t i = 0; i < n && rc > 0; i++) {
+		short rev = lp->pfds[i].revents;
+		if (rev == 0)
+			continue;
+		rc--;
+		lp->pfds[i].revents = 0;
+		if (!lp->regs[i].active || lp->pfds[i].fd < 0)
+			continue;
+		lp->regs[i].cb(lp->regs[i].ctx, lp->regs[i].fd, rev);
+		ran++;
+	}
+	return ran;
+}
+
+int kg_loop_run(kg_loop *lp)
+{
+	lp->stop = 0;
+	while (!lp->stop) {
+		size_t live = lp->ntimers;
+		for (size_t i = 0; i < lp->nregs; i++)
+			live += lp->regs[i].active != 0;
+		if (live == 0)
+			break;
+		int r = kg_loop_run_once(lp, -1);
+		if (r < 0 && r != KG_ERR_AGAIN)
+			return r;
+	}
+	return KG_OK;
+}

@@ -1,0 +1,28 @@
+/* Password authentication through PAM, and a stand-in of similar cost for
+ * users that do not exist, so a failure's timing does not tell whether
+ * the account exists.  Passwords are never logged, and every copy kagi
+ * makes is wiped. */
+#ifndef KAGI_SYS_PASSWORD_H
+#define KAGI_SYS_PASSWORD_H
+
+#include "core/safety.h"
+
+#define KG_PAM_SERVICE_DEFAULT "sshd"
+
+/* Runs pam_authenticate then pam_acct_mgmt for user with password.
+ * service NULL means "sshd"; when /etc/pam.d/<service> does not exist,
+ * "sshd" and then "other" are used.  rhost (optional) becomes PAM_RHOST.
+ * Empty passwords are refused.  KG_OK only on success, otherwise
+ * KG_ERR_AUTH_FAILED (expired accounts and passwords included).
+ *
+ * Without root, pam_unix can still check the running user's own
+ * password (through its setuid unix_chkpwd helper). */
+int kg_password_check(const char *user, const char *password, const char *service,
+		      const char *rhost) KG_WUR;
+
+/* Hashes password with the system's default crypt method and a fixed
+ * salt, discarding the result: the work kg_password_check's hash would
+ * cost, for callers that already know the user is invalid. */
+void kg_password_fake_check(const char *password);
+
+#endif
