@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include "core/safety.h"
+#include "sys/log.h"
 
 #define KG_CFG_ERRLEN 512
 #define KG_CFG_MAX_ARGS 256
@@ -89,11 +90,7 @@ typedef struct kg_cfg_kw {
 
 #define KG_CFG_UNSET (-1)
 
-/* LogLevel values, as OpenSSH orders them. */
-enum kg_loglevel {
-	KG_LOG_QUIET, KG_LOG_FATAL, KG_LOG_ERROR, KG_LOG_INFO, KG_LOG_VERBOSE,
-	KG_LOG_DEBUG1, KG_LOG_DEBUG2, KG_LOG_DEBUG3,
-};
+/* LogLevel values (enum kg_log_level in sys/log.h), as OpenSSH orders them. */
 extern const kg_cfg_enum kg_cfg_loglevels[];
 
 /* The entry for keyword name (any case), or NULL. */

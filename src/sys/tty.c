@@ -193,7 +193,7 @@ static int put_mode(kg_buf *out, uint8_t op, uint32_t v)
 	return kg_buf_put_u32(out, v);
 }
 
-int kg_tty_modes_encode(const struct termios *tio, kg_buf *out)
+int kg_tty_modes_from_termios(const struct termios *tio, kg_buf *out)
 {
 	ENSURE(tio != NULL && out != NULL, KG_ERR_ARG);
 	GUARD(put_mode(out, KG_TTY_OP_ISPEED, kg_tty_speed_to_baud(cfgetispeed(tio))));

@@ -31,7 +31,7 @@ int kg_tty_window_size(int fd, uint32_t *cols, uint32_t *rows, uint32_t *px, uin
 
 /* Appends the encoded modes string for tio (opcode byte + uint32 each,
  * ending with TTY_OP_END) to out.  The caller wraps it as an SSH string. */
-int kg_tty_modes_encode(const struct termios *tio, kg_buf *out) KG_WUR;
+int kg_tty_modes_from_termios(const struct termios *tio, kg_buf *out) KG_WUR;
 /* Applies an encoded modes string to *tio.  Unknown opcodes 1..159 are
  * skipped, 160..255 stop parsing (RFC 4254 section 8).  A string that ends
  * inside an argument is KG_ERR_INCOMPLETE; *tio is then left as it was. */

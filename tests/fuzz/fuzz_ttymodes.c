@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kg_buf b;
 		struct termios again = before;
 		kg_buf_init(&b, 0);
-		if (kg_tty_modes_encode(&tio, &b) != 0 ||
+		if (kg_tty_modes_from_termios(&tio, &b) != 0 ||
 		    kg_tty_modes_apply(kg_buf_ptr(&b), kg_buf_len(&b), &again) != 0)
 			__builtin_trap();
 		if (again.c_lflag != tio.c_lflag || again.c_oflag != tio.c_oflag ||

@@ -60,7 +60,7 @@ static void test_modes_roundtrip(void)
 	T_ASSERT(cfsetispeed(&tio, B38400) == 0 && cfsetospeed(&tio, B38400) == 0);
 
 	kg_buf_init(&b, 0);
-	T_OK(kg_tty_modes_encode(&tio, &b));
+	T_OK(kg_tty_modes_from_termios(&tio, &b));
 	T_OK(t_decode_modes(kg_buf_ptr(&b), kg_buf_len(&b), &d));
 	T_ASSERT(d.ended && d.count > 40);
 	T_ASSERT(d.v[128] == 38400 && d.v[129] == 38400);
