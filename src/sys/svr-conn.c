@@ -515,11 +515,7 @@ static int loop_once(kg_svr_conn *sc, struct pollfd *pfds, size_t cap)
 		kg_svr_session *s = ch->user;
 		if (np + KG_SVR_SESSION_FDS > cap)
 			break;
-		if (room)
-			np = kg_svr_session_poll_setup(sc, s, pfds, np);
-		else
-			for (int k = 0; k < KG_SVR_SESSION_FDS; k++)
-				s->pfd[k] = -1;
+		np = kg_svr_session_poll_setup(sc, s, pfds, np, room);
 	}
 	int timeout = TICK_MS;
 	if (sc->grace_deadline_ms) {

@@ -77,7 +77,6 @@ typedef struct kg_svr_conn {
 	int conn_ready;
 	uint32_t nsessions;
 	uint8_t *rdbuf;              /* KG_SVR_READ_CHUNK bytes, reused */
-	int closing;                 /* end the connection once output is flushed */
 } kg_svr_conn;
 
 /* Serves the connected socket fd until the connection ends (fd is closed

@@ -436,14 +436,14 @@ static void add_fd(kg_svr_session *s, int slot, int fd, short events, struct pol
 	(*np)++;
 }
 
-size_t kg_svr_session_poll_setup(kg_svr_conn *sc, kg_svr_session *s, struct pollfd *pfds, size_t np)
+size_t kg_svr_session_poll_setup(kg_svr_conn *sc, kg_svr_session *s, struct pollfd *pfds, size_t np, int may_read)
 {
 	(void)sc;
 	for (int k = 0; k < KG_SVR_SESSION_FDS; k++)
 		s->pfd[k] = -1;
 	if (!s->started || s->finished)
 		return np;
-	int can_send = s->ch->state == KG_CH_OPEN && !s->ch->eof_sent && s->ch->remote_window > 0;
+	int can_send = may_read && s->ch->state == KG_CH_OPEN && !s->ch->eof_sent && s->ch->remote_window > 0;
 	short wr = kg_buf_len(&s->to_child) > 0 ? POLLOUT : 0;
 	if (s->want_pty) {
 		add_fd(s, FD_A, s->proc.ptyfd, (short)(wr | (can_send && !s->out_done ? POLLIN : 0)), pfds, &np);

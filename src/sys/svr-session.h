@@ -46,8 +46,10 @@ int kg_svr_session_eof(kg_svr_conn *sc, kg_svr_session *s) KG_WUR;
 void kg_svr_session_free(kg_svr_conn *sc, kg_svr_session *s);
 
 /* Appends the session's fds with the events it wants at pfds[np...] (room
- * for KG_SVR_SESSION_FDS more); returns the new count. */
-size_t kg_svr_session_poll_setup(kg_svr_conn *sc, kg_svr_session *s, struct pollfd *pfds, size_t np);
+ * for KG_SVR_SESSION_FDS more); returns the new count.  Without may_read
+ * (the socket is backed up) only writes to the process are polled. */
+size_t kg_svr_session_poll_setup(kg_svr_conn *sc, kg_svr_session *s, struct pollfd *pfds, size_t np,
+				 int may_read);
 /* Handles the poll results for the fds set up above. */
 int kg_svr_session_poll_done(kg_svr_conn *sc, kg_svr_session *s, const struct pollfd *pfds) KG_WUR;
 /* A child exited: records it if it is this session's process (1), else 0. */
