@@ -122,6 +122,7 @@ static int crypt_section(const cipher_info *ci, const uint8_t *keyiv, int encryp
 {
 	int r = KG_ERR_CRYPTO, outl = 0, finl = 0;
 	ENSURE(len <= KG_KEYFILE_MAX_SIZE, KG_ERR_TOO_LARGE);
+	ERR_set_mark();
 	EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, ci->evp, NULL);
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	if (!c || !ctx)
@@ -143,8 +144,7 @@ static int crypt_section(const cipher_info *ci, const uint8_t *keyiv, int encryp
 		goto out;
 	r = KG_OK;
 out:
-	if (r < 0)
-		ERR_clear_error();
+	ERR_pop_to_mark();
 	EVP_CIPHER_CTX_free(ctx);
 	EVP_CIPHER_free(c);
 	return r;
@@ -315,6 +315,7 @@ int kg_keyfile_openssh_parse(const kg_armor *a, const char *passphrase, unsigned
 	uint8_t keyiv[MAX_KEYIV];
 	kg_key *k = NULL;
 	int r;
+	ERR_set_mark();
 	kg_buf_init(&plain, KG_KEYFILE_MAX_SIZE);
 	GUARD_GOTO(r, decode_outer(a, &raw, &f), out);
 	GUARD_GOTO(r, kg_buf_put(&plain, kg_buf_ptr(&f.enc), kg_buf_len(&f.enc)), out);
@@ -339,8 +340,7 @@ int kg_keyfile_openssh_parse(const kg_armor *a, const char *passphrase, unsigned
 	k = NULL;
 	r = KG_OK;
 out:
-	if (r < 0)
-		ERR_clear_error();
+	ERR_pop_to_mark();
 	kg_key_free(k);
 	kg_buf_free(&plain);
 	kg_buf_free(&raw);

@@ -401,6 +401,8 @@ int kg_keyfile_pem_parse(const kg_armor *a, enum kg_keyfile_kind kind, const cha
 	kg_buf scratch;
 	int r = KG_ERR_CRYPTO;
 	kg_buf_init(&scratch, 0);
+	/* Decoders that do not match leave errors behind; drop only ours. */
+	ERR_set_mark();
 	OSSL_DECODER_CTX *dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", NULL, NULL,
 							       EVP_PKEY_KEYPAIR, NULL, NULL);
 	ENSURE_GOTO(r, dctx != NULL, KG_ERR_CRYPTO, out);
@@ -433,8 +435,7 @@ int kg_keyfile_pem_parse(const kg_armor *a, enum kg_keyfile_kind kind, const cha
 	*out = k;
 	r = KG_OK;
 out:
-	if (r < 0)
-		ERR_clear_error();
+	ERR_pop_to_mark();
 	OSSL_DECODER_CTX_free(dctx);
 	EVP_PKEY_free(pkey);
 	kg_buf_free(&scratch);

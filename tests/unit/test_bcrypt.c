@@ -2,10 +2,9 @@
 #include "core/blowfish.h"
 #include "core/keyfile.h"
 
-static kg_bf_state g_state;
-
 static void test_pi_tables(void)
 {
+	kg_bf_state g_state;
 	T_OK(kg_bf_pi_state(&g_state));
 	/* First and last words of the published initial state. */
 	T_ASSERT(g_state.p[0] == 0x243f6a88u && g_state.p[1] == 0x85a308d3u);

@@ -1,3 +1,4 @@
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include "t.h"
 #include "core/keyfile.h"
@@ -191,6 +192,7 @@ static void test_passphrases(void)
 		T_ASSERT(parse_buf(&text, NULL, &k) == KG_ERR_NEED_PASSPHRASE && k == NULL);
 		T_ASSERT(parse_buf(&text, "wrong", &k) == KG_ERR_PASSPHRASE && k == NULL);
 		T_ASSERT(parse_buf(&text, "", &k) == KG_ERR_PASSPHRASE && k == NULL);
+		T_ASSERT(ERR_peek_error() == 0);  /* libcrypto's queue left clean */
 		kg_buf_free(&text);
 	}
 }
@@ -497,6 +499,7 @@ static void test_pem_corrupt(void)
 	kg_buf_free(&text);
 	T_OK(load("pk8_rsa_enc", &text));
 	T_ASSERT(kg_keyfile_parse_private(kg_buf_ptr(&text), kg_buf_len(&text) - 60, "secret", &k) < 0 && !k);
+	T_ASSERT(ERR_peek_error() == 0);
 	kg_buf_free(&text);
 }
 
