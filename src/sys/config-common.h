@@ -90,8 +90,7 @@ typedef struct kg_cfg_kw {
 
 #define KG_CFG_UNSET (-1)
 
-/* LogLevel values, as OpenSSH orders them. */
-/* LogLevel values are enum kg_log_level from sys/log.h. */
+/* LogLevel values (enum kg_log_level in sys/log.h), as OpenSSH orders them. */
 extern const kg_cfg_enum kg_cfg_loglevels[];
 
 /* The entry for keyword name (any case), or NULL. */

@@ -1,0 +1,221 @@
+/* ksshd: the SSH server.  Flags follow OpenSSH's sshd. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "sys/log.h"
+#include "sys/server-config.h"
+#include "sys/svr-conn.h"
+#include "sys/svr-listen.h"
+
+#define KSSHD_CONFIG_DEFAULT "/etc/kagi/ksshd_config"
+#define KSSHD_INCLUDE_DIR "/etc/kagi"
+#define MAX_OPTS 256
+
+typedef struct ksshd_args {
+	int foreground, log_stderr, test_only, debug, quiet;
+	const char *config_file;
+	const char *opts[MAX_OPTS];
+	size_t nopts;
+	const char *hostkeys[MAX_OPTS];
+	size_t nhostkeys;
+	int ports[KG_SCFG_MAX_PORTS];
+	size_t nports;
+} ksshd_args;
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: ksshd [-46DdeqTt] [-f config_file] [-h host_key_file] [-o option] [-p port]\n");
+}
+
+static int parse_args(int argc, char **argv, ksshd_args *a)
+{
+	int c;
+	while ((c = getopt(argc, argv, "46DdeqtTf:h:o:p:")) != -1) {
+		switch (c) {
+		case '4':
+		case '6':
+			break;  /* address family comes from ListenAddress */
+		case 'D': a->foreground = 1; break;
+		case 'd': a->debug++; break;
+		case 'e': a->log_stderr = 1; break;
+		case 'q': a->quiet = 1; break;
+		case 't':
+		case 'T': a->test_only = 1; break;
+		case 'f': a->config_file = optarg; break;
+		case 'h':
+			if (a->nhostkeys == MAX_OPTS)
+				return -1;
+			a->hostkeys[a->nhostkeys++] = optarg;
+			break;
+		case 'o':
+			if (a->nopts == MAX_OPTS)
+				return -1;
+			a->opts[a->nopts++] = optarg;
+			break;
+		case 'p': {
+			char *end = NULL;
+			long v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || v < 1 || v > 65535) {
+				fprintf(stderr, "ksshd: Bad port number '%s'\n", optarg);
+				return -1;
+			}
+			if (a->nports == KG_SCFG_MAX_PORTS)
+				return -1;
+			a->ports[a->nports++] = (int)v;
+			break;
+		}
+		default:
+			usage();
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ksshd: extra argument %s\n", argv[optind]);
+		usage();
+		return -1;
+	}
+	return 0;
+}
+
+/* Command-line settings go in before the file so they win (the first value
+ * of a single-valued keyword is kept). */
+static int load_config(const ksshd_args *a, kg_server_config *cfg)
+{
+	kg_cfg_err err = { { 0 } };
+	for (size_t i = 0; i < a->nopts; i++) {
+		if (kg_server_config_apply_option(cfg, a->opts[i], &err) < 0) {
+			fprintf(stderr, "ksshd: command-line option -o %s: %s\n", a->opts[i], err.msg);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < a->nhostkeys; i++)
+		if (kg_strlist_add(&cfg->host_keys, a->hostkeys[i]) < 0)
+			return -1;
+	if (a->nports) {
+		cfg->nports = 0;
+		for (size_t i = 0; i < a->nports; i++)
+			cfg->ports[cfg->nports++] = a->ports[i];
+		cfg->ports_locked = 1;
+	}
+	const char *file = a->config_file;
+	if (!file && access(KSSHD_CONFIG_DEFAULT, F_OK) == 0)
+		file = KSSHD_CONFIG_DEFAULT;
+	if (file && kg_server_config_load_file(cfg, file, KSSHD_INCLUDE_DIR, &err) < 0) {
+		if (err.msg[0])
+			fprintf(stderr, "ksshd: %s\n", err.msg);
+		else
+			fprintf(stderr, "ksshd: %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	if (kg_server_config_finish(cfg) < 0) {
+		fprintf(stderr, "ksshd: bad configuration\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	if (chdir("/") != 0)
+		return -1;
+	int fd = open("/dev/null", O_RDWR);
+	if (fd < 0)
+		return -1;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+	return 0;
+}
+
+static void write_pidfile(const char *path, kg_logger *log)
+{
+	if (!path || !*path || strcmp(path, "none") == 0)
+		return;
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		kg_error(log, "Couldn't create pid file \"%s\": %s", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+	ksshd_args a;
+	memset(&a, 0, sizeof(a));
+	if (parse_args(argc, argv, &a) < 0)
+		return 1;
+	kg_server_config cfg;
+	kg_server_config_init(&cfg);
+	if (load_config(&a, &cfg) < 0) {
+		kg_server_config_free(&cfg);
+		return 1;
+	}
+	int level = cfg.log_level;
+	if (a.debug)
+		level = KG_LOG_DEBUG1 + (a.debug > 3 ? 2 : a.debug - 1);
+	if (a.quiet)
+		level = KG_LOG_QUIET;
+	int to_stderr = a.log_stderr || a.debug || a.test_only;
+	kg_logger log;
+	kg_log_init(&log, "ksshd", level, !to_stderr, cfg.syslog_facility);
+	signal(SIGPIPE, SIG_IGN);
+
+	kg_svr_ctx ctx;
+	int rc = 1;
+	if (kg_svr_ctx_init(&ctx, &cfg, &log) < 0) {
+		kg_svr_ctx_free(&ctx);
+		goto out;
+	}
+	if (a.test_only) {
+		rc = 0;
+		kg_svr_ctx_free(&ctx);
+		goto out;
+	}
+	kg_svr_listener l;
+	if (kg_svr_listen_open(&l, &cfg, &log) < 0) {
+		kg_svr_listen_close(&l);
+		kg_svr_ctx_free(&ctx);
+		goto out;
+	}
+	l.single = a.debug > 0;
+	if (!a.foreground && !a.debug) {
+		if (daemonize() < 0) {
+			kg_error(&log, "daemon: %s", strerror(errno));
+			goto done;
+		}
+		write_pidfile(cfg.pid_file, &log);
+	}
+	int r = kg_svr_listen_run(&l, &ctx);
+	rc = r < 0 ? 1 : 0;
+	if (r == 1) {
+		kg_svr_listen_close(&l);
+		kg_svr_ctx_free(&ctx);
+		kg_server_config_free(&cfg);
+		kg_log_close(&log);
+		execv("/proc/self/exe", argv);
+		return 1;
+	}
+done:
+	kg_svr_listen_close(&l);
+	kg_svr_ctx_free(&ctx);
+out:
+	kg_server_config_free(&cfg);
+	kg_log_close(&log);
+	return rc;
+}

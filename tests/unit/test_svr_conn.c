@@ -1,0 +1,350 @@
+/* A served connection end to end over a socketpair: the server half runs
+ * kg_svr_conn_serve in a forked process, the test drives kagi's own client
+ * transport, auth and channels against it. */
+#include <errno.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "t.h"
+#include "core/auth.h"
+#include "core/channel.h"
+#include "core/defaults.h"
+#include "sys/svr-conn.h"
+
+typedef struct fixture {
+	char dir[64], ak[96];
+	kg_key *hostkey, *userkey, *otherkey;
+	kg_server_config cfg;
+	kg_logger log;
+	kg_svr_ctx ctx;
+	int fd;
+	pid_t pid;
+	kg_transport *tr;
+	kg_tr_config tc;
+	kg_cli_auth *auth;
+	kg_cli_identity id;
+	char user[64];
+} fixture;
+
+static int accept_any(void *arg, const kg_key *key, const kg_kex_result *kex)
+{
+	(void)arg;
+	(void)key;
+	(void)kex;
+	return KG_OK;
+}
+
+static int fx_setup(fixture *f, int grace)
+{
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/kagi-svrconn.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->ak, sizeof(f->ak), "%s/ak", f->dir);
+	GUARD(kg_key_generate(KG_KEY_ED25519, 0, &f->hostkey));
+	GUARD(kg_key_generate(KG_KEY_ED25519, 0, &f->userkey));
+	GUARD(kg_key_generate(KG_KEY_ED25519, 0, &f->otherkey));
+	kg_buf line;
+	kg_buf_init(&line, 0);
+	GUARD(kg_key_to_line(f->userkey, &line));
+	FILE *fp = fopen(f->ak, "w");
+	if (!fp)
+		return -1;
+	fprintf(fp, "%.*s\n", (int)kg_buf_len(&line), (const char *)kg_buf_ptr(&line));
+	fclose(fp);
+	kg_buf_free(&line);
+	struct passwd *pw = getpwuid(geteuid());
+	if (!pw)
+		return -1;
+	snprintf(f->user, sizeof(f->user), "%s", pw->pw_name);
+
+	kg_server_config_init(&f->cfg);
+	GUARD(kg_strlist_add(&f->cfg.authorized_keys_files, f->ak));
+	GUARD(kg_strlist_add(&f->cfg.host_keys, "/nonexistent"));
+	f->cfg.strict_modes = 0;
+	f->cfg.login_grace_time = grace;
+	f->cfg.print_motd = 0;
+	GUARD(kg_server_config_finish(&f->cfg));
+	kg_log_init(&f->log, "test", KG_LOG_QUIET, 0, 0);
+	/* The context by hand: the host key is generated, not read from a file. */
+	kg_svr_ctx *c = &f->ctx;
+	c->cfg = &f->cfg;
+	c->log = &f->log;
+	c->is_root = geteuid() == 0;
+	c->self_uid = geteuid();
+	c->sftp_default = "/nonexistent/sftp-server";
+	c->hostkeys = calloc(1, sizeof(kg_key *));
+	if (!c->hostkeys)
+		return -1;
+	c->hostkeys[0] = f->hostkey;
+	c->n_hostkeys = 1;
+	f->hostkey = NULL;
+	c->kex_algs = strdup(KG_KEX_SERVER_DEFAULT);
+	c->hostkey_algs = strdup("ssh-ed25519");
+	c->ciphers = strdup(KG_CIPHERS_SERVER_DEFAULT);
+	c->macs = strdup(KG_MACS_SERVER_DEFAULT);
+	c->pubkey_algs = strdup(KG_PUBKEY_ALGS_DEFAULT);
+
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return -1;
+	f->pid = fork();
+	if (f->pid == 0) {
+		close(sv[0]);
+		int r = kg_svr_conn_serve(&f->ctx, sv[1], -1);
+		_exit(r < 0 ? 1 : 0);
+	}
+	close(sv[1]);
+	f->fd = sv[0];
+	GUARD(kg_net_set_nonblock(f->fd, 1));
+	f->tc.kex_algs = KG_KEX_CLIENT_DEFAULT;
+	f->tc.hostkey_algs = KG_HOSTKEY_CLIENT_DEFAULT;
+	f->tc.ciphers = KG_CIPHERS_CLIENT_DEFAULT;
+	f->tc.macs = KG_MACS_CLIENT_DEFAULT;
+	f->tc.compression = "none";
+	f->tc.verify_hostkey = accept_any;
+	return kg_tr_new(&f->tr, &f->tc);
+}
+
+/* Waits for the server process; its exit code, or -1 if it is still running
+ * after the timeout (it is then killed). */
+static int fx_wait_server(fixture *f, int seconds)
+{
+	for (int i = 0; i < seconds * 20; i++) {
+		int st;
+		pid_t p = waitpid(f->pid, &st, WNOHANG);
+		if (p == f->pid) {
+			f->pid = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+		}
+		usleep(50000);
+	}
+	kill(f->pid, SIGKILL);
+	waitpid(f->pid, NULL, 0);
+	f->pid = 0;
+	return -1;
+}
+
+static void fx_free(fixture *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->pid > 0)
+		(void)fx_wait_server(f, 5);
+	kg_cli_auth_free(f->auth);
+	kg_tr_free(f->tr);
+	kg_svr_ctx_free(&f->ctx);
+	kg_server_config_free(&f->cfg);
+	kg_key_free(f->hostkey);
+	kg_key_free(f->userkey);
+	kg_key_free(f->otherkey);
+	unlink(f->ak);
+	rmdir(f->dir);
+}
+
+static int fx_flush(fixture *f)
+{
+	size_t n;
+	const uint8_t *p = kg_tr_output(f->tr, &n);
+	if (n == 0)
+		return KG_OK;
+	GUARD(kg_fd_write_all(f->fd, p, n, 5000));
+	kg_tr_output_consume(f->tr, n);
+	return KG_OK;
+}
+
+/* The next upper-layer message; 0 once the first key exchange is done if
+ * until_ready; a negative error when the connection ended. */
+static int fx_next(fixture *f, const uint8_t **p, size_t *n, int until_ready)
+{
+	for (int i = 0; i < 400; i++) {
+		int r = kg_tr_read_packet(f->tr, p, n);
+		if (r != KG_ERR_AGAIN)
+			return r;
+		if (until_ready && kg_tr_ready(f->tr))
+			return 0;
+		GUARD(fx_flush(f));
+		struct pollfd pfd = { .fd = f->fd, .events = POLLIN };
+		if (poll(&pfd, 1, 5000) <= 0)
+			return KG_ERR_TIMEOUT;
+		uint8_t *sp;
+		size_t avail, got = 0;
+		GUARD(kg_tr_input_space(f->tr, &sp, &avail));
+		r = kg_fd_read(f->fd, sp, avail, &got);
+		if (r == KG_ERR_AGAIN)
+			continue;
+		GUARD(r);
+		kg_tr_input_commit(f->tr, got);
+	}
+	return KG_ERR_TIMEOUT;
+}
+
+static int fx_auth(fixture *f, kg_key *key)
+{
+	const uint8_t *p;
+	size_t n;
+	GUARD(fx_next(f, &p, &n, 1));
+	f->id.pub = key;
+	f->id.priv = key;
+	f->id.path = "test";
+	kg_cli_auth_config ac = { .user = f->user, .ids = &f->id, .n_ids = 1, .try_pubkey = 1 };
+	GUARD(kg_cli_auth_start(&f->auth, &ac, f->tr));
+	for (;;) {
+		int t = fx_next(f, &p, &n, 0);
+		GUARD(t);
+		int r = kg_cli_auth_handle(f->auth, (uint8_t)t, p, n);
+		if (r != 0) {
+			if (r == 1)
+				GUARD(kg_tr_set_authenticated(f->tr));
+			return r;
+		}
+	}
+}
+
+static void test_exec_roundtrip(void)
+{
+	fixture f;
+	T_OK(fx_setup(&f, 0));
+	T_ASSERT(fx_auth(&f, f.userkey) == 1);
+	kg_conn c;
+	T_OK(kg_conn_init(&c, NULL, kg_tr_sink(f.tr), KG_CONN_CLIENT));
+	kg_channel *ch = NULL;
+	T_OK(kg_conn_open_session(&c, &ch));
+	kg_buf out;
+	kg_buf_init(&out, 0);
+	const char *order[8];
+	size_t norder = 0;
+	uint32_t status = 999;
+	int closed = 0, r = 0;
+	while (!closed && r >= 0) {
+		const uint8_t *p;
+		size_t n;
+		int t = fx_next(&f, &p, &n, 0);
+		if (t < 0) {
+			r = t;
+			break;
+		}
+		kg_conn_event ev;
+		if ((r = kg_conn_handle(&c, (uint8_t)t, p + 1, n - 1, &ev)) < 0)
+			break;
+		switch (ev.type) {
+		case KG_CEV_OPEN_CONFIRMED: {
+			const char *cmd = "printf 'hi\\n'; printf 'err' >&2; read x; echo \"got:$x\"; exit 7";
+			r = kg_conn_req_exec(&c, ch, 1, (const uint8_t *)cmd, strlen(cmd));
+			if (r >= 0) {
+				size_t sent;
+				r = kg_conn_send_data(&c, ch, 0, (const uint8_t *)"line\n", 5, &sent);
+			}
+			if (r >= 0)
+				r = kg_conn_send_eof(&c, ch);
+			break;
+		}
+		case KG_CEV_DATA:
+			if (ev.ext == 0)
+				r = kg_buf_put(&out, ev.data, ev.len);
+			if (r >= 0)
+				r = kg_conn_consumed(&c, ch, ev.len);
+			break;
+		case KG_CEV_REQUEST:
+			if (strcmp(ev.name, "exit-status") == 0 && norder < 8) {
+				order[norder++] = "status";
+				r = kg_req_parse_u32(ev.data, ev.len, &status);
+			}
+			break;
+		case KG_CEV_EOF:
+			if (norder < 8)
+				order[norder++] = "eof";
+			break;
+		case KG_CEV_CLOSE:
+			if (norder < 8)
+				order[norder++] = "close";
+			closed = 1;
+			break;
+		default:
+			break;
+		}
+	}
+	T_OK(r);
+	T_ASSERT(closed);
+	T_ASSERT(status == 7);
+	T_ASSERT(kg_buf_len(&out) == strlen("hi\ngot:line\n"));
+	T_ASSERT(memcmp(kg_buf_ptr(&out), "hi\ngot:line\n", kg_buf_len(&out)) == 0);
+	T_ASSERT(norder == 3 && strcmp(order[0], "status") == 0 && strcmp(order[1], "eof") == 0 &&
+		 strcmp(order[2], "close") == 0);
+	kg_buf_free(&out);
+	T_OK(kg_conn_channel_free(&c, ch));
+	kg_conn_free(&c);
+	close(f.fd);
+	f.fd = -1;
+	T_ASSERT(fx_wait_server(&f, 5) == 0);
+	fx_free(&f);
+}
+
+static void test_wrong_key_refused(void)
+{
+	fixture f;
+	T_OK(fx_setup(&f, 0));
+	T_ASSERT(fx_auth(&f, f.otherkey) == KG_ERR_AUTH_FAILED);
+	fx_free(&f);
+}
+
+static void test_channel_before_auth_disconnects(void)
+{
+	fixture f;
+	T_OK(fx_setup(&f, 0));
+	const uint8_t *p;
+	size_t n;
+	T_OK(fx_next(&f, &p, &n, 1));
+	kg_conn c;
+	T_OK(kg_conn_init(&c, NULL, kg_tr_sink(f.tr), KG_CONN_CLIENT));
+	kg_channel *ch;
+	T_OK(kg_conn_open_session(&c, &ch));
+	T_OK(fx_flush(&f));
+	int r = fx_next(&f, &p, &n, 0);
+	T_ASSERT(r == KG_ERR_PEER_DISCONNECT || r == KG_ERR_CLOSED);
+	T_ASSERT(fx_wait_server(&f, 5) >= 0);
+	kg_conn_free(&c);
+	fx_free(&f);
+}
+
+static void test_login_grace_time(void)
+{
+	fixture f;
+	T_OK(fx_setup(&f, 1));
+	const uint8_t *p;
+	size_t n;
+	T_OK(fx_next(&f, &p, &n, 1));
+	time_t t0 = time(NULL);
+	int r = fx_next(&f, &p, &n, 0);  /* no auth attempt: the server gives up */
+	T_ASSERT(r == KG_ERR_PEER_DISCONNECT || r == KG_ERR_CLOSED);
+	T_ASSERT(time(NULL) - t0 <= 3);
+	T_ASSERT(fx_wait_server(&f, 5) >= 0);
+	fx_free(&f);
+}
+
+static void test_garbage_closes(void)
+{
+	fixture f;
+	T_OK(fx_setup(&f, 0));
+	const char junk[] = "SSH-2.0-x\r\n\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff";
+	T_OK(kg_fd_write_all(f.fd, junk, sizeof(junk) - 1, 2000));
+	T_ASSERT(fx_wait_server(&f, 5) >= 0);
+	fx_free(&f);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	T_RUN(test_exec_roundtrip);
+	T_RUN(test_wrong_key_refused);
+	T_RUN(test_channel_before_auth_disconnects);
+	T_RUN(test_login_grace_time);
+	T_RUN(test_garbage_closes);
+	return T_DONE();
+}
