@@ -205,17 +205,9 @@ static int match_line(struct apply_ctx *c, const kg_cfg_reader *r, int *active, 
 
 static int rekey_line(kg_client_config *cfg, const kg_cfg_reader *r, int store, kg_cfg_err *err)
 {
-	uint64_t bytes = 0;
-	long secs = 0;
-	int ok = r->nargs == 1 || r->nargs == 2;
-	if (ok && strcasecmp(r->args[0], "default") != 0 && strcasecmp(r->args[0], "none") != 0)
-		ok = kg_cfg_parse_size(r->args[0], &bytes) == KG_OK && (bytes == 0 || bytes >= 16);
-	if (ok && r->nargs == 2 && strcasecmp(r->args[1], "none") != 0)
-		ok = kg_cfg_parse_time(r->args[1], &secs) == KG_OK;
-	if (!ok) {
-		kg_cfg_errf(err, r->filename, kg_cfg_line(r), "RekeyLimit: invalid value '%s'", r->rest);
-		return KG_ERR_CONFIG;
-	}
+	uint64_t bytes;
+	long secs;
+	GUARD(kg_cfg_parse_rekey(r, &bytes, &secs, err));
 	if (store && !cfg->rekey_limit_set) {
 		cfg->rekey_limit_set = 1;
 		cfg->rekey_limit_bytes = bytes;

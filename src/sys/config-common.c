@@ -535,3 +535,21 @@ int kg_cfg_store(void *cfg, const kg_cfg_kw *kw, const kg_cfg_reader *r, int sto
 		*ip = v;
 	return KG_OK;
 }
+
+int kg_cfg_parse_rekey(const kg_cfg_reader *r, uint64_t *bytes, long *secs, kg_cfg_err *err)
+{
+	uint64_t b = 0;
+	long t = 0;
+	int ok = r->nargs == 1 || r->nargs == 2;
+	if (ok && strcasecmp(r->args[0], "default") != 0 && strcasecmp(r->args[0], "none") != 0)
+		ok = kg_cfg_parse_size(r->args[0], &b) == KG_OK && (b == 0 || b >= 16);
+	if (ok && r->nargs == 2 && strcasecmp(r->args[1], "none") != 0)
+		ok = kg_cfg_parse_time(r->args[1], &t) == KG_OK;
+	if (!ok) {
+		kg_cfg_errf(err, r->filename, kg_cfg_line(r), "RekeyLimit: invalid value '%s'", r->rest);
+		return KG_ERR_CONFIG;
+	}
+	*bytes = b;
+	*secs = t;
+	return KG_OK;
+}

@@ -115,6 +115,10 @@ int kg_cfg_parse_time(const char *s, long *seconds) KG_WUR;
  * e.g. "500M", "1G"; overflow is an error. */
 int kg_cfg_parse_size(const char *s, uint64_t *bytes) KG_WUR;
 
+/* RekeyLimit's value: "default" | "none" | size [time | "none"].  bytes 0
+ * means the cipher's default, secs 0 no time limit. */
+int kg_cfg_parse_rekey(const kg_cfg_reader *r, uint64_t *bytes, long *secs, kg_cfg_err *err) KG_WUR;
+
 /* Shell-style match of '*' and '?' (no other specials), optionally
  * ASCII case-insensitive.  Linear-space, no exponential backtracking. */
 int kg_pattern_match(const char *s, const char *pattern, int nocase);

@@ -33,7 +33,7 @@ static const kg_cfg_enum facility_enums[] = {
 	{ "LOCAL5", LOG_LOCAL5 }, { "LOCAL6", LOG_LOCAL6 }, { "LOCAL7", LOG_LOCAL7 }, { NULL, 0 },
 };
 
-enum { SP_MATCH, SP_INCLUDE, SP_PORT, SP_MAXSTARTUPS, SP_SUBSYSTEM };
+enum { SP_MATCH, SP_INCLUDE, SP_PORT, SP_MAXSTARTUPS, SP_SUBSYSTEM, SP_REKEY };
 
 static const kg_cfg_kw server_kws[] = {
 	{ "Match", KG_CFG_SPECIAL, SP_MATCH, 0, 0, NULL },
@@ -41,6 +41,7 @@ static const kg_cfg_kw server_kws[] = {
 	{ "Port", KG_CFG_SPECIAL, SP_PORT, 0, 0, NULL },
 	{ "MaxStartups", KG_CFG_SPECIAL, SP_MAXSTARTUPS, 0, 0, NULL },
 	{ "Subsystem", KG_CFG_SPECIAL, SP_SUBSYSTEM, 0, 0, NULL },
+	{ "RekeyLimit", KG_CFG_SPECIAL, SP_REKEY, 0, 0, NULL },
 	{ "ListenAddress", KG_CFG_LIST_ACC, SC(listen_addresses), 0, 0, NULL },
 	{ "HostKey", KG_CFG_LIST_ACC, SC(host_keys), 0, 0, NULL },
 	{ "AuthorizedKeysFile", KG_CFG_LIST_FIRST, SC(authorized_keys_files), 0, 0, NULL },
@@ -314,6 +315,17 @@ static int apply_text(kg_server_config *cfg, const char *text, size_t len, const
 		case SP_SUBSYSTEM:
 			GUARD_GOTO(ret, subsystem_line(cfg, &r, err), out);
 			break;
+		case SP_REKEY: {
+			uint64_t bytes;
+			long secs;
+			GUARD_GOTO(ret, kg_cfg_parse_rekey(&r, &bytes, &secs, err), out);
+			if (!cfg->rekey_limit_set) {  /* first value wins */
+				cfg->rekey_limit_set = 1;
+				cfg->rekey_limit_bytes = bytes;
+				cfg->rekey_limit_seconds = (int)secs;
+			}
+			break;
+		}
 		default:
 			ret = KG_ERR_INTERNAL;
 			goto out;

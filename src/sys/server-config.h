@@ -6,6 +6,7 @@
 #ifndef KAGI_SERVER_CONFIG_H
 #define KAGI_SERVER_CONFIG_H
 
+#include <stdint.h>
 #include "sys/config-common.h"
 
 #define KG_SCFG_MAX_PORTS 64
@@ -38,6 +39,9 @@ typedef struct kg_server_config {
 	char *kex_algorithms;
 	char *host_key_algorithms;
 	char *pubkey_accepted_algorithms;
+	uint64_t rekey_limit_bytes;         /* RekeyLimit; 0 = cipher default */
+	int rekey_limit_seconds;            /* 0 = none */
+	int rekey_limit_set;
 	int login_grace_time;               /* seconds; 0 = none */
 	int max_startups_begin, max_startups_rate, max_startups_full;
 	int max_auth_tries;
