@@ -307,7 +307,9 @@ static int open_request(kg_svr_conn *sc, kg_channel *ch, const kg_conn_event *ev
 {
 	if (strcmp(ev->name, "session") == 0)
 		return kg_svr_session_open(sc, ch);
-	if (strcmp(ev->name, "direct-tcpip") == 0 || strcmp(ev->name, "direct-streamlocal@openssh.com") == 0) {
+	if (strcmp(ev->name, "direct-tcpip") == 0)
+		return kg_svr_tcpip_open(sc, ch, ev);
+	if (strcmp(ev->name, "direct-streamlocal@openssh.com") == 0) {
 		kg_verbose(sc->log, "refused %s channel open from %s", ev->name, sc->peer_ip);
 		return kg_conn_open_fail(&sc->conn, ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
 	}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include "sys/svr-session.h"
 
@@ -63,6 +64,19 @@ static char *str_dup(const kg_str *s)
 	return r;
 }
 
+static kg_svr_session *session_alloc(kg_channel *ch)
+{
+	kg_svr_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->ch = ch;
+	s->proc.ptyfd = s->proc.infd = s->proc.outfd = s->proc.errfd = -1;
+	kg_buf_init(&s->to_child, TO_CHILD_MAX);
+	for (int k = 0; k < KG_SVR_SESSION_FDS; k++)
+		s->pfd[k] = -1;
+	return s;
+}
+
 int kg_svr_session_open(kg_svr_conn *sc, kg_channel *ch)
 {
 	const kg_server_config *cfg = sc->ctx->cfg;
@@ -70,16 +84,54 @@ int kg_svr_session_open(kg_svr_conn *sc, kg_channel *ch)
 		kg_info(sc->log, "refusing session: MaxSessions (%d) reached", cfg->max_sessions);
 		return kg_conn_open_fail(&sc->conn, ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "too many sessions");
 	}
-	kg_svr_session *s = calloc(1, sizeof(*s));
+	kg_svr_session *s = session_alloc(ch);
 	if (!s)
 		return kg_conn_open_fail(&sc->conn, ch, SSH_OPEN_RESOURCE_SHORTAGE, "out of memory");
-	s->ch = ch;
-	s->proc.ptyfd = s->proc.infd = s->proc.outfd = s->proc.errfd = -1;
-	kg_buf_init(&s->to_child, TO_CHILD_MAX);
-	for (int k = 0; k < KG_SVR_SESSION_FDS; k++)
-		s->pfd[k] = -1;
 	ch->user = s;
 	sc->nsessions++;
+	return kg_conn_open_confirm(&sc->conn, ch);
+}
+
+int kg_svr_tcpip_open(kg_svr_conn *sc, kg_channel *ch, const kg_conn_event *ev)
+{
+	const kg_server_config *cfg = sc->ctx->cfg;
+	kg_buf b;
+	const uint8_t *host;
+	size_t hlen;
+	uint32_t port;
+	kg_buf_view(&b, ev->data, ev->len);
+	if (kg_buf_get_string_direct(&b, &host, &hlen) < 0 || kg_buf_get_u32(&b, &port) < 0 ||
+	    kg_buf_skip_string(&b) < 0 || kg_buf_get_u32(&b, NULL) < 0 || kg_buf_len(&b) != 0)
+		return KG_ERR_PROTOCOL;
+	int allowed = (cfg->allow_tcp_forwarding == KG_FWD_YES || cfg->allow_tcp_forwarding == KG_FWD_LOCAL) &&
+		      !(sc->have_ak_opts && sc->ak_opts.no_port_forwarding);
+	if (!allowed || hlen == 0 || hlen > 255 || memchr(host, '\0', hlen) || port == 0 || port > 65535) {
+		kg_verbose(sc->log, "refused direct-tcpip from %s port %d", sc->peer_ip, sc->peer_port);
+		return kg_conn_open_fail(&sc->conn, ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
+	}
+	char hostz[256], portz[16], err[300];
+	memcpy(hostz, host, hlen);
+	hostz[hlen] = '\0';
+	snprintf(portz, sizeof(portz), "%u", port);
+	int fd = -1;
+	if (kg_net_connect(hostz, portz, AF_UNSPEC, 10000, &fd, err, sizeof(err)) < 0) {
+		kg_verbose(sc->log, "direct-tcpip to %s port %s failed: %s", hostz, portz, err);
+		return kg_conn_open_fail(&sc->conn, ch, SSH_OPEN_CONNECT_FAILED, "Connection refused");
+	}
+	kg_svr_session *s = session_alloc(ch);
+	int out = s ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
+	if (out < 0) {
+		free(s);
+		close(fd);
+		return kg_conn_open_fail(&sc->conn, ch, SSH_OPEN_RESOURCE_SHORTAGE, "out of resources");
+	}
+	kg_verbose(sc->log, "direct-tcpip to %s port %s for %s port %d", hostz, portz, sc->peer_ip, sc->peer_port);
+	s->tcpip = 1;
+	s->proc.infd = fd;
+	s->proc.outfd = out;
+	s->started = s->exited = 1;
+	s->err_done = 1;
+	ch->user = s;
 	return kg_conn_open_confirm(&sc->conn, ch);
 }
 
@@ -94,9 +146,9 @@ void kg_svr_session_free(kg_svr_conn *sc, kg_svr_session *s)
 	free(s->modes);
 	kg_strlist_free(&s->env);
 	kg_buf_free(&s->to_child);
-	free(s);
-	if (sc->nsessions > 0)
+	if (!s->tcpip && sc->nsessions > 0)
 		sc->nsessions--;
+	free(s);
 }
 
 /* ---------------- starting the process ---------------- */
@@ -362,6 +414,8 @@ static int write_child(kg_svr_conn *sc, kg_svr_session *s)
 	if (kg_buf_len(&s->to_child) == 0) {
 		kg_buf_reset(&s->to_child);
 		if (s->in_eof && !s->want_pty && s->proc.infd >= 0) {
+			if (s->tcpip)  /* the other end of the socket sees EOF */
+				shutdown(s->proc.infd, SHUT_WR);
 			close(s->proc.infd);
 			s->proc.infd = -1;
 		}
@@ -515,7 +569,9 @@ int kg_svr_session_progress(kg_svr_conn *sc, kg_svr_session *s)
 		return KG_OK;
 	s->finished = 1;
 	kg_channel *ch = s->ch;
-	if (s->exit.signaled)
+	if (s->tcpip)
+		;  /* a socket has no exit status */
+	else if (s->exit.signaled)
 		GUARD(ignore_closed(kg_conn_req_exit_signal(&sc->conn, ch, kg_signal_name(s->exit.exit_signal),
 							    s->exit.core_dumped, "", "")));
 	else

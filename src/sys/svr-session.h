@@ -31,11 +31,16 @@ struct kg_svr_session {
 	int in_eof;                 /* the peer sent EOF */
 	int out_done, err_done;     /* stdout (or the pty) / stderr reached EOF */
 	int finished;               /* exit-status, EOF and CLOSE sent */
+	int tcpip;                  /* a direct-tcpip channel: "process" is a socket */
 	int pfd[KG_SVR_SESSION_FDS];   /* index of each fd in the poll array, -1 */
 };
 
 /* A "session" open request: confirms it (or refuses past MaxSessions). */
 int kg_svr_session_open(kg_svr_conn *sc, kg_channel *ch) KG_WUR;
+/* A "direct-tcpip" open request (RFC 4254 7.2): connects to the host and
+ * port asked for when AllowTcpForwarding and the key's options permit,
+ * and relays bytes between the socket and the channel. */
+int kg_svr_tcpip_open(kg_svr_conn *sc, kg_channel *ch, const kg_conn_event *ev) KG_WUR;
 /* A channel request for this session (answers it if want_reply). */
 int kg_svr_session_request(kg_svr_conn *sc, kg_svr_session *s, const kg_conn_event *ev) KG_WUR;
 /* Channel data from the peer for the process's stdin. */
