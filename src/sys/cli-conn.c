@@ -193,6 +193,8 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 	kg_client *c = arg;
 	(void)kex;
 	const kg_client_config *cfg = c->cfg;
+	if (c->hooks.peer_version)
+		c->hooks.peer_version(c->hooks.arg, kg_tr_peer_version(c->tr));
 	char fp[128], *name = NULL;
 	GUARD(kg_key_fingerprint(key, fp, sizeof(fp)));
 	GUARD(kg_known_hosts_name(cfg->hostname, cfg->port, &name));
