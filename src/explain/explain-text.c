@@ -39,7 +39,7 @@ static int part_who(const kg_explain *ex, kg_buf *o)
 {
 	char buf[512];
 	GUARD(item(o, 'T', "%s", _("1. Who we connected to")));
-	snprintf(buf, sizeof(buf), "%s@%s port %d", orz(ex->user), orz(ex->host), ex->port);
+	snprintf(buf, sizeof(buf), _("%s@%s port %d"), orz(ex->user), orz(ex->host), ex->port);
 	GUARD(value(o, _("Destination"), buf));
 	if (ex->jump)
 		GUARD(value(o, _("Through jump host"), ex->jump));
@@ -52,7 +52,7 @@ static int part_who(const kg_explain *ex, kg_buf *o)
 				 "can send, so it proves nothing; the host key below is what counts.")));
 	if (!ex->have_hostkey)
 		return item(o, 'P', "%s", _("The connection ended before the server showed its host key."));
-	snprintf(buf, sizeof(buf), "%s (%d bits, %s)", ex->hk_type, ex->hk_bits, ex->hk_name);
+	snprintf(buf, sizeof(buf), _("%s (%d bits, %s)"), ex->hk_type, ex->hk_bits, ex->hk_name);
 	GUARD(value(o, _("Host key"), buf));
 	GUARD(value(o, _("Fingerprint"), ex->hk_fp));
 	if (strcmp(ex->hk_status, "known") == 0) {
@@ -396,8 +396,13 @@ static void print_wrapped(FILE *out, const char *lead, const char *indent, const
 			fputc('\n', out);
 			fputs(indent, out);
 			line = t[brk] == ' ' ? brk + 1 : brk;
-			col = cols_of(indent, strlen(indent)) + cols_of(text + line, i - line);
 			have_brk = 0;
+			col = cols_of(indent, strlen(indent));
+			if (line > i) {  /* the space just consumed was this character */
+				i += l;
+				continue;
+			}
+			col += cols_of(text + line, i - line);
 		}
 		col += w;
 		i += l;
@@ -429,8 +434,8 @@ static void print_items(FILE *out, const char *items, size_t len)
 			if (!tab)
 				break;
 			*tab = '\0';
-			int pad = 34 - cols_of(text, strlen(text));
-			fprintf(out, "     %s%*s %s\n", text, pad > 0 ? pad : 0, "", tab + 1);
+			int pad = 36 - cols_of(text, strlen(text));
+			fprintf(out, "     %s%*s %s\n", text, pad > 0 ? pad : 1, "", tab + 1);
 			break;
 		}
 		case 'B': print_wrapped(out, "   * ", "     ", text); break;
