@@ -176,7 +176,7 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 			case 'T': cl->no_tty = 1; break;
 			case 'v': cl->verbose++; break;
 			case 'V':
-				fprintf(stderr, "%s, %s\n", KG_TR_VERSION + 8, OpenSSL_version(OPENSSL_VERSION));
+				fprintf(stderr, "%s, %s\n", &KG_TR_VERSION[8], OpenSSL_version(OPENSSL_VERSION));
 				exit(0);
 			case 'A': case 'a': case 'N': case 'X': case 'x': case 'Y': case 'g': case 'k': case 'e':
 				break;  /* accepted for compatibility; nothing to do */
