@@ -216,8 +216,8 @@ static int diagram(const kg_explain *ex, kg_buf *b)
 	GUARD(esc(b, _("Sequence diagram of this connection")));
 	GUARD(put(b, "\">\n<defs>"));
 	for (size_t j = 0; j < KG_ARRAY_LEN(JOB_CLASS); j++)
-		GUARD(kg_buf_putf(b, "<marker id=\"ah-%s\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"8\" "
-				  "markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\" "
+		GUARD(kg_buf_putf(b, "<marker id=\"ah-%s\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"13\" "
+				  "markerHeight=\"13\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\" "
 				  "style=\"fill:var(--%s)\"/></marker>", JOB_CLASS[j], JOB_CLASS[j]));
 	GUARD(put(b, "</defs>\n"));
 	GUARD(kg_buf_putf(b, "<line x1=\"%d\" y1=\"60\" x2=\"%d\" y2=\"%u\" stroke=\"#cbd5e1\" stroke-width=\"2\"/>"

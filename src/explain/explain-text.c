@@ -316,10 +316,11 @@ static int part_advice(const kg_explain *ex, kg_buf *o)
 	if (old[0])
 		GUARD(item(o, 'A', _("The server still offers old algorithms: %s. They were not chosen for this "
 				     "connection, but its administrator should switch them off."), old));
+	if (kg_buf_len(o) == before && !ex->auth_ok)
+		return kg_buf_consume_end(o, kg_buf_len(o) - start);  /* nothing happened to advise on */
 	if (kg_buf_len(o) == before)
 		GUARD(item(o, 'P', "%s", _("Nothing to improve: modern algorithms, a verified host key and a public "
 					 "key login.")));
-	(void)start;
 	return KG_OK;
 }
 
