@@ -19,11 +19,19 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNITS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
+# Message catalogs (gettext) for the --explain story.
+LANGS     := ja
+LOCALE_MO := $(patsubst %,$(BUILD)/locale/%/LC_MESSAGES/kagi.mo,$(LANGS))
+
 BIN_PROGS  := kssh kscp ksftp kssh-keygen
 SBIN_PROGS := ksshd ksftp-server
 
-.PHONY: all deps check unit test-bins install demo bench clean fuzz asan clang-build
-all: $(PROGS)
+.PHONY: all deps check unit test-bins install demo bench clean fuzz asan clang-build keydump po
+all: $(PROGS) $(LOCALE_MO)
+
+$(BUILD)/locale/%/LC_MESSAGES/kagi.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt -c -o $@ $<
 
 $(BUILD)/libkagi.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -51,6 +59,16 @@ test-bins: $(UNITS)
 deps:
 	@sh tools/install-deps.sh
 
+# Refreshes the message template and merges it into each catalog.
+po:
+	xgettext --from-code=UTF-8 -k_ -kN_ -c"TRANSLATORS:" --no-wrap -o po/kagi.pot src/explain/*.c
+	@for l in $(LANGS); do msgmerge -q --update --no-wrap --backup=none po/$$l.po po/kagi.pot; done
+
+# A test-only kssh that writes its derived session keys to
+# $$KAGI_TEST_KEYDUMP_FILE, so the --explain tests can prove none is shown.
+keydump:
+	$(MAKE) BUILD=build-keydump CFLAGS=-DKAGI_TEST_KEYDUMP build-keydump/bin/kssh build-keydump/locale/ja/LC_MESSAGES/kagi.mo
+
 # Address+UB sanitizer build of the whole suite.
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all test-bins
@@ -74,6 +92,7 @@ check: deps
 	$(MAKE) asan
 	$(MAKE) clang-build
 	$(MAKE) fuzz
+	$(MAKE) keydump
 	sh tests/run-all.sh
 
 unit: all test-bins
@@ -83,6 +102,8 @@ install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
 	@for p in $(BIN_PROGS); do [ -x $(BUILD)/bin/$$p ] && install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(PREFIX)/bin/$$p || true; done
 	@for p in $(SBIN_PROGS); do [ -x $(BUILD)/bin/$$p ] && install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(PREFIX)/sbin/$$p || true; done
+	@for l in $(LANGS); do mkdir -p $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES && \
+	  install -m 644 $(BUILD)/locale/$$l/LC_MESSAGES/kagi.mo $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/kagi.mo; done
 
 demo: deps all
 	sh tools/demo.sh
@@ -91,6 +112,6 @@ bench: deps all
 	sh tools/bench.sh
 
 clean:
-	rm -rf build build-asan build-clang build-fuzz
+	rm -rf build build-asan build-clang build-fuzz build-keydump
 
 -include $(LIB_OBJ:.o=.d) $(patsubst %,$(BUILD)/obj/programs/%.d,$(notdir $(PROGS)))

@@ -214,6 +214,28 @@ out:
 	return r;
 }
 
+#ifdef KAGI_TEST_KEYDUMP
+/* Test builds only: appends the derived keys in hex to the file named by
+ * $KAGI_TEST_KEYDUMP_FILE, so tests can prove no output ever shows them. */
+#include <stdio.h>
+static void keydump(const uint8_t *iv, size_t ivlen, const uint8_t *key, size_t klen, const uint8_t *mk, size_t mlen)
+{
+	const char *path = getenv("KAGI_TEST_KEYDUMP_FILE");
+	FILE *f = path ? fopen(path, "a") : NULL;
+	if (!f)
+		return;
+	const uint8_t *v[3] = { iv, key, mk };
+	size_t n[3] = { ivlen, klen, mlen };
+	for (size_t i = 0; i < 3; i++) {
+		for (size_t j = 0; j < n[i]; j++)
+			fprintf(f, "%02x", v[i][j]);
+		if (n[i])
+			fputc('\n', f);
+	}
+	fclose(f);
+}
+#endif
+
 /* Derives one direction's keys (RFC 4253 7.2) into a new pktcrypt. */
 static int derive_dir(kg_transport *t, const kg_buf *K, const tr_dir_algs *d, char iv_letter, int encrypt,
 		      kg_pktcrypt **out)
@@ -232,6 +254,9 @@ static int derive_dir(kg_transport *t, const kg_buf *K, const tr_dir_algs *d, ch
 	if (mlen)
 		GUARD_GOTO(r, kg_kex_derive(md, kg_buf_ptr(K), kg_buf_len(K), t->H, t->hlen, (char)(iv_letter + 4),
 					    t->session_id, t->session_id_len, mackey, mlen), out);
+#ifdef KAGI_TEST_KEYDUMP
+	keydump(iv, ivlen, key, klen, mackey, mlen);
+#endif
 	kg_pktcrypt_free(*out);
 	*out = NULL;
 	r = kg_pktcrypt_new(out, d->cipher, d->mac, key, iv, mlen ? mackey : NULL, encrypt);

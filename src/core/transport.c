@@ -437,8 +437,11 @@ static int sink_end(void *arg)
 		kg_poke_u32(kg_buf_mutable_ptr(&t->held) + t->build_start - 4, (uint32_t)len);
 		return KG_OK;
 	}
-	if (t->cfg.trace)
-		t->cfg.trace(t->cfg.cb_arg, 1, payload, len);
+	if (t->cfg.trace) {
+		/* In t->out the message follows the 5-byte packet header. */
+		size_t hdr = target == &t->out ? 5 : 0;
+		t->cfg.trace(t->cfg.cb_arg, 1, payload + hdr, len - hdr);
+	}
 	t->payload_sent += len;
 	size_t start;
 	if (target == &t->zout.buf) {

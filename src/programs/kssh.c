@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 #include "core/transport.h"
+#include "explain/explain.h"
 #include "sys/cli-conn.h"
 #include "sys/cli-session.h"
 #include "sys/client-config.h"
@@ -19,7 +20,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: kssh [-46CnqsTtVv] [-c cipher_spec] [-F configfile] [-i identity_file]\n"
 		"            [-J destination] [-l login_name] [-m mac_spec] [-o option]\n"
-		"            [-p port] [-W host:port] destination [command [argument ...]]\n");
+		"            [-p port] [-W host:port] [--explain] [--explain-html file]\n"
+		"            destination [command [argument ...]]\n");
 }
 
 typedef struct cmdline {
@@ -30,6 +32,8 @@ typedef struct cmdline {
 	char *command;
 	char *fwd_host;
 	int fwd_port;
+	int explain;              /* --explain: tell the connection's story */
+	const char *explain_html; /* --explain-html FILE */
 } cmdline;
 
 static int add_opt(cmdline *cl, const char *key, const char *val)
@@ -102,9 +106,55 @@ static int parse_destination(cmdline *cl, const char *arg)
 	return KG_OK;
 }
 
+/* Takes --explain and --explain-html FILE out of the options before the
+ * destination (getopt knows only short options). */
+static int take_long_options(cmdline *cl, int *argc, char **argv)
+{
+	int out = 1, i = 1;
+	for (; i < *argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--explain") == 0) {
+			cl->explain = 1;
+			continue;
+		}
+		if (strcmp(a, "--explain-html") == 0 || strncmp(a, "--explain-html=", 15) == 0) {
+			if (a[14] == '=') {
+				cl->explain_html = a + 15;
+			} else if (i + 1 < *argc) {
+				cl->explain_html = argv[++i];
+			} else {
+				fprintf(stderr, "kssh: --explain-html needs a file name\n");
+				return KG_ERR_ARG;
+			}
+			if (!*cl->explain_html)
+				return KG_ERR_ARG;
+			continue;
+		}
+		if (strncmp(a, "--", 2) == 0 && a[2] != '\0') {
+			fprintf(stderr, "kssh: unknown option %s\n", a);
+			usage();
+			return KG_ERR_ARG;
+		}
+		argv[out++] = argv[i];
+		if (a[0] != '-' || strcmp(a, "--") == 0)
+			break;  /* the destination: the rest is the command */
+		/* An option letter that takes a value, given separately. */
+		size_t n = strlen(a);
+		if (n >= 2 && strchr("ceFiJlmopW", a[n - 1]) && strspn(a + 1, "46ACNTVXYagknqsStvx") == n - 2 &&
+		    i + 1 < *argc)
+			argv[out++] = argv[++i];
+	}
+	for (i++; i < *argc; i++)
+		argv[out++] = argv[i];
+	argv[out] = NULL;
+	*argc = out;
+	return KG_OK;
+}
+
 static int parse_args(cmdline *cl, int argc, char **argv)
 {
 	int c;
+	GUARD(take_long_options(cl, &argc, argv));
 	optind = 1;
 	while (optind < argc) {
 		while ((c = getopt(argc, argv, "+46ACNTVXYac:e:F:gi:J:kl:m:no:p:qsStvxW:")) != -1) {
@@ -151,7 +201,7 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 			case 'T': cl->no_tty = 1; break;
 			case 'v': cl->verbose++; break;
 			case 'V':
-				fprintf(stderr, "%s, %s\n", KG_TR_VERSION + 8, OpenSSL_version(OPENSSL_VERSION));
+				fprintf(stderr, "%s, %s\n", &KG_TR_VERSION[8], OpenSSL_version(OPENSSL_VERSION));
 				exit(0);
 			case 'A': case 'a': case 'N': case 'X': case 'x': case 'Y': case 'g': case 'k': case 'e':
 				break;  /* accepted for compatibility; nothing to do */
@@ -259,6 +309,39 @@ static int load_config(kg_client_config *cfg, cmdline *cl, const char *home, con
 	return kg_client_config_finish(cfg, cl->dest_host, local_user);
 }
 
+static int start_explain(const cmdline *cl, const kg_client_config *cfg, kg_client *c, kg_explain **out)
+{
+	kg_explain_i18n_init();
+	kg_explain *ex;
+	GUARD(kg_explain_new(&ex, "kssh"));
+	if (cl->explain)
+		kg_explain_set_live(ex, stderr);
+	int r = kg_explain_set_target(ex, cfg->user, cfg->hostname, cfg->port);
+	for (size_t i = 0; r >= 0 && !cfg->identity_files_default && i < cfg->identity_files.n; i++)
+		r = kg_explain_note_identity_file(ex, cfg->identity_files.v[i]);
+	if (r >= 0 && cfg->proxy_jump && strcmp(cfg->proxy_jump, "none") != 0)
+		r = kg_explain_note_jump(ex, cfg->proxy_jump);
+	if (r < 0) {
+		kg_explain_free(ex);
+		return r;
+	}
+	c->hooks = (kg_client_hooks){
+		.trace = kg_explain_on_trace, .kex_done = kg_explain_on_kex, .hostkey = kg_explain_on_hostkey,
+		.auth_event = kg_explain_on_auth, .peer_version = kg_explain_on_peer_version, .arg = ex,
+	};
+	*out = ex;
+	return KG_OK;
+}
+
+static void finish_explain(const cmdline *cl, kg_explain *ex, int result)
+{
+	kg_explain_note_outcome(ex, result);
+	if (cl->explain)
+		kg_explain_text_finish(ex, stderr);
+	if (cl->explain_html && kg_explain_html_write(ex, cl->explain_html) < 0)
+		fprintf(stderr, "kssh: cannot write %s\n", cl->explain_html);
+}
+
 int main(int argc, char **argv)
 {
 	cmdline cl;
@@ -311,8 +394,12 @@ int main(int argc, char **argv)
 	c.verbose = cl.verbose;
 	if (cl.fwd_host)
 		want_tty = 0;
+	kg_explain *ex = NULL;
+	if ((cl.explain || cl.explain_html) && start_explain(&cl, &cfg, &c, &ex) < 0)
+		return EXIT_KAGI_ERROR;
 	int status = EXIT_KAGI_ERROR;
-	if (kg_client_open(&c) == KG_OK) {
+	int r = kg_client_open(&c);
+	if (r == KG_OK) {
 		kg_cli_session_opts so = {
 			.command = cl.command, .subsystem = cl.subsystem, .want_tty = want_tty,
 			.stdin_null = cl.stdin_null, .quiet = cl.quiet,
@@ -320,11 +407,15 @@ int main(int argc, char **argv)
 		};
 		if (want_tty && isatty(STDIN_FILENO))
 			lg.crlf = 1;
-		if (kg_cli_session_run(&c, &so, &status) < 0)
+		r = kg_cli_session_run(&c, &so, &status);
+		if (r < 0)
 			status = EXIT_KAGI_ERROR;
 		lg.crlf = 0;
 	}
+	if (ex)
+		finish_explain(&cl, ex, r < 0 ? r : KG_OK);
 	kg_client_close(&c);
+	kg_explain_free(ex);
 	kg_client_config_free(&cfg);
 	kg_strlist_free(&cl.opts);
 	free(cl.command);

@@ -198,6 +198,8 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 	kg_client *c = arg;
 	(void)kex;
 	const kg_client_config *cfg = c->cfg;
+	if (c->hooks.peer_version)
+		c->hooks.peer_version(c->hooks.arg, kg_tr_peer_version(c->tr));
 	char fp[128], *name = NULL;
 	GUARD(kg_key_fingerprint(key, fp, sizeof(fp)));
 	GUARD(kg_known_hosts_name(cfg->hostname, cfg->port, &name));
@@ -359,6 +361,10 @@ int kg_client_flush(kg_client *c, int block)
 	}
 }
 
+/* Observers get the hooks' own argument, the transport gets c. */
+static void trace_tramp(void *arg, int sent, const uint8_t *p, size_t n);
+static void kex_tramp(void *arg, const kg_kex_result *k);
+
 static int setup_transport(kg_client *c)
 {
 	kg_client_config *cfg = c->cfg;
@@ -377,15 +383,12 @@ static int setup_transport(kg_client *c)
 	t->rekey_bytes = cfg->rekey_limit_bytes;
 	t->rekey_seconds = cfg->rekey_limit_seconds > 0 ? (uint32_t)cfg->rekey_limit_seconds : 0;
 	t->verify_hostkey = verify_hostkey;
-	t->trace = c->hooks.trace;
-	t->kex_done = c->hooks.kex_done;
+	/* kg_tr_new copies this config: the trampolines must be in it now. */
+	t->trace = c->hooks.trace ? trace_tramp : NULL;
+	t->kex_done = kex_tramp;
 	t->cb_arg = c;
 	return kg_tr_new(&c->tr, t);
 }
-
-/* Observers get the hooks' own argument, the transport gets c. */
-static void trace_tramp(void *arg, int sent, const uint8_t *p, size_t n);
-static void kex_tramp(void *arg, const kg_kex_result *k);
 
 static void trace_tramp(void *arg, int sent, const uint8_t *p, size_t n)
 {
@@ -538,11 +541,7 @@ int kg_client_open(kg_client *c)
 		GUARD(kg_net_set_nonblock(c->fd, 1));
 	}
 	GUARD(prepare_identities(c));
-	if (c->hooks.trace)
-		c->trc.trace = trace_tramp;
 	GUARD(setup_transport(c));
-	c->trc.trace = c->hooks.trace ? trace_tramp : NULL;
-	c->trc.kex_done = kex_tramp;
 	for (;;) {
 		if ((r = kg_client_flush(c, 0)) < 0)
 			break;

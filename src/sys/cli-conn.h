@@ -18,6 +18,8 @@ typedef struct kg_client_hooks {
 	void (*kex_done)(void *arg, const kg_kex_result *kex);
 	void (*hostkey)(void *arg, const kg_key *key, const char *status, const char *file, size_t line);
 	void (*auth_event)(void *arg, const kg_cli_auth_event *ev);
+	/* The server's identification line, once its host key is checked. */
+	void (*peer_version)(void *arg, const char *version);
 	void *arg;
 } kg_client_hooks;
 
