@@ -24,13 +24,18 @@ int kg_scp_init(kg_scp *s, kg_scp_io *io, const char *prog)
 	s->umask = umask(0);
 	umask(s->umask);
 	s->buf = malloc(KG_SCP_CHUNK);
-	return s->buf ? KG_OK : KG_ERR_ALLOC;
+	s->line = malloc(KG_SCP_LINE_MAX);
+	s->name = malloc(KG_SCP_LINE_MAX);
+	return s->buf && s->line && s->name ? KG_OK : KG_ERR_ALLOC;
 }
 
 void kg_scp_free(kg_scp *s)
 {
 	free(s->buf);
+	free(s->line);
+	free(s->name);
 	s->buf = NULL;
+	s->line = s->name = NULL;
 }
 
 void kg_scp_error(kg_scp *s, const char *fmt, ...)

@@ -55,7 +55,7 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 
 /* One 'C' record: the data goes into a partial file that replaces the
  * target only once all of it has arrived and the source reported success. */
-static int recv_file(kg_scp *s, const kg_scp_ctl *c, const char *np, const sink_times *t)
+__attribute__((noinline)) static int recv_file(kg_scp *s, const kg_scp_ctl *c, const char *np, const sink_times *t)
 {
 	char final[PATH_MAX], partial[PATH_MAX];
 	int direct = 0, fd = -1, werr = 0, existed = 0;
@@ -163,7 +163,7 @@ static int has_glob(const char *p)
 
 /* Names are the peer's choice: anything that could leave the target
  * folder, or that the user did not ask for, ends the copy. */
-static int check_name(kg_scp *s, const kg_scp_ctl *c, const char *name, int depth, int *count)
+__attribute__((noinline)) static int check_name(kg_scp *s, const kg_scp_ctl *c, const char *name, int depth, int *count)
 {
 	char esc[KG_SCP_LINE_MAX];
 	kg_scp_escape(c->name, c->name_len, esc, sizeof(esc));
@@ -189,11 +189,21 @@ static int check_name(kg_scp *s, const kg_scp_ctl *c, const char *name, int dept
 
 static int recv_dir(kg_scp *s, const kg_scp_ctl *c, const char *np, const sink_times *t, int depth);
 
+/* Out of line: its buffer should not sit in every level's stack frame. */
+__attribute__((noinline)) static void print_peer_message(const char *line, size_t len)
+{
+	char esc[KG_SCP_LINE_MAX];
+	kg_scp_escape(line, len, esc, sizeof(esc));
+	fprintf(stderr, "%s\n", esc);
+}
+
 static int sink_loop(kg_scp *s, const char *targ, int targisdir, int depth)
 {
 	sink_times t = { 0 };
 	int count = 0;
-	char line[KG_SCP_LINE_MAX], np[PATH_MAX], name[KG_SCP_LINE_MAX];
+	/* Only np lives on across the recursion; the record buffers are
+	 * shared, so deep trees cost little stack. */
+	char np[PATH_MAX], *line = s->line, *name = s->name;
 	for (;;) {
 		int ch;
 		size_t len;
@@ -206,19 +216,16 @@ static int sink_loop(kg_scp *s, const char *targ, int targisdir, int depth)
 			return KG_ERR_CLOSED;
 		}
 		if (ch == 1 || ch == 2) {
-			GUARD(kg_scp_io_read_line(s->io, line, sizeof(line), &len));
-			if (!s->remote) {
-				char esc[KG_SCP_LINE_MAX];
-				kg_scp_escape(line, len, esc, sizeof(esc));
-				fprintf(stderr, "%s\n", esc);
-			}
+			GUARD(kg_scp_io_read_line(s->io, line, KG_SCP_LINE_MAX, &len));
+			if (!s->remote)
+				print_peer_message(line, len);
 			s->errors++;
 			if (ch == 2)
 				return KG_ERR_PROTOCOL;
 			continue;
 		}
 		line[0] = (char)ch;
-		int r = ch == '\n' ? KG_ERR_FORMAT : kg_scp_io_read_line(s->io, line + 1, sizeof(line) - 1, &len);
+		int r = ch == '\n' ? KG_ERR_FORMAT : kg_scp_io_read_line(s->io, line + 1, KG_SCP_LINE_MAX - 1, &len);
 		kg_scp_ctl c;
 		if (r == KG_OK)
 			r = kg_scp_parse_ctl(line, len + 1, &c);

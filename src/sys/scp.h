@@ -32,6 +32,7 @@ typedef struct kg_scp {
 	mode_t umask;
 	int errors;               /* files that failed (the copy goes on) */
 	uint8_t *buf;             /* KG_SCP_CHUNK bytes */
+	char *line, *name;        /* KG_SCP_LINE_MAX bytes each: the record being handled */
 	kg_progress pm;
 } kg_scp;
 
