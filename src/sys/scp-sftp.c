@@ -110,14 +110,17 @@ static void xfer_opts(kg_scp_client *cl, meter *m, kg_sftp_xfer_opts *o)
 
 static void report(kg_scp_client *cl, kg_sftp *s, const char *path)
 {
-	int e = errno;
 	char esc[PATH_MAX + 64];
 	kg_scp_escape(path, strlen(path), esc, sizeof(esc));
-	/* The server's own words when it sent some, else the errno text. */
-	const char *why = s->remote_err && s->errmsg[0] ? s->errmsg : strerror(e ? e : EIO);
+	/* The server's own words, or the local failure (escaped: a server
+	 * chooses its messages). */
+	const char *why = kg_sftp_error(s);
 	char wesc[sizeof(s->errmsg) + 64];
 	kg_scp_escape(why, strlen(why), wesc, sizeof(wesc));
-	fprintf(stderr, "%s: %s: %s\n", cl->prog, esc, wesc);
+	if (strstr(why, path))
+		fprintf(stderr, "%s: %s\n", cl->prog, wesc);
+	else
+		fprintf(stderr, "%s: %s: %s\n", cl->prog, esc, wesc);
 	cl->errors++;
 }
 
