@@ -71,7 +71,11 @@ __attribute__((noinline)) static int recv_file(kg_scp *s, const kg_scp_ctl *c, c
 		if (!s->preserve)
 			mode = st.st_mode & KG_SCP_MODE_MASK;  /* an existing file keeps its mode */
 	}
-	if (direct) {
+	size_t fl = strlen(final);
+	if (fl > 0 && final[fl - 1] == '/') {
+		/* "dir/" that is not a folder: say why, as open(2) would. */
+		errno = stat(final, &st) < 0 ? errno : ENOTDIR;
+	} else if (direct) {
 		fd = open(final, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 	} else if (kg_scp_partial_path(final, partial, sizeof(partial)) == KG_OK) {
 		/* The old data must match to be kept; the legacy protocol resends

@@ -19,6 +19,22 @@ kscp_t -O $F -r -p "$H:$T/tree" "$T/L/t2" 2>"$T/err"
 [ $? -eq 0 ] && same_tree "$T/tree" "$T/L/t2" && [ "$(modes_times "$T/tree")" = "$(modes_times "$T/L/t2")" ]
 res "-O download tree from kscp -f with -p" || tail -3 "$T/err" >&2
 
+# OpenSSH's scp -O as the client of kscp -t/-f (what ksshd runs for it).
+if [ -x /usr/bin/scp ]; then
+	rm -rf "$T/R/otree" "$T/L/otree"
+	timeout 120 /usr/bin/scp -O -S "$T/fakessh" -r -p "$T/tree" "$H:$T/R/otree" 2>"$T/err"
+	[ $? -eq 0 ] && same_tree "$T/tree" "$T/R/otree" && [ "$(modes_times "$T/tree")" = "$(modes_times "$T/R/otree")" ]
+	res "OpenSSH scp -O upload tree to kscp -t with -p" || tail -3 "$T/err" >&2
+	timeout 120 /usr/bin/scp -O -S "$T/fakessh" -r -p "$H:$T/tree" "$T/L/otree" 2>"$T/err"
+	[ $? -eq 0 ] && same_tree "$T/tree" "$T/L/otree" && [ "$(modes_times "$T/tree")" = "$(modes_times "$T/L/otree")" ]
+	res "OpenSSH scp -O download tree from kscp -f with -p" || tail -3 "$T/err" >&2
+	timeout 120 /usr/bin/scp -O -S "$T/fakessh" "$H:$T/nonexistent" "$T/L/" 2>"$T/err"
+	[ $? -ne 0 ] && grep -qi "no such file" "$T/err"; res "OpenSSH scp -O sees kscp -f's error for a missing file"
+	mkdir -p "$T/ro"; chmod 555 "$T/ro"
+	timeout 120 /usr/bin/scp -O -S "$T/fakessh" "$T/tree/file 8" "$H:$T/nonexistent/dir/" 2>"$T/err"
+	[ $? -ne 0 ] && grep -qi "no such file\|not a directory" "$T/err"; res "OpenSSH scp -O sees kscp -t's error for a bad target"
+fi
+
 # Shell syntax in remote paths (source and target) stays literal in -O mode.
 for n in "a b" "it's" "\$(touch kagi-PWNED)" "\`touch kagi-PWNED\`" "x;touch kagi-PWNED" '$HOME' "q\"uote"; do
 	rm -rf "$T/q"; mkdir -p "$T/q/src" "$T/q/dst dir/$n"
