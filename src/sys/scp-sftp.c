@@ -29,6 +29,7 @@ typedef struct meter {
 	kg_progress pm;
 	int enabled;
 	char name[PATH_MAX];
+	const char *shown;        /* the name to show for a single file (else the library's) */
 	uint64_t last;
 } meter;
 
@@ -86,7 +87,7 @@ static void on_progress(void *arg, const char *name, uint64_t done, uint64_t tot
 		kg_progress_finish(&m->pm);
 		snprintf(m->name, sizeof(m->name), "%s", name);
 		const char *slash = strrchr(m->name, '/');
-		const char *shown = slash && slash[1] ? slash + 1 : m->name;
+		const char *shown = m->shown ? m->shown : slash && slash[1] ? slash + 1 : m->name;
 		kg_progress_start(&m->pm, 1, STDOUT_FILENO, shown, strlen(shown), total, done);
 	}
 	m->last = done;
@@ -204,6 +205,8 @@ int kg_scp_sftp_upload(kg_scp_client *cl, char **srcs, size_t n, const kg_scp_op
 		meter m;
 		kg_sftp_xfer_opts o;
 		xfer_opts(cl, &m, &o);
+		if (!S_ISDIR(st.st_mode))
+			m.shown = base;
 		int r = kg_sftp_put(&ss.s, srcs[i], to, &o);
 		kg_progress_finish(&m.pm);
 		if (r < 0) {

@@ -91,5 +91,21 @@ x" "$H:$T/R/" 2>"$T/err"
 	rm -rf "$T/R/three"; mkdir "$T/R/three"
 	k $f -3 "$H:$T/tree/file 8" "$H:$T/R/three/" 2>"$T/err"
 	[ $? -eq 0 ] && cmp -s "$T/tree/file 8" "$T/R/three/file 8"; res "$mode -3 remote to remote" || tail -3 "$T/err" >&2
+
+	# Jump hosts: every hop's options come from the -F file, as with OpenSSH.
+	cat >"$T/jump.conf" <<EOC
+Host *
+  IdentityFile $T/user
+  IdentitiesOnly yes
+  UserKnownHostsFile $T/known_hosts
+  StrictHostKeyChecking no
+  BatchMode yes
+  Port $PORT
+EOC
+	rm -f "$T/R/j1" "$T/L/j2"
+	kscp_t $f -F "$T/jump.conf" -J 127.0.0.1 "$T/tree/file 8" "localhost:$T/R/j1" 2>"$T/err"
+	[ $? -eq 0 ] && cmp -s "$T/tree/file 8" "$T/R/j1"; res "$mode -J one hop" || tail -3 "$T/err" >&2
+	kscp_t $f -F "$T/jump.conf" -J 127.0.0.1,localhost "127.0.0.1:$T/tree/file 8" "$T/L/j2" 2>"$T/err"
+	[ $? -eq 0 ] && cmp -s "$T/tree/file 8" "$T/L/j2"; res "$mode -J two hops" || tail -3 "$T/err" >&2
 done
 finish
