@@ -1,0 +1,62 @@
+/* kscp, the client: command line, operands, connections and the copy
+ * directions, in the legacy protocol (scp-client.c) or over SFTP
+ * (scp-sftp.c).  Connections are made in-process, or with -S by a
+ * transport program run like OpenSSH's scp runs ssh. */
+#ifndef KAGI_SCP_CLIENT_H
+#define KAGI_SCP_CLIENT_H
+
+#include <sys/types.h>
+#include "sys/cli-args.h"
+#include "sys/cli-conn.h"
+#include "sys/scp-io.h"
+#include "sys/scp-proto.h"
+
+typedef struct kg_scp_conn {
+	char *key;                /* "user@host:port": reused for the same destination */
+	int open;
+	kg_client c;
+	kg_client_config cfg;
+	kg_logger lg;
+} kg_scp_conn;
+
+/* A command or subsystem running on a remote host. */
+typedef struct kg_scp_remote {
+	kg_scp_io io;
+	kg_stream st;
+	int has_stream;
+	pid_t pid;                /* -S program */
+	int rfd, wfd;
+	kg_scp_conn *conn;
+} kg_scp_remote;
+
+typedef struct kg_scp_client {
+	kg_cli_args args;
+	const char *prog;
+	int legacy, three, recursive, preserve, quiet, resume, no_name_check, progress;
+	const char *ssh_program;  /* -S */
+	uint64_t limit_kbps;      /* -l */
+	char *local_user, *home;
+	int errors;               /* sources that failed */
+	kg_scp_conn conns[2];     /* [1] only for -3's second host */
+} kg_scp_client;
+
+int kg_scp_client_main(int argc, char **argv);
+
+/* scp-conn.c: starts command (or subsystem when not NULL) as the user and
+ * on the host of op, on connection slot 0 or 1.  Errors are printed. */
+int kg_scp_remote_open(kg_scp_client *cl, int slot, const kg_scp_operand *op, const char *command,
+		       const char *subsystem, kg_scp_remote *rm) KG_WUR;
+/* Ends the remote command; *status: its exit status (255 if unknown). */
+int kg_scp_remote_close(kg_scp_remote *rm, int *status);
+void kg_scp_conns_close(kg_scp_client *cl);
+
+/* scp-sftp.c: the copy directions over SFTP. */
+int kg_scp_sftp_upload(kg_scp_client *cl, char **srcs, size_t n, const kg_scp_operand *dst, int dst_dir) KG_WUR;
+int kg_scp_sftp_download(kg_scp_client *cl, const kg_scp_operand *src, const char *dst, int dst_dir) KG_WUR;
+int kg_scp_sftp_through_local(kg_scp_client *cl, const kg_scp_operand *src, const kg_scp_operand *dst,
+			      int dst_dir) KG_WUR;
+
+/* The last path component, without trailing slashes, into out. */
+void kg_scp_basename(const char *path, char *out, size_t cap);
+
+#endif

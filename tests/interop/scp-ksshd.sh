@@ -1,0 +1,55 @@
+#!/bin/sh
+# OpenSSH's scp (SFTP and -O) and kscp against ksshd: byte-exact big file
+# both ways, a tree of awkward names with -r -p.  ksshd serves "scp -t/-f"
+# with kscp and "sftp" with ksftp-server.  Skips while ksshd is absent.
+. "$(dirname "$0")/scp-lib.sh"
+KSSHD=${KSSHD:-$KAGI_ROOT/build/bin/ksshd}
+BIG_MB=${SCP_BIG_MB:-64}
+[ -x "$KSSHD" ] || { skip "ksshd not built ($KSSHD)"; exit 0; }
+
+ssh-keygen -q -t ed25519 -N '' -f "$T/host" </dev/null && ssh-keygen -q -t ed25519 -N '' -f "$T/user" </dev/null ||
+	{ fail "keys"; finish; }
+cp "$T/user.pub" "$T/authorized_keys"
+cat >"$T/ksshd.conf" <<EOC
+ListenAddress 127.0.0.1
+HostKey $T/host
+PidFile none
+AuthorizedKeysFile $T/authorized_keys
+StrictModes no
+UsePAM no
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+EOC
+[ -x "$KAGI_ROOT/build/bin/ksftp-server" ] && echo "Subsystem sftp $KAGI_ROOT/build/bin/ksftp-server" >>"$T/ksshd.conf"
+PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+setsid "$KSSHD" -D -e -f "$T/ksshd.conf" -p "$PORT" >"$T/ksshd.log" 2>&1 </dev/null &
+echo $! >>"$T/pids"
+i=0; while [ $i -lt 100 ] && ! $PY -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1)" 2>/dev/null; do
+	sleep 0.1; i=$((i + 1)); done
+[ $i -lt 100 ] || { fail "ksshd start"; tail "$T/ksshd.log" >&2; finish; }
+
+H=127.0.0.1
+copy() { # PROGRAM ARGS...
+	_p=$1; shift
+	timeout -k 5 "$SCP_TIMEOUT" "$_p" -F /dev/null -i "$T/user" -P "$PORT" -o UserKnownHostsFile="$T/known_hosts" \
+		-o StrictHostKeyChecking=no -o BatchMode=yes -o IdentitiesOnly=yes "$@"
+}
+head -c $((BIG_MB * 1048576)) /dev/urandom >"$T/big"; want=$(sha "$T/big")
+make_tree "$T/tree" 300 || { fail "make tree"; finish; }
+for c in "scp" "scp -O" "$KSCP" "$KSCP -O"; do
+	l=$(echo "$c" | sed "s|$KSCP|kscp|")
+	rm -rf "$T/R" "$T/L"; mkdir -p "$T/R" "$T/L"
+	# shellcheck disable=SC2086
+	set -- $c
+	copy "$@" "$T/big" "$H:$T/R/big" 2>"$T/err"
+	[ $? -eq 0 ] && [ "$(sha "$T/R/big")" = "$want" ]; res "$l -> ksshd upload ${BIG_MB}MiB" || tail -3 "$T/err" >&2
+	copy "$@" "$H:$T/big" "$T/L/big" 2>"$T/err"
+	[ $? -eq 0 ] && [ "$(sha "$T/L/big")" = "$want" ]; res "$l -> ksshd download ${BIG_MB}MiB" || tail -3 "$T/err" >&2
+	copy "$@" -r -p "$T/tree" "$H:$T/R/" 2>"$T/err"
+	[ $? -eq 0 ] && same_tree "$T/tree" "$T/R/tree" && [ "$(modes_times "$T/tree")" = "$(modes_times "$T/R/tree")" ]
+	res "$l -> ksshd upload tree -r -p" || tail -3 "$T/err" >&2
+	copy "$@" -r -p "$H:$T/tree" "$T/L/t2" 2>"$T/err"
+	[ $? -eq 0 ] && same_tree "$T/tree" "$T/L/t2" && [ "$(modes_times "$T/tree")" = "$(modes_times "$T/L/t2")" ]
+	res "$l -> ksshd download tree -r -p" || tail -3 "$T/err" >&2
+done
+finish
