@@ -87,12 +87,14 @@ fuzz:
 	  clang $(CPPFLAGS) -std=c17 $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer \
 	    -o build-fuzz/bin/$$n $$f build-fuzz/libkagi.a $(LDLIBS) || exit 1; done
 
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 check: deps
-	$(MAKE) all test-bins
-	$(MAKE) asan
-	$(MAKE) clang-build
-	$(MAKE) fuzz
-	$(MAKE) keydump
+	$(MAKE) -j$(JOBS) all test-bins
+	$(MAKE) -j$(JOBS) asan
+	$(MAKE) -j$(JOBS) clang-build
+	$(MAKE) -j$(JOBS) fuzz
+	$(MAKE) -j$(JOBS) keydump
 	sh tests/run-all.sh
 
 unit: all test-bins

@@ -21,6 +21,25 @@
 #include "sys/svr-session.h"
 
 #define KG_SVR_SFTP_DEFAULT KAGI_PREFIX "/sbin/ksftp-server"
+#define KG_SVR_SCP_DEFAULT KAGI_PREFIX "/bin/kscp"
+
+/* kagi's helper program `name`: the one beside this ksshd if there is one
+ * (a build tree, or a self-contained install), else the installed path. */
+static char *helper_path(const char *name, const char *installed)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 64);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			snprintf(slash + 1, 64, "%s", name);
+			if (access(self, X_OK) == 0)
+				return strdup(self);
+		}
+	}
+	return strdup(installed);
+}
 #define FLUSH_TIMEOUT_MS 5000
 #define TICK_MS 30000
 
@@ -87,7 +106,9 @@ int kg_svr_ctx_init(kg_svr_ctx *s, const kg_server_config *cfg, kg_logger *log)
 	s->log = log;
 	s->is_root = geteuid() == 0;
 	s->self_uid = geteuid();
-	s->sftp_default = KG_SVR_SFTP_DEFAULT;
+	s->sftp_default = helper_path("ksftp-server", KG_SVR_SFTP_DEFAULT);
+	s->scp_program = helper_path("kscp", KG_SVR_SCP_DEFAULT);
+	ENSURE(s->sftp_default && s->scp_program, KG_ERR_ALLOC);
 	GUARD(assemble(log, "KexAlgorithms", KG_KEX_SERVER_DEFAULT, kg_kex_all_names(), cfg->kex_algorithms,
 		       &s->kex_algs));
 	GUARD(assemble(log, "Ciphers", KG_CIPHERS_SERVER_DEFAULT, kg_cipher_all_names(), cfg->ciphers, &s->ciphers));
@@ -137,6 +158,8 @@ void kg_svr_ctx_free(kg_svr_ctx *s)
 	free(s->ciphers);
 	free(s->macs);
 	free(s->pubkey_algs);
+	free(s->sftp_default);
+	free(s->scp_program);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -31,7 +31,8 @@ typedef struct kg_svr_ctx {
 	kg_key **hostkeys;
 	size_t n_hostkeys;
 	char *kex_algs, *hostkey_algs, *ciphers, *macs, *pubkey_algs;
-	const char *sftp_default;   /* Subsystem sftp when none is configured */
+	char *sftp_default;         /* Subsystem sftp when none is configured */
+	char *scp_program;          /* kagi's kscp, run for a client's "scp -t/-f" */
 	int is_root;                /* started with euid 0 */
 	uid_t self_uid;
 } kg_svr_ctx;

@@ -300,6 +300,20 @@ static int req_exec(kg_svr_conn *sc, kg_svr_session *s, const kg_conn_event *ev)
 		return 0;
 	char *c = str_dup(&cmd);
 	ENSURE(c != NULL, KG_ERR_ALLOC);
+	/* Legacy scp ("scp -t ..." / "scp -f ...", run by the remote shell) is
+	 * served by kagi's own kscp, so it works without OpenSSH installed. */
+	if (strncmp(c, "scp ", 4) == 0 && access(sc->ctx->scp_program, X_OK) == 0 &&
+	    !strchr(sc->ctx->scp_program, '\'')) {
+		size_t len = strlen(sc->ctx->scp_program) + strlen(c) + 4;
+		char *mapped = malloc(len);
+		if (!mapped) {
+			free(c);
+			return KG_ERR_ALLOC;
+		}
+		snprintf(mapped, len, "'%s'%s", sc->ctx->scp_program, c + 3);
+		free(c);
+		c = mapped;
+	}
 	int ok = start(sc, s, c, "command") == KG_OK;
 	free(c);
 	return ok;
