@@ -57,8 +57,11 @@ static void test_framing(void)
 	T_ASSERT(m.type == SSH_FXP_OPEN && m.id == 7 && kg_buf_len(&m.body) == 8);
 	const uint8_t huge[] = { 0x7f, 0xff, 0xff, 0xff, 1 };
 	T_ASSERT(kg_sftp_frame_check(huge, sizeof(huge), 0, &total) == KG_ERR_TOO_LARGE);
+	const uint8_t empty[] = { 0, 0, 0, 0 };
+	T_ASSERT(kg_sftp_frame_check(empty, sizeof(empty), 0, &total) == KG_ERR_FORMAT);
 	const uint8_t tiny[] = { 0, 0, 0, 2, 1, 2 };
-	T_ASSERT(kg_sftp_frame_check(tiny, sizeof(tiny), 0, &total) == KG_ERR_FORMAT);
+	T_OK(kg_sftp_frame_check(tiny, sizeof(tiny), 0, &total));
+	T_ASSERT(kg_sftp_msg_parse(tiny, total, &m) == KG_ERR_INCOMPLETE);
 	kg_buf_free(&b);
 }
 
