@@ -12,8 +12,9 @@ int kg_sftp_frame_check(const uint8_t *p, size_t len, size_t max, size_t *total)
 	ENSURE(len >= 4, KG_ERR_AGAIN);
 	uint32_t n = kg_peek_u32(p);
 	ENSURE(n <= max, KG_ERR_TOO_LARGE);
-	/* type + id (or version): anything shorter cannot be answered */
-	ENSURE(n >= 5, KG_ERR_FORMAT);
+	/* an empty message has no type; a short one (no id) is answered
+	 * as malformed by the caller */
+	ENSURE(n >= 1, KG_ERR_FORMAT);
 	ENSURE(len - 4 >= n, KG_ERR_AGAIN);
 	*total = 4 + (size_t)n;
 	return KG_OK;

@@ -78,8 +78,7 @@ typedef struct kg_sftp_msg {
 /* Framing.  Given the bytes buffered so far, *total is the size of the
  * first complete message (length field included).  KG_ERR_AGAIN when
  * more bytes are needed; KG_ERR_TOO_LARGE when the peer's length exceeds
- * max (0: KG_SFTP_MAX_PACKET + 1024); KG_ERR_FORMAT for a length too short
- * to hold a type and id. */
+ * max (0: KG_SFTP_MAX_PACKET + 1024); KG_ERR_FORMAT for a zero length. */
 int kg_sftp_frame_check(const uint8_t *p, size_t len, size_t max, size_t *total) KG_WUR;
 /* Parses one complete message (as kg_sftp_frame_check measured it). */
 int kg_sftp_msg_parse(const uint8_t *p, size_t len, kg_sftp_msg *m) KG_WUR;

@@ -1,5 +1,6 @@
 /* SFTP client: the session, version negotiation and one-request calls. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,10 +221,12 @@ static int parse_limits(kg_sftp *s)
 	return kg_buf_get_u64(b, &s->max_handles);
 }
 
-int kg_sftp_start(kg_sftp *s, const kg_sftp_io *io, const kg_sftp_opts *o, kg_logger *log)
+static int start(kg_sftp *s, const kg_sftp_io *io, const kg_sftp_opts *o, kg_logger *log, kg_stream *keep)
 {
-	kg_stream *keep = s->stream;
-	memset(s, 0, sizeof(*s));
+	/* The stream (kg_sftp_open) lives inside s and stays as it is. */
+	size_t head = offsetof(kg_sftp, stream_store), tail = head + sizeof(s->stream_store);
+	memset(s, 0, head);
+	memset((uint8_t *)s + tail, 0, sizeof(*s) - tail);
 	s->stream = keep;
 	s->io = *io;
 	s->log = log;
@@ -277,13 +280,18 @@ int kg_sftp_start(kg_sftp *s, const kg_sftp_io *io, const kg_sftp_opts *o, kg_lo
 	return KG_OK;
 }
 
+int kg_sftp_start(kg_sftp *s, const kg_sftp_io *io, const kg_sftp_opts *o, kg_logger *log)
+{
+	return start(s, io, o, log, NULL);
+}
+
 int kg_sftp_open(kg_sftp *s, kg_client *c, const kg_sftp_opts *o, kg_logger *log, int stderr_fd)
 {
 	memset(s, 0, sizeof(*s));
 	GUARD(kg_stream_open(c, &s->stream_store, "sftp", NULL, stderr_fd));
 	s->stream = &s->stream_store;
 	kg_sftp_io io = { .write = stream_write, .read = stream_read, .arg = s->stream };
-	return kg_sftp_start(s, &io, o, log);
+	return start(s, &io, o, log, &s->stream_store);
 }
 
 void kg_sftp_free(kg_sftp *s)
