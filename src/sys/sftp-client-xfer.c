@@ -105,6 +105,7 @@ int kg_sftp_download(kg_sftp *s, const char *remote_path, int local_fd, uint64_t
 	}
 	uint64_t next = offset, end = offset, done = offset, seq = offset, start_ms = cl_now_ms();
 	int eof = 0, failed = 0, fatal = 0;
+	int fail_r = KG_OK;  /* the first failure; later flushes must not hide it */
 	uint32_t bs = (uint32_t)s->block_size;
 	for (;;) {
 		while (!eof && !failed && x.inflight < x.n) {
@@ -129,7 +130,7 @@ int kg_sftp_download(kg_sftp *s, const char *remote_path, int local_fd, uint64_t
 				continue;
 			int e = local_write(local_fd, d, dl, q->off, &seq);
 			if (e) {
-				r = cl_fail_local(s, e, "write");
+				fail_r = cl_fail_local(s, e, "write");
 				failed = 1;
 				continue;
 			}
@@ -151,7 +152,7 @@ int kg_sftp_download(kg_sftp *s, const char *remote_path, int local_fd, uint64_t
 			if (code == SSH_FX_EOF || code == SSH_FX_OK) {
 				eof = 1;
 			} else if (!failed) {
-				r = cl_fail_remote(s, code, msg, ml);
+				fail_r = cl_fail_remote(s, code, msg, ml);
 				failed = 1;
 			}
 		} else {
@@ -159,6 +160,8 @@ int kg_sftp_download(kg_sftp *s, const char *remote_path, int local_fd, uint64_t
 			goto out;
 		}
 	}
+	if (failed)
+		r = fail_r;
 	if (!failed) {
 		struct stat st;
 		if (fstat(local_fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > end &&
@@ -238,11 +241,13 @@ int kg_sftp_upload(kg_sftp *s, int local_fd, const char *remote_path, uint64_t o
 	}
 	uint64_t next = offset, done = offset, start_ms = cl_now_ms(), size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
 	int leof = 0, failed = 0, fatal = 0;
+	int fail_r = KG_OK;  /* the first failure; later flushes must not hide it */
 	for (;;) {
 		while (!leof && !failed && x.inflight < x.n) {
 			size_t n;
 			r = queue_write(s, &x, &h, local_fd, next, &n);
 			if (r == KG_ERR_SYSTEM) {
+				fail_r = r;
 				failed = 1;
 				break;
 			}
@@ -265,7 +270,7 @@ int kg_sftp_upload(kg_sftp *s, int local_fd, const char *remote_path, uint64_t o
 		GUARD_GOTO(r, kg_sftp_parse_status(&s->reply.body, &code, &msg, &ml), out);
 		if (code != SSH_FX_OK) {
 			if (!failed)
-				r = cl_fail_remote(s, code, msg, ml);
+				fail_r = cl_fail_remote(s, code, msg, ml);
 			failed = 1;
 			continue;
 		}
@@ -274,6 +279,8 @@ int kg_sftp_upload(kg_sftp *s, int local_fd, const char *remote_path, uint64_t o
 			cb(cb_arg, remote_path, done, size);
 		cl_throttle(s, start_ms, done - offset);
 	}
+	if (failed)
+		r = fail_r;
 	if (!failed) {
 		r = KG_OK;
 		if ((flags & KG_SFTP_UP_FSYNC) && kg_sftp_has_ext(s, KG_SFTP_EXT_FSYNC))

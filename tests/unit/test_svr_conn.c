@@ -78,7 +78,8 @@ static int fx_setup(fixture *f, int grace)
 	c->log = &f->log;
 	c->is_root = geteuid() == 0;
 	c->self_uid = geteuid();
-	c->sftp_default = "/nonexistent/sftp-server";
+	c->sftp_default = strdup("/nonexistent/sftp-server");
+	c->scp_program = strdup("/nonexistent/kscp");
 	c->hostkeys = calloc(1, sizeof(kg_key *));
 	if (!c->hostkeys)
 		return -1;
