@@ -13,8 +13,10 @@ count() { # file
 run_one() { # label command...
 	label=$1; shift
 	out="$log/$(echo "$label" | tr '/ ' '__').out"
+	t0=$(date +%s)
 	"$@" >"$out" 2>"$out.err"; rc=$?
 	cat "$out"
+	echo "# $label: $(( $(date +%s) - t0 ))s"
 	if [ $rc -ne 0 ] && ! grep -q '^FAIL: ' "$out"; then
 		echo "FAIL: $label (exit $rc)" | tee -a "$out"
 		tail -n 30 "$out.err"
@@ -37,7 +39,7 @@ unit)
 valgrind)
 	# Memory errors and leaks under valgrind, for the quicker unit tests.
 	if command -v valgrind >/dev/null; then
-		for n in ${VALGRIND_TESTS:-test_buf test_transport test_channel test_channel_req test_cipher test_names test_config test_known_hosts test_authorized_keys test_key}; do
+		for n in ${VALGRIND_TESTS:-test_buf test_transport test_channel test_channel_req test_cipher test_names test_config test_known_hosts test_authorized_keys test_sftp test_explain test_scp_proto}; do
 			t=build/tests/$n
 			[ -x "$t" ] || continue
 			echo "== valgrind $t"
@@ -62,7 +64,7 @@ fuzz)
 		echo "== $f"
 		corpus="$log/corpus-$n"; mkdir -p "$corpus"
 		[ -d "tests/fuzz/seeds/$n" ] && cp tests/fuzz/seeds/$n/* "$corpus"/ 2>/dev/null
-		if "$f" -max_total_time=${FUZZ_SECONDS:-10} -rss_limit_mb=2048 "$corpus" >"$log/$n.out" 2>&1; then
+		if "$f" -max_total_time=${FUZZ_SECONDS:-6} -rss_limit_mb=2048 "$corpus" >"$log/$n.out" 2>&1; then
 			echo "PASS: fuzz $n"; pass=$((pass + 1))
 		else
 			echo "FAIL: fuzz $n"; tail -n 40 "$log/$n.out"; fail=$((fail + 1))
