@@ -262,6 +262,8 @@ int main(int argc, char **argv)
 	c.home = home;
 	c.log = &lg;
 	c.fd = -1;
+	c.config_file = o.a.config_file;  /* jump hops read the same -F file */
+	c.verbose = o.verbose;
 	int status = 1;
 	kg_sftp s;
 	memset(&s, 0, sizeof(s));
