@@ -25,19 +25,6 @@
 
 #define PASSPHRASE_TRIES 3
 
-static int assemble(kg_logger *log, const char *what, const char *defaults, const char *supported,
-		    const char *spec, char **out)
-{
-	if (!spec) {
-		*out = strdup(defaults);
-		return *out ? KG_OK : KG_ERR_ALLOC;
-	}
-	int r = kg_alglist_assemble(defaults, supported, spec, out);
-	if (r < 0)
-		kg_error(log, "Bad %s specification '%s'", what, spec);
-	return r;
-}
-
 /* ---------------- private keys ---------------- */
 
 int kg_client_load_private(kg_logger *log, const char *path, int batch, kg_key **out)
@@ -327,6 +314,56 @@ static void auth_event(void *arg, const kg_cli_auth_event *ev)
 		c->hooks.auth_event(c->hooks.arg, ev);
 }
 
+/* ---------------- connection layer ---------------- */
+
+int kg_client_next_event(kg_client *c, kg_conn *conn, kg_conn_event *ev)
+{
+	const uint8_t *p;
+	size_t n;
+	int r;
+	while ((r = kg_tr_read_packet(c->tr, &p, &n)) > 0) {
+		if (r < SSH_MSG_GLOBAL_REQUEST || r > SSH_MSG_CHANNEL_FAILURE) {
+			if (r < 50 || r > 79)  /* late userauth messages are ignored */
+				GUARD(kg_tr_send_unimplemented(c->tr));
+			continue;
+		}
+		if ((r = kg_conn_handle(conn, (uint8_t)r, p + 1, n - 1, ev)) < 0) {
+			kg_tr_disconnect(c->tr, SSH_DISCONNECT_PROTOCOL_ERROR, "channel protocol error");
+			return r;
+		}
+		if (ev->type == KG_CEV_GLOBAL_REQUEST) {
+			if (ev->want_reply)
+				GUARD(kg_conn_global_reply(conn, 0, NULL, 0));
+			continue;
+		}
+		if (ev->type == KG_CEV_OPEN_REQUEST) {
+			GUARD(kg_conn_open_fail(conn, ev->ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed"));
+			continue;
+		}
+		return 1;
+	}
+	return r == KG_ERR_AGAIN ? 0 : r;
+}
+
+int kg_client_exit_request(const kg_client *c, const kg_conn_event *ev, int *status)
+{
+	if (strcmp(ev->name, "exit-status") == 0) {
+		uint32_t st;
+		if (kg_req_parse_u32(ev->data, ev->len, &st) != KG_OK)
+			return 0;
+		*status = (int)(st & 0xff);
+		return 1;
+	}
+	if (strcmp(ev->name, "exit-signal") == 0) {
+		kg_exit_signal es;
+		if (kg_req_parse_exit_signal(ev->data, ev->len, &es) == KG_OK)
+			kg_debug(c->log, "remote command killed by signal %.*s", (int)es.signame.len, (const char *)es.signame.p);
+		*status = 255;
+		return 1;
+	}
+	return 0;
+}
+
 /* ---------------- socket pump ---------------- */
 
 int kg_client_read(kg_client *c)
@@ -368,11 +405,11 @@ static void kex_tramp(void *arg, const kg_kex_result *k);
 static int setup_transport(kg_client *c)
 {
 	kg_client_config *cfg = c->cfg;
-	GUARD(assemble(c->log, "key exchange", KG_KEX_CLIENT_DEFAULT, kg_kex_all_names(), cfg->kex_algorithms, &c->kex_algs));
-	GUARD(assemble(c->log, "host key algorithm", KG_HOSTKEY_CLIENT_DEFAULT, KG_HOSTKEY_ALL, cfg->host_key_algorithms,
+	GUARD(kg_cfg_algorithms(c->log, "key exchange", KG_KEX_CLIENT_DEFAULT, kg_kex_all_names(), cfg->kex_algorithms, &c->kex_algs));
+	GUARD(kg_cfg_algorithms(c->log, "host key algorithm", KG_HOSTKEY_CLIENT_DEFAULT, KG_HOSTKEY_ALL, cfg->host_key_algorithms,
 		       &c->hostkey_algs));
-	GUARD(assemble(c->log, "cipher", KG_CIPHERS_CLIENT_DEFAULT, kg_cipher_all_names(), cfg->ciphers, &c->ciphers));
-	GUARD(assemble(c->log, "MAC", KG_MACS_CLIENT_DEFAULT, kg_mac_all_names(), cfg->macs, &c->macs));
+	GUARD(kg_cfg_algorithms(c->log, "cipher", KG_CIPHERS_CLIENT_DEFAULT, kg_cipher_all_names(), cfg->ciphers, &c->ciphers));
+	GUARD(kg_cfg_algorithms(c->log, "MAC", KG_MACS_CLIENT_DEFAULT, kg_mac_all_names(), cfg->macs, &c->macs));
 	kg_tr_config *t = &c->trc;
 	memset(t, 0, sizeof(*t));
 	t->kex_algs = c->kex_algs;

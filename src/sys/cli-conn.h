@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 #include "core/auth.h"
+#include "core/channel.h"
 #include "core/transport.h"
 #include "sys/client-config.h"
 #include "sys/log.h"
@@ -55,6 +56,16 @@ int kg_client_read(kg_client *c) KG_WUR;
 /* Writes pending transport output; with block, until all is written. */
 int kg_client_flush(kg_client *c, int block) KG_WUR;
 void kg_client_close(kg_client *c);
+
+/* The next connection-layer event for the program: late userauth
+ * messages are dropped, other non-channel messages answered with
+ * UNIMPLEMENTED, and what the server asks of the client (global requests,
+ * channel opens) refused here.  1 with *ev filled; 0 when more input is
+ * needed; a negative error when the connection must end. */
+int kg_client_next_event(kg_client *c, kg_conn *conn, kg_conn_event *ev) KG_WUR;
+/* For a KG_CEV_REQUEST: 1 if it was exit-status (the status in *status)
+ * or exit-signal (*status = 255, as OpenSSH's client exits), else 0. */
+int kg_client_exit_request(const kg_client *c, const kg_conn_event *ev, int *status);
 
 /* Reads a private key file the way kssh does (mode check with OpenSSH's
  * warning, passphrase prompt unless batch); used for -i identities. */

@@ -163,23 +163,9 @@ static int on_event(session *s, const kg_conn_event *ev)
 		s->out.eof = s->err.eof = 1;
 		return KG_OK;
 	case KG_CEV_REQUEST:
-		if (strcmp(ev->name, "exit-status") == 0) {
-			uint32_t st;
-			if (kg_req_parse_u32(ev->data, ev->len, &st) == KG_OK) {
-				s->exit_status = (int)(st & 0xff);
-				s->got_exit = 1;
-			}
-		} else if (strcmp(ev->name, "exit-signal") == 0) {
-			kg_exit_signal es;
-			if (kg_req_parse_exit_signal(ev->data, ev->len, &es) == KG_OK)
-				kg_debug(s->c->log, "remote command killed by signal %.*s", (int)es.signame.len,
-					 (const char *)es.signame.p);
-			s->exit_status = 255;
+		if (kg_client_exit_request(s->c, ev, &s->exit_status))
 			s->got_exit = 1;
-		}
-		if (ev->want_reply)
-			return kg_conn_request_reply(cn, ev->ch, 0);
-		return KG_OK;
+		return ev->want_reply ? kg_conn_request_reply(cn, ev->ch, 0) : KG_OK;
 	case KG_CEV_REQUEST_FAILURE:
 		kg_error(s->c->log, "%s request failed on channel 0",
 			 s->o->subsystem ? "subsystem" : s->o->command ? "exec" : "shell");
@@ -190,10 +176,6 @@ static int on_event(session *s, const kg_conn_event *ev)
 		GUARD(kg_conn_channel_free(cn, ev->ch));
 		s->ch = NULL;
 		return KG_OK;
-	case KG_CEV_GLOBAL_REQUEST:
-		return ev->want_reply ? kg_conn_global_reply(cn, 0, NULL, 0) : KG_OK;
-	case KG_CEV_OPEN_REQUEST:
-		return kg_conn_open_fail(cn, ev->ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
 	default:
 		return KG_OK;
 	}
@@ -201,25 +183,11 @@ static int on_event(session *s, const kg_conn_event *ev)
 
 static int handle_packets(session *s)
 {
-	const uint8_t *p;
-	size_t n;
+	kg_conn_event ev;
 	int r;
-	while ((r = kg_tr_read_packet(s->c->tr, &p, &n)) > 0) {
-		if (r < SSH_MSG_GLOBAL_REQUEST || r > SSH_MSG_CHANNEL_FAILURE) {
-			if (r >= 50 && r <= 79)
-				continue;  /* late userauth messages are ignored */
-			GUARD(kg_tr_send_unimplemented(s->c->tr));
-			continue;
-		}
-		kg_conn_event ev;
-		r = kg_conn_handle(&s->conn, (uint8_t)r, p + 1, n - 1, &ev);
-		if (r < 0) {
-			kg_tr_disconnect(s->c->tr, SSH_DISCONNECT_PROTOCOL_ERROR, "channel protocol error");
-			return r;
-		}
+	while ((r = kg_client_next_event(s->c, &s->conn, &ev)) > 0)
 		GUARD(on_event(s, &ev));
-	}
-	return r == KG_ERR_AGAIN ? KG_OK : r;
+	return r;
 }
 
 static int read_stdin(session *s)

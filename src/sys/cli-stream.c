@@ -38,16 +38,8 @@ static int on_event(kg_stream *s, const kg_conn_event *ev)
 		s->eof_rcvd = 1;
 		return KG_OK;
 	case KG_CEV_REQUEST:
-		if (strcmp(ev->name, "exit-status") == 0) {
-			uint32_t st;
-			if (kg_req_parse_u32(ev->data, ev->len, &st) == KG_OK) {
-				s->exit_status = (int)(st & 0xff);
-				s->got_exit = 1;
-			}
-		} else if (strcmp(ev->name, "exit-signal") == 0) {
-			s->exit_status = 255;
+		if (kg_client_exit_request(s->c, ev, &s->exit_status))
 			s->got_exit = 1;
-		}
 		return ev->want_reply ? kg_conn_request_reply(cn, ev->ch, 0) : KG_OK;
 	case KG_CEV_REQUEST_SUCCESS:
 	case KG_CEV_REQUEST_FAILURE:
@@ -60,10 +52,6 @@ static int on_event(kg_stream *s, const kg_conn_event *ev)
 		GUARD(kg_conn_channel_free(cn, ev->ch));
 		s->ch = NULL;
 		return KG_OK;
-	case KG_CEV_GLOBAL_REQUEST:
-		return ev->want_reply ? kg_conn_global_reply(cn, 0, NULL, 0) : KG_OK;
-	case KG_CEV_OPEN_REQUEST:
-		return kg_conn_open_fail(cn, ev->ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
 	default:
 		return KG_OK;
 	}
@@ -71,23 +59,11 @@ static int on_event(kg_stream *s, const kg_conn_event *ev)
 
 static int handle_packets(kg_stream *s)
 {
-	const uint8_t *p;
-	size_t n;
+	kg_conn_event ev;
 	int r;
-	while ((r = kg_tr_read_packet(s->c->tr, &p, &n)) > 0) {
-		if (r < SSH_MSG_GLOBAL_REQUEST || r > SSH_MSG_CHANNEL_FAILURE) {
-			if (r < 50 || r > 79)
-				GUARD(kg_tr_send_unimplemented(s->c->tr));
-			continue;
-		}
-		kg_conn_event ev;
-		if ((r = kg_conn_handle(&s->conn, (uint8_t)r, p + 1, n - 1, &ev)) < 0) {
-			kg_tr_disconnect(s->c->tr, SSH_DISCONNECT_PROTOCOL_ERROR, "channel protocol error");
-			return r;
-		}
+	while ((r = kg_client_next_event(s->c, &s->conn, &ev)) > 0)
 		GUARD(on_event(s, &ev));
-	}
-	if (r == KG_ERR_AGAIN)
+	if (r == 0)
 		return KG_OK;
 	const char *why = kg_tr_error_text(s->c->tr);
 	kg_error(s->c->log, "Connection to %s closed: %s", s->c->cfg->hostname, why && *why ? why : kg_err_str(r));

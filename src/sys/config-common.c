@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/sysmacros.h>
 #include "core/buf.h"
+#include "core/names.h"
 #include "sys/config-common.h"
 
 void kg_cfg_errf(kg_cfg_err *e, const char *file, size_t line, const char *fmt, ...)
@@ -552,4 +553,17 @@ int kg_cfg_parse_rekey(const kg_cfg_reader *r, uint64_t *bytes, long *secs, kg_c
 	*bytes = b;
 	*secs = t;
 	return KG_OK;
+}
+
+int kg_cfg_algorithms(const kg_logger *log, const char *what, const char *defaults, const char *supported,
+		      const char *spec, char **out)
+{
+	if (!spec) {
+		*out = strdup(defaults);
+		return *out ? KG_OK : KG_ERR_ALLOC;
+	}
+	int r = kg_alglist_assemble(defaults, supported, spec, out);
+	if (r < 0)
+		kg_error(log, "Bad %s specification '%s'", what, spec);
+	return r;
 }

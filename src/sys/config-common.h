@@ -119,6 +119,12 @@ int kg_cfg_parse_size(const char *s, uint64_t *bytes) KG_WUR;
  * means the cipher's default, secs 0 no time limit. */
 int kg_cfg_parse_rekey(const kg_cfg_reader *r, uint64_t *bytes, long *secs, kg_cfg_err *err) KG_WUR;
 
+/* An algorithm list from a configured value (OpenSSH's "a,b", "+a", "-a",
+ * "^a" forms; NULL spec: the defaults), checked against supported.  A bad
+ * value is logged as "Bad <what> specification". Result malloc'ed. */
+int kg_cfg_algorithms(const kg_logger *log, const char *what, const char *defaults, const char *supported,
+		      const char *spec, char **out) KG_WUR;
+
 /* Shell-style match of '*' and '?' (no other specials), optionally
  * ASCII case-insensitive.  Linear-space, no exponential backtracking. */
 int kg_pattern_match(const char *s, const char *pattern, int nocase);

@@ -86,19 +86,6 @@ int kg_svr_filter_hostkey_algs(const char *algs, kg_key *const *keys, size_t n, 
 	return KG_OK;
 }
 
-static int assemble(kg_logger *log, const char *what, const char *defaults, const char *supported,
-		    const char *spec, char **out)
-{
-	if (!spec) {
-		*out = strdup(defaults);
-		return *out ? KG_OK : KG_ERR_ALLOC;
-	}
-	int r = kg_alglist_assemble(defaults, supported, spec, out);
-	if (r < 0)
-		kg_error(log, "Bad %s specification '%s'", what, spec);
-	return r;
-}
-
 int kg_svr_ctx_init(kg_svr_ctx *s, const kg_server_config *cfg, kg_logger *log)
 {
 	memset(s, 0, sizeof(*s));
@@ -109,14 +96,14 @@ int kg_svr_ctx_init(kg_svr_ctx *s, const kg_server_config *cfg, kg_logger *log)
 	s->sftp_default = helper_path("ksftp-server", KG_SVR_SFTP_DEFAULT);
 	s->scp_program = helper_path("kscp", KG_SVR_SCP_DEFAULT);
 	ENSURE(s->sftp_default && s->scp_program, KG_ERR_ALLOC);
-	GUARD(assemble(log, "KexAlgorithms", KG_KEX_SERVER_DEFAULT, kg_kex_all_names(), cfg->kex_algorithms,
+	GUARD(kg_cfg_algorithms(log, "KexAlgorithms", KG_KEX_SERVER_DEFAULT, kg_kex_all_names(), cfg->kex_algorithms,
 		       &s->kex_algs));
-	GUARD(assemble(log, "Ciphers", KG_CIPHERS_SERVER_DEFAULT, kg_cipher_all_names(), cfg->ciphers, &s->ciphers));
-	GUARD(assemble(log, "MACs", KG_MACS_SERVER_DEFAULT, kg_mac_all_names(), cfg->macs, &s->macs));
-	GUARD(assemble(log, "PubkeyAcceptedAlgorithms", KG_PUBKEY_ALGS_DEFAULT, KG_HOSTKEY_ALL,
+	GUARD(kg_cfg_algorithms(log, "Ciphers", KG_CIPHERS_SERVER_DEFAULT, kg_cipher_all_names(), cfg->ciphers, &s->ciphers));
+	GUARD(kg_cfg_algorithms(log, "MACs", KG_MACS_SERVER_DEFAULT, kg_mac_all_names(), cfg->macs, &s->macs));
+	GUARD(kg_cfg_algorithms(log, "PubkeyAcceptedAlgorithms", KG_PUBKEY_ALGS_DEFAULT, KG_HOSTKEY_ALL,
 		       cfg->pubkey_accepted_algorithms, &s->pubkey_algs));
 	char *hk = NULL;
-	GUARD(assemble(log, "HostKeyAlgorithms", KG_HOSTKEY_SERVER_DEFAULT, KG_HOSTKEY_ALL, cfg->host_key_algorithms,
+	GUARD(kg_cfg_algorithms(log, "HostKeyAlgorithms", KG_HOSTKEY_SERVER_DEFAULT, KG_HOSTKEY_ALL, cfg->host_key_algorithms,
 		       &hk));
 	s->hostkeys = calloc(cfg->host_keys.n ? cfg->host_keys.n : 1, sizeof(*s->hostkeys));
 	if (!s->hostkeys) {
