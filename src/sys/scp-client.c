@@ -21,7 +21,7 @@ static void usage(const char *prog)
 	fprintf(stderr,
 		"usage: %s [-346aABCOpqRrTv] [-c cipher] [-F ssh_config] [-i identity_file]\n"
 		"            [-J destination] [-l limit] [-o ssh_option] [-P port]\n"
-		"            [-S program] source ... target\n", prog);
+		"            [-S program] [--explain] [--explain-html file] source ... target\n", prog);
 }
 
 void kg_scp_basename(const char *path, char *out, size_t cap)
@@ -63,6 +63,20 @@ static int setup_scp(kg_scp_client *cl, kg_scp *s, kg_scp_io *io)
 	return KG_OK;
 }
 
+/* --explain for the legacy protocol: each whole file, named as the user
+ * named the remote side. */
+typedef struct legacy_note {
+	const kg_scp_remote *rm;
+	const char *remote_path;
+	int upload;
+} legacy_note;
+
+static void legacy_file_done(void *arg, const char *local_path, uint64_t bytes)
+{
+	const legacy_note *n = arg;
+	kg_scp_explain_transfer(n->rm, "scp", local_path, n->remote_path, bytes, n->upload);
+}
+
 /* Ends a remote command; a failure it reported only through its exit
  * status still counts. */
 static void finish_remote(kg_scp_client *cl, kg_scp_remote *rm, int r, int errs)
@@ -89,8 +103,11 @@ static int legacy_upload(kg_scp_client *cl, char **srcs, size_t n, const kg_scp_
 		cl->errors++;
 		return KG_OK;
 	}
+	legacy_note note = { .rm = &rm, .remote_path = dst->path, .upload = 1 };
 	if ((r = setup_scp(cl, &s, &rm.io)) == KG_OK) {
 		s.warn_keys = 1;
+		s.file_done = legacy_file_done;
+		s.file_done_arg = &note;
 		r = kg_scp_source(&s, srcs, n);
 	}
 	if (r == KG_OK && rm.has_stream)
@@ -112,7 +129,10 @@ static int legacy_download(kg_scp_client *cl, const kg_scp_operand *src, const c
 		cl->errors++;
 		return KG_OK;
 	}
+	legacy_note note = { .rm = &rm, .remote_path = src->path, .upload = 0 };
 	if ((r = setup_scp(cl, &s, &rm.io)) == KG_OK) {
+		s.file_done = legacy_file_done;
+		s.file_done_arg = &note;
 		kg_scp_basename(src->path, base, sizeof(base));
 		/* "." / ".." / "~" name a folder the server will call by its
 		 * own name; only one entry may then come. */
@@ -127,8 +147,9 @@ static int legacy_download(kg_scp_client *cl, const kg_scp_operand *src, const c
 	return KG_OK;
 }
 
-/* -3: the two remote ends talk through this process, byte for byte. */
-static int relay(kg_scp_remote *a, kg_scp_remote *b)
+/* -3: the two remote ends talk through this process, byte for byte;
+ * *moved counts what went from a to b. */
+static int relay(kg_scp_remote *a, kg_scp_remote *b, uint64_t *moved)
 {
 	uint8_t *buf = malloc(KG_SCP_CHUNK);
 	ENSURE(buf != NULL, KG_ERR_ALLOC);
@@ -147,8 +168,8 @@ static int relay(kg_scp_remote *a, kg_scp_remote *b)
 				break;
 			if (got == 0)
 				a_eof = 1;
-			else
-				r = kg_scp_io_write(&b->io, buf, got);
+			else if ((r = kg_scp_io_write(&b->io, buf, got)) == KG_OK)
+				*moved += got;
 			continue;
 		}
 		if (a->has_stream && (a->st.eof_rcvd || a->st.closed)) {
@@ -177,13 +198,19 @@ static int relay(kg_scp_remote *a, kg_scp_remote *b)
 					break;
 				if (got == 0)
 					a_eof = 1;
-				else
-					r = kg_scp_io_write(&b->io, buf, got);
+				else if ((r = kg_scp_io_write(&b->io, buf, got)) == KG_OK)
+					*moved += got;
 			}
 		}
 	}
 	free(buf);
 	return r;
+}
+
+void kg_scp_operand_label(const kg_scp_operand *op, const char *path, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s%s:%s", op->user ? op->user : "", op->user ? "@" : "", op->host,
+		 path ? path : op->path);
 }
 
 static int legacy_through_local(kg_scp_client *cl, const kg_scp_operand *src, const kg_scp_operand *dst,
@@ -195,7 +222,17 @@ static int legacy_through_local(kg_scp_client *cl, const kg_scp_operand *src, co
 	int r = remote_command(cl, "-t", dst_dir, dst->path, 0, &tcmd);
 	if (r == KG_OK && (r = kg_scp_remote_open(cl, 0, src, fcmd, NULL, &a)) == KG_OK) {
 		if ((r = kg_scp_remote_open(cl, 1, dst, tcmd, NULL, &b)) == KG_OK) {
-			r = relay(&a, &b);
+			uint64_t moved = 0;
+			r = relay(&a, &b, &moved);
+			if (r == KG_OK) {
+				/* The scp stream (records and file bytes) passed through
+				 * here: each connection carried it once. */
+				char from[PATH_MAX + 300], to[PATH_MAX + 300];
+				kg_scp_operand_label(src, NULL, from, sizeof(from));
+				kg_scp_operand_label(dst, NULL, to, sizeof(to));
+				kg_scp_explain_transfer(&a, "scp", to, src->path, moved, 0);
+				kg_scp_explain_transfer(&b, "scp", from, dst->path, moved, 1);
+			}
 			if (r == KG_OK && b.has_stream)
 				r = kg_stream_send_eof(&b.st);
 			else if (r == KG_OK && b.wfd >= 0) {
@@ -298,10 +335,60 @@ static void local_copy(kg_scp_client *cl, const char *src, const char *dst)
 		cl->errors++;
 }
 
-static int parse_args(kg_scp_client *cl, int argc, char **argv)
+/* Takes --explain and --explain-html FILE out of the arguments (getopt
+ * knows only short options); they may stand anywhere before "--". */
+static int take_long_options(kg_scp_client *cl, int *argc, char **argv)
+{
+	int out = 1, i = 1;
+	for (; i < *argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0)
+			break;
+		if (strcmp(a, "--explain") == 0) {
+			cl->explain = 1;
+			continue;
+		}
+		if (strcmp(a, "--explain-html") == 0 || strncmp(a, "--explain-html=", 15) == 0) {
+			if (a[14] == '=') {
+				cl->explain_html = a + 15;
+			} else if (i + 1 < *argc) {
+				cl->explain_html = argv[++i];
+			} else {
+				fprintf(stderr, "%s: --explain-html needs a file name\n", cl->prog);
+				return KG_ERR_ARG;
+			}
+			if (!*cl->explain_html) {
+				fprintf(stderr, "%s: --explain-html needs a file name\n", cl->prog);
+				return KG_ERR_ARG;
+			}
+			continue;
+		}
+		if (strncmp(a, "--", 2) == 0) {
+			fprintf(stderr, "%s: unknown option %s\n", cl->prog, a);
+			usage(cl->prog);
+			return KG_ERR_ARG;
+		}
+		argv[out++] = argv[i];
+		/* An option letter that takes a value, given separately. */
+		size_t n = strlen(a);
+		if (a[0] == '-' && n >= 2 && strchr("cDFiJloPSX", a[n - 1]) &&
+		    strspn(a + 1, "346aABCOpqRrTv") == n - 2 && i + 1 < *argc)
+			argv[out++] = argv[++i];
+	}
+	for (; i < *argc; i++)
+		argv[out++] = argv[i];
+	argv[out] = NULL;
+	*argc = out;
+	return KG_OK;
+}
+
+/* *argc: the arguments left once the long options are taken out. */
+static int parse_args(kg_scp_client *cl, int *pargc, char **argv)
 {
 	int ch, r = KG_OK;
 	char *end;
+	GUARD(take_long_options(cl, pargc, argv));
+	int argc = *pargc;
 	optind = 1;
 	while ((ch = getopt(argc, argv, "346aABCOpqRrTvc:D:F:i:J:l:o:P:S:X:")) != -1) {
 		switch (ch) {
@@ -431,12 +518,24 @@ int kg_scp_client_main(int argc, char **argv)
 	kg_scp_client cl;
 	memset(&cl, 0, sizeof(cl));
 	cl.prog = "kscp";
-	if (parse_args(&cl, argc, argv) < 0) {
+	if (parse_args(&cl, &argc, argv) < 0) {
 		kg_cli_args_free(&cl.args);
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	cl.progress = !cl.quiet && isatty(STDOUT_FILENO);
+	if (cl.explain || cl.explain_html) {
+		if (cl.ssh_program) {
+			/* The program makes the connection: kscp sees none of it. */
+			fprintf(stderr, "%s: --explain needs kagi's own connection; with -S %s the connection is "
+				"made by that program, so there is nothing to explain (copying anyway)\n",
+				cl.prog, cl.ssh_program);
+			cl.explain = 0;
+			cl.explain_html = NULL;
+		} else {
+			kg_explain_i18n_init();
+		}
+	}
 	struct passwd *pw = getpwuid(getuid());
 	if (!pw) {
 		fprintf(stderr, "%s: no user exists for uid %lu\n", cl.prog, (unsigned long)getuid());
@@ -450,6 +549,11 @@ int kg_scp_client_main(int argc, char **argv)
 	else
 		cl.errors++;
 	kg_scp_conns_close(&cl);
+	if ((cl.explain || cl.explain_html) && cl.explained == 0)
+		fprintf(stderr, "%s: --explain: no SSH connection was made, so there is nothing to explain\n", cl.prog);
+	if (cl.explain_html && cl.explained > 1)
+		fprintf(stderr, "%s: %s shows the first of the %u connections made%s\n", cl.prog, cl.explain_html,
+			cl.explained, cl.explain ? " (all are told above)" : "");
 	kg_cli_args_free(&cl.args);
 	free(cl.local_user);
 	free(cl.home);

@@ -5,7 +5,9 @@
 #ifndef KAGI_SCP_CLIENT_H
 #define KAGI_SCP_CLIENT_H
 
+#include <stdint.h>
 #include <sys/types.h>
+#include "explain/explain.h"
 #include "sys/cli-args.h"
 #include "sys/cli-conn.h"
 #include "sys/scp-io.h"
@@ -17,6 +19,7 @@ typedef struct kg_scp_conn {
 	kg_client c;
 	kg_client_config cfg;
 	kg_logger lg;
+	kg_explain *ex;           /* --explain: this connection's story, or NULL */
 } kg_scp_conn;
 
 /* A command or subsystem running on a remote host. */
@@ -38,6 +41,11 @@ typedef struct kg_scp_client {
 	char *local_user, *home;
 	int errors;               /* sources that failed */
 	kg_scp_conn conns[2];     /* [1] only for -3's second host */
+	/* --explain / --explain-html FILE: each in-process connection tells
+	 * its story when it closes; the page shows the first one. */
+	int explain;
+	const char *explain_html;
+	unsigned explained;       /* connections told so far */
 } kg_scp_client;
 
 int kg_scp_client_main(int argc, char **argv);
@@ -49,12 +57,20 @@ int kg_scp_remote_open(kg_scp_client *cl, int slot, const kg_scp_operand *op, co
 /* Ends the remote command; *status: its exit status (255 if unknown). */
 int kg_scp_remote_close(kg_scp_remote *rm, int *status);
 void kg_scp_conns_close(kg_scp_client *cl);
+/* --explain: a file went through rm's connection ("sftp" or "scp");
+ * nothing when the connection is not being explained. */
+void kg_scp_explain_transfer(const kg_scp_remote *rm, const char *protocol, const char *local_path,
+			     const char *remote_path, uint64_t bytes, int upload);
 
 /* scp-sftp.c: the copy directions over SFTP. */
 int kg_scp_sftp_upload(kg_scp_client *cl, char **srcs, size_t n, const kg_scp_operand *dst, int dst_dir) KG_WUR;
 int kg_scp_sftp_download(kg_scp_client *cl, const kg_scp_operand *src, const char *dst, int dst_dir) KG_WUR;
 int kg_scp_sftp_through_local(kg_scp_client *cl, const kg_scp_operand *src, const kg_scp_operand *dst,
 			      int dst_dir) KG_WUR;
+
+/* "[user@]host:path" into out (--explain's name for a -3 copy's far end);
+ * path NULL: the operand's own. */
+void kg_scp_operand_label(const kg_scp_operand *op, const char *path, char *out, size_t cap);
 
 /* The last path component, without trailing slashes, into out. */
 void kg_scp_basename(const char *path, char *out, size_t cap);

@@ -23,6 +23,7 @@ typedef struct sftp_sess {
 	kg_sftp s;
 	kg_logger lg;
 	int started;
+	const kg_scp_operand *op; /* the host it talks to */
 } sftp_sess;
 
 typedef struct meter {
@@ -31,6 +32,9 @@ typedef struct meter {
 	char name[PATH_MAX];
 	const char *shown;        /* the name to show for a single file (else the library's) */
 	uint64_t last;
+	/* bytes moved, for --explain: files finished, and the current one */
+	char acc_name[PATH_MAX];
+	uint64_t acc_sum, acc_last;
 } meter;
 
 static int io_write(void *arg, const void *data, size_t len)
@@ -46,6 +50,7 @@ static int io_read(void *arg, void *buf, size_t len, size_t *got)
 static int sess_open(kg_scp_client *cl, int slot, const kg_scp_operand *op, sftp_sess *ss)
 {
 	memset(ss, 0, sizeof(*ss));
+	ss->op = op;
 	GUARD(kg_scp_remote_open(cl, slot, op, NULL, "sftp", &ss->rm));
 	kg_log_init(&ss->lg, cl->prog, cl->args.verbose ? KG_LOG_DEBUG1 : cl->quiet ? KG_LOG_QUIET : KG_LOG_ERROR,
 		    0, 0);
@@ -81,6 +86,11 @@ static void sess_close(sftp_sess *ss)
 static void on_progress(void *arg, const char *name, uint64_t done, uint64_t total)
 {
 	meter *m = arg;
+	if (strcmp(name, m->acc_name) != 0 || done < m->acc_last) {
+		m->acc_sum += m->acc_last;
+		snprintf(m->acc_name, sizeof(m->acc_name), "%s", name);
+	}
+	m->acc_last = done;
 	if (!m->enabled)
 		return;
 	if (!m->pm.enabled || strcmp(name, m->name) != 0 || done < m->last) {
@@ -209,6 +219,8 @@ int kg_scp_sftp_upload(kg_scp_client *cl, char **srcs, size_t n, const kg_scp_op
 			m.shown = base;
 		int r = kg_sftp_put(&ss.s, srcs[i], to, &o);
 		kg_progress_finish(&m.pm);
+		if (r == KG_OK)
+			kg_scp_explain_transfer(&ss.rm, "sftp", srcs[i], to, m.acc_sum + m.acc_last, 1);
 		if (r < 0) {
 			report(cl, &ss.s, ss.s.remote_err ? to : srcs[i]);
 			if (r != KG_ERR_SYSTEM)
@@ -281,6 +293,8 @@ int kg_scp_sftp_download(kg_scp_client *cl, const kg_scp_operand *src, const cha
 		xfer_opts(cl, &m, &o);
 		int r = kg_sftp_get(&ss.s, matches[i], to, &o);
 		kg_progress_finish(&m.pm);
+		if (r == KG_OK)
+			kg_scp_explain_transfer(&ss.rm, "sftp", to, matches[i], m.acc_sum + m.acc_last, 0);
 		if (r < 0) {
 			report(cl, &ss.s, ss.s.remote_err ? matches[i] : to);
 			if (r != KG_ERR_SYSTEM)
@@ -337,8 +351,19 @@ static int cross_file(kg_scp_client *cl, sftp_sess *a, sftp_sess *b, const char 
 			report(cl, &b->s, to);
 	}
 	(void)!kg_sftp_closef(&a->s, &hf);
-	if (kg_sftp_closef(&b->s, &ht) < 0 && r == KG_OK)
+	if (kg_sftp_closef(&b->s, &ht) < 0 && r == KG_OK) {
 		report(cl, &b->s, to);
+		r = KG_ERR_PROTOCOL;
+	}
+	if (r == KG_OK) {
+		/* Each connection carried the file once, through this computer;
+		 * the far end is named by its host. */
+		char far[PATH_MAX + 300];
+		kg_scp_operand_label(b->op, to, far, sizeof(far));
+		kg_scp_explain_transfer(&a->rm, "sftp", far, from, off, 0);
+		kg_scp_operand_label(a->op, from, far, sizeof(far));
+		kg_scp_explain_transfer(&b->rm, "sftp", far, to, off, 1);
+	}
 	return KG_OK;
 }
 

@@ -155,6 +155,8 @@ __attribute__((noinline)) static int recv_file(kg_scp *s, const kg_scp_ctl *c, c
 		 * incomplete copy is not kept. */
 		return ack(s);
 	}
+	if (s->file_done)
+		s->file_done(s->file_done_arg, np, c->size);
 	return ack(s);
 }
 

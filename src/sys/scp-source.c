@@ -151,6 +151,8 @@ static int send_file(kg_scp *s, const char *path, const char *name, int fd, cons
 	else
 		GUARD(kg_scp_io_write(s->io, "", 1));
 	r = kg_scp_response(s);
+	if (r == 0 && !rerr && s->file_done)
+		s->file_done(s->file_done_arg, path, size);
 	return r < 0 ? r : KG_OK;
 }
 

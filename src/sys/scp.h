@@ -31,6 +31,10 @@ typedef struct kg_scp {
 	int no_name_check;        /* -T: trust the top-level names */
 	mode_t umask;
 	int errors;               /* files that failed (the copy goes on) */
+	/* Optional: told of each file sent or received whole (--explain);
+	 * local_path is the file on this computer. */
+	void (*file_done)(void *arg, const char *local_path, uint64_t bytes);
+	void *file_done_arg;
 	uint8_t *buf;             /* KG_SCP_CHUNK bytes */
 	char *line, *name;        /* KG_SCP_LINE_MAX bytes each: the record being handled */
 	kg_progress pm;

@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "sys/lineedit.h"
 #include "sys/sftp-cli-int.h"
+#include "sys/tty.h"
 
 typedef struct cmdctx {
 	kg_sftp_cli *c;
@@ -15,6 +17,7 @@ typedef struct cmdctx {
 	char **argv;
 	unsigned flags;   /* letters given as -x, bit (x - 'a') */
 	int first;        /* index of the first operand */
+	int one;          /* -1: one name per line */
 } cmdctx;
 
 #define FLAG(x) (1u << ((x) - 'a'))
@@ -142,9 +145,80 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(((const kg_sftp_name *)a)->filename, ((const kg_sftp_name *)b)->filename);
 }
 
-static void ls_line(kg_sftp_cli *c, const char *shown, const kg_sftp_attrs *a, const char *longname, int lflag)
+/* Names for a short listing, printed in columns once all are known. */
+typedef struct namelist {
+	char **v;
+	size_t n, cap;
+} namelist;
+
+/* Keeps s with control characters as \ooo, as cli_print_safe shows it. */
+static int names_add(namelist *l, const char *s)
 {
-	(void)c;
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 64;
+		char **nv = realloc(l->v, nc * sizeof(*nv));
+		ENSURE(nv != NULL, KG_ERR_ALLOC);
+		l->v = nv;
+		l->cap = nc;
+	}
+	size_t len = 1;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		len += *p < 0x20 || *p == 0x7f ? 4 : 1;
+	char *out = malloc(len), *w = out;
+	ENSURE(out != NULL, KG_ERR_ALLOC);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			w += snprintf(w, 5, "\\%03o", *p);
+		else
+			*w++ = (char)*p;
+	}
+	*w = '\0';
+	l->v[l->n++] = out;
+	return KG_OK;
+}
+
+static void names_free(namelist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* As OpenSSH's sftp: as many equal columns as the widest name (plus two
+ * blanks) allows in the terminal's width, filled across. */
+static void names_print(const namelist *l)
+{
+	if (l->n == 0)
+		return;
+	uint32_t width = 0;
+	if (kg_tty_window_size(STDOUT_FILENO, &width, NULL, NULL, NULL) < 0 || width == 0)
+		width = 80;
+	size_t widest = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		size_t w = kg_le_width(l->v[i], strlen(l->v[i]));
+		if (w > widest)
+			widest = w;
+	}
+	size_t columns = width / (widest + 2);
+	if (columns == 0)
+		columns = 1;
+	size_t colspace = width / columns;
+	for (size_t i = 0; i < l->n; i++) {
+		int last = (i + 1) % columns == 0 || i + 1 == l->n;
+		fputs(l->v[i], stdout);
+		if (last) {
+			putchar('\n');
+		} else {
+			for (size_t w = kg_le_width(l->v[i], strlen(l->v[i])); w < colspace; w++)
+				putchar(' ');
+		}
+	}
+}
+
+/* A long line (-l), one name per line (-1), or a name kept for columns. */
+static int ls_line(namelist *cols, const char *shown, const kg_sftp_attrs *a, const char *longname, int lflag)
+{
 	if (lflag && longname && longname[0]) {
 		cli_print_safe(stdout, longname);
 	} else if (lflag) {
@@ -157,10 +231,13 @@ static void ls_line(kg_sftp_cli *c, const char *shown, const kg_sftp_attrs *a, c
 		printf("%s    ? %-8u %-8u %8llu %s ", mode, (unsigned)a->uid, (unsigned)a->gid,
 		       (unsigned long long)a->size, when);
 		cli_print_safe(stdout, shown);
+	} else if (cols != NULL) {
+		return names_add(cols, shown);
 	} else {
 		cli_print_safe(stdout, shown);
 	}
 	putchar('\n');
+	return KG_OK;
 }
 
 static int cmd_ls(cmdctx *x)
@@ -173,6 +250,8 @@ static int cmd_ls(cmdctx *x)
 	if (r == KG_ERR_NOT_FOUND)
 		return KG_CLI_FAILED;
 	GUARD(failed(x, r, arg));
+	namelist names = { 0 };
+	namelist *cols = lflag || x->one ? NULL : &names;
 	int res = KG_CLI_OK;
 	for (size_t i = 0; i < n && res >= 0; i++) {
 		kg_sftp_attrs a;
@@ -183,24 +262,27 @@ static int cmd_ls(cmdctx *x)
 			r = kg_sftp_readdir_all(x->c->s, paths[i], 0, &v, &k);
 			if (r == KG_OK) {
 				qsort(v, k, sizeof(*v), cmp_name);
-				for (size_t j = 0; j < k; j++) {
+				for (size_t j = 0; j < k && r == KG_OK; j++) {
 					if (!all && v[j].filename[0] == '.')
 						continue;
 					char *shown = arg && n == 1 ? cli_join(arg, v[j].filename) : NULL;
-					ls_line(x->c, shown ? shown : v[j].filename, &v[j].attrs,
-						lflag ? v[j].longname : NULL, lflag);
+					r = ls_line(cols, shown ? shown : v[j].filename, &v[j].attrs,
+						    lflag ? v[j].longname : NULL, lflag);
 					free(shown);
 				}
 				kg_sftp_names_free(v, k);
 			}
 		} else if (r == KG_OK) {
 			const char *shown = n == 1 && arg && !strpbrk(arg, "*?[") ? arg : paths[i];
-			ls_line(x->c, shown, &a, NULL, lflag);
+			r = ls_line(cols, shown, &a, NULL, lflag);
 		}
 		int rr = failed(x, r, paths[i]);
 		if (rr != KG_CLI_OK)
 			res = rr;
 	}
+	if (res >= 0)
+		names_print(&names);
+	names_free(&names);
 	kg_sftp_glob_free(paths, n);
 	return res;
 }
@@ -427,6 +509,8 @@ int kg_sftp_cli_line(kg_sftp_cli *c, const char *line)
 				x.flags |= FLAG(*f);
 			else if (*f == 'P')
 				x.flags |= FLAG('p');
+			else if (*f == '1')
+				x.one = 1;
 		x.first++;
 	}
 	const char *cmd = argv[0];

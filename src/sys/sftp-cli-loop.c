@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "sys/lineedit.h"
 #include "sys/sftp-cli-int.h"
 
 int kg_sftp_cli_init(kg_sftp_cli *c, kg_sftp *s)
@@ -137,25 +138,54 @@ void cli_progress(void *arg, const char *name, uint64_t done, uint64_t total)
 	fflush(stderr);
 }
 
+/* One command line: from the line editor on a terminal, else plainly.
+ * *out points into le or *line; NULL at end of input. */
+static int next_line(kg_sftp_cli *c, FILE *in, kg_lineedit *le, char **line, size_t *cap, const char **out)
+{
+	*out = NULL;
+	if (le != NULL) {
+		fflush(stdout);
+		int r = kg_lineedit_read(le, "sftp> ", out);
+		if (r == KG_ERR_CLOSED)
+			return KG_OK;
+		return r;
+	}
+	if (c->interactive) {
+		printf("sftp> ");
+		fflush(stdout);
+	}
+	ssize_t n = getline(line, cap, in);
+	if (n < 0) {
+		if (c->interactive)
+			printf("\n");
+		return KG_OK;
+	}
+	while (n > 0 && ((*line)[n - 1] == '\n' || (*line)[n - 1] == '\r'))
+		(*line)[--n] = '\0';
+	*out = *line;
+	return KG_OK;
+}
+
 int kg_sftp_cli_loop(kg_sftp_cli *c, FILE *in)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	int status = 0;
+	kg_lineedit *le = NULL;
+	if (c->interactive && in == stdin && kg_lineedit_usable(STDIN_FILENO, STDOUT_FILENO)) {
+		le = malloc(sizeof(*le));
+		if (le)
+			kg_lineedit_init(le, STDIN_FILENO, STDOUT_FILENO);
+	}
 	for (;;) {
-		if (c->interactive) {
-			printf("sftp> ");
-			fflush(stdout);
-		}
-		ssize_t n = getline(&line, &cap, in);
-		if (n < 0) {
-			if (c->interactive)
-				printf("\n");
+		const char *cmd;
+		if (next_line(c, in, le, &line, &cap, &cmd) < 0) {
+			fprintf(stderr, "Couldn't read a command: %s\n", strerror(errno));
+			status = 1;
 			break;
 		}
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		const char *cmd = line;
+		if (cmd == NULL)
+			break;
 		while (*cmd == ' ' || *cmd == '\t')
 			cmd++;
 		if (*cmd == '\0' || *cmd == '#')
@@ -185,6 +215,10 @@ int kg_sftp_cli_loop(kg_sftp_cli *c, FILE *in)
 			status = 1;
 			break;
 		}
+	}
+	if (le) {
+		kg_lineedit_free(le);
+		free(le);
 	}
 	free(line);
 	return status;
