@@ -67,7 +67,8 @@ po:
 # A test-only kssh that writes its derived session keys to
 # $$KAGI_TEST_KEYDUMP_FILE, so the --explain tests can prove none is shown.
 keydump:
-	$(MAKE) BUILD=build-keydump CFLAGS=-DKAGI_TEST_KEYDUMP build-keydump/bin/kssh build-keydump/locale/ja/LC_MESSAGES/kagi.mo
+	$(MAKE) BUILD=build-keydump CFLAGS=-DKAGI_TEST_KEYDUMP build-keydump/bin/kssh build-keydump/bin/kscp \
+		build-keydump/locale/ja/LC_MESSAGES/kagi.mo
 
 # Address+UB sanitizer build of the whole suite.
 asan:

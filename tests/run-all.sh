@@ -39,7 +39,7 @@ unit)
 valgrind)
 	# Memory errors and leaks under valgrind, for the quicker unit tests.
 	if command -v valgrind >/dev/null; then
-		for n in ${VALGRIND_TESTS:-test_buf test_transport test_channel test_channel_req test_cipher test_names test_config test_known_hosts test_authorized_keys test_sftp test_explain test_scp_proto}; do
+		for n in ${VALGRIND_TESTS:-test_buf test_transport test_channel test_channel_req test_cipher test_names test_config test_known_hosts test_authorized_keys test_sftp test_explain test_scp_proto test_lineedit}; do
 			t=build/tests/$n
 			[ -x "$t" ] || continue
 			echo "== valgrind $t"
@@ -51,11 +51,42 @@ valgrind)
 		done
 	fi ;;
 interop)
+	# The scripts are independent (own temp dirs, ports, test users), so
+	# they run in INTEROP_LANES lanes side by side, longest first.
+	lanes=${INTEROP_LANES:-2}
+	i=0
+	for t in $(ls -S tests/interop/*.sh); do
+		case $t in */lib.sh | */*-lib.sh) continue ;; esac
+		echo "$t" >>"$log/lane$((i % lanes))"
+		i=$((i + 1))
+	done
+	l=0
+	while [ $l -lt "$lanes" ]; do
+		[ -f "$log/lane$l" ] && (
+			while read -r t; do
+				o="$log/$(echo "$t" | tr '/ ' '__').out"
+				t0=$(date +%s)
+				sh "$t" >"$o" 2>"$o.err" </dev/null
+				echo "$? $(( $(date +%s) - t0 ))" >"$o.rc"
+			done <"$log/lane$l"
+		) &
+		l=$((l + 1))
+	done
+	wait
 	for t in tests/interop/*.sh; do
-		case $t in */lib.sh) continue ;; esac
-		[ -f "$t" ] || continue
+		o="$log/$(echo "$t" | tr '/ ' '__').out"
+		[ -f "$o.rc" ] || continue
+		read -r rc secs <"$o.rc"
 		echo "== $t"
-		run_one "$t" sh "$t"
+		cat "$o"
+		echo "# $t: ${secs}s"
+		if [ "$rc" -ne 0 ] && ! grep -q '^FAIL: ' "$o"; then
+			echo "FAIL: $t (exit $rc)" | tee -a "$o"
+			tail -n 30 "$o.err"
+		elif grep -q '^FAIL: ' "$o"; then
+			tail -n 30 "$o.err"
+		fi
+		count "$o"
 	done ;;
 fuzz)
 	for f in build-fuzz/bin/fuzz_*; do

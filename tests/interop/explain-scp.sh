@@ -144,7 +144,7 @@ sys.exit(0 if keys else 1)
 PY
 	res "session keys appear nowhere"
 else
-	fail "password login setup (kagitest, sshpass, keydump kscp)"
+	fail "password login setup (test user, sshpass, keydump kscp)"
 fi
 
 # ---- Japanese page in headless Chromium ----

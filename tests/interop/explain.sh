@@ -107,20 +107,21 @@ rm -f "$T/known_hosts"
 
 # ---- password login (test user), with the session keys dumped ----
 PW=""
-if ! id kagitest >/dev/null 2>&1; then
-	useradd -m kagitest >/dev/null 2>&1
+PWUSER=kagi-explain
+if ! id "$PWUSER" >/dev/null 2>&1; then
+	useradd -m "$PWUSER" >/dev/null 2>&1
 fi
-if id kagitest >/dev/null 2>&1; then
+if id "$PWUSER" >/dev/null 2>&1; then
 	PW="Kg$(od -An -N9 -tx1 /dev/urandom | tr -d ' \n')pw"
-	echo "kagitest:$PW" | chpasswd
+	echo "$PWUSER:$PW" | chpasswd
 fi
 if [ -z "$PW" ] || ! command -v sshpass >/dev/null; then
-	fail explain_password_setup "no kagitest user or no sshpass"
+	fail explain_password_setup "no test user or no sshpass"
 else
 	: > "$T/keys"
 	LANG=C KAGI_TEST_KEYDUMP_FILE="$T/keys" timeout 30 sshpass -p "$PW" "$KD_KSSH" $common \
 		-o StrictHostKeyChecking=accept-new -o PubkeyAuthentication=no --explain \
-		--explain-html "$T/pw.html" kagitest@127.0.0.1 echo pwok >"$T/pw.out" 2>"$T/pw.err" </dev/null
+		--explain-html "$T/pw.html" "$PWUSER@127.0.0.1" echo pwok >"$T/pw.out" 2>"$T/pw.err" </dev/null
 	check explain_password_login grep -qx pwok "$T/pw.out"
 	check explain_password_story has "$T/pw.err" "Sent the password inside the encrypted channel"
 	check explain_password_advice has "$T/pw.err" "You logged in with a password"

@@ -49,5 +49,5 @@ out=$(jump kssh "127.0.0.1:$NPORT" "$SPORT" 'echo must-not-run')
 
 # No hop process is left behind.
 sleep 0.3
-! pgrep -f -- "-W 127.0.0.1:" >/dev/null; res "no hop process left"
+! pgrep -f -- "$T/jump.conf" >/dev/null; res "no hop process left"
 finish

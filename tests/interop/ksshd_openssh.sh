@@ -12,7 +12,7 @@ TO=${CLIENT_TIMEOUT:-60}
 T=$(mktemp -d "${TMPDIR:-/tmp}/ksshd-openssh.XXXXXX") || exit 1
 chmod 755 "$T"
 PIDS=""
-PWUSER=kagitest
+PWUSER=kagi-ksshd-openssh
 PW_SET=0
 
 cleanup() {

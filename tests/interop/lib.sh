@@ -38,7 +38,7 @@ SSH_KEYGEN=$(abs_prog "${SSH_KEYGEN:-/usr/bin/ssh-keygen}")
 
 if [ "$(id -u)" -eq 0 ]; then IS_ROOT=1; else IS_ROOT=0; fi
 TUSER=$(id -un)       # the account pubkey tests log in as
-PWUSER=kagitest       # the account password tests log in as (root only)
+PWUSER=$(echo "kagi-$TEST_NAME" | tr -c "a-z0-9_\n-" "-" | cut -c1-30)  # per script, so scripts can run side by side (root only)
 
 npass=0; nfail=0
 pass() { echo "PASS: $TEST_NAME $*"; npass=$((npass + 1)); }
