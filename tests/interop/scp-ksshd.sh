@@ -4,7 +4,7 @@
 # with kscp and "sftp" with ksftp-server.  Skips while ksshd is absent.
 . "$(dirname "$0")/scp-lib.sh"
 KSSHD=${KSSHD:-$KAGI_ROOT/build/bin/ksshd}
-BIG_MB=${SCP_BIG_MB:-64}
+BIG_MB=${SCP_BIG_MB:-256}
 [ -x "$KSSHD" ] || { skip "ksshd not built ($KSSHD)"; exit 0; }
 
 ssh-keygen -q -t ed25519 -N '' -f "$T/host" </dev/null && ssh-keygen -q -t ed25519 -N '' -f "$T/user" </dev/null ||

@@ -6,7 +6,7 @@
 # paths, errors for missing files, the private key warning.
 . "$(dirname "$0")/scp-lib.sh"
 SSHD=${SSHD:-/usr/sbin/sshd}
-BIG_MB=${SCP_BIG_MB:-64}
+BIG_MB=${SCP_BIG_MB:-256}
 [ -x "$SSHD" ] || { skip "no sshd at $SSHD"; exit 0; }
 [ "$(id -u)" -eq 0 ] && [ ! -d /run/sshd ] && mkdir -p /run/sshd && chmod 755 /run/sshd
 

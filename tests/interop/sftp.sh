@@ -15,7 +15,7 @@ KSFTP=$BIN/ksftp
 KSFTP_SERVER=$BIN/ksftp-server
 SSHD=/usr/sbin/sshd
 OPENSSH_SFTP_SERVER=/usr/lib/openssh/sftp-server
-BIG_MB=${SFTP_BIG_MB:-64}
+BIG_MB=${SFTP_BIG_MB:-256}
 CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-300}
 
 npass=0; nfail=0
