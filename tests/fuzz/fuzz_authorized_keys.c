@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (kg_key_from_line(ED_A, &k) != KG_OK)
 		abort();
 	kg_ak_result res;
-	const char *addrs[] = { "10.1.2.3", "::1", "::ffff:192.168.0.1" };
+	const char *addrs[] = { "203.1.2.3", "::1", "::ffff:198.51.100.1" };
 	for (size_t i = 0; i < 3; i++)
 		if (kg_authorized_keys_find((const char *)data, size, "fuzz", k, addrs[i], "h.example", 1700000000,
 					    &res) == KG_OK)
@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data, size);
 	s[size] = '\0';
-	kg_addr_match_list("10.1.2.3", s);
+	kg_addr_match_list("203.1.2.3", s);
 	kg_addr_match_list("2001:db8::1", s);
 	kg_from_match("host.example", "127.0.0.1", s);
 	int64_t t;

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (kg_key_from_line(ED_A, &k) != KG_OK)
 		abort();
 	static const struct { const char *host; int port; } q[] = {
-		{ "server", 22 }, { "server.example.com", 2222 }, { "10.0.0.1", 0 },
+		{ "server", 22 }, { "server.example.com", 2222 }, { "203.0.0.1", 0 },
 	};
 	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
 		kg_kh_result res;

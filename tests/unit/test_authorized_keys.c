@@ -46,13 +46,13 @@ static void test_plain_lines(void)
 		"   " ED_A " a@host\n"
 		EC_1 "\n";
 	kg_ak_result res;
-	T_OK(find(text, ED_A, "10.0.0.1", NULL, &res));
+	T_OK(find(text, ED_A, "203.0.0.1", NULL, &res));
 	T_ASSERT(res.line == 4 && res.opts.command == NULL && !res.opts.no_pty);
 	kg_ak_opts_free(&res.opts);
-	T_OK(find(text, EC_1, "10.0.0.1", NULL, &res));
+	T_OK(find(text, EC_1, "203.0.0.1", NULL, &res));
 	T_ASSERT(res.line == 5);
 	kg_ak_opts_free(&res.opts);
-	T_ASSERT(find("# nothing\n" ED_B "\n", ED_A, "10.0.0.1", NULL, &res) == KG_ERR_NOT_FOUND);
+	T_ASSERT(find("# nothing\n" ED_B "\n", ED_A, "203.0.0.1", NULL, &res) == KG_ERR_NOT_FOUND);
 	T_ASSERT(res.note.msg[0] == '\0');
 }
 
@@ -125,28 +125,28 @@ static void test_unknown_option_rejects_entry(void)
 		"frobnicate " ED_A "\n"
 		"no-pty " ED_A "\n";
 	kg_ak_result res;
-	T_OK(find(text, ED_A, "10.0.0.1", NULL, &res));
+	T_OK(find(text, ED_A, "203.0.0.1", NULL, &res));
 	T_ASSERT(res.line == 2 && res.opts.no_pty);
 	kg_ak_opts_free(&res.opts);
-	T_ASSERT(find("frobnicate " ED_A "\n", ED_A, "10.0.0.1", NULL, &res) == KG_ERR_NOT_FOUND);
+	T_ASSERT(find("frobnicate " ED_A "\n", ED_A, "203.0.0.1", NULL, &res) == KG_ERR_NOT_FOUND);
 	T_ASSERT(strstr(res.note.msg, "ak line 1: bad options") == res.note.msg);
 }
 
 static void test_from_cidr(void)
 {
 	const char *text =
-		"from=\"10.0.0.0/8,!10.9.0.0/16\" " ED_A "\n"
+		"from=\"203.0.0.0/8,!203.9.0.0/16\" " ED_A "\n"
 		"from=\"::1/128,2001:db8::/32\",no-pty " ED_B "\n"
-		"from=\"*.trusted.org,192.168.1.?\" " EC_1 "\n";
+		"from=\"*.trusted.org,198.51.100.?\" " EC_1 "\n";
 	kg_ak_result res;
-	T_OK(find(text, ED_A, "10.1.2.3", NULL, &res));
-	T_ASSERT(res.line == 1 && strcmp(res.opts.from, "10.0.0.0/8,!10.9.0.0/16") == 0);
+	T_OK(find(text, ED_A, "203.1.2.3", NULL, &res));
+	T_ASSERT(res.line == 1 && strcmp(res.opts.from, "203.0.0.0/8,!203.9.0.0/16") == 0);
 	kg_ak_opts_free(&res.opts);
-	T_ASSERT(find(text, ED_A, "10.9.1.1", NULL, &res) == KG_ERR_NOT_FOUND);
+	T_ASSERT(find(text, ED_A, "203.9.1.1", NULL, &res) == KG_ERR_NOT_FOUND);
 	T_ASSERT(strstr(res.note.msg, "ak line 1: client address not permitted") == res.note.msg);
 	T_ASSERT(find(text, ED_A, "11.0.0.1", NULL, &res) == KG_ERR_NOT_FOUND);
 	/* An IPv4 client seen through an IPv6 socket. */
-	T_OK(find(text, ED_A, "::ffff:10.2.3.4", NULL, &res));
+	T_OK(find(text, ED_A, "::ffff:203.2.3.4", NULL, &res));
 	kg_ak_opts_free(&res.opts);
 	T_OK(find(text, ED_B, "::1", NULL, &res));
 	T_ASSERT(res.line == 2 && res.opts.no_pty);
@@ -158,7 +158,7 @@ static void test_from_cidr(void)
 	/* Host name patterns and address wildcards. */
 	T_OK(find(text, EC_1, "203.0.113.9", "gw.trusted.org", &res));
 	kg_ak_opts_free(&res.opts);
-	T_OK(find(text, EC_1, "192.168.1.7", NULL, &res));
+	T_OK(find(text, EC_1, "198.51.100.7", NULL, &res));
 	kg_ak_opts_free(&res.opts);
 	T_ASSERT(find(text, EC_1, "203.0.113.9", "gw.untrusted.com", &res) == KG_ERR_NOT_FOUND);
 }
@@ -173,16 +173,16 @@ static void test_addr_match_list(void)
 	T_ASSERT(kg_addr_match_list("::1", "::1/128") == 1);
 	T_ASSERT(kg_addr_match_list("::2", "::1/128") == 0);
 	T_ASSERT(kg_addr_match_list("fe80::1", "fe80::/10") == 1);
-	T_ASSERT(kg_addr_match_list("10.0.0.1", "::/0") == 0);
+	T_ASSERT(kg_addr_match_list("203.0.0.1", "::/0") == 0);
 	/* Invalid blocks poison the whole list, as in OpenSSH. */
 	T_ASSERT(kg_addr_match_list("127.0.0.1", "127.0.0.1/8") == -2);
-	T_ASSERT(kg_addr_match_list("127.0.0.1", "10.0.0.0/33") == -2);
-	T_ASSERT(kg_addr_match_list("127.0.0.1", "10.0.0.0/") == -2);
+	T_ASSERT(kg_addr_match_list("127.0.0.1", "203.0.0.0/33") == -2);
+	T_ASSERT(kg_addr_match_list("127.0.0.1", "203.0.0.0/") == -2);
 	T_ASSERT(kg_addr_match_list("127.0.0.1", "junk/8") == -2);
-	T_ASSERT(kg_from_match(NULL, "127.0.0.1", "10.0.0.0/33,127.0.0.1") == 0);
+	T_ASSERT(kg_from_match(NULL, "127.0.0.1", "203.0.0.0/33,127.0.0.1") == 0);
 	/* Negated host name wins over a matching address. */
-	T_ASSERT(kg_from_match("evil.org", "10.0.0.1", "10.0.0.0/8,!evil.org") == 0);
-	T_ASSERT(kg_from_match("good.org", "10.0.0.1", "10.0.0.0/8,!evil.org") == 1);
+	T_ASSERT(kg_from_match("evil.org", "203.0.0.1", "203.0.0.0/8,!evil.org") == 0);
+	T_ASSERT(kg_from_match("good.org", "203.0.0.1", "203.0.0.0/8,!evil.org") == 1);
 }
 
 static void test_expiry_and_ca(void)
@@ -192,10 +192,10 @@ static void test_expiry_and_ca(void)
 		"cert-authority " ED_B "\n"
 		"expiry-time=\"20991231Z\" " ED_A "\n";
 	kg_ak_result res;
-	T_OK(find(text, ED_A, "10.0.0.1", NULL, &res));
+	T_OK(find(text, ED_A, "203.0.0.1", NULL, &res));
 	T_ASSERT(res.line == 3 && res.opts.expiry_time == 4102358400);
 	kg_ak_opts_free(&res.opts);
-	T_ASSERT(find(text, ED_B, "10.0.0.1", NULL, &res) == KG_ERR_NOT_FOUND);
+	T_ASSERT(find(text, ED_B, "203.0.0.1", NULL, &res) == KG_ERR_NOT_FOUND);
 	T_ASSERT(strstr(res.note.msg, "certificate authority") != NULL);
 	int64_t t;
 	T_OK(kg_ak_parse_time("19700101000001Z", &t));
@@ -216,14 +216,14 @@ static void test_garbage_lines_and_prefixes(void)
 		"ssh-dss AAAAB3NzaC1kc3MAAACBAP\n"
 		"no-pty " ED_A "\n";
 	kg_ak_result res;
-	T_OK(find(text, ED_A, "10.0.0.1", NULL, &res));
+	T_OK(find(text, ED_A, "203.0.0.1", NULL, &res));
 	T_ASSERT(res.line == 6);
 	kg_ak_opts_free(&res.opts);
 	kg_key *k = key(ED_A);
 	T_ASSERT(k != NULL);
 	int bad = 0;
 	for (size_t n = 0; n <= strlen(text); n++) {
-		int r = kg_authorized_keys_find(text, n, "ak", k, "10.0.0.1", NULL, 0, &res);
+		int r = kg_authorized_keys_find(text, n, "ak", k, "203.0.0.1", NULL, 0, &res);
 		if (r == KG_OK)
 			kg_ak_opts_free(&res.opts);
 		else if (r != KG_ERR_NOT_FOUND)

@@ -64,14 +64,14 @@ static void test_plain_match_new_changed(void)
 		"# comment\n"
 		"\n"
 		"other.example.com " ED_C "\n"
-		"server.example.com,10.0.0.1 " ED_A " a comment\n"
+		"server.example.com,203.0.0.1 " ED_A " a comment\n"
 		"server.example.com " EC_1 "\n";
 	kg_kh_result res;
 	T_OK(check(text, "server.example.com", 22, ED_A, &res));
 	T_ASSERT(res.status == KG_KH_MATCH && res.line == 4 && strcmp(res.file, "kh") == 0);
 	T_OK(check(text, "SERVER.example.com", 22, ED_A, &res));
 	T_ASSERT(res.status == KG_KH_MATCH);
-	T_OK(check(text, "10.0.0.1", 22, ED_A, &res));
+	T_OK(check(text, "203.0.0.1", 22, ED_A, &res));
 	T_ASSERT(res.status == KG_KH_MATCH && res.line == 4);
 	/* Same type, other key: changed, pointing at the conflicting line. */
 	T_OK(check(text, "server.example.com", 22, ED_B, &res));
@@ -157,7 +157,7 @@ static void test_hashed_from_ssh_keygen(void)
 	T_OK(kg_known_hosts_check(text, len, "kh-hashed", "alt.example.com", 22, b, &res));
 	int ok3 = res.status == KG_KH_NEW;
 	kg_kh_result_init(&res);
-	T_OK(kg_known_hosts_check(text, len, "kh-hashed", "10.1.2.3", 22, e, &res));
+	T_OK(kg_known_hosts_check(text, len, "kh-hashed", "203.1.2.3", 22, e, &res));
 	int ok4 = res.status == KG_KH_MATCH && res.line == 3;
 	kg_kh_result_init(&res);
 	T_OK(kg_known_hosts_check(text, len, "kh-hashed", "server.example.com", 22, b, &res));
@@ -312,7 +312,7 @@ static void test_check_files(void)
 	T_ASSERT(k != NULL);
 	kg_kh_result res;
 	kg_kh_result_init(&res);
-	int r = kg_known_hosts_check_files(files, 2, "10.1.2.3", 22, k, &res);
+	int r = kg_known_hosts_check_files(files, 2, "203.1.2.3", 22, k, &res);
 	kg_key_free(k);
 	T_ASSERT(r == KG_OK && res.status == KG_KH_MATCH && res.file == files[1] && res.line == 3);
 }
