@@ -74,8 +74,11 @@ void kg_explain_i18n_init(void)
 	if (n > 0) {
 		exe[n] = '\0';
 		char *slash = strrchr(exe, '/');
-		if (slash) {
-			strcpy(slash, "/../locale");
+		/* The build tree (build/locale), then an install moved as a whole
+		 * (PREFIX/share/locale beside PREFIX/bin). */
+		static const char *const rel[] = { "/../locale", "/../share/locale" };
+		for (size_t i = 0; slash && i < sizeof(rel) / sizeof(rel[0]); i++) {
+			strcpy(slash, rel[i]);
 			if (is_dir(exe)) {
 				bindtextdomain(KG_TEXT_DOMAIN, exe);
 				return;

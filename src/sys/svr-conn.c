@@ -23,20 +23,23 @@
 #define KG_SVR_SFTP_DEFAULT KAGI_PREFIX "/sbin/ksftp-server"
 #define KG_SVR_SCP_DEFAULT KAGI_PREFIX "/bin/kscp"
 
-/* kagi's helper program `name`: the one beside this ksshd if there is one
- * (a build tree, or a self-contained install), else the installed path. */
+/* kagi's helper program `name`: beside this ksshd (a build tree), or in
+ * the bin/sbin next to its own (an install, wherever its PREFIX), else the
+ * path compiled in. */
 static char *helper_path(const char *name, const char *installed)
 {
+	static const char *const dirs[] = { "", "../bin/", "../sbin/" };
 	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 64);
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 80);
+	char *slash = NULL;
 	if (n > 0) {
 		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			snprintf(slash + 1, 64, "%s", name);
-			if (access(self, X_OK) == 0)
-				return strdup(self);
-		}
+		slash = strrchr(self, '/');
+	}
+	for (size_t i = 0; slash && i < KG_ARRAY_LEN(dirs); i++) {
+		snprintf(slash + 1, 80, "%s%s", dirs[i], name);
+		if (access(self, X_OK) == 0)
+			return strdup(self);
 	}
 	return strdup(installed);
 }
