@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include "core/transport-impl.h"
 
@@ -393,11 +394,23 @@ static int sink_begin(void *arg, uint8_t type, kg_buf **payload)
 	t->building = 1;
 	int r = kg_buf_put_u8(t->build_target, type);
 	if (r < 0) {
-		t->building = 0;
+		/* Takes the header reserved above back out as well. */
+		abort_build(t);
 		return r;
 	}
 	*payload = t->build_target;
 	return KG_OK;
+}
+
+/* Cuts the output back to `start` bytes, wiping what is removed. */
+static void drop_output_from(kg_transport *t, size_t start)
+{
+	size_t len = kg_buf_len(&t->out);
+	if (len <= start)
+		return;
+	OPENSSL_cleanse(kg_buf_mutable_ptr(&t->out) + start, len - start);
+	if (kg_buf_consume_end(&t->out, len - start) < 0)
+		t->closed = 1;  /* cannot happen: len - start bytes are there */
 }
 
 /* Pads, encrypts and MACs, in place, the packet whose 5-byte header starts
@@ -419,7 +432,12 @@ static int seal_packet(kg_transport *t, size_t start)
 	uint32_t packet_length = (uint32_t)(1 + payload_len + padlen);
 	kg_poke_u32(pkt, packet_length);
 	pkt[4] = (uint8_t)padlen;
-	GUARD(kg_pktcrypt_seal(tx, t->tx_seq, pkt, 4 + (size_t)packet_length));
+	int r = kg_pktcrypt_seal(tx, t->tx_seq, pkt, 4 + (size_t)packet_length);
+	if (r < 0) {
+		/* The cipher may have moved on: later packets could not be read. */
+		t->closed = 1;
+		return r;
+	}
 	t->tx_seq++;
 	t->tx_bytes += 4 + (size_t)packet_length + tag;
 	return KG_OK;
@@ -442,29 +460,43 @@ static int sink_end(void *arg)
 		size_t hdr = target == &t->out ? 5 : 0;
 		t->cfg.trace(t->cfg.cb_arg, 1, payload + hdr, len - hdr);
 	}
-	t->payload_sent += len;
 	size_t start;
+	int r;
 	if (target == &t->zout.buf) {
 		GUARD(kg_buf_reserve(&t->out, 5, NULL));
 		start = kg_buf_len(&t->out) - 5;
-		GUARD(tr_zlib_deflate(&t->zout, payload, len, &t->out));
+		r = tr_zlib_deflate(&t->zout, payload, len, &t->out);
+		if (r >= 0)
+			r = seal_packet(t, start);
+		/* The deflate stream already holds this message, so the peer
+		 * could not inflate anything after a dropped packet. */
+		if (r < 0)
+			t->closed = 1;
 	} else {
 		start = t->build_start;
+		r = seal_packet(t, start);
 	}
-	GUARD(seal_packet(t, start));
+	if (r < 0) {
+		/* Never leave an unsealed (plaintext) packet in the output. */
+		drop_output_from(t, start);
+		return r;
+	}
+	t->payload_sent += len;
 	if (t->kex_state == TR_KEX_NONE && t->kex_count > 0 && t->tx_bytes > t->rekey_bytes)
 		GUARD(tr_kex_start(t));
 	return KG_OK;
 }
 
-/* Drops a half-built message (after an error while writing it). */
+/* Drops a half-built message (after an error while writing it).  In `out`
+ * build_start is where the packet header starts; in `held` it is where the
+ * payload starts, after a 4-byte length. */
 static void abort_build(kg_transport *t)
 {
 	if (!t->building)
 		return;
 	t->building = 0;
 	kg_buf *b = t->build_target;
-	size_t header = b == &t->out ? 5 : b == &t->held ? 4 : 0;
+	size_t header = b == &t->held ? 4 : 0;
 	if (kg_buf_consume_end(b, kg_buf_len(b) - t->build_start + header) < 0)
 		t->closed = 1;  /* the output is no longer well-formed */
 }

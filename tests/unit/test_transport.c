@@ -299,6 +299,82 @@ static void test_corrupt_after_kex(void)
 	pair_free(&p);
 }
 
+/* The output buffer's cap (TR_OUT_MAX in transport.c). */
+#define OUT_CAP (64u * 1024 * 1024)
+
+/* Before the first NEWKEYS the output is the banner line and then clear
+ * packets; 1 when they tile it exactly (no partial or stray bytes). */
+static int output_well_formed(kg_transport *t)
+{
+	size_t n;
+	const uint8_t *o = kg_tr_output(t, &n);
+	const uint8_t *nl = memchr(o, '\n', n);
+	if (!nl)
+		return 0;
+	size_t off = (size_t)(nl - o) + 1;
+	while (off < n) {
+		if (n - off < 5)
+			return 0;
+		uint32_t plen = kg_peek_u32(o + off);
+		if ((4 + (size_t)plen) % 8 != 0 || o[off + 4] < 4 || o[off + 4] >= plen || n - off - 4 < plen)
+			return 0;
+		off += 4 + (size_t)plen;
+	}
+	return off == n;
+}
+
+/* Sends an IGNORE message of len bytes; on failure the output must be
+ * exactly as before. */
+static int send_ignore(kg_transport *t, uint8_t *buf, size_t len)
+{
+	size_t before, after;
+	kg_tr_output(t, &before);
+	buf[0] = SSH_MSG_IGNORE;
+	int r = kg_tr_send(t, buf, len);
+	kg_tr_output(t, &after);
+	if (r < 0 && after != before)
+		return -9000;
+	return r;
+}
+
+/* A message that does not fit in the full output is dropped whole, at
+ * every point it can fail: the header, the payload, or the padding. */
+static void test_full_output_keeps_packets_whole(void)
+{
+	/* 17 characters: with "\r\n" the banner is 3 mod 8 bytes, so the room
+	 * left after whole packets is 5 mod 8, and exactly 5 can be reached. */
+	kg_tr_config c = { .version = "SSH-2.0-kagitest_", .kex_algs = "curve25519-sha256",
+			   .hostkey_algs = "ssh-ed25519", .ciphers = "aes128-ctr", .macs = "hmac-sha2-256",
+			   .compression = "none" };
+	kg_transport *t;
+	T_OK(kg_tr_new(&t, &c));
+	uint8_t *buf = calloc(1, 64 * 1024);
+	T_ASSERT(buf != NULL);
+	size_t used;
+	kg_tr_output(t, &used);
+	/* 32000 payload bytes make a 32016-byte packet, 0 mod 8. */
+	while (OUT_CAP - used > 40000) {
+		T_OK(send_ignore(t, buf, 32000));
+		kg_tr_output(t, &used);
+	}
+	size_t room = OUT_CAP - used;
+	T_ASSERT(room % 8 == 5 && room >= 21);
+	/* The payload does not fit. */
+	T_ASSERT(send_ignore(t, buf, room - 4) == KG_ERR_NO_SPACE);
+	/* The payload fits but its padding does not. */
+	T_ASSERT(send_ignore(t, buf, room - 5) == KG_ERR_NO_SPACE);
+	T_ASSERT(!kg_tr_is_closed(t));
+	/* room - 14 bytes take 4 bytes of padding: 5 bytes stay free. */
+	T_OK(send_ignore(t, buf, room - 14));
+	kg_tr_output(t, &used);
+	T_ASSERT(OUT_CAP - used == 5);
+	/* The 5-byte header fits but the type byte does not. */
+	T_ASSERT(send_ignore(t, buf, 1) == KG_ERR_NO_SPACE);
+	T_ASSERT(output_well_formed(t));
+	free(buf);
+	kg_tr_free(t);
+}
+
 int main(void)
 {
 	T_RUN(test_every_kex);
@@ -308,5 +384,6 @@ int main(void)
 	T_RUN(test_no_common_algorithm);
 	T_RUN(test_hostile_input);
 	T_RUN(test_corrupt_after_kex);
+	T_RUN(test_full_output_keeps_packets_whole);
 	return T_DONE();
 }
