@@ -49,7 +49,7 @@ $(BUILD)/bin/%: $(BUILD)/obj/programs/%.o $(BUILD)/libkagi.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libkagi.a $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(BUILD)/libkagi.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h tests/unit/tr_pair.h $(BUILD)/libkagi.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(BUILD)/libkagi.a $(LDLIBS)
 

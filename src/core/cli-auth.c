@@ -97,7 +97,7 @@ static int next_attempt(kg_cli_auth *a)
 	if (a->cfg.try_pubkey && kg_namelist_has(m, "publickey")) {
 		while (a->next_id < a->cfg.n_ids) {
 			kg_cli_identity *id = &a->cfg.ids[a->next_id];
-			if (id->pub && kg_namelist_has(m, "publickey"))
+			if (id->pub)
 				return offer_key(a, id);
 			a->next_id++;
 		}
@@ -210,6 +210,24 @@ static int on_banner(kg_cli_auth *a, const uint8_t *payload, size_t len)
 	return 0;
 }
 
+static int check_pk_ok(const kg_cli_auth *a, const kg_cli_identity *id, const uint8_t *payload, size_t len)
+{
+	kg_buf b, mine;
+	const uint8_t *alg, *blob;
+	size_t alg_len, blob_len;
+	kg_buf_view(&b, payload + 1, len - 1);
+	GUARD(kg_buf_get_string_direct(&b, &alg, &alg_len));
+	GUARD(kg_buf_get_string_direct(&b, &blob, &blob_len));
+	ENSURE(kg_buf_len(&b) == 0, KG_ERR_FORMAT);
+	ENSURE(alg_len == strlen(a->alg) && memcmp(alg, a->alg, alg_len) == 0, KG_ERR_PROTOCOL);
+	kg_buf_init(&mine, 0);
+	int r = kg_key_to_blob(id->pub, &mine);
+	if (r >= 0 && (kg_buf_len(&mine) != blob_len || memcmp(kg_buf_ptr(&mine), blob, blob_len) != 0))
+		r = KG_ERR_PROTOCOL;
+	kg_buf_free(&mine);
+	return r;
+}
+
 int kg_cli_auth_handle(kg_cli_auth *a, uint8_t type, const uint8_t *payload, size_t len)
 {
 	ENSURE(len >= 1, KG_ERR_FORMAT);
@@ -237,13 +255,8 @@ int kg_cli_auth_handle(kg_cli_auth *a, uint8_t type, const uint8_t *payload, siz
 	case SSH_MSG_USERAUTH_PK_OK:
 		if (a->state == CLI_PK_QUERY) {
 			kg_cli_identity *id = &a->cfg.ids[a->next_id];
-			kg_buf b;
-			char *alg = NULL;
-			kg_buf_view(&b, payload + 1, len - 1);
-			GUARD(kg_buf_get_cstring(&b, &alg, NULL));
-			int same = strcmp(alg, a->alg) == 0;
-			free(alg);
-			ENSURE(same, KG_ERR_PROTOCOL);
+			/* RFC 4252 7: PK_OK repeats the algorithm and the key offered. */
+			GUARD(check_pk_ok(a, id, payload, len));
 			emit(a, KG_AUTH_EV_KEY_ACCEPTED, NULL, id, a->alg);
 			return sign_and_send(a, id);
 		}

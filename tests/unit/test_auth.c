@@ -1,0 +1,255 @@
+/* User authentication end to end in memory: the client half against the
+ * server half over two joined transports. */
+#include "t.h"
+#include "tr_pair.h"
+#include "core/auth.h"
+
+typedef struct world {
+	pair p;
+	kg_key *user_key, *other_key;
+	kg_cli_identity ids[1];
+	kg_cli_auth *ca;
+	kg_svr_auth *sa;
+	const kg_key *allowed;      /* the key the server accepts */
+	int final_checks;           /* check_pubkey calls with final=1 */
+	const char *password;       /* what the client types */
+	int prompts;
+} world;
+
+static int check_pubkey(void *arg, const char *user, const kg_key *key, int final)
+{
+	world *w = arg;
+	if (final)
+		w->final_checks++;
+	return strcmp(user, "alice") == 0 && w->allowed && kg_key_equal_public(key, w->allowed) ? KG_OK
+												: KG_ERR_AUTH_FAILED;
+}
+
+static int check_password(void *arg, const char *user, const char *pw)
+{
+	(void)arg;
+	return strcmp(user, "alice") == 0 && strcmp(pw, "right") == 0 ? KG_OK : KG_ERR_AUTH_FAILED;
+}
+
+static int get_password(void *arg, char *buf, size_t len)
+{
+	world *w = arg;
+	if (!w->password)
+		return KG_ERR_AUTH_FAILED;
+	w->prompts++;
+	snprintf(buf, len, "%s", w->password);
+	return KG_OK;
+}
+
+/* Sets up the transports and both auth halves. */
+static int world_new(world *w, int pubkey, int password, int max_tries)
+{
+	memset(w, 0, sizeof(*w));
+	int r;
+	if ((r = kg_key_generate(KG_KEY_ED25519, 0, &w->p.hostkey)) < 0 ||
+	    (r = kg_key_generate(KG_KEY_ED25519, 0, &w->user_key)) < 0 ||
+	    (r = kg_key_generate(KG_KEY_ECDSA_P256, 256, &w->other_key)) < 0)
+		return r;
+	w->p.hostkeys[0] = w->p.hostkey;
+	kg_tr_config base = { .kex_algs = "curve25519-sha256", .hostkey_algs = "ssh-ed25519",
+			      .ciphers = "aes128-gcm@openssh.com", .macs = "hmac-sha2-256-etm@openssh.com",
+			      .compression = "none", .cb_arg = &w->p };
+	w->p.cc = base;
+	w->p.cc.verify_hostkey = accept_key;
+	w->p.sc = base;
+	w->p.sc.is_server = 1;
+	w->p.sc.hostkeys = w->p.hostkeys;
+	w->p.sc.n_hostkeys = 1;
+	w->p.sc.server_sig_algs = "ssh-ed25519,ecdsa-sha2-nistp256";
+	if ((r = kg_tr_new(&w->p.c, &w->p.cc)) < 0 || (r = kg_tr_new(&w->p.s, &w->p.sc)) < 0)
+		return r;
+	const uint8_t *m;
+	size_t n;
+	if ((r = pump(w->p.c, w->p.s, &m, &n, NULL)) != 0 || !kg_tr_ready(w->p.c))
+		return r ? r : -1;
+	if ((r = kg_key_public_copy(w->user_key, &w->ids[0].pub)) < 0)
+		return r;
+	w->ids[0].priv = w->user_key;
+	w->ids[0].path = "test-key";
+	kg_svr_auth_config sc = { .allow_pubkey = pubkey, .allow_password = password, .max_tries = max_tries,
+				  .pubkey_algs = "ssh-ed25519,ecdsa-sha2-nistp256", .check_pubkey = check_pubkey,
+				  .check_password = check_password, .cb_arg = w };
+	kg_cli_auth_config cc = { .user = "alice", .ids = w->ids, .n_ids = 1, .try_pubkey = 1, .try_password = 1,
+				  .password_prompts = 3, .get_password = get_password, .cb_arg = w };
+	if ((r = kg_svr_auth_new(&w->sa, &sc, w->p.s)) < 0)
+		return r;
+	return kg_cli_auth_start(&w->ca, &cc, w->p.c);
+}
+
+static void world_free(world *w)
+{
+	kg_cli_auth_free(w->ca);
+	kg_svr_auth_free(w->sa);
+	kg_key_free(w->ids[0].pub);
+	kg_key_free(w->user_key);
+	kg_key_free(w->other_key);
+	pair_free(&w->p);
+}
+
+static int move(kg_transport *from, kg_transport *to)
+{
+	size_t n;
+	const uint8_t *o = kg_tr_output(from, &n);
+	if (n == 0)
+		return 0;
+	if (kg_tr_input(to, o, n) < 0)
+		return -1;
+	kg_tr_output_consume(from, n);
+	return 1;
+}
+
+/* Runs authentication: 1 when the client is in, else the client's or the
+ * server's error. *server_in says whether the server agreed. */
+static int run(world *w, int *server_in)
+{
+	*server_in = 0;
+	for (int round = 0; round < 1000; round++) {
+		int moved = move(w->p.c, w->p.s) + move(w->p.s, w->p.c);
+		const uint8_t *p;
+		size_t n;
+		int r;
+		while ((r = kg_tr_read_packet(w->p.s, &p, &n)) > 0) {
+			int sr = kg_svr_auth_handle(w->sa, (uint8_t)r, p, n);
+			if (sr < 0) {
+				move(w->p.s, w->p.c);
+				return sr;
+			}
+			if (sr == 1)
+				*server_in = 1;
+		}
+		while ((r = kg_tr_read_packet(w->p.c, &p, &n)) > 0) {
+			int cr = kg_cli_auth_handle(w->ca, (uint8_t)r, p, n);
+			if (cr != 0)
+				return cr;
+		}
+		if (r != KG_ERR_AGAIN)
+			return r;
+		if (!moved)
+			return 0;
+	}
+	return -1;
+}
+
+static void test_pubkey_success(void)
+{
+	world w;
+	int in;
+	T_OK(world_new(&w, 1, 1, 6));
+	w.allowed = w.user_key;
+	T_ASSERT(run(&w, &in) == 1 && in);
+	T_ASSERT(strcmp(kg_cli_auth_method(w.ca), "publickey") == 0);
+	T_ASSERT(strcmp(kg_svr_auth_method(w.sa), "publickey") == 0);
+	T_ASSERT(strcmp(kg_svr_auth_user(w.sa), "alice") == 0);
+	T_ASSERT(w.final_checks == 1 && w.prompts == 0);
+	world_free(&w);
+}
+
+static void test_unknown_key_falls_back_to_password(void)
+{
+	world w;
+	int in;
+	T_OK(world_new(&w, 1, 1, 6));
+	w.allowed = w.other_key;  /* the client's key is not authorised */
+	w.password = "right";
+	T_ASSERT(run(&w, &in) == 1 && in);
+	T_ASSERT(strcmp(kg_cli_auth_method(w.ca), "password") == 0);
+	T_ASSERT(w.final_checks == 0 && w.prompts == 1);  /* never signed, asked once */
+	world_free(&w);
+}
+
+static void test_all_methods_fail(void)
+{
+	world w;
+	int in;
+	T_OK(world_new(&w, 1, 1, 10));
+	w.allowed = w.other_key;
+	w.password = "wrong";
+	T_ASSERT(run(&w, &in) == KG_ERR_AUTH_FAILED && !in);
+	T_ASSERT(w.prompts == 3);  /* NumberOfPasswordPrompts */
+	world_free(&w);
+}
+
+static void test_max_tries_disconnects(void)
+{
+	world w;
+	int in;
+	T_OK(world_new(&w, 1, 1, 2));
+	w.allowed = w.other_key;
+	w.password = "wrong";
+	int r = run(&w, &in);
+	T_ASSERT(r == KG_ERR_AUTH_FAILED && !in);
+	T_ASSERT(kg_tr_is_closed(w.p.s));  /* the server gave up after 2 failures */
+	T_ASSERT(w.prompts <= 1);
+	world_free(&w);
+}
+
+static void test_password_disabled_on_server(void)
+{
+	world w;
+	int in;
+	T_OK(world_new(&w, 1, 0, 6));
+	w.allowed = w.other_key;
+	w.password = "right";
+	T_ASSERT(run(&w, &in) == KG_ERR_AUTH_FAILED && !in);
+	T_ASSERT(w.prompts == 0);  /* the server never offered password */
+	world_free(&w);
+}
+
+/* Feeds the client half server messages by hand: SERVICE_ACCEPT, then a
+ * FAILURE listing publickey, then a PK_OK naming blob. */
+static int client_gets_pk_ok(world *w, const kg_key *named)
+{
+	kg_buf m;
+	kg_buf_init(&m, 0);
+	int r = kg_buf_put_u8(&m, SSH_MSG_SERVICE_ACCEPT);
+	if (r >= 0)
+		r = kg_buf_put_cstring(&m, "ssh-userauth");
+	if (r >= 0)
+		r = kg_cli_auth_handle(w->ca, SSH_MSG_SERVICE_ACCEPT, kg_buf_ptr(&m), kg_buf_len(&m));
+	kg_buf_reset(&m);
+	if (r >= 0 && (r = kg_buf_put_u8(&m, SSH_MSG_USERAUTH_FAILURE)) >= 0 &&
+	    (r = kg_buf_put_cstring(&m, "publickey")) >= 0 && (r = kg_buf_put_bool(&m, 0)) >= 0)
+		r = kg_cli_auth_handle(w->ca, SSH_MSG_USERAUTH_FAILURE, kg_buf_ptr(&m), kg_buf_len(&m));
+	kg_buf blob;
+	kg_buf_init(&blob, 0);
+	kg_buf_reset(&m);
+	if (r >= 0 && (r = kg_key_to_blob(named, &blob)) >= 0 && (r = kg_buf_put_u8(&m, SSH_MSG_USERAUTH_PK_OK)) >= 0 &&
+	    (r = kg_buf_put_cstring(&m, "ssh-ed25519")) >= 0 && (r = kg_buf_put_stringb(&m, &blob)) >= 0)
+		r = kg_cli_auth_handle(w->ca, SSH_MSG_USERAUTH_PK_OK, kg_buf_ptr(&m), kg_buf_len(&m));
+	kg_buf_free(&blob);
+	kg_buf_free(&m);
+	return r;
+}
+
+static void test_pk_ok_must_name_the_offered_key(void)
+{
+	world w;
+	kg_key *stranger;
+	T_OK(world_new(&w, 1, 1, 6));
+	T_OK(kg_key_generate(KG_KEY_ED25519, 0, &stranger));
+	/* A PK_OK for a key we did not offer is a protocol error: no signature. */
+	int r = client_gets_pk_ok(&w, stranger);
+	kg_key_free(stranger);
+	T_ASSERT(r == KG_ERR_PROTOCOL);
+	world_free(&w);
+	/* For the key offered, the client signs and carries on. */
+	T_OK(world_new(&w, 1, 1, 6));
+	T_ASSERT(client_gets_pk_ok(&w, w.user_key) == 0);
+	world_free(&w);
+}
+
+int main(void)
+{
+	T_RUN(test_pubkey_success);
+	T_RUN(test_unknown_key_falls_back_to_password);
+	T_RUN(test_all_methods_fail);
+	T_RUN(test_max_tries_disconnects);
+	T_RUN(test_password_disabled_on_server);
+	T_RUN(test_pk_ok_must_name_the_offered_key);
+	return T_DONE();
+}
