@@ -12,6 +12,9 @@
 #   BENCH_SCP_MB (default 1024)    size of the big file copied
 #   BENCH_SCP_FILES (default 2000) small files (1-8 KiB) in the tree copied
 #   BENCH_SCP_RUNS (default 3)     copy runs per test and side
+#   BENCH_SCP_TESTS (default all)  MODE:DIRECTION:WHAT words, e.g. "sftp:down:big
+#                                  legacy:up:tree"; MODE sftp|legacy, DIRECTION
+#                                  up|down, WHAT big|tree
 #   BENCH_ONLY (default "ssh scp") which parts to run
 # Copies are made inside the temporary directory ($TMPDIR, default /tmp) on
 # both sides; each copy is removed before the next run.
@@ -86,7 +89,9 @@ scp_copy() {
 S=$T/scp
 make_scp_sources() {
 	mkdir -p "$S/up" "$S/down" || return 1
-	head -c $((SCP_MB * 1048576)) /dev/urandom >"$S/big" || return 1
+	case " $SCP_TESTS " in *:big" "*)
+		head -c $((SCP_MB * 1048576)) /dev/urandom >"$S/big" || return 1 ;;
+	esac
 	# SCP_FILES files of 1-8 KiB in directories of at most 100.
 	"$PY" - "$S/tree" "$SCP_FILES" <<'EOP' || return 1
 import os, random, sys
@@ -175,8 +180,8 @@ fi
 
 if wants scp; then
 	wants ssh && echo
+	SCP_TESTS=${BENCH_SCP_TESTS:-sftp:up:big sftp:down:big legacy:up:big legacy:down:big sftp:up:tree sftp:down:tree legacy:up:tree legacy:down:tree}
 	make_scp_sources || die "could not make the files to copy"
-	SCP_TESTS="sftp:up:big sftp:down:big legacy:up:big legacy:down:big sftp:up:tree sftp:down:tree legacy:up:tree legacy:down:tree"
 	for x in $SCP_TESTS; do
 		# shellcheck disable=SC2046  # split on purpose
 		set -- $(echo "$x" | tr ':' ' ')
