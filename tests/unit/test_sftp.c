@@ -7,6 +7,7 @@
 #include "t.h"
 #include "core/sftp.h"
 #include "sys/sftp-client.h"
+#include "sys/sftp-client-int.h"
 #include "sys/sftp-server.h"
 
 static void test_attrs_roundtrip(void)
@@ -273,6 +274,21 @@ static void test_client_server(void)
 	T_ASSERT(kg_sftp_get_file(&s, "nope", "nope.out", &xo) == KG_ERR_SYSTEM);
 	T_ASSERT(s.remote_err && s.status == SSH_FX_NO_SUCH_FILE && strcmp(kg_sftp_error(&s), "No such file") == 0);
 	T_ASSERT(stat("nope.out", &st) < 0 && stat(".nope.out.part", &st) < 0);
+
+	/* attributes read before the file changed: a stale size, smaller or
+	 * larger, still fetches exactly the file (reads go on past a size that
+	 * turned out short, and stop at the real end) */
+	kg_sftp_attrs stale = { .flags = SSH_FILEXFER_ATTR_SIZE | SSH_FILEXFER_ATTR_PERMISSIONS,
+				.size = 5000, .perm = 0100644 };
+	T_OK(cl_get_file(&s, "src.bin", "grew.bin", &xo, &stale));
+	T_ASSERT(same_file("src.bin", "grew.bin"));
+	stale.size = 0;
+	T_OK(cl_get_file(&s, "src.bin", "grew0.bin", &xo, &stale));
+	T_ASSERT(same_file("src.bin", "grew0.bin"));
+	stale.size = sz * 3;
+	T_OK(cl_get_file(&s, "src.bin", "shrank.bin", &xo, &stale));
+	T_ASSERT(same_file("src.bin", "shrank.bin"));
+	T_ASSERT(unlink("grew.bin") == 0 && unlink("grew0.bin") == 0 && unlink("shrank.bin") == 0);
 
 	/* directory operations */
 	T_OK(kg_sftp_mkdir(&s, "d", NULL));
