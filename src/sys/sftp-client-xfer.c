@@ -11,6 +11,10 @@
 #include "sys/sftp-client-int.h"
 
 #define RESUME_CHECK (64u * 1024)
+/* Queued writes go out once they reach this much: the server starts on
+ * them while more are read from the disk, and the request buffer stays
+ * bounded whatever num_requests x block_size comes to. */
+#define WRITE_BATCH (1024u * 1024)
 
 typedef struct xreq {
 	uint32_t id;
@@ -282,6 +286,8 @@ int kg_sftp_upload(kg_sftp *s, int local_fd, const char *remote_path, uint64_t o
 			if (n == 0)
 				leof = 1;
 			next += n;
+			if (kg_buf_len(&s->out) >= WRITE_BATCH)
+				GUARD_GOTO(r, cl_flush(s), out);
 		}
 		GUARD_GOTO(r, cl_flush(s), out);
 		if (x.inflight == 0)
