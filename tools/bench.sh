@@ -16,8 +16,12 @@
 #                                  legacy:up:tree"; MODE sftp|legacy, DIRECTION
 #                                  up|down, WHAT big|tree
 #   BENCH_ONLY (default "ssh scp") which parts to run
-# Copies are made inside the temporary directory ($TMPDIR, default /tmp) on
-# both sides; each copy is removed before the next run.
+#   BENCH_SCP_DIR                  where the files and their copies go (both
+#                                  sides): default /dev/shm when it is a tmpfs
+#                                  with room for three big files, else the
+#                                  temporary directory ($TMPDIR, default /tmp).
+#                                  On a disk, small-file creation dominates.
+# Each copy is removed before the next run.
 # Programs: KAGI_BIN (default build/bin) or KSSH/KSSHD/KSCP; SSH/SSHD/SCP and
 # SFTP_SERVER for OpenSSH.
 KAGI_ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,8 +90,18 @@ scp_copy() {
 
 # Sources and copies of the file tests.  Uploads land in $S/up (written by
 # the server), downloads in $S/down (written by the client).
-S=$T/scp
+scp_dir() {
+	if [ -n "${BENCH_SCP_DIR:-}" ]; then echo "$BENCH_SCP_DIR"; return; fi
+	_free=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')
+	if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] && [ -w /dev/shm ] &&
+		[ "${_free:-0}" -gt $((SCP_MB * 3 * 1024 + 262144)) ]; then echo /dev/shm
+	else echo "$T"; fi
+}
 make_scp_sources() {
+	S=$(mktemp -d "$(scp_dir)/kagi-bench.XXXXXX") || return 1
+	chmod 755 "$S"
+	# lib.sh's cleanup removes $T; this directory may lie elsewhere.
+	trap 'rm -rf "$S"; cleanup' EXIT
 	mkdir -p "$S/up" "$S/down" || return 1
 	case " $SCP_TESTS " in *:big" "*)
 		head -c $((SCP_MB * 1048576)) /dev/urandom >"$S/big" || return 1 ;;
@@ -182,6 +196,7 @@ if wants scp; then
 	wants ssh && echo
 	SCP_TESTS=${BENCH_SCP_TESTS:-sftp:up:big sftp:down:big legacy:up:big legacy:down:big sftp:up:tree sftp:down:tree legacy:up:tree legacy:down:tree}
 	make_scp_sources || die "could not make the files to copy"
+	echo "copies in $(dirname "$S") ($(stat -f -c %T "$S"))"
 	for x in $SCP_TESTS; do
 		# shellcheck disable=SC2046  # split on purpose
 		set -- $(echo "$x" | tr ':' ' ')
