@@ -410,7 +410,7 @@ static void test_big_blocks(void)
 	memset(&s, 0, sizeof(s));
 	T_OK(kg_sftp_start(&s, &io, &co, NULL));
 	T_ASSERT(s.block_size == KG_SFTP_MAX_DATA && s.num_requests == 64);
-	size_t sz = 20u * 1024 * 1024 + 12345;
+	size_t sz = 9u * 1024 * 1024 + 12345;  /* over 8 MiB: more than one buffer full */
 	uint8_t *data = malloc(sz);
 	T_ASSERT(data != NULL);
 	for (size_t i = 0; i < sz; i++)
