@@ -26,5 +26,9 @@ int cl_put_handle(kg_sftp *s, const kg_sftp_handle *h) KG_WUR;
 /* Sleeps as needed to keep to s->limit_bps; start_ms/bytes since start. */
 void cl_throttle(const kg_sftp *s, uint64_t start_ms, uint64_t bytes);
 uint64_t cl_now_ms(void);
+/* kg_sftp_get_file; known (or NULL) holds the remote file's attributes
+ * from a stat or readdir just made, which saves asking again. */
+int cl_get_file(kg_sftp *s, const char *remote_path, const char *local_path, const kg_sftp_xfer_opts *o,
+		const kg_sftp_attrs *known) KG_WUR;
 
 #endif

@@ -105,7 +105,8 @@ static int get_tree(kg_sftp *s, const char *rdir, const char *ldir, const kg_sft
 			} else if (S_ISREG(m)) {
 				if (!o->quiet)
 					printf("Fetching %s to %s\n", rp, lp);
-				r = kg_sftp_get_file(s, rp, lp, o);
+				r = cl_get_file(s, rp, lp, o,
+						(v[i].attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) ? &v[i].attrs : NULL);
 				if (r < 0 && r == KG_ERR_SYSTEM)
 					report(s);
 			} else {
@@ -171,7 +172,7 @@ int kg_sftp_get(kg_sftp *s, const char *remote_path, const char *local_path, con
 	} else {
 		if (!o->quiet)
 			printf("Fetching %s to %s\n", remote_path, target);
-		r = kg_sftp_get_file(s, remote_path, target, o);
+		r = cl_get_file(s, remote_path, target, o, &ra);
 	}
 	free(target);
 	return r;

@@ -11,6 +11,10 @@
 #include "sys/sftp-client-int.h"
 
 #define RESUME_CHECK (64u * 1024)
+/* Queued writes go out once they reach this much: the server starts on
+ * them while more are read from the disk, and the request buffer stays
+ * bounded whatever num_requests x block_size comes to. */
+#define WRITE_BATCH (1024u * 1024)
 
 typedef struct xreq {
 	uint32_t id;
@@ -90,14 +94,22 @@ static int local_write(int fd, const uint8_t *d, size_t len, uint64_t off, uint6
 	return 0;
 }
 
-int kg_sftp_download(kg_sftp *s, const char *remote_path, int local_fd, uint64_t offset,
-		     kg_sftp_progress_fn cb, void *cb_arg)
+/* known: the file's attributes from a stat or readdir just made (or NULL):
+ * its size saves asking for it again. */
+static int download(kg_sftp *s, const char *remote_path, int local_fd, uint64_t offset,
+		    const kg_sftp_attrs *known, kg_sftp_progress_fn cb, void *cb_arg)
 {
 	kg_sftp_handle h;
 	kg_sftp_attrs a;
 	xfer x;
 	GUARD(kg_sftp_openf(s, remote_path, SSH_FXF_READ, NULL, &h));
-	uint64_t size = kg_sftp_fstat(s, &h, &a) == KG_OK && (a.flags & SSH_FILEXFER_ATTR_SIZE) ? a.size : 0;
+	int size_known;
+	if (known && (known->flags & SSH_FILEXFER_ATTR_SIZE))
+		a = *known;
+	else if (kg_sftp_fstat(s, &h, &a) != KG_OK)
+		a.flags = 0;
+	size_known = (a.flags & SSH_FILEXFER_ATTR_SIZE) != 0;
+	uint64_t size = size_known ? a.size : 0;
 	int r = xfer_init(s, &x);
 	if (r < 0) {
 		(void)!kg_sftp_closef(s, &h);
@@ -107,10 +119,21 @@ int kg_sftp_download(kg_sftp *s, const char *remote_path, int local_fd, uint64_t
 	int eof = 0, failed = 0, fatal = 0;
 	int fail_r = KG_OK;  /* the first failure; later flushes must not hide it */
 	uint32_t bs = (uint32_t)s->block_size;
+	/* Reads stop at the size fstat gave, plus one read there that finds the
+	 * end: a small file costs one round trip and not a window full of reads
+	 * past its end.  Should that read bring data, the file grew and is read
+	 * on to its real end. */
+	uint64_t known_end = size_known ? size : UINT64_MAX;
+	int probing = 0;
 	for (;;) {
-		while (!eof && !failed && x.inflight < x.n) {
-			GUARD_GOTO(r, queue_read(s, &x, &h, next, bs), out);
-			next += bs;
+		while (!eof && !failed && x.inflight < x.n && !(next >= known_end && probing)) {
+			uint32_t len = bs;
+			if (next < known_end && known_end - next < bs)
+				len = (uint32_t)(known_end - next);
+			if (next >= known_end)
+				probing = 1;
+			GUARD_GOTO(r, queue_read(s, &x, &h, next, len), out);
+			next += len;
 		}
 		GUARD_GOTO(r, cl_flush(s), out);
 		if (x.inflight == 0)
@@ -137,6 +160,8 @@ int kg_sftp_download(kg_sftp *s, const char *remote_path, int local_fd, uint64_t
 			done += dl;
 			if (q->off + dl > end)
 				end = q->off + dl;
+			if (dl > 0 && q->off + dl > known_end)
+				known_end = UINT64_MAX;  /* it grew */
 			/* a short read: ask again for the rest of the block */
 			if (dl < q->len && !eof) {
 				GUARD_GOTO(r, queue_read(s, &x, &h, q->off + dl, q->len - (uint32_t)dl), out);
@@ -180,6 +205,12 @@ out:
 			r = rc;
 	}
 	return r;
+}
+
+int kg_sftp_download(kg_sftp *s, const char *remote_path, int local_fd, uint64_t offset,
+		     kg_sftp_progress_fn cb, void *cb_arg)
+{
+	return download(s, remote_path, local_fd, offset, NULL, cb, cb_arg);
 }
 
 /* Queues a WRITE whose data is read from the local file straight into the
@@ -255,6 +286,8 @@ int kg_sftp_upload(kg_sftp *s, int local_fd, const char *remote_path, uint64_t o
 			if (n == 0)
 				leof = 1;
 			next += n;
+			if (kg_buf_len(&s->out) >= WRITE_BATCH)
+				GUARD_GOTO(r, cl_flush(s), out);
 		}
 		GUARD_GOTO(r, cl_flush(s), out);
 		if (x.inflight == 0)
@@ -373,9 +406,18 @@ static mode_t current_umask(void)
 
 int kg_sftp_get_file(kg_sftp *s, const char *remote_path, const char *local_path, const kg_sftp_xfer_opts *o)
 {
+	return cl_get_file(s, remote_path, local_path, o, NULL);
+}
+
+int cl_get_file(kg_sftp *s, const char *remote_path, const char *local_path, const kg_sftp_xfer_opts *o,
+		const kg_sftp_attrs *known)
+{
 	kg_sftp_attrs ra;
 	struct stat lst;
-	GUARD(kg_sftp_stat(s, remote_path, &ra));
+	if (known)
+		ra = *known;
+	else
+		GUARD(kg_sftp_stat(s, remote_path, &ra));
 	if ((ra.flags & SSH_FILEXFER_ATTR_PERMISSIONS) && !S_ISREG(ra.perm))
 		return cl_fail_text(s, EISDIR, "%s: not a regular file", remote_path);
 	uint64_t rsize = (ra.flags & SSH_FILEXFER_ATTR_SIZE) ? ra.size : 0;
@@ -421,7 +463,8 @@ int kg_sftp_get_file(kg_sftp *s, const char *remote_path, const char *local_path
 			goto fail_nofd;
 		}
 	}
-	r = kg_sftp_download(s, remote_path, fd, start, o ? o->progress : NULL, o ? o->progress_arg : NULL);
+	r = download(s, remote_path, fd, start, known ? &ra : NULL, o ? o->progress : NULL,
+		     o ? o->progress_arg : NULL);
 	if (r < 0)
 		goto fail;
 	mode_t mode;

@@ -21,6 +21,8 @@
 #define KG_SFTP_DEFAULT_BLOCK    32768u  /* sftp -B */
 #define KG_SFTP_DEFAULT_REQUESTS 64u     /* sftp -R */
 #define KG_SFTP_MAX_REQUESTS     1024u
+/* Bytes in flight when neither -B nor -R was given (the client's window) */
+#define KG_SFTP_DEFAULT_INFLIGHT (8u * 1024 * 1024)
 
 /* Extensions the server offered in SSH_FXP_VERSION. */
 enum {

@@ -7,6 +7,7 @@
 #include "t.h"
 #include "core/sftp.h"
 #include "sys/sftp-client.h"
+#include "sys/sftp-client-int.h"
 #include "sys/sftp-server.h"
 
 static void test_attrs_roundtrip(void)
@@ -274,6 +275,21 @@ static void test_client_server(void)
 	T_ASSERT(s.remote_err && s.status == SSH_FX_NO_SUCH_FILE && strcmp(kg_sftp_error(&s), "No such file") == 0);
 	T_ASSERT(stat("nope.out", &st) < 0 && stat(".nope.out.part", &st) < 0);
 
+	/* attributes read before the file changed: a stale size, smaller or
+	 * larger, still fetches exactly the file (reads go on past a size that
+	 * turned out short, and stop at the real end) */
+	kg_sftp_attrs stale = { .flags = SSH_FILEXFER_ATTR_SIZE | SSH_FILEXFER_ATTR_PERMISSIONS,
+				.size = 5000, .perm = 0100644 };
+	T_OK(cl_get_file(&s, "src.bin", "grew.bin", &xo, &stale));
+	T_ASSERT(same_file("src.bin", "grew.bin"));
+	stale.size = 0;
+	T_OK(cl_get_file(&s, "src.bin", "grew0.bin", &xo, &stale));
+	T_ASSERT(same_file("src.bin", "grew0.bin"));
+	stale.size = sz * 3;
+	T_OK(cl_get_file(&s, "src.bin", "shrank.bin", &xo, &stale));
+	T_ASSERT(same_file("src.bin", "shrank.bin"));
+	T_ASSERT(unlink("grew.bin") == 0 && unlink("grew0.bin") == 0 && unlink("shrank.bin") == 0);
+
 	/* directory operations */
 	T_OK(kg_sftp_mkdir(&s, "d", NULL));
 	T_OK(kg_sftp_rename(&s, "up.bin", "d/moved", 0));
@@ -379,6 +395,39 @@ static void test_server_malformed(void)
 	leave_tmp();
 }
 
+/* The largest blocks with many requests in flight: more bytes queued than
+ * the client's request buffer holds at once (64 x ~255 KiB is ~16 MiB). */
+static void test_big_blocks(void)
+{
+	pipe_srv p;
+	kg_sftp s;
+	kg_sftp_server_opts so = { .confine = 1 };
+	kg_sftp_opts co = { .block_size = KG_SFTP_MAX_DATA, .num_requests = 64 };
+	enter_tmp();
+	kg_sftp_server_init(&p.srv, &so);
+	kg_buf_init(&p.in, 4u << 20);
+	kg_sftp_io io = { .write = ps_write, .read = ps_read, .arg = &p };
+	memset(&s, 0, sizeof(s));
+	T_OK(kg_sftp_start(&s, &io, &co, NULL));
+	T_ASSERT(s.block_size == KG_SFTP_MAX_DATA && s.num_requests == 64);
+	size_t sz = 9u * 1024 * 1024 + 12345;  /* over 8 MiB: more than one buffer full */
+	uint8_t *data = malloc(sz);
+	T_ASSERT(data != NULL);
+	for (size_t i = 0; i < sz; i++)
+		data[i] = (uint8_t)(i * 13 + (i >> 11));
+	T_OK(write_file("src.bin", data, sz));
+	kg_sftp_xfer_opts xo = { .quiet = 1 };
+	T_OK(kg_sftp_put(&s, "src.bin", "up.bin", &xo));
+	T_ASSERT(same_file("src.bin", "up.bin"));
+	T_OK(kg_sftp_get(&s, "up.bin", "down.bin", &xo));
+	T_ASSERT(same_file("src.bin", "down.bin"));
+	T_OK(kg_sftp_close(&s));
+	free(data);
+	kg_sftp_server_free(&p.srv);
+	kg_buf_free(&p.in);
+	leave_tmp();
+}
+
 int main(void)
 {
 	T_RUN(test_attrs_roundtrip);
@@ -386,6 +435,7 @@ int main(void)
 	T_RUN(test_names_status);
 	T_RUN(test_statvfs_codec);
 	T_RUN(test_client_server);
+	T_RUN(test_big_blocks);
 	T_RUN(test_server_malformed);
 	return T_DONE();
 }
