@@ -142,6 +142,13 @@ static int try_adjust(kg_conn *c, kg_channel *ch, int force)
 		return KG_OK;
 	if (!force && (uint64_t)grant * 2 < ch->local_target)
 		return KG_OK;
+	/* The peer had less than an eighth of the window left: it was about to
+	 * stall on us, so the window is the bottleneck.  Grow it. */
+	if (!force && c->cfg.max_window > ch->local_target && ch->local_window < ch->local_target / 8) {
+		uint64_t bigger = (uint64_t)ch->local_target * 2;
+		ch->local_target = bigger > c->cfg.max_window ? c->cfg.max_window : (uint32_t)bigger;
+		grant = (int64_t)ch->local_target - ch->local_window - ch->local_held;
+	}
 	kg_buf *b;
 	GUARD(kg_sink_begin(&c->sink, SSH_MSG_CHANNEL_WINDOW_ADJUST, &b));
 	GUARD(kg_buf_put_u32(b, ch->remote_id));

@@ -47,6 +47,8 @@
 #define KG_CONN_MAX_CHANNELS_LIMIT   4096
 #define KG_CONN_WINDOW_DEFAULT       (2u * 1024 * 1024)
 #define KG_CONN_MAXPKT_DEFAULT       (32u * 1024)
+/* How far the programs let a channel's receive window grow. */
+#define KG_CONN_WINDOW_GROW_MAX      (32u * 1024 * 1024)
 #define KG_CONN_MAXPKT_LIMIT         (256u * 1024)
 /* RFC 4251 6: algorithm, channel-type and request names are at most 64
  * printable US-ASCII characters. */
@@ -89,6 +91,11 @@ typedef struct kg_conn_config {
 	uint32_t window;        /* initial local window of new channels, >= 1 */
 	uint32_t max_packet;    /* our max packet (data bytes), 1..KG_CONN_MAXPKT_LIMIT */
 	uint32_t max_send;      /* our own cap on data bytes per sent packet */
+	/* Receive-window growth (as HPN-SSH does): when the peer has used up
+	 * nearly all of a channel's window by the time we grant more, the window
+	 * is what limits the transfer (bandwidth x delay), so its target
+	 * doubles, up to max_window.  0 keeps windows fixed. */
+	uint32_t max_window;
 } kg_conn_config;
 
 typedef struct kg_conn {

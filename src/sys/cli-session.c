@@ -315,6 +315,7 @@ int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_sta
 	kg_conn_config_default(&cc);
 	cc.window = o->window ? o->window : SESSION_WINDOW;
 	cc.max_packet = SESSION_MAXPKT;
+	cc.max_window = KG_CONN_WINDOW_GROW_MAX;
 	int r = kg_conn_init(&s.conn, &cc, kg_tr_sink(c->tr), KG_CONN_CLIENT);
 	if (r < 0)
 		goto out;

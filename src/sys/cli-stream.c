@@ -102,11 +102,12 @@ static int stream_init(kg_client *c, kg_stream *s, int stderr_fd)
 	s->c = c;
 	s->stderr_fd = stderr_fd;
 	s->exit_status = 255;
-	kg_buf_init(&s->in, STREAM_WINDOW + STREAM_MAXPKT + 1024);
+	kg_buf_init(&s->in, KG_CONN_WINDOW_GROW_MAX + STREAM_MAXPKT + 1024);
 	kg_conn_config cc;
 	kg_conn_config_default(&cc);
 	cc.window = STREAM_WINDOW;
 	cc.max_packet = STREAM_MAXPKT;
+	cc.max_window = KG_CONN_WINDOW_GROW_MAX;
 	return kg_conn_init(&s->conn, &cc, kg_tr_sink(c->tr), KG_CONN_CLIENT);
 }
 

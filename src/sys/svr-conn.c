@@ -373,6 +373,7 @@ static int dispatch(kg_svr_conn *sc, int type, const uint8_t *p, size_t n)
 				if (!sc->conn_ready) {
 					kg_conn_config cc;
 					kg_conn_config_default(&cc);
+					cc.max_window = KG_CONN_WINDOW_GROW_MAX;
 					GUARD(kg_conn_init(&sc->conn, &cc, kg_tr_sink(sc->tr), KG_CONN_SERVER));
 					sc->conn_ready = 1;
 				}

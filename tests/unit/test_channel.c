@@ -124,6 +124,53 @@ static void test_window_flow(void)
 	peer_free(srv);
 }
 
+/* With max_window set, a window the peer keeps using up doubles each time
+ * we grant more, up to the cap; without it the window stays fixed. */
+static void test_window_growth(void)
+{
+	kg_conn_config scfg;
+	kg_conn_config_default(&scfg);
+	scfg.window = 1000;
+	scfg.max_packet = 1000;
+	scfg.max_window = 3000;
+	peer *cli = peer_new(KG_CONN_CLIENT, NULL), *srv = peer_new(KG_CONN_SERVER, &scfg);
+	T_ASSERT(cli && srv);
+	kg_channel *cch, *sch;
+	T_OK(establish(cli, srv, &cch, &sch));
+	static uint8_t data[4000];
+	kg_conn_event ev;
+	uint32_t expect_target[] = { 2000, 3000, 3000 };
+	for (int round = 0; round < 3; round++) {
+		/* The client fills the whole window; the server consumes it all. */
+		size_t sent;
+		uint32_t w = cch->remote_window;
+		T_OK(kg_conn_send_data(&cli->c, cch, 0, data, w, &sent));
+		T_ASSERT(sent == w && cch->remote_window == 0);
+		while (pending(cli))
+			T_OK(xfer(cli, srv, &ev));
+		T_ASSERT(sch->local_window == 0);
+		T_OK(kg_conn_consumed(&srv->c, sch, sch->local_held));
+		T_ASSERT(sch->local_target == expect_target[round]);
+		T_OK(xfer(srv, cli, &ev));
+		T_ASSERT(ev.type == KG_CEV_WINDOW && cch->remote_window == expect_target[round]);
+	}
+	peer_free(cli);
+	peer_free(srv);
+	/* A peer that never runs the window low does not make it grow. */
+	cli = peer_new(KG_CONN_CLIENT, NULL);
+	srv = peer_new(KG_CONN_SERVER, &scfg);
+	T_ASSERT(cli && srv);
+	T_OK(establish(cli, srv, &cch, &sch));
+	size_t sent;
+	T_OK(kg_conn_send_data(&cli->c, cch, 0, data, 600, &sent));
+	while (pending(cli))
+		T_OK(xfer(cli, srv, &ev));
+	T_OK(kg_conn_consumed(&srv->c, sch, 600));
+	T_ASSERT(sch->local_target == 1000 && sch->local_window == 1000);
+	peer_free(cli);
+	peer_free(srv);
+}
+
 static void test_max_packet_split(void)
 {
 	kg_conn_config ccfg;
@@ -602,6 +649,7 @@ int main(void)
 {
 	T_RUN(test_open_exec_wire);
 	T_RUN(test_window_flow);
+	T_RUN(test_window_growth);
 	T_RUN(test_max_packet_split);
 	T_RUN(test_eof_close_exit_status);
 	T_RUN(test_ids_reused);
