@@ -13,6 +13,7 @@ void kg_conn_config_default(kg_conn_config *cfg)
 	cfg->window = KG_CONN_WINDOW_DEFAULT;
 	cfg->max_packet = KG_CONN_MAXPKT_DEFAULT;
 	cfg->max_send = KG_CONN_MAXPKT_LIMIT;
+	cfg->max_window = 0;  /* fixed windows unless a program asks for growth */
 }
 
 int kg_conn_init(kg_conn *c, const kg_conn_config *cfg, const kg_pkt_sink *sink,
