@@ -488,7 +488,7 @@ static int connect_via_jump(kg_client *c)
 	char self[PATH_MAX], target[600], vflag[8] = "-v";
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 16);
 	int r = KG_ERR_SYSTEM;
-	if (n <= 0 || *host == '\0' || *c->cfg->hostname == '\0') {
+	if (n <= 0 || *host == '\0' || *host == '-' || *c->cfg->hostname == '\0') {
 		kg_error(c->log, "ssh: bad jump host specification '%s'", c->cfg->proxy_jump);
 		goto out;
 	}
@@ -522,6 +522,7 @@ static int connect_via_jump(kg_client *c)
 	}
 	argv[a++] = "-W";
 	argv[a++] = target;
+	argv[a++] = "--";  /* a hop named "-o..." must stay a host name */
 	argv[a++] = host;
 	argv[a] = NULL;
 	kg_debug(c->log, "Jumping to %s through %s%s%s", target, host, earlier ? " via " : "", earlier ? earlier : "");
