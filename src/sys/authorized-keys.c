@@ -261,6 +261,37 @@ int kg_ak_parse_options(const char *text, size_t len, kg_ak_opts *o, const char 
 	}
 }
 
+/* ---------- permitopen= ---------- */
+
+static int permitopen_entry_allows(const char *entry, const char *host, uint32_t port)
+{
+	const char *colon = strrchr(entry, ':');
+	if (!colon || colon == entry)
+		return 0;
+	const char *h = entry;
+	size_t hlen = (size_t)(colon - entry);
+	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
+		h++;
+		hlen -= 2;
+	}
+	if (!(hlen == 1 && h[0] == '*') && (strlen(host) != hlen || memcmp(h, host, hlen) != 0))
+		return 0;
+	if (strcmp(colon + 1, "*") == 0)
+		return 1;
+	long pn = 0;
+	return kg_cfg_parse_int(colon + 1, 1, 65535, &pn) == KG_OK && (uint32_t)pn == port;
+}
+
+int kg_ak_permitopen_allows(const kg_ak_opts *o, const char *host, uint32_t port)
+{
+	if (o->permitopen.n == 0)
+		return 1;
+	for (size_t i = 0; i < o->permitopen.n; i++)
+		if (permitopen_entry_allows(o->permitopen.v[i], host, port))
+			return 1;
+	return 0;
+}
+
 /* ---------- from= ---------- */
 
 struct addr {

@@ -57,6 +57,11 @@ int kg_addr_match_list(const char *addr, const char *list);
  * is permitted by the pattern list, else 0. */
 int kg_from_match(const char *host, const char *addr, const char *list);
 
+/* permitopen= semantics: 1 if a direct-tcpip open to host:port is allowed
+ * by o (always when o has no permitopen entries), else 0.  Entries compare
+ * literally, without name lookup; '*' as host or port matches any. */
+int kg_ak_permitopen_allows(const kg_ak_opts *o, const char *host, uint32_t port);
+
 typedef struct kg_ak_result {
 	size_t line;                /* the entry used */
 	kg_ak_opts opts;            /* its effective options (caller frees) */

@@ -172,8 +172,9 @@ static void changed_warning(kg_client *c, const kg_key *key, const char *fp, con
 	kg_error(c->log, "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!");
 	kg_error(c->log, "Someone could be eavesdropping on you right now (man-in-the-middle attack)!");
 	kg_error(c->log, "It is also possible that a host key has just been changed.");
-	kg_error(c->log, "The fingerprint for the %s key sent by the remote host is\n%s.",
-		 kg_key_type_short(key->type), fp);
+	/* Two records: the logger escapes a newline inside one. */
+	kg_error(c->log, "The fingerprint for the %s key sent by the remote host is", kg_key_type_short(key->type));
+	kg_error(c->log, "%s.", fp);
 	kg_error(c->log, "Please contact your system administrator.");
 	kg_error(c->log, "Add correct host key in %s to get rid of this message.", res->file);
 	kg_error(c->log, "Offending %s key in %s:%zu", kg_key_type_short(key->type), res->file, res->line);
@@ -487,7 +488,7 @@ static int connect_via_jump(kg_client *c)
 	char self[PATH_MAX], target[600], vflag[8] = "-v";
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 16);
 	int r = KG_ERR_SYSTEM;
-	if (n <= 0 || *host == '\0' || *c->cfg->hostname == '\0') {
+	if (n <= 0 || *host == '\0' || *host == '-' || *c->cfg->hostname == '\0') {
 		kg_error(c->log, "ssh: bad jump host specification '%s'", c->cfg->proxy_jump);
 		goto out;
 	}
@@ -521,6 +522,7 @@ static int connect_via_jump(kg_client *c)
 	}
 	argv[a++] = "-W";
 	argv[a++] = target;
+	argv[a++] = "--";  /* a hop named "-o..." must stay a host name */
 	argv[a++] = host;
 	argv[a] = NULL;
 	kg_debug(c->log, "Jumping to %s through %s%s%s", target, host, earlier ? " via " : "", earlier ? earlier : "");

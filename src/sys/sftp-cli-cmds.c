@@ -31,7 +31,7 @@ static int failed(cmdctx *x, int r, const char *what)
 	if (r != KG_ERR_SYSTEM)
 		return r;
 	if (what) {
-		cli_print_safe(stderr, what);
+		kg_sftp_print_safe(stderr, what);
 		fprintf(stderr, ": ");
 	}
 	fprintf(stderr, "%s\n", kg_sftp_error(x->c->s));
@@ -151,7 +151,7 @@ typedef struct namelist {
 	size_t n, cap;
 } namelist;
 
-/* Keeps s with control characters as \ooo, as cli_print_safe shows it. */
+/* Keeps s with control characters as \ooo, as kg_sftp_print_safe shows it. */
 static int names_add(namelist *l, const char *s)
 {
 	if (l->n == l->cap) {
@@ -220,7 +220,7 @@ static void names_print(const namelist *l)
 static int ls_line(namelist *cols, const char *shown, const kg_sftp_attrs *a, const char *longname, int lflag)
 {
 	if (lflag && longname && longname[0]) {
-		cli_print_safe(stdout, longname);
+		kg_sftp_print_safe(stdout, longname);
 	} else if (lflag) {
 		char mode[11], when[32];
 		kg_sftp_mode_string(a->perm, mode);
@@ -230,11 +230,11 @@ static int ls_line(namelist *cols, const char *shown, const kg_sftp_attrs *a, co
 			snprintf(when, sizeof(when), "?");
 		printf("%s    ? %-8u %-8u %8llu %s ", mode, (unsigned)a->uid, (unsigned)a->gid,
 		       (unsigned long long)a->size, when);
-		cli_print_safe(stdout, shown);
+		kg_sftp_print_safe(stdout, shown);
 	} else if (cols != NULL) {
 		return names_add(cols, shown);
 	} else {
-		cli_print_safe(stdout, shown);
+		kg_sftp_print_safe(stdout, shown);
 	}
 	putchar('\n');
 	return KG_OK;
@@ -320,7 +320,7 @@ static int cmd_each(cmdctx *x, int what)
 			if (what == EACH_RM) {
 				if (!x->c->quiet) {
 					printf("Removing ");
-					cli_print_safe(stdout, paths[k]);
+					kg_sftp_print_safe(stdout, paths[k]);
 					putchar('\n');
 				}
 				r = kg_sftp_remove(x->c->s, paths[k]);

@@ -11,7 +11,6 @@
 char *cli_join(const char *dir, const char *name);
 int cli_split(const char *line, char *buf, size_t bufsz, char **argv, int max);
 /* Prints s with control characters as \ooo (names come from the server). */
-void cli_print_safe(FILE *f, const char *s);
 void cli_progress(void *arg, const char *name, uint64_t done, uint64_t total);
 
 #endif

@@ -88,16 +88,6 @@ int cli_split(const char *line, char *buf, size_t bufsz, char **argv, int max)
 	return argc;
 }
 
-void cli_print_safe(FILE *f, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\%03o", *p);
-		else
-			fputc(*p, f);
-	}
-}
-
 static void human(uint64_t v, char *out, size_t n)
 {
 	const char *u = "BKMGTP";

@@ -27,6 +27,26 @@ static char *join(const char *dir, const char *name)
 	return p;
 }
 
+void kg_sftp_print_safe(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\%03o", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
+/* "VERB FROM[/] to TO" on stdout; either path may hold a server's names. */
+static void announce(const char *verb, const char *from, const char *slash, const char *to)
+{
+	printf("%s ", verb);
+	kg_sftp_print_safe(stdout, from);
+	printf("%s to ", slash);
+	kg_sftp_print_safe(stdout, to);
+	putchar('\n');
+}
+
 static const char *base_name(const char *path)
 {
 	size_t n = strlen(path);
@@ -80,7 +100,7 @@ static int get_tree(kg_sftp *s, const char *rdir, const char *ldir, const kg_sft
 			return cl_fail_local(s, errno == EEXIST ? ENOTDIR : errno, ldir);
 	}
 	if (!o->quiet)
-		printf("Fetching %s/ to %s\n", rdir, ldir);
+		announce("Fetching", rdir, "/", ldir);
 	GUARD(kg_sftp_readdir_all(s, rdir, 0, &v, &n));
 	for (size_t i = 0; i < n; i++) {
 		const char *fn = v[i].filename;
@@ -104,7 +124,7 @@ static int get_tree(kg_sftp *s, const char *rdir, const char *ldir, const kg_sft
 				r = get_tree(s, rp, lp, &v[i].attrs, o, depth + 1);
 			} else if (S_ISREG(m)) {
 				if (!o->quiet)
-					printf("Fetching %s to %s\n", rp, lp);
+					announce("Fetching", rp, "", lp);
 				r = cl_get_file(s, rp, lp, o,
 						(v[i].attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) ? &v[i].attrs : NULL);
 				if (r < 0 && r == KG_ERR_SYSTEM)
@@ -171,7 +191,7 @@ int kg_sftp_get(kg_sftp *s, const char *remote_path, const char *local_path, con
 				 : cl_fail_text(s, EISDIR, "%s: is a directory (use -r)", remote_path);
 	} else {
 		if (!o->quiet)
-			printf("Fetching %s to %s\n", remote_path, target);
+			announce("Fetching", remote_path, "", target);
 		r = cl_get_file(s, remote_path, target, o, &ra);
 	}
 	free(target);
@@ -216,7 +236,7 @@ static int put_tree(kg_sftp *s, const char *ldir, const char *rdir, const struct
 				r = put_tree(s, lp, rp, &st, o, depth + 1);
 			} else if (S_ISREG(st.st_mode)) {
 				if (!o->quiet)
-					printf("Uploading %s to %s\n", lp, rp);
+					announce("Uploading", lp, "", rp);
 				r = kg_sftp_put_file(s, lp, rp, o);
 				if (r == KG_ERR_SYSTEM)
 					report(s);
@@ -279,7 +299,7 @@ int kg_sftp_put(kg_sftp *s, const char *local_path, const char *remote_path, con
 				 : cl_fail_text(s, EISDIR, "%s: is a directory (use -r)", local_path);
 	} else {
 		if (!o->quiet)
-			printf("Uploading %s to %s\n", local_path, target);
+			announce("Uploading", local_path, "", target);
 		r = kg_sftp_put_file(s, local_path, target, o);
 	}
 	free(target);

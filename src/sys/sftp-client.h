@@ -13,6 +13,7 @@
 #define KAGI_SFTP_CLIENT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include "core/sftp.h"
 #include "sys/cli-stream.h"
@@ -140,6 +141,10 @@ int kg_sftp_readdir(kg_sftp *s, const kg_sftp_handle *h, kg_sftp_name **names, s
 int kg_sftp_readdir_all(kg_sftp *s, const char *path, size_t max_entries, kg_sftp_name **names,
 			size_t *n) KG_WUR;
 void kg_sftp_names_free(kg_sftp_name *names, size_t n);
+
+/* Writes s to f with control characters as \ooo: names from a server
+ * must not drive the terminal. */
+void kg_sftp_print_safe(FILE *f, const char *s);
 
 int kg_sftp_mkdir(kg_sftp *s, const char *path, const kg_sftp_attrs *a) KG_WUR;
 int kg_sftp_rmdir(kg_sftp *s, const char *path) KG_WUR;

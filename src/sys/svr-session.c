@@ -112,6 +112,11 @@ int kg_svr_tcpip_open(kg_svr_conn *sc, kg_channel *ch, const kg_conn_event *ev)
 	char hostz[256], portz[16], err[300];
 	memcpy(hostz, host, hlen);
 	hostz[hlen] = '\0';
+	if (sc->have_ak_opts && !kg_ak_permitopen_allows(&sc->ak_opts, hostz, port)) {
+		kg_info(sc->log, "refused direct-tcpip to %.255s port %u from %s: not permitted by permitopen", hostz,
+			port, sc->peer_ip);
+		return kg_conn_open_fail(&sc->conn, ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
+	}
 	snprintf(portz, sizeof(portz), "%u", port);
 	int fd = -1;
 	if (kg_net_connect(hostz, portz, AF_UNSPEC, 10000, &fd, err, sizeof(err)) < 0) {

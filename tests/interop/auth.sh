@@ -104,6 +104,8 @@ for pair in $PAIRS; do
 		'echo changed-bad' </dev/null 2>"$T/e"); rc=$?
 	[ $rc -eq 255 ] && [ -z "$out" ] && grep -q "REMOTE HOST IDENTIFICATION HAS CHANGED" "$T/e"
 	res "$l changed host key refused"
+	grep -q '^SHA256:[A-Za-z0-9+/]*\.' "$T/e"
+	res "$l changed host key warning shows the fingerprint on its own line"
 
 	rm -f "$T/kh_unknown"; : >"$T/kh_unknown"
 	out=$(client "$c" "$port" "-o UserKnownHostsFile=$T/kh_unknown -o StrictHostKeyChecking=yes" \

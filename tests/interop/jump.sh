@@ -47,6 +47,12 @@ out=$(timeout 20 "$KSSH" -F "$T/jump.conf" -p "$KPORT" -W "127.0.0.1:$SPORT" 127
 out=$(jump kssh "127.0.0.1:$NPORT" "$SPORT" 'echo must-not-run')
 [ -z "$out" ]; res "AllowTcpForwarding no refuses the hop"
 
+# A hop name starting with '-' is refused, not taken as an option of the hop process.
+: >"$T/err.dash"
+out=$(timeout -k 5 "$CLIENT_TIMEOUT" "$KSSH" -F "$T/jump.conf" -J "-oUser=nobody" -p "$SPORT" 127.0.0.1 'echo must-not-run' \
+	</dev/null 2>"$T/err.dash")
+[ -z "$out" ] && grep -q "bad jump host specification" "$T/err.dash"; res "kssh refuses a jump host starting with '-'"
+
 # No hop process is left behind.
 sleep 0.3
 ! pgrep -f -- "$T/jump.conf" >/dev/null; res "no hop process left"

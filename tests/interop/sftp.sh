@@ -195,6 +195,17 @@ suite "sftp->ksftp-server" sftp "$PORT_kagi"
 suite "ksftp->sftp-server" ksftp "$PORT_openssh"
 suite "ksftp->ksftp-server" ksftp "$PORT_kagi"
 
+# ---- names a server chose never reach the terminal raw ------------------------
+mkdir -p "$T/esc.src"
+: >"$T/esc.src/$(printf 'red\033[31mname')"
+printf 'get -r %s %s/esc.down\n' "$T/esc.src" "$T" >"$T/b.esc"
+timeout -k 5 "$CLIENT_TIMEOUT" "$KSFTP" -F /dev/null -P "$PORT_kagi" -i "$T/user_key" \
+	-o UserKnownHostsFile="$T/known_hosts" -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=no \
+	-o IdentitiesOnly=yes -o BatchMode=yes -o LogLevel=ERROR -b "$T/b.esc" "$(id -un)@127.0.0.1" >"$T/esc.out" 2>&1 &&
+	[ -f "$T/esc.down/$(printf 'red\033[31mname')" ] && grep -qF 'red\033[31mname' "$T/esc.out" &&
+	! grep -q "$(printf '\033')" "$T/esc.out"
+res "ksftp get -r shows control characters in a server's names escaped" || cat -A "$T/esc.out" >&2
+
 # ---- malformed requests straight to ksftp-server -----------------------------
 mkdir -p "$T/raw"
 (cd "$T/raw" && timeout 30 "$PY" "$ROOT/tests/interop/sftp_malformed.py" "$KSFTP_SERVER") >"$T/raw.out" 2>&1

@@ -284,6 +284,24 @@ static void test_strict_modes(void)
 	T_ASSERT(ok);
 }
 
+static void test_permitopen_allows(void)
+{
+	kg_ak_opts o;
+	memset(&o, 0, sizeof(o));
+	T_ASSERT(kg_ak_permitopen_allows(&o, "anything", 1) == 1);  /* no entries: no limit */
+	const char *why = NULL;
+	T_OK(opts("permitopen=\"db.example.com:5432\",permitopen=\"[2001:db8::1]:*\",permitopen=\"*:443\"", &o, &why));
+	T_ASSERT(kg_ak_permitopen_allows(&o, "db.example.com", 5432) == 1);
+	T_ASSERT(kg_ak_permitopen_allows(&o, "db.example.com", 5433) == 0);
+	T_ASSERT(kg_ak_permitopen_allows(&o, "db.example.co", 5432) == 0);
+	T_ASSERT(kg_ak_permitopen_allows(&o, "db.example.com.", 5432) == 0);
+	T_ASSERT(kg_ak_permitopen_allows(&o, "2001:db8::1", 22) == 1);
+	T_ASSERT(kg_ak_permitopen_allows(&o, "[2001:db8::1]", 22) == 0);
+	T_ASSERT(kg_ak_permitopen_allows(&o, "192.0.2.7", 443) == 1);
+	T_ASSERT(kg_ak_permitopen_allows(&o, "192.0.2.7", 80) == 0);
+	kg_ak_opts_free(&o);
+}
+
 int main(void)
 {
 	T_RUN(test_plain_lines);
@@ -297,5 +315,6 @@ int main(void)
 	T_RUN(test_expiry_and_ca);
 	T_RUN(test_garbage_lines_and_prefixes);
 	T_RUN(test_strict_modes);
+	T_RUN(test_permitopen_allows);
 	return T_DONE();
 }

@@ -2,6 +2,8 @@
  * kg_svr_conn_serve in a forked process, the test drives kagi's own client
  * transport, auth and channels against it. */
 #include <errno.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -39,7 +41,8 @@ static int accept_any(void *arg, const kg_key *key, const kg_kex_result *kex)
 	return KG_OK;
 }
 
-static int fx_setup(fixture *f, int grace)
+/* opts: an options field for the authorized_keys entry, or NULL. */
+static int fx_setup_opts(fixture *f, int grace, const char *opts)
 {
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;
@@ -56,7 +59,8 @@ static int fx_setup(fixture *f, int grace)
 	FILE *fp = fopen(f->ak, "w");
 	if (!fp)
 		return -1;
-	fprintf(fp, "%.*s\n", (int)kg_buf_len(&line), (const char *)kg_buf_ptr(&line));
+	fprintf(fp, "%s%s%.*s\n", opts ? opts : "", opts ? " " : "", (int)kg_buf_len(&line),
+		(const char *)kg_buf_ptr(&line));
 	fclose(fp);
 	kg_buf_free(&line);
 	struct passwd *pw = getpwuid(geteuid());
@@ -111,6 +115,11 @@ static int fx_setup(fixture *f, int grace)
 	f->tc.compression = "none";
 	f->tc.verify_hostkey = accept_any;
 	return kg_tr_new(&f->tr, &f->tc);
+}
+
+static int fx_setup(fixture *f, int grace)
+{
+	return fx_setup_opts(f, grace, NULL);
 }
 
 /* Waits for the server process; its exit code, or -1 if it is still running
@@ -339,6 +348,69 @@ static void test_garbage_closes(void)
 	fx_free(&f);
 }
 
+/* A listening socket on 127.0.0.1 with a kernel-chosen port. */
+static int listen_local(uint32_t *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 4) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &alen) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* Opens direct-tcpip to 127.0.0.1:port; 1 confirmed, 0 refused, <0 error. */
+static int tcpip_open(fixture *f, kg_conn *c, uint32_t port)
+{
+	kg_channel *ch = NULL;
+	GUARD(kg_conn_open_tcpip(c, "direct-tcpip", "127.0.0.1", port, "127.0.0.1", 5555, &ch));
+	for (;;) {
+		const uint8_t *p;
+		size_t n;
+		int t = fx_next(f, &p, &n, 0);
+		GUARD(t);
+		kg_conn_event ev;
+		GUARD(kg_conn_handle(c, (uint8_t)t, p + 1, n - 1, &ev));
+		if (ev.type == KG_CEV_OPEN_CONFIRMED)
+			return 1;
+		if (ev.type == KG_CEV_OPEN_FAILED) {
+			GUARD(kg_conn_channel_free(c, ev.ch));
+			return 0;
+		}
+	}
+}
+
+static void test_permitopen_enforced(void)
+{
+	uint32_t pa = 0, pb = 0;
+	int la = listen_local(&pa), lb = listen_local(&pb);
+	T_ASSERT(la >= 0 && lb >= 0);
+	char opts[64];
+	snprintf(opts, sizeof(opts), "permitopen=\"127.0.0.1:%u\"", pa);
+	fixture f;
+	T_OK(fx_setup_opts(&f, 0, opts));
+	T_ASSERT(fx_auth(&f, f.userkey) == 1);
+	kg_conn c;
+	T_OK(kg_conn_init(&c, NULL, kg_tr_sink(f.tr), KG_CONN_CLIENT));
+	T_ASSERT(tcpip_open(&f, &c, pb) == 0);  /* not listed */
+	T_ASSERT(tcpip_open(&f, &c, pa) == 1);
+	kg_conn_free(&c);
+	close(f.fd);
+	f.fd = -1;
+	T_ASSERT(fx_wait_server(&f, 5) >= 0);
+	fx_free(&f);
+	close(la);
+	close(lb);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -347,5 +419,6 @@ int main(void)
 	T_RUN(test_channel_before_auth_disconnects);
 	T_RUN(test_login_grace_time);
 	T_RUN(test_garbage_closes);
+	T_RUN(test_permitopen_enforced);
 	return T_DONE();
 }
