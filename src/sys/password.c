@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <shadow.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
 #include <security/pam_appl.h>
@@ -102,6 +104,38 @@ int kg_password_check(const char *user, const char *password, const char *servic
 		rc = pam_acct_mgmt(pamh, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
 	pam_end(pamh, rc);
 	return rc == PAM_SUCCESS ? KG_OK : KG_ERR_AUTH_FAILED;
+}
+
+int kg_account_usable(const char *user, int use_pam, const char *rhost)
+{
+	if (user == NULL || user[0] == '\0')
+		return KG_ERR_AUTH_FAILED;
+	if (use_pam) {
+		struct conv_data cd = { .password = NULL };
+		struct pam_conv conv = { .conv = conversation, .appdata_ptr = &cd };
+		pam_handle_t *pamh = NULL;
+		int rc = pam_start(pick_service(KG_PAM_SERVICE_DEFAULT), user, &conv, &pamh);
+		if (rc != PAM_SUCCESS)
+			return KG_ERR_AUTH_FAILED;
+		if (rhost != NULL)
+			rc = pam_set_item(pamh, PAM_RHOST, rhost);
+		if (rc == PAM_SUCCESS)
+			rc = pam_acct_mgmt(pamh, PAM_SILENT);
+		pam_end(pamh, rc);
+		return rc == PAM_SUCCESS ? KG_OK : KG_ERR_AUTH_FAILED;
+	}
+	if (geteuid() != 0)
+		return KG_OK;
+	struct spwd sbuf, *sp = NULL;
+	char buf[4096];
+	if (getspnam_r(user, &sbuf, buf, sizeof(buf), &sp) != 0 || sp == NULL)
+		return KG_OK;  /* no shadow entry: nothing says the account is closed */
+	int ok = !(sp->sp_pwdp && sp->sp_pwdp[0] == '!');
+	long today = (long)(time(NULL) / 86400);
+	if (sp->sp_expire > 0 && today >= sp->sp_expire)
+		ok = 0;
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return ok ? KG_OK : KG_ERR_AUTH_FAILED;
 }
 
 void kg_password_fake_check(const char *password)

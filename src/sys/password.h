@@ -20,6 +20,14 @@
 int kg_password_check(const char *user, const char *password, const char *service,
 		      const char *rhost) KG_WUR;
 
+/* Whether user's account may log in at all, whatever the method (public
+ * keys included).  With use_pam, PAM's account management decides
+ * (expiry, access rules).  Without it, as sshd does: the shadow entry must
+ * not be locked (a password field starting with '!') nor expired.  When
+ * not running as root the shadow file cannot be read and this is KG_OK.
+ * KG_OK or KG_ERR_AUTH_FAILED. */
+int kg_account_usable(const char *user, int use_pam, const char *rhost) KG_WUR;
+
 /* Hashes password with the system's default crypt method and a fixed
  * salt, discarding the result: the work kg_password_check's hash would
  * cost, for callers that already know the user is invalid. */

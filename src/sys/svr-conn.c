@@ -18,6 +18,7 @@
 #include "sys/loop.h"
 #include "sys/password.h"
 #include "sys/svr-conn.h"
+#include "sys/user-id.h"
 #include "sys/svr-session.h"
 
 #define KG_SVR_SFTP_DEFAULT KAGI_PREFIX "/sbin/ksftp-server"
@@ -214,6 +215,10 @@ static int check_pubkey(void *arg, const char *user, const kg_key *key, int fina
 		kg_info(sc->log, "ROOT LOGIN REFUSED FROM %s port %d", sc->peer_ip, sc->peer_port);
 		return KG_ERR_AUTH_FAILED;
 	}
+	if (kg_account_usable(u->name, cfg->use_pam == 1, sc->peer_ip) != KG_OK) {
+		kg_info(sc->log, "User %s not allowed because account is locked or expired", u->name);
+		return KG_ERR_AUTH_FAILED;
+	}
 	char fp[KG_KEY_FP_LEN];
 	if (kg_key_fingerprint(key, fp, sizeof(fp)) < 0)
 		snprintf(fp, sizeof(fp), "?");
@@ -225,7 +230,15 @@ static int check_pubkey(void *arg, const char *user, const kg_key *key, int fina
 		kg_cfg_err err = { { 0 } };
 		if (kg_server_expand_authorized_keys(cfg->authorized_keys_files.v[i], u->home, u->name, &path) < 0)
 			continue;
-		int r = kg_authorized_keys_read(path, cfg->strict_modes == 1, u->uid, u->home, &text, &len, &err);
+		/* Read with the user's own permissions, as OpenSSH does. */
+		kg_user_id as_user;
+		int r = kg_user_id_enter(&as_user, u);
+		if (r >= 0)
+			r = kg_authorized_keys_read(path, cfg->strict_modes == 1, u->uid, u->home, &text, &len, &err);
+		if (kg_user_id_leave(&as_user) < 0) {
+			kg_error(sc->log, "fatal: cannot restore the server's identity after reading %s", path);
+			_exit(255);
+		}
 		if (r < 0) {
 			if (r != KG_ERR_NOT_FOUND)
 				kg_info(sc->log, "Authentication refused: %s", err.msg[0] ? err.msg : kg_err_str(r));
