@@ -308,6 +308,7 @@ static int req_exec(kg_svr_conn *sc, kg_svr_session *s, const kg_conn_event *ev)
 	/* Legacy scp ("scp -t ..." / "scp -f ...", run by the remote shell) is
 	 * served by kagi's own kscp, so it works without OpenSSH installed. */
 	if (strncmp(c, "scp ", 4) == 0 && access(sc->ctx->scp_program, X_OK) == 0 &&
+	    !(sc->have_ak_opts && sc->ak_opts.command) &&  /* a forced command sees the client's text */
 	    !strchr(sc->ctx->scp_program, '\'')) {
 		size_t len = strlen(sc->ctx->scp_program) + strlen(c) + 4;
 		char *mapped = malloc(len);
