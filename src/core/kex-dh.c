@@ -9,7 +9,7 @@
 #include <openssl/params.h>
 #include "core/kex-impl.h"
 
-typedef struct dh_group {
+typedef struct kg_dh_group {
 	const char *name;   /* OpenSSL group name */
 	size_t p_len;       /* bytes in the prime */
 	/* Private exponent bits: twice the strength the method's hash aims for
@@ -17,12 +17,13 @@ typedef struct dh_group {
 	int priv_bits;
 } dh_group;
 
-static const dh_group group_modp2048 = { "modp_2048", 256, 256 };
-static const dh_group group_modp4096 = { "modp_4096", 512, 512 };
-static const dh_group group_modp8192 = { "modp_8192", 1024, 512 };
+const dh_group kg_kex_group_modp2048 = { "modp_2048", 256, 256 };
+const dh_group kg_kex_group_modp4096 = { "modp_4096", 512, 512 };
+const dh_group kg_kex_group_modp8192 = { "modp_8192", 1024, 512 };
 
-static int generate(const dh_group *g, EVP_PKEY **key)
+static int generate(const void *group, EVP_PKEY **key)
 {
+	const dh_group *g = group;
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
 	ENSURE(ctx != NULL, KG_ERR_CRYPTO);
 	int priv_bits = g->priv_bits;
@@ -40,8 +41,9 @@ static int generate(const dh_group *g, EVP_PKEY **key)
 
 /* Appends our public value as mpint contents: the magnitude, with a zero
  * byte in front when its top bit is set. */
-static int put_public(const dh_group *g, EVP_PKEY *key, kg_buf *pub_out)
+static int put_public(const void *group, EVP_PKEY *key, kg_buf *pub_out)
 {
+	const dh_group *g = group;
 	BIGNUM *y = NULL;
 	ENSURE(EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PUB_KEY, &y) == 1, KG_ERR_CRYPTO);
 	int r = KG_ERR_CRYPTO;
@@ -64,8 +66,9 @@ done:
  * OpenSSL's full public key check then also makes sure y lies in the
  * order-q subgroup, which every honest g^x does, so that a hostile y cannot
  * learn a bit of our exponent.  Both run before the server makes its key. */
-static int peer_key(const dh_group *g, const uint8_t *peer, size_t len, EVP_PKEY **key)
+static int peer_key(const void *group, const uint8_t *peer, size_t len, EVP_PKEY **key)
 {
+	const dh_group *g = group;
 	ENSURE(peer != NULL || len == 0, KG_ERR_ARG);
 	while (len > 0 && peer[0] == 0) {
 		peer++;
@@ -113,91 +116,8 @@ done:
 	return r;
 }
 
-static int dh_keygen(const dh_group *g, void **state, kg_buf *pub_out)
-{
-	ENSURE(state != NULL && pub_out != NULL, KG_ERR_ARG);
-	EVP_PKEY *key;
-	GUARD(generate(g, &key));
-	int r = put_public(g, key, pub_out);
-	if (r < 0) {
-		EVP_PKEY_free(key);
-		return r;
-	}
-	*state = key;
-	return KG_OK;
-}
-
-static int dh_client_derive(const dh_group *g, void *state, const uint8_t *peer, size_t len,
-			    kg_buf *secret_out)
-{
-	ENSURE(state != NULL && secret_out != NULL, KG_ERR_ARG);
-	EVP_PKEY *theirs;
-	GUARD(peer_key(g, peer, len, &theirs));
-	int r = kg_kex_agree(state, theirs, secret_out);
-	EVP_PKEY_free(theirs);
-	return r;
-}
-
-static int dh_server_derive(const dh_group *g, const uint8_t *peer, size_t len, kg_buf *pub_out,
-			    kg_buf *secret_out)
-{
-	ENSURE(pub_out != NULL && secret_out != NULL, KG_ERR_ARG);
-	EVP_PKEY *theirs, *ours = NULL;
-	GUARD(peer_key(g, peer, len, &theirs));
-	size_t keep_secret = kg_buf_len(secret_out);
-	int r;
-	GUARD_GOTO(r, generate(g, &ours), done);
-	GUARD_GOTO(r, kg_kex_agree(ours, theirs, secret_out), done);
-	r = put_public(g, ours, pub_out);
-	if (r < 0)
-		kg_kex_rollback(secret_out, keep_secret);
-done:
-	EVP_PKEY_free(ours);
-	EVP_PKEY_free(theirs);
-	return r;
-}
-
-int kg_kex_modp2048_keygen(void **state, kg_buf *pub_out)
-{
-	return dh_keygen(&group_modp2048, state, pub_out);
-}
-
-int kg_kex_modp2048_client_derive(void *state, const uint8_t *peer, size_t len, kg_buf *secret_out)
-{
-	return dh_client_derive(&group_modp2048, state, peer, len, secret_out);
-}
-
-int kg_kex_modp2048_server_derive(const uint8_t *peer, size_t len, kg_buf *pub_out, kg_buf *secret_out)
-{
-	return dh_server_derive(&group_modp2048, peer, len, pub_out, secret_out);
-}
-
-int kg_kex_modp4096_keygen(void **state, kg_buf *pub_out)
-{
-	return dh_keygen(&group_modp4096, state, pub_out);
-}
-
-int kg_kex_modp4096_client_derive(void *state, const uint8_t *peer, size_t len, kg_buf *secret_out)
-{
-	return dh_client_derive(&group_modp4096, state, peer, len, secret_out);
-}
-
-int kg_kex_modp4096_server_derive(const uint8_t *peer, size_t len, kg_buf *pub_out, kg_buf *secret_out)
-{
-	return dh_server_derive(&group_modp4096, peer, len, pub_out, secret_out);
-}
-
-int kg_kex_modp8192_keygen(void **state, kg_buf *pub_out)
-{
-	return dh_keygen(&group_modp8192, state, pub_out);
-}
-
-int kg_kex_modp8192_client_derive(void *state, const uint8_t *peer, size_t len, kg_buf *secret_out)
-{
-	return dh_client_derive(&group_modp8192, state, peer, len, secret_out);
-}
-
-int kg_kex_modp8192_server_derive(const uint8_t *peer, size_t len, kg_buf *pub_out, kg_buf *secret_out)
-{
-	return dh_server_derive(&group_modp8192, peer, len, pub_out, secret_out);
-}
+const kg_kex_family kg_kex_family_dh = {
+	.generate = generate,
+	.put_public = put_public,
+	.peer_key = peer_key,
+};

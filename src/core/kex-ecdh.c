@@ -6,22 +6,23 @@
 #include <openssl/params.h>
 #include "core/kex-impl.h"
 
-typedef struct ec_curve {
+typedef struct kg_ec_curve {
 	const char *group;   /* OpenSSL group name */
 	size_t field_len;    /* bytes per coordinate */
 } ec_curve;
 
-static const ec_curve curve_p256 = { "P-256", 32 };
-static const ec_curve curve_p384 = { "P-384", 48 };
-static const ec_curve curve_p521 = { "P-521", 66 };
+const ec_curve kg_kex_curve_p256 = { "P-256", 32 };
+const ec_curve kg_kex_curve_p384 = { "P-384", 48 };
+const ec_curve kg_kex_curve_p521 = { "P-521", 66 };
 
 static size_t point_len(const ec_curve *c)
 {
 	return 1 + 2 * c->field_len;
 }
 
-static int generate(const ec_curve *c, EVP_PKEY **key)
+static int generate(const void *curve, EVP_PKEY **key)
 {
+	const ec_curve *c = curve;
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
 	ENSURE(ctx != NULL, KG_ERR_CRYPTO);
 	OSSL_PARAM params[] = {
@@ -37,8 +38,9 @@ static int generate(const ec_curve *c, EVP_PKEY **key)
 	return ok ? KG_OK : KG_ERR_CRYPTO;
 }
 
-static int put_public(const ec_curve *c, EVP_PKEY *key, kg_buf *pub_out)
+static int put_public(const void *curve, EVP_PKEY *key, kg_buf *pub_out)
 {
+	const ec_curve *c = curve;
 	size_t want = point_len(c), n = 0;
 	size_t keep = kg_buf_len(pub_out);
 	uint8_t *p;
@@ -54,8 +56,9 @@ static int put_public(const ec_curve *c, EVP_PKEY *key, kg_buf *pub_out)
 /* Builds the peer's public key, refusing anything but an uncompressed
  * point of the right size that lies on the curve (RFC 5656 4, and the
  * checks of SEC1 3.2.2.1 that OpenSSL's public key check performs). */
-static int peer_key(const ec_curve *c, const uint8_t *peer, size_t len, EVP_PKEY **key)
+static int peer_key(const void *curve, const uint8_t *peer, size_t len, EVP_PKEY **key)
 {
+	const ec_curve *c = curve;
 	ENSURE(peer != NULL && len == point_len(c) && peer[0] == 0x04, KG_ERR_FORMAT);
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)c->group, 0),
@@ -81,91 +84,8 @@ static int peer_key(const ec_curve *c, const uint8_t *peer, size_t len, EVP_PKEY
 	return KG_OK;
 }
 
-static int ecdh_keygen(const ec_curve *c, void **state, kg_buf *pub_out)
-{
-	ENSURE(state != NULL && pub_out != NULL, KG_ERR_ARG);
-	EVP_PKEY *key;
-	GUARD(generate(c, &key));
-	int r = put_public(c, key, pub_out);
-	if (r < 0) {
-		EVP_PKEY_free(key);
-		return r;
-	}
-	*state = key;
-	return KG_OK;
-}
-
-static int ecdh_client_derive(const ec_curve *c, void *state, const uint8_t *peer, size_t len,
-			      kg_buf *secret_out)
-{
-	ENSURE(state != NULL && secret_out != NULL, KG_ERR_ARG);
-	EVP_PKEY *theirs;
-	GUARD(peer_key(c, peer, len, &theirs));
-	int r = kg_kex_agree(state, theirs, secret_out);
-	EVP_PKEY_free(theirs);
-	return r;
-}
-
-static int ecdh_server_derive(const ec_curve *c, const uint8_t *peer, size_t len, kg_buf *pub_out,
-			      kg_buf *secret_out)
-{
-	ENSURE(pub_out != NULL && secret_out != NULL, KG_ERR_ARG);
-	EVP_PKEY *theirs, *ours = NULL;
-	GUARD(peer_key(c, peer, len, &theirs));
-	size_t keep_secret = kg_buf_len(secret_out);
-	int r;
-	GUARD_GOTO(r, generate(c, &ours), done);
-	GUARD_GOTO(r, kg_kex_agree(ours, theirs, secret_out), done);
-	r = put_public(c, ours, pub_out);
-	if (r < 0)
-		kg_kex_rollback(secret_out, keep_secret);
-done:
-	EVP_PKEY_free(ours);
-	EVP_PKEY_free(theirs);
-	return r;
-}
-
-int kg_kex_p256_keygen(void **state, kg_buf *pub_out)
-{
-	return ecdh_keygen(&curve_p256, state, pub_out);
-}
-
-int kg_kex_p256_client_derive(void *state, const uint8_t *peer, size_t len, kg_buf *secret_out)
-{
-	return ecdh_client_derive(&curve_p256, state, peer, len, secret_out);
-}
-
-int kg_kex_p256_server_derive(const uint8_t *peer, size_t len, kg_buf *pub_out, kg_buf *secret_out)
-{
-	return ecdh_server_derive(&curve_p256, peer, len, pub_out, secret_out);
-}
-
-int kg_kex_p384_keygen(void **state, kg_buf *pub_out)
-{
-	return ecdh_keygen(&curve_p384, state, pub_out);
-}
-
-int kg_kex_p384_client_derive(void *state, const uint8_t *peer, size_t len, kg_buf *secret_out)
-{
-	return ecdh_client_derive(&curve_p384, state, peer, len, secret_out);
-}
-
-int kg_kex_p384_server_derive(const uint8_t *peer, size_t len, kg_buf *pub_out, kg_buf *secret_out)
-{
-	return ecdh_server_derive(&curve_p384, peer, len, pub_out, secret_out);
-}
-
-int kg_kex_p521_keygen(void **state, kg_buf *pub_out)
-{
-	return ecdh_keygen(&curve_p521, state, pub_out);
-}
-
-int kg_kex_p521_client_derive(void *state, const uint8_t *peer, size_t len, kg_buf *secret_out)
-{
-	return ecdh_client_derive(&curve_p521, state, peer, len, secret_out);
-}
-
-int kg_kex_p521_server_derive(const uint8_t *peer, size_t len, kg_buf *pub_out, kg_buf *secret_out)
-{
-	return ecdh_server_derive(&curve_p521, peer, len, pub_out, secret_out);
-}
+const kg_kex_family kg_kex_family_ecdh = {
+	.generate = generate,
+	.put_public = put_public,
+	.peer_key = peer_key,
+};

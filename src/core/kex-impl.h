@@ -17,10 +17,9 @@
 
 #include <openssl/evp.h>
 #include "core/buf.h"
+#include "core/kex.h"
 
 /* ---- kex.c: shared helpers ---- */
-/* Frees an EVP_PKEY state (which wipes its private key). */
-void kg_kex_pkey_free(void *state);
 /* Derives the raw shared secret between ours and peer and appends it to
  * secret_out as a magnitude with leading zeros removed.  The caller must
  * have validated peer already.  An all-zero secret is refused
@@ -29,36 +28,31 @@ int kg_kex_agree(EVP_PKEY *ours, EVP_PKEY *peer, kg_buf *secret_out) KG_WUR;
 /* Wipes and drops whatever was appended to b after it had length keep. */
 void kg_kex_rollback(kg_buf *b, size_t keep);
 
+/* What each family provides (params: its curve or group, or NULL). */
+typedef struct kg_kex_family {
+	/* A fresh ephemeral key pair. */
+	int (*generate)(const void *params, EVP_PKEY **key);
+	/* Appends our public value as it travels; on error pub_out is unchanged. */
+	int (*put_public)(const void *params, EVP_PKEY *key, kg_buf *pub_out);
+	/* Checks the peer's public value (size, range, on the curve) and makes
+	 * a key of it. */
+	int (*peer_key)(const void *params, const uint8_t *peer, size_t len, EVP_PKEY **key);
+} kg_kex_family;
+
 /* ---- kex-curve25519.c (both curve25519-sha256 names) ---- */
-int kg_kex_x25519_keygen(void **state, kg_buf *pub_out) KG_WUR;
-int kg_kex_x25519_client_derive(void *state, const uint8_t *peer, size_t len,
-				kg_buf *secret_out) KG_WUR;
-int kg_kex_x25519_server_derive(const uint8_t *peer, size_t len, kg_buf *pub_out,
-				kg_buf *secret_out) KG_WUR;
-/* Test hook: like keygen, but with the given private scalar, so RFC 7748
- * vectors can be run through the same code. */
+extern const kg_kex_family kg_kex_family_x25519;
+/* Test hook: keygen with the given private scalar, so RFC 7748 vectors can
+ * be run through the same code. */
 int kg_kex_x25519_keygen_fixed(const uint8_t priv[32], void **state, kg_buf *pub_out) KG_WUR;
 
 /* ---- kex-ecdh.c ---- */
-int kg_kex_p256_keygen(void **state, kg_buf *pub_out) KG_WUR;
-int kg_kex_p256_client_derive(void *state, const uint8_t *peer, size_t len, kg_buf *secret_out) KG_WUR;
-int kg_kex_p256_server_derive(const uint8_t *peer, size_t len, kg_buf *pub_out, kg_buf *secret_out) KG_WUR;
-int kg_kex_p384_keygen(void **state, kg_buf *pub_out) KG_WUR;
-int kg_kex_p384_client_derive(void *state, const uint8_t *peer, size_t len, kg_buf *secret_out) KG_WUR;
-int kg_kex_p384_server_derive(const uint8_t *peer, size_t len, kg_buf *pub_out, kg_buf *secret_out) KG_WUR;
-int kg_kex_p521_keygen(void **state, kg_buf *pub_out) KG_WUR;
-int kg_kex_p521_client_derive(void *state, const uint8_t *peer, size_t len, kg_buf *secret_out) KG_WUR;
-int kg_kex_p521_server_derive(const uint8_t *peer, size_t len, kg_buf *pub_out, kg_buf *secret_out) KG_WUR;
+struct kg_ec_curve;
+extern const kg_kex_family kg_kex_family_ecdh;
+extern const struct kg_ec_curve kg_kex_curve_p256, kg_kex_curve_p384, kg_kex_curve_p521;
 
 /* ---- kex-dh.c ---- */
-int kg_kex_modp2048_keygen(void **state, kg_buf *pub_out) KG_WUR;
-int kg_kex_modp2048_client_derive(void *state, const uint8_t *peer, size_t len, kg_buf *secret_out) KG_WUR;
-int kg_kex_modp2048_server_derive(const uint8_t *peer, size_t len, kg_buf *pub_out, kg_buf *secret_out) KG_WUR;
-int kg_kex_modp4096_keygen(void **state, kg_buf *pub_out) KG_WUR;
-int kg_kex_modp4096_client_derive(void *state, const uint8_t *peer, size_t len, kg_buf *secret_out) KG_WUR;
-int kg_kex_modp4096_server_derive(const uint8_t *peer, size_t len, kg_buf *pub_out, kg_buf *secret_out) KG_WUR;
-int kg_kex_modp8192_keygen(void **state, kg_buf *pub_out) KG_WUR;
-int kg_kex_modp8192_client_derive(void *state, const uint8_t *peer, size_t len, kg_buf *secret_out) KG_WUR;
-int kg_kex_modp8192_server_derive(const uint8_t *peer, size_t len, kg_buf *pub_out, kg_buf *secret_out) KG_WUR;
+struct kg_dh_group;
+extern const kg_kex_family kg_kex_family_dh;
+extern const struct kg_dh_group kg_kex_group_modp2048, kg_kex_group_modp4096, kg_kex_group_modp8192;
 
 #endif

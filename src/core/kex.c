@@ -8,22 +8,14 @@
 
 /* Preference order: the order kg_kex_all_names() lists them in. */
 static const kg_kex_alg kex_methods[] = {
-	{ "curve25519-sha256", 0, EVP_sha256, kg_kex_x25519_keygen,
-	  kg_kex_x25519_client_derive, kg_kex_x25519_server_derive, kg_kex_pkey_free },
-	{ "curve25519-sha256@libssh.org", 0, EVP_sha256, kg_kex_x25519_keygen,
-	  kg_kex_x25519_client_derive, kg_kex_x25519_server_derive, kg_kex_pkey_free },
-	{ "ecdh-sha2-nistp256", 0, EVP_sha256, kg_kex_p256_keygen,
-	  kg_kex_p256_client_derive, kg_kex_p256_server_derive, kg_kex_pkey_free },
-	{ "ecdh-sha2-nistp384", 0, EVP_sha384, kg_kex_p384_keygen,
-	  kg_kex_p384_client_derive, kg_kex_p384_server_derive, kg_kex_pkey_free },
-	{ "ecdh-sha2-nistp521", 0, EVP_sha512, kg_kex_p521_keygen,
-	  kg_kex_p521_client_derive, kg_kex_p521_server_derive, kg_kex_pkey_free },
-	{ "diffie-hellman-group14-sha256", 1, EVP_sha256, kg_kex_modp2048_keygen,
-	  kg_kex_modp2048_client_derive, kg_kex_modp2048_server_derive, kg_kex_pkey_free },
-	{ "diffie-hellman-group16-sha512", 1, EVP_sha512, kg_kex_modp4096_keygen,
-	  kg_kex_modp4096_client_derive, kg_kex_modp4096_server_derive, kg_kex_pkey_free },
-	{ "diffie-hellman-group18-sha512", 1, EVP_sha512, kg_kex_modp8192_keygen,
-	  kg_kex_modp8192_client_derive, kg_kex_modp8192_server_derive, kg_kex_pkey_free },
+	{ "curve25519-sha256", 0, EVP_sha256, &kg_kex_family_x25519, NULL },
+	{ "curve25519-sha256@libssh.org", 0, EVP_sha256, &kg_kex_family_x25519, NULL },
+	{ "ecdh-sha2-nistp256", 0, EVP_sha256, &kg_kex_family_ecdh, &kg_kex_curve_p256 },
+	{ "ecdh-sha2-nistp384", 0, EVP_sha384, &kg_kex_family_ecdh, &kg_kex_curve_p384 },
+	{ "ecdh-sha2-nistp521", 0, EVP_sha512, &kg_kex_family_ecdh, &kg_kex_curve_p521 },
+	{ "diffie-hellman-group14-sha256", 1, EVP_sha256, &kg_kex_family_dh, &kg_kex_group_modp2048 },
+	{ "diffie-hellman-group16-sha512", 1, EVP_sha512, &kg_kex_family_dh, &kg_kex_group_modp4096 },
+	{ "diffie-hellman-group18-sha512", 1, EVP_sha512, &kg_kex_family_dh, &kg_kex_group_modp8192 },
 };
 
 const kg_kex_alg *kg_kex_find(const char *name)
@@ -44,9 +36,56 @@ const char *kg_kex_all_names(void)
 	       "diffie-hellman-group18-sha512";
 }
 
-void kg_kex_pkey_free(void *state)
+void kg_kex_state_free(void *state)
 {
-	EVP_PKEY_free(state);
+	EVP_PKEY_free(state);  /* wipes the private key */
+}
+
+int kg_kex_client_keygen(const kg_kex_alg *alg, void **state, kg_buf *pub_out)
+{
+	ENSURE(alg != NULL && state != NULL && pub_out != NULL, KG_ERR_ARG);
+	const kg_kex_family *f = alg->family;
+	EVP_PKEY *key;
+	GUARD(f->generate(alg->params, &key));
+	int r = f->put_public(alg->params, key, pub_out);
+	if (r < 0) {
+		EVP_PKEY_free(key);
+		return r;
+	}
+	*state = key;
+	return KG_OK;
+}
+
+int kg_kex_client_derive(const kg_kex_alg *alg, void *state, const uint8_t *peer, size_t len,
+			 kg_buf *secret_out)
+{
+	ENSURE(alg != NULL && state != NULL && secret_out != NULL, KG_ERR_ARG);
+	EVP_PKEY *theirs;
+	GUARD(alg->family->peer_key(alg->params, peer, len, &theirs));
+	int r = kg_kex_agree(state, theirs, secret_out);
+	EVP_PKEY_free(theirs);
+	return r;
+}
+
+int kg_kex_server_derive(const kg_kex_alg *alg, const uint8_t *peer, size_t len, kg_buf *pub_out,
+			 kg_buf *secret_out)
+{
+	ENSURE(alg != NULL && pub_out != NULL && secret_out != NULL, KG_ERR_ARG);
+	const kg_kex_family *f = alg->family;
+	EVP_PKEY *theirs, *ours = NULL;
+	/* The peer's value is checked before we make a key pair of our own. */
+	GUARD(f->peer_key(alg->params, peer, len, &theirs));
+	size_t keep_secret = kg_buf_len(secret_out);
+	int r;
+	GUARD_GOTO(r, f->generate(alg->params, &ours), done);
+	GUARD_GOTO(r, kg_kex_agree(ours, theirs, secret_out), done);
+	r = f->put_public(alg->params, ours, pub_out);
+	if (r < 0)
+		kg_kex_rollback(secret_out, keep_secret);
+done:
+	EVP_PKEY_free(ours);
+	EVP_PKEY_free(theirs);
+	return r;
 }
 
 void kg_kex_rollback(kg_buf *b, size_t keep)

@@ -1,28 +1,39 @@
 /* Key exchange methods and key derivation (RFC 4253 7-8, RFC 5656, RFC 8731,
- * RFC 8268).  Each method lives in its own file (kex-*.c) and is reached
- * through this table entry.  No I/O: the transport moves the values. */
+ * RFC 8268).  Each family of methods lives in its own file (kex-*.c) and
+ * provides only what differs: making a key pair and encoding and checking
+ * public values; kex.c does the rest for all of them.  No I/O: the transport moves the values. */
 #ifndef KAGI_KEX_H
 #define KAGI_KEX_H
 
 #include <openssl/evp.h>
 #include "core/buf.h"
 
+struct kg_kex_family;
+
+/* A method: a family of key agreement (X25519, ECDH, finite-field DH) with
+ * its parameters (the curve or the group) and the hash it uses. */
 typedef struct kg_kex_alg {
 	const char *name;
 	/* 1: public values travel as mpint (DH e/f); 0: as string (ECDH Q_C/Q_S). */
 	int pub_is_mpint;
 	const EVP_MD *(*md)(void);  /* exchange hash and key derivation hash */
-	/* Client: make an ephemeral key pair; append our public value's bytes
-	 * (the field contents, without the uint32 length) to pub_out. */
-	int (*client_keygen)(void **state, kg_buf *pub_out);
-	/* Client: from the server's public value, compute the shared secret K
-	 * as an unsigned big-endian magnitude appended to secret_out. */
-	int (*client_derive)(void *state, const uint8_t *peer_pub, size_t len, kg_buf *secret_out);
-	/* Server: from the client's public value make our ephemeral pair; append
-	 * our public value to pub_out and K to secret_out. */
-	int (*server_derive)(const uint8_t *peer_pub, size_t len, kg_buf *pub_out, kg_buf *secret_out);
-	void (*state_free)(void *state);  /* wipes and frees; NULL is fine */
+	const struct kg_kex_family *family;
+	const void *params;         /* the family's parameters: curve or group */
 } kg_kex_alg;
+
+/* Client: make an ephemeral key pair; append our public value's bytes (the
+ * field contents, without the uint32 length) to pub_out. */
+int kg_kex_client_keygen(const kg_kex_alg *alg, void **state, kg_buf *pub_out) KG_WUR;
+/* Client: from the server's public value, compute the shared secret K as an
+ * unsigned big-endian magnitude appended to secret_out. */
+int kg_kex_client_derive(const kg_kex_alg *alg, void *state, const uint8_t *peer_pub, size_t len,
+			 kg_buf *secret_out) KG_WUR;
+/* Server: from the client's public value make our ephemeral pair; append our
+ * public value to pub_out and K to secret_out. */
+int kg_kex_server_derive(const kg_kex_alg *alg, const uint8_t *peer_pub, size_t len, kg_buf *pub_out,
+			 kg_buf *secret_out) KG_WUR;
+/* Wipes and frees a client's ephemeral key; NULL is fine. */
+void kg_kex_state_free(void *state);
 
 const kg_kex_alg *kg_kex_find(const char *name);
 const char *kg_kex_all_names(void);

@@ -51,7 +51,7 @@ out:
 void tr_kex_free(kg_transport *t)
 {
 	if (t->kex && t->kex_priv)
-		t->kex->state_free(t->kex_priv);
+		kg_kex_state_free(t->kex_priv);
 	t->kex_priv = NULL;
 	for (size_t i = 0; i < KG_ARRAY_LEN(t->names); i++) {
 		free(t->names[i]);
@@ -313,7 +313,7 @@ static int send_ext_info(kg_transport *t)
 static int kex_finish(kg_transport *t)
 {
 	if (t->kex_priv)
-		t->kex->state_free(t->kex_priv);
+		kg_kex_state_free(t->kex_priv);
 	t->kex_priv = NULL;
 	t->kex_state = TR_KEX_NONE;
 	t->kex_count++;
@@ -380,7 +380,7 @@ static int server_kex_init(kg_transport *t, const uint8_t *payload, size_t len)
 	kg_buf_init(&sig, 8192);
 	kg_buf_reset(&t->server_pub);
 	int r;
-	GUARD_GOTO(r, t->kex->server_derive(kg_buf_ptr(&t->client_pub), kg_buf_len(&t->client_pub),
+	GUARD_GOTO(r, kg_kex_server_derive(t->kex, kg_buf_ptr(&t->client_pub), kg_buf_len(&t->client_pub),
 					    &t->server_pub, &K), out);
 	GUARD_GOTO(r, kg_key_to_blob(hk, &blob), out);
 	GUARD_GOTO(r, exchange_hash(t, &blob, &K), out);
@@ -435,7 +435,7 @@ static int client_kex_reply(kg_transport *t, const uint8_t *payload, size_t len)
 	t->peer_hostkey = hk;
 	kg_buf_init(&K, 4096);
 	int r;
-	GUARD_GOTO(r, t->kex->client_derive(t->kex_priv, kg_buf_ptr(&t->server_pub), kg_buf_len(&t->server_pub), &K), out);
+	GUARD_GOTO(r, kg_kex_client_derive(t->kex, t->kex_priv, kg_buf_ptr(&t->server_pub), kg_buf_len(&t->server_pub), &K), out);
 	GUARD_GOTO(r, exchange_hash(t, &blob, &K), out);
 	if (kg_key_verify(hk, t->names[N_HOSTKEY], sigp, siglen, t->H, t->hlen) != KG_OK) {
 		r = tr_fail(t, KG_ERR_SIGNATURE, SSH_DISCONNECT_KEY_EXCHANGE_FAILED,
@@ -471,7 +471,7 @@ static int on_kexinit(kg_transport *t, const uint8_t *payload, size_t len)
 	if (t->is_server)
 		return KG_OK;
 	kg_buf_reset(&t->client_pub);
-	GUARD(t->kex->client_keygen(&t->kex_priv, &t->client_pub));
+	GUARD(kg_kex_client_keygen(t->kex, &t->kex_priv, &t->client_pub));
 	kg_buf *m;
 	GUARD(t->sink.begin(t, SSH_MSG_KEX_ECDH_INIT, &m));
 	if (put_pub(t, m, &t->client_pub) < 0) {

@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kg_buf pub, k;
 	kg_buf_init(&pub, 0);
 	kg_buf_init(&k, 0);
-	if (a->server_derive(peer, len, &pub, &k) == KG_OK)
+	if (kg_kex_server_derive(a, peer, len, &pub, &k) == KG_OK)
 		check_secret(&k);
 	else if (kg_buf_len(&pub) != 0 || kg_buf_len(&k) != 0)
 		abort();
@@ -39,10 +39,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The client path too, where a key pair is cheap to make. */
 	if (!a->pub_is_mpint) {
 		void *st = NULL;
-		if (a->client_keygen(&st, &pub) == KG_OK) {
-			if (a->client_derive(st, peer, len, &k) == KG_OK)
+		if (kg_kex_client_keygen(a, &st, &pub) == KG_OK) {
+			if (kg_kex_client_derive(a, st, peer, len, &k) == KG_OK)
 				check_secret(&k);
-			a->state_free(st);
+			kg_kex_state_free(st);
 		}
 	}
 	kg_buf_free(&pub);

@@ -16,8 +16,9 @@ static void test_find(void)
 	for (size_t i = 0; i < KG_ARRAY_LEN(all_methods); i++) {
 		const kg_kex_alg *a = kg_kex_find(all_methods[i]);
 		T_ASSERT(a != NULL && strcmp(a->name, all_methods[i]) == 0);
-		T_ASSERT(a->md != NULL && a->client_keygen && a->client_derive && a->server_derive &&
-			 a->state_free);
+		T_ASSERT(a->md != NULL && a->family != NULL);
+		/* ECDH and DH methods carry their curve or group; X25519 needs none. */
+		T_ASSERT((a->params != NULL) == (strncmp(a->name, "curve25519", 10) != 0));
 		T_ASSERT(a->pub_is_mpint == (strncmp(a->name, "diffie-hellman", 14) == 0));
 	}
 	T_ASSERT(kg_kex_find("curve25519-sha256@libssh.org")->md() == EVP_sha256());
@@ -65,7 +66,7 @@ static int one_exchange(const kg_kex_alg *a, int via_put_mpint)
 	kg_buf_init(&ks, 0); kg_buf_init(&kc, 0); kg_buf_init(&wire, 0);
 	const uint8_t *v; size_t vlen;
 	size_t want = expected_pub_len(a->name);
-	if (a->client_keygen(&st, &cpub) != KG_OK) goto out;
+	if (kg_kex_client_keygen(a, &st, &cpub) != KG_OK) goto out;
 	if (want && kg_buf_len(&cpub) != want) goto out;
 	if (!want) {
 		/* mpint contents: <= prime size plus a sign byte, canonical. */
@@ -84,9 +85,9 @@ static int one_exchange(const kg_kex_alg *a, int via_put_mpint)
 		if (kg_buf_put_stringb(&wire, &cpub) != KG_OK) goto out;
 		if (kg_buf_get_string_direct(&wire, &v, &vlen) != KG_OK) goto out;
 	}
-	if (a->server_derive(v, vlen, &spub, &ks) != KG_OK) goto out;
+	if (kg_kex_server_derive(a, v, vlen, &spub, &ks) != KG_OK) goto out;
 	if (want && kg_buf_len(&spub) != want) goto out;
-	if (a->client_derive(st, kg_buf_ptr(&spub), kg_buf_len(&spub), &kc) != KG_OK) goto out;
+	if (kg_kex_client_derive(a, st, kg_buf_ptr(&spub), kg_buf_len(&spub), &kc) != KG_OK) goto out;
 	if (kg_buf_len(&kc) == 0 || kg_buf_len(&kc) != kg_buf_len(&ks)) goto out;
 	if (memcmp(kg_buf_ptr(&kc), kg_buf_ptr(&ks), kg_buf_len(&kc)) != 0) goto out;
 	if (kg_buf_ptr(&kc)[0] == 0) goto out;  /* magnitude: no leading zero */
@@ -95,7 +96,7 @@ static int one_exchange(const kg_kex_alg *a, int via_put_mpint)
 	if (want > 32 && kg_buf_len(&kc) > (want - 1) / 2) goto out;
 	ok = 1;
 out:
-	a->state_free(st);
+	kg_kex_state_free(st);
 	kg_buf_free(&cpub); kg_buf_free(&spub); kg_buf_free(&ks); kg_buf_free(&kc); kg_buf_free(&wire);
 	return ok ? 0 : -1;
 }
@@ -119,7 +120,7 @@ static void test_roundtrip_all(void)
 			T_OK(one_exchange(a, 1));
 	}
 	/* state_free accepts NULL. */
-	kg_kex_find("curve25519-sha256")->state_free(NULL);
+	kg_kex_state_free(NULL);
 }
 
 /* RFC 7748 6.1, through the method's own code paths. */
@@ -139,15 +140,15 @@ static void test_x25519_rfc7748(void)
 	T_ASSERT(kg_buf_len(&pa) == 32 && memcmp(kg_buf_ptr(&pa), a_pub, 32) == 0);
 	T_ASSERT(kg_buf_len(&pb) == 32 && memcmp(kg_buf_ptr(&pb), b_pub, 32) == 0);
 	const kg_kex_alg *m = kg_kex_find("curve25519-sha256");
-	T_OK(m->client_derive(alice, b_pub, 32, &ka));
-	T_OK(m->client_derive(bob, a_pub, 32, &kb));
+	T_OK(kg_kex_client_derive(m, alice, b_pub, 32, &ka));
+	T_OK(kg_kex_client_derive(m, bob, a_pub, 32, &kb));
 	T_ASSERT(kg_buf_len(&ka) == 32 && memcmp(kg_buf_ptr(&ka), k, 32) == 0);
 	T_ASSERT(kg_buf_len(&kb) == 32 && memcmp(kg_buf_ptr(&kb), k, 32) == 0);
 	/* Appends after existing contents. */
-	T_OK(m->client_derive(alice, b_pub, 32, &ka));
+	T_OK(kg_kex_client_derive(m, alice, b_pub, 32, &ka));
 	T_ASSERT(kg_buf_len(&ka) == 64 && memcmp(kg_buf_ptr(&ka) + 32, k, 32) == 0);
-	m->state_free(alice);
-	m->state_free(bob);
+	kg_kex_state_free(alice);
+	kg_kex_state_free(bob);
 	kg_buf_free(&pa); kg_buf_free(&pb); kg_buf_free(&ka); kg_buf_free(&kb);
 }
 
@@ -159,8 +160,8 @@ static int refuses(const kg_kex_alg *a, void *st, const uint8_t *v, size_t len)
 	kg_buf_init(&pub, 0); kg_buf_init(&sec, 0);
 	int bad = 0;
 	if (kg_buf_put(&sec, "xy", 2) != KG_OK || kg_buf_put(&pub, "z", 1) != KG_OK) bad = 1;
-	if (a->client_derive(st, v, len, &sec) >= 0) bad = 1;
-	if (a->server_derive(v, len, &pub, &sec) >= 0) bad = 1;
+	if (kg_kex_client_derive(a, st, v, len, &sec) >= 0) bad = 1;
+	if (kg_kex_server_derive(a, v, len, &pub, &sec) >= 0) bad = 1;
 	if (kg_buf_len(&sec) != 2 || kg_buf_len(&pub) != 1) bad = 1;
 	kg_buf_free(&pub); kg_buf_free(&sec);
 	return bad ? -1 : 0;
@@ -172,7 +173,7 @@ static void test_x25519_bad_peer(void)
 	void *st = NULL;
 	kg_buf pub;
 	kg_buf_init(&pub, 0);
-	T_OK(a->client_keygen(&st, &pub));
+	T_OK(kg_kex_client_keygen(a, &st, &pub));
 	uint8_t v[40] = { 0 };
 	/* All-zero point: the shared secret would be zero. */
 	T_OK(refuses(a, st, v, 32));
@@ -185,7 +186,7 @@ static void test_x25519_bad_peer(void)
 	T_OK(refuses(a, st, v, 33));
 	T_OK(refuses(a, st, v, 0));
 	T_OK(refuses(a, st, NULL, 0));
-	a->state_free(st);
+	kg_kex_state_free(st);
 	kg_buf_free(&pub);
 }
 
@@ -197,14 +198,14 @@ static void test_ecdh_bad_peer(void)
 		void *st = NULL;
 		kg_buf pub, other;
 		kg_buf_init(&pub, 0); kg_buf_init(&other, 0);
-		T_OK(a->client_keygen(&st, &pub));
+		T_OK(kg_kex_client_keygen(a, &st, &pub));
 		size_t n = kg_buf_len(&pub);
 		uint8_t v[140];
 		memcpy(v, kg_buf_ptr(&pub), n);
 		/* The good point is accepted. */
 		kg_buf sec;
 		kg_buf_init(&sec, 0);
-		T_OK(a->client_derive(st, v, n, &sec));
+		T_OK(kg_kex_client_derive(a, st, v, n, &sec));
 		kg_buf_free(&sec);
 		/* Truncated, extended, empty, point at infinity encoding. */
 		T_OK(refuses(a, st, v, n - 1));
@@ -229,10 +230,10 @@ static void test_ecdh_bad_peer(void)
 		/* A point of another curve. */
 		const kg_kex_alg *b = kg_kex_find(names[(i + 1) % 3]);
 		void *st2 = NULL;
-		T_OK(b->client_keygen(&st2, &other));
+		T_OK(kg_kex_client_keygen(b, &st2, &other));
 		T_OK(refuses(a, st, kg_buf_ptr(&other), kg_buf_len(&other)));
-		b->state_free(st2);
-		a->state_free(st);
+		kg_kex_state_free(st2);
+		kg_kex_state_free(st);
 		kg_buf_free(&pub); kg_buf_free(&other);
 	}
 }
@@ -243,7 +244,7 @@ static void test_dh_bad_peer(void)
 	void *st = NULL;
 	kg_buf pub;
 	kg_buf_init(&pub, 0);
-	T_OK(a->client_keygen(&st, &pub));
+	T_OK(kg_kex_client_keygen(a, &st, &pub));
 	/* The prime, as OpenSSL's named group has it. */
 	BIGNUM *p = NULL, *x = BN_new();
 	T_ASSERT(x != NULL);
@@ -267,7 +268,7 @@ static void test_dh_bad_peer(void)
 	v[3] = 2;
 	kg_buf sec;
 	kg_buf_init(&sec, 0);
-	T_OK(a->client_derive(st, v, 4, &sec));
+	T_OK(kg_kex_client_derive(a, st, v, 4, &sec));
 	kg_buf_free(&sec);
 	/* p - 2 passes the range check but has order 2q, outside the
 	 * subgroup g generates, which OpenSSL's public key check catches. */
@@ -297,7 +298,7 @@ static void test_dh_bad_peer(void)
 	T_OK(refuses(a, st, v, 257));
 	BN_free(p);
 	BN_free(x);
-	a->state_free(st);
+	kg_kex_state_free(st);
 	kg_buf_free(&pub);
 }
 
@@ -309,7 +310,7 @@ static void test_dh_bad_peer_large_groups(void)
 		void *st = NULL;
 		kg_buf pub;
 		kg_buf_init(&pub, 0);
-		T_OK(a->client_keygen(&st, &pub));
+		T_OK(kg_kex_client_keygen(a, &st, &pub));
 		BIGNUM *p = NULL;
 		T_ASSERT(EVP_PKEY_get_bn_param(st, OSSL_PKEY_PARAM_FFC_P, &p) == 1);
 		size_t plen = (size_t)BN_num_bytes(p);
@@ -326,7 +327,7 @@ static void test_dh_bad_peer_large_groups(void)
 		memset(v, 0xff, sizeof(v));
 		T_OK(refuses(a, st, v, plen + 1));
 		BN_free(p);
-		a->state_free(st);
+		kg_kex_state_free(st);
 		kg_buf_free(&pub);
 	}
 }
