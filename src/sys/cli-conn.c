@@ -418,8 +418,8 @@ static int setup_transport(kg_client *c)
 	t->ciphers = c->ciphers;
 	t->macs = c->macs;
 	t->compression = cfg->compression == 1 ? "zlib@openssh.com,none" : "none,zlib@openssh.com";
-	t->rekey_bytes = cfg->rekey_limit_bytes;
-	t->rekey_seconds = cfg->rekey_limit_seconds > 0 ? (uint32_t)cfg->rekey_limit_seconds : 0;
+	t->rekey_bytes = cfg->rekey_limit.bytes;
+	t->rekey_seconds = cfg->rekey_limit.seconds > 0 ? (uint32_t)cfg->rekey_limit.seconds : 0;
 	t->verify_hostkey = verify_hostkey;
 	/* kg_tr_new copies this config: the trampolines must be in it now. */
 	t->trace = c->hooks.trace ? trace_tramp : NULL;

@@ -96,7 +96,6 @@ void kg_client_config_init(kg_client_config *cfg)
 		    kw->type == KG_CFG_ENUM)
 			*(int *)(void *)((char *)cfg + kw->off) = KG_CFG_UNSET;
 	}
-	cfg->rekey_limit_seconds = 0;
 }
 
 void kg_client_config_free(kg_client_config *cfg)
@@ -200,19 +199,6 @@ static int match_line(struct apply_ctx *c, const kg_cfg_reader *r, int *active, 
 		result = 0;
 	}
 	*active = result;
-	return KG_OK;
-}
-
-static int rekey_line(kg_client_config *cfg, const kg_cfg_reader *r, int store, kg_cfg_err *err)
-{
-	uint64_t bytes;
-	long secs;
-	GUARD(kg_cfg_parse_rekey(r, &bytes, &secs, err));
-	if (store && !cfg->rekey_limit_set) {
-		cfg->rekey_limit_set = 1;
-		cfg->rekey_limit_bytes = bytes;
-		cfg->rekey_limit_seconds = (int)secs;
-	}
 	return KG_OK;
 }
 
@@ -331,7 +317,7 @@ static int apply_text(struct apply_ctx *c, const char *text, size_t len, const c
 				GUARD_GOTO(ret, include_line(c, &r, err), out);
 			break;
 		case SP_REKEY:
-			GUARD_GOTO(ret, rekey_line(cfg, &r, active, err), out);
+			GUARD_GOTO(ret, kg_cfg_parse_rekey(&r, &cfg->rekey_limit, active, err), out);
 			break;
 		case SP_SETENV:
 			GUARD_GOTO(ret, setenv_line(cfg, &r, active, err), out);

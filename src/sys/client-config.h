@@ -41,9 +41,7 @@ typedef struct kg_client_config {
 	int password_authentication;
 	int kbd_interactive_authentication;
 	int number_of_password_prompts;
-	uint64_t rekey_limit_bytes;         /* 0 = cipher default */
-	int rekey_limit_seconds;            /* 0 = none */
-	int rekey_limit_set;
+	kg_cfg_rekey rekey_limit;
 	int connect_timeout;                /* seconds; 0 = none */
 	int compression;
 	char *proxy_jump;

@@ -537,7 +537,7 @@ int kg_cfg_store(void *cfg, const kg_cfg_kw *kw, const kg_cfg_reader *r, int sto
 	return KG_OK;
 }
 
-int kg_cfg_parse_rekey(const kg_cfg_reader *r, uint64_t *bytes, long *secs, kg_cfg_err *err)
+int kg_cfg_parse_rekey(const kg_cfg_reader *r, kg_cfg_rekey *out, int store, kg_cfg_err *err)
 {
 	uint64_t b = 0;
 	long t = 0;
@@ -550,8 +550,11 @@ int kg_cfg_parse_rekey(const kg_cfg_reader *r, uint64_t *bytes, long *secs, kg_c
 		kg_cfg_errf(err, r->filename, kg_cfg_line(r), "RekeyLimit: invalid value '%s'", r->rest);
 		return KG_ERR_CONFIG;
 	}
-	*bytes = b;
-	*secs = t;
+	if (store && !out->set) {
+		out->set = 1;
+		out->bytes = b;
+		out->seconds = (int)t;
+	}
 	return KG_OK;
 }
 

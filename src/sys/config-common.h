@@ -115,9 +115,16 @@ int kg_cfg_parse_time(const char *s, long *seconds) KG_WUR;
  * e.g. "500M", "1G"; overflow is an error. */
 int kg_cfg_parse_size(const char *s, uint64_t *bytes) KG_WUR;
 
-/* RekeyLimit's value: "default" | "none" | size [time | "none"].  bytes 0
- * means the cipher's default, secs 0 no time limit. */
-int kg_cfg_parse_rekey(const kg_cfg_reader *r, uint64_t *bytes, long *secs, kg_cfg_err *err) KG_WUR;
+/* RekeyLimit, the same in ssh_config and sshd_config. */
+typedef struct kg_cfg_rekey {
+	int set;             /* a value was given (the first one wins) */
+	uint64_t bytes;      /* 0: the cipher's default */
+	int seconds;         /* 0: no time limit */
+} kg_cfg_rekey;
+
+/* Checks RekeyLimit's value ("default" | "none" | size [time | "none"]) and,
+ * when store is set and no value was stored before, stores it in out. */
+int kg_cfg_parse_rekey(const kg_cfg_reader *r, kg_cfg_rekey *out, int store, kg_cfg_err *err) KG_WUR;
 
 /* An algorithm list from a configured value (OpenSSH's "a,b", "+a", "-a",
  * "^a" forms; NULL spec: the defaults), checked against supported.  A bad

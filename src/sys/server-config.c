@@ -315,17 +315,9 @@ static int apply_text(kg_server_config *cfg, const char *text, size_t len, const
 		case SP_SUBSYSTEM:
 			GUARD_GOTO(ret, subsystem_line(cfg, &r, err), out);
 			break;
-		case SP_REKEY: {
-			uint64_t bytes;
-			long secs;
-			GUARD_GOTO(ret, kg_cfg_parse_rekey(&r, &bytes, &secs, err), out);
-			if (!cfg->rekey_limit_set) {  /* first value wins */
-				cfg->rekey_limit_set = 1;
-				cfg->rekey_limit_bytes = bytes;
-				cfg->rekey_limit_seconds = (int)secs;
-			}
+		case SP_REKEY:
+			GUARD_GOTO(ret, kg_cfg_parse_rekey(&r, &cfg->rekey_limit, 1, err), out);
 			break;
-		}
 		default:
 			ret = KG_ERR_INTERNAL;
 			goto out;

@@ -39,9 +39,7 @@ typedef struct kg_server_config {
 	char *kex_algorithms;
 	char *host_key_algorithms;
 	char *pubkey_accepted_algorithms;
-	uint64_t rekey_limit_bytes;         /* RekeyLimit; 0 = cipher default */
-	int rekey_limit_seconds;            /* 0 = none */
-	int rekey_limit_set;
+	kg_cfg_rekey rekey_limit;      /* RekeyLimit */
 	int login_grace_time;               /* seconds; 0 = none */
 	int max_startups_begin, max_startups_rate, max_startups_full;
 	int max_auth_tries;

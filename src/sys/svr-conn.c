@@ -505,8 +505,8 @@ static int setup(kg_svr_conn *sc)
 	t->hostkeys = ctx->hostkeys;
 	t->n_hostkeys = ctx->n_hostkeys;
 	t->server_sig_algs = ctx->pubkey_algs;
-	t->rekey_bytes = cfg->rekey_limit_bytes;
-	t->rekey_seconds = cfg->rekey_limit_seconds > 0 ? (uint32_t)cfg->rekey_limit_seconds : 0;
+	t->rekey_bytes = cfg->rekey_limit.bytes;
+	t->rekey_seconds = cfg->rekey_limit.seconds > 0 ? (uint32_t)cfg->rekey_limit.seconds : 0;
 	t->kex_done = kex_done;
 	t->cb_arg = sc;
 	GUARD(kg_tr_new(&sc->tr, t));

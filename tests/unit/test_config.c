@@ -241,8 +241,8 @@ static void test_client_first_value_wins(void)
 		 strcmp(c.user_known_hosts_files.v[1], "/b") == 0 && c.set_env.n == 2 &&
 		 strcmp(c.set_env.v[0], "X=1") == 0 && c.send_env.n == 2 && c.local_forwards.n == 2 &&
 		 strcmp(c.local_forwards.v[1], "8081 localhost:81") == 0 &&
-		 c.strict_host_key_checking == KG_SHKC_ACCEPT_NEW && c.rekey_limit_bytes == (1ull << 30) &&
-		 c.rekey_limit_seconds == 3600;
+		 c.strict_host_key_checking == KG_SHKC_ACCEPT_NEW && c.rekey_limit.bytes == (1ull << 30) &&
+		 c.rekey_limit.seconds == 3600;
 	kg_client_config_free(&c);
 	T_ASSERT(ok);
 }
