@@ -35,4 +35,8 @@ enum kg_keytype kg_key_ecdsa_type(const EVP_PKEY *pkey);
 /* Limits on RSA moduli kagi accepts from anywhere. */
 #define KG_RSA_MAX_BITS 16384
 
+/* key.c: 1 if pkey holds the BIGNUM parameter name (a private part such
+ * as "priv" or "d"), else 0; leaves libcrypto's error queue as it was. */
+int kg_key_has_bn_param(const EVP_PKEY *pkey, const char *name);
+
 #endif

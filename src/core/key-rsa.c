@@ -183,12 +183,7 @@ static int rsa_generate(enum kg_keytype t, int bits, EVP_PKEY **out)
 
 static int rsa_has_private(const EVP_PKEY *pkey)
 {
-	BIGNUM *d = NULL;
-	ERR_set_mark();
-	int ok = EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_D, &d) == 1 && d != NULL;
-	ERR_pop_to_mark();
-	BN_clear_free(d);
-	return ok;
+	return kg_key_has_bn_param(pkey, OSSL_PKEY_PARAM_RSA_D);
 }
 
 const struct kg_key_impl kg_key_impl_rsa = {
