@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <syslog.h>
 #include "sys/server-config.h"
+#include "sys/svr-access.h"
 
 #define SC(f) offsetof(kg_server_config, f)
 #define MAX_INCLUDE_DEPTH 16
@@ -224,6 +225,21 @@ const char *kg_server_config_subsystem(const kg_server_config *cfg, const char *
 	return NULL;
 }
 
+/* Values a keyword may not have although its type allows them. */
+static int check_value(const kg_cfg_kw *kw, const kg_cfg_reader *r, kg_cfg_err *err)
+{
+	if (kw->off == SC(allow_users) || kw->off == SC(deny_users)) {
+		for (size_t i = 0; i < r->nargs; i++) {
+			if (kg_access_entry_check(r->args[i]) != KG_OK) {
+				kg_cfg_errf(err, r->filename, kg_cfg_line(r), "%s: invalid pattern '%s'", kw->name,
+					    r->args[i]);
+				return KG_ERR_CONFIG;
+			}
+		}
+	}
+	return KG_OK;
+}
+
 static int apply_text(kg_server_config *cfg, const char *text, size_t len, const char *filename,
 		      int single, const char *include_dir, int depth, kg_cfg_err *err);
 
@@ -295,6 +311,7 @@ static int apply_text(kg_server_config *cfg, const char *text, size_t len, const
 			break;
 		}
 		if (kw->type != KG_CFG_SPECIAL) {
+			GUARD_GOTO(ret, check_value(kw, &r, err), out);
 			GUARD_GOTO(ret, kg_cfg_store(cfg, kw, &r, 1, err), out);
 			continue;
 		}
