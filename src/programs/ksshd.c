@@ -158,6 +158,9 @@ int main(int argc, char **argv)
 {
 	ksshd_args a;
 	memset(&a, 0, sizeof(a));
+	/* As sshd: sessions must not inherit whatever umask started the server
+	 * (0000 would make every file a session creates world-writable). */
+	umask(022);
 	if (parse_args(argc, argv, &a) < 0)
 		return 1;
 	kg_server_config cfg;
