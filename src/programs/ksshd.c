@@ -116,6 +116,8 @@ static int load_config(const ksshd_args *a, kg_server_config *cfg)
 		fprintf(stderr, "ksshd: bad configuration\n");
 		return -1;
 	}
+	for (size_t i = 0; i < cfg->warnings.n; i++)
+		fprintf(stderr, "ksshd: %s\n", cfg->warnings.v[i]);
 	return 0;
 }
 

@@ -60,6 +60,27 @@ int kg_access_entry_check(const char *entry)
 	return r < 0 ? r : KG_OK;
 }
 
+int kg_access_entry_names_host(const char *entry)
+{
+	const char *at = strrchr(entry, '@');
+	if (!at)
+		return 0;
+	for (const char *p = at + 1; *p;) {
+		size_t n = strcspn(p, ",");
+		int letter = 0, colon = 0;
+		for (size_t i = 0; i < n; i++) {
+			letter |= (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z');
+			colon |= p[i] == ':';
+		}
+		if (letter && !colon)
+			return 1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
 int kg_access_groups_match(const kg_strlist *patterns, const char *const *groups, size_t ngroups)
 {
 	for (size_t i = 0; i < ngroups; i++)

@@ -24,6 +24,10 @@ int kg_access_user_match(const char *entry, const char *user, const char *addr);
 /* KG_OK if entry is a well-formed AllowUsers / DenyUsers entry. */
 int kg_access_entry_check(const char *entry) KG_WUR;
 
+/* 1 if the host part of a user@host entry has an element that names a
+ * host (a letter and no ':'), which only a DNS lookup could match. */
+int kg_access_entry_names_host(const char *entry);
+
 /* 1 if one of the group names matches one of the '*'/'?' patterns. */
 int kg_access_groups_match(const kg_strlist *patterns, const char *const *groups, size_t ngroups);
 
