@@ -15,7 +15,7 @@ select_pairs "$@"
 setup_keys || { fail "setup keys"; finish; }
 TGROUP=$(id -gn)
 NOSUCH=kagi-access-nosuch
-KSFTP_SERVER=$KAGI_BIN/ksftp-server
+KSFTP_SERVER=$(abs_prog "$KAGI_BIN/ksftp-server")
 
 # login KIND NAME [CONFIG-LINE...] : start a server with the extra lines and
 # try a key login as $TUSER; "in" or "out" in $got, client stderr in $T/e.
