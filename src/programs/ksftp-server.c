@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "sys/log.h"
@@ -13,7 +14,8 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: ksftp-server [-ehR] [-d start_directory] [-f log_facility] "
-			"[-l log_level] [-u umask]\n");
+			"[-l log_level]\n\t[-P denied_requests] [-p allowed_requests] [-u umask]\n"
+			"       ksftp-server -Q requests\n");
 }
 
 int main(int argc, char **argv)
@@ -50,8 +52,30 @@ int main(int argc, char **argv)
 			umask((mode_t)m);
 			break;
 		}
-		case 'P': case 'p': case 'Q':
-			break;  /* request allow/deny lists: accepted, not enforced */
+		case 'P':
+		case 'p': {
+			const char **list = c == 'P' ? &o.deny_requests : &o.allow_requests;
+			char bad[256];
+			if (*list) {
+				fprintf(stderr, "ksftp-server: -%c given more than once\n", c);
+				return 1;
+			}
+			if (kg_sftp_server_check_requests(optarg, bad, sizeof(bad)) < 0) {
+				fprintf(stderr, "ksftp-server: -%c: unknown request \"%s\" (see -Q requests)\n", c,
+					bad);
+				return 1;
+			}
+			*list = optarg;
+			break;
+		}
+		case 'Q':
+			if (strcasecmp(optarg, "requests") != 0) {
+				fprintf(stderr, "ksftp-server: invalid query type %s (only \"requests\")\n", optarg);
+				return 1;
+			}
+			for (size_t i = 0; kg_sftp_server_request_name(i); i++)
+				printf("%s\n", kg_sftp_server_request_name(i));
+			return fflush(stdout) == 0 ? 0 : 1;
 		case 'h':
 		default:
 			usage();

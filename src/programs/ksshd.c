@@ -116,6 +116,8 @@ static int load_config(const ksshd_args *a, kg_server_config *cfg)
 		fprintf(stderr, "ksshd: bad configuration\n");
 		return -1;
 	}
+	for (size_t i = 0; i < cfg->warnings.n; i++)
+		fprintf(stderr, "ksshd: %s\n", cfg->warnings.v[i]);
 	return 0;
 }
 
@@ -158,6 +160,9 @@ int main(int argc, char **argv)
 {
 	ksshd_args a;
 	memset(&a, 0, sizeof(a));
+	/* As sshd: sessions must not inherit whatever umask started the server
+	 * (0000 would make every file a session creates world-writable). */
+	umask(022);
 	if (parse_args(argc, argv, &a) < 0)
 		return 1;
 	kg_server_config cfg;

@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <syslog.h>
 #include "sys/server-config.h"
+#include "sys/svr-access.h"
 
 #define SC(f) offsetof(kg_server_config, f)
 #define MAX_INCLUDE_DEPTH 16
@@ -80,18 +81,77 @@ static const kg_cfg_kw server_kws[] = {
 	{ "DenyUsers", KG_CFG_LIST_ACC, SC(deny_users), 0, 0, NULL },
 	{ "AllowGroups", KG_CFG_LIST_ACC, SC(allow_groups), 0, 0, NULL },
 	{ "DenyGroups", KG_CFG_LIST_ACC, SC(deny_groups), 0, 0, NULL },
-	/* Known to sshd; each only enables something kagi does not offer, so
-	 * leaving it out never grants more access. */
-	{ "GSSAPIAuthentication", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	/* Known to sshd; each only enables something kagi does not offer (a
+	 * value asking for it is warned about, see unsupported[]). */
+	{ "GSSAPIAuthentication", KG_CFG_FLAG, SC(gssapi_authentication), 0, 0, NULL },
+	{ "KerberosAuthentication", KG_CFG_FLAG, SC(kerberos_authentication), 0, 0, NULL },
+	{ "HostbasedAuthentication", KG_CFG_FLAG, SC(hostbased_authentication), 0, 0, NULL },
+	{ "IgnoreRhosts", KG_CFG_FLAG, SC(ignore_rhosts), 0, 0, NULL },
+	{ "PermitUserEnvironment", KG_CFG_STR, SC(permit_user_environment), 0, 0, NULL },
+	/* Known to sshd, no effect on who gets in or what they may do. */
 	{ "GSSAPICleanupCredentials", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "KerberosAuthentication", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "HostbasedAuthentication", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "IgnoreRhosts", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "PermitUserEnvironment", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "TCPKeepAlive", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "PrintLastLog", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "UsePrivilegeSeparation", KG_CFG_IGNORE, 0, 0, 0, NULL },
 };
+
+/* Values asking for a feature kagi lacks (value NULL: anything but "no").
+ * The line loads, the feature stays off, and a warning says so. */
+static const struct {
+	const char *kw, *value, *why;
+} unsupported[] = {
+	{ "KbdInteractiveAuthentication", "yes", "not supported yet, keyboard-interactive authentication is not offered" },
+	{ "ChallengeResponseAuthentication", "yes",
+	  "not supported yet, keyboard-interactive authentication is not offered" },
+	{ "X11Forwarding", "yes", "not supported, X11 forwarding stays off" },
+	{ "AllowAgentForwarding", "yes", "not supported, agent forwarding is not offered" },
+	{ "AllowTcpForwarding", "remote", "not supported, remote forwarding is not offered (nor local)" },
+	{ "GSSAPIAuthentication", "yes", "not supported, GSSAPI authentication is not offered" },
+	{ "KerberosAuthentication", "yes", "not supported, Kerberos password checks are not done" },
+	{ "HostbasedAuthentication", "yes", "not supported, host-based authentication is not offered" },
+	{ "IgnoreRhosts", "no", "not supported, .rhosts and .shosts files are never read" },
+	{ "PermitUserEnvironment", NULL, "not supported, ~/.ssh/environment and environment= are never used" },
+	{ "PermitEmptyPasswords", "yes", "not supported, an empty password is always refused" },
+	{ "UseDNS", "yes", "not supported, client addresses are not looked up (patterns match the address)" },
+	{ "UsePAM", "yes",
+	  "not supported in full, PAM checks passwords and accounts but opens no PAM session "
+	  "(pam_limits, pam_env and other session modules are not applied)" },
+};
+
+static int warn_unsupported(kg_server_config *cfg, const kg_cfg_kw *kw, const kg_cfg_reader *r)
+{
+	if (r->nargs != 1)
+		return KG_OK;
+	const char *v = r->args[0];
+	for (size_t i = 0; i < KG_ARRAY_LEN(unsupported); i++) {
+		if (strcasecmp(unsupported[i].kw, kw->name) != 0)
+			continue;
+		if (unsupported[i].value ? strcasecmp(v, unsupported[i].value) != 0 : strcasecmp(v, "no") == 0)
+			continue;
+		kg_cfg_err w;
+		kg_cfg_errf(&w, r->filename, kg_cfg_line(r), "%s %s: %s", kw->name, v, unsupported[i].why);
+		return kg_strlist_add(&cfg->warnings, w.msg);
+	}
+	return KG_OK;
+}
+
+/* With UseDNS yes sshd matches the host part of user@host against the
+ * client's name; kagi never looks it up, so a DenyUsers entry naming a
+ * host would never deny.  Refused rather than failing open. */
+static int check_dns_deny(const kg_server_config *cfg, const kg_cfg_reader *r, kg_cfg_err *err)
+{
+	if (cfg->use_dns != 1)
+		return KG_OK;
+	for (size_t i = 0; i < cfg->deny_users.n; i++) {
+		if (kg_access_entry_names_host(cfg->deny_users.v[i])) {
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r),
+				    "DenyUsers %s with UseDNS yes: not supported, host names are not looked up",
+				    cfg->deny_users.v[i]);
+			return KG_ERR_CONFIG;
+		}
+	}
+	return KG_OK;
+}
 
 static int is_int_type(enum kg_cfg_type t)
 {
@@ -125,6 +185,7 @@ void kg_server_config_free(kg_server_config *cfg)
 		free(cfg->subsystems[i].command);
 	}
 	free(cfg->subsystems);
+	kg_strlist_free(&cfg->warnings);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -224,6 +285,31 @@ const char *kg_server_config_subsystem(const kg_server_config *cfg, const char *
 	return NULL;
 }
 
+static int kw_unset(const kg_server_config *cfg, const kg_cfg_kw *kw)
+{
+	const char *field = (const char *)cfg + kw->off;
+	if (is_int_type(kw->type))
+		return *(const int *)(const void *)field == KG_CFG_UNSET;
+	if (kw->type == KG_CFG_STR)
+		return *(char *const *)(const void *)field == NULL;
+	return 0;
+}
+
+/* Values a keyword may not have although its type allows them. */
+static int check_value(const kg_cfg_kw *kw, const kg_cfg_reader *r, kg_cfg_err *err)
+{
+	if (kw->off == SC(allow_users) || kw->off == SC(deny_users)) {
+		for (size_t i = 0; i < r->nargs; i++) {
+			if (kg_access_entry_check(r->args[i]) != KG_OK) {
+				kg_cfg_errf(err, r->filename, kg_cfg_line(r), "%s: invalid pattern '%s'", kw->name,
+					    r->args[i]);
+				return KG_ERR_CONFIG;
+			}
+		}
+	}
+	return KG_OK;
+}
+
 static int apply_text(kg_server_config *cfg, const char *text, size_t len, const char *filename,
 		      int single, const char *include_dir, int depth, kg_cfg_err *err);
 
@@ -295,7 +381,13 @@ static int apply_text(kg_server_config *cfg, const char *text, size_t len, const
 			break;
 		}
 		if (kw->type != KG_CFG_SPECIAL) {
+			GUARD_GOTO(ret, check_value(kw, &r, err), out);
+			/* Only the value that takes effect (the first) is warned about. */
+			int first = kw_unset(cfg, kw);
 			GUARD_GOTO(ret, kg_cfg_store(cfg, kw, &r, 1, err), out);
+			if (first)
+				GUARD_GOTO(ret, warn_unsupported(cfg, kw, &r), out);
+			GUARD_GOTO(ret, check_dns_deny(cfg, &r, err), out);
 			continue;
 		}
 		switch (kw->off) {
@@ -391,11 +483,11 @@ int kg_server_config_finish(kg_server_config *cfg)
 	dflt(&cfg->permit_root_login, KG_ROOT_PROHIBIT_PASSWORD);
 	dflt(&cfg->password_authentication, 1);
 	dflt(&cfg->pubkey_authentication, 1);
-	dflt(&cfg->kbd_interactive_authentication, 1);
+	dflt(&cfg->kbd_interactive_authentication, 0);  /* not offered */
 	dflt(&cfg->strict_modes, 1);
 	dflt(&cfg->use_pam, 0);
 	dflt(&cfg->allow_tcp_forwarding, KG_FWD_YES);
-	dflt(&cfg->allow_agent_forwarding, 1);
+	dflt(&cfg->allow_agent_forwarding, 0);  /* not offered */
 	dflt(&cfg->permit_tty, 1);
 	dflt(&cfg->x11_forwarding, 0);
 	dflt(&cfg->client_alive_interval, 0);
@@ -405,6 +497,11 @@ int kg_server_config_finish(kg_server_config *cfg)
 	dflt(&cfg->syslog_facility, LOG_AUTH);
 	dflt(&cfg->permit_empty_passwords, 0);
 	dflt(&cfg->use_dns, 0);
+	dflt(&cfg->gssapi_authentication, 0);
+	dflt(&cfg->kerberos_authentication, 0);
+	dflt(&cfg->hostbased_authentication, 0);
+	dflt(&cfg->ignore_rhosts, 1);
+	GUARD(dflt_str(&cfg->permit_user_environment, "no"));
 	GUARD(dflt_str(&cfg->pid_file, "/run/ksshd.pid"));
 	if (cfg->banner && strcasecmp(cfg->banner, "none") == 0) {
 		free(cfg->banner);

@@ -2,7 +2,9 @@
  * Single-valued keywords keep their first value (sshd semantics), so -o
  * options applied before the file win; list keywords accumulate.  Match
  * blocks are refused ("Match not supported") rather than ignored, since
- * skipping one could drop a restriction. */
+ * skipping one could drop a restriction.  A value asking for a feature kagi
+ * lacks (X11Forwarding yes, ...) loads with a warning; one whose
+ * restriction kagi could not enforce is refused. */
 #ifndef KAGI_SERVER_CONFIG_H
 #define KAGI_SERVER_CONFIG_H
 
@@ -68,6 +70,14 @@ typedef struct kg_server_config {
 	int permit_empty_passwords;
 	int use_dns;
 	kg_strlist allow_users, deny_users, allow_groups, deny_groups;
+	/* Known to sshd, kept only to tell when a value asks for something
+	 * kagi does not do (see warnings). */
+	int gssapi_authentication, kerberos_authentication, hostbased_authentication, ignore_rhosts;
+	char *permit_user_environment;
+	/* "FILE line N: <Keyword> <value>: not supported, ..." for each value
+	 * that asks for a feature kagi lacks: the line loads, the feature stays
+	 * off, and the caller shows these. */
+	kg_strlist warnings;
 } kg_server_config;
 
 void kg_server_config_init(kg_server_config *cfg);

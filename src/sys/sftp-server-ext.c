@@ -17,27 +17,14 @@ int srv_setstat(kg_sftp_server *s, uint32_t id, kg_buf *b, int nofollow);
 int srv_two_paths(kg_sftp_server *s, uint32_t id, kg_buf *b, int what);
 enum { TWO_RENAME, TWO_POSIX_RENAME, TWO_SYMLINK, TWO_HARDLINK };
 
-static const char *const ext_names[][2] = {
-	{ "posix-rename@openssh.com", "1" },
-	{ "statvfs@openssh.com", "2" },
-	{ "fstatvfs@openssh.com", "2" },
-	{ "hardlink@openssh.com", "1" },
-	{ "fsync@openssh.com", "1" },
-	{ "lsetstat@openssh.com", "1" },
-	{ "limits@openssh.com", "1" },
-	{ "expand-path@openssh.com", "1" },
-	{ "copy-data", "1" },
-	{ "home-directory", "1" },
-};
-
 int srv_version(kg_sftp_server *s, uint32_t version)
 {
 	size_t mark;
 	(void)version;  /* only version 3 is spoken; older clients get 3 too */
 	GUARD(kg_sftp_msg_begin(&s->out, SSH_FXP_VERSION, KG_SFTP_VERSION, &mark));
-	for (size_t i = 0; i < KG_ARRAY_LEN(ext_names); i++) {
-		GUARD(kg_buf_put_cstring(&s->out, ext_names[i][0]));
-		GUARD(kg_buf_put_cstring(&s->out, ext_names[i][1]));
+	for (size_t i = 0; kg_sftp_srv_exts[i].name; i++) {
+		GUARD(kg_buf_put_cstring(&s->out, kg_sftp_srv_exts[i].wire));
+		GUARD(kg_buf_put_cstring(&s->out, kg_sftp_srv_exts[i].version));
 	}
 	return kg_sftp_msg_end(&s->out, mark);
 }
@@ -305,6 +292,8 @@ int srv_extended(kg_sftp_server *s, uint32_t id, kg_buf *b)
 	const uint8_t *name;
 	size_t n;
 	GUARD(kg_buf_get_string_direct(b, &name, &n));
+	if (!srv_ext_permitted(s, name, n))
+		return srv_status(s, id, SSH_FX_PERMISSION_DENIED, NULL);
 #define IS(lit) (n == sizeof(lit) - 1 && memcmp(name, lit, n) == 0)
 	if (IS("posix-rename@openssh.com"))
 		return srv_two_paths(s, id, b, TWO_POSIX_RENAME);

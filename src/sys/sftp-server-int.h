@@ -26,6 +26,19 @@ int srv_name_reply(kg_sftp_server *s, uint32_t id, const char *name, const struc
 /* "ls -l" line for one entry. */
 int srv_longname(kg_sftp_server *s, const char *name, const struct stat *st, char *out, size_t outsz);
 
+/* OpenSSH's extensions this server implements: request name (for -P/-p,
+ * as OpenSSH's sftp-server names it), the name on the wire, the version
+ * advertised in VERSION.  Ends with a NULL name. */
+typedef struct kg_sftp_srv_ext {
+	const char *name, *wire, *version;
+} kg_sftp_srv_ext;
+extern const kg_sftp_srv_ext kg_sftp_srv_exts[];
+/* Whether -P / -p let a request of this type (or this extension) through;
+ * a refusal is logged.  Names not known here are let through (they are
+ * answered SSH_FX_OP_UNSUPPORTED). */
+int srv_request_permitted(kg_sftp_server *s, uint8_t type);
+int srv_ext_permitted(kg_sftp_server *s, const uint8_t *wire, size_t n);
+
 int srv_version(kg_sftp_server *s, uint32_t version) KG_WUR;
 int srv_extended(kg_sftp_server *s, uint32_t id, kg_buf *body) KG_WUR;
 

@@ -560,6 +560,8 @@ out:
 
 static int dispatch(kg_sftp_server *s, uint8_t type, uint32_t id, kg_buf *b)
 {
+	if (!srv_request_permitted(s, type))
+		return srv_status(s, id, SSH_FX_PERMISSION_DENIED, NULL);
 	switch (type) {
 	case SSH_FXP_OPEN: return do_open(s, id, b);
 	case SSH_FXP_CLOSE: return do_close(s, id, b);

@@ -20,6 +20,11 @@ typedef struct kg_sftp_server_opts {
 	 * a test) inside the current directory. */
 	int confine;
 	kg_logger *log;
+	/* -P / -p: comma lists of request names (kg_sftp_server_request_name;
+	 * an extension also by its wire name) refused, or alone permitted;
+	 * NULL for none.  A refused request gets SSH_FX_PERMISSION_DENIED. */
+	const char *deny_requests;
+	const char *allow_requests;
 } kg_sftp_server_opts;
 
 typedef struct kg_sftp_srv_handle {
@@ -53,6 +58,12 @@ int kg_sftp_server_handle(kg_sftp_server *s, const uint8_t *msg, size_t len) KG_
 /* Handles every complete message in in, consuming them.  A framing error
  * (a length over the cap) returns KG_ERR_TOO_LARGE / KG_ERR_FORMAT. */
 int kg_sftp_server_input(kg_sftp_server *s, kg_buf *in) KG_WUR;
+/* The i-th request name ("open", ..., "posix-rename", ...), in OpenSSH's
+ * order; NULL past the last. */
+const char *kg_sftp_server_request_name(size_t i);
+/* KG_OK if every element of the comma list names a request this server or
+ * OpenSSH's knows; else KG_ERR_ARG with the first unknown one in bad. */
+int kg_sftp_server_check_requests(const char *list, char *bad, size_t badsz) KG_WUR;
 /* Serves requests from in_fd, replies to out_fd, until end of input. */
 int kg_sftp_server_run(kg_sftp_server *s, int in_fd, int out_fd) KG_WUR;
 

@@ -17,6 +17,7 @@
 #include "core/names.h"
 #include "sys/loop.h"
 #include "sys/password.h"
+#include "sys/svr-access.h"
 #include "sys/svr-conn.h"
 #include "sys/user-id.h"
 #include "sys/svr-session.h"
@@ -156,29 +157,6 @@ void kg_svr_ctx_free(kg_svr_ctx *s)
 
 /* ---------------- users ---------------- */
 
-static int list_match_user(const kg_strlist *l, const char *user)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		/* "user@host" entries need the host too; only the user part is
-		 * checked against the address-free pattern here. */
-		const char *pat = l->v[i];
-		if (strchr(pat, '@'))
-			continue;
-		if (kg_pattern_match(user, pat, 0))
-			return 1;
-	}
-	return 0;
-}
-
-int kg_svr_user_allowed(const kg_server_config *cfg, const char *user)
-{
-	if (list_match_user(&cfg->deny_users, user))
-		return 0;
-	if (cfg->allow_users.n > 0 && !list_match_user(&cfg->allow_users, user))
-		return 0;
-	return 1;
-}
-
 /* Looks the user up once per connection; NULL for an invalid user (one
  * that does not exist, is not allowed, or cannot log in to a server
  * running without root). */
@@ -194,8 +172,9 @@ static const kg_spawn_user *svr_user(kg_svr_conn *sc, const char *name)
 	int ok = kg_spawn_user_lookup(name, &sc->user) == KG_OK;
 	if (ok && !sc->ctx->is_root && sc->user.uid != sc->ctx->self_uid)
 		ok = 0;
-	if (ok && !kg_svr_user_allowed(sc->ctx->cfg, name)) {
-		kg_info(sc->log, "User %s from %s not allowed because not listed in AllowUsers", name, sc->peer_ip);
+	const char *why = NULL;
+	if (ok && (why = kg_access_denied(sc->ctx->cfg, &sc->user, sc->peer_ip)) != NULL) {
+		kg_info(sc->log, "User %s from %s not allowed because %s", name, sc->peer_ip, why);
 		ok = 0;
 	} else if (!ok) {
 		kg_info(sc->log, "Invalid user %s from %s port %d", name, sc->peer_ip, sc->peer_port);

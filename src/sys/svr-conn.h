@@ -84,7 +84,4 @@ typedef struct kg_svr_conn {
  * on return).  notify_fd (or -1) is closed once the user authenticated. */
 int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd) KG_WUR;
 
-/* Whether AllowUsers / DenyUsers let user in (1) or not (0). */
-int kg_svr_user_allowed(const kg_server_config *cfg, const char *user);
-
 #endif

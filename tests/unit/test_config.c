@@ -462,6 +462,83 @@ static void test_server_errors(void)
 		 strcmp(err.msg, "command line: PasswordAuthentication: invalid argument 'perhaps'") == 0);
 }
 
+/* Values asking for what kagi lacks load with a warning; restrictions it
+ * could not enforce are refused. */
+static void test_server_unsupported(void)
+{
+	const char *text =
+		"X11Forwarding yes\n"
+		"KbdInteractiveAuthentication yes\n"
+		"AllowAgentForwarding no\n"
+		"GSSAPIAuthentication no\n"
+		"HostbasedAuthentication yes\n"
+		"PermitUserEnvironment LANG,LC_*\n"
+		"PermitEmptyPasswords no\n"
+		"AllowTcpForwarding remote\n"
+		"UsePAM yes\n"
+		"IgnoreRhosts yes\n";
+	static const char *const want[] = {
+		"sshd_config line 1: X11Forwarding yes: not supported, X11 forwarding stays off",
+		"sshd_config line 2: KbdInteractiveAuthentication yes: not supported yet, keyboard-interactive "
+		"authentication is not offered",
+		"sshd_config line 5: HostbasedAuthentication yes: not supported, host-based authentication is not offered",
+		"sshd_config line 6: PermitUserEnvironment LANG,LC_*: not supported, ~/.ssh/environment and "
+		"environment= are never used",
+		"sshd_config line 8: AllowTcpForwarding remote: not supported, remote forwarding is not offered (nor local)",
+		"sshd_config line 9: UsePAM yes: not supported in full, PAM checks passwords and accounts but opens no "
+		"PAM session (pam_limits, pam_env and other session modules are not applied)",
+	};
+	kg_server_config s;
+	kg_cfg_err err = { "" };
+	kg_server_config_init(&s);
+	/* a value that does not take effect (the first one wins) is not warned about */
+	T_OK(kg_server_config_apply_option(&s, "UseDNS=no", &err));
+	T_OK(kg_server_config_apply_file(&s, text, strlen(text), "sshd_config", &err));
+	const char *later = "UseDNS yes\nChallengeResponseAuthentication yes\n";
+	T_OK(kg_server_config_apply_file(&s, later, strlen(later), "x", &err));
+	T_OK(kg_server_config_finish(&s));
+	int ok = s.warnings.n == KG_ARRAY_LEN(want);
+	for (size_t i = 0; ok && i < KG_ARRAY_LEN(want); i++)
+		if (strcmp(s.warnings.v[i], want[i]) != 0) {
+			fprintf(stderr, "warning %zu: '%s'\n", i, s.warnings.v[i]);
+			ok = 0;
+		}
+	kg_server_config_free(&s);
+	T_ASSERT(ok);
+
+	/* the defaults say what ksshd does: no keyboard-interactive, no agent forwarding */
+	kg_server_config_init(&s);
+	T_OK(kg_server_config_finish(&s));
+	ok = s.kbd_interactive_authentication == 0 && s.allow_agent_forwarding == 0 && s.warnings.n == 0 &&
+	     s.use_dns == 0 && strcmp(s.permit_user_environment, "no") == 0;
+	kg_server_config_free(&s);
+	T_ASSERT(ok);
+
+	struct { const char *text; const char *msg; } refused[] = {
+		{ "DenyUsers root@127.0.0.1/33\n", "f line 1: DenyUsers: invalid pattern 'root@127.0.0.1/33'" },
+		{ "AllowUsers bob root@\n", "f line 1: AllowUsers: invalid pattern 'root@'" },
+		{ "DenyUsers @127.0.0.1\n", "f line 1: DenyUsers: invalid pattern '@127.0.0.1'" },
+		{ "UseDNS yes\nDenyUsers bob@*.example.com\n",
+		  "f line 2: DenyUsers bob@*.example.com with UseDNS yes: not supported, host names are not looked up" },
+		{ "DenyUsers bob@127.0.0.1,host.example\nUseDNS yes\n",
+		  "f line 2: DenyUsers bob@127.0.0.1,host.example with UseDNS yes: not supported, host names are not "
+		  "looked up" },
+	};
+	for (size_t i = 0; i < KG_ARRAY_LEN(refused); i++) {
+		kg_server_config_init(&s);
+		int r = kg_server_config_apply_file(&s, refused[i].text, strlen(refused[i].text), "f", &err);
+		kg_server_config_free(&s);
+		if (r != KG_ERR_CONFIG || strcmp(err.msg, refused[i].msg) != 0)
+			fprintf(stderr, "case %zu: %d '%s'\n", i, r, err.msg);
+		T_ASSERT(r == KG_ERR_CONFIG && strcmp(err.msg, refused[i].msg) == 0);
+	}
+	/* addresses need no lookup: fine with UseDNS yes */
+	kg_server_config_init(&s);
+	const char *ok_text = "UseDNS yes\nDenyUsers bob@2001:db8::/32,!127.0.0.1,192.0.2.* carol\n";
+	T_OK(kg_server_config_apply_file(&s, ok_text, strlen(ok_text), "f", &err));
+	kg_server_config_free(&s);
+}
+
 static void test_server_load_with_include(void)
 {
 	kg_server_config s;
@@ -508,6 +585,7 @@ int main(void)
 	T_RUN(test_server_defaults);
 	T_RUN(test_server_parse);
 	T_RUN(test_server_errors);
+	T_RUN(test_server_unsupported);
 	T_RUN(test_server_load_with_include);
 	return T_DONE();
 }

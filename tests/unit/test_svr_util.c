@@ -129,22 +129,6 @@ static void test_hostkey_filter(void)
 	kg_key_free(ec);
 }
 
-static void test_user_allowed(void)
-{
-	kg_server_config cfg;
-	kg_server_config_init(&cfg);
-	T_ASSERT(kg_svr_user_allowed(&cfg, "alice") == 1);
-	T_OK(kg_strlist_add(&cfg.allow_users, "al*"));
-	T_OK(kg_strlist_add(&cfg.allow_users, "bob"));
-	T_ASSERT(kg_svr_user_allowed(&cfg, "alice") == 1);
-	T_ASSERT(kg_svr_user_allowed(&cfg, "bob") == 1);
-	T_ASSERT(kg_svr_user_allowed(&cfg, "carol") == 0);
-	T_OK(kg_strlist_add(&cfg.deny_users, "alf"));
-	T_ASSERT(kg_svr_user_allowed(&cfg, "alf") == 0);
-	T_ASSERT(kg_svr_user_allowed(&cfg, "alice") == 1);
-	kg_server_config_free(&cfg);
-}
-
 static void test_load_hostkey(void)
 {
 	kg_key *k = NULL;
@@ -166,7 +150,6 @@ int main(void)
 	T_RUN(test_accept_env);
 	T_RUN(test_exit_status);
 	T_RUN(test_hostkey_filter);
-	T_RUN(test_user_allowed);
 	T_RUN(test_load_hostkey);
 	return T_DONE();
 }
