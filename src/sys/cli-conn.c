@@ -325,6 +325,22 @@ static void auth_event(void *arg, const kg_cli_auth_event *ev)
 		c->hooks.auth_event(c->hooks.arg, ev);
 }
 
+/* PreferredAuthentications names the methods to use (unset: all). */
+static int preferred(const kg_client *c, const char *method)
+{
+	const char *p = c->cfg->preferred_authentications;
+	return !p || kg_namelist_has(p, method);
+}
+
+/* kssh tries publickey, then password, whatever the order asked for. */
+static void preferred_order_note(const kg_client *c)
+{
+	const char *p = c->cfg->preferred_authentications;
+	const char *pk = p ? strstr(p, "publickey") : NULL, *pw = p ? strstr(p, "password") : NULL;
+	if (pk && pw && pw < pk && preferred(c, "publickey") && preferred(c, "password"))
+		kg_info(c->log, "PreferredAuthentications: the order is not supported yet; publickey is tried before password");
+}
+
 /* ---------------- connection layer ---------------- */
 
 int kg_client_next_event(kg_client *c, kg_conn *conn, kg_conn_event *ev)
@@ -581,6 +597,8 @@ int kg_client_open(kg_client *c)
 			kg_error(c->log, "%s: %s", prog_name(c), err);
 			return r;
 		}
+		if (kg_net_set_keepalive(c->fd, cfg->tcp_keepalive != 0) < 0)
+			kg_debug(c->log, "setsockopt SO_KEEPALIVE: %s", strerror(errno));
 		if (kg_net_peer_strings(c->fd, c->peer_ip, sizeof(c->peer_ip), &c->peer_port) < 0)
 			snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", cfg->hostname);
 		kg_debug(c->log, "Connection established.");
@@ -590,6 +608,7 @@ int kg_client_open(kg_client *c)
 		GUARD(kg_net_set_nonblock(c->fd, 1));
 	}
 	GUARD(prepare_identities(c));
+	preferred_order_note(c);
 	GUARD(setup_transport(c));
 	for (;;) {
 		if ((r = kg_client_flush(c, 0)) < 0)
@@ -641,8 +660,9 @@ int kg_client_open(kg_client *c)
 		if (!c->auth && kg_tr_ready(c->tr)) {
 			kg_cli_auth_config ac = {
 				.user = cfg->user, .ids = c->ids, .n_ids = c->n_ids,
-				.try_pubkey = cfg->pubkey_authentication != 0,
-				.try_password = cfg->password_authentication != 0 && !c->password_disabled,
+				.try_pubkey = cfg->pubkey_authentication != 0 && preferred(c, "publickey"),
+				.try_password = cfg->password_authentication != 0 && !c->password_disabled &&
+						preferred(c, "password"),
 				.password_prompts = cfg->number_of_password_prompts,
 				.load_private = load_private_cb, .get_password = get_password,
 				.event = auth_event, .cb_arg = c,
