@@ -75,6 +75,11 @@ static const kg_cfg_kw client_kws[] = {
 	{ "ControlPath", KG_CFG_STR, CC(control_path), 0, 0, NULL },
 	{ "ControlPersist", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "DynamicForward", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	/* What OpenSSH's scp passes to ssh ("-S kssh"). */
+	{ "ClearAllForwardings", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "PermitLocalCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "LocalCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "RemoteCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "IgnoreUnknown", KG_CFG_STR, CC(ignore_unknown), 0, 0, NULL },
 	/* Known to OpenSSH, not done by kagi: values other than what kagi
 	 * does anyway are reported (see unsupported_rules). */
@@ -123,8 +128,12 @@ static const struct unsupported_rule {
 	{ "AddKeysToAgent", "no", UNSUP_WARN },
 	{ "GSSAPIAuthentication", "no", UNSUP_QUIET },
 	{ "GSSAPIDelegateCredentials", "no", UNSUP_QUIET },
+	{ "PermitLocalCommand", "no", UNSUP_WARN },
+	{ "LocalCommand", NULL, UNSUP_WARN },
 	{ "ProxyCommand", "none", UNSUP_REFUSE },
+	{ "RemoteCommand", "none", UNSUP_REFUSE },
 };
+_Static_assert(KG_ARRAY_LEN(unsupported_rules) <= 32, "unsupported_seen is a 32-bit mask");
 
 void kg_client_config_init(kg_client_config *cfg)
 {
