@@ -381,12 +381,24 @@ static void finish_explain(const cmdline *cl, kg_explain *ex, int result)
 		fprintf(stderr, "kssh: cannot write %s\n", cl->explain_html);
 }
 
+static void free_cmdline(cmdline *cl)
+{
+	kg_strlist_free(&cl->opts);
+	free(cl->command);
+	free(cl->dest_user);
+	free(cl->dest_host);
+	free(cl->dest_port);
+	free(cl->fwd_host);
+}
+
 int main(int argc, char **argv)
 {
 	cmdline cl;
 	memset(&cl, 0, sizeof(cl));
-	if (parse_args(&cl, argc, argv) < 0)
+	if (parse_args(&cl, argc, argv) < 0) {
+		free_cmdline(&cl);  /* refused flags exit here: leave nothing behind */
 		return EXIT_KAGI_ERROR;
+	}
 	struct passwd *pw = getpwuid(getuid());
 	if (!pw) {
 		fprintf(stderr, "kssh: no user exists for uid %lu\n", (unsigned long)getuid());
@@ -405,8 +417,13 @@ int main(int argc, char **argv)
 	}
 	kg_client_config cfg;
 	kg_client_config_init(&cfg);
-	if (load_config(&cfg, &cl, home, local_user) < 0)
+	if (load_config(&cfg, &cl, home, local_user) < 0) {
+		kg_client_config_free(&cfg);
+		free_cmdline(&cl);
+		free(local_user);
+		free(home);
 		return EXIT_KAGI_ERROR;
+	}
 	kg_logger lg;
 	kg_log_init(&lg, "kssh", cfg.log_level, 0, 0);
 	kg_client_config_log_unsupported(&cfg, &lg);
@@ -457,12 +474,7 @@ int main(int argc, char **argv)
 	kg_client_close(&c);
 	kg_explain_free(ex);
 	kg_client_config_free(&cfg);
-	kg_strlist_free(&cl.opts);
-	free(cl.command);
-	free(cl.dest_user);
-	free(cl.dest_host);
-	free(cl.dest_port);
-	free(cl.fwd_host);
+	free_cmdline(&cl);
 	free(local_user);
 	free(home);
 	return status;
