@@ -15,9 +15,9 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: ksftp [-46aCfNpqrv] [-B buffer_size] [-b batchfile] [-c cipher]\n"
+		"usage: ksftp [-246aCfNpqrv] [-B buffer_size] [-b batchfile] [-c cipher]\n"
 		"             [-F ssh_config] [-i identity_file] [-J destination] [-l limit]\n"
-		"             [-o ssh_option] [-P port] [-R num_requests] destination\n");
+		"             [-o ssh_option] [-P port] [-R num_requests] [-s sftp] destination\n");
 }
 
 static int hexval(int c)
@@ -127,7 +127,7 @@ typedef struct opts {
 static int parse_args(opts *o, int argc, char **argv)
 {
 	int ch;
-	while ((ch = getopt(argc, argv, "1246aB:b:Cc:D:F:fhi:J:l:NO:o:P:pqR:rS:s:v")) != -1) {
+	while ((ch = getopt(argc, argv, "1246AaB:b:Cc:D:F:fhi:J:l:No:P:pqR:rS:s:vX:")) != -1) {
 		int r = KG_OK;
 		char *end;
 		switch (ch) {
@@ -171,8 +171,18 @@ static int parse_args(opts *o, int argc, char **argv)
 				return KG_ERR_ARG;
 			}
 			break;
-		case '1': case '2': case 'N': case 'D': case 'O': case 'S': case 's':
-			break;  /* accepted for compatibility; nothing to do */
+		case '2': case 'N':
+			break;  /* protocol 2; not quiet with -b: what ksftp does */
+		case 's':
+			if (strcmp(optarg, "sftp") == 0)
+				break;  /* the subsystem ksftp asks for */
+			/* fall through */
+		case '1': case 'A': case 'D': case 'S': case 'X':
+			fprintf(stderr, "ksftp: -%c (%s) is not supported yet\n", ch,
+				ch == '1' ? "SSH protocol 1" : ch == 'A' ? "agent forwarding" :
+				ch == 'D' ? "a local sftp server" : ch == 'S' ? "another ssh program" :
+				ch == 's' ? "another subsystem or server" : "sftp options");
+			return KG_ERR_ARG;
 		default:
 			usage();
 			return KG_ERR_ARG;

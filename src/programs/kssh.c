@@ -18,10 +18,44 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: kssh [-46CnqsTtVv] [-c cipher_spec] [-F configfile] [-i identity_file]\n"
-		"            [-J destination] [-l login_name] [-m mac_spec] [-o option]\n"
-		"            [-p port] [-W host:port] [--explain] [--explain-html file]\n"
+		"usage: kssh [-246aCknqsTtVvx] [-c cipher_spec] [-e none] [-F configfile]\n"
+		"            [-i identity_file] [-J destination] [-l login_name] [-m mac_spec]\n"
+		"            [-o option] [-p port] [-W host:port] [--explain] [--explain-html file]\n"
 		"            destination [command [argument ...]]\n");
+}
+
+/* OpenSSH flags kssh does not do yet: refused, never accepted and ignored.
+ * (-a, -x, -k and -T ask for what kssh does anyway and are accepted.) */
+static const struct {
+	char flag;
+	const char *what;
+} unsupported_flags[] = {
+	{ 'A', "agent forwarding" }, { 'B', "bind interface" },
+	{ 'b', "bind address" }, { 'D', "dynamic port forwarding" }, { 'E', "log file" },
+	{ 'e', "escape character" }, { 'f', "going to background" }, { 'G', "printing the configuration" },
+	{ 'g', "remote hosts connecting to forwarded ports" }, { 'I', "PKCS#11" },
+	{ 'K', "GSSAPI authentication" }, { 'L', "local port forwarding" }, { 'M', "connection sharing" },
+	{ 'N', "no remote command" }, { 'O', "control commands" }, { 'P', "tags" }, { 'Q', "queries" },
+	{ 'R', "remote port forwarding" }, { 'S', "control socket" }, { 'w', "tunnel forwarding" },
+	{ 'X', "X11 forwarding" }, { 'Y', "X11 forwarding" }, { 'y', "logging to syslog" },
+};
+
+/* -e none (no escape character) is what kssh does; anything else is refused. */
+static int refuse_flag(int c, const char *arg)
+{
+	if (c == 'e' && arg && strcmp(arg, "none") == 0)
+		return KG_OK;
+	if (c == '1') {
+		fprintf(stderr, "kssh: SSH protocol v.1 is no longer supported\n");
+		return KG_ERR_ARG;
+	}
+	for (size_t i = 0; i < KG_ARRAY_LEN(unsupported_flags); i++)
+		if (unsupported_flags[i].flag == c) {
+			fprintf(stderr, "kssh: -%c (%s) is not supported yet\n", c, unsupported_flags[i].what);
+			return KG_ERR_ARG;
+		}
+	usage();
+	return KG_ERR_ARG;
 }
 
 typedef struct cmdline {
@@ -106,6 +140,11 @@ static int parse_destination(cmdline *cl, const char *arg)
 	return KG_OK;
 }
 
+/* OpenSSH's option letters (kssh refuses some of them, see above). */
+#define OPTS_GETOPT "+1246AaB:b:Cc:D:E:e:F:fGgI:i:J:KkL:l:Mm:NnO:o:P:p:Q:qR:S:sTtVvW:w:XxYy"
+#define OPTS_WITH_VALUE "BbcDEeFIiJLlmOoPpQRSWw"
+#define OPTS_FLAGS "1246AaCfGgKkMNnqsTtVvXxYy"
+
 /* Takes --explain and --explain-html FILE out of the options before the
  * destination (getopt knows only short options). */
 static int take_long_options(cmdline *cl, int *argc, char **argv)
@@ -140,7 +179,7 @@ static int take_long_options(cmdline *cl, int *argc, char **argv)
 			break;  /* the destination: the rest is the command */
 		/* An option letter that takes a value, given separately. */
 		size_t n = strlen(a);
-		if (n >= 2 && strchr("ceFiJlmopW", a[n - 1]) && strspn(a + 1, "46ACNTVXYagknqsStvx") == n - 2 &&
+		if (n >= 2 && strchr(OPTS_WITH_VALUE, a[n - 1]) && strspn(a + 1, OPTS_FLAGS) == n - 2 &&
 		    i + 1 < *argc)
 			argv[out++] = argv[++i];
 	}
@@ -157,7 +196,7 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 	GUARD(take_long_options(cl, &argc, argv));
 	optind = 1;
 	while (optind < argc) {
-		while ((c = getopt(argc, argv, "+46ACNTVXYac:e:F:gi:J:kl:m:no:p:qsStvxW:")) != -1) {
+		while ((c = getopt(argc, argv, OPTS_GETOPT)) != -1) {
 			int r = KG_OK;
 			switch (c) {
 			case '4': r = add_opt(cl, "AddressFamily", "inet"); break;
@@ -203,11 +242,11 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 			case 'V':
 				fprintf(stderr, "%s, %s\n", &KG_TR_VERSION[8], OpenSSL_version(OPENSSL_VERSION));
 				exit(0);
-			case 'A': case 'a': case 'N': case 'X': case 'x': case 'Y': case 'g': case 'k': case 'e':
-				break;  /* accepted for compatibility; nothing to do */
+			case '2': case 'a': case 'k': case 'x':
+				break;  /* protocol 2, no agent/GSSAPI/X11 forwarding: what kssh does */
 			default:
-				usage();
-				return KG_ERR_ARG;
+				r = refuse_flag(c, optarg);
+				break;
 			}
 			if (r < 0)
 				return r;
@@ -342,12 +381,24 @@ static void finish_explain(const cmdline *cl, kg_explain *ex, int result)
 		fprintf(stderr, "kssh: cannot write %s\n", cl->explain_html);
 }
 
+static void free_cmdline(cmdline *cl)
+{
+	kg_strlist_free(&cl->opts);
+	free(cl->command);
+	free(cl->dest_user);
+	free(cl->dest_host);
+	free(cl->dest_port);
+	free(cl->fwd_host);
+}
+
 int main(int argc, char **argv)
 {
 	cmdline cl;
 	memset(&cl, 0, sizeof(cl));
-	if (parse_args(&cl, argc, argv) < 0)
+	if (parse_args(&cl, argc, argv) < 0) {
+		free_cmdline(&cl);  /* refused flags exit here: leave nothing behind */
 		return EXIT_KAGI_ERROR;
+	}
 	struct passwd *pw = getpwuid(getuid());
 	if (!pw) {
 		fprintf(stderr, "kssh: no user exists for uid %lu\n", (unsigned long)getuid());
@@ -366,10 +417,16 @@ int main(int argc, char **argv)
 	}
 	kg_client_config cfg;
 	kg_client_config_init(&cfg);
-	if (load_config(&cfg, &cl, home, local_user) < 0)
+	if (load_config(&cfg, &cl, home, local_user) < 0) {
+		kg_client_config_free(&cfg);
+		free_cmdline(&cl);
+		free(local_user);
+		free(home);
 		return EXIT_KAGI_ERROR;
+	}
 	kg_logger lg;
 	kg_log_init(&lg, "kssh", cfg.log_level, 0, 0);
+	kg_client_config_log_unsupported(&cfg, &lg);
 	for (size_t i = 0; i < cfg.warnings.n; i++)
 		kg_verbose(&lg, "%s", cfg.warnings.v[i]);
 
@@ -417,12 +474,7 @@ int main(int argc, char **argv)
 	kg_client_close(&c);
 	kg_explain_free(ex);
 	kg_client_config_free(&cfg);
-	kg_strlist_free(&cl.opts);
-	free(cl.command);
-	free(cl.dest_user);
-	free(cl.dest_host);
-	free(cl.dest_port);
-	free(cl.fwd_host);
+	free_cmdline(&cl);
 	free(local_user);
 	free(home);
 	return status;

@@ -75,6 +75,11 @@ int kg_cli_args_config(const kg_cli_args *a, const char *prog, const char *host,
 		goto out;
 	}
 	r = kg_client_config_finish(cfg, host, local_user);
+	if (r >= 0) {
+		kg_logger lg;
+		kg_log_init(&lg, prog, cfg->log_level, 0, 0);
+		kg_client_config_log_unsupported(cfg, &lg);
+	}
 out:
 	free(sshdir);
 	free(user_cfg);

@@ -25,6 +25,12 @@
 
 #define PASSPHRASE_TRIES 3
 
+/* The program's own name for "prog: message" lines (kssh, kscp, ksftp). */
+static const char *prog_name(const kg_client *c)
+{
+	return c->log && c->log->ident ? c->log->ident : "kssh";
+}
+
 /* ---------------- private keys ---------------- */
 
 int kg_client_load_private(kg_logger *log, const char *path, int batch, kg_key **out)
@@ -153,11 +159,12 @@ static int add_known_host(kg_client *c, const kg_key *key, const char *name)
 		r = kg_known_hosts_format_entry(c->cfg->hostname, c->cfg->port, key, c->cfg->hash_known_hosts == 1, &line);
 	if (r >= 0)
 		r = kg_known_hosts_append(path, (const char *)kg_buf_ptr(&line), kg_buf_len(&line));
+	/* Both at INFO, as OpenSSH logs them: LogLevel ERROR hides them. */
 	if (r >= 0)
 		kg_info(c->log, "Warning: Permanently added '%s' (%s) to the list of known hosts.", name,
 			kg_key_type_short(key->type));
 	else
-		kg_error(c->log, "Failed to add the host to the list of known hosts (%s).", path ? path : "?");
+		kg_info(c->log, "Failed to add the host to the list of known hosts (%s).", path ? path : "?");
 	free(path);
 	kg_buf_free(&line);
 	return KG_OK;
@@ -297,6 +304,9 @@ static void auth_event(void *arg, const kg_cli_auth_event *ev)
 		break;
 	case KG_AUTH_EV_METHODS:
 		kg_debug(c->log, "Authentications that can continue: %s", ev->text);
+		/* Kept for "Permission denied (...)", which names what the server allows. */
+		free(c->auth_methods);
+		c->auth_methods = ev->text ? strdup(ev->text) : NULL;
 		break;
 	case KG_AUTH_EV_KEY_OFFERED:
 		kg_debug(c->log, "Offering public key: %s %s", ev->id->path, ev->alg);
@@ -313,6 +323,22 @@ static void auth_event(void *arg, const kg_cli_auth_event *ev)
 	}
 	if (c->hooks.auth_event)
 		c->hooks.auth_event(c->hooks.arg, ev);
+}
+
+/* PreferredAuthentications names the methods to use (unset: all). */
+static int preferred(const kg_client *c, const char *method)
+{
+	const char *p = c->cfg->preferred_authentications;
+	return !p || kg_namelist_has(p, method);
+}
+
+/* kssh tries publickey, then password, whatever the order asked for. */
+static void preferred_order_note(const kg_client *c)
+{
+	const char *p = c->cfg->preferred_authentications;
+	const char *pk = p ? strstr(p, "publickey") : NULL, *pw = p ? strstr(p, "password") : NULL;
+	if (pk && pw && pw < pk && preferred(c, "publickey") && preferred(c, "password"))
+		kg_info(c->log, "PreferredAuthentications: the order is not supported yet; publickey is tried before password");
 }
 
 /* ---------------- connection layer ---------------- */
@@ -489,7 +515,7 @@ static int connect_via_jump(kg_client *c)
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 16);
 	int r = KG_ERR_SYSTEM;
 	if (n <= 0 || *host == '\0' || *host == '-' || *c->cfg->hostname == '\0') {
-		kg_error(c->log, "ssh: bad jump host specification '%s'", c->cfg->proxy_jump);
+		kg_error(c->log, "%s: bad jump host specification '%s'", prog_name(c), c->cfg->proxy_jump);
 		goto out;
 	}
 	self[n] = '\0';
@@ -549,7 +575,7 @@ static int connect_via_jump(kg_client *c)
 	r = kg_net_set_nonblock(c->fd, 1);
 out:
 	if (r == KG_ERR_SYSTEM)
-		kg_error(c->log, "ssh: cannot start the jump connection: %s", strerror(errno));
+		kg_error(c->log, "%s: cannot start the jump connection: %s", prog_name(c), strerror(errno));
 	free(spec);
 	return r;
 }
@@ -568,9 +594,11 @@ int kg_client_open(kg_client *c)
 		r = kg_net_connect(cfg->hostname, port, cfg->address_family,
 				   cfg->connect_timeout > 0 ? cfg->connect_timeout * 1000 : 0, &c->fd, err, sizeof(err));
 		if (r < 0) {
-			kg_error(c->log, "ssh: %s", err);
+			kg_error(c->log, "%s: %s", prog_name(c), err);
 			return r;
 		}
+		if (kg_net_set_keepalive(c->fd, cfg->tcp_keepalive != 0) < 0)
+			kg_debug(c->log, "setsockopt SO_KEEPALIVE: %s", strerror(errno));
 		if (kg_net_peer_strings(c->fd, c->peer_ip, sizeof(c->peer_ip), &c->peer_port) < 0)
 			snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", cfg->hostname);
 		kg_debug(c->log, "Connection established.");
@@ -580,6 +608,7 @@ int kg_client_open(kg_client *c)
 		GUARD(kg_net_set_nonblock(c->fd, 1));
 	}
 	GUARD(prepare_identities(c));
+	preferred_order_note(c);
 	GUARD(setup_transport(c));
 	for (;;) {
 		if ((r = kg_client_flush(c, 0)) < 0)
@@ -619,7 +648,7 @@ int kg_client_open(kg_client *c)
 			}
 			if (r == KG_ERR_AUTH_FAILED) {
 				kg_error(c->log, "%s@%s: Permission denied (%s).", cfg->user, cfg->hostname,
-					 "publickey,password");
+					 c->auth_methods ? c->auth_methods : "");
 				kg_tr_disconnect(c->tr, SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE, "no more authentication methods");
 				goto fail;
 			}
@@ -631,8 +660,9 @@ int kg_client_open(kg_client *c)
 		if (!c->auth && kg_tr_ready(c->tr)) {
 			kg_cli_auth_config ac = {
 				.user = cfg->user, .ids = c->ids, .n_ids = c->n_ids,
-				.try_pubkey = cfg->pubkey_authentication != 0,
-				.try_password = cfg->password_authentication != 0 && !c->password_disabled,
+				.try_pubkey = cfg->pubkey_authentication != 0 && preferred(c, "publickey"),
+				.try_password = cfg->password_authentication != 0 && !c->password_disabled &&
+						preferred(c, "password"),
 				.password_prompts = cfg->number_of_password_prompts,
 				.load_private = load_private_cb, .get_password = get_password,
 				.event = auth_event, .cb_arg = c,
@@ -656,6 +686,8 @@ void kg_client_close(kg_client *c)
 {
 	kg_cli_auth_free(c->auth);
 	c->auth = NULL;
+	free(c->auth_methods);
+	c->auth_methods = NULL;
 	kg_tr_free(c->tr);
 	c->tr = NULL;
 	for (size_t i = 0; i < c->n_ids; i++) {

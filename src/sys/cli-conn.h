@@ -41,6 +41,7 @@ typedef struct kg_client {
 	kg_cli_identity *ids;
 	size_t n_ids;
 	kg_cli_auth *auth;
+	char *auth_methods;         /* the server's last "can continue" list */
 	int password_disabled;      /* host key changed: no passwords to this host */
 	char peer_ip[64];
 	int peer_port;

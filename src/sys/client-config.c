@@ -60,6 +60,7 @@ static const kg_cfg_kw client_kws[] = {
 	{ "ProxyJump", KG_CFG_STR, CC(proxy_jump), 0, 0, NULL },
 	{ "ProxyCommand", KG_CFG_RAW, CC(proxy_command), 0, 0, NULL },
 	{ "ServerAliveInterval", KG_CFG_TIME, CC(server_alive_interval), 0, 0, NULL },
+	{ "TCPKeepAlive", KG_CFG_FLAG, CC(tcp_keepalive), 0, 0, NULL },
 	{ "ServerAliveCountMax", KG_CFG_INT, CC(server_alive_count_max), 0, 1000000, NULL },
 	{ "AddressFamily", KG_CFG_ENUM, CC(address_family), 0, 0, af_enums },
 	{ "RequestTTY", KG_CFG_ENUM, CC(request_tty), 0, 0, tty_enums },
@@ -72,9 +73,16 @@ static const kg_cfg_kw client_kws[] = {
 	{ "RemoteForward", KG_CFG_RAW_ACC, CC(remote_forwards), 0, 0, NULL },
 	{ "ControlMaster", KG_CFG_STR, CC(control_master), 0, 0, NULL },
 	{ "ControlPath", KG_CFG_STR, CC(control_path), 0, 0, NULL },
+	{ "ControlPersist", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "DynamicForward", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	/* What OpenSSH's scp passes to ssh ("-S kssh"). */
+	{ "ClearAllForwardings", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "PermitLocalCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "LocalCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "RemoteCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "IgnoreUnknown", KG_CFG_STR, CC(ignore_unknown), 0, 0, NULL },
-	/* Common in stock configs (Debian's ssh_config has GSSAPI lines);
-	 * each only enables something kagi does not do. */
+	/* Known to OpenSSH, not done by kagi: values other than what kagi
+	 * does anyway are reported (see unsupported_rules). */
 	{ "GSSAPIAuthentication", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "GSSAPIDelegateCredentials", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "ForwardX11", KG_CFG_IGNORE, 0, 0, 0, NULL },
@@ -84,8 +92,48 @@ static const kg_cfg_kw client_kws[] = {
 	{ "AddKeysToAgent", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "CheckHostIP", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "VerifyHostKeyDNS", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "TCPKeepAlive", KG_CFG_IGNORE, 0, 0, 0, NULL },
 };
+
+/* Keywords kagi does not act on.  The first value that applies to the
+ * host decides (as for any keyword); when it is not one of ok (the
+ * comma-separated values that mean what kagi does anyway; NULL: every
+ * value), the line is reported once per keyword: to cfg->unsupported, or
+ * as a -v note in cfg->warnings (quiet: Debian's stock ssh_config turns
+ * GSSAPI on, and going without an extra method weakens nothing), or, for
+ * refuse, as an error, because going on would connect differently from
+ * what was asked. */
+enum { UNSUP_WARN, UNSUP_QUIET, UNSUP_REFUSE };
+static const struct unsupported_rule {
+	const char *kw;
+	const char *ok;
+	int how;
+} unsupported_rules[] = {
+	{ "ServerAliveInterval", "0,0s,none", UNSUP_WARN },
+	{ "LocalForward", NULL, UNSUP_WARN },
+	{ "RemoteForward", NULL, UNSUP_WARN },
+	{ "DynamicForward", NULL, UNSUP_WARN },
+	{ "ForwardAgent", "no", UNSUP_WARN },
+	{ "ForwardX11", "no", UNSUP_WARN },
+	{ "ControlMaster", "no", UNSUP_WARN },
+	{ "ControlPath", "none", UNSUP_WARN },
+	{ "ControlPersist", "no", UNSUP_WARN },
+	{ "PubkeyAcceptedAlgorithms", NULL, UNSUP_WARN },
+	{ "PubkeyAcceptedKeyTypes", NULL, UNSUP_WARN },
+	{ "KbdInteractiveAuthentication", "no", UNSUP_WARN },
+	{ "ChallengeResponseAuthentication", "no", UNSUP_WARN },
+	{ "UpdateHostKeys", "no", UNSUP_WARN },
+	{ "VerifyHostKeyDNS", "no", UNSUP_WARN },
+	{ "CheckHostIP", "no", UNSUP_WARN },
+	{ "VisualHostKey", "no", UNSUP_WARN },
+	{ "AddKeysToAgent", "no", UNSUP_WARN },
+	{ "GSSAPIAuthentication", "no", UNSUP_QUIET },
+	{ "GSSAPIDelegateCredentials", "no", UNSUP_QUIET },
+	{ "PermitLocalCommand", "no", UNSUP_WARN },
+	{ "LocalCommand", NULL, UNSUP_WARN },
+	{ "ProxyCommand", "none", UNSUP_REFUSE },
+	{ "RemoteCommand", "none", UNSUP_REFUSE },
+};
+_Static_assert(KG_ARRAY_LEN(unsupported_rules) <= 32, "unsupported_seen is a 32-bit mask");
 
 void kg_client_config_init(kg_client_config *cfg)
 {
@@ -113,6 +161,7 @@ void kg_client_config_free(kg_client_config *cfg)
 	}
 	kg_strlist_free(&cfg->set_env);
 	kg_strlist_free(&cfg->warnings);
+	kg_strlist_free(&cfg->unsupported);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -128,7 +177,39 @@ static int warn(kg_client_config *cfg, const kg_cfg_reader *r, const char *what,
 {
 	kg_cfg_err e;
 	kg_cfg_errf(&e, r->filename, kg_cfg_line(r), "%s%s", what, arg);
-	return kg_strlist_add(&cfg->warnings, e.msg);
+	return kg_strlist_add(&cfg->unsupported, e.msg);
+}
+
+/* Reports the first applying line of a keyword kagi does not act on. */
+static int check_unsupported(kg_client_config *cfg, const kg_cfg_kw *kw, const kg_cfg_reader *r,
+			     kg_cfg_err *err)
+{
+	for (size_t i = 0; i < KG_ARRAY_LEN(unsupported_rules); i++) {
+		const struct unsupported_rule *u = &unsupported_rules[i];
+		if (strcasecmp(kw->name, u->kw) != 0)
+			continue;
+		uint32_t bit = (uint32_t)1 << i;
+		if (cfg->unsupported_seen & bit)
+			return KG_OK;  /* decided by an earlier line */
+		cfg->unsupported_seen |= bit;
+		const char *v = r->nargs ? r->args[0] : "";
+		if (u->ok && r->nargs == 1 && kg_pattern_list_match(v, u->ok, 1) == 1)
+			return KG_OK;
+		if (u->how == UNSUP_REFUSE) {
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "%s is not supported yet", u->kw);
+			return KG_ERR_CONFIG;
+		}
+		kg_cfg_err e;
+		kg_cfg_errf(&e, r->filename, kg_cfg_line(r), "%s is not supported yet, ignored", u->kw);
+		return kg_strlist_add(u->how == UNSUP_QUIET ? &cfg->warnings : &cfg->unsupported, e.msg);
+	}
+	return KG_OK;
+}
+
+void kg_client_config_log_unsupported(const kg_client_config *cfg, const kg_logger *lg)
+{
+	for (size_t i = 0; i < cfg->unsupported.n; i++)
+		kg_error(lg, "%s: %s", lg && lg->ident ? lg->ident : "kssh", cfg->unsupported.v[i]);
 }
 
 /* "Host p1 !p2 ...": active if some pattern matches and no negated one. */
@@ -298,6 +379,8 @@ static int apply_text(struct apply_ctx *c, const char *text, size_t len, const c
 		}
 		if (kw->type != KG_CFG_SPECIAL) {
 			GUARD_GOTO(ret, kg_cfg_store(cfg, kw, &r, active, err), out);
+			if (active)
+				GUARD_GOTO(ret, check_unsupported(cfg, kw, &r, err), out);
 			continue;
 		}
 		switch (kw->off) {
@@ -421,6 +504,7 @@ int kg_client_config_finish(kg_client_config *cfg, const char *host, const char 
 	default_int(&cfg->connect_timeout, 0);
 	default_int(&cfg->compression, 0);
 	default_int(&cfg->server_alive_interval, 0);
+	default_int(&cfg->tcp_keepalive, 1);
 	default_int(&cfg->server_alive_count_max, 3);
 	default_int(&cfg->address_family, AF_UNSPEC);
 	default_int(&cfg->request_tty, KG_TTY_AUTO);

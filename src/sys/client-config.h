@@ -46,7 +46,8 @@ typedef struct kg_client_config {
 	int compression;
 	char *proxy_jump;
 	char *proxy_command;                /* raw; kagi may refuse it */
-	int server_alive_interval;
+	int server_alive_interval;          /* not supported yet: warned */
+	int tcp_keepalive;
 	int server_alive_count_max;
 	int address_family;                 /* AF_UNSPEC, AF_INET, AF_INET6 */
 	int request_tty;                    /* enum kg_request_tty */
@@ -61,7 +62,9 @@ typedef struct kg_client_config {
 	char *control_master;               /* raw */
 	char *control_path;                 /* raw */
 	char *ignore_unknown;               /* pattern list */
-	kg_strlist warnings;                /* "FILE line N: ..." notes */
+	kg_strlist warnings;                /* "FILE line N: ..." notes for -v */
+	kg_strlist unsupported;             /* "FILE line N: K is not supported yet, ignored" */
+	uint32_t unsupported_seen;          /* keywords of unsupported_rules already decided */
 } kg_client_config;
 
 void kg_client_config_init(kg_client_config *cfg);
@@ -83,6 +86,9 @@ int kg_client_config_apply_option(kg_client_config *cfg, const char *opt, kg_cfg
 int kg_client_config_load_file(kg_client_config *cfg, const char *path, const char *host,
 			       const char *include_dir, const char *home, int required,
 			       kg_cfg_err *err) KG_WUR;
+
+/* Prints each cfg->unsupported line at ERROR as "<ident>: <line>". */
+void kg_client_config_log_unsupported(const kg_client_config *cfg, const kg_logger *lg);
 
 /* Fills every unset field with OpenSSH's default (user: local_user). */
 int kg_client_config_finish(kg_client_config *cfg, const char *host, const char *local_user) KG_WUR;

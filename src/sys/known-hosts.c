@@ -325,6 +325,8 @@ static int write_all(int fd, const char *p, size_t n)
 int kg_known_hosts_append(const char *path, const char *line, size_t len)
 {
 	ENSURE(path != NULL && path[0] != '\0' && line != NULL, KG_ERR_ARG);
+	if (strcmp(path, "/dev/null") == 0)
+		return KG_OK;  /* "UserKnownHostsFile /dev/null": keep nothing, as OpenSSH does */
 	const char *slash = strrchr(path, '/');
 	if (slash && slash != path) {
 		char *dir = strndup(path, (size_t)(slash - path));

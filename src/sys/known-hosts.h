@@ -60,7 +60,9 @@ int kg_known_hosts_hash_matches(const char *field, size_t flen, const char *name
 
 /* Appends line (len bytes) to the file at path, creating it (mode 0600) and
  * its directory (mode 0700, one level, like ~/.ssh) when missing.  Adds a
- * newline first if the file does not end with one. */
+ * newline first if the file does not end with one.  Appending to
+ * /dev/null succeeds and writes nothing; other non-regular files are
+ * KG_ERR_FORMAT. */
 int kg_known_hosts_append(const char *path, const char *line, size_t len) KG_WUR;
 
 #endif

@@ -306,8 +306,8 @@ static void test_client_ignore_unknown_and_match(void)
 	T_OK(kg_client_config_apply_option(&c, "Hostname real.example", &err));
 	T_OK(capply(&c, text, "alias", &err));
 	int ok = strcmp(c.user, "m1") == 0 && c.port == 7 && c.compression == KG_CFG_UNSET &&
-		 c.batch_mode == 1 && c.log_level == KG_CFG_UNSET && c.warnings.n == 1 &&
-		 strstr(c.warnings.v[0], "cfg line 8: Match criterion not supported") == c.warnings.v[0];
+		 c.batch_mode == 1 && c.log_level == KG_CFG_UNSET && c.unsupported.n == 1 &&
+		 strstr(c.unsupported.v[0], "cfg line 8: Match criterion not supported") == c.unsupported.v[0];
 	kg_client_config_free(&c);
 	T_ASSERT(ok);
 }
@@ -349,6 +349,109 @@ static void test_client_load_with_include(void)
 	r = kg_client_config_load_file(&c, D "/missing", "h", D, NULL, 1, &err);
 	kg_client_config_free(&c);
 	T_ASSERT(r == KG_ERR_NOT_FOUND);
+}
+
+/* Keywords kagi does not act on are reported once each, in the form
+ * "FILE line N: K is not supported yet, ignored"; values that mean what
+ * kagi does anyway, blocks for other hosts and values overridden by an
+ * earlier source are not. */
+static void test_client_unsupported_warned_once(void)
+{
+	const char *text =
+		"ServerAliveInterval 30\n"
+		"ServerAliveInterval 60\n"
+		"LocalForward 8080 localhost:80\n"
+		"LocalForward 8081 localhost:81\n"
+		"RemoteForward 9090 localhost:90\n"
+		"DynamicForward 1080\n"
+		"ForwardAgent yes\n"
+		"ForwardX11 yes\n"
+		"ControlMaster auto\n"
+		"ControlPath ~/.ssh/cm-%r@%h:%p\n"
+		"ControlPersist 10m\n"
+		"GSSAPIAuthentication yes\n"
+		"Host other\n"
+		"  UpdateHostKeys yes\n";
+	kg_client_config c;
+	kg_cfg_err err = { "" };
+	kg_client_config_init(&c);
+	T_OK(capply(&c, text, "h", &err));
+	static const char *const want[] = {
+		"cfg line 1: ServerAliveInterval is not supported yet, ignored",
+		"cfg line 3: LocalForward is not supported yet, ignored",
+		"cfg line 5: RemoteForward is not supported yet, ignored",
+		"cfg line 6: DynamicForward is not supported yet, ignored",
+		"cfg line 7: ForwardAgent is not supported yet, ignored",
+		"cfg line 8: ForwardX11 is not supported yet, ignored",
+		"cfg line 9: ControlMaster is not supported yet, ignored",
+		"cfg line 10: ControlPath is not supported yet, ignored",
+		"cfg line 11: ControlPersist is not supported yet, ignored",
+	};
+	int ok = c.unsupported.n == KG_ARRAY_LEN(want);
+	for (size_t i = 0; ok && i < KG_ARRAY_LEN(want); i++) {
+		ok = strcmp(c.unsupported.v[i], want[i]) == 0;
+		if (!ok)
+			fprintf(stderr, "got '%s'\n", c.unsupported.v[i]);
+	}
+	/* GSSAPI (on in Debian's stock ssh_config) is only a -v note. */
+	ok = ok && c.warnings.n == 1 && strstr(c.warnings.v[0], "cfg line 12: GSSAPIAuthentication") != NULL;
+	kg_client_config_free(&c);
+	T_ASSERT(ok);
+
+	/* "Off" values are what kagi does; -o wins over the file. */
+	kg_client_config_init(&c);
+	T_OK(kg_client_config_apply_option(&c, "ForwardAgent=no", &err));
+	T_OK(kg_client_config_apply_option(&c, "ControlPath none", &err));
+	T_OK(capply(&c, "ForwardAgent yes\nControlPath /tmp/x\nControlMaster no\nForwardX11 no\n"
+		    "ServerAliveInterval 0\nKbdInteractiveAuthentication no\nCheckHostIP no\n", "h", &err));
+	ok = c.unsupported.n == 0 && c.warnings.n == 0;
+	kg_client_config_free(&c);
+	T_ASSERT(ok);
+
+	/* On the command line: the same warning, without a line number. */
+	kg_client_config_init(&c);
+	T_OK(kg_client_config_apply_option(&c, "ForwardAgent=yes", &err));
+	T_OK(kg_client_config_apply_option(&c, "ForwardAgent=yes", &err));
+	T_OK(kg_client_config_apply_option(&c, "LocalForward=1 h:2", &err));
+	ok = c.unsupported.n == 2 &&
+	     strcmp(c.unsupported.v[0], "command line: ForwardAgent is not supported yet, ignored") == 0 &&
+	     strcmp(c.unsupported.v[1], "command line: LocalForward is not supported yet, ignored") == 0;
+	kg_client_config_free(&c);
+	T_ASSERT(ok);
+}
+
+/* ProxyCommand would make kagi connect some other way than asked: refused
+ * with an error, except "none". */
+static void test_client_proxycommand_refused(void)
+{
+	kg_client_config c;
+	kg_cfg_err err = { "" };
+	kg_client_config_init(&c);
+	int r = capply(&c, "Port 22\nProxyCommand ssh -W %h:%p bastion\n", "h", &err);
+	kg_client_config_free(&c);
+	T_ASSERT(r == KG_ERR_CONFIG && strcmp(err.msg, "cfg line 2: ProxyCommand is not supported yet") == 0);
+	kg_client_config_init(&c);
+	T_OK(kg_client_config_apply_option(&c, "ProxyCommand=none", &err));
+	r = capply(&c, "ProxyCommand nc %h %p\nHost elsewhere\n  ProxyCommand nc %h %p\n", "h", &err);
+	kg_client_config_free(&c);
+	T_ASSERT(r == KG_OK);
+}
+
+/* Settings kagi acts on: TCPKeepAlive (default yes, as OpenSSH). */
+static void test_client_tcp_keepalive(void)
+{
+	kg_client_config c;
+	kg_cfg_err err = { "" };
+	kg_client_config_init(&c);
+	T_OK(kg_client_config_finish(&c, "h", "me"));
+	int ok = c.tcp_keepalive == 1;
+	kg_client_config_free(&c);
+	kg_client_config_init(&c);
+	T_OK(kg_client_config_apply_option(&c, "TCPKeepAlive=no", &err));
+	T_OK(kg_client_config_finish(&c, "h", "me"));
+	ok = ok && c.tcp_keepalive == 0 && c.unsupported.n == 0;
+	kg_client_config_free(&c);
+	T_ASSERT(ok);
 }
 
 /* ---------- server ---------- */
@@ -582,6 +685,9 @@ int main(void)
 	T_RUN(test_client_ignore_unknown_and_match);
 	T_RUN(test_client_finish_defaults);
 	T_RUN(test_client_load_with_include);
+	T_RUN(test_client_unsupported_warned_once);
+	T_RUN(test_client_proxycommand_refused);
+	T_RUN(test_client_tcp_keepalive);
 	T_RUN(test_server_defaults);
 	T_RUN(test_server_parse);
 	T_RUN(test_server_errors);

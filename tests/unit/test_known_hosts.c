@@ -305,6 +305,18 @@ static void test_append(void)
 	T_ASSERT(ok);
 }
 
+/* "UserKnownHostsFile /dev/null": adding succeeds and keeps nothing (as
+ * with OpenSSH); any other file that is not a regular one is refused. */
+static void test_append_dev_null(void)
+{
+	T_ASSERT(kg_known_hosts_append("/dev/null", "a " ED_A, strlen("a " ED_A)) == KG_OK);
+	char tmpl[] = "/tmp/kagi-kh-XXXXXX";
+	T_ASSERT(mkdtemp(tmpl) != NULL);
+	int r = kg_known_hosts_append(tmpl, "a " ED_A, strlen("a " ED_A));  /* a directory */
+	rmdir(tmpl);
+	T_ASSERT(r < 0);
+}
+
 static void test_check_files(void)
 {
 	const char *files[] = { "tests/data/sysfiles/does-not-exist", "tests/data/sysfiles/kh-plain" };
@@ -332,6 +344,7 @@ int main(void)
 	T_RUN(test_several_files);
 	T_RUN(test_format_roundtrip);
 	T_RUN(test_append);
+	T_RUN(test_append_dev_null);
 	T_RUN(test_check_files);
 	return T_DONE();
 }
