@@ -523,6 +523,7 @@ int kg_scp_client_main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	cl.err_fd = STDERR_FILENO;
 	cl.progress = !cl.quiet && isatty(STDOUT_FILENO);
 	if (cl.explain || cl.explain_html) {
 		if (cl.ssh_program) {
@@ -542,6 +543,12 @@ int kg_scp_client_main(int argc, char **argv)
 		kg_cli_args_free(&cl.args);
 		return 1;
 	}
+	if (kg_scp_stderr_start(&cl) < 0) {
+		/* no copy that would show a server's raw bytes on the terminal */
+		fprintf(stderr, "%s: cannot start the filter for remote messages: %s\n", cl.prog, strerror(errno));
+		kg_cli_args_free(&cl.args);
+		return 1;
+	}
 	cl.local_user = strdup(pw->pw_name);
 	cl.home = strdup(pw->pw_dir);
 	if (cl.local_user && cl.home)
@@ -549,6 +556,7 @@ int kg_scp_client_main(int argc, char **argv)
 	else
 		cl.errors++;
 	kg_scp_conns_close(&cl);
+	kg_scp_stderr_finish(&cl);
 	if ((cl.explain || cl.explain_html) && cl.explained == 0)
 		fprintf(stderr, "%s: --explain: no SSH connection was made, so there is nothing to explain\n", cl.prog);
 	if (cl.explain_html && cl.explained > 1)
