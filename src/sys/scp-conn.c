@@ -210,7 +210,7 @@ done:
 	return r;
 }
 
-int kg_scp_remote_open(kg_scp_client *cl, int slot, const kg_scp_operand *op, const char *command,
+static int remote_open(kg_scp_client *cl, int slot, const kg_scp_operand *op, const char *command,
 		       const char *subsystem, kg_scp_remote *rm)
 {
 	memset(rm, 0, sizeof(*rm));
@@ -235,6 +235,18 @@ int kg_scp_remote_open(kg_scp_client *cl, int slot, const kg_scp_operand *op, co
 	}
 	if (r == KG_OK)
 		rm->io.limit_bps = cl->limit_kbps * 1024 / 8;
+	return r;
+}
+
+/* Every way this fails (no connection, no authentication, an unknown
+ * host key, a failed jump, the command or subsystem refused, no -S
+ * program) is a connection failure: kscp exits 255, as ssh does. */
+int kg_scp_remote_open(kg_scp_client *cl, int slot, const kg_scp_operand *op, const char *command,
+		       const char *subsystem, kg_scp_remote *rm)
+{
+	int r = remote_open(cl, slot, op, command, subsystem, rm);
+	if (r < 0)
+		cl->conn_failed = 1;
 	return r;
 }
 
