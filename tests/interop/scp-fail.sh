@@ -26,25 +26,10 @@ EVIL_MODE=tty exec $PY "$EVIL"
 EOS
 chmod 755 "$T/evilcmd"
 { cat "$T/user.pub"; echo "command=\"$T/evilcmd\" $(cat "$T/evil.pub")"; } >"$T/authorized_keys"
-cat >"$T/ksshd.conf" <<EOC
-ListenAddress 127.0.0.1
-HostKey $T/host
-PidFile none
-AuthorizedKeysFile $T/authorized_keys
-StrictModes no
-UsePAM no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-EOC
-[ -x "$KAGI_ROOT/build/bin/ksftp-server" ] && echo "Subsystem sftp $KAGI_ROOT/build/bin/ksftp-server" >>"$T/ksshd.conf"
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-PORT=$(free_port)
 CLOSED=$(free_port)  # nothing listens there
-setsid "$KSSHD" -D -e -f "$T/ksshd.conf" -p "$PORT" >"$T/ksshd.log" 2>&1 </dev/null &
-echo $! >>"$T/pids"
-i=0; while [ $i -lt 100 ] && ! $PY -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1)" 2>/dev/null; do
-	sleep 0.1; i=$((i + 1)); done
-[ $i -lt 100 ] || { fail "ksshd start"; tail "$T/ksshd.log" >&2; finish; }
+sub=""; [ -x "$KAGI_ROOT/build/bin/ksftp-server" ] && sub=$KAGI_ROOT/build/bin/ksftp-server
+start_test_server "$KSSHD" ksshd "$sub" || { fail "ksshd start"; finish; }
 echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$T/host.pub")" >"$T/known_hosts"
 echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$T/other.pub")" >"$T/wrong_hosts"
 echo data >"$T/src"; mkdir -p "$T/ro"; chmod 555 "$T/ro"
