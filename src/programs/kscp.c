@@ -1,5 +1,6 @@
 /* kscp: secure copy, OpenSSH scp's flags and meaning; also the remote end
  * ("kscp -t" / "kscp -f") of a legacy scp copy. */
+#include <locale.h>
 #include <string.h>
 #include "sys/scp-client.h"
 #include "sys/scp.h"
@@ -22,5 +23,8 @@ int main(int argc, char **argv)
 {
 	if (is_remote_role(argc, argv))
 		return kg_scp_remote_main(argc, argv);
+	/* The character set decides which bytes of a peer's text are shown
+	 * as they are (whole UTF-8 characters) and which escaped. */
+	(void)setlocale(LC_CTYPE, "");
 	return kg_scp_client_main(argc, argv);
 }

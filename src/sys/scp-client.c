@@ -81,11 +81,15 @@ static void legacy_file_done(void *arg, const char *local_path, uint64_t bytes)
  * status still counts. */
 static void finish_remote(kg_scp_client *cl, kg_scp_remote *rm, int r, int errs)
 {
-	int status = 255;
+	int status = 255, program = rm->pid > 0;
 	if (r < 0)
-		kg_scp_remote_close(rm, NULL);
+		kg_scp_remote_close(rm, &status);
 	else if (kg_scp_remote_close(rm, &status) == KG_OK && status != 0 && errs == 0)
 		cl->errors++;
+	/* A -S program (ssh) exits 255 when it could not connect or
+	 * authenticate; the remote scp itself exits 0 or 1. */
+	if (program && status == 255)
+		cl->conn_failed = 1;
 	if (r < 0 && errs == 0)
 		cl->errors++;
 	cl->errors += errs;
@@ -471,7 +475,7 @@ static void run_copies(kg_scp_client *cl, char **args, size_t n)
 		cl->errors++;
 		goto out;
 	}
-	for (size_t i = 0; i < nsrc; i++) {
+	for (size_t i = 0; i < nsrc && !cl->conn_failed; i++) {
 		if (src[i].remote < 0)
 			continue;
 		int r = KG_OK;
@@ -498,7 +502,7 @@ static void run_copies(kg_scp_client *cl, char **args, size_t n)
 		if (r < 0)
 			cl->errors++;
 	}
-	if (nlocal > 0) {
+	if (nlocal > 0 && !cl->conn_failed) {
 		int r = cl->legacy ? legacy_upload(cl, locals, nlocal, &dst, dst_dir) :
 			kg_scp_sftp_upload(cl, locals, nlocal, &dst, dst_dir);
 		if (r < 0)
@@ -523,6 +527,7 @@ int kg_scp_client_main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	cl.err_fd = STDERR_FILENO;
 	cl.progress = !cl.quiet && isatty(STDOUT_FILENO);
 	if (cl.explain || cl.explain_html) {
 		if (cl.ssh_program) {
@@ -542,6 +547,12 @@ int kg_scp_client_main(int argc, char **argv)
 		kg_cli_args_free(&cl.args);
 		return 1;
 	}
+	if (kg_scp_stderr_start(&cl) < 0) {
+		/* no copy that would show a server's raw bytes on the terminal */
+		fprintf(stderr, "%s: cannot start the filter for remote messages: %s\n", cl.prog, strerror(errno));
+		kg_cli_args_free(&cl.args);
+		return 1;
+	}
 	cl.local_user = strdup(pw->pw_name);
 	cl.home = strdup(pw->pw_dir);
 	if (cl.local_user && cl.home)
@@ -549,6 +560,7 @@ int kg_scp_client_main(int argc, char **argv)
 	else
 		cl.errors++;
 	kg_scp_conns_close(&cl);
+	kg_scp_stderr_finish(&cl);
 	if ((cl.explain || cl.explain_html) && cl.explained == 0)
 		fprintf(stderr, "%s: --explain: no SSH connection was made, so there is nothing to explain\n", cl.prog);
 	if (cl.explain_html && cl.explained > 1)
@@ -557,5 +569,11 @@ int kg_scp_client_main(int argc, char **argv)
 	kg_cli_args_free(&cl.args);
 	free(cl.local_user);
 	free(cl.home);
-	return cl.errors ? 1 : 0;
+	/* 255 when a connection could not be made or authenticated (kscp
+	 * stops there), 1 for files that failed.  OpenSSH's scp 9.2 exits 255
+	 * so in SFTP mode; in legacy mode (-O) it says "lost connection" and
+	 * exits 1, and in SFTP mode a missing local source is fatal to it
+	 * (255).  kscp keeps the one rule in both modes, so a script can tell
+	 * a failed connection from a failed file. */
+	return cl.conn_failed ? 255 : cl.errors ? 1 : 0;
 }

@@ -46,9 +46,21 @@ typedef struct kg_scp_client {
 	int explain;
 	const char *explain_html;
 	unsigned explained;       /* connections told so far */
+	/* Where the remote side's stderr goes: STDERR_FILENO, or on a
+	 * terminal the pipe to the filter process err_pid (scp-stderr.c). */
+	int err_fd;
+	pid_t err_pid;
+	/* Set when a connection could not be made or authenticated (exit
+	 * 255 in SFTP mode, as OpenSSH's scp; see kg_scp_client_main). */
+	int conn_failed;
 } kg_scp_client;
 
 int kg_scp_client_main(int argc, char **argv);
+
+/* scp-stderr.c: sets err_fd, starting the filter when stderr is a
+ * terminal; finish closes the pipe and waits for the filter to drain. */
+int kg_scp_stderr_start(kg_scp_client *cl) KG_WUR;
+void kg_scp_stderr_finish(kg_scp_client *cl);
 
 /* scp-conn.c: starts command (or subsystem when not NULL) as the user and
  * on the host of op, on connection slot 0 or 1.  Errors are printed. */

@@ -178,7 +178,8 @@ static int spawn_program(kg_scp_client *cl, const kg_scp_operand *op, const char
 	if (rm->pid < 0)
 		goto done;
 	if (rm->pid == 0) {
-		if (dup2(out[0], STDIN_FILENO) < 0 || dup2(in[1], STDOUT_FILENO) < 0)
+		if (dup2(out[0], STDIN_FILENO) < 0 || dup2(in[1], STDOUT_FILENO) < 0 ||
+		    (cl->err_fd != STDERR_FILENO && dup2(cl->err_fd, STDERR_FILENO) < 0))
 			_exit(255);
 		signal(SIGPIPE, SIG_DFL);
 		execvp(argv[0], argv);
@@ -209,7 +210,7 @@ done:
 	return r;
 }
 
-int kg_scp_remote_open(kg_scp_client *cl, int slot, const kg_scp_operand *op, const char *command,
+static int remote_open(kg_scp_client *cl, int slot, const kg_scp_operand *op, const char *command,
 		       const char *subsystem, kg_scp_remote *rm)
 {
 	memset(rm, 0, sizeof(*rm));
@@ -222,7 +223,7 @@ int kg_scp_remote_open(kg_scp_client *cl, int slot, const kg_scp_operand *op, co
 		GUARD(conn_get(cl, slot, op, &k));
 		rm->conn = k;
 		kg_debug(&k->lg, "Sending command: %s", subsystem ? subsystem : command);
-		r = kg_stream_open(&k->c, &rm->st, subsystem, command, STDERR_FILENO);
+		r = kg_stream_open(&k->c, &rm->st, subsystem, command, cl->err_fd);
 		if (r < 0) {
 			kg_stream_free(&rm->st);
 			/* The connection may be unusable now: do not reuse it. */
@@ -234,6 +235,18 @@ int kg_scp_remote_open(kg_scp_client *cl, int slot, const kg_scp_operand *op, co
 	}
 	if (r == KG_OK)
 		rm->io.limit_bps = cl->limit_kbps * 1024 / 8;
+	return r;
+}
+
+/* Every way this fails (no connection, no authentication, an unknown
+ * host key, a failed jump, the command or subsystem refused, no -S
+ * program) is a connection failure: kscp exits 255, as ssh does. */
+int kg_scp_remote_open(kg_scp_client *cl, int slot, const kg_scp_operand *op, const char *command,
+		       const char *subsystem, kg_scp_remote *rm)
+{
+	int r = remote_open(cl, slot, op, command, subsystem, rm);
+	if (r < 0)
+		cl->conn_failed = 1;
 	return r;
 }
 

@@ -35,9 +35,26 @@ int kg_scp_name_ok(const char *name, size_t len);
 int kg_scp_quote(kg_buf *out, const char *path, int keep_glob) KG_WUR;
 
 /* Copies len bytes of in to out (cap bytes, always NUL-terminated) with
- * control characters as \ooo escapes, so a peer's name cannot move the
- * cursor or fake output.  Returns the length written. */
+ * control characters as \ooo escapes, so a peer's text cannot move the
+ * cursor or fake output: C0 controls, DEL and C1 controls.  With
+ * KG_SCP_ESC_UTF8 (a UTF-8 locale) multibyte characters pass whole, and a
+ * byte that is not part of a well-formed UTF-8 sequence is escaped, as is
+ * a decoded U+0080..U+009F; without it the bytes 0x80..0x9f are escaped.
+ * KG_SCP_ESC_LINES keeps '\n' and '\t' (a stream of messages rather than
+ * one name).  Output ends at a character boundary when cap is too small.
+ * Returns the length written.  This is the one escaper for everything
+ * kscp shows that a peer controls (names, messages, remote stderr). */
+#define KG_SCP_ESC_UTF8 1
+#define KG_SCP_ESC_LINES 2
+size_t kg_scp_escape_as(const char *in, size_t len, char *out, size_t cap, int flags);
+/* kg_scp_escape_as for a name, UTF-8 as the locale says (LC_CTYPE). */
 size_t kg_scp_escape(const char *in, size_t len, char *out, size_t cap);
+/* 1 when LC_CTYPE's character set is UTF-8. */
+int kg_scp_locale_utf8(void);
+/* How many bytes at the end of in begin a UTF-8 sequence that more input
+ * could complete (0..3): a reader of a stream keeps them for the next
+ * chunk instead of escaping half a character. */
+size_t kg_scp_utf8_pending(const char *in, size_t len);
 
 /* A command-line operand: "[user@]host:path", "scp://[user@]host[:port][/path]"
  * or a local path. */

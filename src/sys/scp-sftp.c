@@ -62,6 +62,9 @@ static int sess_open(kg_scp_client *cl, int slot, const kg_scp_operand *op, sftp
 			"(try -O for the legacy protocol)\n", cl->prog, kg_err_str(r));
 		kg_sftp_free(&ss->s);
 		kg_scp_remote_close(&ss->rm, NULL);
+		/* A -S program that could not connect, or no SFTP server: no
+		 * session, as OpenSSH's scp counts it (exit 255). */
+		cl->conn_failed = 1;
 		return r;
 	}
 	ss->started = 1;
@@ -233,6 +236,31 @@ out:
 	return KG_OK;
 }
 
+/* Downloads remote into the device or FIFO at path (opened, not
+ * replaced); errors are printed and counted. */
+static int direct_download(kg_scp_client *cl, kg_sftp *s, const char *remote, const char *path, meter *m)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		char esc[PATH_MAX * 4 + 8];
+		kg_scp_escape(path, strlen(path), esc, sizeof(esc));
+		fprintf(stderr, "%s: %s: %s\n", cl->prog, esc, strerror(errno));
+		cl->errors++;
+		return KG_ERR_SYSTEM;
+	}
+	int r = kg_sftp_download(s, remote, fd, 0, on_progress, m);
+	int e = errno;
+	if (close(fd) < 0 && r == KG_OK) {
+		e = errno;
+		r = KG_ERR_SYSTEM;
+	}
+	if (r < 0) {
+		errno = e;
+		report(cl, s, s->remote_err ? remote : path);
+	}
+	return r;
+}
+
 static int local_is_dir(const char *p)
 {
 	struct stat st;
@@ -291,7 +319,21 @@ int kg_scp_sftp_download(kg_scp_client *cl, const kg_scp_operand *src, const cha
 		meter m;
 		kg_sftp_xfer_opts o;
 		xfer_opts(cl, &m, &o);
-		int r = kg_sftp_get(&ss.s, matches[i], to, &o);
+		char real[PATH_MAX];
+		int direct = 0, r;
+		if (!((a.flags & SSH_FILEXFER_ATTR_PERMISSIONS) && S_ISDIR(a.perm)) &&
+		    kg_scp_resolve_target(to, real, sizeof(real), &direct) == KG_OK && direct) {
+			/* A device or FIFO (/dev/null, /dev/full) is written in
+			 * place, as the legacy sink does: renaming a finished copy
+			 * over it would replace the device node with a file. */
+			r = direct_download(cl, &ss.s, matches[i], real, &m);
+			if (r < 0) {
+				kg_progress_finish(&m.pm);
+				continue;
+			}
+		} else {
+			r = kg_sftp_get(&ss.s, matches[i], to, &o);
+		}
 		kg_progress_finish(&m.pm);
 		if (r == KG_OK)
 			kg_scp_explain_transfer(&ss.rm, "sftp", to, matches[i], m.acc_sum + m.acc_last, 0);

@@ -10,23 +10,8 @@ BIG_MB=${SCP_BIG_MB:-256}
 ssh-keygen -q -t ed25519 -N '' -f "$T/host" </dev/null && ssh-keygen -q -t ed25519 -N '' -f "$T/user" </dev/null ||
 	{ fail "keys"; finish; }
 cp "$T/user.pub" "$T/authorized_keys"
-cat >"$T/ksshd.conf" <<EOC
-ListenAddress 127.0.0.1
-HostKey $T/host
-PidFile none
-AuthorizedKeysFile $T/authorized_keys
-StrictModes no
-UsePAM no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-EOC
-[ -x "$KAGI_ROOT/build/bin/ksftp-server" ] && echo "Subsystem sftp $KAGI_ROOT/build/bin/ksftp-server" >>"$T/ksshd.conf"
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-setsid "$KSSHD" -D -e -f "$T/ksshd.conf" -p "$PORT" >"$T/ksshd.log" 2>&1 </dev/null &
-echo $! >>"$T/pids"
-i=0; while [ $i -lt 100 ] && ! $PY -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1)" 2>/dev/null; do
-	sleep 0.1; i=$((i + 1)); done
-[ $i -lt 100 ] || { fail "ksshd start"; tail "$T/ksshd.log" >&2; finish; }
+sub=""; [ -x "$KAGI_ROOT/build/bin/ksftp-server" ] && sub=$KAGI_ROOT/build/bin/ksftp-server
+start_test_server "$KSSHD" ksshd "$sub" || { fail "ksshd start"; finish; }
 
 H=127.0.0.1
 copy() { # PROGRAM ARGS...

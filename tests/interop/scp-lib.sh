@@ -89,3 +89,30 @@ same_tree() { diff -r "$1" "$2" >/dev/null 2>&1; }
 
 # modes_times DIR : "path mode mtime" for every entry, sorted.
 modes_times() { (cd "$1" && find . -mindepth 1 -exec stat -c '%n %a %Y' {} + | sort); }
+
+# start_test_server PROGRAM NAME [SFTP-SERVER] : sshd or ksshd on a free
+# 127.0.0.1 port with host key $T/host and $T/authorized_keys (public keys
+# only); config $T/NAME.conf, log $T/NAME.log.  Sets PORT; 1 if it does not
+# start listening.
+start_test_server() {
+	_bin=$1; _nm=$2; _sub=${3:-}
+	cat >"$T/$_nm.conf" <<EOC
+ListenAddress 127.0.0.1
+HostKey $T/host
+PidFile none
+AuthorizedKeysFile $T/authorized_keys
+StrictModes no
+UsePAM no
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+EOC
+	[ -n "$_sub" ] && echo "Subsystem sftp $_sub" >>"$T/$_nm.conf"
+	PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	setsid "$_bin" -D -e -f "$T/$_nm.conf" -p "$PORT" >"$T/$_nm.log" 2>&1 </dev/null &
+	echo $! >>"$T/pids"
+	_i=0
+	while [ $_i -lt 100 ] && ! $PY -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1)" 2>/dev/null; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	[ $_i -lt 100 ] || { tail "$T/$_nm.log" >&2; return 1; }
+}

@@ -13,23 +13,7 @@ BIG_MB=${SCP_BIG_MB:-256}
 ssh-keygen -q -t ed25519 -N '' -f "$T/host" </dev/null && ssh-keygen -q -t ed25519 -N '' -f "$T/user" </dev/null ||
 	{ fail "keys"; finish; }
 cp "$T/user.pub" "$T/authorized_keys"
-cat >"$T/sshd.conf" <<EOC
-ListenAddress 127.0.0.1
-HostKey $T/host
-PidFile none
-AuthorizedKeysFile $T/authorized_keys
-StrictModes no
-UsePAM no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-Subsystem sftp $SFTP_SERVER
-EOC
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-setsid "$SSHD" -D -e -f "$T/sshd.conf" -p "$PORT" >"$T/sshd.log" 2>&1 </dev/null &
-echo $! >>"$T/pids"
-i=0; while [ $i -lt 100 ] && ! $PY -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1)" 2>/dev/null; do
-	sleep 0.1; i=$((i + 1)); done
-[ $i -lt 100 ] || { fail "sshd start"; tail "$T/sshd.log" >&2; finish; }
+start_test_server "$SSHD" sshd "$SFTP_SERVER" || { fail "sshd start"; finish; }
 
 H=127.0.0.1
 k() { kscp_t -F /dev/null -i "$T/user" -P "$PORT" -o UserKnownHostsFile="$T/known_hosts" \

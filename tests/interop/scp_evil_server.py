@@ -68,6 +68,15 @@ def main():
     elif MODE == "ctrl":
         send(b"\x01scp: \x1b[2J\x1b[31mfake\rprompt\n")
         file_rec("wanted")
+    elif MODE == "tty":
+        # CVE-2019-6110: erase the line, return the cursor, and C1 controls
+        # (CSI 0x9b alone, NEL as UTF-8 C2 85) on stderr and in a warning
+        # record, around text that must stay readable (é, …).
+        err = sys.stderr.buffer
+        err.write(b"remote: \x1b[2K\rERASED \x9b" b"31mCSI \xc2\x85NEL caf\xc3\xa9 wait\xe2\x80\xa6\n")
+        err.flush()
+        send(b"\x01scp: \x1b[2K\rWARNED \x9b" b"31mCSI \xc2\x85NEL caf\xc3\xa9\n")
+        file_rec("wanted")
     elif MODE == "short":
         # Promises more data than it sends, then hangs up.
         send(b"C0644 1000 wanted\n")

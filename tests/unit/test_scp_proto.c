@@ -1,4 +1,5 @@
 /* Legacy scp records, the name rule, shell quoting, escaping, operands. */
+#include <locale.h>
 #include <stdint.h>
 #include "core/buf.h"
 #include "sys/scp-proto.h"
@@ -98,6 +99,83 @@ static void test_escape(void)
 	T_ASSERT(strcmp(out, "\\001") == 0);
 }
 
+/* esc_is(IN, FLAGS, WANT): IN (a string literal) escapes to exactly WANT. */
+static int esc_is(const char *in, size_t len, int flags, const char *want)
+{
+	char out[256];
+	size_t n = kg_scp_escape_as(in, len, out, sizeof(out), flags);
+	return n == strlen(want) && strcmp(out, want) == 0;
+}
+#define ESC_IS(in, flags, want) esc_is(in, sizeof(in) - 1, flags, want)
+
+static void test_escape_c1_utf8(void)
+{
+	const int U = KG_SCP_ESC_UTF8;
+	/* C1 controls standing alone (CSI 0x9b is ESC [ in one byte) */
+	T_ASSERT(ESC_IS("a\x9b" "2Jb", 0, "a\\2332Jb"));
+	T_ASSERT(ESC_IS("a\x9b" "2Jb", U, "a\\2332Jb"));
+	T_ASSERT(ESC_IS("\x80\x85\x9f", U, "\\200\\205\\237"));
+	T_ASSERT(ESC_IS("\x80\x85\x9f\xa0", 0, "\\200\\205\\237\xa0"));
+	/* valid UTF-8 whose continuation bytes are 0x80..0x9f passes whole */
+	T_ASSERT(ESC_IS("caf\xc3\xa9", U, "caf\xc3\xa9"));             /* é U+00E9 */
+	T_ASSERT(ESC_IS("wait\xe2\x80\xa6", U, "wait\xe2\x80\xa6"));   /* … U+2026 */
+	T_ASSERT(ESC_IS("\xf0\x9f\x98\x80", U, "\xf0\x9f\x98\x80"));  /* U+1F600 */
+	/* the same bytes outside a UTF-8 locale: 0x80..0x9f escaped */
+	T_ASSERT(ESC_IS("wait\xe2\x80\xa6", 0, "wait\xe2\\200\xa6"));
+	/* U+0085 (NEL) and U+009B (CSI) encoded as UTF-8 are C1 controls */
+	T_ASSERT(ESC_IS("a\xc2\x85z", U, "a\\302\\205z"));
+	T_ASSERT(ESC_IS("\xc2\x9b" "31m", U, "\\302\\23331m"));
+	T_ASSERT(ESC_IS("\xc2\xa0", U, "\xc2\xa0"));                    /* U+00A0 is not */
+	/* ESC, CR and erase-line: the CVE-2019-6110 trick */
+	T_ASSERT(ESC_IS("\033[2K\rok", U, "\\033[2K\\015ok"));
+	T_ASSERT(ESC_IS("\177", U, "\\177"));
+	/* truncated and malformed UTF-8: each byte escaped */
+	T_ASSERT(ESC_IS("x\xe2\x80", U, "x\\342\\200"));
+	T_ASSERT(ESC_IS("\xe2\x80z", U, "\\342\\200z"));
+	T_ASSERT(ESC_IS("\xc0\xaf", U, "\\300\\257"));                /* overlong '/' */
+	T_ASSERT(ESC_IS("\xed\xa0\x80", U, "\\355\\240\\200"));     /* surrogate */
+	T_ASSERT(ESC_IS("\xf4\x90\x80\x80", U, "\\364\\220\\200\\200")); /* > U+10FFFF */
+	T_ASSERT(ESC_IS("\xff", U, "\\377"));
+	/* lines: \n and \t kept only when asked */
+	T_ASSERT(ESC_IS("a\tb\n", U, "a\\011b\\012"));
+	T_ASSERT(ESC_IS("a\tb\n", U | KG_SCP_ESC_LINES, "a\tb\n"));
+	T_ASSERT(ESC_IS("a\r\n", KG_SCP_ESC_LINES, "a\\015\n"));
+	/* no room: stops before a character, never inside one */
+	char out[8];
+	T_ASSERT(kg_scp_escape_as("ab\xe2\x80\xa6", 5, out, 5, U) == 2 && strcmp(out, "ab") == 0);
+	T_ASSERT(kg_scp_escape_as("ab\xe2\x80\xa6", 5, out, 6, U) == 5);
+}
+
+/* kg_scp_escape follows LC_CTYPE (kscp sets it from the environment). */
+static void test_escape_locale(void)
+{
+	char out[64];
+	T_ASSERT(setlocale(LC_CTYPE, "C") != NULL);
+	T_ASSERT(kg_scp_escape("a\x9b" "2J", 4, out, sizeof(out)) == 7 && strcmp(out, "a\\2332J") == 0);
+	if (!setlocale(LC_CTYPE, "C.UTF-8")) {
+		fprintf(stderr, "# no C.UTF-8 locale: UTF-8 part not run\n");
+		return;
+	}
+	T_ASSERT(kg_scp_locale_utf8());
+	T_ASSERT(kg_scp_escape("\xc2\x85\xe2\x80\xa6", 5, out, sizeof(out)) == 11);
+	T_ASSERT(strcmp(out, "\\302\\205\xe2\x80\xa6") == 0);
+	T_ASSERT(setlocale(LC_CTYPE, "C") != NULL);
+	T_ASSERT(!kg_scp_locale_utf8());
+}
+
+static void test_utf8_pending(void)
+{
+	T_ASSERT(kg_scp_utf8_pending("", 0) == 0);
+	T_ASSERT(kg_scp_utf8_pending("abc", 3) == 0);
+	T_ASSERT(kg_scp_utf8_pending("a\xe2", 2) == 1);
+	T_ASSERT(kg_scp_utf8_pending("a\xe2\x80", 3) == 2);
+	T_ASSERT(kg_scp_utf8_pending("a\xe2\x80\xa6", 4) == 0);       /* complete */
+	T_ASSERT(kg_scp_utf8_pending("\xf0\x9f\x98", 3) == 3);
+	T_ASSERT(kg_scp_utf8_pending("a\x80", 2) == 0);                /* stray: no wait */
+	T_ASSERT(kg_scp_utf8_pending("a\xc3", 2) == 1);
+	T_ASSERT(kg_scp_utf8_pending("a\xff", 2) == 0);
+}
+
 static void test_operands(void)
 {
 	kg_scp_operand o;
@@ -144,6 +222,9 @@ int main(void)
 	T_RUN(test_names);
 	T_RUN(test_quote);
 	T_RUN(test_escape);
+	T_RUN(test_escape_c1_utf8);
+	T_RUN(test_escape_locale);
+	T_RUN(test_utf8_pending);
 	T_RUN(test_operands);
 	return T_DONE();
 }
