@@ -193,7 +193,9 @@ int kg_svr_auth_handle(kg_svr_auth *a, uint8_t type, const uint8_t *payload, siz
 		kg_buf_view(&b, payload + 1, len - 1);
 		if (kg_buf_get_cstring(&b, &name, NULL) < 0)
 			return fatal(a, SSH_DISCONNECT_PROTOCOL_ERROR, "malformed service request", KG_ERR_FORMAT);
-		int ok = strcmp(name, "ssh-userauth") == 0 && !a->service_ok;
+		/* A repeated request for ssh-userauth is answered again (paramiko
+		 * sends one per auth attempt); any other service is refused. */
+		int ok = strcmp(name, "ssh-userauth") == 0 && !a->done;
 		free(name);
 		if (!ok)
 			return fatal(a, SSH_DISCONNECT_SERVICE_NOT_AVAILABLE, "service not available", KG_ERR_PROTOCOL);
