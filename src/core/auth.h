@@ -77,6 +77,10 @@ void kg_cli_auth_free(kg_cli_auth *a);
 typedef struct kg_svr_auth_config {
 	int allow_pubkey, allow_password;
 	int max_tries;               /* MaxAuthTries; 0 = 6 */
+	/* Sent as USERAUTH_BANNER before the first answer (sshd's Banner);
+	 * banner_len 0: none.  Must outlive the kg_svr_auth. */
+	const char *banner;
+	size_t banner_len;
 	const char *pubkey_algs;     /* accepted signature algorithms */
 	/* Is key allowed for user?  final=0 for the query, 1 once the signature
 	 * has verified (the program then keeps the key's options). */

@@ -201,10 +201,15 @@ static int on_banner(kg_cli_auth *a, const uint8_t *payload, size_t len)
 		mlen = 8192;
 	char *text = malloc(mlen + 1);
 	ENSURE(text != NULL, KG_ERR_ALLOC);
-	/* Terminal control characters from the server are not passed through. */
-	for (size_t i = 0; i < mlen; i++)
-		text[i] = (msg[i] < 0x20 && msg[i] != '\n' && msg[i] != '\t') || msg[i] == 0x7f ? '?' : (char)msg[i];
-	text[mlen] = '\0';
+	/* Terminal control characters from the server are not passed through;
+	 * a CR ending a line (a banner file written on Windows) is dropped. */
+	size_t o = 0;
+	for (size_t i = 0; i < mlen; i++) {
+		if (msg[i] == '\r' && i + 1 < mlen && msg[i + 1] == '\n')
+			continue;
+		text[o++] = (msg[i] < 0x20 && msg[i] != '\n' && msg[i] != '\t') || msg[i] == 0x7f ? '?' : (char)msg[i];
+	}
+	text[o] = '\0';
 	emit(a, KG_AUTH_EV_BANNER, text, NULL, NULL);
 	free(text);
 	return 0;

@@ -11,6 +11,7 @@ struct kg_svr_auth {
 	kg_svr_auth_config cfg;
 	kg_transport *t;
 	int service_ok;
+	int banner_sent;
 	int done;
 	int failures;
 	char *user;
@@ -148,6 +149,15 @@ static int on_request(kg_svr_auth *a, const uint8_t *payload, size_t len)
 		return 0;  /* RFC 4252 5.1: later requests are ignored */
 	if (!a->service_ok)
 		return fatal(a, SSH_DISCONNECT_PROTOCOL_ERROR, "userauth before service request", KG_ERR_UNEXPECTED_MSG);
+	if (!a->banner_sent && a->cfg.banner_len > 0) {
+		/* RFC 4252 5.4: before the first answer, as sshd does. */
+		kg_buf *m;
+		GUARD(kg_sink_begin(kg_tr_sink(a->t), SSH_MSG_USERAUTH_BANNER, &m));
+		GUARD(kg_buf_put_string(m, (const uint8_t *)a->cfg.banner, a->cfg.banner_len));
+		GUARD(kg_buf_put_cstring(m, ""));
+		GUARD(kg_sink_end(kg_tr_sink(a->t)));
+	}
+	a->banner_sent = 1;
 	kg_buf b;
 	char *user = NULL, *service = NULL, *method = NULL;
 	kg_buf_view(&b, payload + 1, len - 1);
@@ -193,7 +203,9 @@ int kg_svr_auth_handle(kg_svr_auth *a, uint8_t type, const uint8_t *payload, siz
 		kg_buf_view(&b, payload + 1, len - 1);
 		if (kg_buf_get_cstring(&b, &name, NULL) < 0)
 			return fatal(a, SSH_DISCONNECT_PROTOCOL_ERROR, "malformed service request", KG_ERR_FORMAT);
-		int ok = strcmp(name, "ssh-userauth") == 0 && !a->service_ok;
+		/* A repeated request for ssh-userauth is answered again (paramiko
+		 * sends one per auth attempt); any other service is refused. */
+		int ok = strcmp(name, "ssh-userauth") == 0 && !a->done;
 		free(name);
 		if (!ok)
 			return fatal(a, SSH_DISCONNECT_SERVICE_NOT_AVAILABLE, "service not available", KG_ERR_PROTOCOL);

@@ -300,7 +300,12 @@ static void auth_event(void *arg, const kg_cli_auth_event *ev)
 	kg_client *c = arg;
 	switch (ev->type) {
 	case KG_AUTH_EV_BANNER:
-		kg_info(c->log, "%s", ev->text);
+		/* Line by line on stderr, as ssh shows it (not at LogLevel QUIET/FATAL/ERROR). */
+		for (const char *l = ev->text; *l;) {
+			size_t n = strcspn(l, "\n");
+			kg_info(c->log, "%.*s", (int)n, l);
+			l += n + (l[n] == '\n');
+		}
 		break;
 	case KG_AUTH_EV_METHODS:
 		kg_debug(c->log, "Authentications that can continue: %s", ev->text);

@@ -436,6 +436,8 @@ static int process_input(kg_svr_conn *sc)
 	size_t n;
 	int r;
 	while ((r = kg_tr_read_packet(sc->tr, &p, &n)) > 0) {
+		sc->alive_last_ms = kg_monotonic_ms();  /* any packet: the client is there */
+		sc->alive_missed = 0;
 		GUARD(dispatch(sc, r, p, n));
 	}
 	return r == KG_ERR_AGAIN ? KG_OK : r;
@@ -458,6 +460,50 @@ static void reap_children(kg_svr_conn *sc)
 }
 
 /* ---------------- main loop ---------------- */
+
+/* Banner FILE: read for each connection, as sshd does; a file that is
+ * missing, empty or over 1 MiB sends nothing. */
+static void load_banner(kg_svr_conn *sc)
+{
+	const char *path = sc->ctx->cfg->banner;
+	if (!path)
+		return;
+	int r = kg_read_text_file(path, 1024 * 1024, &sc->banner, &sc->banner_len, NULL);
+	if (r < 0) {
+		kg_info(sc->log, "Banner %s not sent: %s", path, kg_err_str(r));
+		sc->banner = NULL;
+		sc->banner_len = 0;
+	}
+}
+
+/* ClientAliveInterval: after that many seconds without a packet from the
+ * client, a keepalive@openssh.com request (want-reply) is sent; once more
+ * than ClientAliveCountMax are unanswered the connection ends, as sshd's
+ * client_alive_check.  Shortens *timeout to the next check; KG_ERR_TIMEOUT
+ * once the client is given up on. */
+static int client_alive(kg_svr_conn *sc, uint64_t now, int *timeout)
+{
+	const kg_server_config *cfg = sc->ctx->cfg;
+	if (!sc->conn_ready || cfg->client_alive_interval <= 0)
+		return KG_OK;
+	uint64_t interval = (uint64_t)cfg->client_alive_interval * 1000;
+	if (sc->alive_last_ms == 0)
+		sc->alive_last_ms = now;
+	if (now - sc->alive_last_ms >= interval) {
+		if (cfg->client_alive_count_max > 0 && ++sc->alive_missed > cfg->client_alive_count_max) {
+			kg_info(sc->log, "Timeout, client not responding from user %s %s port %d", sc->user_name,
+				sc->peer_ip, sc->peer_port);
+			kg_tr_disconnect(sc->tr, SSH_DISCONNECT_BY_APPLICATION, "Timeout, client not responding");
+			return KG_ERR_TIMEOUT;
+		}
+		GUARD(kg_conn_send_global(&sc->conn, "keepalive@openssh.com", 1, NULL, 0));
+		sc->alive_last_ms = now;
+	}
+	uint64_t left = sc->alive_last_ms + interval - now;
+	if (left < (uint64_t)*timeout)
+		*timeout = (int)left;
+	return KG_OK;
+}
 
 static int setup(kg_svr_conn *sc)
 {
@@ -489,7 +535,10 @@ static int setup(kg_svr_conn *sc)
 	t->kex_done = kex_done;
 	t->cb_arg = sc;
 	GUARD(kg_tr_new(&sc->tr, t));
+	load_banner(sc);
 	kg_svr_auth_config ac = {
+		.banner = sc->banner,
+		.banner_len = sc->banner_len,
 		.allow_pubkey = cfg->pubkey_authentication != 0,
 		.allow_password = cfg->password_authentication != 0,
 		.max_tries = cfg->max_auth_tries,
@@ -538,6 +587,7 @@ static int loop_once(kg_svr_conn *sc, struct pollfd *pfds, size_t cap)
 		if (sc->grace_deadline_ms - now < (uint64_t)timeout)
 			timeout = (int)(sc->grace_deadline_ms - now);
 	}
+	GUARD(client_alive(sc, kg_monotonic_ms(), &timeout));
 	int pr = poll(pfds, np, timeout);
 	if (pr < 0)
 		return errno == EINTR ? KG_OK : KG_ERR_SYSTEM;
@@ -587,6 +637,7 @@ static void teardown(kg_svr_conn *sc)
 	if (sc->user_name && sc->user_valid)
 		kg_spawn_user_free(&sc->user);
 	free(sc->user_name);
+	free(sc->banner);
 	free(sc->rdbuf);
 	if (sc->sigfd >= 0)
 		close(sc->sigfd);

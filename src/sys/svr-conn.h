@@ -78,6 +78,13 @@ typedef struct kg_svr_conn {
 	int conn_ready;
 	uint32_t nsessions;
 	uint8_t *rdbuf;              /* KG_SVR_READ_CHUNK bytes, reused */
+
+	char *banner;                /* Banner file's text, sent before authentication; NULL */
+	size_t banner_len;
+	/* ClientAliveInterval: when the client was last heard from (or last
+	 * asked), and how many keepalives it left unanswered since. */
+	uint64_t alive_last_ms;
+	int alive_missed;
 } kg_svr_conn;
 
 /* Serves the connected socket fd until the connection ends (fd is closed

@@ -243,6 +243,52 @@ static void test_pk_ok_must_name_the_offered_key(void)
 	world_free(&w);
 }
 
+/* Feeds the server half one SERVICE_REQUEST naming service. */
+static int service_request(world *w, const char *service)
+{
+	kg_buf m;
+	kg_buf_init(&m, 0);
+	int r = kg_buf_put_u8(&m, SSH_MSG_SERVICE_REQUEST);
+	if (r >= 0)
+		r = kg_buf_put_cstring(&m, service);
+	if (r >= 0)
+		r = kg_svr_auth_handle(w->sa, SSH_MSG_SERVICE_REQUEST, kg_buf_ptr(&m), kg_buf_len(&m));
+	kg_buf_free(&m);
+	return r;
+}
+
+/* Feeds the server half a USERAUTH_REQUEST for method "none". */
+static int none_request(world *w)
+{
+	kg_buf m;
+	kg_buf_init(&m, 0);
+	int r = kg_buf_put_u8(&m, SSH_MSG_USERAUTH_REQUEST);
+	if (r >= 0 && (r = kg_buf_put_cstring(&m, "alice")) >= 0 && (r = kg_buf_put_cstring(&m, KG_AUTH_SERVICE)) >= 0 &&
+	    (r = kg_buf_put_cstring(&m, "none")) >= 0)
+		r = kg_svr_auth_handle(w->sa, SSH_MSG_USERAUTH_REQUEST, kg_buf_ptr(&m), kg_buf_len(&m));
+	kg_buf_free(&m);
+	return r;
+}
+
+/* paramiko asks for ssh-userauth again before each method: accepted each
+ * time, before and between requests; any other service is refused. */
+static void test_repeated_service_request(void)
+{
+	world w;
+	T_OK(world_new(&w, 1, 1, 6));
+	T_ASSERT(service_request(&w, "ssh-userauth") == 0);
+	T_ASSERT(none_request(&w) == 0);
+	T_ASSERT(service_request(&w, "ssh-userauth") == 0);
+	T_ASSERT(none_request(&w) == 0);
+	T_ASSERT(!kg_tr_is_closed(w.p.s));
+	world_free(&w);
+	T_OK(world_new(&w, 1, 1, 6));
+	T_ASSERT(service_request(&w, "ssh-userauth") == 0);
+	T_ASSERT(service_request(&w, "ssh-connection") == KG_ERR_PROTOCOL);
+	T_ASSERT(kg_tr_is_closed(w.p.s));
+	world_free(&w);
+}
+
 int main(void)
 {
 	T_RUN(test_pubkey_success);
@@ -251,5 +297,6 @@ int main(void)
 	T_RUN(test_max_tries_disconnects);
 	T_RUN(test_password_disabled_on_server);
 	T_RUN(test_pk_ok_must_name_the_offered_key);
+	T_RUN(test_repeated_service_request);
 	return T_DONE();
 }
