@@ -1,7 +1,10 @@
 /* Default algorithm preferences.  The server's defaults are chosen to pass
- * a strict audit (no NIST-curve KEX or host keys, no 2048-bit DH group, only
- * encrypt-then-MAC); everything kagi implements can still be enabled with
- * the usual +alg / -alg / ^alg list syntax. */
+ * a strict audit (no NIST-curve KEX or host keys, no 2048-bit DH group);
+ * its MACs put encrypt-then-MAC first and, like OpenSSH, also offer the
+ * plain hmac-sha2-256/512 last, since libssh2 1.10 clients (curl sftp://)
+ * have neither an -etm MAC nor an AEAD cipher.  Everything kagi implements
+ * can still be enabled or removed with the usual +alg / -alg / ^alg list
+ * syntax. */
 #ifndef KAGI_DEFAULTS_H
 #define KAGI_DEFAULTS_H
 
@@ -26,7 +29,7 @@
 
 #define KG_MACS_CLIENT_DEFAULT \
 	"hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512"
-#define KG_MACS_SERVER_DEFAULT "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com"
+#define KG_MACS_SERVER_DEFAULT KG_MACS_CLIENT_DEFAULT
 
 #define KG_COMP_ALL "none,zlib@openssh.com"
 

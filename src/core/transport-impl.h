@@ -13,6 +13,10 @@
 #define TR_MAX_PRE_BANNER_LINES 1024
 #define TR_DEFAULT_REKEY_BYTES (1ull << 30)
 #define TR_DEFAULT_REKEY_SECONDS 3600
+/* A rekey starts once this many packets went either way under one set of
+ * keys, far below the 2^32 at which a sequence number (chacha20-poly1305's
+ * nonce) would repeat; OpenSSH's MAX_PACKETS is the same. */
+#define TR_REKEY_PACKETS (1ull << 31)
 #define TR_MAX_PAYLOAD (KG_TR_MAX_PACKET)
 #define TR_MAX_HASH 64
 
@@ -55,9 +59,11 @@ struct kg_transport {
 	kg_pktcrypt *rx, *tx;
 	kg_pktcrypt *rx_next, *tx_next;
 	uint32_t rx_seq, tx_seq;
+	int rx_seq_wrapped, tx_seq_wrapped;  /* went past 2^32 - 1: fatal on the next packet */
 	int rx_have_len;
 	uint32_t rx_packet_length;
 	uint64_t rx_bytes, tx_bytes;       /* since the last key exchange */
+	uint64_t rx_packets, tx_packets;   /* since the last key exchange */
 	uint64_t payload_sent, payload_received;
 	uint64_t rekey_bytes;
 	uint32_t rekey_seconds;
@@ -75,6 +81,7 @@ struct kg_transport {
 	int kex_count;                   /* completed exchanges */
 	int strict_kex;
 	int peer_ext_info;               /* server: client sent ext-info-c */
+	int ext_info_window;             /* server: the next packet may be the client's EXT_INFO */
 	int skip_guessed_packet;         /* wrong first_kex_packet_follows guess */
 	kg_buf my_kexinit, peer_kexinit; /* payloads, type byte included */
 	const kg_kex_alg *kex;

@@ -12,6 +12,7 @@
 #define KEX_STRICT_C "kex-strict-c-v00@openssh.com"
 #define KEX_STRICT_S "kex-strict-s-v00@openssh.com"
 #define EXT_INFO_C "ext-info-c"
+#define EXT_INFO_S "ext-info-s"
 
 enum { N_KEX, N_HOSTKEY, N_ENC_CS, N_ENC_SC, N_MAC_CS, N_MAC_SC, N_COMP_CS, N_COMP_SC };
 
@@ -78,8 +79,8 @@ int tr_kex_start(kg_transport *t)
 	kg_buf_init(&kexlist, 16384);
 	int r = kg_buf_put(&kexlist, c->kex_algs, strlen(c->kex_algs));
 	if (r >= 0 && t->kex_count == 0)
-		r = kg_buf_putf(&kexlist, ",%s%s", t->is_server ? KEX_STRICT_S : KEX_STRICT_C,
-				t->is_server ? "" : "," EXT_INFO_C);
+		r = kg_buf_putf(&kexlist, ",%s",
+				t->is_server ? KEX_STRICT_S "," EXT_INFO_S : KEX_STRICT_C "," EXT_INFO_C);
 	if (r >= 0)
 		r = kg_buf_put_stringb(b, &kexlist);
 	kg_buf_free(&kexlist);
@@ -332,9 +333,12 @@ static int send_newkeys(kg_transport *t)
 	kg_pktcrypt_free(t->tx);
 	t->tx = t->tx_next;
 	t->tx_next = NULL;
-	if (t->strict_kex)
-		t->tx_seq = 0;
+	if (t->strict_kex) {
+		t->tx_seq = 0;  /* new keys: the numbers start over */
+		t->tx_seq_wrapped = 0;
+	}
 	t->tx_bytes = 0;
+	t->tx_packets = 0;
 	t->our_newkeys_sent = 1;
 	t->kex_state = TR_KEX_NEWKEYS;
 	/* RFC 8308: EXT_INFO goes right after the first NEWKEYS. */
@@ -488,10 +492,16 @@ static int on_newkeys(kg_transport *t, size_t len)
 	kg_pktcrypt_free(t->rx);
 	t->rx = t->rx_next;
 	t->rx_next = NULL;
-	if (t->strict_kex)
+	if (t->strict_kex) {
 		t->rx_seq = 0;
+		t->rx_seq_wrapped = 0;
+	}
 	t->rx_bytes = 0;
+	t->rx_packets = 0;
 	t->their_newkeys_seen = 1;
+	/* The server offered ext-info-s in its first KEXINIT (RFC 8308 2.1). */
+	if (t->is_server && t->kex_count == 0)
+		t->ext_info_window = 1;
 	if (t->our_newkeys_sent)
 		return kex_finish(t);
 	return KG_OK;

@@ -17,6 +17,7 @@
 static int sink_begin(void *arg, uint8_t type, kg_buf **payload);
 static int sink_end(void *arg);
 static void abort_build(kg_transport *t);
+static int rekey_if_due(kg_transport *t);
 
 int tr_fail(kg_transport *t, int err, uint32_t reason, const char *fmt, ...)
 {
@@ -180,6 +181,12 @@ static int read_one(kg_transport *t, const uint8_t **payload, size_t *plen)
 	if (!t->rx_have_len) {
 		if (avail < kg_pktcrypt_length_bytes(rx))
 			return KG_ERR_AGAIN;
+		/* Sequence numbers (chacha20-poly1305's nonces) would repeat
+		 * from here on: a rekey should have come long before, at
+		 * TR_REKEY_PACKETS, so this is always fatal. */
+		if (t->rx_seq_wrapped)
+			return tr_fail(t, KG_ERR_PROTOCOL, SSH_DISCONNECT_PROTOCOL_ERROR,
+				       "incoming sequence number wrapped");
 		uint32_t len;
 		if (kg_pktcrypt_peek_length(rx, t->rx_seq, p, &len) < 0)
 			return tr_fail(t, KG_ERR_MAC, SSH_DISCONNECT_MAC_ERROR, "cannot decrypt packet length");
@@ -206,9 +213,9 @@ static int read_one(kg_transport *t, const uint8_t **payload, size_t *plen)
 	t->rx_have_len = 0;
 	t->in_consume_pending = total;
 	t->last_rx_seq = t->rx_seq;
-	t->rx_seq++;
-	if (t->rx_seq == 0 && t->strict_kex && t->kex_count == 0)
-		return tr_fail(t, KG_ERR_PROTOCOL, SSH_DISCONNECT_PROTOCOL_ERROR, "sequence number wrapped during key exchange");
+	if (++t->rx_seq == 0)
+		t->rx_seq_wrapped = 1;
+	t->rx_packets++;
 	t->rx_bytes += total;
 	size_t len = t->rx_packet_length - padlen - 1;
 	const uint8_t *body = p + 5;
@@ -226,10 +233,12 @@ static int read_one(kg_transport *t, const uint8_t **payload, size_t *plen)
 	return KG_OK;
 }
 
+/* SSH_MSG_EXT_INFO (RFC 8308 2.3): a count, then that many name/value
+ * pairs, and nothing after them.  Unknown extensions are ignored; the
+ * client keeps the server's server-sig-algs, and nothing a client announces
+ * changes what the server does. */
 static int handle_ext_info(kg_transport *t, const uint8_t *payload, size_t len)
 {
-	if (t->is_server)
-		return KG_OK;  /* nothing a client announces changes what we do */
 	kg_buf b;
 	kg_buf_view(&b, payload + 1, len - 1);
 	uint32_t n;
@@ -241,7 +250,7 @@ static int handle_ext_info(kg_transport *t, const uint8_t *payload, size_t len)
 		size_t vlen;
 		GUARD(kg_buf_get_cstring(&b, &name, NULL));
 		int r = kg_buf_get_string_direct(&b, &val, &vlen);
-		int is_sig_algs = strcmp(name, "server-sig-algs") == 0;
+		int is_sig_algs = !t->is_server && strcmp(name, "server-sig-algs") == 0;
 		free(name);
 		GUARD(r);
 		if (is_sig_algs) {
@@ -251,6 +260,7 @@ static int handle_ext_info(kg_transport *t, const uint8_t *payload, size_t len)
 			ENSURE(t->server_sig_algs != NULL, KG_ERR_ALLOC);
 		}
 	}
+	ENSURE(kg_buf_len(&b) == 0, KG_ERR_FORMAT);
 	return KG_OK;
 }
 
@@ -291,11 +301,18 @@ int kg_tr_read_packet(kg_transport *t, const uint8_t **payload, size_t *len)
 		size_t n = 0;
 		GUARD(read_one(t, &p, &n));
 		uint8_t type = p[0];
+		/* RFC 8308 2.4: a client's EXT_INFO is the packet right after its
+		 * first NEWKEYS, or never. */
+		int ext_info_ok = !t->is_server || t->ext_info_window;
+		t->ext_info_window = 0;
 		if (t->cfg.trace)
 			t->cfg.trace(t->cfg.cb_arg, 0, p, n);
 		int initial_kex = t->kex_count == 0;
 		if (type == SSH_MSG_DISCONNECT)
 			return handle_disconnect(t, p, n);
+		/* Every packet counts, IGNOREs included, so a flood of them
+		 * cannot run the sequence number up to a wrap. */
+		GUARD(rekey_if_due(t));
 		if (t->skip_guessed_packet && type >= 30 && type <= 49) {
 			t->skip_guessed_packet = 0;
 			continue;
@@ -314,6 +331,9 @@ int kg_tr_read_packet(kg_transport *t, const uint8_t **payload, size_t *len)
 		if (type == SSH_MSG_IGNORE || type == SSH_MSG_DEBUG || type == SSH_MSG_UNIMPLEMENTED)
 			continue;
 		if (type == SSH_MSG_EXT_INFO) {
+			if (!ext_info_ok)
+				return tr_fail(t, KG_ERR_UNEXPECTED_MSG, SSH_DISCONNECT_PROTOCOL_ERROR,
+					       "unexpected EXT_INFO");
 			if (handle_ext_info(t, p, n) < 0)
 				return tr_fail(t, KG_ERR_PROTOCOL, SSH_DISCONNECT_PROTOCOL_ERROR, "bad EXT_INFO");
 			continue;
@@ -326,8 +346,6 @@ int kg_tr_read_packet(kg_transport *t, const uint8_t **payload, size_t *len)
 			GUARD(kg_tr_send_unimplemented(t));
 			continue;
 		}
-		if (t->kex_state == TR_KEX_NONE && (t->rx_bytes > t->rekey_bytes))
-			GUARD(tr_kex_start(t));
 		*payload = p;
 		*len = n;
 		return type;
@@ -418,6 +436,12 @@ static void drop_output_from(kg_transport *t, size_t start)
 static int seal_packet(kg_transport *t, size_t start)
 {
 	kg_pktcrypt *tx = t->tx;
+	/* The next sequence number (chacha20-poly1305's nonce) would be one
+	 * already used: close without sending anything more, not even a
+	 * DISCONNECT.  Rekeying at TR_REKEY_PACKETS keeps this from happening
+	 * with any peer that answers a KEXINIT. */
+	if (t->tx_seq_wrapped)
+		return tr_fail(t, KG_ERR_PROTOCOL, 0, "outgoing sequence number wrapped");
 	size_t payload_len = kg_buf_len(&t->out) - start - 5;
 	ENSURE(payload_len >= 1 && payload_len <= TR_MAX_PAYLOAD + 1024, KG_ERR_PACKET_TOO_LARGE);
 	size_t bs = kg_pktcrypt_block_size(tx), aad = kg_pktcrypt_aad_len(tx);
@@ -438,7 +462,9 @@ static int seal_packet(kg_transport *t, size_t start)
 		t->closed = 1;
 		return r;
 	}
-	t->tx_seq++;
+	if (++t->tx_seq == 0)
+		t->tx_seq_wrapped = 1;
+	t->tx_packets++;
 	t->tx_bytes += 4 + (size_t)packet_length + tag;
 	return KG_OK;
 }
@@ -482,9 +508,7 @@ static int sink_end(void *arg)
 		return r;
 	}
 	t->payload_sent += len;
-	if (t->kex_state == TR_KEX_NONE && t->kex_count > 0 && t->tx_bytes > t->rekey_bytes)
-		GUARD(tr_kex_start(t));
-	return KG_OK;
+	return rekey_if_due(t);
 }
 
 /* Drops a half-built message (after an error while writing it).  In `out`
@@ -575,6 +599,31 @@ int kg_tr_is_closed(const kg_transport *t)
 const char *kg_tr_error_text(const kg_transport *t)
 {
 	return t->errtext;
+}
+
+/* The most bytes one direction may carry under one key: OpenSSH's limits,
+ * 2^32 blocks for 16-byte block ciphers (the birthday bound of a 128-bit
+ * block) and 1 GiB for the rest (chacha20-poly1305 counts as 8 bytes).  A
+ * larger RekeyLimit is clamped to this rather than refused when the
+ * configuration is read: the cipher is only known once negotiated, and a
+ * file written for OpenSSH, which clamps the same way, keeps working. */
+static uint64_t dir_rekey_bytes(const kg_transport *t, const kg_pktcrypt *pc)
+{
+	size_t bs = kg_pktcrypt_block_size(pc);
+	uint64_t max = bs >= 16 ? (uint64_t)bs << 32 : (uint64_t)1 << 30;
+	return t->rekey_bytes < max ? t->rekey_bytes : max;
+}
+
+/* Starts a re-exchange when either direction reached its byte or packet
+ * limit since the last one. */
+static int rekey_if_due(kg_transport *t)
+{
+	if (t->closed || t->kex_count == 0 || t->kex_state != TR_KEX_NONE)
+		return KG_OK;
+	if (t->tx_bytes > dir_rekey_bytes(t, t->tx) || t->rx_bytes > dir_rekey_bytes(t, t->rx) ||
+	    t->tx_packets >= TR_REKEY_PACKETS || t->rx_packets >= TR_REKEY_PACKETS)
+		return tr_kex_start(t);
+	return KG_OK;
 }
 
 int kg_tr_rekey(kg_transport *t)

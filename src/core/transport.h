@@ -44,7 +44,7 @@ typedef struct kg_tr_config {
 	size_t n_hostkeys;
 	/* Server: value sent as server-sig-algs in EXT_INFO. */
 	const char *server_sig_algs;
-	uint64_t rekey_bytes;       /* 0 = default (1 GiB) */
+	uint64_t rekey_bytes;       /* 0 = default (1 GiB); clamped to the cipher's safe maximum */
 	uint32_t rekey_seconds;     /* 0 = default (3600) */
 	/* Client: decides whether to trust the server's host key once its
 	 * signature over the exchange hash has been verified.  Return KG_OK to

@@ -537,6 +537,10 @@ int kg_cfg_store(void *cfg, const kg_cfg_kw *kw, const kg_cfg_reader *r, int sto
 	return KG_OK;
 }
 
+/* A size above what the negotiated cipher may safely carry under one key
+ * is accepted here and clamped by the transport (dir_rekey_bytes in
+ * core/transport.c): the cipher is not known until key exchange, and
+ * OpenSSH clamps the same way, so its configuration files keep working. */
 int kg_cfg_parse_rekey(const kg_cfg_reader *r, kg_cfg_rekey *out, int store, kg_cfg_err *err)
 {
 	uint64_t b = 0;

@@ -203,10 +203,19 @@ stop
 if command -v ssh-audit >/dev/null 2>&1; then
 	start audit || fail "start audit"
 	timeout 60 ssh-audit -n -p "$PORT" 127.0.0.1 >"$T/audit" 2>&1
-	# Older ssh-audit releases predate strict KEX and call its marker "unknown".
-	grep -E '\[(fail|warn)\]' "$T/audit" | grep -v 'kex-strict-s-v00@openssh.com.*unknown algorithm' >"$T/audit.bad"
-	grep -q 'curve25519-sha256' "$T/audit" && [ ! -s "$T/audit.bad" ]; res "ssh-audit: no fail/warn with defaults"
+	# Older ssh-audit releases predate strict KEX and call its marker
+	# "unknown".  The plain hmac-sha2-256/512, offered last for libssh2
+	# clients as OpenSSH does, get the same encrypt-and-MAC warning as in
+	# OpenSSH's own defaults; any other warning or failure is an error.
+	grep -E '\[(fail|warn)\]' "$T/audit" | grep -v 'kex-strict-s-v00@openssh.com.*unknown algorithm' |
+		grep -Ev '^\(mac\) hmac-sha2-(256|512) +-- \[warn\] using encrypt-and-MAC mode$' >"$T/audit.bad"
+	grep -q 'curve25519-sha256' "$T/audit" && [ ! -s "$T/audit.bad" ]; res "ssh-audit: no fail/warn with defaults but the plain MACs"
 	[ -s "$T/audit.bad" ] && cat "$T/audit.bad" >&2
+	# The server's MACs, in order: encrypt-then-MAC first.
+	macs=$(sed -n 's/^(mac) \([^ ]*\) .*/\1/p' "$T/audit" | tr '\n' ' ')
+	[ "$macs" = "hmac-sha2-256-etm@openssh.com hmac-sha2-512-etm@openssh.com hmac-sha2-256 hmac-sha2-512 " ]
+	res "ssh-audit: default MACs, encrypt-then-MAC first" || echo "# MACs: $macs" >&2
+	grep -q '^(kex) ext-info-s' "$T/audit"; res "ssh-audit: ext-info-s offered"
 	stop
 else
 	skip "ssh-audit (not installed)"

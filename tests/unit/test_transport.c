@@ -1,10 +1,13 @@
 /* Two transports (client and server) joined in memory: every KEX method,
- * cipher and MAC, rekeying, compression, and hostile input. */
+ * cipher and MAC, rekeying and its limits, sequence number wrap, ext-info,
+ * compression, and hostile input. */
 #include "t.h"
 #include "core/auth.h"
 #include "core/cipher.h"
 #include "core/kex.h"
+#include "core/names.h"
 #include "core/transport.h"
+#include "core/transport-impl.h"
 
 #include "tr_pair.h"
 
@@ -318,6 +321,250 @@ static void test_full_output_keeps_packets_whole(void)
 	kg_tr_free(t);
 }
 
+/* Moves from's output to `to` and reads one packet there. */
+static int deliver(kg_transport *from, kg_transport *to)
+{
+	size_t n;
+	const uint8_t *o = kg_tr_output(from, &n);
+	int r = kg_tr_input(to, o, n);
+	kg_tr_output_consume(from, n);
+	const uint8_t *m;
+	size_t len;
+	return r < 0 ? r : kg_tr_read_packet(to, &m, &len);
+}
+
+static int send_data(kg_transport *t)
+{
+	uint8_t msg[64] = { SSH_MSG_CHANNEL_DATA };
+	return kg_tr_send(t, msg, sizeof(msg));
+}
+
+/* Lets a running re-exchange finish, dropping the data messages still on
+ * the way; 1 when both sides ended it with count 2. */
+static int rekey_done(pair *p)
+{
+	const uint8_t *m;
+	size_t n;
+	int r, rounds = 0;
+	while ((r = pump(p->c, p->s, &m, &n, NULL)) == -2000 - SSH_MSG_CHANNEL_DATA && rounds++ < 100)
+		;
+	return r == 0 && kg_tr_kex_result(p->c)->count == 2 && kg_tr_kex_result(p->s)->count == 2 &&
+	       p->c->kex_state == TR_KEX_NONE && p->s->kex_state == TR_KEX_NONE;
+}
+
+/* A rekey starts after 2^31 packets under one key, whichever way they went. */
+static void test_rekey_at_packet_limit(void)
+{
+	pair p;
+	/* Sending: the client's 2^31st packet makes it send KEXINIT. */
+	T_OK(pair_new(&p, "curve25519-sha256", "ssh-ed25519", KG_KEY_ED25519, 0, "chacha20-poly1305@openssh.com",
+		      "hmac-sha2-256-etm@openssh.com", "none"));
+	p.c->tx_packets = TR_REKEY_PACKETS - 2;
+	T_OK(send_data(p.c));
+	T_ASSERT(p.c->kex_state == TR_KEX_NONE);
+	T_OK(send_data(p.c));
+	T_ASSERT(p.c->kex_state == TR_KEX_INIT_SENT);
+	T_ASSERT(p.s->kex_state == TR_KEX_NONE);
+	T_ASSERT(rekey_done(&p));
+	T_ASSERT(p.c->tx_packets < 10 && p.s->rx_packets < 10);
+	T_OK(roundtrip(p.c, p.s, 100));
+	pair_free(&p);
+	/* Receiving: the server starts it when its 2^31st packet comes in. */
+	T_OK(pair_new(&p, "curve25519-sha256", "ssh-ed25519", KG_KEY_ED25519, 0, "chacha20-poly1305@openssh.com",
+		      "hmac-sha2-256-etm@openssh.com", "none"));
+	p.s->rx_packets = TR_REKEY_PACKETS - 1;
+	T_OK(send_data(p.c));
+	T_ASSERT(p.c->kex_state == TR_KEX_NONE);
+	T_ASSERT(deliver(p.c, p.s) == SSH_MSG_CHANNEL_DATA);
+	T_ASSERT(p.s->kex_state == TR_KEX_INIT_SENT);
+	T_ASSERT(rekey_done(&p));
+	T_ASSERT(p.s->rx_packets < 10);
+	T_OK(roundtrip(p.s, p.c, 100));
+	pair_free(&p);
+	/* IGNOREs count too: a flood of them cannot avoid the rekey. */
+	T_OK(pair_new(&p, "curve25519-sha256", "ssh-ed25519", KG_KEY_ED25519, 0, "chacha20-poly1305@openssh.com",
+		      "hmac-sha2-256-etm@openssh.com", "none"));
+	p.s->rx_packets = TR_REKEY_PACKETS - 1;
+	uint8_t ign[8] = { SSH_MSG_IGNORE };
+	T_OK(kg_tr_send(p.c, ign, sizeof(ign)));
+	T_ASSERT(deliver(p.c, p.s) == KG_ERR_AGAIN);
+	T_ASSERT(p.s->kex_state == TR_KEX_INIT_SENT);
+	T_ASSERT(rekey_done(&p));
+	pair_free(&p);
+}
+
+/* Sequence number 2^32 - 1 is the last one: the packet after it is never
+ * sealed (it would reuse nonce 0 under the same key), and one arriving
+ * from a peer that went on anyway is a fatal error. */
+static void test_seq_wrap_is_fatal(void)
+{
+	pair p;
+	T_OK(pair_new(&p, "curve25519-sha256", "ssh-ed25519", KG_KEY_ED25519, 0, "chacha20-poly1305@openssh.com",
+		      "hmac-sha2-256-etm@openssh.com", "none"));
+	/* Sending. */
+	p.c->tx_seq = p.s->rx_seq = 0xfffffffe;
+	T_OK(send_data(p.c));
+	T_OK(send_data(p.c));
+	size_t before, after;
+	kg_tr_output(p.c, &before);
+	T_ASSERT(send_data(p.c) == KG_ERR_PROTOCOL);
+	T_ASSERT(kg_tr_is_closed(p.c));
+	T_ASSERT(strstr(kg_tr_error_text(p.c), "sequence number wrapped") != NULL);
+	kg_tr_disconnect(p.c, SSH_DISCONNECT_BY_APPLICATION, "bye");
+	T_ASSERT(send_data(p.c) < 0);
+	kg_tr_output(p.c, &after);
+	T_ASSERT(after == before);  /* nothing sealed under sequence number 0 */
+	/* The two packets before the wrap arrive intact. */
+	T_ASSERT(deliver(p.c, p.s) == SSH_MSG_CHANNEL_DATA);
+	const uint8_t *m;
+	size_t len;
+	T_ASSERT(kg_tr_read_packet(p.s, &m, &len) == SSH_MSG_CHANNEL_DATA);
+	T_ASSERT(kg_tr_read_packet(p.s, &m, &len) == KG_ERR_AGAIN);
+	pair_free(&p);
+	/* Receiving: a peer that seals past the wrap (played here by a
+	 * client whose guard is turned off) is cut off. */
+	T_OK(pair_new(&p, "curve25519-sha256", "ssh-ed25519", KG_KEY_ED25519, 0, "chacha20-poly1305@openssh.com",
+		      "hmac-sha2-256-etm@openssh.com", "none"));
+	p.c->tx_seq = p.s->rx_seq = 0xffffffff;
+	T_OK(send_data(p.c));
+	T_ASSERT(deliver(p.c, p.s) == SSH_MSG_CHANNEL_DATA);
+	p.c->tx_seq_wrapped = 0;
+	T_OK(send_data(p.c));
+	T_ASSERT(deliver(p.c, p.s) == KG_ERR_PROTOCOL);
+	T_ASSERT(kg_tr_is_closed(p.s));
+	T_ASSERT(strstr(kg_tr_error_text(p.s), "sequence number wrapped") != NULL);
+	pair_free(&p);
+}
+
+/* RekeyLimit larger than the cipher can safely carry under one key is
+ * clamped: 1 GiB for chacha20-poly1305, 2^32 16-byte blocks for AES. */
+static void test_rekey_limit_cap(void)
+{
+	struct { const char *cipher; uint64_t cap; } c[] = {
+		{ "chacha20-poly1305@openssh.com", 1ull << 30 }, { "aes128-gcm@openssh.com", 1ull << 36 },
+		{ "aes256-ctr", 1ull << 36 },
+	};
+	for (size_t i = 0; i < KG_ARRAY_LEN(c); i++) {
+		for (int dir = 0; dir < 2; dir++) {
+			pair p;
+			T_OK(pair_new(&p, "curve25519-sha256", "ssh-ed25519", KG_KEY_ED25519, 0, c[i].cipher,
+				      "hmac-sha2-256-etm@openssh.com", "none"));
+			/* As if RekeyLimit were far above the cap. */
+			p.c->rekey_bytes = p.s->rekey_bytes = 1ull << 50;
+			if (dir == 0) {
+				p.c->tx_bytes = c[i].cap - 150;
+				T_OK(send_data(p.c));
+				T_ASSERT(p.c->kex_state == TR_KEX_NONE);
+				T_OK(send_data(p.c));
+				T_ASSERT(p.c->kex_state == TR_KEX_INIT_SENT);
+			} else {
+				p.s->rx_bytes = c[i].cap - 150;
+				T_OK(send_data(p.c));
+				T_ASSERT(deliver(p.c, p.s) == SSH_MSG_CHANNEL_DATA);
+				T_ASSERT(p.s->kex_state == TR_KEX_NONE);
+				T_OK(send_data(p.c));
+				T_ASSERT(deliver(p.c, p.s) == SSH_MSG_CHANNEL_DATA);
+				T_ASSERT(p.s->kex_state == TR_KEX_INIT_SENT);
+			}
+			T_ASSERT(rekey_done(&p));
+			pair_free(&p);
+		}
+	}
+	/* Below the cap, the configured limit is what counts. */
+	pair p;
+	T_OK(pair_new(&p, "curve25519-sha256", "ssh-ed25519", KG_KEY_ED25519, 0, "aes128-gcm@openssh.com",
+		      "hmac-sha2-256-etm@openssh.com", "none"));
+	p.c->rekey_bytes = 1ull << 40;
+	p.c->tx_bytes = (1ull << 36) - 1000000;
+	T_OK(send_data(p.c));
+	T_ASSERT(p.c->kex_state == TR_KEX_NONE);
+	p.c->rekey_bytes = 1ull << 20;
+	p.c->tx_bytes = 1ull << 20;
+	T_OK(send_data(p.c));
+	T_ASSERT(p.c->kex_state == TR_KEX_INIT_SENT);
+	pair_free(&p);
+}
+
+/* 1 when the first name-list of a KEXINIT payload names `name`. */
+static int kexinit_kex_has(const kg_buf *kexinit, const char *name)
+{
+	kg_buf b;
+	kg_buf_view(&b, kg_buf_ptr(kexinit), kg_buf_len(kexinit));
+	char *list = NULL;
+	if (kg_buf_consume(&b, 17) < 0 || kg_buf_get_cstring(&b, &list, NULL) < 0)
+		return -1;
+	int has = kg_namelist_has(list, name);
+	free(list);
+	return has;
+}
+
+/* Sends EXT_INFO from the client with `n` as its count and the pairs in
+ * `pairs` (NULL-terminated name, value, ...), plus `extra` raw bytes. */
+static int send_ext_info(kg_transport *c, uint32_t n, const char *const *pairs, size_t extra)
+{
+	uint8_t msg[512];
+	kg_buf b;
+	kg_buf_init(&b, sizeof(msg));
+	int r = kg_buf_put_u8(&b, SSH_MSG_EXT_INFO);
+	if (r >= 0)
+		r = kg_buf_put_u32(&b, n);
+	for (size_t i = 0; pairs[i] && r >= 0; i++)
+		r = kg_buf_put_cstring(&b, pairs[i]);
+	for (size_t i = 0; i < extra && r >= 0; i++)
+		r = kg_buf_put_u8(&b, 0);
+	if (r >= 0)
+		r = kg_tr_send(c, kg_buf_ptr(&b), kg_buf_len(&b));
+	kg_buf_free(&b);
+	return r;
+}
+
+/* RFC 8308: the server offers ext-info-s in its first KEXINIT only, and
+ * takes one EXT_INFO from the client, right after the client's NEWKEYS. */
+static void test_ext_info_server(void)
+{
+	static const char *const exts[] = { "publickey-hostbound@openssh.com", "0",
+					    "no-such-extension@example.com", "x", NULL };
+	pair p;
+	T_OK(pair_new(&p, "curve25519-sha256", "ssh-ed25519", KG_KEY_ED25519, 0, "chacha20-poly1305@openssh.com",
+		      "hmac-sha2-256-etm@openssh.com", "none"));
+	T_ASSERT(kexinit_kex_has(&p.s->my_kexinit, "ext-info-s") == 1);
+	T_ASSERT(kexinit_kex_has(&p.s->my_kexinit, "ext-info-c") == 0);
+	T_ASSERT(kexinit_kex_has(&p.c->my_kexinit, "ext-info-s") == 0);
+	/* Accepted, unknown names and all, and the connection goes on. */
+	T_OK(send_ext_info(p.c, 2, exts, 0));
+	T_OK(roundtrip(p.c, p.s, 100));
+	T_ASSERT(!kg_tr_is_closed(p.s));
+	/* A rekey KEXINIT carries no pseudo-algorithms. */
+	T_OK(kg_tr_rekey(p.s));
+	T_ASSERT(kexinit_kex_has(&p.s->my_kexinit, "ext-info-s") == 0);
+	T_ASSERT(kexinit_kex_has(&p.s->my_kexinit, "kex-strict-s-v00@openssh.com") == 0);
+	T_ASSERT(rekey_done(&p));
+	/* Only once. */
+	T_OK(send_ext_info(p.c, 2, exts, 0));
+	T_ASSERT(deliver(p.c, p.s) == KG_ERR_UNEXPECTED_MSG && kg_tr_is_closed(p.s));
+	pair_free(&p);
+	/* Not after another packet. */
+	T_OK(pair_new(&p, "curve25519-sha256", "ssh-ed25519", KG_KEY_ED25519, 0, "chacha20-poly1305@openssh.com",
+		      "hmac-sha2-256-etm@openssh.com", "none"));
+	T_OK(roundtrip(p.c, p.s, 100));
+	T_OK(send_ext_info(p.c, 2, exts, 0));
+	T_ASSERT(deliver(p.c, p.s) == KG_ERR_UNEXPECTED_MSG && kg_tr_is_closed(p.s));
+	pair_free(&p);
+	/* Malformed: fewer pairs than counted, an odd string out, trailing
+	 * bytes, an absurd count. */
+	static const char *const one_name[] = { "a", NULL };
+	struct { uint32_t n; const char *const *pairs; size_t extra; } bad[] = {
+		{ 3, exts, 0 }, { 1, one_name, 0 }, { 2, exts, 3 }, { 0xffffffff, exts, 0 },
+	};
+	for (size_t i = 0; i < KG_ARRAY_LEN(bad); i++) {
+		T_OK(pair_new(&p, "curve25519-sha256", "ssh-ed25519", KG_KEY_ED25519, 0, "aes128-ctr",
+			      "hmac-sha2-256-etm@openssh.com", "none"));
+		T_OK(send_ext_info(p.c, bad[i].n, bad[i].pairs, bad[i].extra));
+		T_ASSERT(deliver(p.c, p.s) == KG_ERR_PROTOCOL && kg_tr_is_closed(p.s));
+		pair_free(&p);
+	}
+}
+
 int main(void)
 {
 	T_RUN(test_every_kex);
@@ -328,5 +575,9 @@ int main(void)
 	T_RUN(test_hostile_input);
 	T_RUN(test_corrupt_after_kex);
 	T_RUN(test_full_output_keeps_packets_whole);
+	T_RUN(test_rekey_at_packet_limit);
+	T_RUN(test_seq_wrap_is_fatal);
+	T_RUN(test_rekey_limit_cap);
+	T_RUN(test_ext_info_server);
 	return T_DONE();
 }
