@@ -98,7 +98,15 @@ static int start_session(session *s)
 		kg_buf_init(&modes, 4096);
 		struct termios tio;
 		int r = KG_OK;
-		if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &tio) == 0) {
+		/* The modes are those the user had before kssh put the terminal
+		 * in raw mode: the remote pty does the line editing, echo and
+		 * signal keys (Ctrl-C) from now on. */
+		int have_tio = s->tty.active;
+		if (have_tio)
+			tio = s->tty.tio;
+		else
+			have_tio = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &tio) == 0;
+		if (have_tio) {
 			r = kg_tty_modes_from_termios(&tio, &modes);
 			(void)!kg_tty_window_size(STDIN_FILENO, &cols, &rows, &px, &py);
 		} else {
@@ -344,8 +352,11 @@ int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_sta
 	if (r >= 0)
 		r = loop(&s);
 	(void)!kg_tty_raw_restore(&s.tty);
-	/* Whatever is still pending goes out in blocking mode. */
-	for (int fd = 0; fd < 3; fd++)
+	/* Whatever is still pending goes out in blocking mode.  In reverse:
+	 * on a terminal the three share one file description, so the flags
+	 * saved for stdout and stderr were read after stdin went non-blocking
+	 * and only stdin's are the user's own. */
+	for (int fd = 2; fd >= 0; fd--)
 		if (s.restore_flags[fd] >= 0 && (fd > 0 || s.stdin_fd >= 0))
 			(void)!fcntl(fd, F_SETFL, s.restore_flags[fd]);
 	if (kg_buf_len(&s.out.pending) && !s.out.closed)

@@ -1,0 +1,74 @@
+#!/bin/sh
+# kssh on a real terminal (tmux): the remote pty gets the user's terminal
+# modes (isig icanon echo opost), Ctrl-C interrupts a remote command, lines
+# do not stair-step, and the local terminal is restored when kssh exits.
+# Usage: tty-interactive.sh [kssh-ksshd] [kssh-sshd] [ssh-ksshd]
+. "$(dirname "$0")/lib.sh"
+select_pairs "${@:-kssh-ksshd kssh-sshd ssh-ksshd}"
+command -v tmux >/dev/null || { fail "tmux not installed"; finish; }
+
+setup_keys || { fail "setup keys"; finish; }
+TM="tmux -L kagi-tty-$$"
+tm_stop() { $TM kill-server 2>/dev/null; }
+
+# wait_screen PATTERN [SECONDS] : the pane shows a line matching PATTERN.
+wait_screen() {
+	_i=0; _max=$(( ${2:-10} * 10 ))
+	while [ $_i -lt $_max ]; do
+		$TM capture-pane -p -t kt >"$T/screen" 2>/dev/null
+		grep -Eq "$1" "$T/screen" && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	note "screen did not show '$1':"; sed 's/^/#   /' "$T/screen" >&2
+	return 1
+}
+
+for pair in $PAIRS; do
+	c=$(pair_client "$pair"); s=$(pair_server "$pair"); l=$(pair_label "$pair")
+	have_prog "$l" "$c" "$s" || continue
+	eval "port=\${PORT_$s:-}"
+	if [ -z "$port" ]; then
+		if ! start_server "$s" "$s"; then fail "$l server start"; continue; fi
+		port=$SRV_PORT; eval "PORT_$s=$port"
+	fi
+	bin=$(prog_of "$c")
+	# The client runs in a plain sh on the tmux terminal, so the local
+	# terminal can be checked once the client has exited.
+	cat >"$T/run.sh" <<EOS
+PS1='local\$ '; export PS1
+exec sh -i
+EOS
+	tm_stop
+	$TM new-session -d -s kt -x 120 -y 30 "env -i PATH=$PATH HOME=$T TERM=xterm sh $T/run.sh" || { fail "$l tmux start"; continue; }
+	wait_screen '^local\$' || { fail "$l local shell"; tm_stop; continue; }
+	$TM send-keys -t kt "$bin -t -F /dev/null -p $port -l $TUSER -i $T/user_ed25519 -o UserKnownHostsFile=$T/known_hosts -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o LogLevel=ERROR 127.0.0.1 \"env PS1='rem\\$ ' sh -i\"" Enter
+	wait_screen '^rem\$' 20; res "$l remote shell on a terminal" || { tm_stop; continue; }
+
+	$TM send-keys -t kt "stty -a | tr ' ;' '\\n\\n' | grep -Ex -- '-?(isig|icanon|echo|opost|onlcr)' | tr '\\n' ' '; echo :modes" Enter
+	wait_screen ':modes$'
+	line=$(grep ':modes$' "$T/screen" | tail -n 1)
+	case "$line" in *-isig* | *-icanon* | *-echo\ * | *-opost* | *-onlcr*) false ;;
+	*isig*icanon*echo*opost*onlcr*) true ;; *) false ;; esac
+	res "$l remote pty has isig icanon echo opost onlcr" || note "got '$line'"
+
+	$TM send-keys -t kt 'sleep 100' Enter
+	sleep 1
+	$TM send-keys -t kt C-c
+	$TM send-keys -t kt 'echo back-$((6*7))' Enter
+	wait_screen '^back-42$' 8; res "$l Ctrl-C interrupts sleep 100"
+
+	# Stair-stepping: with onlcr lost, the second line would not start at column 0.
+	$TM send-keys -t kt "printf 'one\\ntwo\\n'" Enter
+	wait_screen '^two$' 5; res "$l lines start at column 0"
+
+	$TM send-keys -t kt 'exit' Enter
+	wait_screen '^local\$ *$' 10; res "$l exit returns to the local shell"
+	$TM send-keys -t kt "stty -a | tr ' ;' '\\n\\n' | grep -Ex -- '-?(isig|icanon|echo)' | tr '\\n' ' '; echo :local" Enter
+	wait_screen ':local$'
+	line=$(grep ':local$' "$T/screen" | tail -n 1)
+	case "$line" in *-isig* | *-icanon* | *-echo\ *) false ;; *isig*icanon*echo*) true ;; *) false ;; esac
+	res "$l local terminal restored after exit" || note "got '$line'"
+	tm_stop
+done
+tm_stop
+finish
