@@ -138,6 +138,17 @@ int kg_account_usable(const char *user, int use_pam, const char *rhost)
 	return ok ? KG_OK : KG_ERR_AUTH_FAILED;
 }
 
+void kg_password_fail(const char *user, const char *password, const char *rhost)
+{
+	/* Control characters no password prompt lets anyone type. */
+	static const char wrong[] = "\b\n\r\177INCORRECT";
+	if (password == NULL || password[0] == '\0') {
+		kg_password_fake_check(password);
+		return;
+	}
+	(void)!kg_password_check(user, wrong, NULL, rhost);
+}
+
 void kg_password_fake_check(const char *password)
 {
 	/* Fixed "random" bytes: the salt only has to be valid, not secret. */

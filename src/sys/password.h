@@ -28,6 +28,14 @@ int kg_password_check(const char *user, const char *password, const char *servic
  * KG_OK or KG_ERR_AUTH_FAILED. */
 int kg_account_usable(const char *user, int use_pam, const char *rhost) KG_WUR;
 
+/* The work of a failed kg_password_check for a user that must not get in
+ * (unknown, refused by AllowUsers/DenyUsers or PermitRootLogin): PAM runs
+ * for the name given with a password no hash matches, as OpenSSH does,
+ * so the failure costs the same time (PAM's fail delay included) as a
+ * wrong password for a real account.  An empty password costs what
+ * kg_password_check costs for one. */
+void kg_password_fail(const char *user, const char *password, const char *rhost);
+
 /* Hashes password with the system's default crypt method and a fixed
  * salt, discarding the result: the work kg_password_check's hash would
  * cost, for callers that already know the user is invalid. */

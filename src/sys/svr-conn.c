@@ -15,6 +15,7 @@
 #include "core/kex.h"
 #include "core/keyfile.h"
 #include "core/names.h"
+#include "sys/fail-delay.h"
 #include "sys/loop.h"
 #include "sys/password.h"
 #include "sys/svr-access.h"
@@ -101,6 +102,7 @@ int kg_svr_ctx_init(kg_svr_ctx *s, const kg_server_config *cfg, kg_logger *log)
 	s->sftp_default = helper_path("ksftp-server", KG_SVR_SFTP_DEFAULT);
 	s->scp_program = helper_path("kscp", KG_SVR_SCP_DEFAULT);
 	ENSURE(s->sftp_default && s->scp_program, KG_ERR_ALLOC);
+	GUARD(kg_fail_delay_salt(s->fail_salt));
 	GUARD(kg_cfg_algorithms(log, "KexAlgorithms", KG_KEX_SERVER_DEFAULT, kg_kex_all_names(), cfg->kex_algorithms,
 		       &s->kex_algs));
 	GUARD(kg_cfg_algorithms(log, "Ciphers", KG_CIPHERS_SERVER_DEFAULT, kg_cipher_all_names(), cfg->ciphers, &s->ciphers));
@@ -152,7 +154,7 @@ void kg_svr_ctx_free(kg_svr_ctx *s)
 	free(s->pubkey_algs);
 	free(s->sftp_default);
 	free(s->scp_program);
-	memset(s, 0, sizeof(*s));
+	OPENSSL_cleanse(s, sizeof(*s));
 }
 
 /* ---------------- users ---------------- */
@@ -183,9 +185,8 @@ static const kg_spawn_user *svr_user(kg_svr_conn *sc, const char *name)
 	return ok ? &sc->user : NULL;
 }
 
-static int check_pubkey(void *arg, const char *user, const kg_key *key, int final)
+static int pubkey_allowed(kg_svr_conn *sc, const char *user, const kg_key *key, int final)
 {
-	kg_svr_conn *sc = arg;
 	const kg_server_config *cfg = sc->ctx->cfg;
 	const kg_spawn_user *u = svr_user(sc, user);
 	if (!u || !cfg->pubkey_authentication)
@@ -261,16 +262,32 @@ static int check_pubkey(void *arg, const char *user, const kg_key *key, int fina
 	return KG_ERR_AUTH_FAILED;
 }
 
+/* Every refused key takes at least the user name's minimum failure time. */
+static int check_pubkey(void *arg, const char *user, const kg_key *key, int final)
+{
+	kg_svr_conn *sc = arg;
+	uint64_t start = kg_fail_delay_now();
+	int r = pubkey_allowed(sc, user, key, final);
+	if (r != KG_OK)
+		kg_fail_delay_wait(start, kg_fail_delay_for(sc->ctx->fail_salt, user));
+	return r;
+}
+
+/* A user that must not get in goes through PAM all the same (with a
+ * password that cannot match), so the failure takes as long as a wrong
+ * password for a real account; every failure then takes at least
+ * KG_FAIL_DELAY_PASSWORD_NS plus the user name's minimum failure time. */
 static int check_password(void *arg, const char *user, const char *password)
 {
 	kg_svr_conn *sc = arg;
 	const kg_server_config *cfg = sc->ctx->cfg;
+	uint64_t start = kg_fail_delay_now();
 	const kg_spawn_user *u = svr_user(sc, user);
 	int ok = 0;
 	if (!u || !cfg->password_authentication) {
-		kg_password_fake_check(password);
+		kg_password_fail(user, password, sc->peer_ip);
 	} else if (u->uid == 0 && cfg->permit_root_login != KG_ROOT_YES) {
-		kg_password_fake_check(password);
+		kg_password_fail(user, password, sc->peer_ip);
 		kg_info(sc->log, "ROOT LOGIN REFUSED FROM %s port %d", sc->peer_ip, sc->peer_port);
 	} else if (password[0] == '\0' && !cfg->permit_empty_passwords) {
 		kg_password_fake_check(password);
@@ -283,6 +300,7 @@ static int check_password(void *arg, const char *user, const char *password)
 	}
 	kg_info(sc->log, "Failed password for %s%s from %s port %d ssh2", u ? "" : "invalid user ", user, sc->peer_ip,
 		sc->peer_port);
+	kg_fail_delay_wait(start, KG_FAIL_DELAY_PASSWORD_NS + kg_fail_delay_for(sc->ctx->fail_salt, user));
 	return KG_ERR_AUTH_FAILED;
 }
 

@@ -13,6 +13,7 @@
 #include "core/channel.h"
 #include "core/transport.h"
 #include "sys/authorized-keys.h"
+#include "sys/fail-delay.h"
 #include "sys/log.h"
 #include "sys/net.h"
 #include "sys/server-config.h"
@@ -33,6 +34,7 @@ typedef struct kg_svr_ctx {
 	char *kex_algs, *hostkey_algs, *ciphers, *macs, *pubkey_algs;
 	char *sftp_default;         /* Subsystem sftp when none is configured */
 	char *scp_program;          /* kagi's kscp, run for a client's "scp -t/-f" */
+	uint8_t fail_salt[KG_FAIL_SALT_LEN];  /* secret behind each name's failure time */
 	int is_root;                /* started with euid 0 */
 	uid_t self_uid;
 } kg_svr_ctx;
