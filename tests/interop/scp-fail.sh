@@ -67,7 +67,14 @@ for mode in sftp legacy; do
 		rm -f "$T/dst"
 		expect "$l closed port (upload)" $conn "$pf" user known_hosts -P "$CLOSED" "$T/src" "$H:$T/dst"
 		expect "$l closed port (download)" $conn "$pf" user known_hosts -P "$CLOSED" "$H:$T/src" "$T/dst"
-		expect "$l closed port (-3)" $conn "$pf" user known_hosts -3 -P "$CLOSED" "$H:$T/src" "$H:$T/dst"
+		if [ "$p" = scp ]; then
+			# OpenSSH's scp -3 runs two ssh processes; which one's failure it
+			# reports first varies from run to run (1 or 255): recorded, not judged.
+			copy "$pf" user known_hosts -3 -P "$CLOSED" "$H:$T/src" "$H:$T/dst"
+			[ "$rc" -eq 1 ] || [ "$rc" -eq 255 ]; res "$l closed port (-3): exit 1 or 255 (got $rc)"
+		else
+			expect "$l closed port (-3)" $conn "$pf" user known_hosts -3 -P "$CLOSED" "$H:$T/src" "$H:$T/dst"
+		fi
 		expect "$l refused authentication" $conn "$pf" stranger known_hosts -P "$PORT" "$T/src" "$H:$T/dst"
 		expect "$l wrong host key" $conn "$pf" user wrong_hosts -P "$PORT" "$H:$T/src" "$T/dst"
 		expect "$l failing -J hop" $conn "$pf" user known_hosts -J "127.0.0.1:$CLOSED" -P "$PORT" "$H:$T/src" "$T/dst"
