@@ -11,7 +11,7 @@ CFLAGS   ?=
 ALL_CFLAGS = -std=c17 $(WARN) $(OPT) $(CFLAGS) -MMD -MP
 LDLIBS   := -lcrypto -lz -lpam -lcrypt -lutil
 
-LIB_SRC   := $(sort $(wildcard src/core/*.c src/sys/*.c src/explain/*.c))
+LIB_SRC   := $(sort $(wildcard src/core/*.c src/sys/*.c src/config/*.c src/conn/*.c src/scp/*.c src/sftp/*.c src/explain/*.c))
 LIB_OBJ   := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 PROG_SRC  := $(sort $(wildcard src/programs/*.c))
 PROGS     := $(patsubst src/programs/%.c,$(BUILD)/bin/%,$(PROG_SRC))

@@ -28,6 +28,9 @@ run_one() { # label command...
 for w in $what; do
 case $w in
 unit)
+	# The layout's rules (layers, cycles, sizes, one loop, files named by tests).
+	echo "== tools/layout-check.py"
+	run_one layout python3 tools/layout-check.py
 	for b in build build-asan; do
 		[ -d $b/tests ] || continue
 		for t in $b/tests/test_*; do

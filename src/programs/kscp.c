@@ -2,8 +2,8 @@
  * ("kscp -t" / "kscp -f") of a legacy scp copy. */
 #include <locale.h>
 #include <string.h>
-#include "sys/scp-client.h"
-#include "sys/scp.h"
+#include "scp/scp-client.h"
+#include "scp/scp.h"
 
 /* The remote role is chosen by -t or -f among the leading options, as
  * the remote shell passes them ("scp -v -r -p -t -- target"). */

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "sys/log.h"
-#include "sys/sftp-server.h"
+#include "sftp/sftp-server.h"
 
 static void usage(void)
 {

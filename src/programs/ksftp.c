@@ -7,10 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "sys/cli-args.h"
-#include "sys/cli-conn.h"
-#include "sys/sftp-cli.h"
-#include "sys/sftp-client.h"
+#include "config/cli-args.h"
+#include "conn/cli-conn.h"
+#include "sftp/sftp-cli.h"
+#include "sftp/sftp-client.h"
 
 static void usage(void)
 {

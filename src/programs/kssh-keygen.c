@@ -12,7 +12,7 @@
 #include <openssl/crypto.h>
 #include "core/key.h"
 #include "core/keyfile.h"
-#include "sys/config-common.h"
+#include "config/config-common.h"
 #include "sys/tty.h"
 
 static void usage(void)

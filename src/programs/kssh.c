@@ -8,9 +8,9 @@
 #include <openssl/crypto.h>
 #include "core/transport.h"
 #include "explain/explain.h"
-#include "sys/cli-conn.h"
-#include "sys/cli-session.h"
-#include "sys/client-config.h"
+#include "conn/cli-conn.h"
+#include "conn/cli-session.h"
+#include "config/client-config.h"
 #include "sys/log.h"
 
 #define EXIT_KAGI_ERROR 255

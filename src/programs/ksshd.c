@@ -8,9 +8,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "sys/log.h"
-#include "sys/server-config.h"
-#include "sys/svr-conn.h"
-#include "sys/svr-listen.h"
+#include "config/server-config.h"
+#include "conn/svr-conn.h"
+#include "conn/svr-listen.h"
 
 #define KSSHD_CONFIG_DEFAULT "/etc/kagi/ksshd_config"
 #define KSSHD_INCLUDE_DIR "/etc/kagi"

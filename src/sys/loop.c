@@ -1,3 +1,4 @@
+/* The event loop: descriptors, timers and signals (see loop.h). */
 #include "sys/loop.h"
 
 #include <errno.h>
@@ -5,15 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
 
 void kg_loop_init(kg_loop *lp)
 {
 	memset(lp, 0, sizeof(*lp));
 	lp->next_timer_id = 1;
+	lp->sigfd = -1;
+	sigemptyset(&lp->sigs);
+	(void)sigprocmask(SIG_SETMASK, NULL, &lp->saved_mask);
 }
 
 void kg_loop_free(kg_loop *lp)
 {
+	if (lp->sigfd >= 0) {
+		close(lp->sigfd);
+		(void)sigprocmask(SIG_SETMASK, &lp->saved_mask, NULL);
+	}
 	free(lp->regs);
 	free(lp->pfds);
 	free(lp->timers);
@@ -235,13 +245,92 @@ int kg_loop_run_once(kg_loop *lp, int timeout_ms)
 	return ran;
 }
 
+/* The signalfd is readable: dispatch every queued signal. */
+static void on_signals(void *ctx, int fd, int revents)
+{
+	kg_loop *lp = ctx;
+	struct signalfd_siginfo si[8];
+
+	(void)revents;
+	for (;;) {
+		ssize_t n = read(fd, si, sizeof(si));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		for (size_t i = 0; i < (size_t)n / sizeof(si[0]); i++) {
+			int s = (int)si[i].ssi_signo;
+			if (s > 0 && s < 65 && lp->sig_cb[s] != NULL)
+				lp->sig_cb[s](lp->sig_ctx[s], s);
+		}
+		if ((size_t)n < sizeof(si))
+			return;
+	}
+}
+
+int kg_loop_add_signal(kg_loop *lp, int signo, kg_loop_signal_cb cb, void *ctx)
+{
+	ENSURE(signo > 0 && signo < 65 && signo != SIGKILL && signo != SIGSTOP && cb != NULL, KG_ERR_ARG);
+	ENSURE(lp->sig_cb[signo] == NULL, KG_ERR_ARG);
+	sigset_t add, old;
+	sigemptyset(&add);
+	sigaddset(&add, signo);
+	ENSURE(sigprocmask(SIG_BLOCK, &add, &old) == 0, KG_ERR_SYSTEM);
+	if (lp->sigfd < 0)
+		lp->saved_mask = old;
+	sigaddset(&lp->sigs, signo);
+	int fd = signalfd(lp->sigfd, &lp->sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0) {
+		sigdelset(&lp->sigs, signo);
+		if (!sigismember(&old, signo))
+			(void)sigprocmask(SIG_UNBLOCK, &add, NULL);
+		return KG_ERR_SYSTEM;
+	}
+	if (lp->sigfd < 0) {
+		int rc = kg_loop_add_fd(lp, fd, KG_LOOP_READ, on_signals, lp);
+		if (rc != KG_OK) {
+			close(fd);
+			sigdelset(&lp->sigs, signo);
+			(void)sigprocmask(SIG_SETMASK, &old, NULL);
+			return rc;
+		}
+		lp->sigfd = fd;
+	}
+	lp->sig_cb[signo] = cb;
+	lp->sig_ctx[signo] = ctx;
+	return KG_OK;
+}
+
+const sigset_t *kg_loop_child_mask(const kg_loop *lp)
+{
+	return &lp->saved_mask;
+}
+
+int kg_wait_fds(struct pollfd *p, size_t n, int timeout_ms)
+{
+	uint64_t deadline = timeout_ms < 0 ? 0 : kg_monotonic_ms() + (uint64_t)timeout_ms;
+
+	for (;;) {
+		int wait = timeout_ms;
+		if (timeout_ms >= 0) {
+			uint64_t now = kg_monotonic_ms();
+			wait = now >= deadline ? 0 : (int)(deadline - now);
+		}
+		int rc = poll(p, (nfds_t)n, wait);
+		if (rc >= 0)
+			return rc;
+		if (errno != EINTR && errno != EAGAIN)
+			return KG_ERR_SYSTEM;
+	}
+}
+
 int kg_loop_run(kg_loop *lp)
 {
 	lp->stop = 0;
 	while (!lp->stop) {
 		size_t live = lp->ntimers;
-		for (size_t i = 0; i < lp->nregs; i++)
-			live += lp->regs[i].active != 0;
+		for (size_t i = 0; i < lp->nregs; i++)  /* signals alone keep nothing alive */
+			live += lp->regs[i].active != 0 && lp->regs[i].fd != lp->sigfd;
 		if (live == 0)
 			break;
 		int r = kg_loop_run_once(lp, -1);

@@ -1,6 +1,10 @@
-/* A small poll(2) event loop used by both programs.  Callers register
- * fds with read/write interest and a callback, and one-shot timers on
- * the monotonic clock; kg_loop_run_once() waits once and dispatches.
+/* The one event loop: the only place in src/ that waits on descriptors.
+ * Callers register fds with read/write interest and a callback, one-shot
+ * timers on the monotonic clock, and signals (delivered through a
+ * signalfd, so a handler runs as an ordinary callback, never
+ * asynchronously); kg_loop_run_once() waits once and dispatches.  Blocking
+ * helpers that wait on one or two descriptors with a timeout use
+ * kg_wait_fds().
  *
  * The pollfd array is rebuilt only when registrations are added or
  * removed; changing interest (kg_loop_set_events) updates it in place,
@@ -10,6 +14,7 @@
 #define KAGI_SYS_LOOP_H
 
 #include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "core/safety.h"
@@ -20,6 +25,7 @@
 /* revents is the poll(2) revents (POLLIN, POLLOUT, POLLHUP, POLLERR...). */
 typedef void (*kg_loop_fd_cb)(void *ctx, int fd, int revents);
 typedef void (*kg_loop_timer_cb)(void *ctx, uint64_t timer_id);
+typedef void (*kg_loop_signal_cb)(void *ctx, int signo);
 
 struct kg_loop_fd {
 	int fd;
@@ -45,10 +51,18 @@ typedef struct kg_loop {
 	struct kg_loop_timer *timers;
 	size_t ntimers, timers_cap;
 	uint64_t next_timer_id;
+	/* Signals: one signalfd for every registered signal, which stays
+	 * blocked (so only the signalfd sees it) until kg_loop_free. */
+	int sigfd;               /* -1 until a signal is registered */
+	sigset_t sigs;           /* the registered signals */
+	sigset_t saved_mask;     /* the mask before the first registration */
+	kg_loop_signal_cb sig_cb[65];
+	void *sig_ctx[65];
 	int stop;                /* set by kg_loop_stop() */
 } kg_loop;
 
 void kg_loop_init(kg_loop *lp);
+/* Closes the signalfd and restores the signal mask it changed. */
 void kg_loop_free(kg_loop *lp);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
@@ -66,6 +80,22 @@ int kg_loop_add_timer(kg_loop *lp, uint64_t delay_ms, kg_loop_timer_cb cb, void 
 /* KG_ERR_NOT_FOUND if it already fired or never existed. */
 int kg_loop_cancel_timer(kg_loop *lp, uint64_t id) KG_WUR;
 
+/* Calls cb from the loop whenever signo arrives (several arrivals between
+ * two waits may be reported once).  The signal is blocked for the whole
+ * process thread from now until kg_loop_free; a child forked meanwhile
+ * inherits that mask and must restore kg_loop_child_mask() before exec.
+ * KG_ERR_ARG for a signal that cannot be caught or is already registered. */
+int kg_loop_add_signal(kg_loop *lp, int signo, kg_loop_signal_cb cb, void *ctx) KG_WUR;
+/* The signal mask the process had before the loop blocked any signal. */
+const sigset_t *kg_loop_child_mask(const kg_loop *lp);
+
+/* Waits up to timeout_ms (-1: without limit) for one of the n descriptors
+ * in p to be ready, on the monotonic clock across EINTR; returns the
+ * number ready (revents set), 0 on timeout, KG_ERR_SYSTEM on failure.
+ * For blocking helpers (a connect with a timeout, a legacy scp read);
+ * anything that runs alongside other work registers with a kg_loop. */
+int kg_wait_fds(struct pollfd *p, size_t n, int timeout_ms) KG_WUR;
+
 /* Waits up to timeout_ms (-1: until something happens, shortened by the
  * nearest timer), then runs due timers (earliest first; timers added while
  * dispatching wait for the next call) and fd callbacks.  Returns the
@@ -74,7 +104,8 @@ int kg_loop_cancel_timer(kg_loop *lp, uint64_t id) KG_WUR;
 int kg_loop_run_once(kg_loop *lp, int timeout_ms) KG_WUR;
 /* Makes kg_loop_run() return after the current iteration. */
 static inline void kg_loop_stop(kg_loop *lp) { lp->stop = 1; }
-/* Runs iterations until kg_loop_stop(), or until nothing is registered. */
+/* Runs iterations until kg_loop_stop(), or until no descriptor or timer is
+ * registered (registered signals alone do not keep it running). */
 int kg_loop_run(kg_loop *lp) KG_WUR;
 
 #endif

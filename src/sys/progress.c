@@ -4,7 +4,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "sys/progress.h"
-#include "sys/scp-proto.h"
+#include "sys/term-escape.h"
 
 #define REDRAW_NS 250000000L   /* at most four redraws a second */
 
@@ -86,7 +86,7 @@ void kg_progress_start(kg_progress *p, int enabled, int fd, const char *name, si
 	if (!enabled)
 		return;
 	p->fd = fd;
-	kg_scp_escape(name, name_len, p->name, sizeof(p->name));
+	kg_term_escape(name, name_len, p->name, sizeof(p->name));
 	p->size = size;
 	p->done = p->rate_done = p->offset = offset;
 	clock_gettime(CLOCK_MONOTONIC, &p->start);

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/key.h"
-#include "sys/authorized-keys.h"
+#include "config/authorized-keys.h"
 
 #define ED_A "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICJHrRC1yas3uGJsgVk49eOSQBdpkR7Us9Yr2YYTnr7+"
 

@@ -1,9 +1,9 @@
 /* ssh_config / sshd_config text, single options and value parsers. */
 #include <stdlib.h>
 #include <string.h>
-#include "sys/client-config.h"
-#include "sys/config-common.h"
-#include "sys/server-config.h"
+#include "config/client-config.h"
+#include "config/config-common.h"
+#include "config/server-config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "sys/scp-proto.h"
+#include "scp/scp-proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)kg_scp_name_ok(c.name, c.name_len);
 	}
 	char esc[256];
-	(void)kg_scp_escape((const char *)data, size, esc, sizeof(esc));
+	(void)kg_term_escape((const char *)data, size, esc, sizeof(esc));
 	char *s = malloc(size + 1);
 	if (!s)
 		return 0;

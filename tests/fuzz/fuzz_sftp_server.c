@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "sys/sftp-server.h"
+#include "sftp/sftp-server.h"
 
 static char dir[64];
 

@@ -4,7 +4,7 @@
 #include <unistd.h>
 #include "t.h"
 #include "core/key.h"
-#include "sys/authorized-keys.h"
+#include "config/authorized-keys.h"
 
 /* Public keys made with ssh-keygen (also in tests/data/sysfiles/). */
 #define ED_A "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICJHrRC1yas3uGJsgVk49eOSQBdpkR7Us9Yr2YYTnr7+"

@@ -4,9 +4,9 @@
 #include <sys/socket.h>
 #include <syslog.h>
 #include "t.h"
-#include "sys/client-config.h"
-#include "sys/config-common.h"
-#include "sys/server-config.h"
+#include "config/client-config.h"
+#include "config/config-common.h"
+#include "config/server-config.h"
 
 #define D "tests/data/sysfiles"
 

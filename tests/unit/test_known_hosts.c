@@ -4,8 +4,8 @@
 #include <unistd.h>
 #include "t.h"
 #include "core/key.h"
-#include "sys/config-common.h"
-#include "sys/known-hosts.h"
+#include "config/config-common.h"
+#include "config/known-hosts.h"
 
 /* Public keys made with ssh-keygen (also in tests/data/sysfiles/). */
 #define ED_A "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICJHrRC1yas3uGJsgVk49eOSQBdpkR7Us9Yr2YYTnr7+"

@@ -2,7 +2,7 @@
 #include <locale.h>
 #include <stdint.h>
 #include "core/buf.h"
-#include "sys/scp-proto.h"
+#include "scp/scp-proto.h"
 #include "t.h"
 
 static int parse(const char *line, kg_scp_ctl *c)
@@ -92,10 +92,10 @@ static void test_quote(void)
 static void test_escape(void)
 {
 	char out[64];
-	T_ASSERT(kg_scp_escape("a\033[2Jb\n", 7, out, sizeof(out)) == 13);
+	T_ASSERT(kg_term_escape("a\033[2Jb\n", 7, out, sizeof(out)) == 13);
 	T_ASSERT(strcmp(out, "a\\033[2Jb\\012") == 0);
-	T_ASSERT(kg_scp_escape("ünï", strlen("ünï"), out, sizeof(out)) == strlen("ünï"));
-	T_ASSERT(kg_scp_escape("\x01\x01\x01", 3, out, 6) == 4);  /* truncated, terminated */
+	T_ASSERT(kg_term_escape("ünï", strlen("ünï"), out, sizeof(out)) == strlen("ünï"));
+	T_ASSERT(kg_term_escape("\x01\x01\x01", 3, out, 6) == 4);  /* truncated, terminated */
 	T_ASSERT(strcmp(out, "\\001") == 0);
 }
 
@@ -103,14 +103,14 @@ static void test_escape(void)
 static int esc_is(const char *in, size_t len, int flags, const char *want)
 {
 	char out[256];
-	size_t n = kg_scp_escape_as(in, len, out, sizeof(out), flags);
+	size_t n = kg_term_escape_as(in, len, out, sizeof(out), flags);
 	return n == strlen(want) && strcmp(out, want) == 0;
 }
 #define ESC_IS(in, flags, want) esc_is(in, sizeof(in) - 1, flags, want)
 
 static void test_escape_c1_utf8(void)
 {
-	const int U = KG_SCP_ESC_UTF8;
+	const int U = KG_TERM_ESC_UTF8;
 	/* C1 controls standing alone (CSI 0x9b is ESC [ in one byte) */
 	T_ASSERT(ESC_IS("a\x9b" "2Jb", 0, "a\\2332Jb"));
 	T_ASSERT(ESC_IS("a\x9b" "2Jb", U, "a\\2332Jb"));
@@ -138,42 +138,42 @@ static void test_escape_c1_utf8(void)
 	T_ASSERT(ESC_IS("\xff", U, "\\377"));
 	/* lines: \n and \t kept only when asked */
 	T_ASSERT(ESC_IS("a\tb\n", U, "a\\011b\\012"));
-	T_ASSERT(ESC_IS("a\tb\n", U | KG_SCP_ESC_LINES, "a\tb\n"));
-	T_ASSERT(ESC_IS("a\r\n", KG_SCP_ESC_LINES, "a\\015\n"));
+	T_ASSERT(ESC_IS("a\tb\n", U | KG_TERM_ESC_LINES, "a\tb\n"));
+	T_ASSERT(ESC_IS("a\r\n", KG_TERM_ESC_LINES, "a\\015\n"));
 	/* no room: stops before a character, never inside one */
 	char out[8];
-	T_ASSERT(kg_scp_escape_as("ab\xe2\x80\xa6", 5, out, 5, U) == 2 && strcmp(out, "ab") == 0);
-	T_ASSERT(kg_scp_escape_as("ab\xe2\x80\xa6", 5, out, 6, U) == 5);
+	T_ASSERT(kg_term_escape_as("ab\xe2\x80\xa6", 5, out, 5, U) == 2 && strcmp(out, "ab") == 0);
+	T_ASSERT(kg_term_escape_as("ab\xe2\x80\xa6", 5, out, 6, U) == 5);
 }
 
-/* kg_scp_escape follows LC_CTYPE (kscp sets it from the environment). */
+/* kg_term_escape follows LC_CTYPE (kscp sets it from the environment). */
 static void test_escape_locale(void)
 {
 	char out[64];
 	T_ASSERT(setlocale(LC_CTYPE, "C") != NULL);
-	T_ASSERT(kg_scp_escape("a\x9b" "2J", 4, out, sizeof(out)) == 7 && strcmp(out, "a\\2332J") == 0);
+	T_ASSERT(kg_term_escape("a\x9b" "2J", 4, out, sizeof(out)) == 7 && strcmp(out, "a\\2332J") == 0);
 	if (!setlocale(LC_CTYPE, "C.UTF-8")) {
 		fprintf(stderr, "# no C.UTF-8 locale: UTF-8 part not run\n");
 		return;
 	}
-	T_ASSERT(kg_scp_locale_utf8());
-	T_ASSERT(kg_scp_escape("\xc2\x85\xe2\x80\xa6", 5, out, sizeof(out)) == 11);
+	T_ASSERT(kg_term_locale_utf8());
+	T_ASSERT(kg_term_escape("\xc2\x85\xe2\x80\xa6", 5, out, sizeof(out)) == 11);
 	T_ASSERT(strcmp(out, "\\302\\205\xe2\x80\xa6") == 0);
 	T_ASSERT(setlocale(LC_CTYPE, "C") != NULL);
-	T_ASSERT(!kg_scp_locale_utf8());
+	T_ASSERT(!kg_term_locale_utf8());
 }
 
 static void test_utf8_pending(void)
 {
-	T_ASSERT(kg_scp_utf8_pending("", 0) == 0);
-	T_ASSERT(kg_scp_utf8_pending("abc", 3) == 0);
-	T_ASSERT(kg_scp_utf8_pending("a\xe2", 2) == 1);
-	T_ASSERT(kg_scp_utf8_pending("a\xe2\x80", 3) == 2);
-	T_ASSERT(kg_scp_utf8_pending("a\xe2\x80\xa6", 4) == 0);       /* complete */
-	T_ASSERT(kg_scp_utf8_pending("\xf0\x9f\x98", 3) == 3);
-	T_ASSERT(kg_scp_utf8_pending("a\x80", 2) == 0);                /* stray: no wait */
-	T_ASSERT(kg_scp_utf8_pending("a\xc3", 2) == 1);
-	T_ASSERT(kg_scp_utf8_pending("a\xff", 2) == 0);
+	T_ASSERT(kg_term_utf8_pending("", 0) == 0);
+	T_ASSERT(kg_term_utf8_pending("abc", 3) == 0);
+	T_ASSERT(kg_term_utf8_pending("a\xe2", 2) == 1);
+	T_ASSERT(kg_term_utf8_pending("a\xe2\x80", 3) == 2);
+	T_ASSERT(kg_term_utf8_pending("a\xe2\x80\xa6", 4) == 0);       /* complete */
+	T_ASSERT(kg_term_utf8_pending("\xf0\x9f\x98", 3) == 3);
+	T_ASSERT(kg_term_utf8_pending("a\x80", 2) == 0);                /* stray: no wait */
+	T_ASSERT(kg_term_utf8_pending("a\xc3", 2) == 1);
+	T_ASSERT(kg_term_utf8_pending("a\xff", 2) == 0);
 }
 
 static void test_operands(void)

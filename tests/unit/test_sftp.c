@@ -6,9 +6,9 @@
 #include <unistd.h>
 #include "t.h"
 #include "core/sftp.h"
-#include "sys/sftp-client.h"
-#include "sys/sftp-client-int.h"
-#include "sys/sftp-server.h"
+#include "sftp/sftp-client.h"
+#include "sftp/sftp-client-int.h"
+#include "sftp/sftp-server.h"
 
 static void test_attrs_roundtrip(void)
 {

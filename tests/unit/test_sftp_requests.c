@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "t.h"
-#include "sys/sftp-server.h"
+#include "sftp/sftp-server.h"
 
 static char dir[64];
 

@@ -3,7 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 #include "t.h"
-#include "sys/svr-access.h"
+#include "config/svr-access.h"
 
 #define M(e, u, a) kg_access_user_match((e), (u), (a))
 

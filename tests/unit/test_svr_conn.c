@@ -16,7 +16,7 @@
 #include "core/auth.h"
 #include "core/channel.h"
 #include "core/defaults.h"
-#include "sys/svr-conn.h"
+#include "conn/svr-conn.h"
 
 typedef struct fixture {
 	char dir[64], ak[96];

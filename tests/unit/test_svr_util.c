@@ -6,8 +6,8 @@
 #include <unistd.h>
 #include "t.h"
 #include "core/key.h"
-#include "sys/svr-listen.h"
-#include "sys/svr-session.h"
+#include "conn/svr-listen.h"
+#include "conn/svr-session.h"
 
 static void test_listen_address(void)
 {

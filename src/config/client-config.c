@@ -1,0 +1,516 @@
+/* ssh_config reading: Host/Match selection, first value wins, Include. */
+#include <glob.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include "config/client-config.h"
+
+#define CC(f) offsetof(kg_client_config, f)
+#define MAX_INCLUDE_DEPTH 16
+
+static const kg_cfg_enum shkc_enums[] = {
+	{ "yes", KG_SHKC_YES }, { "no", KG_SHKC_NO }, { "off", KG_SHKC_NO }, { "ask", KG_SHKC_ASK },
+	{ "accept-new", KG_SHKC_ACCEPT_NEW }, { NULL, 0 },
+};
+static const kg_cfg_enum af_enums[] = {
+	{ "any", AF_UNSPEC }, { "inet", AF_INET }, { "inet6", AF_INET6 }, { NULL, 0 },
+};
+static const kg_cfg_enum tty_enums[] = {
+	{ "no", KG_TTY_NO }, { "yes", KG_TTY_YES }, { "force", KG_TTY_FORCE }, { "auto", KG_TTY_AUTO },
+	{ NULL, 0 },
+};
+/* OpenSSH 9 also takes "unbound"/"host-bound" for PubkeyAuthentication. */
+static const kg_cfg_enum pubkey_enums[] = {
+	{ "yes", 1 }, { "no", 0 }, { "unbound", 1 }, { "host-bound", 1 }, { NULL, 0 },
+};
+
+enum { SP_HOST, SP_MATCH, SP_INCLUDE, SP_REKEY, SP_SETENV };
+
+static const kg_cfg_kw client_kws[] = {
+	{ "Host", KG_CFG_SPECIAL, SP_HOST, 0, 0, NULL },
+	{ "Match", KG_CFG_SPECIAL, SP_MATCH, 0, 0, NULL },
+	{ "Include", KG_CFG_SPECIAL, SP_INCLUDE, 0, 0, NULL },
+	{ "RekeyLimit", KG_CFG_SPECIAL, SP_REKEY, 0, 0, NULL },
+	{ "SetEnv", KG_CFG_SPECIAL, SP_SETENV, 0, 0, NULL },
+	{ "Hostname", KG_CFG_STR, CC(hostname), 0, 0, NULL },
+	{ "User", KG_CFG_STR, CC(user), 0, 0, NULL },
+	{ "Port", KG_CFG_INT, CC(port), 1, 65535, NULL },
+	{ "IdentityFile", KG_CFG_LIST_ACC, CC(identity_files), 0, 0, NULL },
+	{ "UserKnownHostsFile", KG_CFG_LIST_FIRST, CC(user_known_hosts_files), 0, 0, NULL },
+	{ "GlobalKnownHostsFile", KG_CFG_LIST_FIRST, CC(global_known_hosts_files), 0, 0, NULL },
+	{ "StrictHostKeyChecking", KG_CFG_ENUM, CC(strict_host_key_checking), 0, 0, shkc_enums },
+	{ "BatchMode", KG_CFG_FLAG, CC(batch_mode), 0, 0, NULL },
+	{ "LogLevel", KG_CFG_ENUM, CC(log_level), 0, 0, kg_cfg_loglevels },
+	{ "KexAlgorithms", KG_CFG_STR, CC(kex_algorithms), 0, 0, NULL },
+	{ "HostKeyAlgorithms", KG_CFG_STR, CC(host_key_algorithms), 0, 0, NULL },
+	{ "Ciphers", KG_CFG_STR, CC(ciphers), 0, 0, NULL },
+	{ "MACs", KG_CFG_STR, CC(macs), 0, 0, NULL },
+	{ "PubkeyAcceptedAlgorithms", KG_CFG_STR, CC(pubkey_accepted_algorithms), 0, 0, NULL },
+	{ "PubkeyAcceptedKeyTypes", KG_CFG_STR, CC(pubkey_accepted_algorithms), 0, 0, NULL },
+	{ "PreferredAuthentications", KG_CFG_STR, CC(preferred_authentications), 0, 0, NULL },
+	{ "PubkeyAuthentication", KG_CFG_ENUM, CC(pubkey_authentication), 0, 0, pubkey_enums },
+	{ "PasswordAuthentication", KG_CFG_FLAG, CC(password_authentication), 0, 0, NULL },
+	{ "KbdInteractiveAuthentication", KG_CFG_FLAG, CC(kbd_interactive_authentication), 0, 0, NULL },
+	{ "ChallengeResponseAuthentication", KG_CFG_FLAG, CC(kbd_interactive_authentication), 0, 0, NULL },
+	{ "NumberOfPasswordPrompts", KG_CFG_INT, CC(number_of_password_prompts), 0, 1000, NULL },
+	{ "ConnectTimeout", KG_CFG_TIME, CC(connect_timeout), 0, 0, NULL },
+	{ "Compression", KG_CFG_FLAG, CC(compression), 0, 0, NULL },
+	{ "ProxyJump", KG_CFG_STR, CC(proxy_jump), 0, 0, NULL },
+	{ "ProxyCommand", KG_CFG_RAW, CC(proxy_command), 0, 0, NULL },
+	{ "ServerAliveInterval", KG_CFG_TIME, CC(server_alive_interval), 0, 0, NULL },
+	{ "TCPKeepAlive", KG_CFG_FLAG, CC(tcp_keepalive), 0, 0, NULL },
+	{ "ServerAliveCountMax", KG_CFG_INT, CC(server_alive_count_max), 0, 1000000, NULL },
+	{ "AddressFamily", KG_CFG_ENUM, CC(address_family), 0, 0, af_enums },
+	{ "RequestTTY", KG_CFG_ENUM, CC(request_tty), 0, 0, tty_enums },
+	{ "SendEnv", KG_CFG_LIST_ACC, CC(send_env), 0, 0, NULL },
+	{ "HashKnownHosts", KG_CFG_FLAG, CC(hash_known_hosts), 0, 0, NULL },
+	{ "IdentitiesOnly", KG_CFG_FLAG, CC(identities_only), 0, 0, NULL },
+	{ "ForwardAgent", KG_CFG_FLAG, CC(forward_agent), 0, 0, NULL },
+	{ "ExitOnForwardFailure", KG_CFG_FLAG, CC(exit_on_forward_failure), 0, 0, NULL },
+	{ "LocalForward", KG_CFG_RAW_ACC, CC(local_forwards), 0, 0, NULL },
+	{ "RemoteForward", KG_CFG_RAW_ACC, CC(remote_forwards), 0, 0, NULL },
+	{ "ControlMaster", KG_CFG_STR, CC(control_master), 0, 0, NULL },
+	{ "ControlPath", KG_CFG_STR, CC(control_path), 0, 0, NULL },
+	{ "ControlPersist", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "DynamicForward", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	/* What OpenSSH's scp passes to ssh ("-S kssh"). */
+	{ "ClearAllForwardings", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "PermitLocalCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "LocalCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "RemoteCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "IgnoreUnknown", KG_CFG_STR, CC(ignore_unknown), 0, 0, NULL },
+	/* Known to OpenSSH, not done by kagi: values other than what kagi
+	 * does anyway are reported (see unsupported_rules). */
+	{ "GSSAPIAuthentication", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "GSSAPIDelegateCredentials", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "ForwardX11", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "ForwardX11Trusted", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "VisualHostKey", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "UpdateHostKeys", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "AddKeysToAgent", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "CheckHostIP", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "VerifyHostKeyDNS", KG_CFG_IGNORE, 0, 0, 0, NULL },
+};
+
+/* Keywords kagi does not act on.  The first value that applies to the
+ * host decides (as for any keyword); when it is not one of ok (the
+ * comma-separated values that mean what kagi does anyway; NULL: every
+ * value), the line is reported once per keyword: to cfg->unsupported, or
+ * as a -v note in cfg->warnings (quiet: Debian's stock ssh_config turns
+ * GSSAPI on, and going without an extra method weakens nothing), or, for
+ * refuse, as an error, because going on would connect differently from
+ * what was asked. */
+enum { UNSUP_WARN, UNSUP_QUIET, UNSUP_REFUSE };
+static const struct unsupported_rule {
+	const char *kw;
+	const char *ok;
+	int how;
+} unsupported_rules[] = {
+	{ "ServerAliveInterval", "0,0s,none", UNSUP_WARN },
+	{ "LocalForward", NULL, UNSUP_WARN },
+	{ "RemoteForward", NULL, UNSUP_WARN },
+	{ "DynamicForward", NULL, UNSUP_WARN },
+	{ "ForwardAgent", "no", UNSUP_WARN },
+	{ "ForwardX11", "no", UNSUP_WARN },
+	{ "ControlMaster", "no", UNSUP_WARN },
+	{ "ControlPath", "none", UNSUP_WARN },
+	{ "ControlPersist", "no", UNSUP_WARN },
+	{ "PubkeyAcceptedAlgorithms", NULL, UNSUP_WARN },
+	{ "PubkeyAcceptedKeyTypes", NULL, UNSUP_WARN },
+	{ "KbdInteractiveAuthentication", "no", UNSUP_WARN },
+	{ "ChallengeResponseAuthentication", "no", UNSUP_WARN },
+	{ "UpdateHostKeys", "no", UNSUP_WARN },
+	{ "VerifyHostKeyDNS", "no", UNSUP_WARN },
+	{ "CheckHostIP", "no", UNSUP_WARN },
+	{ "VisualHostKey", "no", UNSUP_WARN },
+	{ "AddKeysToAgent", "no", UNSUP_WARN },
+	{ "GSSAPIAuthentication", "no", UNSUP_QUIET },
+	{ "GSSAPIDelegateCredentials", "no", UNSUP_QUIET },
+	{ "PermitLocalCommand", "no", UNSUP_WARN },
+	{ "LocalCommand", NULL, UNSUP_WARN },
+	{ "ProxyCommand", "none", UNSUP_REFUSE },
+	{ "RemoteCommand", "none", UNSUP_REFUSE },
+};
+_Static_assert(KG_ARRAY_LEN(unsupported_rules) <= 32, "unsupported_seen is a 32-bit mask");
+
+void kg_client_config_init(kg_client_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < KG_ARRAY_LEN(client_kws); i++) {
+		const kg_cfg_kw *kw = &client_kws[i];
+		if (kw->type == KG_CFG_FLAG || kw->type == KG_CFG_INT || kw->type == KG_CFG_TIME ||
+		    kw->type == KG_CFG_ENUM)
+			*(int *)(void *)((char *)cfg + kw->off) = KG_CFG_UNSET;
+	}
+}
+
+void kg_client_config_free(kg_client_config *cfg)
+{
+	for (size_t i = 0; i < KG_ARRAY_LEN(client_kws); i++) {
+		const kg_cfg_kw *kw = &client_kws[i];
+		char *field = (char *)cfg + kw->off;
+		if (kw->type == KG_CFG_STR || kw->type == KG_CFG_RAW) {
+			free(*(char **)(void *)field);
+			*(char **)(void *)field = NULL;
+		} else if (kw->type == KG_CFG_LIST_ACC || kw->type == KG_CFG_LIST_FIRST ||
+			   kw->type == KG_CFG_RAW_ACC) {
+			kg_strlist_free((kg_strlist *)(void *)field);
+		}
+	}
+	kg_strlist_free(&cfg->set_env);
+	kg_strlist_free(&cfg->warnings);
+	kg_strlist_free(&cfg->unsupported);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+struct apply_ctx {
+	kg_client_config *cfg;
+	const char *host;
+	const char *include_dir;  /* NULL: Include not allowed */
+	const char *home;
+	int depth;
+};
+
+static int warn(kg_client_config *cfg, const kg_cfg_reader *r, const char *what, const char *arg)
+{
+	kg_cfg_err e;
+	kg_cfg_errf(&e, r->filename, kg_cfg_line(r), "%s%s", what, arg);
+	return kg_strlist_add(&cfg->unsupported, e.msg);
+}
+
+/* Reports the first applying line of a keyword kagi does not act on. */
+static int check_unsupported(kg_client_config *cfg, const kg_cfg_kw *kw, const kg_cfg_reader *r,
+			     kg_cfg_err *err)
+{
+	for (size_t i = 0; i < KG_ARRAY_LEN(unsupported_rules); i++) {
+		const struct unsupported_rule *u = &unsupported_rules[i];
+		if (strcasecmp(kw->name, u->kw) != 0)
+			continue;
+		uint32_t bit = (uint32_t)1 << i;
+		if (cfg->unsupported_seen & bit)
+			return KG_OK;  /* decided by an earlier line */
+		cfg->unsupported_seen |= bit;
+		const char *v = r->nargs ? r->args[0] : "";
+		if (u->ok && r->nargs == 1 && kg_pattern_list_match(v, u->ok, 1) == 1)
+			return KG_OK;
+		if (u->how == UNSUP_REFUSE) {
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "%s is not supported yet", u->kw);
+			return KG_ERR_CONFIG;
+		}
+		kg_cfg_err e;
+		kg_cfg_errf(&e, r->filename, kg_cfg_line(r), "%s is not supported yet, ignored", u->kw);
+		return kg_strlist_add(u->how == UNSUP_QUIET ? &cfg->warnings : &cfg->unsupported, e.msg);
+	}
+	return KG_OK;
+}
+
+void kg_client_config_log_unsupported(const kg_client_config *cfg, const kg_logger *lg)
+{
+	for (size_t i = 0; i < cfg->unsupported.n; i++)
+		kg_error(lg, "%s: %s", lg && lg->ident ? lg->ident : "kssh", cfg->unsupported.v[i]);
+}
+
+/* "Host p1 !p2 ...": active if some pattern matches and no negated one. */
+static int host_line(const struct apply_ctx *c, const kg_cfg_reader *r)
+{
+	int hit = 0;
+	for (size_t i = 0; i < r->nargs; i++) {
+		const char *p = r->args[i];
+		int neg = p[0] == '!';
+		if (kg_pattern_match(c->host, p + neg, 1)) {
+			if (neg)
+				return 0;
+			hit = 1;
+		}
+	}
+	return hit;
+}
+
+/* Match with the criteria a first pass can decide: all, host,
+ * originalhost, canonical/final (false).  Others make the block inactive
+ * with a warning rather than applying settings meant for other cases. */
+static int match_line(struct apply_ctx *c, const kg_cfg_reader *r, int *active, kg_cfg_err *err)
+{
+	static const char *const unsupported[] = { "exec", "user", "localuser", "localnetwork",
+						   "tagged", "version", "sessiontype", "command" };
+	int result = 1;
+	if (r->nargs == 0) {
+		kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Match: missing criteria");
+		return KG_ERR_CONFIG;
+	}
+	for (size_t i = 0; i < r->nargs; i++) {
+		const char *w = r->args[i];
+		int neg = w[0] == '!';
+		w += neg;
+		if (strcasecmp(w, "all") == 0) {
+			if (neg || r->nargs != 1) {
+				kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Match: 'all' must stand alone");
+				return KG_ERR_CONFIG;
+			}
+			continue;
+		}
+		if (strcasecmp(w, "canonical") == 0 || strcasecmp(w, "final") == 0) {
+			result = result && neg;
+			continue;
+		}
+		if (i + 1 >= r->nargs) {
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Match: '%s' needs an argument", w);
+			return KG_ERR_CONFIG;
+		}
+		const char *arg = r->args[++i];
+		if (strcasecmp(w, "host") == 0 || strcasecmp(w, "originalhost") == 0) {
+			const char *name = c->host;
+			if (strcasecmp(w, "host") == 0 && c->cfg->hostname)
+				name = c->cfg->hostname;
+			int m = kg_pattern_list_match(name, arg, 1) == 1;
+			result = result && (neg ? !m : m);
+			continue;
+		}
+		size_t k;
+		for (k = 0; k < KG_ARRAY_LEN(unsupported); k++)
+			if (strcasecmp(w, unsupported[k]) == 0)
+				break;
+		if (k == KG_ARRAY_LEN(unsupported)) {
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Unsupported Match attribute %s", w);
+			return KG_ERR_CONFIG;
+		}
+		GUARD(warn(c->cfg, r, "Match criterion not supported, block ignored: ", w));
+		result = 0;
+	}
+	*active = result;
+	return KG_OK;
+}
+
+static int setenv_line(kg_client_config *cfg, const kg_cfg_reader *r, int store, kg_cfg_err *err)
+{
+	if (r->nargs == 0) {
+		kg_cfg_errf(err, r->filename, kg_cfg_line(r), "SetEnv: missing argument");
+		return KG_ERR_CONFIG;
+	}
+	for (size_t i = 0; i < r->nargs; i++) {
+		const char *eq = strchr(r->args[i], '=');
+		if (!eq || eq == r->args[i]) {
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "SetEnv: invalid '%s'", r->args[i]);
+			return KG_ERR_CONFIG;
+		}
+		if (!store)
+			continue;
+		size_t nl = (size_t)(eq - r->args[i]) + 1;
+		int dup = 0;
+		for (size_t j = 0; j < cfg->set_env.n && !dup; j++)
+			dup = strncmp(cfg->set_env.v[j], r->args[i], nl) == 0;
+		if (!dup)
+			GUARD(kg_strlist_add(&cfg->set_env, r->args[i]));
+	}
+	return KG_OK;
+}
+
+static int load(struct apply_ctx *c, const char *path, int required, kg_cfg_err *err);
+
+static int include_line(struct apply_ctx *c, const kg_cfg_reader *r, kg_cfg_err *err)
+{
+	if (!c->include_dir) {
+		kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Include not allowed here");
+		return KG_ERR_CONFIG;
+	}
+	if (c->depth >= MAX_INCLUDE_DEPTH) {
+		kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Include nested too deeply");
+		return KG_ERR_CONFIG;
+	}
+	for (size_t i = 0; i < r->nargs; i++) {
+		char *pat = NULL;
+		const char *a = r->args[i];
+		if (a[0] == '~') {
+			GUARD(kg_expand_tilde(a, c->home ? c->home : "/", &pat));
+		} else if (a[0] != '/') {
+			size_t dn = strlen(c->include_dir), an = strlen(a);
+			pat = malloc(dn + an + 2);
+			ENSURE(pat != NULL, KG_ERR_ALLOC);
+			memcpy(pat, c->include_dir, dn);
+			pat[dn] = '/';
+			memcpy(pat + dn + 1, a, an + 1);
+		} else {
+			pat = strdup(a);
+			ENSURE(pat != NULL, KG_ERR_ALLOC);
+		}
+		glob_t g;
+		memset(&g, 0, sizeof(g));
+		int gr = glob(pat, 0, NULL, &g);
+		free(pat);
+		int rr = KG_OK;
+		if (gr == 0) {
+			c->depth++;
+			for (size_t j = 0; j < g.gl_pathc && rr == KG_OK; j++)
+				rr = load(c, g.gl_pathv[j], 1, err);
+			c->depth--;
+		} else if (gr != GLOB_NOMATCH) {
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Include: cannot expand '%s'", a);
+			rr = KG_ERR_CONFIG;
+		}
+		globfree(&g);
+		GUARD(rr);
+	}
+	return KG_OK;
+}
+
+static int apply_text(struct apply_ctx *c, const char *text, size_t len, const char *filename,
+		      int single, kg_cfg_err *err)
+{
+	kg_client_config *cfg = c->cfg;
+	kg_cfg_reader r;
+	kg_cfg_reader_init(&r, text, len, filename);
+	r.single = single;
+	int active = 1, got, ret = KG_OK;
+	while ((got = kg_cfg_next(&r, err)) > 0) {
+		const kg_cfg_kw *kw = kg_cfg_find_kw(client_kws, KG_ARRAY_LEN(client_kws), r.keyword);
+		if (!kw) {
+			if (cfg->ignore_unknown && kg_pattern_list_match(r.keyword, cfg->ignore_unknown, 1) == 1)
+				continue;
+			kg_cfg_errf(err, filename, kg_cfg_line(&r), "Bad configuration option: %s", r.keyword);
+			ret = KG_ERR_CONFIG;
+			break;
+		}
+		if (single && kw->type == KG_CFG_SPECIAL && kw->off != SP_REKEY && kw->off != SP_SETENV) {
+			kg_cfg_errf(err, filename, 0, "%s is not allowed as an option", kw->name);
+			ret = KG_ERR_CONFIG;
+			break;
+		}
+		if (kw->type != KG_CFG_SPECIAL) {
+			GUARD_GOTO(ret, kg_cfg_store(cfg, kw, &r, active, err), out);
+			if (active)
+				GUARD_GOTO(ret, check_unsupported(cfg, kw, &r, err), out);
+			continue;
+		}
+		switch (kw->off) {
+		case SP_HOST:
+			if (r.nargs == 0) {
+				kg_cfg_errf(err, filename, kg_cfg_line(&r), "Host: missing argument");
+				ret = KG_ERR_CONFIG;
+				goto out;
+			}
+			active = host_line(c, &r);
+			break;
+		case SP_MATCH:
+			GUARD_GOTO(ret, match_line(c, &r, &active, err), out);
+			break;
+		case SP_INCLUDE:
+			if (active)
+				GUARD_GOTO(ret, include_line(c, &r, err), out);
+			break;
+		case SP_REKEY:
+			GUARD_GOTO(ret, kg_cfg_parse_rekey(&r, &cfg->rekey_limit, active, err), out);
+			break;
+		case SP_SETENV:
+			GUARD_GOTO(ret, setenv_line(cfg, &r, active, err), out);
+			break;
+		default:
+			ret = KG_ERR_INTERNAL;
+			goto out;
+		}
+	}
+	if (got < 0)
+		ret = got;
+out:
+	kg_cfg_reader_free(&r);
+	return ret;
+}
+
+int kg_client_config_apply_file(kg_client_config *cfg, const char *text, size_t len,
+				const char *filename, const char *host, kg_cfg_err *err)
+{
+	ENSURE(cfg != NULL && host != NULL, KG_ERR_ARG);
+	struct apply_ctx c = { cfg, host, NULL, NULL, 0 };
+	return apply_text(&c, text, len, filename, 0, err);
+}
+
+int kg_client_config_apply_option(kg_client_config *cfg, const char *opt, kg_cfg_err *err)
+{
+	ENSURE(cfg != NULL && opt != NULL, KG_ERR_ARG);
+	ENSURE(strchr(opt, '\n') == NULL, KG_ERR_CONFIG);
+	struct apply_ctx c = { cfg, "", NULL, NULL, 0 };
+	return apply_text(&c, opt, strlen(opt), "command line", 1, err);
+}
+
+static int load(struct apply_ctx *c, const char *path, int required, kg_cfg_err *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r = kg_read_text_file(path, 0, &text, &len, NULL);
+	if (r == KG_ERR_NOT_FOUND && !required)
+		return KG_OK;
+	if (r < 0) {
+		kg_cfg_errf(err, path, 0, "cannot read: %s", kg_err_str(r));
+		return r;
+	}
+	r = apply_text(c, text, len, path, 0, err);
+	free(text);
+	return r;
+}
+
+int kg_client_config_load_file(kg_client_config *cfg, const char *path, const char *host,
+			       const char *include_dir, const char *home, int required, kg_cfg_err *err)
+{
+	ENSURE(cfg != NULL && path != NULL && host != NULL, KG_ERR_ARG);
+	struct apply_ctx c = { cfg, host, include_dir ? include_dir : "/etc/ssh", home, 0 };
+	return load(&c, path, required, err);
+}
+
+static int default_list(kg_strlist *l, const char *a, const char *b)
+{
+	if (l->n > 0)
+		return KG_OK;
+	GUARD(kg_strlist_add(l, a));
+	return b ? kg_strlist_add(l, b) : KG_OK;
+}
+
+static void default_int(int *f, int v)
+{
+	if (*f == KG_CFG_UNSET)
+		*f = v;
+}
+
+int kg_client_config_finish(kg_client_config *cfg, const char *host, const char *local_user)
+{
+	ENSURE(host != NULL, KG_ERR_ARG);
+	/* Hostname may name the original host as %h ("%h.example.com"). */
+	const kg_token tok[] = { { 'h', host } };
+	char *hn = NULL;
+	GUARD(kg_expand_tokens(cfg->hostname ? cfg->hostname : host, tok, 1, &hn));
+	free(cfg->hostname);
+	cfg->hostname = hn;
+	if (!cfg->user && local_user) {
+		cfg->user = strdup(local_user);
+		ENSURE(cfg->user != NULL, KG_ERR_ALLOC);
+	}
+	default_int(&cfg->port, 22);
+	if (cfg->identity_files.n == 0) {
+		static const char *const ids[] = { "~/.ssh/id_rsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ed25519" };
+		for (size_t i = 0; i < KG_ARRAY_LEN(ids); i++)
+			GUARD(kg_strlist_add(&cfg->identity_files, ids[i]));
+		cfg->identity_files_default = 1;
+	}
+	GUARD(default_list(&cfg->user_known_hosts_files, "~/.ssh/known_hosts", "~/.ssh/known_hosts2"));
+	GUARD(default_list(&cfg->global_known_hosts_files, "/etc/ssh/ssh_known_hosts",
+			   "/etc/ssh/ssh_known_hosts2"));
+	default_int(&cfg->strict_host_key_checking, KG_SHKC_ASK);
+	default_int(&cfg->batch_mode, 0);
+	default_int(&cfg->log_level, KG_LOG_INFO);
+	default_int(&cfg->pubkey_authentication, 1);
+	default_int(&cfg->password_authentication, 1);
+	default_int(&cfg->kbd_interactive_authentication, 1);
+	default_int(&cfg->number_of_password_prompts, 3);
+	default_int(&cfg->connect_timeout, 0);
+	default_int(&cfg->compression, 0);
+	default_int(&cfg->server_alive_interval, 0);
+	default_int(&cfg->tcp_keepalive, 1);
+	default_int(&cfg->server_alive_count_max, 3);
+	default_int(&cfg->address_family, AF_UNSPEC);
+	default_int(&cfg->request_tty, KG_TTY_AUTO);
+	default_int(&cfg->hash_known_hosts, 0);
+	default_int(&cfg->identities_only, 0);
+	default_int(&cfg->forward_agent, 0);
+	default_int(&cfg->exit_on_forward_failure, 0);
+	return KG_OK;
+}

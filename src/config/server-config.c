@@ -1,0 +1,535 @@
+/* sshd_config reading: first value wins, lists accumulate, Include. */
+#include <glob.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include "config/server-config.h"
+#include "config/svr-access.h"
+
+#define SC(f) offsetof(kg_server_config, f)
+#define MAX_INCLUDE_DEPTH 16
+
+static const kg_cfg_enum root_enums[] = {
+	{ "yes", KG_ROOT_YES }, { "no", KG_ROOT_NO },
+	{ "prohibit-password", KG_ROOT_PROHIBIT_PASSWORD },
+	{ "without-password", KG_ROOT_PROHIBIT_PASSWORD },
+	{ "forced-commands-only", KG_ROOT_FORCED_COMMANDS_ONLY }, { NULL, 0 },
+};
+static const kg_cfg_enum fwd_enums[] = {
+	{ "yes", KG_FWD_YES }, { "all", KG_FWD_YES }, { "no", KG_FWD_NO }, { "local", KG_FWD_LOCAL },
+	{ "remote", KG_FWD_REMOTE }, { NULL, 0 },
+};
+static const kg_cfg_enum comp_enums[] = {
+	{ "yes", KG_COMP_YES }, { "delayed", KG_COMP_DELAYED }, { "no", KG_COMP_NO }, { NULL, 0 },
+};
+static const kg_cfg_enum pubkey_enums[] = {
+	{ "yes", 1 }, { "no", 0 }, { NULL, 0 },
+};
+static const kg_cfg_enum facility_enums[] = {
+	{ "DAEMON", LOG_DAEMON }, { "USER", LOG_USER }, { "AUTH", LOG_AUTH },
+	{ "AUTHPRIV", LOG_AUTHPRIV }, { "LOCAL0", LOG_LOCAL0 }, { "LOCAL1", LOG_LOCAL1 },
+	{ "LOCAL2", LOG_LOCAL2 }, { "LOCAL3", LOG_LOCAL3 }, { "LOCAL4", LOG_LOCAL4 },
+	{ "LOCAL5", LOG_LOCAL5 }, { "LOCAL6", LOG_LOCAL6 }, { "LOCAL7", LOG_LOCAL7 }, { NULL, 0 },
+};
+
+enum { SP_MATCH, SP_INCLUDE, SP_PORT, SP_MAXSTARTUPS, SP_SUBSYSTEM, SP_REKEY };
+
+static const kg_cfg_kw server_kws[] = {
+	{ "Match", KG_CFG_SPECIAL, SP_MATCH, 0, 0, NULL },
+	{ "Include", KG_CFG_SPECIAL, SP_INCLUDE, 0, 0, NULL },
+	{ "Port", KG_CFG_SPECIAL, SP_PORT, 0, 0, NULL },
+	{ "MaxStartups", KG_CFG_SPECIAL, SP_MAXSTARTUPS, 0, 0, NULL },
+	{ "Subsystem", KG_CFG_SPECIAL, SP_SUBSYSTEM, 0, 0, NULL },
+	{ "RekeyLimit", KG_CFG_SPECIAL, SP_REKEY, 0, 0, NULL },
+	{ "ListenAddress", KG_CFG_LIST_ACC, SC(listen_addresses), 0, 0, NULL },
+	{ "HostKey", KG_CFG_LIST_ACC, SC(host_keys), 0, 0, NULL },
+	{ "AuthorizedKeysFile", KG_CFG_LIST_FIRST, SC(authorized_keys_files), 0, 0, NULL },
+	{ "Ciphers", KG_CFG_STR, SC(ciphers), 0, 0, NULL },
+	{ "MACs", KG_CFG_STR, SC(macs), 0, 0, NULL },
+	{ "KexAlgorithms", KG_CFG_STR, SC(kex_algorithms), 0, 0, NULL },
+	{ "HostKeyAlgorithms", KG_CFG_STR, SC(host_key_algorithms), 0, 0, NULL },
+	{ "PubkeyAcceptedAlgorithms", KG_CFG_STR, SC(pubkey_accepted_algorithms), 0, 0, NULL },
+	{ "PubkeyAcceptedKeyTypes", KG_CFG_STR, SC(pubkey_accepted_algorithms), 0, 0, NULL },
+	{ "LoginGraceTime", KG_CFG_TIME, SC(login_grace_time), 0, 0, NULL },
+	{ "MaxAuthTries", KG_CFG_INT, SC(max_auth_tries), 1, 1000, NULL },
+	{ "MaxSessions", KG_CFG_INT, SC(max_sessions), 0, 100000, NULL },
+	{ "AcceptEnv", KG_CFG_LIST_ACC, SC(accept_env), 0, 0, NULL },
+	{ "PrintMotd", KG_CFG_FLAG, SC(print_motd), 0, 0, NULL },
+	{ "PermitRootLogin", KG_CFG_ENUM, SC(permit_root_login), 0, 0, root_enums },
+	{ "PasswordAuthentication", KG_CFG_FLAG, SC(password_authentication), 0, 0, NULL },
+	{ "PubkeyAuthentication", KG_CFG_ENUM, SC(pubkey_authentication), 0, 0, pubkey_enums },
+	{ "KbdInteractiveAuthentication", KG_CFG_FLAG, SC(kbd_interactive_authentication), 0, 0, NULL },
+	{ "ChallengeResponseAuthentication", KG_CFG_FLAG, SC(kbd_interactive_authentication), 0, 0, NULL },
+	{ "StrictModes", KG_CFG_FLAG, SC(strict_modes), 0, 0, NULL },
+	{ "UsePAM", KG_CFG_FLAG, SC(use_pam), 0, 0, NULL },
+	{ "AllowTcpForwarding", KG_CFG_ENUM, SC(allow_tcp_forwarding), 0, 0, fwd_enums },
+	{ "AllowAgentForwarding", KG_CFG_FLAG, SC(allow_agent_forwarding), 0, 0, NULL },
+	{ "PermitTTY", KG_CFG_FLAG, SC(permit_tty), 0, 0, NULL },
+	{ "X11Forwarding", KG_CFG_FLAG, SC(x11_forwarding), 0, 0, NULL },
+	{ "ClientAliveInterval", KG_CFG_TIME, SC(client_alive_interval), 0, 0, NULL },
+	{ "ClientAliveCountMax", KG_CFG_INT, SC(client_alive_count_max), 0, 1000000, NULL },
+	{ "Compression", KG_CFG_ENUM, SC(compression), 0, 0, comp_enums },
+	{ "LogLevel", KG_CFG_ENUM, SC(log_level), 0, 0, kg_cfg_loglevels },
+	{ "SyslogFacility", KG_CFG_ENUM, SC(syslog_facility), 0, 0, facility_enums },
+	{ "PidFile", KG_CFG_STR, SC(pid_file), 0, 0, NULL },
+	{ "Banner", KG_CFG_STR, SC(banner), 0, 0, NULL },
+	{ "PermitEmptyPasswords", KG_CFG_FLAG, SC(permit_empty_passwords), 0, 0, NULL },
+	{ "UseDNS", KG_CFG_FLAG, SC(use_dns), 0, 0, NULL },
+	{ "AllowUsers", KG_CFG_LIST_ACC, SC(allow_users), 0, 0, NULL },
+	{ "DenyUsers", KG_CFG_LIST_ACC, SC(deny_users), 0, 0, NULL },
+	{ "AllowGroups", KG_CFG_LIST_ACC, SC(allow_groups), 0, 0, NULL },
+	{ "DenyGroups", KG_CFG_LIST_ACC, SC(deny_groups), 0, 0, NULL },
+	/* Known to sshd; each only enables something kagi does not offer (a
+	 * value asking for it is warned about, see unsupported[]). */
+	{ "GSSAPIAuthentication", KG_CFG_FLAG, SC(gssapi_authentication), 0, 0, NULL },
+	{ "KerberosAuthentication", KG_CFG_FLAG, SC(kerberos_authentication), 0, 0, NULL },
+	{ "HostbasedAuthentication", KG_CFG_FLAG, SC(hostbased_authentication), 0, 0, NULL },
+	{ "IgnoreRhosts", KG_CFG_FLAG, SC(ignore_rhosts), 0, 0, NULL },
+	{ "PermitUserEnvironment", KG_CFG_STR, SC(permit_user_environment), 0, 0, NULL },
+	/* Known to sshd, no effect on who gets in or what they may do. */
+	{ "GSSAPICleanupCredentials", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "TCPKeepAlive", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "PrintLastLog", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "UsePrivilegeSeparation", KG_CFG_IGNORE, 0, 0, 0, NULL },
+};
+
+/* Values asking for a feature kagi lacks (value NULL: anything but "no").
+ * The line loads, the feature stays off, and a warning says so. */
+static const struct {
+	const char *kw, *value, *why;
+} unsupported[] = {
+	{ "KbdInteractiveAuthentication", "yes", "not supported yet, keyboard-interactive authentication is not offered" },
+	{ "ChallengeResponseAuthentication", "yes",
+	  "not supported yet, keyboard-interactive authentication is not offered" },
+	{ "X11Forwarding", "yes", "not supported, X11 forwarding stays off" },
+	{ "AllowAgentForwarding", "yes", "not supported, agent forwarding is not offered" },
+	{ "AllowTcpForwarding", "remote", "not supported, remote forwarding is not offered (nor local)" },
+	{ "GSSAPIAuthentication", "yes", "not supported, GSSAPI authentication is not offered" },
+	{ "KerberosAuthentication", "yes", "not supported, Kerberos password checks are not done" },
+	{ "HostbasedAuthentication", "yes", "not supported, host-based authentication is not offered" },
+	{ "IgnoreRhosts", "no", "not supported, .rhosts and .shosts files are never read" },
+	{ "PermitUserEnvironment", NULL, "not supported, ~/.ssh/environment and environment= are never used" },
+	{ "PermitEmptyPasswords", "yes", "not supported, an empty password is always refused" },
+	{ "UseDNS", "yes", "not supported, client addresses are not looked up (patterns match the address)" },
+	{ "UsePAM", "yes",
+	  "not supported in full, PAM checks passwords and accounts but opens no PAM session "
+	  "(pam_limits, pam_env and other session modules are not applied)" },
+};
+
+static int warn_unsupported(kg_server_config *cfg, const kg_cfg_kw *kw, const kg_cfg_reader *r)
+{
+	if (r->nargs != 1)
+		return KG_OK;
+	const char *v = r->args[0];
+	for (size_t i = 0; i < KG_ARRAY_LEN(unsupported); i++) {
+		if (strcasecmp(unsupported[i].kw, kw->name) != 0)
+			continue;
+		if (unsupported[i].value ? strcasecmp(v, unsupported[i].value) != 0 : strcasecmp(v, "no") == 0)
+			continue;
+		kg_cfg_err w;
+		kg_cfg_errf(&w, r->filename, kg_cfg_line(r), "%s %s: %s", kw->name, v, unsupported[i].why);
+		return kg_strlist_add(&cfg->warnings, w.msg);
+	}
+	return KG_OK;
+}
+
+/* With UseDNS yes sshd matches the host part of user@host against the
+ * client's name; kagi never looks it up, so a DenyUsers entry naming a
+ * host would never deny.  Refused rather than failing open. */
+static int check_dns_deny(const kg_server_config *cfg, const kg_cfg_reader *r, kg_cfg_err *err)
+{
+	if (cfg->use_dns != 1)
+		return KG_OK;
+	for (size_t i = 0; i < cfg->deny_users.n; i++) {
+		if (kg_access_entry_names_host(cfg->deny_users.v[i])) {
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r),
+				    "DenyUsers %s with UseDNS yes: not supported, host names are not looked up",
+				    cfg->deny_users.v[i]);
+			return KG_ERR_CONFIG;
+		}
+	}
+	return KG_OK;
+}
+
+static int is_int_type(enum kg_cfg_type t)
+{
+	return t == KG_CFG_FLAG || t == KG_CFG_INT || t == KG_CFG_TIME || t == KG_CFG_ENUM;
+}
+
+void kg_server_config_init(kg_server_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < KG_ARRAY_LEN(server_kws); i++)
+		if (is_int_type(server_kws[i].type))
+			*(int *)(void *)((char *)cfg + server_kws[i].off) = KG_CFG_UNSET;
+	cfg->max_startups_begin = cfg->max_startups_rate = cfg->max_startups_full = KG_CFG_UNSET;
+}
+
+void kg_server_config_free(kg_server_config *cfg)
+{
+	for (size_t i = 0; i < KG_ARRAY_LEN(server_kws); i++) {
+		const kg_cfg_kw *kw = &server_kws[i];
+		char *field = (char *)cfg + kw->off;
+		if (kw->type == KG_CFG_STR || kw->type == KG_CFG_RAW) {
+			free(*(char **)(void *)field);
+			*(char **)(void *)field = NULL;
+		} else if (kw->type == KG_CFG_LIST_ACC || kw->type == KG_CFG_LIST_FIRST ||
+			   kw->type == KG_CFG_RAW_ACC) {
+			kg_strlist_free((kg_strlist *)(void *)field);
+		}
+	}
+	for (size_t i = 0; i < cfg->nsubsystems; i++) {
+		free(cfg->subsystems[i].name);
+		free(cfg->subsystems[i].command);
+	}
+	free(cfg->subsystems);
+	kg_strlist_free(&cfg->warnings);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static int bad_value(const kg_cfg_reader *r, const char *what, kg_cfg_err *err)
+{
+	kg_cfg_errf(err, r->filename, kg_cfg_line(r), "%s: invalid value '%s'", what, r->rest);
+	return KG_ERR_CONFIG;
+}
+
+static int port_line(kg_server_config *cfg, const kg_cfg_reader *r, kg_cfg_err *err)
+{
+	long p;
+	if (r->nargs != 1 || kg_cfg_parse_int(r->args[0], 1, 65535, &p) != KG_OK)
+		return bad_value(r, "Port", err);
+	if (cfg->ports_locked)
+		return KG_OK;
+	for (size_t i = 0; i < cfg->nports; i++)
+		if (cfg->ports[i] == (int)p)
+			return KG_OK;
+	if (cfg->nports == KG_SCFG_MAX_PORTS) {
+		kg_cfg_errf(err, r->filename, kg_cfg_line(r), "too many ports");
+		return KG_ERR_CONFIG;
+	}
+	cfg->ports[cfg->nports++] = (int)p;
+	return KG_OK;
+}
+
+/* "start" or "start:rate:full" (rate a percentage). */
+static int maxstartups_line(kg_server_config *cfg, const kg_cfg_reader *r, kg_cfg_err *err)
+{
+	if (r->nargs != 1)
+		return bad_value(r, "MaxStartups", err);
+	char buf[64];
+	size_t n = strlen(r->args[0]);
+	if (n >= sizeof(buf))
+		return bad_value(r, "MaxStartups", err);
+	memcpy(buf, r->args[0], n + 1);
+	char *f1 = strchr(buf, ':'), *f2 = f1 ? strchr(f1 + 1, ':') : NULL;
+	if (f1 && !f2)
+		return bad_value(r, "MaxStartups", err);
+	if (f1)
+		*f1++ = '\0';
+	if (f2)
+		*f2++ = '\0';
+	long begin, rate = 100, full;
+	if (kg_cfg_parse_int(buf, 1, 1000000, &begin) != KG_OK)
+		return bad_value(r, "MaxStartups", err);
+	full = begin;
+	if (f1 && (kg_cfg_parse_int(f1, 1, 100, &rate) != KG_OK ||
+		   kg_cfg_parse_int(f2, begin, 1000000, &full) != KG_OK))
+		return bad_value(r, "MaxStartups", err);
+	if (cfg->max_startups_begin == KG_CFG_UNSET) {
+		cfg->max_startups_begin = (int)begin;
+		cfg->max_startups_rate = (int)rate;
+		cfg->max_startups_full = (int)full;
+	}
+	return KG_OK;
+}
+
+static int subsystem_line(kg_server_config *cfg, const kg_cfg_reader *r, kg_cfg_err *err)
+{
+	if (r->nargs < 2) {
+		kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Subsystem: needs a name and a command");
+		return KG_ERR_CONFIG;
+	}
+	if (kg_server_config_subsystem(cfg, r->args[0])) {
+		kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Subsystem '%s' already defined", r->args[0]);
+		return KG_ERR_CONFIG;
+	}
+	/* The command is the raw text after the name, so quoting survives. */
+	const char *cmd = r->rest;
+	while (*cmd && *cmd != ' ' && *cmd != '\t')
+		cmd++;
+	while (*cmd == ' ' || *cmd == '\t')
+		cmd++;
+	ENSURE(cfg->nsubsystems < 256, KG_ERR_TOO_LARGE);
+	kg_subsystem *ns = realloc(cfg->subsystems, (cfg->nsubsystems + 1) * sizeof(*ns));
+	ENSURE(ns != NULL, KG_ERR_ALLOC);
+	cfg->subsystems = ns;
+	kg_subsystem *s = &ns[cfg->nsubsystems];
+	s->name = strdup(r->args[0]);
+	s->command = strdup(cmd);
+	if (!s->name || !s->command) {
+		free(s->name);
+		free(s->command);
+		return KG_ERR_ALLOC;
+	}
+	cfg->nsubsystems++;
+	return KG_OK;
+}
+
+const char *kg_server_config_subsystem(const kg_server_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nsubsystems; i++)
+		if (strcmp(cfg->subsystems[i].name, name) == 0)
+			return cfg->subsystems[i].command;
+	return NULL;
+}
+
+static int kw_unset(const kg_server_config *cfg, const kg_cfg_kw *kw)
+{
+	const char *field = (const char *)cfg + kw->off;
+	if (is_int_type(kw->type))
+		return *(const int *)(const void *)field == KG_CFG_UNSET;
+	if (kw->type == KG_CFG_STR)
+		return *(char *const *)(const void *)field == NULL;
+	return 0;
+}
+
+/* Values a keyword may not have although its type allows them. */
+static int check_value(const kg_cfg_kw *kw, const kg_cfg_reader *r, kg_cfg_err *err)
+{
+	if (kw->off == SC(allow_users) || kw->off == SC(deny_users)) {
+		for (size_t i = 0; i < r->nargs; i++) {
+			if (kg_access_entry_check(r->args[i]) != KG_OK) {
+				kg_cfg_errf(err, r->filename, kg_cfg_line(r), "%s: invalid pattern '%s'", kw->name,
+					    r->args[i]);
+				return KG_ERR_CONFIG;
+			}
+		}
+	}
+	return KG_OK;
+}
+
+static int apply_text(kg_server_config *cfg, const char *text, size_t len, const char *filename,
+		      int single, const char *include_dir, int depth, kg_cfg_err *err);
+
+static int load(kg_server_config *cfg, const char *path, const char *include_dir, int depth,
+		kg_cfg_err *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r = kg_read_text_file(path, 0, &text, &len, NULL);
+	if (r < 0) {
+		kg_cfg_errf(err, path, 0, "cannot read: %s", kg_err_str(r));
+		return r;
+	}
+	r = apply_text(cfg, text, len, path, 0, include_dir, depth, err);
+	free(text);
+	return r;
+}
+
+static int include_line(kg_server_config *cfg, const kg_cfg_reader *r, const char *include_dir,
+			int depth, kg_cfg_err *err)
+{
+	if (!include_dir || depth >= MAX_INCLUDE_DEPTH) {
+		kg_cfg_errf(err, r->filename, kg_cfg_line(r), "%s",
+			    include_dir ? "Include nested too deeply" : "Include not allowed here");
+		return KG_ERR_CONFIG;
+	}
+	for (size_t i = 0; i < r->nargs; i++) {
+		const char *a = r->args[i];
+		size_t dn = strlen(include_dir), an = strlen(a);
+		char *pat = malloc(dn + an + 2);
+		ENSURE(pat != NULL, KG_ERR_ALLOC);
+		if (a[0] == '/') {
+			memcpy(pat, a, an + 1);
+		} else {
+			memcpy(pat, include_dir, dn);
+			pat[dn] = '/';
+			memcpy(pat + dn + 1, a, an + 1);
+		}
+		glob_t g;
+		memset(&g, 0, sizeof(g));
+		int gr = glob(pat, 0, NULL, &g);
+		free(pat);
+		int rr = KG_OK;
+		if (gr == 0) {
+			for (size_t j = 0; j < g.gl_pathc && rr == KG_OK; j++)
+				rr = load(cfg, g.gl_pathv[j], include_dir, depth + 1, err);
+		} else if (gr != GLOB_NOMATCH) {
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Include: cannot expand '%s'", a);
+			rr = KG_ERR_CONFIG;
+		}
+		globfree(&g);
+		GUARD(rr);
+	}
+	return KG_OK;
+}
+
+static int apply_text(kg_server_config *cfg, const char *text, size_t len, const char *filename,
+		      int single, const char *include_dir, int depth, kg_cfg_err *err)
+{
+	kg_cfg_reader r;
+	kg_cfg_reader_init(&r, text, len, filename);
+	r.single = single;
+	int got, ret = KG_OK;
+	while ((got = kg_cfg_next(&r, err)) > 0) {
+		const kg_cfg_kw *kw = kg_cfg_find_kw(server_kws, KG_ARRAY_LEN(server_kws), r.keyword);
+		if (!kw) {
+			kg_cfg_errf(err, filename, kg_cfg_line(&r), "Bad configuration option: %s", r.keyword);
+			ret = KG_ERR_CONFIG;
+			break;
+		}
+		if (kw->type != KG_CFG_SPECIAL) {
+			GUARD_GOTO(ret, check_value(kw, &r, err), out);
+			/* Only the value that takes effect (the first) is warned about. */
+			int first = kw_unset(cfg, kw);
+			GUARD_GOTO(ret, kg_cfg_store(cfg, kw, &r, 1, err), out);
+			if (first)
+				GUARD_GOTO(ret, warn_unsupported(cfg, kw, &r), out);
+			GUARD_GOTO(ret, check_dns_deny(cfg, &r, err), out);
+			continue;
+		}
+		switch (kw->off) {
+		case SP_MATCH:
+			kg_cfg_errf(err, filename, kg_cfg_line(&r), "Match not supported");
+			ret = KG_ERR_CONFIG;
+			goto out;
+		case SP_INCLUDE:
+			GUARD_GOTO(ret, include_line(cfg, &r, include_dir, depth, err), out);
+			break;
+		case SP_PORT:
+			GUARD_GOTO(ret, port_line(cfg, &r, err), out);
+			break;
+		case SP_MAXSTARTUPS:
+			GUARD_GOTO(ret, maxstartups_line(cfg, &r, err), out);
+			break;
+		case SP_SUBSYSTEM:
+			GUARD_GOTO(ret, subsystem_line(cfg, &r, err), out);
+			break;
+		case SP_REKEY:
+			GUARD_GOTO(ret, kg_cfg_parse_rekey(&r, &cfg->rekey_limit, 1, err), out);
+			break;
+		default:
+			ret = KG_ERR_INTERNAL;
+			goto out;
+		}
+	}
+	if (got < 0)
+		ret = got;
+out:
+	kg_cfg_reader_free(&r);
+	return ret;
+}
+
+int kg_server_config_apply_file(kg_server_config *cfg, const char *text, size_t len,
+				const char *filename, kg_cfg_err *err)
+{
+	ENSURE(cfg != NULL, KG_ERR_ARG);
+	return apply_text(cfg, text, len, filename, 0, NULL, 0, err);
+}
+
+int kg_server_config_apply_option(kg_server_config *cfg, const char *opt, kg_cfg_err *err)
+{
+	ENSURE(cfg != NULL && opt != NULL, KG_ERR_ARG);
+	ENSURE(strchr(opt, '\n') == NULL, KG_ERR_CONFIG);
+	return apply_text(cfg, opt, strlen(opt), "command line", 1, NULL, 0, err);
+}
+
+int kg_server_config_load_file(kg_server_config *cfg, const char *path, const char *include_dir,
+			       kg_cfg_err *err)
+{
+	ENSURE(cfg != NULL && path != NULL, KG_ERR_ARG);
+	return load(cfg, path, include_dir ? include_dir : "/etc/ssh", 0, err);
+}
+
+static void dflt(int *f, int v)
+{
+	if (*f == KG_CFG_UNSET)
+		*f = v;
+}
+
+static int dflt_str(char **f, const char *v)
+{
+	if (*f)
+		return KG_OK;
+	*f = strdup(v);
+	return *f ? KG_OK : KG_ERR_ALLOC;
+}
+
+int kg_server_config_finish(kg_server_config *cfg)
+{
+	if (cfg->nports == 0)
+		cfg->ports[cfg->nports++] = 22;
+	if (cfg->authorized_keys_files.n == 0) {
+		GUARD(kg_strlist_add(&cfg->authorized_keys_files, ".ssh/authorized_keys"));
+		GUARD(kg_strlist_add(&cfg->authorized_keys_files, ".ssh/authorized_keys2"));
+	}
+	if (cfg->host_keys.n == 0) {
+		static const char *const hk[] = { "/etc/ssh/ssh_host_rsa_key", "/etc/ssh/ssh_host_ecdsa_key",
+						  "/etc/ssh/ssh_host_ed25519_key" };
+		for (size_t i = 0; i < KG_ARRAY_LEN(hk); i++)
+			GUARD(kg_strlist_add(&cfg->host_keys, hk[i]));
+	}
+	dflt(&cfg->login_grace_time, 120);
+	if (cfg->max_startups_begin == KG_CFG_UNSET) {
+		cfg->max_startups_begin = 10;
+		cfg->max_startups_rate = 30;
+		cfg->max_startups_full = 100;
+	}
+	dflt(&cfg->max_auth_tries, 6);
+	dflt(&cfg->max_sessions, 10);
+	dflt(&cfg->print_motd, 1);
+	dflt(&cfg->permit_root_login, KG_ROOT_PROHIBIT_PASSWORD);
+	dflt(&cfg->password_authentication, 1);
+	dflt(&cfg->pubkey_authentication, 1);
+	dflt(&cfg->kbd_interactive_authentication, 0);  /* not offered */
+	dflt(&cfg->strict_modes, 1);
+	dflt(&cfg->use_pam, 0);
+	dflt(&cfg->allow_tcp_forwarding, KG_FWD_YES);
+	dflt(&cfg->allow_agent_forwarding, 0);  /* not offered */
+	dflt(&cfg->permit_tty, 1);
+	dflt(&cfg->x11_forwarding, 0);
+	dflt(&cfg->client_alive_interval, 0);
+	dflt(&cfg->client_alive_count_max, 3);
+	dflt(&cfg->compression, KG_COMP_YES);
+	dflt(&cfg->log_level, KG_LOG_INFO);
+	dflt(&cfg->syslog_facility, LOG_AUTH);
+	dflt(&cfg->permit_empty_passwords, 0);
+	dflt(&cfg->use_dns, 0);
+	dflt(&cfg->gssapi_authentication, 0);
+	dflt(&cfg->kerberos_authentication, 0);
+	dflt(&cfg->hostbased_authentication, 0);
+	dflt(&cfg->ignore_rhosts, 1);
+	GUARD(dflt_str(&cfg->permit_user_environment, "no"));
+	GUARD(dflt_str(&cfg->pid_file, "/run/ksshd.pid"));
+	if (cfg->banner && strcasecmp(cfg->banner, "none") == 0) {
+		free(cfg->banner);
+		cfg->banner = NULL;
+	}
+	return KG_OK;
+}
+
+int kg_server_expand_authorized_keys(const char *entry, const char *home, const char *user, char **out)
+{
+	ENSURE(entry && home && user, KG_ERR_ARG);
+	const kg_token tok[] = { { 'h', home }, { 'u', user } };
+	char *e = NULL;
+	GUARD(kg_expand_tokens(entry, tok, KG_ARRAY_LEN(tok), &e));
+	if (e[0] == '/') {
+		*out = e;
+		return KG_OK;
+	}
+	size_t hn = strlen(home), en = strlen(e);
+	char *full = malloc(hn + en + 2);
+	if (!full) {
+		free(e);
+		return KG_ERR_ALLOC;
+	}
+	memcpy(full, home, hn);
+	full[hn] = '/';
+	memcpy(full + hn + 1, e, en + 1);
+	free(e);
+	*out = full;
+	return KG_OK;
+}

@@ -1,0 +1,107 @@
+/* The server's configuration: sshd_config(5) syntax, the subset kagi uses.
+ * Single-valued keywords keep their first value (sshd semantics), so -o
+ * options applied before the file win; list keywords accumulate.  Match
+ * blocks are refused ("Match not supported") rather than ignored, since
+ * skipping one could drop a restriction.  A value asking for a feature kagi
+ * lacks (X11Forwarding yes, ...) loads with a warning; one whose
+ * restriction kagi could not enforce is refused. */
+#ifndef KAGI_SERVER_CONFIG_H
+#define KAGI_SERVER_CONFIG_H
+
+#include <stdint.h>
+#include "config/config-common.h"
+
+#define KG_SCFG_MAX_PORTS 64
+
+enum kg_permit_root {
+	KG_ROOT_NO = 0, KG_ROOT_YES = 1, KG_ROOT_PROHIBIT_PASSWORD = 2, KG_ROOT_FORCED_COMMANDS_ONLY = 3,
+};
+enum kg_tcp_fwd {  /* AllowTcpForwarding */
+	KG_FWD_NO = 0, KG_FWD_YES = 1, KG_FWD_LOCAL = 2, KG_FWD_REMOTE = 3,
+};
+enum kg_compression {
+	KG_COMP_NO = 0, KG_COMP_YES = 1, KG_COMP_DELAYED = 2,  /* "delayed" is "yes" today */
+};
+
+typedef struct kg_subsystem {
+	char *name;
+	char *command;      /* the rest of the line, raw */
+} kg_subsystem;
+
+/* int fields are KG_CFG_UNSET (-1) until set; finish() fills defaults. */
+typedef struct kg_server_config {
+	kg_strlist listen_addresses;        /* raw "addr", "addr:port", "[v6]:port" */
+	int ports[KG_SCFG_MAX_PORTS];
+	size_t nports;
+	int ports_locked;                   /* set after -p: file Port lines ignored */
+	kg_strlist host_keys;
+	kg_strlist authorized_keys_files;   /* raw, %h %u %% not expanded */
+	char *ciphers;                      /* raw specs, assembled by the caller */
+	char *macs;
+	char *kex_algorithms;
+	char *host_key_algorithms;
+	char *pubkey_accepted_algorithms;
+	kg_cfg_rekey rekey_limit;      /* RekeyLimit */
+	int login_grace_time;               /* seconds; 0 = none */
+	int max_startups_begin, max_startups_rate, max_startups_full;
+	int max_auth_tries;
+	int max_sessions;
+	kg_subsystem *subsystems;
+	size_t nsubsystems;
+	kg_strlist accept_env;
+	int print_motd;
+	int permit_root_login;              /* enum kg_permit_root */
+	int password_authentication;
+	int pubkey_authentication;
+	int kbd_interactive_authentication;
+	int strict_modes;
+	int use_pam;
+	int allow_tcp_forwarding;           /* enum kg_tcp_fwd */
+	int allow_agent_forwarding;
+	int permit_tty;
+	int x11_forwarding;
+	int client_alive_interval;
+	int client_alive_count_max;
+	int compression;                    /* enum kg_compression */
+	int log_level;                      /* enum kg_log_level */
+	int syslog_facility;                /* LOG_AUTH, LOG_DAEMON, ... */
+	char *pid_file;
+	char *banner;                       /* path, or NULL / "none" */
+	int permit_empty_passwords;
+	int use_dns;
+	kg_strlist allow_users, deny_users, allow_groups, deny_groups;
+	/* Known to sshd, kept only to tell when a value asks for something
+	 * kagi does not do (see warnings). */
+	int gssapi_authentication, kerberos_authentication, hostbased_authentication, ignore_rhosts;
+	char *permit_user_environment;
+	/* "FILE line N: <Keyword> <value>: not supported, ..." for each value
+	 * that asks for a feature kagi lacks: the line loads, the feature stays
+	 * off, and the caller shows these. */
+	kg_strlist warnings;
+} kg_server_config;
+
+void kg_server_config_init(kg_server_config *cfg);
+void kg_server_config_free(kg_server_config *cfg);
+
+/* Applies a config file's text.  Include is refused here (see load). */
+int kg_server_config_apply_file(kg_server_config *cfg, const char *text, size_t len,
+				const char *filename, kg_cfg_err *err) KG_WUR;
+/* Applies one -o option line. */
+int kg_server_config_apply_option(kg_server_config *cfg, const char *opt, kg_cfg_err *err) KG_WUR;
+/* Reads and applies a file; Include patterns go through glob(3), relative
+ * ones under include_dir (NULL = /etc/ssh).  A missing file is an error. */
+int kg_server_config_load_file(kg_server_config *cfg, const char *path, const char *include_dir,
+			       kg_cfg_err *err) KG_WUR;
+/* Fills defaults (Port 22, AuthorizedKeysFile .ssh/authorized_keys
+ * .ssh/authorized_keys2, LoginGraceTime 120, MaxAuthTries 6, ...). */
+int kg_server_config_finish(kg_server_config *cfg) KG_WUR;
+
+/* The subsystem command for name, or NULL. */
+const char *kg_server_config_subsystem(const kg_server_config *cfg, const char *name);
+
+/* Expands %h (home), %u (user) and %% in an AuthorizedKeysFile entry; a
+ * relative result is taken relative to home.  malloc'ed in *out. */
+int kg_server_expand_authorized_keys(const char *entry, const char *home, const char *user,
+				     char **out) KG_WUR;
+
+#endif

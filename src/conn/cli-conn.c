@@ -1,0 +1,723 @@
+/* Client connection set-up: connect, key exchange, host key check,
+ * identities and user authentication. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <openssl/crypto.h>
+#include "core/defaults.h"
+#include "core/cipher.h"
+#include "core/kex.h"
+#include "core/keyfile.h"
+#include "core/names.h"
+#include "conn/cli-conn.h"
+#include "config/known-hosts.h"
+#include "sys/net.h"
+#include "sys/tty.h"
+
+#define PASSPHRASE_TRIES 3
+
+/* The program's own name for "prog: message" lines (kssh, kscp, ksftp). */
+static const char *prog_name(const kg_client *c)
+{
+	return c->log && c->log->ident ? c->log->ident : "kssh";
+}
+
+/* ---------------- private keys ---------------- */
+
+int kg_client_load_private(kg_logger *log, const char *path, int batch, kg_key **out)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct stat st;
+	int r = kg_read_text_file(path, 1024 * 1024, &text, &len, &st);
+	if (r < 0)
+		return r;
+	if (st.st_uid == getuid() && (st.st_mode & 077) != 0) {
+		kg_error(log, "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+		kg_error(log, "@         WARNING: UNPROTECTED PRIVATE KEY FILE!          @");
+		kg_error(log, "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+		kg_error(log, "Permissions 0%3.3o for '%s' are too open.", (unsigned)(st.st_mode & 0777), path);
+		kg_error(log, "It is required that your private key files are NOT accessible by others.");
+		kg_error(log, "This private key will be ignored.");
+		OPENSSL_cleanse(text, len);
+		free(text);
+		return KG_ERR_KEY_PERMS;
+	}
+	r = kg_keyfile_parse_private((const uint8_t *)text, len, NULL, out);
+	for (int tries = 0; r == KG_ERR_NEED_PASSPHRASE || (r == KG_ERR_PASSPHRASE && tries > 0); tries++) {
+		if (batch || tries >= PASSPHRASE_TRIES)
+			break;
+		if (tries > 0)
+			kg_error(log, "Bad passphrase, try again for %s", path);
+		char prompt[1200], pass[1024];
+		snprintf(prompt, sizeof(prompt), "Enter passphrase for key '%s': ", path);
+		if (kg_tty_read_secret(prompt, pass, sizeof(pass)) < 0 || pass[0] == '\0') {
+			OPENSSL_cleanse(pass, sizeof(pass));
+			break;
+		}
+		r = kg_keyfile_parse_private((const uint8_t *)text, len, pass, out);
+		OPENSSL_cleanse(pass, sizeof(pass));
+		if (r == KG_ERR_PASSPHRASE && tries + 1 >= PASSPHRASE_TRIES)
+			break;
+	}
+	OPENSSL_cleanse(text, len);
+	free(text);
+	if (r < 0 && r != KG_ERR_NEED_PASSPHRASE && r != KG_ERR_PASSPHRASE)
+		kg_error(log, "Load key \"%s\": %s", path, kg_err_str(r));
+	return r;
+}
+
+static int load_private_cb(void *arg, kg_cli_identity *id)
+{
+	kg_client *c = arg;
+	if (id->priv)
+		return KG_OK;
+	return kg_client_load_private(c->log, id->path, c->cfg->batch_mode == 1, &id->priv);
+}
+
+static int expand_path(const kg_client *c, const char *raw, char **out)
+{
+	char port[16];
+	snprintf(port, sizeof(port), "%d", c->cfg->port);
+	const kg_token tokens[] = {
+		{ 'd', c->home }, { 'u', c->local_user }, { 'h', c->cfg->hostname },
+		{ 'r', c->cfg->user }, { 'p', port }, { 'n', c->cfg->hostname },
+	};
+	char *tilde = NULL;
+	GUARD(kg_expand_tilde(raw, c->home, &tilde));
+	int r = kg_expand_tokens(tilde, tokens, KG_ARRAY_LEN(tokens), out);
+	free(tilde);
+	return r;
+}
+
+/* Loads the public half of every identity: from "path.pub", or else from
+ * the private key file itself (which may ask for its passphrase). */
+static int prepare_identities(kg_client *c)
+{
+	const kg_strlist *files = &c->cfg->identity_files;
+	c->ids = calloc(files->n ? files->n : 1, sizeof(*c->ids));
+	ENSURE(c->ids != NULL, KG_ERR_ALLOC);
+	for (size_t i = 0; i < files->n; i++) {
+		char *path = NULL;
+		if (expand_path(c, files->v[i], &path) < 0)
+			continue;
+		kg_cli_identity *id = &c->ids[c->n_ids];
+		char *pubpath = malloc(strlen(path) + 5);
+		ENSURE(pubpath != NULL, KG_ERR_ALLOC);
+		sprintf(pubpath, "%s.pub", path);
+		char *text = NULL;
+		size_t len;
+		if (kg_read_text_file(pubpath, 64 * 1024, &text, &len, NULL) == KG_OK) {
+			if (kg_key_from_line(text, &id->pub) < 0)
+				id->pub = NULL;
+			free(text);
+		}
+		free(pubpath);
+		if (!id->pub) {
+			if (access(path, F_OK) != 0) {
+				if (!c->cfg->identity_files_default)
+					kg_info(c->log, "Warning: Identity file %s not accessible: %s.", path, strerror(errno));
+				free(path);
+				continue;
+			}
+			if (kg_client_load_private(c->log, path, c->cfg->batch_mode == 1, &id->priv) < 0 ||
+			    kg_key_public_copy(id->priv, &id->pub) < 0) {
+				kg_key_free(id->priv);
+				id->priv = NULL;
+				free(path);
+				continue;
+			}
+		}
+		id->path = path;
+		id->from_cmdline = !c->cfg->identity_files_default;
+		kg_debug(c->log, "identity file %s type %s", path, kg_key_type_name(id->pub->type));
+		c->n_ids++;
+	}
+	return KG_OK;
+}
+
+/* ---------------- host key ---------------- */
+
+static int add_known_host(kg_client *c, const kg_key *key, const char *name)
+{
+	if (c->cfg->user_known_hosts_files.n == 0)
+		return KG_OK;
+	char *path = NULL;
+	kg_buf line;
+	kg_buf_init(&line, 0);
+	int r = expand_path(c, c->cfg->user_known_hosts_files.v[0], &path);
+	if (r >= 0)
+		r = kg_known_hosts_format_entry(c->cfg->hostname, c->cfg->port, key, c->cfg->hash_known_hosts == 1, &line);
+	if (r >= 0)
+		r = kg_known_hosts_append(path, (const char *)kg_buf_ptr(&line), kg_buf_len(&line));
+	/* Both at INFO, as OpenSSH logs them: LogLevel ERROR hides them. */
+	if (r >= 0)
+		kg_info(c->log, "Warning: Permanently added '%s' (%s) to the list of known hosts.", name,
+			kg_key_type_short(key->type));
+	else
+		kg_info(c->log, "Failed to add the host to the list of known hosts (%s).", path ? path : "?");
+	free(path);
+	kg_buf_free(&line);
+	return KG_OK;
+}
+
+static void changed_warning(kg_client *c, const kg_key *key, const char *fp, const kg_kh_result *res,
+			    const char *name)
+{
+	kg_error(c->log, "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+	kg_error(c->log, "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @");
+	kg_error(c->log, "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+	kg_error(c->log, "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!");
+	kg_error(c->log, "Someone could be eavesdropping on you right now (man-in-the-middle attack)!");
+	kg_error(c->log, "It is also possible that a host key has just been changed.");
+	/* Two records: the logger escapes a newline inside one. */
+	kg_error(c->log, "The fingerprint for the %s key sent by the remote host is", kg_key_type_short(key->type));
+	kg_error(c->log, "%s.", fp);
+	kg_error(c->log, "Please contact your system administrator.");
+	kg_error(c->log, "Add correct host key in %s to get rid of this message.", res->file);
+	kg_error(c->log, "Offending %s key in %s:%zu", kg_key_type_short(key->type), res->file, res->line);
+	kg_error(c->log, "Host key for %s has changed and you have requested strict checking.", name);
+}
+
+static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex)
+{
+	kg_client *c = arg;
+	(void)kex;
+	const kg_client_config *cfg = c->cfg;
+	if (c->hooks.peer_version)
+		c->hooks.peer_version(c->hooks.arg, kg_tr_peer_version(c->tr));
+	char fp[128], *name = NULL;
+	GUARD(kg_key_fingerprint(key, fp, sizeof(fp)));
+	GUARD(kg_known_hosts_name(cfg->hostname, cfg->port, &name));
+	const char **files = calloc(cfg->user_known_hosts_files.n + cfg->global_known_hosts_files.n + 1, sizeof(char *));
+	ENSURE(files != NULL, KG_ERR_ALLOC);
+	size_t nf = 0;
+	for (size_t i = 0; i < cfg->user_known_hosts_files.n; i++) {
+		char *p = NULL;
+		if (expand_path(c, cfg->user_known_hosts_files.v[i], &p) == KG_OK)
+			files[nf++] = p;
+	}
+	for (size_t i = 0; i < cfg->global_known_hosts_files.n; i++)
+		files[nf++] = strdup(cfg->global_known_hosts_files.v[i]);
+	kg_kh_result res;
+	kg_kh_result_init(&res);
+	int r = kg_known_hosts_check_files(files, nf, cfg->hostname, cfg->port, key, &res);
+	int shkc = cfg->strict_host_key_checking;
+	const char *status = "new";
+	if (r < 0) {
+		kg_error(c->log, "known_hosts check failed: %s", kg_err_str(r));
+		goto out;
+	}
+	switch (res.status) {
+	case KG_KH_MATCH:
+		kg_debug(c->log, "Host '%s' is known and matches the %s host key.", name, kg_key_type_short(key->type));
+		kg_debug(c->log, "Found key in %s:%zu", res.file, res.line);
+		status = "known";
+		r = KG_OK;
+		break;
+	case KG_KH_REVOKED:
+		kg_error(c->log, "Host key %s %s revoked by file %s", kg_key_type_short(key->type), fp, res.file);
+		status = "revoked";
+		r = KG_ERR_REVOKED;
+		break;
+	case KG_KH_CHANGED:
+		changed_warning(c, key, fp, &res, name);
+		status = "changed";
+		if (shkc == KG_SHKC_NO) {
+			kg_error(c->log, "Password authentication is disabled to avoid man-in-the-middle attacks.");
+			c->password_disabled = 1;
+			r = KG_OK;
+		} else {
+			kg_error(c->log, "Host key verification failed.");
+			r = KG_ERR_HOSTKEY_CHANGED;
+		}
+		break;
+	case KG_KH_NEW:
+	default:
+		if (shkc == KG_SHKC_YES) {
+			kg_error(c->log, "No %s host key is known for %s and you have requested strict checking.",
+				 kg_key_type_short(key->type), name);
+			kg_error(c->log, "Host key verification failed.");
+			r = KG_ERR_HOSTKEY_REJECTED;
+			break;
+		}
+		if (shkc == KG_SHKC_ASK) {
+			char q[1024];
+			if (c->cfg->batch_mode == 1) {
+				kg_error(c->log, "Host key verification failed.");
+				r = KG_ERR_HOSTKEY_REJECTED;
+				break;
+			}
+			snprintf(q, sizeof(q),
+				 "The authenticity of host '%s (%s)' can't be established.\r\n"
+				 "%s key fingerprint is %s.\r\n"
+				 "Are you sure you want to continue connecting (yes/no/[fingerprint])? ",
+				 name, c->peer_ip, kg_key_type_short(key->type), fp);
+			int yes = kg_tty_ask_confirm(q, fp);
+			if (yes != 1) {
+				kg_error(c->log, "Host key verification failed.");
+				r = KG_ERR_HOSTKEY_REJECTED;
+				break;
+			}
+		}
+		r = add_known_host(c, key, name);
+		status = "new";
+		break;
+	}
+	if (c->hooks.hostkey)
+		c->hooks.hostkey(c->hooks.arg, key, status, res.file, res.line);
+out:
+	for (size_t i = 0; i < nf; i++)
+		free((char *)files[i]);
+	free(files);
+	free(name);
+	return r;
+}
+
+/* ---------------- auth ---------------- */
+
+static int get_password(void *arg, char *buf, size_t len)
+{
+	kg_client *c = arg;
+	if (c->cfg->batch_mode == 1)
+		return KG_ERR_AUTH_FAILED;
+	char prompt[600];
+	snprintf(prompt, sizeof(prompt), "%s@%s's password: ", c->cfg->user, c->cfg->hostname);
+	return kg_tty_read_secret(prompt, buf, len);
+}
+
+static void auth_event(void *arg, const kg_cli_auth_event *ev)
+{
+	kg_client *c = arg;
+	switch (ev->type) {
+	case KG_AUTH_EV_BANNER:
+		/* Line by line on stderr, as ssh shows it (not at LogLevel QUIET/FATAL/ERROR). */
+		for (const char *l = ev->text; *l;) {
+			size_t n = strcspn(l, "\n");
+			kg_info(c->log, "%.*s", (int)n, l);
+			l += n + (l[n] == '\n');
+		}
+		break;
+	case KG_AUTH_EV_METHODS:
+		kg_debug(c->log, "Authentications that can continue: %s", ev->text);
+		/* Kept for "Permission denied (...)", which names what the server allows. */
+		free(c->auth_methods);
+		c->auth_methods = ev->text ? strdup(ev->text) : NULL;
+		break;
+	case KG_AUTH_EV_KEY_OFFERED:
+		kg_debug(c->log, "Offering public key: %s %s", ev->id->path, ev->alg);
+		break;
+	case KG_AUTH_EV_KEY_ACCEPTED:
+		kg_debug(c->log, "Server accepts key: %s %s", ev->id->path, ev->alg);
+		break;
+	case KG_AUTH_EV_SUCCESS:
+		kg_verbose(c->log, "Authenticated to %s ([%s]:%d) using \"%s\".", c->cfg->hostname, c->peer_ip,
+			   c->peer_port, ev->text);
+		break;
+	default:
+		break;
+	}
+	if (c->hooks.auth_event)
+		c->hooks.auth_event(c->hooks.arg, ev);
+}
+
+/* PreferredAuthentications names the methods to use (unset: all). */
+static int preferred(const kg_client *c, const char *method)
+{
+	const char *p = c->cfg->preferred_authentications;
+	return !p || kg_namelist_has(p, method);
+}
+
+/* kssh tries publickey, then password, whatever the order asked for. */
+static void preferred_order_note(const kg_client *c)
+{
+	const char *p = c->cfg->preferred_authentications;
+	const char *pk = p ? strstr(p, "publickey") : NULL, *pw = p ? strstr(p, "password") : NULL;
+	if (pk && pw && pw < pk && preferred(c, "publickey") && preferred(c, "password"))
+		kg_info(c->log, "PreferredAuthentications: the order is not supported yet; publickey is tried before password");
+}
+
+/* ---------------- connection layer ---------------- */
+
+int kg_client_next_event(kg_client *c, kg_conn *conn, kg_conn_event *ev)
+{
+	const uint8_t *p;
+	size_t n;
+	int r;
+	while ((r = kg_tr_read_packet(c->tr, &p, &n)) > 0) {
+		if (r < SSH_MSG_GLOBAL_REQUEST || r > SSH_MSG_CHANNEL_FAILURE) {
+			if (r < 50 || r > 79)  /* late userauth messages are ignored */
+				GUARD(kg_tr_send_unimplemented(c->tr));
+			continue;
+		}
+		if ((r = kg_conn_handle(conn, (uint8_t)r, p + 1, n - 1, ev)) < 0) {
+			kg_tr_disconnect(c->tr, SSH_DISCONNECT_PROTOCOL_ERROR, "channel protocol error");
+			return r;
+		}
+		if (ev->type == KG_CEV_GLOBAL_REQUEST) {
+			if (ev->want_reply)
+				GUARD(kg_conn_global_reply(conn, 0, NULL, 0));
+			continue;
+		}
+		if (ev->type == KG_CEV_OPEN_REQUEST) {
+			GUARD(kg_conn_open_fail(conn, ev->ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed"));
+			continue;
+		}
+		return 1;
+	}
+	return r == KG_ERR_AGAIN ? 0 : r;
+}
+
+int kg_client_exit_request(const kg_client *c, const kg_conn_event *ev, int *status)
+{
+	if (strcmp(ev->name, "exit-status") == 0) {
+		uint32_t st;
+		if (kg_req_parse_u32(ev->data, ev->len, &st) != KG_OK)
+			return 0;
+		*status = (int)(st & 0xff);
+		return 1;
+	}
+	if (strcmp(ev->name, "exit-signal") == 0) {
+		kg_exit_signal es;
+		if (kg_req_parse_exit_signal(ev->data, ev->len, &es) == KG_OK)
+			kg_debug(c->log, "remote command killed by signal %.*s", (int)es.signame.len, (const char *)es.signame.p);
+		*status = 255;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---------------- socket pump ---------------- */
+
+int kg_client_read(kg_client *c)
+{
+	uint8_t *p;
+	size_t avail, n = 0;
+	GUARD(kg_tr_input_space(c->tr, &p, &avail));
+	int r = kg_fd_read(c->fd, p, avail, &n);
+	if (r == KG_OK)
+		kg_tr_input_commit(c->tr, n);
+	return r;
+}
+
+int kg_client_flush(kg_client *c, int block)
+{
+	for (;;) {
+		size_t len;
+		const uint8_t *p = kg_tr_output(c->tr, &len);
+		if (len == 0)
+			return KG_OK;
+		size_t done = 0;
+		int r = kg_fd_write(c->fd, p, len, &done);
+		if (r == KG_OK) {
+			kg_tr_output_consume(c->tr, done);
+			continue;
+		}
+		if (r != KG_ERR_AGAIN || !block)
+			return r == KG_ERR_AGAIN ? KG_OK : r;
+		struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
+		if (poll(&pfd, 1, 10000) == 0)
+			return KG_ERR_TIMEOUT;
+	}
+}
+
+/* Observers get the hooks' own argument, the transport gets c. */
+static void trace_tramp(void *arg, int sent, const uint8_t *p, size_t n);
+static void kex_tramp(void *arg, const kg_kex_result *k);
+
+static int setup_transport(kg_client *c)
+{
+	kg_client_config *cfg = c->cfg;
+	GUARD(kg_cfg_algorithms(c->log, "key exchange", KG_KEX_CLIENT_DEFAULT, kg_kex_all_names(), cfg->kex_algorithms, &c->kex_algs));
+	GUARD(kg_cfg_algorithms(c->log, "host key algorithm", KG_HOSTKEY_CLIENT_DEFAULT, KG_HOSTKEY_ALL, cfg->host_key_algorithms,
+		       &c->hostkey_algs));
+	GUARD(kg_cfg_algorithms(c->log, "cipher", KG_CIPHERS_CLIENT_DEFAULT, kg_cipher_all_names(), cfg->ciphers, &c->ciphers));
+	GUARD(kg_cfg_algorithms(c->log, "MAC", KG_MACS_CLIENT_DEFAULT, kg_mac_all_names(), cfg->macs, &c->macs));
+	kg_tr_config *t = &c->trc;
+	memset(t, 0, sizeof(*t));
+	t->kex_algs = c->kex_algs;
+	t->hostkey_algs = c->hostkey_algs;
+	t->ciphers = c->ciphers;
+	t->macs = c->macs;
+	t->compression = cfg->compression == 1 ? "zlib@openssh.com,none" : "none,zlib@openssh.com";
+	t->rekey_bytes = cfg->rekey_limit.bytes;
+	t->rekey_seconds = cfg->rekey_limit.seconds > 0 ? (uint32_t)cfg->rekey_limit.seconds : 0;
+	t->verify_hostkey = verify_hostkey;
+	/* kg_tr_new copies this config: the trampolines must be in it now. */
+	t->trace = c->hooks.trace ? trace_tramp : NULL;
+	t->kex_done = kex_tramp;
+	t->cb_arg = c;
+	return kg_tr_new(&c->tr, t);
+}
+
+static void trace_tramp(void *arg, int sent, const uint8_t *p, size_t n)
+{
+	kg_client *c = arg;
+	c->hooks.trace(c->hooks.arg, sent, p, n);
+}
+
+static void kex_tramp(void *arg, const kg_kex_result *k)
+{
+	kg_client *c = arg;
+	kg_verbose(c->log, "kex: algorithm: %s, host key algorithm: %s", k->kex, k->hostkey_alg);
+	kg_verbose(c->log, "kex: server->client cipher: %s MAC: %s compression: %s", k->cipher_s2c,
+		   k->mac_s2c ? k->mac_s2c : "<implicit>", k->comp_s2c);
+	kg_verbose(c->log, "kex: client->server cipher: %s MAC: %s compression: %s", k->cipher_c2s,
+		   k->mac_c2s ? k->mac_c2s : "<implicit>", k->comp_c2s);
+	if (c->hooks.kex_done)
+		c->hooks.kex_done(c->hooks.arg, k);
+}
+
+/* ProxyJump "[user@]host[:port],...": the last hop is reached by a child
+ * "kssh -W target:port hop" whose stdio is our socket (every hop then
+ * authenticates from this machine with local keys); earlier hops are passed
+ * to that child as its own -J. */
+static int connect_via_jump(kg_client *c)
+{
+	char *spec = strdup(c->cfg->proxy_jump), *hop, *earlier = NULL;
+	ENSURE(spec != NULL, KG_ERR_ALLOC);
+	char *comma = strrchr(spec, ',');
+	if (comma) {
+		*comma = '\0';
+		earlier = spec;
+		hop = comma + 1;
+	} else {
+		hop = spec;
+	}
+	char *user = NULL, *port = NULL, *host = hop;
+	if (strncmp(hop, "ssh://", 6) != 0) {
+		char *at = strrchr(hop, '@');
+		if (at) {
+			*at = '\0';
+			user = hop;
+			host = at + 1;
+		}
+		if (host[0] == '[') {
+			char *end = strchr(host, ']');
+			if (end) {
+				*end = '\0';
+				port = end[1] == ':' ? end + 2 : NULL;
+				host++;
+			}
+		} else {
+			char *colon = strchr(host, ':');
+			if (colon && !strchr(colon + 1, ':')) {
+				*colon = '\0';
+				port = colon + 1;
+			}
+		}
+	}
+	char self[PATH_MAX], target[600], vflag[8] = "-v";
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 16);
+	int r = KG_ERR_SYSTEM;
+	if (n <= 0 || *host == '\0' || *host == '-' || *c->cfg->hostname == '\0') {
+		kg_error(c->log, "%s: bad jump host specification '%s'", prog_name(c), c->cfg->proxy_jump);
+		goto out;
+	}
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	strcpy(slash + 1, "kssh");
+	snprintf(target, sizeof(target), strchr(c->cfg->hostname, ':') ? "[%s]:%d" : "%s:%d", c->cfg->hostname,
+		 c->cfg->port);
+	const char *argv[24];
+	size_t a = 0;
+	argv[a++] = "kssh";
+	if (c->config_file) {
+		argv[a++] = "-F";
+		argv[a++] = c->config_file;
+	}
+	for (int v = 1; v < c->verbose && v < 3; v++)
+		vflag[v + 1] = 'v', vflag[v + 2] = '\0';
+	if (c->verbose)
+		argv[a++] = vflag;
+	if (earlier) {
+		argv[a++] = "-J";
+		argv[a++] = earlier;
+	}
+	if (user) {
+		argv[a++] = "-l";
+		argv[a++] = user;
+	}
+	if (port) {
+		argv[a++] = "-p";
+		argv[a++] = port;
+	}
+	argv[a++] = "-W";
+	argv[a++] = target;
+	argv[a++] = "--";  /* a hop named "-o..." must stay a host name */
+	argv[a++] = host;
+	argv[a] = NULL;
+	kg_debug(c->log, "Jumping to %s through %s%s%s", target, host, earlier ? " via " : "", earlier ? earlier : "");
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		goto out;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		goto out;
+	}
+	if (pid == 0) {
+		if (dup2(sv[1], STDIN_FILENO) < 0 || dup2(sv[1], STDOUT_FILENO) < 0)
+			_exit(255);
+		execv(self, (char *const *)argv);
+		_exit(255);
+	}
+	close(sv[1]);
+	c->fd = sv[0];
+	c->jump_pid = pid;
+	snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", c->cfg->hostname);
+	c->peer_port = c->cfg->port;
+	r = kg_net_set_nonblock(c->fd, 1);
+out:
+	if (r == KG_ERR_SYSTEM)
+		kg_error(c->log, "%s: cannot start the jump connection: %s", prog_name(c), strerror(errno));
+	free(spec);
+	return r;
+}
+
+int kg_client_open(kg_client *c)
+{
+	kg_client_config *cfg = c->cfg;
+	char err[512];
+	int r;
+	if (c->fd < 0 && cfg->proxy_jump && strcasecmp(cfg->proxy_jump, "none") != 0) {
+		GUARD(connect_via_jump(c));
+	} else if (c->fd < 0) {
+		char port[16];
+		snprintf(port, sizeof(port), "%d", cfg->port);
+		kg_debug(c->log, "Connecting to %s port %s.", cfg->hostname, port);
+		r = kg_net_connect(cfg->hostname, port, cfg->address_family,
+				   cfg->connect_timeout > 0 ? cfg->connect_timeout * 1000 : 0, &c->fd, err, sizeof(err));
+		if (r < 0) {
+			kg_error(c->log, "%s: %s", prog_name(c), err);
+			return r;
+		}
+		if (kg_net_set_keepalive(c->fd, cfg->tcp_keepalive != 0) < 0)
+			kg_debug(c->log, "setsockopt SO_KEEPALIVE: %s", strerror(errno));
+		if (kg_net_peer_strings(c->fd, c->peer_ip, sizeof(c->peer_ip), &c->peer_port) < 0)
+			snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", cfg->hostname);
+		kg_debug(c->log, "Connection established.");
+	} else {
+		snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", cfg->hostname);
+		c->peer_port = cfg->port;
+		GUARD(kg_net_set_nonblock(c->fd, 1));
+	}
+	GUARD(prepare_identities(c));
+	preferred_order_note(c);
+	GUARD(setup_transport(c));
+	for (;;) {
+		if ((r = kg_client_flush(c, 0)) < 0)
+			break;
+		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+		if (kg_tr_output_pending(c->tr))
+			pfd.events |= POLLOUT;
+		int timeout = cfg->connect_timeout > 0 && !kg_tr_ready(c->tr) ? cfg->connect_timeout * 1000 : -1;
+		int pr = poll(&pfd, 1, timeout);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0) {
+			kg_error(c->log, "Connection timed out during banner exchange");
+			return KG_ERR_TIMEOUT;
+		}
+		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+			r = kg_client_read(c);
+			if (r == KG_ERR_CLOSED) {
+				kg_error(c->log, "Connection closed by %s port %d", c->peer_ip, c->peer_port);
+				return r;
+			}
+			if (r < 0 && r != KG_ERR_AGAIN)
+				break;
+		}
+		const uint8_t *p;
+		size_t n;
+		while ((r = kg_tr_read_packet(c->tr, &p, &n)) > 0) {
+			if (!c->auth || (r != SSH_MSG_SERVICE_ACCEPT && (r < 50 || r > 79))) {
+				kg_tr_disconnect(c->tr, SSH_DISCONNECT_PROTOCOL_ERROR, "unexpected message");
+				r = KG_ERR_UNEXPECTED_MSG;
+				goto fail;
+			}
+			r = kg_cli_auth_handle(c->auth, (uint8_t)r, p, n);
+			if (r == 1) {
+				GUARD(kg_client_flush(c, 1));
+				return KG_OK;
+			}
+			if (r == KG_ERR_AUTH_FAILED) {
+				kg_error(c->log, "%s@%s: Permission denied (%s).", cfg->user, cfg->hostname,
+					 c->auth_methods ? c->auth_methods : "");
+				kg_tr_disconnect(c->tr, SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE, "no more authentication methods");
+				goto fail;
+			}
+			if (r < 0)
+				goto fail;
+		}
+		if (r != KG_ERR_AGAIN)
+			break;
+		if (!c->auth && kg_tr_ready(c->tr)) {
+			kg_cli_auth_config ac = {
+				.user = cfg->user, .ids = c->ids, .n_ids = c->n_ids,
+				.try_pubkey = cfg->pubkey_authentication != 0 && preferred(c, "publickey"),
+				.try_password = cfg->password_authentication != 0 && !c->password_disabled &&
+						preferred(c, "password"),
+				.password_prompts = cfg->number_of_password_prompts,
+				.load_private = load_private_cb, .get_password = get_password,
+				.event = auth_event, .cb_arg = c,
+			};
+			if ((r = kg_cli_auth_start(&c->auth, &ac, c->tr)) < 0)
+				break;
+		}
+	}
+fail:
+	if (!kg_tr_is_closed(c->tr) || r == KG_ERR_UNEXPECTED_MSG || r == KG_ERR_AUTH_FAILED)
+		(void)!kg_client_flush(c, 1);
+	if (r != KG_ERR_AUTH_FAILED && r != KG_ERR_HOSTKEY_CHANGED && r != KG_ERR_HOSTKEY_REJECTED && r != KG_ERR_REVOKED) {
+		const char *why = kg_tr_error_text(c->tr);
+		kg_error(c->log, "%s port %d: %s", c->peer_ip, c->peer_port, why && *why ? why : kg_err_str(r));
+	}
+	(void)!kg_client_flush(c, 1);
+	return r < 0 ? r : KG_ERR_PROTOCOL;
+}
+
+void kg_client_close(kg_client *c)
+{
+	kg_cli_auth_free(c->auth);
+	c->auth = NULL;
+	free(c->auth_methods);
+	c->auth_methods = NULL;
+	kg_tr_free(c->tr);
+	c->tr = NULL;
+	for (size_t i = 0; i < c->n_ids; i++) {
+		kg_key_free(c->ids[i].pub);
+		kg_key_free(c->ids[i].priv);
+		free((char *)c->ids[i].path);
+	}
+	free(c->ids);
+	c->ids = NULL;
+	c->n_ids = 0;
+	free(c->kex_algs);
+	free(c->hostkey_algs);
+	free(c->ciphers);
+	free(c->macs);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	if (c->jump_pid > 0) {
+		/* The hop process ends once its stdin closes; do not wait forever. */
+		for (int i = 0; i < 50 && waitpid(c->jump_pid, NULL, WNOHANG) == 0; i++)
+			usleep(20000);
+		if (waitpid(c->jump_pid, NULL, WNOHANG) == 0) {
+			kill(c->jump_pid, SIGTERM);
+			waitpid(c->jump_pid, NULL, 0);
+		}
+		c->jump_pid = 0;
+	}
+}

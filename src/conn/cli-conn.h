@@ -1,0 +1,75 @@
+/* The client's connection, shared by kssh, kscp and ksftp: TCP connect,
+ * transport, host key check against known_hosts, identities, and user
+ * authentication.  After kg_client_open() returns KG_OK the connection is
+ * authenticated and the program drives channels over c->tr and c->fd. */
+#ifndef KAGI_CLI_CONN_H
+#define KAGI_CLI_CONN_H
+
+#include <sys/types.h>
+#include "core/auth.h"
+#include "core/channel.h"
+#include "core/transport.h"
+#include "config/client-config.h"
+#include "sys/log.h"
+
+typedef struct kg_client_hooks {
+	/* Optional observers (--explain): transport messages, the finished key
+	 * exchange, the host key decision, auth events. */
+	void (*trace)(void *arg, int sent, const uint8_t *payload, size_t len);
+	void (*kex_done)(void *arg, const kg_kex_result *kex);
+	void (*hostkey)(void *arg, const kg_key *key, const char *status, const char *file, size_t line);
+	void (*auth_event)(void *arg, const kg_cli_auth_event *ev);
+	/* The server's identification line, once its host key is checked. */
+	void (*peer_version)(void *arg, const char *version);
+	void *arg;
+} kg_client_hooks;
+
+typedef struct kg_client {
+	/* set by the caller before kg_client_open */
+	kg_client_config *cfg;      /* finished (kg_client_config_finish) */
+	const char *local_user, *home;
+	kg_logger *log;
+	kg_client_hooks hooks;
+	int fd;                     /* -1: connect to cfg->hostname:port; else use this fd */
+	const char *config_file;    /* -F file, passed on to jump hops */
+	int verbose;                /* -v count, passed on to jump hops */
+
+	/* state */
+	kg_transport *tr;
+	kg_tr_config trc;
+	char *kex_algs, *hostkey_algs, *ciphers, *macs;
+	kg_cli_identity *ids;
+	size_t n_ids;
+	kg_cli_auth *auth;
+	char *auth_methods;         /* the server's last "can continue" list */
+	int password_disabled;      /* host key changed: no passwords to this host */
+	char peer_ip[64];
+	int peer_port;
+	pid_t jump_pid;             /* the kssh -W process carrying us through a jump host */
+} kg_client;
+
+/* Connects, exchanges keys, verifies the host and authenticates.  Errors
+ * have been reported through c->log; the caller exits 255. */
+int kg_client_open(kg_client *c) KG_WUR;
+/* Reads what the socket has into the transport (non-blocking).
+ * KG_ERR_CLOSED at end of file. */
+int kg_client_read(kg_client *c) KG_WUR;
+/* Writes pending transport output; with block, until all is written. */
+int kg_client_flush(kg_client *c, int block) KG_WUR;
+void kg_client_close(kg_client *c);
+
+/* The next connection-layer event for the program: late userauth
+ * messages are dropped, other non-channel messages answered with
+ * UNIMPLEMENTED, and what the server asks of the client (global requests,
+ * channel opens) refused here.  1 with *ev filled; 0 when more input is
+ * needed; a negative error when the connection must end. */
+int kg_client_next_event(kg_client *c, kg_conn *conn, kg_conn_event *ev) KG_WUR;
+/* For a KG_CEV_REQUEST: 1 if it was exit-status (the status in *status)
+ * or exit-signal (*status = 255, as OpenSSH's client exits), else 0. */
+int kg_client_exit_request(const kg_client *c, const kg_conn_event *ev, int *status);
+
+/* Reads a private key file the way kssh does (mode check with OpenSSH's
+ * warning, passphrase prompt unless batch); used for -i identities. */
+int kg_client_load_private(kg_logger *log, const char *path, int batch, kg_key **out) KG_WUR;
+
+#endif

@@ -1,0 +1,24 @@
+/* kssh's session: one "session" channel running a command or a shell,
+ * with stdin, stdout and stderr passed through byte for byte and the remote
+ * exit status returned. */
+#ifndef KAGI_CLI_SESSION_H
+#define KAGI_CLI_SESSION_H
+
+#include "conn/cli-conn.h"
+
+typedef struct kg_cli_session_opts {
+	const char *command;      /* NULL: interactive shell */
+	int subsystem;            /* command names a subsystem (-s) */
+	int want_tty;             /* request a pty */
+	int stdin_null;           /* -n: read nothing from stdin */
+	int quiet;                /* no "Connection to ... closed." */
+	uint32_t window;          /* channel window (0 = default) */
+	const char *forward_host; /* -W host:port: a direct-tcpip channel on stdio */
+	int forward_port;
+} kg_cli_session_opts;
+
+/* Runs the session to its end.  *exit_status is the remote command's
+ * status, or 255 when it did not report one.  Errors were reported. */
+int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_status) KG_WUR;
+
+#endif

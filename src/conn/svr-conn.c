@@ -1,0 +1,702 @@
+/* One server connection: set-up of the transport, authentication
+ * callbacks, and the poll loop over the socket and the session fds. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <openssl/crypto.h>
+#include "core/cipher.h"
+#include "core/defaults.h"
+#include "core/kex.h"
+#include "core/keyfile.h"
+#include "core/names.h"
+#include "sys/fail-delay.h"
+#include "sys/loop.h"
+#include "sys/password.h"
+#include "config/svr-access.h"
+#include "conn/svr-conn.h"
+#include "sys/user-id.h"
+#include "conn/svr-session.h"
+
+#define KG_SVR_SFTP_DEFAULT KAGI_PREFIX "/sbin/ksftp-server"
+#define KG_SVR_SCP_DEFAULT KAGI_PREFIX "/bin/kscp"
+
+/* kagi's helper program `name`: beside this ksshd (a build tree), or in
+ * the bin/sbin next to its own (an install, wherever its PREFIX), else the
+ * path compiled in. */
+static char *helper_path(const char *name, const char *installed)
+{
+	static const char *const dirs[] = { "", "../bin/", "../sbin/" };
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 80);
+	char *slash = NULL;
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+	}
+	for (size_t i = 0; slash && i < KG_ARRAY_LEN(dirs); i++) {
+		snprintf(slash + 1, 80, "%s%s", dirs[i], name);
+		if (access(self, X_OK) == 0)
+			return strdup(self);
+	}
+	return strdup(installed);
+}
+#define FLUSH_TIMEOUT_MS 5000
+#define TICK_MS 30000
+
+/* ---------------- shared set-up ---------------- */
+
+int kg_svr_load_hostkey(const char *path, kg_key **out)
+{
+	char *text = NULL;
+	size_t len = 0;
+	GUARD(kg_read_text_file(path, 1024 * 1024, &text, &len, NULL));
+	int r = kg_keyfile_parse_private((const uint8_t *)text, len, NULL, out);
+	OPENSSL_cleanse(text, len);
+	free(text);
+	return r;
+}
+
+int kg_svr_filter_hostkey_algs(const char *algs, kg_key *const *keys, size_t n, char **out)
+{
+	size_t alen = strlen(algs);
+	char *res = malloc(alen + 1), *copy = strdup(algs);
+	if (!res || !copy) {
+		free(res);
+		free(copy);
+		return KG_ERR_ALLOC;
+	}
+	res[0] = '\0';
+	char *save = NULL;
+	for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		int ok = 0;
+		for (size_t i = 0; i < n && !ok; i++)
+			ok = kg_key_sigalg_ok(keys[i], name);
+		if (!ok)
+			continue;
+		if (res[0])
+			strcat(res, ",");
+		strcat(res, name);
+	}
+	free(copy);
+	if (res[0] == '\0') {
+		free(res);
+		return KG_ERR_NOT_FOUND;
+	}
+	*out = res;
+	return KG_OK;
+}
+
+int kg_svr_ctx_init(kg_svr_ctx *s, const kg_server_config *cfg, kg_logger *log)
+{
+	memset(s, 0, sizeof(*s));
+	s->cfg = cfg;
+	s->log = log;
+	s->is_root = geteuid() == 0;
+	s->self_uid = geteuid();
+	s->sftp_default = helper_path("ksftp-server", KG_SVR_SFTP_DEFAULT);
+	s->scp_program = helper_path("kscp", KG_SVR_SCP_DEFAULT);
+	ENSURE(s->sftp_default && s->scp_program, KG_ERR_ALLOC);
+	GUARD(kg_fail_delay_salt(s->fail_salt));
+	GUARD(kg_cfg_algorithms(log, "KexAlgorithms", KG_KEX_SERVER_DEFAULT, kg_kex_all_names(), cfg->kex_algorithms,
+		       &s->kex_algs));
+	GUARD(kg_cfg_algorithms(log, "Ciphers", KG_CIPHERS_SERVER_DEFAULT, kg_cipher_all_names(), cfg->ciphers, &s->ciphers));
+	GUARD(kg_cfg_algorithms(log, "MACs", KG_MACS_SERVER_DEFAULT, kg_mac_all_names(), cfg->macs, &s->macs));
+	GUARD(kg_cfg_algorithms(log, "PubkeyAcceptedAlgorithms", KG_PUBKEY_ALGS_DEFAULT, KG_HOSTKEY_ALL,
+		       cfg->pubkey_accepted_algorithms, &s->pubkey_algs));
+	char *hk = NULL;
+	GUARD(kg_cfg_algorithms(log, "HostKeyAlgorithms", KG_HOSTKEY_SERVER_DEFAULT, KG_HOSTKEY_ALL, cfg->host_key_algorithms,
+		       &hk));
+	s->hostkeys = calloc(cfg->host_keys.n ? cfg->host_keys.n : 1, sizeof(*s->hostkeys));
+	if (!s->hostkeys) {
+		free(hk);
+		return KG_ERR_ALLOC;
+	}
+	for (size_t i = 0; i < cfg->host_keys.n; i++) {
+		kg_key *k = NULL;
+		int r = kg_svr_load_hostkey(cfg->host_keys.v[i], &k);
+		if (r < 0) {
+			if (r != KG_ERR_NOT_FOUND)
+				kg_error(log, "Unable to load host key \"%s\": %s", cfg->host_keys.v[i], kg_err_str(r));
+			else
+				kg_debug(log, "Unable to load host key: %s", cfg->host_keys.v[i]);
+			continue;
+		}
+		kg_debug(log, "host key: %s type %s", cfg->host_keys.v[i], kg_key_type_name(k->type));
+		s->hostkeys[s->n_hostkeys++] = k;
+	}
+	if (s->n_hostkeys == 0) {
+		free(hk);
+		kg_error(log, "sshd: no hostkeys available -- exiting.");
+		return KG_ERR_NOT_FOUND;
+	}
+	int r = kg_svr_filter_hostkey_algs(hk, s->hostkeys, s->n_hostkeys, &s->hostkey_algs);
+	free(hk);
+	if (r < 0)
+		kg_error(log, "No host key algorithm of HostKeyAlgorithms matches a loaded host key");
+	return r;
+}
+
+void kg_svr_ctx_free(kg_svr_ctx *s)
+{
+	for (size_t i = 0; i < s->n_hostkeys; i++)
+		kg_key_free(s->hostkeys[i]);
+	free(s->hostkeys);
+	free(s->kex_algs);
+	free(s->hostkey_algs);
+	free(s->ciphers);
+	free(s->macs);
+	free(s->pubkey_algs);
+	free(s->sftp_default);
+	free(s->scp_program);
+	OPENSSL_cleanse(s, sizeof(*s));
+}
+
+/* ---------------- users ---------------- */
+
+/* Looks the user up once per connection; NULL for an invalid user (one
+ * that does not exist, is not allowed, or cannot log in to a server
+ * running without root). */
+static const kg_spawn_user *svr_user(kg_svr_conn *sc, const char *name)
+{
+	if (sc->user_name && strcmp(sc->user_name, name) == 0)
+		return sc->user_valid ? &sc->user : NULL;
+	if (sc->user_name)
+		return NULL;  /* the auth layer refuses a change of user anyway */
+	sc->user_name = strdup(name);
+	if (!sc->user_name)
+		return NULL;
+	int ok = kg_spawn_user_lookup(name, &sc->user) == KG_OK;
+	if (ok && !sc->ctx->is_root && sc->user.uid != sc->ctx->self_uid)
+		ok = 0;
+	const char *why = NULL;
+	if (ok && (why = kg_access_denied(sc->ctx->cfg, &sc->user, sc->peer_ip)) != NULL) {
+		kg_info(sc->log, "User %s from %s not allowed because %s", name, sc->peer_ip, why);
+		ok = 0;
+	} else if (!ok) {
+		kg_info(sc->log, "Invalid user %s from %s port %d", name, sc->peer_ip, sc->peer_port);
+	}
+	sc->user_valid = ok;
+	return ok ? &sc->user : NULL;
+}
+
+static int pubkey_allowed(kg_svr_conn *sc, const char *user, const kg_key *key, int final)
+{
+	const kg_server_config *cfg = sc->ctx->cfg;
+	const kg_spawn_user *u = svr_user(sc, user);
+	if (!u || !cfg->pubkey_authentication)
+		return KG_ERR_AUTH_FAILED;
+	if (u->uid == 0 && cfg->permit_root_login == KG_ROOT_NO) {
+		kg_info(sc->log, "ROOT LOGIN REFUSED FROM %s port %d", sc->peer_ip, sc->peer_port);
+		return KG_ERR_AUTH_FAILED;
+	}
+	if (kg_account_usable(u->name, cfg->use_pam == 1, sc->peer_ip) != KG_OK) {
+		kg_info(sc->log, "User %s not allowed because account is locked or expired", u->name);
+		return KG_ERR_AUTH_FAILED;
+	}
+	char fp[KG_KEY_FP_LEN];
+	if (kg_key_fingerprint(key, fp, sizeof(fp)) < 0)
+		snprintf(fp, sizeof(fp), "?");
+	for (size_t i = 0; i < cfg->authorized_keys_files.n; i++) {
+		if (strcasecmp(cfg->authorized_keys_files.v[i], "none") == 0)
+			continue;
+		char *path = NULL, *text = NULL;
+		size_t len = 0;
+		kg_cfg_err err = { { 0 } };
+		if (kg_server_expand_authorized_keys(cfg->authorized_keys_files.v[i], u->home, u->name, &path) < 0)
+			continue;
+		/* Read with the user's own permissions, as OpenSSH does. */
+		kg_user_id as_user;
+		int r = kg_user_id_enter(&as_user, u);
+		if (r >= 0)
+			r = kg_authorized_keys_read(path, cfg->strict_modes == 1, u->uid, u->home, &text, &len, &err);
+		if (kg_user_id_leave(&as_user) < 0) {
+			kg_error(sc->log, "fatal: cannot restore the server's identity after reading %s", path);
+			_exit(255);
+		}
+		if (r < 0) {
+			if (r != KG_ERR_NOT_FOUND)
+				kg_info(sc->log, "Authentication refused: %s", err.msg[0] ? err.msg : kg_err_str(r));
+			free(path);
+			continue;
+		}
+		kg_ak_result res;
+		memset(&res, 0, sizeof(res));
+		r = kg_authorized_keys_find(text, len, path, key, sc->peer_ip, NULL, time(NULL), &res);
+		free(text);
+		if (r < 0) {
+			if (res.note.msg[0])
+				kg_info(sc->log, "%s", res.note.msg);
+			kg_ak_opts_free(&res.opts);
+			free(path);
+			continue;
+		}
+		if (u->uid == 0 && cfg->permit_root_login == KG_ROOT_FORCED_COMMANDS_ONLY && !res.opts.command) {
+			kg_info(sc->log, "Root login accepted for forced command only; key without command= refused");
+			kg_ak_opts_free(&res.opts);
+			free(path);
+			return KG_ERR_AUTH_FAILED;
+		}
+		kg_debug(sc->log, "%s:%zu: matching key found: %s %s", path, res.line, kg_key_type_short(key->type), fp);
+		free(path);
+		if (!final) {
+			kg_ak_opts_free(&res.opts);
+			return KG_OK;
+		}
+		if (sc->have_ak_opts)
+			kg_ak_opts_free(&sc->ak_opts);
+		sc->ak_opts = res.opts;
+		sc->have_ak_opts = 1;
+		kg_info(sc->log, "Accepted publickey for %s from %s port %d ssh2: %s %s", user, sc->peer_ip, sc->peer_port,
+			kg_key_type_short(key->type), fp);
+		return KG_OK;
+	}
+	if (final)
+		kg_info(sc->log, "Failed publickey for %s from %s port %d ssh2: %s %s", user, sc->peer_ip, sc->peer_port,
+			kg_key_type_short(key->type), fp);
+	return KG_ERR_AUTH_FAILED;
+}
+
+/* Every refused key takes at least the user name's minimum failure time. */
+static int check_pubkey(void *arg, const char *user, const kg_key *key, int final)
+{
+	kg_svr_conn *sc = arg;
+	uint64_t start = kg_fail_delay_now();
+	int r = pubkey_allowed(sc, user, key, final);
+	if (r != KG_OK)
+		kg_fail_delay_wait(start, kg_fail_delay_for(sc->ctx->fail_salt, user));
+	return r;
+}
+
+/* A user that must not get in goes through PAM all the same (with a
+ * password that cannot match), so the failure takes as long as a wrong
+ * password for a real account; every failure then takes at least
+ * KG_FAIL_DELAY_PASSWORD_NS plus the user name's minimum failure time. */
+static int check_password(void *arg, const char *user, const char *password)
+{
+	kg_svr_conn *sc = arg;
+	const kg_server_config *cfg = sc->ctx->cfg;
+	uint64_t start = kg_fail_delay_now();
+	const kg_spawn_user *u = svr_user(sc, user);
+	int ok = 0;
+	if (!u || !cfg->password_authentication) {
+		kg_password_fail(user, password, sc->peer_ip);
+	} else if (u->uid == 0 && cfg->permit_root_login != KG_ROOT_YES) {
+		kg_password_fail(user, password, sc->peer_ip);
+		kg_info(sc->log, "ROOT LOGIN REFUSED FROM %s port %d", sc->peer_ip, sc->peer_port);
+	} else if (password[0] == '\0' && !cfg->permit_empty_passwords) {
+		kg_password_fake_check(password);
+	} else {
+		ok = kg_password_check(user, password, NULL, sc->peer_ip) == KG_OK;
+	}
+	if (ok) {
+		kg_info(sc->log, "Accepted password for %s from %s port %d ssh2", user, sc->peer_ip, sc->peer_port);
+		return KG_OK;
+	}
+	kg_info(sc->log, "Failed password for %s%s from %s port %d ssh2", u ? "" : "invalid user ", user, sc->peer_ip,
+		sc->peer_port);
+	kg_fail_delay_wait(start, KG_FAIL_DELAY_PASSWORD_NS + kg_fail_delay_for(sc->ctx->fail_salt, user));
+	return KG_ERR_AUTH_FAILED;
+}
+
+/* ---------------- messages ---------------- */
+
+static void kex_done(void *arg, const kg_kex_result *k)
+{
+	kg_svr_conn *sc = arg;
+	kg_debug(sc->log, "kex: algorithm: %s, host key algorithm: %s", k->kex, k->hostkey_alg);
+	kg_debug(sc->log, "kex: client->server cipher: %s MAC: %s compression: %s", k->cipher_c2s,
+		 k->mac_c2s ? k->mac_c2s : "<implicit>", k->comp_c2s);
+	kg_debug(sc->log, "kex: server->client cipher: %s MAC: %s compression: %s", k->cipher_s2c,
+		 k->mac_s2c ? k->mac_s2c : "<implicit>", k->comp_s2c);
+}
+
+static void on_authenticated(kg_svr_conn *sc)
+{
+	sc->authenticated = 1;
+	sc->grace_deadline_ms = 0;
+	if (sc->auth_notify_fd >= 0) {
+		close(sc->auth_notify_fd);
+		sc->auth_notify_fd = -1;
+	}
+}
+
+static int open_request(kg_svr_conn *sc, kg_channel *ch, const kg_conn_event *ev)
+{
+	if (strcmp(ev->name, "session") == 0)
+		return kg_svr_session_open(sc, ch);
+	if (strcmp(ev->name, "direct-tcpip") == 0)
+		return kg_svr_tcpip_open(sc, ch, ev);
+	if (strcmp(ev->name, "direct-streamlocal@openssh.com") == 0) {
+		kg_verbose(sc->log, "refused %s channel open from %s", ev->name, sc->peer_ip);
+		return kg_conn_open_fail(&sc->conn, ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
+	}
+	return kg_conn_open_fail(&sc->conn, ch, SSH_OPEN_UNKNOWN_CHANNEL_TYPE, "unknown channel type");
+}
+
+static int conn_message(kg_svr_conn *sc, uint8_t type, const uint8_t *p, size_t n)
+{
+	kg_conn_event ev;
+	GUARD(kg_conn_handle(&sc->conn, type, p + 1, n - 1, &ev));
+	kg_svr_session *s = ev.ch ? ev.ch->user : NULL;
+	switch (ev.type) {
+	case KG_CEV_OPEN_REQUEST:
+		return open_request(sc, ev.ch, &ev);
+	case KG_CEV_GLOBAL_REQUEST:
+		kg_debug(sc->log, "global request %s", ev.name);
+		return ev.want_reply ? kg_conn_global_reply(&sc->conn, 0, NULL, 0) : KG_OK;
+	case KG_CEV_REQUEST:
+		if (s)
+			return kg_svr_session_request(sc, s, &ev);
+		return ev.want_reply ? kg_conn_request_reply(&sc->conn, ev.ch, 0) : KG_OK;
+	case KG_CEV_DATA:
+		if (s && ev.ext == 0)
+			return kg_svr_session_data(sc, s, ev.data, ev.len);
+		return kg_conn_consumed(&sc->conn, ev.ch, ev.len);
+	case KG_CEV_EOF:
+		return s ? kg_svr_session_eof(sc, s) : KG_OK;
+	case KG_CEV_CLOSE:
+		if (s) {
+			kg_svr_session_free(sc, s);
+			ev.ch->user = NULL;
+		}
+		return kg_conn_channel_free(&sc->conn, ev.ch);
+	case KG_CEV_OPEN_FAILED:
+		return kg_conn_channel_free(&sc->conn, ev.ch);
+	default:
+		return KG_OK;
+	}
+}
+
+static int dispatch(kg_svr_conn *sc, int type, const uint8_t *p, size_t n)
+{
+	if (!sc->authenticated) {
+		if (type == SSH_MSG_SERVICE_REQUEST || (type >= 50 && type <= 79)) {
+			int r = kg_svr_auth_handle(sc->auth, (uint8_t)type, p, n);
+			if (r == 1) {
+				on_authenticated(sc);
+				if (!sc->conn_ready) {
+					kg_conn_config cc;
+					kg_conn_config_default(&cc);
+					cc.max_window = KG_CONN_WINDOW_GROW_MAX;
+					GUARD(kg_conn_init(&sc->conn, &cc, kg_tr_sink(sc->tr), KG_CONN_SERVER));
+					sc->conn_ready = 1;
+				}
+				return KG_OK;
+			}
+			if (r == KG_ERR_AUTH_FAILED)
+				kg_error(sc->log, "Disconnecting authenticating user %s %s port %d: Too many authentication failures",
+					 sc->user_name ? sc->user_name : "", sc->peer_ip, sc->peer_port);
+			return r;
+		}
+		if (type >= 80 && type <= 127) {
+			kg_tr_disconnect(sc->tr, SSH_DISCONNECT_PROTOCOL_ERROR, "connection protocol before authentication");
+			return KG_ERR_UNEXPECTED_MSG;
+		}
+		return kg_tr_send_unimplemented(sc->tr);
+	}
+	if (type >= 50 && type <= 79)
+		return KG_OK;  /* RFC 4252 5.1: ignored after success */
+	if (type >= 80 && type <= 100) {
+		int r = conn_message(sc, (uint8_t)type, p, n);
+		if (r < 0 && !kg_tr_is_closed(sc->tr))
+			kg_tr_disconnect(sc->tr, SSH_DISCONNECT_PROTOCOL_ERROR, "connection protocol error");
+		return r;
+	}
+	return kg_tr_send_unimplemented(sc->tr);
+}
+
+/* ---------------- socket ---------------- */
+
+static int sock_flush(kg_svr_conn *sc)
+{
+	for (;;) {
+		size_t len;
+		const uint8_t *p = kg_tr_output(sc->tr, &len);
+		if (len == 0)
+			return KG_OK;
+		size_t done = 0;
+		int r = kg_fd_write(sc->fd, p, len, &done);
+		if (r == KG_ERR_AGAIN)
+			return KG_OK;
+		GUARD(r);
+		kg_tr_output_consume(sc->tr, done);
+	}
+}
+
+static void flush_final(kg_svr_conn *sc)
+{
+	size_t len;
+	const uint8_t *p = kg_tr_output(sc->tr, &len);
+	if (len)
+		(void)!kg_fd_write_all(sc->fd, p, len, FLUSH_TIMEOUT_MS);
+}
+
+static int sock_read(kg_svr_conn *sc)
+{
+	uint8_t *p;
+	size_t avail, n = 0;
+	GUARD(kg_tr_input_space(sc->tr, &p, &avail));
+	int r = kg_fd_read(sc->fd, p, avail, &n);
+	if (r == KG_OK)
+		kg_tr_input_commit(sc->tr, n);
+	return r;
+}
+
+static int process_input(kg_svr_conn *sc)
+{
+	const uint8_t *p;
+	size_t n;
+	int r;
+	while ((r = kg_tr_read_packet(sc->tr, &p, &n)) > 0) {
+		sc->alive_last_ms = kg_monotonic_ms();  /* any packet: the client is there */
+		sc->alive_missed = 0;
+		GUARD(dispatch(sc, r, p, n));
+	}
+	return r == KG_ERR_AGAIN ? KG_OK : r;
+}
+
+static void reap_children(kg_svr_conn *sc)
+{
+	struct signalfd_siginfo si;
+	while (read(sc->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		;
+	int st;
+	pid_t pid;
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (uint32_t i = 0; sc->conn_ready && i < sc->conn.cfg.max_channels; i++) {
+			kg_channel *ch = &sc->conn.chans[i];
+			if (ch->state != KG_CH_FREE && ch->user && kg_svr_session_reaped(ch->user, pid, st))
+				break;
+		}
+	}
+}
+
+/* ---------------- main loop ---------------- */
+
+/* Banner FILE: read for each connection, as sshd does; a file that is
+ * missing, empty or over 1 MiB sends nothing. */
+static void load_banner(kg_svr_conn *sc)
+{
+	const char *path = sc->ctx->cfg->banner;
+	if (!path)
+		return;
+	int r = kg_read_text_file(path, 1024 * 1024, &sc->banner, &sc->banner_len, NULL);
+	if (r < 0) {
+		kg_info(sc->log, "Banner %s not sent: %s", path, kg_err_str(r));
+		sc->banner = NULL;
+		sc->banner_len = 0;
+	}
+}
+
+/* ClientAliveInterval: after that many seconds without a packet from the
+ * client, a keepalive@openssh.com request (want-reply) is sent; once more
+ * than ClientAliveCountMax are unanswered the connection ends, as sshd's
+ * client_alive_check.  Shortens *timeout to the next check; KG_ERR_TIMEOUT
+ * once the client is given up on. */
+static int client_alive(kg_svr_conn *sc, uint64_t now, int *timeout)
+{
+	const kg_server_config *cfg = sc->ctx->cfg;
+	if (!sc->conn_ready || cfg->client_alive_interval <= 0)
+		return KG_OK;
+	uint64_t interval = (uint64_t)cfg->client_alive_interval * 1000;
+	if (sc->alive_last_ms == 0)
+		sc->alive_last_ms = now;
+	if (now - sc->alive_last_ms >= interval) {
+		if (cfg->client_alive_count_max > 0 && ++sc->alive_missed > cfg->client_alive_count_max) {
+			kg_info(sc->log, "Timeout, client not responding from user %s %s port %d", sc->user_name,
+				sc->peer_ip, sc->peer_port);
+			kg_tr_disconnect(sc->tr, SSH_DISCONNECT_BY_APPLICATION, "Timeout, client not responding");
+			return KG_ERR_TIMEOUT;
+		}
+		GUARD(kg_conn_send_global(&sc->conn, "keepalive@openssh.com", 1, NULL, 0));
+		sc->alive_last_ms = now;
+	}
+	uint64_t left = sc->alive_last_ms + interval - now;
+	if (left < (uint64_t)*timeout)
+		*timeout = (int)left;
+	return KG_OK;
+}
+
+static int setup(kg_svr_conn *sc)
+{
+	const kg_svr_ctx *ctx = sc->ctx;
+	const kg_server_config *cfg = ctx->cfg;
+	if (kg_net_peer_strings(sc->fd, sc->peer_ip, sizeof(sc->peer_ip), &sc->peer_port) < 0)
+		snprintf(sc->peer_ip, sizeof(sc->peer_ip), "UNKNOWN");
+	if (kg_net_local_strings(sc->fd, sc->local_ip, sizeof(sc->local_ip), &sc->local_port) < 0)
+		snprintf(sc->local_ip, sizeof(sc->local_ip), "UNKNOWN");
+	GUARD(kg_net_set_nonblock(sc->fd, 1));
+	(void)!kg_net_set_nodelay(sc->fd);
+	kg_info(sc->log, "Connection from %s port %d on %s port %d", sc->peer_ip, sc->peer_port, sc->local_ip,
+		sc->local_port);
+	sc->rdbuf = malloc(KG_SVR_READ_CHUNK);
+	ENSURE(sc->rdbuf != NULL, KG_ERR_ALLOC);
+	kg_tr_config *t = &sc->trc;
+	memset(t, 0, sizeof(*t));
+	t->is_server = 1;
+	t->kex_algs = ctx->kex_algs;
+	t->hostkey_algs = ctx->hostkey_algs;
+	t->ciphers = ctx->ciphers;
+	t->macs = ctx->macs;
+	t->compression = cfg->compression == KG_COMP_NO ? "none" : KG_COMP_ALL;
+	t->hostkeys = ctx->hostkeys;
+	t->n_hostkeys = ctx->n_hostkeys;
+	t->server_sig_algs = ctx->pubkey_algs;
+	t->rekey_bytes = cfg->rekey_limit.bytes;
+	t->rekey_seconds = cfg->rekey_limit.seconds > 0 ? (uint32_t)cfg->rekey_limit.seconds : 0;
+	t->kex_done = kex_done;
+	t->cb_arg = sc;
+	GUARD(kg_tr_new(&sc->tr, t));
+	load_banner(sc);
+	kg_svr_auth_config ac = {
+		.banner = sc->banner,
+		.banner_len = sc->banner_len,
+		.allow_pubkey = cfg->pubkey_authentication != 0,
+		.allow_password = cfg->password_authentication != 0,
+		.max_tries = cfg->max_auth_tries,
+		.pubkey_algs = ctx->pubkey_algs,
+		.check_pubkey = check_pubkey,
+		.check_password = check_password,
+		.cb_arg = sc,
+	};
+	GUARD(kg_svr_auth_new(&sc->auth, &ac, sc->tr));
+	if (cfg->login_grace_time > 0)
+		sc->grace_deadline_ms = kg_monotonic_ms() + (uint64_t)cfg->login_grace_time * 1000;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	ENSURE(sigprocmask(SIG_BLOCK, &set, NULL) == 0, KG_ERR_SYSTEM);
+	sc->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	ENSURE(sc->sigfd >= 0, KG_ERR_SYSTEM);
+	return KG_OK;
+}
+
+static int loop_once(kg_svr_conn *sc, struct pollfd *pfds, size_t cap)
+{
+	size_t np = 0;
+	size_t pending = kg_tr_output_pending(sc->tr);
+	pfds[np++] = (struct pollfd){ .fd = sc->fd,
+				      .events = (short)((pending < KG_SVR_OUT_BACKLOG ? POLLIN : 0) | (pending ? POLLOUT : 0)) };
+	pfds[np++] = (struct pollfd){ .fd = sc->sigfd, .events = POLLIN };
+	int room = pending < KG_SVR_OUT_BACKLOG;
+	for (uint32_t i = 0; sc->conn_ready && i < sc->conn.cfg.max_channels; i++) {
+		kg_channel *ch = &sc->conn.chans[i];
+		if (ch->state == KG_CH_FREE || !ch->user)
+			continue;
+		kg_svr_session *s = ch->user;
+		if (np + KG_SVR_SESSION_FDS > cap)
+			break;
+		np = kg_svr_session_poll_setup(sc, s, pfds, np, room);
+	}
+	int timeout = TICK_MS;
+	if (sc->grace_deadline_ms) {
+		uint64_t now = kg_monotonic_ms();
+		if (now >= sc->grace_deadline_ms) {
+			kg_error(sc->log, "Timeout before authentication for %s port %d", sc->peer_ip, sc->peer_port);
+			kg_tr_disconnect(sc->tr, SSH_DISCONNECT_BY_APPLICATION, "Timeout before authentication");
+			return KG_ERR_TIMEOUT;
+		}
+		if (sc->grace_deadline_ms - now < (uint64_t)timeout)
+			timeout = (int)(sc->grace_deadline_ms - now);
+	}
+	GUARD(client_alive(sc, kg_monotonic_ms(), &timeout));
+	int pr = poll(pfds, np, timeout);
+	if (pr < 0)
+		return errno == EINTR ? KG_OK : KG_ERR_SYSTEM;
+	if (pfds[1].revents & POLLIN)
+		reap_children(sc);
+	if (pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+		int r = sock_read(sc);
+		if (r == KG_ERR_CLOSED) {
+			if (sc->authenticated)
+				kg_info(sc->log, "Disconnected from user %s %s port %d", sc->user_name, sc->peer_ip,
+					sc->peer_port);
+			else
+				kg_info(sc->log, "Connection closed by %s port %d", sc->peer_ip, sc->peer_port);
+			return r;
+		}
+		if (r < 0 && r != KG_ERR_AGAIN)
+			return r;
+		GUARD(process_input(sc));
+	}
+	for (uint32_t i = 0; sc->conn_ready && i < sc->conn.cfg.max_channels; i++) {
+		kg_channel *ch = &sc->conn.chans[i];
+		if (ch->state == KG_CH_FREE || !ch->user)
+			continue;
+		GUARD(kg_svr_session_poll_done(sc, ch->user, pfds));
+		GUARD(kg_svr_session_progress(sc, ch->user));
+	}
+	GUARD(kg_tr_tick(sc->tr, (time_t)(kg_monotonic_ms() / 1000)));
+	return sock_flush(sc);
+}
+
+static void teardown(kg_svr_conn *sc)
+{
+	if (sc->conn_ready) {
+		for (uint32_t i = 0; i < sc->conn.cfg.max_channels; i++) {
+			kg_channel *ch = &sc->conn.chans[i];
+			if (ch->state != KG_CH_FREE && ch->user) {
+				kg_svr_session_free(sc, ch->user);
+				ch->user = NULL;
+			}
+		}
+		kg_conn_free(&sc->conn);
+	}
+	kg_svr_auth_free(sc->auth);
+	kg_tr_free(sc->tr);
+	if (sc->have_ak_opts)
+		kg_ak_opts_free(&sc->ak_opts);
+	if (sc->user_name && sc->user_valid)
+		kg_spawn_user_free(&sc->user);
+	free(sc->user_name);
+	free(sc->banner);
+	free(sc->rdbuf);
+	if (sc->sigfd >= 0)
+		close(sc->sigfd);
+	if (sc->auth_notify_fd >= 0)
+		close(sc->auth_notify_fd);
+	if (sc->fd >= 0)
+		close(sc->fd);
+}
+
+int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd)
+{
+	kg_svr_conn sc;
+	memset(&sc, 0, sizeof(sc));
+	sc.ctx = ctx;
+	sc.log = ctx->log;
+	sc.fd = fd;
+	sc.auth_notify_fd = notify_fd;
+	sc.sigfd = -1;
+	int r = setup(&sc);
+	size_t cap = 2 + (size_t)KG_CONN_MAX_CHANNELS_DEFAULT * KG_SVR_SESSION_FDS;
+	struct pollfd *pfds = calloc(cap, sizeof(*pfds));
+	if (!pfds)
+		r = KG_ERR_ALLOC;
+	while (r >= 0) {
+		r = loop_once(&sc, pfds, cap);
+		if (r >= 0 && kg_tr_is_closed(sc.tr))
+			r = KG_ERR_CLOSED;
+	}
+	if (sc.tr) {
+		const char *why = kg_tr_error_text(sc.tr);
+		if (r == KG_ERR_PEER_DISCONNECT)
+			kg_info(sc.log, "Received disconnect from %s port %d: %s", sc.peer_ip, sc.peer_port,
+				why && *why ? why : "");
+		else if (r != KG_ERR_CLOSED && r != KG_ERR_TIMEOUT && r != KG_ERR_AUTH_FAILED)
+			kg_info(sc.log, "Connection from %s port %d ended: %s", sc.peer_ip, sc.peer_port,
+				why && *why ? why : kg_err_str(r));
+		else if (r == KG_ERR_CLOSED && why && *why)
+			kg_verbose(sc.log, "Disconnected from %s port %d: %s", sc.peer_ip, sc.peer_port, why);
+		flush_final(&sc);
+	}
+	free(pfds);
+	teardown(&sc);
+	return r == KG_ERR_CLOSED || r == KG_ERR_PEER_DISCONNECT ? KG_OK : r;
+}

@@ -1,0 +1,96 @@
+/* The server's side of one connection, after accept: transport with the
+ * host keys and the configured algorithms, user authentication against
+ * authorized_keys and PAM, then the connection protocol with session
+ * channels (svr-session.c).  The connection process stays privileged when
+ * it is root; each session's process drops to the user. */
+#ifndef KAGI_SVR_CONN_H
+#define KAGI_SVR_CONN_H
+
+#include <stdint.h>
+#include <time.h>
+#include <sys/types.h>
+#include "core/auth.h"
+#include "core/channel.h"
+#include "core/transport.h"
+#include "config/authorized-keys.h"
+#include "sys/fail-delay.h"
+#include "sys/log.h"
+#include "sys/net.h"
+#include "config/server-config.h"
+#include "sys/session-proc.h"
+
+/* Stop reading the socket while this much output waits to be sent. */
+#define KG_SVR_OUT_BACKLOG (4u * 1024 * 1024)
+/* Largest read from a session process in one go. */
+#define KG_SVR_READ_CHUNK (256u * 1024)
+
+/* What every connection of a server shares, prepared once by the
+ * listener: the host keys and assembled algorithm lists. */
+typedef struct kg_svr_ctx {
+	const kg_server_config *cfg;
+	kg_logger *log;
+	kg_key **hostkeys;
+	size_t n_hostkeys;
+	char *kex_algs, *hostkey_algs, *ciphers, *macs, *pubkey_algs;
+	char *sftp_default;         /* Subsystem sftp when none is configured */
+	char *scp_program;          /* kagi's kscp, run for a client's "scp -t/-f" */
+	uint8_t fail_salt[KG_FAIL_SALT_LEN];  /* secret behind each name's failure time */
+	int is_root;                /* started with euid 0 */
+	uid_t self_uid;
+} kg_svr_ctx;
+
+/* Loads every HostKey and assembles the algorithm lists (defaults.h plus
+ * the configured +/-/^ specs); the offered host key algorithms are those
+ * one of the loaded keys can sign with.  Problems are logged. */
+int kg_svr_ctx_init(kg_svr_ctx *s, const kg_server_config *cfg, kg_logger *log) KG_WUR;
+void kg_svr_ctx_free(kg_svr_ctx *s);
+
+/* Reads and parses one private host key file. */
+int kg_svr_load_hostkey(const char *path, kg_key **out) KG_WUR;
+/* The comma list of the names in algs that one of keys can sign with
+ * (malloc'ed); KG_ERR_NOT_FOUND if none. */
+int kg_svr_filter_hostkey_algs(const char *algs, kg_key *const *keys, size_t n, char **out) KG_WUR;
+
+typedef struct kg_svr_session kg_svr_session;
+
+/* One connection being served. */
+typedef struct kg_svr_conn {
+	const kg_svr_ctx *ctx;
+	kg_logger *log;
+	int fd;
+	int auth_notify_fd;          /* closed once authenticated (MaxStartups); -1 */
+	int sigfd;                   /* signalfd for SIGCHLD; -1 */
+	char peer_ip[KG_NET_IPSTR], local_ip[KG_NET_IPSTR];
+	int peer_port, local_port;
+
+	kg_tr_config trc;
+	kg_transport *tr;
+	kg_svr_auth *auth;
+	int authenticated;
+	uint64_t grace_deadline_ms;  /* 0: none */
+
+	/* The user being authenticated (looked up once). */
+	char *user_name;
+	int user_valid;
+	kg_spawn_user user;
+	kg_ak_opts ak_opts;          /* options of the key that authenticated */
+	int have_ak_opts;
+
+	kg_conn conn;
+	int conn_ready;
+	uint32_t nsessions;
+	uint8_t *rdbuf;              /* KG_SVR_READ_CHUNK bytes, reused */
+
+	char *banner;                /* Banner file's text, sent before authentication; NULL */
+	size_t banner_len;
+	/* ClientAliveInterval: when the client was last heard from (or last
+	 * asked), and how many keepalives it left unanswered since. */
+	uint64_t alive_last_ms;
+	int alive_missed;
+} kg_svr_conn;
+
+/* Serves the connected socket fd until the connection ends (fd is closed
+ * on return).  notify_fd (or -1) is closed once the user authenticated. */
+int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd) KG_WUR;
+
+#endif

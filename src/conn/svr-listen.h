@@ -1,0 +1,49 @@
+/* The listening server: sockets for every ListenAddress and Port, the
+ * accept loop with one forked process per connection, MaxStartups, and
+ * SIGCHLD/SIGTERM/SIGINT/SIGHUP through a signalfd. */
+#ifndef KAGI_SVR_LISTEN_H
+#define KAGI_SVR_LISTEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "conn/svr-conn.h"
+
+#define KG_SVR_MAX_LISTEN 64
+
+typedef struct kg_svr_child {
+	pid_t pid;
+	int startup_fd;   /* read end; EOF once the child authenticated; -1 after */
+} kg_svr_child;
+
+typedef struct kg_svr_listener {
+	kg_logger *log;
+	int fds[KG_SVR_MAX_LISTEN];
+	size_t nfds;
+	int sigfd;
+	kg_svr_child *children;
+	size_t nchildren, cap;
+	size_t unauth;     /* children still authenticating */
+	int single;        /* -d: serve one connection in this process */
+} kg_svr_listener;
+
+/* Splits a ListenAddress value: "addr", "addr:port", "[addr]:port" or a
+ * bare IPv6 address.  *port is 0 when none is given. */
+int kg_svr_parse_listen_address(const char *spec, char *host, size_t hostsz, int *port) KG_WUR;
+
+/* MaxStartups "start:rate:full": whether to drop a new connection when
+ * unauth connections are still authenticating (rnd is uniform in
+ * 0..UINT32_MAX).  Beyond start, drops with probability rising linearly
+ * from rate% to 100% at full. */
+int kg_svr_maxstartups_drop(int start, int rate, int full, size_t unauth, uint32_t rnd);
+
+/* Blocks the signals the loop takes through its signalfd and binds every
+ * listening socket.  Errors are logged. */
+int kg_svr_listen_open(kg_svr_listener *l, const kg_server_config *cfg, kg_logger *log) KG_WUR;
+/* Accepts connections until SIGTERM/SIGINT (returns KG_OK) or SIGHUP
+ * (returns 1: the caller restarts); with single, returns after serving
+ * one connection. */
+int kg_svr_listen_run(kg_svr_listener *l, const kg_svr_ctx *ctx) KG_WUR;
+void kg_svr_listen_close(kg_svr_listener *l);
+
+#endif

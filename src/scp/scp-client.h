@@ -1,0 +1,90 @@
+/* kscp, the client: command line, operands, connections and the copy
+ * directions, in the legacy protocol (scp-client.c) or over SFTP
+ * (scp-sftp.c).  Connections are made in-process, or with -S by a
+ * transport program run like OpenSSH's scp runs ssh. */
+#ifndef KAGI_SCP_CLIENT_H
+#define KAGI_SCP_CLIENT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "explain/explain.h"
+#include "config/cli-args.h"
+#include "conn/cli-conn.h"
+#include "scp/scp-io.h"
+#include "scp/scp-proto.h"
+
+typedef struct kg_scp_conn {
+	char *key;                /* "user@host:port": reused for the same destination */
+	int open;
+	kg_client c;
+	kg_client_config cfg;
+	kg_logger lg;
+	kg_explain *ex;           /* --explain: this connection's story, or NULL */
+} kg_scp_conn;
+
+/* A command or subsystem running on a remote host. */
+typedef struct kg_scp_remote {
+	kg_scp_io io;
+	kg_stream st;
+	int has_stream;
+	pid_t pid;                /* -S program */
+	int rfd, wfd;
+	kg_scp_conn *conn;
+} kg_scp_remote;
+
+typedef struct kg_scp_client {
+	kg_cli_args args;
+	const char *prog;
+	int legacy, three, recursive, preserve, quiet, resume, no_name_check, progress;
+	const char *ssh_program;  /* -S */
+	uint64_t limit_kbps;      /* -l */
+	char *local_user, *home;
+	int errors;               /* sources that failed */
+	kg_scp_conn conns[2];     /* [1] only for -3's second host */
+	/* --explain / --explain-html FILE: each in-process connection tells
+	 * its story when it closes; the page shows the first one. */
+	int explain;
+	const char *explain_html;
+	unsigned explained;       /* connections told so far */
+	/* Where the remote side's stderr goes: STDERR_FILENO, or on a
+	 * terminal the pipe to the filter process err_pid (scp-stderr.c). */
+	int err_fd;
+	pid_t err_pid;
+	/* Set when a connection could not be made or authenticated (exit
+	 * 255 in SFTP mode, as OpenSSH's scp; see kg_scp_client_main). */
+	int conn_failed;
+} kg_scp_client;
+
+int kg_scp_client_main(int argc, char **argv);
+
+/* scp-stderr.c: sets err_fd, starting the filter when stderr is a
+ * terminal; finish closes the pipe and waits for the filter to drain. */
+int kg_scp_stderr_start(kg_scp_client *cl) KG_WUR;
+void kg_scp_stderr_finish(kg_scp_client *cl);
+
+/* scp-conn.c: starts command (or subsystem when not NULL) as the user and
+ * on the host of op, on connection slot 0 or 1.  Errors are printed. */
+int kg_scp_remote_open(kg_scp_client *cl, int slot, const kg_scp_operand *op, const char *command,
+		       const char *subsystem, kg_scp_remote *rm) KG_WUR;
+/* Ends the remote command; *status: its exit status (255 if unknown). */
+int kg_scp_remote_close(kg_scp_remote *rm, int *status);
+void kg_scp_conns_close(kg_scp_client *cl);
+/* --explain: a file went through rm's connection ("sftp" or "scp");
+ * nothing when the connection is not being explained. */
+void kg_scp_explain_transfer(const kg_scp_remote *rm, const char *protocol, const char *local_path,
+			     const char *remote_path, uint64_t bytes, int upload);
+
+/* scp-sftp.c: the copy directions over SFTP. */
+int kg_scp_sftp_upload(kg_scp_client *cl, char **srcs, size_t n, const kg_scp_operand *dst, int dst_dir) KG_WUR;
+int kg_scp_sftp_download(kg_scp_client *cl, const kg_scp_operand *src, const char *dst, int dst_dir) KG_WUR;
+int kg_scp_sftp_through_local(kg_scp_client *cl, const kg_scp_operand *src, const kg_scp_operand *dst,
+			      int dst_dir) KG_WUR;
+
+/* "[user@]host:path" into out (--explain's name for a -3 copy's far end);
+ * path NULL: the operand's own. */
+void kg_scp_operand_label(const kg_scp_operand *op, const char *path, char *out, size_t cap);
+
+/* The last path component, without trailing slashes, into out. */
+void kg_scp_basename(const char *path, char *out, size_t cap);
+
+#endif
