@@ -1,7 +1,6 @@
 /* kscp's copy directions: which way each operand goes, and the legacy protocol's upload, download, -3 relay and remote-to-remote. */
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "core/transport.h"
 #include "scp/scp-client.h"
 #include "scp/scp.h"
+#include "sys/loop.h"
 
 /* Builds "scp [-v] [-r] [-p] [-d] -t|-f -- 'path'" for the remote shell. */
 static int remote_command(kg_scp_client *cl, const char *role, int dir, const char *path, int keep_glob,
@@ -162,12 +162,12 @@ static int relay(kg_scp_remote *a, kg_scp_remote *b, uint64_t *moved)
 			break;
 		if (a->has_stream && b->has_stream) {
 			struct pollfd p[2] = { { .fd = a->st.c->fd, .events = POLLIN }, { .fd = b->st.c->fd, .events = POLLIN } };
-			(void)poll(p, 2, 1000);
+			(void)!kg_wait_fds(p, 2, 1000);
 			if ((r = kg_stream_pump(&a->st, 0)) < 0 || (r = kg_stream_pump(&b->st, 0)) < 0)
 				break;
 		} else {
 			struct pollfd p[2] = { { .fd = a->rfd, .events = POLLIN }, { .fd = b->rfd, .events = POLLIN } };
-			if (poll(p, 2, -1) < 0 && errno != EINTR) {
+			if (kg_wait_fds(p, 2, -1) < 0) {
 				r = KG_ERR_SYSTEM;
 				break;
 			}

@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 #include "sys/net.h"
 #include "sftp/sftp-server-int.h"
+#include "sys/loop.h"
 
 #define OUT_HIGH (2u * 1024 * 1024)     /* stop handling requests until written */
 #define OUT_MAX (OUT_HIGH + 2 * KG_SFTP_MAX_PACKET)
@@ -658,7 +658,7 @@ int kg_sftp_server_run(kg_sftp_server *s, int in_fd, int out_fd)
 		}
 		if (r == KG_ERR_AGAIN) {
 			struct pollfd pf = { .fd = in_fd, .events = POLLIN };
-			(void)poll(&pf, 1, -1);
+			(void)!kg_wait_fds(&pf, 1, -1);
 			continue;
 		}
 		if (r == KG_ERR_CLOSED) {
