@@ -27,8 +27,8 @@ static char *printed(const char *s)
  * names in columns) or in a message (kg_sftp_print_safe). */
 static void test_names_escaped(void)
 {
-	static const char *const in[] = { "a\x9b" "31mb", "\x1b[2Jx", "bell\x07", "del\x7f" };
-	static const char *const want[] = { "a\\233" "31mb", "\\033[2Jx", "bell\\007", "del\\177" };
+	static const char *const in[] = { "a\23331mb", "\x1b[2Jx", "bell\x07", "del\x7f" };
+	static const char *const want[] = { "a\\23331mb", "\\033[2Jx", "bell\\007", "del\\177" };
 	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
 		char *shown = kg_sftp_cli_shown(in[i]);
 		char *p = printed(in[i]);
