@@ -9,10 +9,8 @@
 #include <openssl/evp.h>
 #include "core/cipher.h"
 #include "core/mac.h"
+#include "core/cipher-evp.h"
 
-/* Largest pktlen seal/open accept: EVP lengths are int, and no SSH packet
- * comes near this. */
-#define KG_PKTCRYPT_MAX_LEN (64u * 1024 * 1024)
 
 enum kg_cipher_kind { KG_CIPHER_CHACHAPOLY, KG_CIPHER_AESGCM, KG_CIPHER_AESCTR };
 
@@ -91,11 +89,5 @@ void kg_aesctr_clear(kg_pktcrypt *pc);
 int kg_aesctr_seal(kg_pktcrypt *pc, uint32_t seqnr, uint8_t *pkt, size_t pktlen) KG_WUR;
 int kg_aesctr_peek_length(kg_pktcrypt *pc, uint8_t *pkt, uint32_t *len) KG_WUR;
 int kg_aesctr_open(kg_pktcrypt *pc, uint32_t seqnr, uint8_t *pkt, size_t pktlen) KG_WUR;
-
-/* Helpers shared by the cipher files. */
-EVP_CIPHER_CTX *kg_cipher_ctx_new(const char *evp_name, const uint8_t *key, size_t key_len,
-				  const uint8_t *iv, size_t iv_len, int encrypt);
-/* In-place stream transform of len bytes (len <= KG_PKTCRYPT_MAX_LEN). */
-int kg_cipher_update(EVP_CIPHER_CTX *ctx, uint8_t *data, size_t len) KG_WUR;
 
 #endif

@@ -1,3 +1,4 @@
+/* The text for each kg error code (kg_err_str). */
 #include "core/err.h"
 
 const char *kg_err_str(int err)

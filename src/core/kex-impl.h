@@ -18,15 +18,7 @@
 #include <openssl/evp.h>
 #include "core/buf.h"
 #include "core/kex.h"
-
-/* ---- kex.c: shared helpers ---- */
-/* Derives the raw shared secret between ours and peer and appends it to
- * secret_out as a magnitude with leading zeros removed.  The caller must
- * have validated peer already.  An all-zero secret is refused
- * (KG_ERR_PROTOCOL).  On error secret_out is unchanged. */
-int kg_kex_agree(EVP_PKEY *ours, EVP_PKEY *peer, kg_buf *secret_out) KG_WUR;
-/* Wipes and drops whatever was appended to b after it had length keep. */
-void kg_kex_rollback(kg_buf *b, size_t keep);
+#include "core/kex-agree.h"
 
 /* What each family provides (params: its curve or group, or NULL). */
 typedef struct kg_kex_family {

@@ -4,6 +4,7 @@
 #define KAGI_KEY_IMPL_H
 
 #include "core/key.h"
+#include "core/key-param.h"
 
 struct kg_key_impl {
 	/* Reads the blob fields after the type name (b is positioned there)
@@ -34,9 +35,5 @@ enum kg_keytype kg_key_ecdsa_type(const EVP_PKEY *pkey);
 
 /* Limits on RSA moduli kagi accepts from anywhere. */
 #define KG_RSA_MAX_BITS 16384
-
-/* key.c: 1 if pkey holds the BIGNUM parameter name (a private part such
- * as "priv" or "d"), else 0; leaves libcrypto's error queue as it was. */
-int kg_key_has_bn_param(const EVP_PKEY *pkey, const char *name);
 
 #endif

@@ -459,13 +459,3 @@ int kg_key_from_pkey(EVP_PKEY *pkey, kg_key **out)
 	*out = k;
 	return KG_OK;
 }
-
-int kg_key_has_bn_param(const EVP_PKEY *pkey, const char *name)
-{
-	BIGNUM *v = NULL;
-	ERR_set_mark();
-	int ok = EVP_PKEY_get_bn_param(pkey, name, &v) == 1 && v != NULL;
-	ERR_pop_to_mark();
-	BN_clear_free(v);
-	return ok;
-}

@@ -19,6 +19,7 @@
 #define TR_REKEY_PACKETS (1ull << 31)
 #define TR_MAX_PAYLOAD (KG_TR_MAX_PACKET)
 #define TR_MAX_HASH 64
+#define TR_HELD_MAX (16u * 1024 * 1024)
 
 enum tr_kex_state {
 	TR_KEX_NONE = 0,     /* keys in use, no exchange running */
@@ -105,10 +106,21 @@ struct kg_transport {
 	uint32_t last_rx_seq;
 };
 
-/* transport.c */
+/* transport-out.c (below transport.c and transport-kex.c) */
+/* Records the error text, sends DISCONNECT with reason unless 0, closes;
+ * returns err. */
 int tr_fail(kg_transport *t, int err, uint32_t reason, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Starts a message of the given type: in `held` while our key exchange
+ * runs and type must wait, else in the (compression or) output buffer. */
+int tr_out_begin(kg_transport *t, uint8_t type, kg_buf **payload) KG_WUR;
+/* Finishes the message: compresses, pads, seals; no rekey check. */
+int tr_out_end(kg_transport *t) KG_WUR;
+/* Drops a half-built message (after an error while writing it). */
+void tr_out_abort(kg_transport *t);
+/* One whole message (payload[0] is the type), without a rekey check. */
 int tr_send_raw(kg_transport *t, const uint8_t *payload, size_t len) KG_WUR;
+/* Sends the messages held during key exchange. */
 int tr_flush_held(kg_transport *t) KG_WUR;
 
 /* transport-kex.c */

@@ -1,6 +1,7 @@
 /* ksftp: an interactive and batch SFTP client with OpenSSH sftp's flags. */
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +234,9 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	if (parse_args(&o, argc, argv) < 0)
 		return 1;
+	/* The character set decides which bytes of a server's names are shown
+	 * as they are (whole UTF-8 characters) and which escaped. */
+	(void)setlocale(LC_CTYPE, "");
 	struct passwd *pw = getpwuid(getuid());
 	if (!pw) {
 		fprintf(stderr, "ksftp: no user exists for uid %lu\n", (unsigned long)getuid());

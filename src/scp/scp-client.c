@@ -1,38 +1,16 @@
-/* kscp's command line and the legacy-protocol copy directions. */
+/* kscp's copy directions: which way each operand goes, and the legacy protocol's upload, download, -3 relay and remote-to-remote. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
-#include <poll.h>
-#include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <openssl/crypto.h>
 #include "core/transport.h"
 #include "scp/scp-client.h"
 #include "scp/scp.h"
-
-static void usage(const char *prog)
-{
-	fprintf(stderr,
-		"usage: %s [-346aABCOpqRrTv] [-c cipher] [-F ssh_config] [-i identity_file]\n"
-		"            [-J destination] [-l limit] [-o ssh_option] [-P port]\n"
-		"            [-S program] [--explain] [--explain-html file] source ... target\n", prog);
-}
-
-void kg_scp_basename(const char *path, char *out, size_t cap)
-{
-	size_t len = strlen(path);
-	while (len > 1 && path[len - 1] == '/')
-		len--;
-	const char *b = memrchr(path, '/', len);
-	b = b ? b + 1 : path;
-	snprintf(out, cap, "%.*s", (int)(path + len - b), b);
-}
+#include "sys/loop.h"
 
 /* Builds "scp [-v] [-r] [-p] [-d] -t|-f -- 'path'" for the remote shell. */
 static int remote_command(kg_scp_client *cl, const char *role, int dir, const char *path, int keep_glob,
@@ -74,7 +52,7 @@ typedef struct legacy_note {
 static void legacy_file_done(void *arg, const char *local_path, uint64_t bytes)
 {
 	const legacy_note *n = arg;
-	kg_scp_explain_transfer(n->rm, "scp", local_path, n->remote_path, bytes, n->upload);
+	kg_scp_note_transfer(n->rm, "scp", local_path, n->remote_path, bytes, n->upload);
 }
 
 /* Ends a remote command; a failure it reported only through its exit
@@ -184,12 +162,12 @@ static int relay(kg_scp_remote *a, kg_scp_remote *b, uint64_t *moved)
 			break;
 		if (a->has_stream && b->has_stream) {
 			struct pollfd p[2] = { { .fd = a->st.c->fd, .events = POLLIN }, { .fd = b->st.c->fd, .events = POLLIN } };
-			(void)poll(p, 2, 1000);
+			(void)!kg_wait_fds(p, 2, 1000);
 			if ((r = kg_stream_pump(&a->st, 0)) < 0 || (r = kg_stream_pump(&b->st, 0)) < 0)
 				break;
 		} else {
 			struct pollfd p[2] = { { .fd = a->rfd, .events = POLLIN }, { .fd = b->rfd, .events = POLLIN } };
-			if (poll(p, 2, -1) < 0 && errno != EINTR) {
+			if (kg_wait_fds(p, 2, -1) < 0) {
 				r = KG_ERR_SYSTEM;
 				break;
 			}
@@ -211,12 +189,6 @@ static int relay(kg_scp_remote *a, kg_scp_remote *b, uint64_t *moved)
 	return r;
 }
 
-void kg_scp_operand_label(const kg_scp_operand *op, const char *path, char *out, size_t cap)
-{
-	snprintf(out, cap, "%s%s%s:%s", op->user ? op->user : "", op->user ? "@" : "", op->host,
-		 path ? path : op->path);
-}
-
 static int legacy_through_local(kg_scp_client *cl, const kg_scp_operand *src, const kg_scp_operand *dst,
 				int dst_dir)
 {
@@ -234,8 +206,8 @@ static int legacy_through_local(kg_scp_client *cl, const kg_scp_operand *src, co
 				char from[PATH_MAX + 300], to[PATH_MAX + 300];
 				kg_scp_operand_label(src, NULL, from, sizeof(from));
 				kg_scp_operand_label(dst, NULL, to, sizeof(to));
-				kg_scp_explain_transfer(&a, "scp", to, src->path, moved, 0);
-				kg_scp_explain_transfer(&b, "scp", from, dst->path, moved, 1);
+				kg_scp_note_transfer(&a, "scp", to, src->path, moved, 0);
+				kg_scp_note_transfer(&b, "scp", from, dst->path, moved, 1);
 			}
 			if (r == KG_OK && b.has_stream)
 				r = kg_stream_send_eof(&b.st);
@@ -339,113 +311,13 @@ static void local_copy(kg_scp_client *cl, const char *src, const char *dst)
 		cl->errors++;
 }
 
-/* Takes --explain and --explain-html FILE out of the arguments (getopt
- * knows only short options); they may stand anywhere before "--". */
-static int take_long_options(kg_scp_client *cl, int *argc, char **argv)
-{
-	int out = 1, i = 1;
-	for (; i < *argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0)
-			break;
-		if (strcmp(a, "--explain") == 0) {
-			cl->explain = 1;
-			continue;
-		}
-		if (strcmp(a, "--explain-html") == 0 || strncmp(a, "--explain-html=", 15) == 0) {
-			if (a[14] == '=') {
-				cl->explain_html = a + 15;
-			} else if (i + 1 < *argc) {
-				cl->explain_html = argv[++i];
-			} else {
-				fprintf(stderr, "%s: --explain-html needs a file name\n", cl->prog);
-				return KG_ERR_ARG;
-			}
-			if (!*cl->explain_html) {
-				fprintf(stderr, "%s: --explain-html needs a file name\n", cl->prog);
-				return KG_ERR_ARG;
-			}
-			continue;
-		}
-		if (strncmp(a, "--", 2) == 0) {
-			fprintf(stderr, "%s: unknown option %s\n", cl->prog, a);
-			usage(cl->prog);
-			return KG_ERR_ARG;
-		}
-		argv[out++] = argv[i];
-		/* An option letter that takes a value, given separately. */
-		size_t n = strlen(a);
-		if (a[0] == '-' && n >= 2 && strchr("cDFiJloPSX", a[n - 1]) &&
-		    strspn(a + 1, "346aABCOpqRrTv") == n - 2 && i + 1 < *argc)
-			argv[out++] = argv[++i];
-	}
-	for (; i < *argc; i++)
-		argv[out++] = argv[i];
-	argv[out] = NULL;
-	*argc = out;
-	return KG_OK;
-}
-
-/* *argc: the arguments left once the long options are taken out. */
-static int parse_args(kg_scp_client *cl, int *pargc, char **argv)
-{
-	int ch, r = KG_OK;
-	char *end;
-	GUARD(take_long_options(cl, pargc, argv));
-	int argc = *pargc;
-	optind = 1;
-	while ((ch = getopt(argc, argv, "346aABCOpqRrTvc:D:F:i:J:l:o:P:S:X:")) != -1) {
-		switch (ch) {
-		case '3': cl->three = 1; break;
-		case '4': r = kg_cli_args_add(&cl->args, "AddressFamily", "inet"); break;
-		case '6': r = kg_cli_args_add(&cl->args, "AddressFamily", "inet6"); break;
-		case 'a': cl->resume = 1; break;
-		case 'B': r = kg_cli_args_add(&cl->args, "BatchMode", "yes"); break;
-		case 'C': r = kg_cli_args_add(&cl->args, "Compression", "yes"); break;
-		case 'O': cl->legacy = 1; break;
-		case 'p': cl->preserve = 1; break;
-		case 'q': cl->quiet = 1; cl->args.quiet = 1; break;
-		case 'r': cl->recursive = 1; break;
-		case 'T': cl->no_name_check = 1; break;
-		case 'v': cl->args.verbose++; break;
-		case 'c': r = kg_cli_args_add(&cl->args, "Ciphers", optarg); break;
-		case 'F': cl->args.config_file = optarg; break;
-		case 'i': r = kg_cli_args_add(&cl->args, "IdentityFile", optarg); break;
-		case 'J': r = kg_cli_args_add(&cl->args, "ProxyJump", optarg); break;
-		case 'o': r = kg_strlist_add(&cl->args.opts, optarg); break;
-		case 'P': r = kg_cli_args_add(&cl->args, "Port", optarg); break;
-		case 'S': cl->ssh_program = optarg; break;
-		case 'l':
-			errno = 0;
-			cl->limit_kbps = strtoull(optarg, &end, 10);
-			if (errno || *end || cl->limit_kbps == 0 || cl->limit_kbps > 100000000ull) {
-				fprintf(stderr, "%s: bad bandwidth limit \"%s\"\n", cl->prog, optarg);
-				return KG_ERR_ARG;
-			}
-			break;
-		case 'A': case 'R': case 'D': case 'X':
-			break;  /* OpenSSH's; nothing to do here */
-		default:
-			usage(cl->prog);
-			return KG_ERR_ARG;
-		}
-		if (r < 0)
-			return r;
-	}
-	if (argc - optind < 2) {
-		usage(cl->prog);
-		return KG_ERR_ARG;
-	}
-	return KG_OK;
-}
-
 static int is_dir(const char *p)
 {
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static void run_copies(kg_scp_client *cl, char **args, size_t n)
+void kg_scp_run_copies(kg_scp_client *cl, char **args, size_t n)
 {
 	kg_scp_operand dst;
 	if (kg_scp_operand_parse(args[n - 1], &dst) < 0) {
@@ -515,65 +387,4 @@ out:
 	free(src);
 	free(locals);
 	kg_scp_operand_free(&dst);
-}
-
-int kg_scp_client_main(int argc, char **argv)
-{
-	kg_scp_client cl;
-	memset(&cl, 0, sizeof(cl));
-	cl.prog = "kscp";
-	if (parse_args(&cl, &argc, argv) < 0) {
-		kg_cli_args_free(&cl.args);
-		return 1;
-	}
-	signal(SIGPIPE, SIG_IGN);
-	cl.err_fd = STDERR_FILENO;
-	cl.progress = !cl.quiet && isatty(STDOUT_FILENO);
-	if (cl.explain || cl.explain_html) {
-		if (cl.ssh_program) {
-			/* The program makes the connection: kscp sees none of it. */
-			fprintf(stderr, "%s: --explain needs kagi's own connection; with -S %s the connection is "
-				"made by that program, so there is nothing to explain (copying anyway)\n",
-				cl.prog, cl.ssh_program);
-			cl.explain = 0;
-			cl.explain_html = NULL;
-		} else {
-			kg_explain_i18n_init();
-		}
-	}
-	struct passwd *pw = getpwuid(getuid());
-	if (!pw) {
-		fprintf(stderr, "%s: no user exists for uid %lu\n", cl.prog, (unsigned long)getuid());
-		kg_cli_args_free(&cl.args);
-		return 1;
-	}
-	if (kg_scp_stderr_start(&cl) < 0) {
-		/* no copy that would show a server's raw bytes on the terminal */
-		fprintf(stderr, "%s: cannot start the filter for remote messages: %s\n", cl.prog, strerror(errno));
-		kg_cli_args_free(&cl.args);
-		return 1;
-	}
-	cl.local_user = strdup(pw->pw_name);
-	cl.home = strdup(pw->pw_dir);
-	if (cl.local_user && cl.home)
-		run_copies(&cl, argv + optind, (size_t)(argc - optind));
-	else
-		cl.errors++;
-	kg_scp_conns_close(&cl);
-	kg_scp_stderr_finish(&cl);
-	if ((cl.explain || cl.explain_html) && cl.explained == 0)
-		fprintf(stderr, "%s: --explain: no SSH connection was made, so there is nothing to explain\n", cl.prog);
-	if (cl.explain_html && cl.explained > 1)
-		fprintf(stderr, "%s: %s shows the first of the %u connections made%s\n", cl.prog, cl.explain_html,
-			cl.explained, cl.explain ? " (all are told above)" : "");
-	kg_cli_args_free(&cl.args);
-	free(cl.local_user);
-	free(cl.home);
-	/* 255 when a connection could not be made or authenticated (kscp
-	 * stops there), 1 for files that failed.  OpenSSH's scp 9.2 exits 255
-	 * so in SFTP mode; in legacy mode (-O) it says "lost connection" and
-	 * exits 1, and in SFTP mode a missing local source is fatal to it
-	 * (255).  kscp keeps the one rule in both modes, so a script can tell
-	 * a failed connection from a failed file. */
-	return cl.conn_failed ? 255 : cl.errors ? 1 : 0;
 }

@@ -10,58 +10,25 @@
 #include <unistd.h>
 #include "scp/scp-client.h"
 
-/* --explain: the story of k's connection starts before it opens.  It is
- * told as it happens unless another connection's story is still open (-3):
- * then it is told whole when it closes, so two stories never interleave. */
-static int explain_start(kg_scp_client *cl, kg_scp_conn *k)
+/* The observer (kscp's --explain) is told first: it may watch the
+ * connection from before it opens. */
+static int observe_open(kg_scp_client *cl, kg_scp_conn *k)
 {
-	if (!cl->explain && !cl->explain_html)
-		return KG_OK;
-	kg_explain *ex;
-	GUARD(kg_explain_new(&ex, cl->prog));
-	int others = 0;
-	for (size_t i = 0; i < KG_ARRAY_LEN(cl->conns); i++)
-		others |= cl->conns[i].ex != NULL;
-	if (cl->explain && !others)
-		kg_explain_set_live(ex, stderr);
-	const kg_client_config *cfg = &k->cfg;
-	int r = kg_explain_set_target(ex, cfg->user, cfg->hostname, cfg->port);
-	for (size_t i = 0; r >= 0 && !cfg->identity_files_default && i < cfg->identity_files.n; i++)
-		r = kg_explain_note_identity_file(ex, cfg->identity_files.v[i]);
-	if (r >= 0 && cfg->proxy_jump && strcmp(cfg->proxy_jump, "none") != 0)
-		r = kg_explain_note_jump(ex, cfg->proxy_jump);
-	if (r < 0) {
-		kg_explain_free(ex);
-		return r;
-	}
-	k->c.hooks = (kg_client_hooks){
-		.trace = kg_explain_on_trace, .kex_done = kg_explain_on_kex, .hostkey = kg_explain_on_hostkey,
-		.auth_event = kg_explain_on_auth, .peer_version = kg_explain_on_peer_version, .arg = ex,
-	};
-	k->ex = ex;
-	return KG_OK;
+	k->obs = &cl->obs;
+	return cl->obs.open ? cl->obs.open(cl->obs.arg, k) : KG_OK;
 }
 
-/* Tells the rest of the story (outcome: how the connection ended); the
- * page, when asked for, shows the first connection told. */
-static void explain_finish(kg_scp_client *cl, kg_scp_conn *k, int outcome)
+static void observe_close(kg_scp_conn *k, int outcome)
 {
-	if (!k->ex)
-		return;
-	kg_explain_note_outcome(k->ex, outcome);
-	if (cl->explain)
-		kg_explain_text_finish(k->ex, stderr);
-	if (cl->explain_html && cl->explained == 0 && kg_explain_html_write(k->ex, cl->explain_html) < 0)
-		fprintf(stderr, "%s: cannot write %s\n", cl->prog, cl->explain_html);
-	cl->explained++;
-	kg_explain_free(k->ex);
-	k->ex = NULL;
+	if (k->obs && k->obs->close)
+		k->obs->close(k->obs->arg, k, outcome);
+	k->story = NULL;
 	k->c.hooks = (kg_client_hooks){ 0 };
 }
 
-static void conn_close(kg_scp_client *cl, kg_scp_conn *k, int outcome)
+static void conn_close(kg_scp_conn *k, int outcome)
 {
-	explain_finish(cl, k, outcome);
+	observe_close(k, outcome);
 	if (k->open) {
 		kg_client_close(&k->c);
 		kg_client_config_free(&k->cfg);
@@ -73,14 +40,15 @@ static void conn_close(kg_scp_client *cl, kg_scp_conn *k, int outcome)
 void kg_scp_conns_close(kg_scp_client *cl)
 {
 	for (size_t i = 0; i < KG_ARRAY_LEN(cl->conns); i++)
-		conn_close(cl, &cl->conns[i], KG_OK);
+		conn_close(&cl->conns[i], KG_OK);
 }
 
-void kg_scp_explain_transfer(const kg_scp_remote *rm, const char *protocol, const char *local_path,
+void kg_scp_note_transfer(const kg_scp_remote *rm, const char *protocol, const char *local_path,
 			     const char *remote_path, uint64_t bytes, int upload)
 {
-	if (rm->conn && rm->conn->ex)
-		(void)!kg_explain_note_transfer(rm->conn->ex, protocol, local_path, remote_path, bytes, upload);
+	const kg_scp_conn *k = rm->conn;
+	if (k && k->story && k->obs && k->obs->transfer)
+		k->obs->transfer(k->obs->arg, rm->conn, protocol, local_path, remote_path, bytes, upload);
 }
 
 static int conn_get(kg_scp_client *cl, int slot, const kg_scp_operand *op, kg_scp_conn **out)
@@ -95,7 +63,7 @@ static int conn_get(kg_scp_client *cl, int slot, const kg_scp_operand *op, kg_sc
 		*out = k;
 		return KG_OK;
 	}
-	conn_close(cl, k, KG_OK);
+	conn_close(k, KG_OK);
 	k->key = key;
 	kg_client_config_init(&k->cfg);
 	int r = kg_cli_args_config(&cl->args, cl->prog, op->host, op->user, op->port, cl->home, cl->local_user,
@@ -115,8 +83,8 @@ static int conn_get(kg_scp_client *cl, int slot, const kg_scp_operand *op, kg_sc
 	k->c.config_file = cl->args.config_file;
 	k->c.verbose = cl->args.verbose;
 	k->open = 1;
-	if ((r = explain_start(cl, k)) < 0 || (r = kg_client_open(&k->c)) < 0) {
-		conn_close(cl, k, r);
+	if ((r = observe_open(cl, k)) < 0 || (r = kg_client_open(&k->c)) < 0) {
+		conn_close(k, r);
 		return r;
 	}
 	*out = k;
@@ -227,7 +195,7 @@ static int remote_open(kg_scp_client *cl, int slot, const kg_scp_operand *op, co
 		if (r < 0) {
 			kg_stream_free(&rm->st);
 			/* The connection may be unusable now: do not reuse it. */
-			conn_close(cl, k, r);
+			conn_close(k, r);
 			return r;
 		}
 		rm->has_stream = 1;

@@ -1,10 +1,10 @@
 /* kscp's byte channel over an SSH channel or two descriptors. */
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "scp/scp-io.h"
+#include "sys/loop.h"
 
 void kg_scp_io_init_stream(kg_scp_io *io, kg_stream *st)
 {
@@ -36,7 +36,7 @@ static int fill(kg_scp_io *io)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
 			struct pollfd p = { .fd = io->rfd, .events = POLLIN };
-			(void)poll(&p, 1, -1);
+			(void)!kg_wait_fds(&p, 1, -1);
 			continue;
 		}
 		if (n < 0)
@@ -67,7 +67,7 @@ int kg_scp_io_read(kg_scp_io *io, void *buf, size_t len, size_t *got)
 					continue;
 				if (n < 0 && errno == EAGAIN) {
 					struct pollfd p = { .fd = io->rfd, .events = POLLIN };
-					(void)poll(&p, 1, -1);
+					(void)!kg_wait_fds(&p, 1, -1);
 					continue;
 				}
 				if (n < 0)
@@ -140,7 +140,7 @@ int kg_scp_io_write(kg_scp_io *io, const void *buf, size_t len)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
 			struct pollfd pf = { .fd = io->wfd, .events = POLLOUT };
-			(void)poll(&pf, 1, -1);
+			(void)!kg_wait_fds(&pf, 1, -1);
 			continue;
 		}
 		if (n < 0)

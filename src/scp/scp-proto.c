@@ -1,4 +1,5 @@
 /* Legacy scp records, names, quoting and operands. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -281,4 +282,20 @@ void kg_scp_operand_free(kg_scp_operand *op)
 	free(op->port);
 	free(op->path);
 	memset(op, 0, sizeof(*op));
+}
+
+void kg_scp_operand_label(const kg_scp_operand *op, const char *path, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s%s:%s", op->user ? op->user : "", op->user ? "@" : "", op->host,
+		 path ? path : op->path);
+}
+
+void kg_scp_basename(const char *path, char *out, size_t cap)
+{
+	size_t len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	const char *b = memrchr(path, '/', len);
+	b = b ? b + 1 : path;
+	snprintf(out, cap, "%.*s", (int)(path + len - b), b);
 }

@@ -46,4 +46,11 @@ typedef struct kg_scp_operand {
 int kg_scp_operand_parse(const char *arg, kg_scp_operand *op) KG_WUR;
 void kg_scp_operand_free(kg_scp_operand *op);
 
+/* "[user@]host:path" into out (--explain's name for a -3 copy's far end);
+ * path NULL: the operand's own. */
+void kg_scp_operand_label(const kg_scp_operand *op, const char *path, char *out, size_t cap);
+
+/* The last path component, without trailing slashes, into out. */
+void kg_scp_basename(const char *path, char *out, size_t cap);
+
 #endif

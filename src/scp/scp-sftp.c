@@ -223,7 +223,7 @@ int kg_scp_sftp_upload(kg_scp_client *cl, char **srcs, size_t n, const kg_scp_op
 		int r = kg_sftp_put(&ss.s, srcs[i], to, &o);
 		kg_progress_finish(&m.pm);
 		if (r == KG_OK)
-			kg_scp_explain_transfer(&ss.rm, "sftp", srcs[i], to, m.acc_sum + m.acc_last, 1);
+			kg_scp_note_transfer(&ss.rm, "sftp", srcs[i], to, m.acc_sum + m.acc_last, 1);
 		if (r < 0) {
 			report(cl, &ss.s, ss.s.remote_err ? to : srcs[i]);
 			if (r != KG_ERR_SYSTEM)
@@ -336,7 +336,7 @@ int kg_scp_sftp_download(kg_scp_client *cl, const kg_scp_operand *src, const cha
 		}
 		kg_progress_finish(&m.pm);
 		if (r == KG_OK)
-			kg_scp_explain_transfer(&ss.rm, "sftp", to, matches[i], m.acc_sum + m.acc_last, 0);
+			kg_scp_note_transfer(&ss.rm, "sftp", to, matches[i], m.acc_sum + m.acc_last, 0);
 		if (r < 0) {
 			report(cl, &ss.s, ss.s.remote_err ? matches[i] : to);
 			if (r != KG_ERR_SYSTEM)
@@ -402,9 +402,9 @@ static int cross_file(kg_scp_client *cl, sftp_sess *a, sftp_sess *b, const char 
 		 * the far end is named by its host. */
 		char far[PATH_MAX + 300];
 		kg_scp_operand_label(b->op, to, far, sizeof(far));
-		kg_scp_explain_transfer(&a->rm, "sftp", far, from, off, 0);
+		kg_scp_note_transfer(&a->rm, "sftp", far, from, off, 0);
 		kg_scp_operand_label(a->op, from, far, sizeof(far));
-		kg_scp_explain_transfer(&b->rm, "sftp", far, to, off, 1);
+		kg_scp_note_transfer(&b->rm, "sftp", far, to, off, 1);
 	}
 	return KG_OK;
 }

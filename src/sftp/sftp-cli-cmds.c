@@ -151,7 +151,7 @@ typedef struct namelist {
 	size_t n, cap;
 } namelist;
 
-/* Keeps s with control characters as \ooo, as kg_sftp_print_safe shows it. */
+/* Keeps s escaped as kg_sftp_print_safe shows it (kg_sftp_cli_shown). */
 static int names_add(namelist *l, const char *s)
 {
 	if (l->n == l->cap) {
@@ -161,18 +161,8 @@ static int names_add(namelist *l, const char *s)
 		l->v = nv;
 		l->cap = nc;
 	}
-	size_t len = 1;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		len += *p < 0x20 || *p == 0x7f ? 4 : 1;
-	char *out = malloc(len), *w = out;
+	char *out = kg_sftp_cli_shown(s);
 	ENSURE(out != NULL, KG_ERR_ALLOC);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			w += snprintf(w, 5, "\\%03o", *p);
-		else
-			*w++ = (char)*p;
-	}
-	*w = '\0';
 	l->v[l->n++] = out;
 	return KG_OK;
 }

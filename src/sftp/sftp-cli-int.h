@@ -5,12 +5,8 @@
 
 #include "sftp/sftp-cli.h"
 #include "sftp/sftp-client-int.h"
+#include "sftp/sftp-cli-util.h"
 
 #define CLI_MAX_ARGS 256
-
-char *cli_join(const char *dir, const char *name);
-int cli_split(const char *line, char *buf, size_t bufsz, char **argv, int max);
-/* Prints s with control characters as \ooo (names come from the server). */
-void cli_progress(void *arg, const char *name, uint64_t done, uint64_t total);
 
 #endif

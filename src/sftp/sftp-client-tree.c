@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "sftp/sftp-client-int.h"
+#include "sys/term-escape.h"
 
 #define MAX_DEPTH 128
 #define GLOB_MAX 100000
@@ -29,11 +30,21 @@ static char *join(const char *dir, const char *name)
 
 void kg_sftp_print_safe(FILE *f, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\%03o", *p);
-		else
-			fputc(*p, f);
+	/* In pieces through the one escaper (kg_term_escape): a piece never
+	 * ends inside a UTF-8 character that the rest of s completes. */
+	char out[4 * 1024 + 1];
+	size_t len = strlen(s);
+	while (len > 0) {
+		size_t n = len > 1024 ? 1024 : len;
+		if (n < len) {
+			size_t keep = kg_term_utf8_pending(s, n);
+			if (keep < n)
+				n -= keep;
+		}
+		size_t w = kg_term_escape(s, n, out, sizeof(out));
+		fwrite(out, 1, w, f);
+		s += n;
+		len -= n;
 	}
 }
 

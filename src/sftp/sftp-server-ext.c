@@ -12,11 +12,6 @@
 #include <unistd.h>
 #include "sftp/sftp-server-int.h"
 
-/* from sftp-server.c */
-int srv_setstat(kg_sftp_server *s, uint32_t id, kg_buf *b, int nofollow);
-int srv_two_paths(kg_sftp_server *s, uint32_t id, kg_buf *b, int what);
-enum { TWO_RENAME, TWO_POSIX_RENAME, TWO_SYMLINK, TWO_HARDLINK };
-
 int srv_version(kg_sftp_server *s, uint32_t version)
 {
 	size_t mark;
