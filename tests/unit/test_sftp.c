@@ -1,5 +1,8 @@
-/* SFTP: codec round trips and truncations, the server on raw requests, and
- * the client library against the server in-process (no sockets). */
+/* Exercises src/sftp/sftp-client.c, src/sftp/sftp-client-xfer.c,
+ * src/sftp/sftp-client-tree.c, src/sftp/sftp-server.c and
+ * src/sftp/sftp-server-ext.c: codec round trips and truncations, the server
+ * on raw requests, and the client library against the server in-process
+ * (no sockets). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
