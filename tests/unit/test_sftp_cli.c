@@ -1,8 +1,10 @@
 /* Exercises src/sftp/sftp-cli-cmds.c and src/sftp/sftp-cli-loop.c (with
- * src/sftp/sftp-server.c's run loop on the far end): ksftp's commands run
- * through the interpreter against an SFTP server in a forked child, joined
- * by a socketpair, on a temporary directory; their output, their effect on
- * the files, batch mode, and a connection that goes away. */
+ * src/sftp/sftp-server.c's run loop and src/sftp/sftp-server-ext.c's
+ * extensions on the far end): ksftp's commands run through the interpreter
+ * against an SFTP server in a forked child, joined by a socketpair, on a
+ * temporary directory; their output, their effect on the files, batch
+ * mode, a connection that goes away, and OpenSSH's extensions. */
+#include <pwd.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -159,6 +161,15 @@ static int line(session *x, const char *l, char **out, char **err)
 	else
 		free(o);
 	return r;
+}
+
+/* An absolute path under the remote working directory (malloc'ed). */
+static char *cli_path(session *x, const char *name)
+{
+	char *p = NULL;
+	if (kg_sftp_cli_abs(&x->c, name, &p) < 0)
+		abort();
+	return p;
 }
 
 /* ---- tests ---- */
@@ -370,11 +381,78 @@ static void test_lost_connection(void)
 	leave_tmp();
 }
 
+/* OpenSSH's extensions that need an unconfined server: hardlink,
+ * expand-path and home-directory, fsync, fstatvfs, copy-data. */
+static void test_extensions(void)
+{
+	session x;
+	enter_tmp();
+	T_OK(open_session(&x, 1));
+	uint32_t want = KG_SFTP_EXT_HARDLINK | KG_SFTP_EXT_EXPAND_PATH | KG_SFTP_EXT_HOME_DIR |
+			KG_SFTP_EXT_FSYNC | KG_SFTP_EXT_FSTATVFS | KG_SFTP_EXT_COPY_DATA;
+	T_ASSERT((x.s.exts & want) == want);
+	T_OK(write_file("f", text, sizeof(text) - 1));
+	char *abs_f = cli_path(&x, "f"), *abs_h = cli_path(&x, "h");
+	T_OK(kg_sftp_hardlink(&x.s, abs_f, abs_h));
+	struct stat st;
+	T_ASSERT(stat("f", &st) == 0 && st.st_nlink == 2);
+	T_ASSERT(kg_sftp_hardlink(&x.s, abs_f, abs_h) == KG_ERR_SYSTEM && x.s.remote_err);
+
+	/* "~" is the login directory of the user the server runs as */
+	struct passwd *pw = getpwuid(getuid());
+	T_ASSERT(pw != NULL);
+	char real_home[PATH_MAX];
+	T_ASSERT(realpath(pw->pw_dir, real_home) != NULL);
+	char *p;
+	T_OK(kg_sftp_expand_path(&x.s, "~", &p));
+	T_ASSERT(strcmp(p, real_home) == 0);
+	free(p);
+	T_OK(kg_sftp_home_directory(&x.s, "", &p));
+	T_ASSERT(strcmp(p, pw->pw_dir) == 0);
+	free(p);
+	T_ASSERT(kg_sftp_home_directory(&x.s, "no-such-user-kg", &p) == KG_ERR_SYSTEM);
+	T_ASSERT(x.s.status == SSH_FX_NO_SUCH_FILE);
+	T_OK(kg_sftp_expand_path(&x.s, "f", &p));  /* relative: under the server's directory */
+	T_ASSERT(strcmp(p, abs_f) == 0);
+	free(p);
+
+	/* copy-data: a range, then to the end, into a second file */
+	kg_sftp_handle from, to;
+	T_OK(kg_sftp_openf(&x.s, abs_f, SSH_FXF_READ, NULL, &from));
+	char *abs_c = cli_path(&x, "c");
+	T_OK(kg_sftp_openf(&x.s, abs_c, SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC, NULL, &to));
+	/* a range past the end of the file is an error (what it copied is
+	 * overwritten below) */
+	T_ASSERT(kg_sftp_copy_data(&x.s, &from, 0, 1000, &to, 0) == KG_ERR_SYSTEM);
+	T_ASSERT(x.s.status == SSH_FX_EOF);
+	T_OK(kg_sftp_copy_data(&x.s, &from, 4, 4, &to, 0));    /* "line" */
+	T_OK(kg_sftp_copy_data(&x.s, &from, 0, 0, &to, 4));    /* the whole file after it */
+	/* overlapping ranges of one file are refused */
+	T_ASSERT(kg_sftp_copy_data(&x.s, &to, 0, 4, &to, 2) == KG_ERR_SYSTEM);
+	T_OK(kg_sftp_fsync(&x.s, &to));
+	kg_sftp_vfs v;
+	T_OK(kg_sftp_fstatvfs(&x.s, &to, &v));
+	T_ASSERT(v.bsize > 0 && v.blocks > 0);
+	T_OK(kg_sftp_closef(&x.s, &to));
+	T_OK(kg_sftp_closef(&x.s, &from));
+	size_t len;
+	char *c = read_file("c", &len);
+	T_ASSERT(c && len == 4 + sizeof(text) - 1 && memcmp(c, "line", 4) == 0 &&
+		 memcmp(c + 4, text, sizeof(text) - 1) == 0);
+	free(c);
+	free(abs_f);
+	free(abs_h);
+	free(abs_c);
+	T_ASSERT(close_session(&x) == 0);
+	leave_tmp();
+}
+
 int main(void)
 {
 	T_RUN(test_files);
 	T_RUN(test_failures);
 	T_RUN(test_loop);
 	T_RUN(test_lost_connection);
+	T_RUN(test_extensions);
 	return T_DONE();
 }
