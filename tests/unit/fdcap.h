@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <errno.h>
+#include <stdint.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define CAP_MAX (1u << 20)  /* bytes kept of one capture */
@@ -128,6 +131,53 @@ static inline int same_file(const char *a, const char *b)
 	free(x);
 	free(y);
 	return same;
+}
+
+static inline int put(int fd, const void *d, size_t n)
+{
+	return write(fd, d, n) == (ssize_t)n ? 0 : -1;
+}
+
+/* Everything left in fd (until end of file), NUL-terminated. */
+static inline char *drain(int fd, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *b = malloc(cap + 1);
+	for (;;) {
+		if (n == cap) {
+			char *nb = realloc(b, (cap *= 2) + 1);
+			if (!nb)
+				break;
+			b = nb;
+		}
+		ssize_t r = read(fd, b + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	b[n] = '\0';
+	if (len)
+		*len = n;
+	return b;
+}
+
+static inline int wait_status(pid_t pid)
+{
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static inline uint8_t *pattern(size_t n, unsigned seed)
+{
+	uint8_t *d = malloc(n ? n : 1);
+	for (size_t i = 0; i < n; i++)
+		d[i] = (uint8_t)(i * seed + (i >> 10));
+	return d;
 }
 
 #endif

@@ -178,14 +178,6 @@ static void test_program(void)
 	leave_tmp();
 }
 
-static uint8_t *pattern(size_t n, unsigned seed)
-{
-	uint8_t *d = malloc(n ? n : 1);
-	for (size_t i = 0; i < n; i++)
-		d[i] = (uint8_t)(i * seed + (i >> 9));
-	return d;
-}
-
 /* Uploads, downloads and a copy between two "hosts" through this one,
  * over SFTP sessions on -S programs. */
 static void test_sftp_copies(void)
