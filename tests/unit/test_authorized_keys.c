@@ -1,3 +1,5 @@
+/* Exercises src/config/authorized-keys.c: the options field, from= and
+ * address lists, permitopen, expiry times, finding a key and StrictModes. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

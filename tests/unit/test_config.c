@@ -1,3 +1,7 @@
+/* Exercises src/config/config-common.c, src/config/client-config.c and
+ * src/config/server-config.c: the line reader, value parsers, patterns and
+ * token expansion; ssh_config and sshd_config keywords, Host blocks,
+ * Include, precedence and defaults. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,5 @@
+/* Exercises src/config/known-hosts.c: names, plain and hashed patterns,
+ * markers, several files into one result, entry formatting and appending. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

@@ -1,4 +1,5 @@
-/* Legacy scp records, the name rule, shell quoting, escaping, operands. */
+/* Exercises src/scp/scp-proto.c and src/sys/term-escape.c: legacy scp
+ * records, the name rule, shell quoting, escaping, operands. */
 #include <locale.h>
 #include <stdint.h>
 #include "core/buf.h"

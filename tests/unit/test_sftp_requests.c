@@ -1,4 +1,5 @@
-/* The SFTP server's request lists (ksftp-server -P / -p / -Q). */
+/* Exercises src/sftp/sftp-server-req.c and src/sftp/sftp-server.c: the SFTP
+ * server's request lists (ksftp-server -P / -p / -Q). */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>

@@ -1,4 +1,5 @@
-/* AllowUsers / DenyUsers / AllowGroups / DenyGroups matching. */
+/* Exercises src/config/svr-access.c: AllowUsers / DenyUsers / AllowGroups /
+ * DenyGroups matching. */
 #include <grp.h>
 #include <pwd.h>
 #include <unistd.h>
