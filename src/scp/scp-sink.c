@@ -142,7 +142,7 @@ __attribute__((noinline)) static int recv_file(kg_scp *s, const kg_scp_ctl *c, c
 	}
 	if (close(fd) < 0 && !werr)
 		werr = errno;
-	if (!werr && !direct && rename(partial, final) < 0)
+	if (!werr && !resp && !direct && rename(partial, final) < 0)
 		werr = errno;
 	if (werr || resp) {
 		if (!direct)
