@@ -1,15 +1,14 @@
-/* Listening sockets and the accept loop: fork per connection, count the
- * ones still authenticating through a pipe each child closes once its user
- * is in, reap children through a signalfd. */
+/* The listening server: sockets, the accept loop on a kg_loop, MaxStartups, a forked process per connection. */
+/* Children still authenticating are counted through a pipe each closes
+ * once its user is in; SIGCHLD reaps them, SIGHUP restarts and
+ * SIGTERM/SIGINT stop, all taken as callbacks from the loop. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <openssl/rand.h>
 #include "conn/svr-listen.h"
@@ -80,20 +79,19 @@ static int add_listen(kg_svr_listener *l, const char *host, int port, kg_logger 
 	return KG_OK;
 }
 
+static void on_signal(void *ctx, int signo);
+static void on_listen(void *ctx, int fd, int revents);
+
 int kg_svr_listen_open(kg_svr_listener *l, const kg_server_config *cfg, kg_logger *log)
 {
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
+
 	memset(l, 0, sizeof(*l));
 	l->log = log;
-	l->sigfd = -1;
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	ENSURE(sigprocmask(SIG_BLOCK, &set, NULL) == 0, KG_ERR_SYSTEM);
-	l->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	ENSURE(l->sigfd >= 0, KG_ERR_SYSTEM);
+	kg_loop_init(&l->loop);
+	/* Blocked from now on, so a signal during start-up waits for the loop. */
+	for (size_t i = 0; i < KG_ARRAY_LEN(sigs); i++)
+		GUARD(kg_loop_add_signal(&l->loop, sigs[i], on_signal, l));
 	if (cfg->listen_addresses.n == 0) {
 		for (size_t i = 0; i < cfg->nports; i++)
 			(void)!add_listen(l, NULL, cfg->ports[i], log);
@@ -115,6 +113,8 @@ int kg_svr_listen_open(kg_svr_listener *l, const kg_server_config *cfg, kg_logge
 		kg_error(log, "Cannot bind any address.");
 		return KG_ERR_SYSTEM;
 	}
+	for (size_t i = 0; i < l->nfds; i++)
+		GUARD(kg_loop_add_fd(&l->loop, l->fds[i], KG_LOOP_READ, on_listen, l));
 	return KG_OK;
 }
 
@@ -129,19 +129,32 @@ void kg_svr_listen_close(kg_svr_listener *l)
 	free(l->children);
 	l->children = NULL;
 	l->nchildren = l->cap = 0;
-	if (l->sigfd >= 0)
-		close(l->sigfd);
-	l->sigfd = -1;
+	kg_loop_free(&l->loop);   /* the signals are unblocked again */
 }
 
 static void startup_done(kg_svr_listener *l, kg_svr_child *c)
 {
 	if (c->startup_fd < 0)
 		return;
+	(void)!kg_loop_remove_fd(&l->loop, c->startup_fd);
 	close(c->startup_fd);
 	c->startup_fd = -1;
 	if (l->unauth > 0)
 		l->unauth--;
+}
+
+/* A child's startup pipe is readable: it closed it (its user is in) or
+ * it ended. */
+static void on_startup(void *ctx, int fd, int revents)
+{
+	kg_svr_listener *l = ctx;
+	(void)revents;
+	for (size_t i = 0; i < l->nchildren; i++) {
+		if (l->children[i].startup_fd == fd) {
+			startup_done(l, &l->children[i]);
+			return;
+		}
+	}
 }
 
 static void reap(kg_svr_listener *l)
@@ -159,20 +172,29 @@ static void reap(kg_svr_listener *l)
 	}
 }
 
-/* 1 for SIGHUP, 2 for SIGTERM/SIGINT, 0 otherwise. */
-static int read_signals(kg_svr_listener *l)
+static void on_signal(void *ctx, int signo)
 {
-	struct signalfd_siginfo si;
-	int res = 0;
-	while (read(l->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGCHLD)
-			reap(l);
-		else if (si.ssi_signo == SIGHUP && res == 0)
-			res = 1;
-		else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
-			res = 2;
+	kg_svr_listener *l = ctx;
+	if (signo == SIGCHLD) {
+		reap(l);
+		return;
 	}
-	return res;
+	/* A SIGTERM beside a SIGHUP wins: stop rather than restart. */
+	int why = signo == SIGHUP ? KG_SVR_STOP_HUP : KG_SVR_STOP_TERM;
+	if (why > l->stop)
+		l->stop = why;
+	kg_loop_stop(&l->loop);
+}
+
+/* Only noted here: accepting waits until the startup pipes and signals of
+ * the same wait are handled, so MaxStartups counts what is current. */
+static void on_listen(void *ctx, int fd, int revents)
+{
+	kg_svr_listener *l = ctx;
+	(void)revents;
+	for (size_t i = 0; i < l->nfds; i++)
+		if (l->fds[i] == fd)
+			l->ready[i] = 1;
 }
 
 static void child_process(kg_svr_listener *l, const kg_svr_ctx *ctx, int fd, int notify)
@@ -182,13 +204,9 @@ static void child_process(kg_svr_listener *l, const kg_svr_ctx *ctx, int fd, int
 	for (size_t i = 0; i < l->nchildren; i++)
 		if (l->children[i].startup_fd >= 0)
 			close(l->children[i].startup_fd);
-	close(l->sigfd);
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	/* The connection takes the signals it needs itself; SIGTERM, SIGINT
+	 * and SIGHUP act again. */
+	kg_loop_free(&l->loop);
 	int r = kg_svr_conn_serve(ctx, fd, notify);
 	_exit(r < 0 ? 1 : 0);
 }
@@ -233,6 +251,13 @@ static int handle_accept(kg_svr_listener *l, const kg_svr_ctx *ctx, int lfd)
 		close(fd);
 		return KG_OK;
 	}
+	if (kg_loop_add_fd(&l->loop, pp[0], KG_LOOP_READ, on_startup, l) < 0) {
+		kg_error(l->log, "cannot watch a new connection");
+		close(pp[0]);
+		close(pp[1]);
+		close(fd);
+		return KG_OK;
+	}
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(pp[0]);
@@ -242,6 +267,7 @@ static int handle_accept(kg_svr_listener *l, const kg_svr_ctx *ctx, int lfd)
 	close(pp[1]);
 	if (pid < 0) {
 		kg_error(l->log, "fork: %s", strerror(errno));
+		(void)!kg_loop_remove_fd(&l->loop, pp[0]);
 		close(pp[0]);
 		return KG_OK;
 	}
@@ -252,62 +278,28 @@ static int handle_accept(kg_svr_listener *l, const kg_svr_ctx *ctx, int lfd)
 
 int kg_svr_listen_run(kg_svr_listener *l, const kg_svr_ctx *ctx)
 {
-	struct pollfd *pfds = NULL;
-	size_t cap = 0;
-	int res = KG_OK;
+	l->stop = 0;
 	for (;;) {
-		size_t need = 1 + l->nfds + l->nchildren;
-		if (need > cap) {
-			struct pollfd *n = realloc(pfds, need * sizeof(*n));
-			if (!n) {
-				res = KG_ERR_ALLOC;
-				break;
-			}
-			pfds = n;
-			cap = need;
+		memset(l->ready, 0, sizeof(l->ready));
+		int r = kg_loop_run_once(&l->loop, -1);
+		if (r < 0 && r != KG_ERR_AGAIN)
+			return KG_ERR_SYSTEM;
+		if (l->stop == KG_SVR_STOP_HUP) {
+			kg_info(l->log, "Received SIGHUP; restarting.");
+			return 1;
 		}
-		size_t np = 0;
-		pfds[np++] = (struct pollfd){ .fd = l->sigfd, .events = POLLIN };
-		for (size_t i = 0; i < l->nfds; i++)
-			pfds[np++] = (struct pollfd){ .fd = l->fds[i], .events = POLLIN };
-		size_t first_child = np;
-		for (size_t i = 0; i < l->nchildren; i++)
-			pfds[np++] = (struct pollfd){ .fd = l->children[i].startup_fd, .events = POLLIN };
-		if (poll(pfds, np, -1) < 0) {
-			if (errno == EINTR)
+		if (l->stop == KG_SVR_STOP_TERM) {
+			kg_info(l->log, "Received signal; terminating.");
+			return KG_OK;
+		}
+		for (size_t i = 0; i < l->nfds; i++) {
+			if (!l->ready[i])
 				continue;
-			res = KG_ERR_SYSTEM;
-			break;
+			r = handle_accept(l, ctx, l->fds[i]);
+			if (r == 2)
+				return KG_OK;
+			if (r < 0 && l->single)
+				return r;
 		}
-		/* Startup pipes first: the children array may change below. */
-		for (size_t i = 0; i < l->nchildren && first_child + i < np; i++)
-			if (pfds[first_child + i].fd >= 0 && (pfds[first_child + i].revents & (POLLIN | POLLHUP | POLLERR)))
-				startup_done(l, &l->children[i]);
-		if (pfds[0].revents & POLLIN) {
-			int sig = read_signals(l);
-			if (sig == 1) {
-				kg_info(l->log, "Received SIGHUP; restarting.");
-				res = 1;
-				break;
-			}
-			if (sig == 2) {
-				kg_info(l->log, "Received signal; terminating.");
-				break;
-			}
-		}
-		int stop = 0;
-		for (size_t i = 0; i < l->nfds && !stop; i++) {
-			if (!(pfds[1 + i].revents & POLLIN))
-				continue;
-			int r = handle_accept(l, ctx, l->fds[i]);
-			if (r == 2 || (r < 0 && l->single)) {
-				res = r == 2 ? KG_OK : r;
-				stop = 1;
-			}
-		}
-		if (stop)
-			break;
 	}
-	free(pfds);
-	return res;
 }

@@ -1,6 +1,6 @@
 /* The listening server: sockets for every ListenAddress and Port, the
- * accept loop with one forked process per connection, MaxStartups, and
- * SIGCHLD/SIGTERM/SIGINT/SIGHUP through a signalfd. */
+ * accept loop on a kg_loop with one forked process per connection,
+ * MaxStartups, and SIGCHLD/SIGTERM/SIGINT/SIGHUP as loop callbacks. */
 #ifndef KAGI_SVR_LISTEN_H
 #define KAGI_SVR_LISTEN_H
 
@@ -8,8 +8,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "conn/svr-conn.h"
+#include "sys/loop.h"
 
 #define KG_SVR_MAX_LISTEN 64
+
+/* Why the accept loop stopped (a later signal may only raise it). */
+enum { KG_SVR_STOP_NONE = 0, KG_SVR_STOP_HUP = 1, KG_SVR_STOP_TERM = 2 };
 
 typedef struct kg_svr_child {
 	pid_t pid;
@@ -20,7 +24,9 @@ typedef struct kg_svr_listener {
 	kg_logger *log;
 	int fds[KG_SVR_MAX_LISTEN];
 	size_t nfds;
-	int sigfd;
+	kg_loop loop;      /* listening sockets, startup pipes, signals */
+	unsigned char ready[KG_SVR_MAX_LISTEN];  /* fds[i] had a connection this wait */
+	int stop;          /* KG_SVR_STOP_* */
 	kg_svr_child *children;
 	size_t nchildren, cap;
 	size_t unauth;     /* children still authenticating */

@@ -3,12 +3,10 @@
 #include "sys/lineedit.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 /* ---- UTF-8 ---- */
@@ -582,7 +580,7 @@ static int feed_pending(kg_lineedit *le, const char *prompt)
 
 /* Reads keys in raw mode until the line ends, a watched signal arrives
  * (*sig) or the user suspends. */
-static int read_keys(kg_lineedit *le, const char *prompt, int sfd, int *sig)
+static int read_keys(kg_lineedit *le, const char *prompt, kg_tty_waiter *w, int *sig)
 {
 	GUARD(redraw(le, prompt));
 	for (;;) {
@@ -591,25 +589,16 @@ static int read_keys(kg_lineedit *le, const char *prompt, int sfd, int *sig)
 		if (step != STEP_MORE)
 			return step;
 		le->pend_off = le->pend_len = 0;
-		struct pollfd p[2] = { { .fd = le->in_fd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return KG_ERR_SYSTEM;
-		}
-		if (p[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				if (si.ssi_signo == SIGWINCH) {
-					GUARD(redraw(le, prompt));
-					continue;
-				}
-				*sig = (int)si.ssi_signo;
-				return STEP_MORE;
-			}
-		}
-		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+		int s = 0;
+		GUARD(kg_tty_wait(w, &s));
+		if (s == SIGWINCH) {
+			GUARD(redraw(le, prompt));
 			continue;
+		}
+		if (s != 0) {
+			*sig = s;
+			return STEP_MORE;
+		}
 		ssize_t n = read(le->in_fd, le->pending, sizeof(le->pending));
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
@@ -633,30 +622,20 @@ int kg_lineedit_read(kg_lineedit *le, const char *prompt, const char **line)
 	ENSURE(le != NULL && prompt != NULL && line != NULL, KG_ERR_ARG);
 	*line = NULL;
 	kg_le_begin(&le->ed);
-	sigset_t block, old, watch;
-	sigemptyset(&block);
-	for (size_t i = 0; i < KG_ARRAY_LEN(le_signals); i++)
-		sigaddset(&block, le_signals[i]);
 	for (;;) {
-		ENSURE(sigprocmask(SIG_BLOCK, &block, &old) == 0, KG_ERR_SYSTEM);
 		/* Signals the caller already blocks stay the caller's business. */
-		sigemptyset(&watch);
-		for (size_t i = 0; i < KG_ARRAY_LEN(le_signals); i++)
-			if (!sigismember(&old, le_signals[i]))
-				sigaddset(&watch, le_signals[i]);
-		int sfd = signalfd(-1, &watch, SFD_CLOEXEC | SFD_NONBLOCK);
-		if (sfd < 0) {
-			sigprocmask(SIG_SETMASK, &old, NULL);
+		kg_tty_waiter w;
+		if (kg_tty_waiter_open(&w, le->in_fd, le_signals, KG_ARRAY_LEN(le_signals)) < 0) {
+			kg_tty_waiter_close(&w);
 			return KG_ERR_SYSTEM;
 		}
 		int sig = 0, r = kg_tty_raw_enter(le->in_fd, &le->saved);
 		if (r == KG_OK)
-			r = read_keys(le, prompt, sfd, &sig);
+			r = read_keys(le, prompt, &w, &sig);
 		int rr = kg_tty_raw_restore(&le->saved);
 		if (r >= 0 && rr < 0)
 			r = rr;
-		close(sfd);
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		kg_tty_waiter_close(&w);
 		if (r == STEP_SUSPEND) {
 			GUARD(write_all(le->out_fd, "\r\n", 2));
 			sig = SIGTSTP;

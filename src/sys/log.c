@@ -1,3 +1,4 @@
+/* Leveled, sanitised logging to a file descriptor or syslog (see log.h). */
 #include "sys/log.h"
 
 #include <errno.h>

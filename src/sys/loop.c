@@ -15,6 +15,7 @@ void kg_loop_init(kg_loop *lp)
 	lp->next_timer_id = 1;
 	lp->sigfd = -1;
 	sigemptyset(&lp->sigs);
+	sigemptyset(&lp->unblock);
 	(void)sigprocmask(SIG_SETMASK, NULL, &lp->saved_mask);
 }
 
@@ -22,12 +23,14 @@ void kg_loop_free(kg_loop *lp)
 {
 	if (lp->sigfd >= 0) {
 		close(lp->sigfd);
-		(void)sigprocmask(SIG_SETMASK, &lp->saved_mask, NULL);
+		/* Unblock only what this loop blocked: another loop (a prompt
+		 * inside a session) may have blocked more since. */
+		(void)sigprocmask(SIG_UNBLOCK, &lp->unblock, NULL);
 	}
 	free(lp->regs);
 	free(lp->pfds);
 	free(lp->timers);
-	memset(lp, 0, sizeof(*lp));
+	kg_loop_init(lp);  /* freeing twice is harmless */
 }
 
 uint64_t kg_monotonic_ms(void)
@@ -276,28 +279,41 @@ int kg_loop_add_signal(kg_loop *lp, int signo, kg_loop_signal_cb cb, void *ctx)
 	sigemptyset(&add);
 	sigaddset(&add, signo);
 	ENSURE(sigprocmask(SIG_BLOCK, &add, &old) == 0, KG_ERR_SYSTEM);
-	if (lp->sigfd < 0)
-		lp->saved_mask = old;
+	int was_blocked = sigismember(&old, signo) == 1;
 	sigaddset(&lp->sigs, signo);
 	int fd = signalfd(lp->sigfd, &lp->sigs, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (fd < 0) {
+	int rc = fd < 0 ? KG_ERR_SYSTEM : KG_OK;
+	if (rc == KG_OK && lp->sigfd < 0) {
+		rc = kg_loop_add_fd(lp, fd, KG_LOOP_READ, on_signals, lp);
+		if (rc != KG_OK)
+			close(fd);
+	}
+	if (rc != KG_OK) {
 		sigdelset(&lp->sigs, signo);
-		if (!sigismember(&old, signo))
+		if (!was_blocked)
 			(void)sigprocmask(SIG_UNBLOCK, &add, NULL);
-		return KG_ERR_SYSTEM;
+		return rc;
 	}
 	if (lp->sigfd < 0) {
-		int rc = kg_loop_add_fd(lp, fd, KG_LOOP_READ, on_signals, lp);
-		if (rc != KG_OK) {
-			close(fd);
-			sigdelset(&lp->sigs, signo);
-			(void)sigprocmask(SIG_SETMASK, &old, NULL);
-			return rc;
-		}
+		lp->saved_mask = old;
 		lp->sigfd = fd;
 	}
+	if (!was_blocked)
+		sigaddset(&lp->unblock, signo);
 	lp->sig_cb[signo] = cb;
 	lp->sig_ctx[signo] = ctx;
+	return KG_OK;
+}
+
+int kg_loop_watch_signals(kg_loop *lp, const int *signos, size_t n, kg_loop_signal_cb cb, void *ctx)
+{
+	sigset_t cur;
+
+	ENSURE(signos != NULL || n == 0, KG_ERR_ARG);
+	ENSURE(sigprocmask(SIG_SETMASK, NULL, &cur) == 0, KG_ERR_SYSTEM);
+	for (size_t i = 0; i < n; i++)
+		if (sigismember(&cur, signos[i]) == 0)
+			GUARD(kg_loop_add_signal(lp, signos[i], cb, ctx));
 	return KG_OK;
 }
 

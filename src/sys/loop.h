@@ -56,13 +56,15 @@ typedef struct kg_loop {
 	int sigfd;               /* -1 until a signal is registered */
 	sigset_t sigs;           /* the registered signals */
 	sigset_t saved_mask;     /* the mask before the first registration */
+	sigset_t unblock;        /* the registered signals this loop blocked */
 	kg_loop_signal_cb sig_cb[65];
 	void *sig_ctx[65];
 	int stop;                /* set by kg_loop_stop() */
 } kg_loop;
 
 void kg_loop_init(kg_loop *lp);
-/* Closes the signalfd and restores the signal mask it changed. */
+/* Closes the signalfd and unblocks the signals the loop blocked; the loop
+ * is then empty again, as after kg_loop_init. */
 void kg_loop_free(kg_loop *lp);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
@@ -86,6 +88,11 @@ int kg_loop_cancel_timer(kg_loop *lp, uint64_t id) KG_WUR;
  * inherits that mask and must restore kg_loop_child_mask() before exec.
  * KG_ERR_ARG for a signal that cannot be caught or is already registered. */
 int kg_loop_add_signal(kg_loop *lp, int signo, kg_loop_signal_cb cb, void *ctx) KG_WUR;
+/* kg_loop_add_signal for each of signos[0..n) that the process does not
+ * block now: a signal the caller already blocks stays the caller's (the
+ * loop's signalfd would otherwise take the caller's pending instance). */
+int kg_loop_watch_signals(kg_loop *lp, const int *signos, size_t n, kg_loop_signal_cb cb,
+			  void *ctx) KG_WUR;
 /* The signal mask the process had before the loop blocked any signal. */
 const sigset_t *kg_loop_child_mask(const kg_loop *lp);
 

@@ -1,3 +1,4 @@
+/* TCP sockets: connect with a timeout, listen, accept, address strings, fd I/O. */
 #include "sys/net.h"
 
 #include <arpa/inet.h>
@@ -72,31 +73,17 @@ int kg_net_set_keepalive(int fd, int on)
 /* Waits for a non-blocking connect to finish; returns 0 or an errno. */
 static int wait_connect(int fd, int timeout_ms)
 {
-	uint64_t deadline = timeout_ms > 0 ? kg_monotonic_ms() + (uint64_t)timeout_ms : 0;
-
-	for (;;) {
-		int wait = -1;
-		if (timeout_ms > 0) {
-			uint64_t now = kg_monotonic_ms();
-			if (now >= deadline)
-				return ETIMEDOUT;
-			wait = (int)(deadline - now);
-		}
-		struct pollfd p = { .fd = fd, .events = POLLOUT };
-		int r = poll(&p, 1, wait);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		if (r == 0)
-			return ETIMEDOUT;
-		int soerr = 0;
-		socklen_t sl = sizeof(soerr);
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
-			return errno;
-		return soerr;
-	}
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int r = kg_wait_fds(&p, 1, timeout_ms > 0 ? timeout_ms : -1);
+	if (r < 0)
+		return errno ? errno : EIO;
+	if (r == 0)
+		return ETIMEDOUT;
+	int soerr = 0;
+	socklen_t sl = sizeof(soerr);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+		return errno;
+	return soerr;
 }
 
 int kg_net_connect(const char *host, const char *port, int family, int timeout_ms,
@@ -331,8 +318,7 @@ int kg_fd_write_all(int fd, const void *buf, size_t len, int timeout_ms)
 			wait = (int)(deadline - now);
 		}
 		struct pollfd pf = { .fd = fd, .events = POLLOUT };
-		if (poll(&pf, 1, wait) < 0 && errno != EINTR)
-			return KG_ERR_SYSTEM;
+		GUARD(kg_wait_fds(&pf, 1, wait));
 	}
 	return KG_OK;
 }

@@ -51,7 +51,7 @@ int kg_net_set_keepalive(int fd, int on) KG_WUR;
  * file (read) or a broken pipe (write); KG_ERR_SYSTEM otherwise. */
 int kg_fd_read(int fd, void *buf, size_t len, size_t *done) KG_WUR;
 int kg_fd_write(int fd, const void *buf, size_t len, size_t *done) KG_WUR;
-/* Writes all of buf even to a non-blocking fd, waiting with poll(2) at
+/* Writes all of buf even to a non-blocking fd, waiting (kg_wait_fds) at
  * most timeout_ms in total (< 0: no limit).  KG_ERR_TIMEOUT on expiry. */
 int kg_fd_write_all(int fd, const void *buf, size_t len, int timeout_ms) KG_WUR;
 

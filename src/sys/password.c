@@ -1,3 +1,4 @@
+/* Password and account checks through PAM (or shadow), and equal work for users who must not get in. */
 #include "sys/password.h"
 
 #include <crypt.h>

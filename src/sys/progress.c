@@ -19,7 +19,7 @@ void kg_progress_format_size(uint64_t bytes, char *out, size_t cap)
 	size_t u = 0;
 	uint64_t v = bytes;
 	while (v >= 10000 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		v = (v + 512) / 1024;
+		v = v / 1024 + (v % 1024 >= 512);   /* rounded, without overflow near 2^64 */
 		u++;
 	}
 	snprintf(out, cap, "%4llu%s", (unsigned long long)v, units[u]);

@@ -1,3 +1,4 @@
+/* Starting, signalling and reaping the process behind a server session (see session-proc.h). */
 #include "sys/session-proc.h"
 
 #include <errno.h>
@@ -428,7 +429,8 @@ static _Noreturn void child_run(struct spawn_prep *p, const kg_spawn_req *req)
 	sigset_t none;
 
 	/* The server's handlers, ignores and blocked signals must not leak
-	 * into the user's shell (an ignored SIGPIPE would, through exec). */
+	 * into the user's shell (an ignored SIGPIPE would, through exec; the
+	 * signals a kg_loop takes stay blocked until the loop is freed). */
 	for (int s = 1; s < NSIG; s++)
 		if (s != SIGKILL && s != SIGSTOP)
 			signal(s, SIG_DFL);

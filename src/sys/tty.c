@@ -1,3 +1,4 @@
+/* Terminal raw mode, window size, RFC 4254 terminal modes, prompts on /dev/tty. */
 #include "sys/tty.h"
 
 #include <errno.h>
@@ -7,7 +8,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
 
@@ -297,38 +297,85 @@ static int is_job_stop(int sig)
 	return sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+/* ---- waiting for a key or a signal ---- */
+
+static void waiter_fd(void *ctx, int fd, int revents)
+{
+	kg_tty_waiter *w = ctx;
+	(void)fd;
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		w->ready = 1;
+}
+
+static void waiter_sig(void *ctx, int signo)
+{
+	kg_tty_waiter *w = ctx;
+	if (signo == SIGWINCH)
+		w->winch = 1;
+	else if (w->sig == 0)
+		w->sig = signo;
+}
+
+int kg_tty_waiter_open(kg_tty_waiter *w, int fd, const int *signals, size_t n)
+{
+	memset(w, 0, sizeof(*w));
+	kg_loop_init(&w->loop);
+	GUARD(kg_loop_watch_signals(&w->loop, signals, n, waiter_sig, w));
+	return kg_loop_add_fd(&w->loop, fd, KG_LOOP_READ, waiter_fd, w);
+}
+
+int kg_tty_wait(kg_tty_waiter *w, int *sig)
+{
+	for (;;) {
+		/* A signal first: the terminal must be restored before it acts. */
+		if (w->sig != 0) {
+			*sig = w->sig;
+			w->sig = 0;
+			return KG_OK;
+		}
+		if (w->winch) {
+			*sig = SIGWINCH;
+			w->winch = 0;
+			return KG_OK;
+		}
+		if (w->ready) {
+			*sig = 0;
+			w->ready = 0;
+			return KG_OK;
+		}
+		int r = kg_loop_run_once(&w->loop, -1);
+		if (r < 0 && r != KG_ERR_AGAIN)
+			return r;
+	}
+}
+
+void kg_tty_waiter_close(kg_tty_waiter *w)
+{
+	kg_loop_free(&w->loop);
+}
+
 /* Reads a line from fd into buf; returns KG_OK, KG_ERR_CLOSED on EOF,
  * KG_ERR_TOO_LARGE on overflow, or a signal number in *sig (> 0) with
  * KG_ERR_SYSTEM when one of the watched signals arrived. */
-static int read_line_fd(int fd, int sfd, char *buf, size_t len, int *sig)
+static int read_line_fd(int fd, kg_tty_waiter *w, char *buf, size_t len, int *sig)
 {
 	size_t pos = 0;
 	int overflow = 0;
 
 	for (;;) {
-		struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return KG_ERR_SYSTEM;
-		}
-		if (p[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				*sig = (int)si.ssi_signo;
-				OPENSSL_cleanse(buf, len);
-				return KG_ERR_SYSTEM;
-			}
-		}
-		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		char c;
-		ssize_t r = read(fd, &c, 1);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r <= 0) {
+		int s = 0, r = kg_tty_wait(w, &s);
+		if (r < 0 || s != 0) {
+			*sig = s;
 			OPENSSL_cleanse(buf, len);
-			return r == 0 || errno == EIO ? KG_ERR_CLOSED : KG_ERR_SYSTEM;
+			return r < 0 ? r : KG_ERR_SYSTEM;
+		}
+		char c;
+		ssize_t got = read(fd, &c, 1);
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (got <= 0) {
+			OPENSSL_cleanse(buf, len);
+			return got == 0 || errno == EIO ? KG_ERR_CLOSED : KG_ERR_SYSTEM;
 		}
 		if (c == '\n' || c == '\r') {
 			buf[pos] = '\0';
@@ -346,34 +393,22 @@ static int read_line_fd(int fd, int sfd, char *buf, size_t len, int *sig)
 	}
 }
 
-/* The common prompt: watched signals are blocked and read through a
- * signalfd, so no handler (and no static flag) is needed, and the
- * terminal is restored before any signal takes effect. */
+/* The common prompt: watched signals are blocked and read through the
+ * waiter's signalfd, so no handler (and no static flag) is needed, and
+ * the terminal is restored before any signal takes effect. */
 static int tty_prompt(const char *prompt, char *buf, size_t len, int echo)
 {
-	sigset_t block, old, watch;
 	int r, sig;
 
 	ENSURE(buf != NULL && len > 0, KG_ERR_ARG);
 	buf[0] = '\0';
 	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	ENSURE(fd >= 0, KG_ERR_NOT_FOUND);
-	sigemptyset(&block);
-	for (size_t i = 0; i < KG_ARRAY_LEN(prompt_signals); i++)
-		sigaddset(&block, prompt_signals[i]);
 	for (;;) {
-		if (sigprocmask(SIG_BLOCK, &block, &old) != 0) {
-			close(fd);
-			return KG_ERR_SYSTEM;
-		}
+		kg_tty_waiter w;
 		/* Signals the caller already blocks stay the caller's business. */
-		sigemptyset(&watch);
-		for (size_t i = 0; i < KG_ARRAY_LEN(prompt_signals); i++)
-			if (!sigismember(&old, prompt_signals[i]))
-				sigaddset(&watch, prompt_signals[i]);
-		int sfd = signalfd(-1, &watch, SFD_CLOEXEC | SFD_NONBLOCK);
-		if (sfd < 0) {
-			sigprocmask(SIG_SETMASK, &old, NULL);
+		if (kg_tty_waiter_open(&w, fd, prompt_signals, KG_ARRAY_LEN(prompt_signals)) < 0) {
+			kg_tty_waiter_close(&w);
 			close(fd);
 			return KG_ERR_SYSTEM;
 		}
@@ -387,13 +422,12 @@ static int tty_prompt(const char *prompt, char *buf, size_t len, int echo)
 		if (prompt != NULL)
 			tty_write(fd, prompt);
 		sig = 0;
-		r = read_line_fd(fd, sfd, buf, len, &sig);
+		r = read_line_fd(fd, &w, buf, len, &sig);
 		if (!echo && have_tio) {
 			(void)tcsetattr(fd, TCSAFLUSH, &orig);
 			tty_write(fd, "\n");  /* the newline the user typed was not echoed */
 		}
-		close(sfd);
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		kg_tty_waiter_close(&w);
 		if (sig == 0)
 			break;
 		/* Deliver the signal with the terminal sane again.  A stop

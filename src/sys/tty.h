@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <termios.h>
 #include "core/buf.h"
+#include "sys/loop.h"
 
 /* RFC 4254 section 8 opcodes kagi names outside the table. */
 #define KG_TTY_OP_END    0
@@ -41,6 +42,27 @@ int kg_tty_modes_apply(const uint8_t *modes, size_t len, struct termios *tio) KG
  * when unknown. */
 uint32_t kg_tty_speed_to_baud(speed_t s);
 int kg_tty_baud_to_speed(uint32_t baud, speed_t *s) KG_WUR;
+
+/* Waiting for a key on a terminal while some signals are held: they are
+ * blocked and taken through a kg_loop's signalfd from open to close, so a
+ * caller in raw mode can restore the terminal before one acts. */
+typedef struct kg_tty_waiter {
+	kg_loop loop;
+	int ready;    /* the fd is readable (or hung up) */
+	int sig;      /* the first watched signal that arrived, SIGWINCH aside */
+	int winch;    /* SIGWINCH arrived */
+} kg_tty_waiter;
+
+/* Watches fd and those of signals[0..n) the process does not block now
+ * (signals the caller blocks stay the caller's).  Call
+ * kg_tty_waiter_close afterwards, also when this fails. */
+int kg_tty_waiter_open(kg_tty_waiter *w, int fd, const int *signals, size_t n) KG_WUR;
+/* Waits until fd can be read (*sig = 0) or a watched signal arrived
+ * (*sig = its number; any other signal comes before SIGWINCH, and both
+ * before input).  KG_ERR_SYSTEM if waiting fails. */
+int kg_tty_wait(kg_tty_waiter *w, int *sig) KG_WUR;
+/* Stops watching and unblocks the signals open blocked. */
+void kg_tty_waiter_close(kg_tty_waiter *w);
 
 /* Prints prompt on /dev/tty and reads one line with echo off into buf
  * (NUL-terminated, newline stripped).  Echo is restored before returning,

@@ -1,3 +1,4 @@
+/* Exercises src/sys/lineedit.c: the pure editor (keys, history, UTF-8, width, rendering). */
 #include "t.h"
 #include "sys/lineedit.h"
 

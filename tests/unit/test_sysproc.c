@@ -1,3 +1,4 @@
+/* Exercises src/sys/session-proc.c, src/sys/loop.c, src/sys/net.c, src/sys/password.c and src/sys/log.c: spawning, the loop, sockets, PAM, logging. */
 #include "t.h"
 #include "sysproc_util.h"
 

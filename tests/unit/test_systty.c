@@ -1,3 +1,4 @@
+/* Exercises src/sys/tty.c: terminal modes, raw mode and window size, prompts on /dev/tty and their signals. */
 #include "t.h"
 #include "sysproc_util.h"
 
