@@ -57,6 +57,34 @@ void kg_engine_attach(kg_engine *e, kg_channel *ch, kg_consumer *k, const kg_con
 	ch->user = k;
 }
 
+void kg_engine_detach(kg_consumer *k)
+{
+	if (k->ch && k->ch->user == k)
+		k->ch->user = NULL;
+	k->ch = NULL;
+}
+
+void kg_watch_set(kg_engine *e, kg_watch *w, int fd, int events, kg_loop_fd_cb cb, void *ctx)
+{
+	if (w->fd >= 0 && (w->fd != fd || events == 0)) {
+		(void)!kg_loop_remove_fd(e->loop, w->fd);
+		w->fd = -1;
+	}
+	if (fd < 0 || events == 0)
+		return;
+	int r = KG_OK;
+	if (w->fd < 0) {
+		r = kg_loop_add_fd(e->loop, fd, events, cb, ctx);
+		if (r == KG_OK)
+			w->fd = fd;
+	} else if (w->events != events) {
+		r = kg_loop_set_events(e->loop, fd, events);
+	}
+	w->events = events;
+	if (r < 0)
+		kg_engine_fail(e, r);
+}
+
 static void release(kg_channel *ch)
 {
 	kg_consumer *k = ch->user;

@@ -137,6 +137,26 @@ int kg_engine_flush(kg_engine *e, int timeout_ms) KG_WUR;
  * no longer takes data. */
 int kg_engine_send_from_fd(kg_engine *e, kg_channel *ch, uint32_t ext, int fd, int *eof) KG_WUR;
 
+/* Puts k's channel back to no consumer (its events get the defaults). */
+void kg_engine_detach(kg_consumer *k);
+
+/* A consumer's local descriptor and its registration with the loop, which
+ * follows the interest wanted: with none, the fd is not registered at all
+ * (a pipe with no interest still reports a hang-up).  A registration
+ * failure ends the engine. */
+typedef struct kg_watch {
+	int fd;       /* registered, or -1 */
+	int events;
+} kg_watch;
+
+static inline void kg_watch_init(kg_watch *w)
+{
+	w->fd = -1;
+	w->events = 0;
+}
+/* fd < 0 or events 0: unregistered.  cb gets ctx. */
+void kg_watch_set(kg_engine *e, kg_watch *w, int fd, int events, kg_loop_fd_cb cb, void *ctx);
+
 /* Channel data for a local descriptor (a pipe, pty, stdout): written at
  * once as far as the fd takes it, the rest held until kg_chan_out_flush.
  * What is held is at most what the peer may send, the window we granted:

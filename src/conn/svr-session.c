@@ -37,7 +37,7 @@ struct kg_svr_session {
 	int out_done, err_done;     /* stdout (or the pty) / stderr reached EOF */
 	int finished;               /* exit-status, EOF and CLOSE sent */
 	int tcpip;                  /* a direct-tcpip channel: "process" is a socket */
-	int wfd[NSLOTS], wev[NSLOTS];  /* fds registered with the loop, and their interest */
+	kg_watch w[NSLOTS];         /* the fds registered with the loop */
 };
 
 static const kg_consumer_ops session_ops;
@@ -99,7 +99,7 @@ static kg_svr_session *session_alloc(kg_svr_sessions *ss, kg_channel *ch)
 	s->proc.ptyfd = s->proc.infd = s->proc.outfd = s->proc.errfd = -1;
 	kg_chan_out_init(&s->to_child, -1);
 	for (int k = 0; k < NSLOTS; k++)
-		s->wfd[k] = -1;
+		kg_watch_init(&s->w[k]);
 	kg_engine_attach(ss->eng, ch, &s->k, &session_ops);
 	s->next = ss->list;
 	ss->list = s;
@@ -423,28 +423,9 @@ static int in_fd(const kg_svr_session *s)
 
 static void on_fd(void *ctx, int fd, int revents);
 
-/* Registers fd in slot with the loop for events (0: not at all: a pipe
- * with no interest still reports a hang-up). */
 static void watch(kg_svr_session *s, int slot, int fd, int events)
 {
-	kg_loop *lp = s->ss->eng->loop;
-	if (s->wfd[slot] >= 0 && (s->wfd[slot] != fd || events == 0)) {
-		(void)!kg_loop_remove_fd(lp, s->wfd[slot]);
-		s->wfd[slot] = -1;
-	}
-	if (fd < 0 || events == 0)
-		return;
-	int r = KG_OK;
-	if (s->wfd[slot] < 0) {
-		r = kg_loop_add_fd(lp, fd, events, on_fd, s);
-		if (r == KG_OK)
-			s->wfd[slot] = fd;
-	} else if (s->wev[slot] != events) {
-		r = kg_loop_set_events(lp, fd, events);
-	}
-	s->wev[slot] = events;
-	if (r < 0)
-		kg_engine_fail(s->ss->eng, r);
+	kg_watch_set(s->ss->eng, &s->w[slot], fd, events, on_fd, s);
 }
 
 static void unwatch_all(kg_svr_session *s)
@@ -574,7 +555,7 @@ static void on_fd(void *ctx, int fd, int revents)
 	if (fd == in_fd(s) && (revents & wr) && kg_chan_out_pending(&s->to_child) > 0)
 		r = write_child(s);
 	if (r >= 0 && (revents & rd)) {
-		if (s->want_pty && fd == s->proc.ptyfd && (s->wev[FD_A] & KG_LOOP_READ))
+		if (s->want_pty && fd == s->proc.ptyfd && (s->w[FD_A].events & KG_LOOP_READ))
 			r = kg_engine_send_from_fd(e, ch, 0, fd, &s->out_done);
 		else if (!s->want_pty && fd == s->proc.outfd)
 			r = kg_engine_send_from_fd(e, ch, 0, fd, &s->out_done);
