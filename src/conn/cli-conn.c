@@ -347,7 +347,8 @@ static void preferred_order_note(const kg_client *c)
 
 /* ---------------- connection layer ---------------- */
 
-int kg_client_exit_request(const kg_client *c, const kg_conn_event *ev, int *status)
+/* 1 for exit-status or exit-signal, with the status in *status. */
+static int exit_request(const kg_client *c, const kg_conn_event *ev, int *status)
 {
 	if (strcmp(ev->name, "exit-status") == 0) {
 		uint32_t st;
@@ -364,6 +365,13 @@ int kg_client_exit_request(const kg_client *c, const kg_conn_event *ev, int *sta
 		return 1;
 	}
 	return 0;
+}
+
+int kg_client_channel_request(const kg_client *c, kg_consumer *k, const kg_conn_event *ev, int *status, int *got_exit)
+{
+	if (exit_request(c, ev, status))
+		*got_exit = 1;
+	return ev->want_reply ? kg_conn_request_reply(&k->eng->conn, k->ch, 0) : KG_OK;
 }
 
 /* Observers get the hooks' own argument, the transport gets c. */

@@ -66,9 +66,12 @@ typedef struct kg_client {
 int kg_client_open(kg_client *c) KG_WUR;
 void kg_client_close(kg_client *c);
 
-/* For a KG_CEV_REQUEST: 1 if it was exit-status (the status in *status)
- * or exit-signal (*status = 255, as OpenSSH's client exits), else 0. */
-int kg_client_exit_request(const kg_client *c, const kg_conn_event *ev, int *status);
+/* A channel request from the server, for the client's consumers: an
+ * exit-status records the status in *status, an exit-signal 255 (as
+ * OpenSSH's client exits), and sets *got_exit; any request that wants a
+ * reply is refused. */
+int kg_client_channel_request(const kg_client *c, kg_consumer *k, const kg_conn_event *ev, int *status,
+			      int *got_exit) KG_WUR;
 
 /* Reads a private key file the way kssh does (mode check with OpenSSH's
  * warning, passphrase prompt unless batch); used for -i identities. */

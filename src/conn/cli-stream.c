@@ -46,9 +46,7 @@ static int on_eof(kg_consumer *k)
 static int on_request(kg_consumer *k, const kg_conn_event *ev)
 {
 	kg_stream *s = of(k);
-	if (kg_client_exit_request(s->c, ev, &s->exit_status))
-		s->got_exit = 1;
-	return ev->want_reply ? kg_conn_request_reply(&k->eng->conn, k->ch, 0) : KG_OK;
+	return kg_client_channel_request(s->c, k, ev, &s->exit_status, &s->got_exit);
 }
 
 static int on_reply(kg_consumer *k, int ok)
