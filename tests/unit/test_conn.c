@@ -376,13 +376,13 @@ static void on_drain(void *ctx, int fd, int revents)
 		(void)!kg_loop_remove_fd(&d->f->c.loop, fd);
 }
 
-static void poll_shut(void *ctx, uint64_t id)
+static void check_shut(void *ctx, uint64_t id)
 {
 	drain *d = ctx;
 	(void)id;
 	on_drain(d, d->fd, POLLIN);
 	if (!d->saw_shut)
-		(void)!kg_loop_add_timer(&d->f->c.loop, 5, poll_shut, d, NULL);
+		(void)!kg_loop_add_timer(&d->f->c.loop, 5, check_shut, d, NULL);
 }
 
 /* kssh's interactive session over the engine: stdin (a pipe with a line
@@ -407,7 +407,7 @@ static void test_cli_session_full_stdout(void)
 	drain d = { .f = &f, .fd = out[0] };
 	kg_buf_init(&d.got, 0);
 	T_OK(kg_loop_add_fd(&f.c.loop, out[0], KG_LOOP_READ, on_drain, &d));
-	T_OK(kg_loop_add_timer(&f.c.loop, 5, poll_shut, &d, NULL));
+	T_OK(kg_loop_add_timer(&f.c.loop, 5, check_shut, &d, NULL));
 	kg_cli_session_opts o = { .command = "cat", .in_fd = in[0], .out_fd = out[1], .err_fd = err[1], .quiet = 1 };
 	int status = -1;
 	T_OK(kg_cli_session_run(&f.c, &o, &status));
