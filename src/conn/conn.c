@@ -180,7 +180,7 @@ static int process_input(kg_engine *e)
 {
 	const uint8_t *p;
 	size_t n;
-	int r;
+	int r = KG_ERR_AGAIN;
 	while (e->status == 0 && (r = kg_tr_read_packet(e->tr, &p, &n)) > 0) {
 		e->rx_packets++;
 		e->last_rx_ms = kg_monotonic_ms();
