@@ -1,7 +1,6 @@
 /* Client connection set-up: connect, key exchange, host key check,
- * identities and user authentication. */
+ * identities and user authentication, on the connection engine. */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,36 +347,8 @@ static void preferred_order_note(const kg_client *c)
 
 /* ---------------- connection layer ---------------- */
 
-int kg_client_next_event(kg_client *c, kg_conn *conn, kg_conn_event *ev)
-{
-	const uint8_t *p;
-	size_t n;
-	int r;
-	while ((r = kg_tr_read_packet(c->tr, &p, &n)) > 0) {
-		if (r < SSH_MSG_GLOBAL_REQUEST || r > SSH_MSG_CHANNEL_FAILURE) {
-			if (r < 50 || r > 79)  /* late userauth messages are ignored */
-				GUARD(kg_tr_send_unimplemented(c->tr));
-			continue;
-		}
-		if ((r = kg_conn_handle(conn, (uint8_t)r, p + 1, n - 1, ev)) < 0) {
-			kg_tr_disconnect(c->tr, SSH_DISCONNECT_PROTOCOL_ERROR, "channel protocol error");
-			return r;
-		}
-		if (ev->type == KG_CEV_GLOBAL_REQUEST) {
-			if (ev->want_reply)
-				GUARD(kg_conn_global_reply(conn, 0, NULL, 0));
-			continue;
-		}
-		if (ev->type == KG_CEV_OPEN_REQUEST) {
-			GUARD(kg_conn_open_fail(conn, ev->ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed"));
-			continue;
-		}
-		return 1;
-	}
-	return r == KG_ERR_AGAIN ? 0 : r;
-}
-
-int kg_client_exit_request(const kg_client *c, const kg_conn_event *ev, int *status)
+/* 1 for exit-status or exit-signal, with the status in *status. */
+static int exit_request(const kg_client *c, const kg_conn_event *ev, int *status)
 {
 	if (strcmp(ev->name, "exit-status") == 0) {
 		uint32_t st;
@@ -396,38 +367,11 @@ int kg_client_exit_request(const kg_client *c, const kg_conn_event *ev, int *sta
 	return 0;
 }
 
-/* ---------------- socket pump ---------------- */
-
-int kg_client_read(kg_client *c)
+int kg_client_channel_request(const kg_client *c, kg_consumer *k, const kg_conn_event *ev, int *status, int *got_exit)
 {
-	uint8_t *p;
-	size_t avail, n = 0;
-	GUARD(kg_tr_input_space(c->tr, &p, &avail));
-	int r = kg_fd_read(c->fd, p, avail, &n);
-	if (r == KG_OK)
-		kg_tr_input_commit(c->tr, n);
-	return r;
-}
-
-int kg_client_flush(kg_client *c, int block)
-{
-	for (;;) {
-		size_t len;
-		const uint8_t *p = kg_tr_output(c->tr, &len);
-		if (len == 0)
-			return KG_OK;
-		size_t done = 0;
-		int r = kg_fd_write(c->fd, p, len, &done);
-		if (r == KG_OK) {
-			kg_tr_output_consume(c->tr, done);
-			continue;
-		}
-		if (r != KG_ERR_AGAIN || !block)
-			return r == KG_ERR_AGAIN ? KG_OK : r;
-		struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
-		if (poll(&pfd, 1, 10000) == 0)
-			return KG_ERR_TIMEOUT;
-	}
+	if (exit_request(c, ev, status))
+		*got_exit = 1;
+	return ev->want_reply ? kg_conn_request_reply(&k->eng->conn, k->ch, 0) : KG_OK;
 }
 
 /* Observers get the hooks' own argument, the transport gets c. */
@@ -585,11 +529,66 @@ out:
 	return r;
 }
 
+/* Every message until the user is authenticated: userauth only, once
+ * authentication has started. */
+static int auth_message(void *arg, int type, const uint8_t *p, size_t n)
+{
+	kg_client *c = arg;
+	if (!c->auth || (type != SSH_MSG_SERVICE_ACCEPT && (type < 50 || type > 79))) {
+		kg_tr_disconnect(c->tr, SSH_DISCONNECT_PROTOCOL_ERROR, "unexpected message");
+		return KG_ERR_UNEXPECTED_MSG;
+	}
+	int r = kg_cli_auth_handle(c->auth, (uint8_t)type, p, n);
+	if (r == 1) {
+		c->authenticated = 1;
+		kg_conn_config cc;
+		kg_conn_config_default(&cc);
+		cc.window = KG_CLIENT_WINDOW;
+		cc.max_packet = KG_CLIENT_MAXPKT;
+		cc.max_window = KG_CONN_WINDOW_GROW_MAX;
+		return kg_engine_start_channels(&c->eng, &cc, KG_CONN_CLIENT);
+	}
+	if (r == KG_ERR_AUTH_FAILED) {
+		kg_error(c->log, "%s@%s: Permission denied (%s).", c->cfg->user, c->cfg->hostname,
+			 c->auth_methods ? c->auth_methods : "");
+		kg_tr_disconnect(c->tr, SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE, "no more authentication methods");
+	}
+	return r < 0 ? r : KG_OK;
+}
+
+static int kex_finished(void *arg)
+{
+	return kg_tr_ready(((kg_client *)arg)->tr);
+}
+
+static int authenticated(void *arg)
+{
+	return ((kg_client *)arg)->authenticated;
+}
+
+static int start_auth(kg_client *c)
+{
+	kg_client_config *cfg = c->cfg;
+	kg_cli_auth_config ac = {
+		.user = cfg->user, .ids = c->ids, .n_ids = c->n_ids,
+		.try_pubkey = cfg->pubkey_authentication != 0 && preferred(c, "publickey"),
+		.try_password = cfg->password_authentication != 0 && !c->password_disabled && preferred(c, "password"),
+		.password_prompts = cfg->number_of_password_prompts,
+		.load_private = load_private_cb, .get_password = get_password,
+		.event = auth_event, .cb_arg = c,
+	};
+	GUARD(kg_cli_auth_start(&c->auth, &ac, c->tr));
+	kg_engine_kick(&c->eng);
+	return KG_OK;
+}
+
 int kg_client_open(kg_client *c)
 {
 	kg_client_config *cfg = c->cfg;
 	char err[512];
 	int r;
+	kg_loop_init(&c->loop);
+	c->loop_ready = 1;
 	if (c->fd < 0 && cfg->proxy_jump && strcasecmp(cfg->proxy_jump, "none") != 0) {
 		GUARD(connect_via_jump(c));
 	} else if (c->fd < 0) {
@@ -615,80 +614,42 @@ int kg_client_open(kg_client *c)
 	GUARD(prepare_identities(c));
 	preferred_order_note(c);
 	GUARD(setup_transport(c));
-	for (;;) {
-		if ((r = kg_client_flush(c, 0)) < 0)
-			break;
-		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-		if (kg_tr_output_pending(c->tr))
-			pfd.events |= POLLOUT;
-		int timeout = cfg->connect_timeout > 0 && !kg_tr_ready(c->tr) ? cfg->connect_timeout * 1000 : -1;
-		int pr = poll(&pfd, 1, timeout);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr == 0) {
-			kg_error(c->log, "Connection timed out during banner exchange");
-			return KG_ERR_TIMEOUT;
-		}
-		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
-			r = kg_client_read(c);
-			if (r == KG_ERR_CLOSED) {
-				kg_error(c->log, "Connection closed by %s port %d", c->peer_ip, c->peer_port);
-				return r;
-			}
-			if (r < 0 && r != KG_ERR_AGAIN)
-				break;
-		}
-		const uint8_t *p;
-		size_t n;
-		while ((r = kg_tr_read_packet(c->tr, &p, &n)) > 0) {
-			if (!c->auth || (r != SSH_MSG_SERVICE_ACCEPT && (r < 50 || r > 79))) {
-				kg_tr_disconnect(c->tr, SSH_DISCONNECT_PROTOCOL_ERROR, "unexpected message");
-				r = KG_ERR_UNEXPECTED_MSG;
-				goto fail;
-			}
-			r = kg_cli_auth_handle(c->auth, (uint8_t)r, p, n);
-			if (r == 1) {
-				GUARD(kg_client_flush(c, 1));
-				return KG_OK;
-			}
-			if (r == KG_ERR_AUTH_FAILED) {
-				kg_error(c->log, "%s@%s: Permission denied (%s).", cfg->user, cfg->hostname,
-					 c->auth_methods ? c->auth_methods : "");
-				kg_tr_disconnect(c->tr, SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE, "no more authentication methods");
-				goto fail;
-			}
-			if (r < 0)
-				goto fail;
-		}
-		if (r != KG_ERR_AGAIN)
-			break;
-		if (!c->auth && kg_tr_ready(c->tr)) {
-			kg_cli_auth_config ac = {
-				.user = cfg->user, .ids = c->ids, .n_ids = c->n_ids,
-				.try_pubkey = cfg->pubkey_authentication != 0 && preferred(c, "publickey"),
-				.try_password = cfg->password_authentication != 0 && !c->password_disabled &&
-						preferred(c, "password"),
-				.password_prompts = cfg->number_of_password_prompts,
-				.load_private = load_private_cb, .get_password = get_password,
-				.event = auth_event, .cb_arg = c,
-			};
-			if ((r = kg_cli_auth_start(&c->auth, &ac, c->tr)) < 0)
-				break;
-		}
+	kg_engine_hooks hooks = { .message = auth_message, .arg = c };
+	GUARD(kg_engine_init(&c->eng, &c->loop, c->fd, c->fd, c->tr, &hooks));
+	c->eng_ready = 1;
+	c->eng.proto_error = "channel protocol error";
+	/* ConnectTimeout also bounds each silence until the keys are agreed. */
+	r = kg_engine_run(&c->eng, kex_finished, c, cfg->connect_timeout > 0 ? cfg->connect_timeout * 1000 : -1);
+	if (r == KG_ERR_TIMEOUT) {
+		kg_error(c->log, "Connection timed out during banner exchange");
+		return r;
 	}
-fail:
-	if (!kg_tr_is_closed(c->tr) || r == KG_ERR_UNEXPECTED_MSG || r == KG_ERR_AUTH_FAILED)
-		(void)!kg_client_flush(c, 1);
+	if (r >= 0)
+		r = start_auth(c);
+	if (r >= 0)
+		r = kg_engine_run(&c->eng, authenticated, c, -1);
+	if (r >= 0)
+		return kg_engine_flush(&c->eng, KG_CLIENT_FLUSH_MS);
+	if (r == KG_ERR_CLOSED && c->eng.peer_eof) {
+		kg_error(c->log, "Connection closed by %s port %d", c->peer_ip, c->peer_port);
+		return r;
+	}
 	if (r != KG_ERR_AUTH_FAILED && r != KG_ERR_HOSTKEY_CHANGED && r != KG_ERR_HOSTKEY_REJECTED && r != KG_ERR_REVOKED) {
 		const char *why = kg_tr_error_text(c->tr);
 		kg_error(c->log, "%s port %d: %s", c->peer_ip, c->peer_port, why && *why ? why : kg_err_str(r));
 	}
-	(void)!kg_client_flush(c, 1);
-	return r < 0 ? r : KG_ERR_PROTOCOL;
+	(void)!kg_engine_flush(&c->eng, KG_CLIENT_FLUSH_MS);
+	return r;
 }
 
 void kg_client_close(kg_client *c)
 {
+	if (c->eng_ready)
+		kg_engine_free(&c->eng);
+	c->eng_ready = 0;
+	if (c->loop_ready)
+		kg_loop_free(&c->loop);
+	c->loop_ready = 0;
 	kg_cli_auth_free(c->auth);
 	c->auth = NULL;
 	free(c->auth_methods);

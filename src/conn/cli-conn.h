@@ -1,7 +1,8 @@
 /* The client's connection, shared by kssh, kscp and ksftp: TCP connect,
  * transport, host key check against known_hosts, identities, and user
  * authentication.  After kg_client_open() returns KG_OK the connection is
- * authenticated and the program drives channels over c->tr and c->fd. */
+ * authenticated and runs on the engine c->eng (over c->loop): the program
+ * attaches its channel consumers (cli-session.c, cli-stream.c) there. */
 #ifndef KAGI_CLI_CONN_H
 #define KAGI_CLI_CONN_H
 
@@ -10,7 +11,9 @@
 #include "core/channel.h"
 #include "core/transport.h"
 #include "config/client-config.h"
+#include "conn/conn.h"
 #include "sys/log.h"
+#include "sys/loop.h"
 
 typedef struct kg_client_hooks {
 	/* Optional observers (--explain): transport messages, the finished key
@@ -46,27 +49,29 @@ typedef struct kg_client {
 	char peer_ip[64];
 	int peer_port;
 	pid_t jump_pid;             /* the kssh -W process carrying us through a jump host */
+	kg_loop loop;
+	kg_engine eng;
+	int loop_ready, eng_ready;
+	int authenticated;
 } kg_client;
+
+/* Channel windows of the client's channels. */
+#define KG_CLIENT_WINDOW (8u * 1024 * 1024)
+#define KG_CLIENT_MAXPKT (128u * 1024)
+/* How long the final writes may wait. */
+#define KG_CLIENT_FLUSH_MS 10000
 
 /* Connects, exchanges keys, verifies the host and authenticates.  Errors
  * have been reported through c->log; the caller exits 255. */
 int kg_client_open(kg_client *c) KG_WUR;
-/* Reads what the socket has into the transport (non-blocking).
- * KG_ERR_CLOSED at end of file. */
-int kg_client_read(kg_client *c) KG_WUR;
-/* Writes pending transport output; with block, until all is written. */
-int kg_client_flush(kg_client *c, int block) KG_WUR;
 void kg_client_close(kg_client *c);
 
-/* The next connection-layer event for the program: late userauth
- * messages are dropped, other non-channel messages answered with
- * UNIMPLEMENTED, and what the server asks of the client (global requests,
- * channel opens) refused here.  1 with *ev filled; 0 when more input is
- * needed; a negative error when the connection must end. */
-int kg_client_next_event(kg_client *c, kg_conn *conn, kg_conn_event *ev) KG_WUR;
-/* For a KG_CEV_REQUEST: 1 if it was exit-status (the status in *status)
- * or exit-signal (*status = 255, as OpenSSH's client exits), else 0. */
-int kg_client_exit_request(const kg_client *c, const kg_conn_event *ev, int *status);
+/* A channel request from the server, for the client's consumers: an
+ * exit-status records the status in *status, an exit-signal 255 (as
+ * OpenSSH's client exits), and sets *got_exit; any request that wants a
+ * reply is refused. */
+int kg_client_channel_request(const kg_client *c, kg_consumer *k, const kg_conn_event *ev, int *status,
+			      int *got_exit) KG_WUR;
 
 /* Reads a private key file the way kssh does (mode check with OpenSSH's
  * warning, passphrase prompt unless batch); used for -i identities. */

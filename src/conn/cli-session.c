@@ -1,95 +1,76 @@
-/* The client side of a session channel: an event loop over the socket,
- * stdin, stdout, stderr and a signalfd (SIGWINCH, SIGTERM, SIGHUP, SIGINT).
- * Flow control is end to end: received data is granted back to the server
- * (kg_conn_consumed) only once it has been written out locally, and stdin
- * is read only as far as the server's window allows. */
+/* The client side of a session channel (or kssh -W's direct-tcpip), as an
+ * engine consumer: stdin into the channel, the channel into stdout and
+ * stderr, window changes and terminating signals from the loop.  Flow
+ * control is end to end: received data is granted back to the server
+ * only once it has been written out locally, and stdin is read only as far
+ * as the server's window allows. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/signalfd.h>
 #include "core/channel.h"
 #include "conn/cli-session.h"
 #include "config/config-common.h"
 #include "sys/net.h"
 #include "sys/tty.h"
 
-#define READ_CHUNK (256u * 1024)
-#define OUTPUT_BACKLOG_MAX (4u * 1024 * 1024)
-#define SESSION_WINDOW (8u * 1024 * 1024)
-#define SESSION_MAXPKT (128u * 1024)
-
-typedef struct out_stream {
-	int fd;
-	kg_buf pending;   /* received, not yet written */
-	int eof;          /* no more will come */
-	int closed;
-} out_stream;
-
 typedef struct session {
+	kg_consumer k;                /* k.ch: the channel, NULL once gone */
 	kg_client *c;
+	kg_engine *e;
 	const kg_cli_session_opts *o;
-	kg_conn conn;
-	kg_channel *ch;
 	int stdin_fd, stdin_eof, eof_sent;
-	out_stream out, err;
+	kg_chan_out out, err;
+	kg_watch w_in, w_out, w_err;
 	int exit_status, got_exit;
 	int channel_closed;
-	int sigfd;
+	int result;                   /* set by a terminating signal */
 	kg_tty_saved tty;
 	int restore_flags[3];
-	uint8_t *readbuf;
 } session;
 
-static int write_pending(session *s, out_stream *st)
+static void on_fd(void *ctx, int fd, int revents);
+
+/* The loop interest follows the state; stdin's EOF goes out once the
+ * channel is open. */
+static void update(session *s)
 {
-	while (kg_buf_len(&st->pending) > 0) {
-		size_t done = 0;
-		int r = kg_fd_write(st->fd, kg_buf_ptr(&st->pending), kg_buf_len(&st->pending), &done);
-		if (r == KG_ERR_AGAIN)
-			return KG_OK;
-		if (r < 0) {
-			/* The reader went away: drop what it would not take. */
-			kg_buf_reset(&st->pending);
-			st->closed = 1;
-			return KG_OK;
-		}
-		GUARD(kg_buf_consume(&st->pending, done));
-		if (s->ch)
-			GUARD(kg_conn_consumed(&s->conn, s->ch, done));
+	kg_channel *ch = s->k.ch;
+	int open = ch && ch->state == KG_CH_OPEN;
+	if (open && s->stdin_eof && !s->eof_sent) {
+		int r = kg_conn_send_eof(&s->e->conn, ch);
+		if (r < 0)
+			kg_engine_fail(s->e, r);
+		s->eof_sent = 1;
 	}
-	return KG_OK;
+	int rd = open && !s->stdin_eof && !s->eof_sent && ch->remote_window > 0 && kg_engine_may_send(s->e);
+	kg_watch_set(s->e, &s->w_in, s->stdin_fd, rd ? KG_LOOP_READ : 0, on_fd, s);
+	kg_watch_set(s->e, &s->w_out, s->out.fd, kg_chan_out_pending(&s->out) ? KG_LOOP_WRITE : 0, on_fd, s);
+	kg_watch_set(s->e, &s->w_err, s->err.fd, kg_chan_out_pending(&s->err) ? KG_LOOP_WRITE : 0, on_fd, s);
 }
 
-/* Delivers channel data: written at once where the fd takes it, the rest
- * kept until it is writable. */
-static int deliver(session *s, out_stream *st, const uint8_t *data, size_t len)
+static void on_fd(void *ctx, int fd, int revents)
 {
-	if (st->closed)
-		return kg_conn_consumed(&s->conn, s->ch, len);
-	if (kg_buf_len(&st->pending) == 0) {
-		size_t done = 0;
-		int r = kg_fd_write(st->fd, data, len, &done);
-		if (r == KG_OK) {
-			GUARD(kg_conn_consumed(&s->conn, s->ch, done));
-			data += done;
-			len -= done;
-		} else if (r != KG_ERR_AGAIN) {
-			st->closed = 1;
-			return kg_conn_consumed(&s->conn, s->ch, len);
-		}
-	}
-	return len ? kg_buf_put(&st->pending, data, len) : KG_OK;
+	session *s = ctx;
+	kg_conn *cn = &s->e->conn;
+	int r = KG_OK;
+	if (fd == s->w_in.fd && (revents & (POLLIN | POLLHUP | POLLERR)) && s->k.ch)
+		r = kg_engine_send_from_fd(s->e, s->k.ch, 0, fd, &s->stdin_eof);
+	if (r >= 0 && fd == s->w_out.fd && (revents & (POLLOUT | POLLHUP | POLLERR)))
+		r = kg_chan_out_flush(&s->out, cn, s->k.ch);
+	if (r >= 0 && fd == s->w_err.fd && (revents & (POLLOUT | POLLHUP | POLLERR)))
+		r = kg_chan_out_flush(&s->err, cn, s->k.ch);
+	if (r < 0)
+		kg_engine_fail(s->e, r);
+	update(s);
 }
 
 static int start_session(session *s)
 {
-	kg_conn *cn = &s->conn;
+	kg_conn *cn = &s->e->conn;
 	const kg_client_config *cfg = s->c->cfg;
 	if (s->o->want_tty) {
 		const char *term = getenv("TERM");
@@ -113,7 +94,7 @@ static int start_session(session *s)
 			r = kg_buf_put_u8(&modes, KG_TTY_OP_END);
 		}
 		if (r >= 0)
-			r = kg_conn_req_pty(cn, s->ch, 1, term ? term : "", cols, rows, px, py, kg_buf_ptr(&modes),
+			r = kg_conn_req_pty(cn, s->k.ch, 1, term ? term : "", cols, rows, px, py, kg_buf_ptr(&modes),
 					    kg_buf_len(&modes));
 		kg_buf_free(&modes);
 		GUARD(r);
@@ -132,7 +113,7 @@ static int start_session(session *s)
 		name[nl] = '\0';
 		for (size_t i = 0; i < cfg->send_env.n; i++)
 			if (kg_pattern_list_match(name, cfg->send_env.v[i], 0) == 1) {
-				GUARD(kg_conn_req_env(cn, s->ch, 0, name, eq + 1));
+				GUARD(kg_conn_req_env(cn, s->k.ch, 0, name, eq + 1));
 				break;
 			}
 	}
@@ -142,93 +123,94 @@ static int start_session(session *s)
 			continue;
 		char *name = strndup(cfg->set_env.v[i], (size_t)(eq - cfg->set_env.v[i]));
 		ENSURE(name != NULL, KG_ERR_ALLOC);
-		int r = kg_conn_req_env(cn, s->ch, 0, name, eq + 1);
+		int r = kg_conn_req_env(cn, s->k.ch, 0, name, eq + 1);
 		free(name);
 		GUARD(r);
 	}
 	if (s->o->subsystem)
-		return kg_conn_req_subsystem(cn, s->ch, 1, s->o->command);
+		return kg_conn_req_subsystem(cn, s->k.ch, 1, s->o->command);
 	if (s->o->command)
-		return kg_conn_req_exec(cn, s->ch, 1, (const uint8_t *)s->o->command, strlen(s->o->command));
-	return kg_conn_req_shell(cn, s->ch, 1);
+		return kg_conn_req_exec(cn, s->k.ch, 1, (const uint8_t *)s->o->command, strlen(s->o->command));
+	return kg_conn_req_shell(cn, s->k.ch, 1);
 }
 
-static int on_event(session *s, const kg_conn_event *ev)
+static session *of(kg_consumer *k)
 {
-	kg_conn *cn = &s->conn;
-	switch (ev->type) {
-	case KG_CEV_OPEN_CONFIRMED:
-		return s->o->forward_host ? KG_OK : start_session(s);
-	case KG_CEV_OPEN_FAILED:
-		kg_error(s->c->log, "channel 0: open failed: %.*s", (int)ev->len, (const char *)ev->data);
-		s->channel_closed = 1;
-		GUARD(kg_conn_channel_free(cn, ev->ch));
-		s->ch = NULL;
-		return KG_OK;
-	case KG_CEV_DATA:
-		return deliver(s, ev->ext == SSH_EXTENDED_DATA_STDERR ? &s->err : &s->out, ev->data, ev->len);
-	case KG_CEV_EOF:
-		s->out.eof = s->err.eof = 1;
-		return KG_OK;
-	case KG_CEV_REQUEST:
-		if (kg_client_exit_request(s->c, ev, &s->exit_status))
-			s->got_exit = 1;
-		return ev->want_reply ? kg_conn_request_reply(cn, ev->ch, 0) : KG_OK;
-	case KG_CEV_REQUEST_FAILURE:
-		kg_error(s->c->log, "%s request failed on channel 0",
-			 s->o->subsystem ? "subsystem" : s->o->command ? "exec" : "shell");
-		return kg_conn_send_close(cn, ev->ch);
-	case KG_CEV_CLOSE:
-		s->channel_closed = 1;
-		s->out.eof = s->err.eof = 1;
-		GUARD(kg_conn_channel_free(cn, ev->ch));
-		s->ch = NULL;
-		return KG_OK;
-	default:
-		return KG_OK;
-	}
+	return KG_CONSUMER_OF(k, session, k);
 }
 
-static int handle_packets(session *s)
+static int on_opened(kg_consumer *k, const kg_conn_event *ev)
 {
-	kg_conn_event ev;
-	int r;
-	while ((r = kg_client_next_event(s->c, &s->conn, &ev)) > 0)
-		GUARD(on_event(s, &ev));
-	return r;
-}
-
-static int read_stdin(session *s)
-{
-	size_t allow = s->ch->remote_window;
-	if (allow > READ_CHUNK)
-		allow = READ_CHUNK;
-	size_t n = 0;
-	int r = kg_fd_read(s->stdin_fd, s->readbuf, allow, &n);
-	if (r == KG_ERR_AGAIN)
-		return KG_OK;
-	if (r < 0) {
-		s->stdin_eof = 1;
-		return KG_OK;
-	}
-	size_t sent = 0;
-	GUARD(kg_conn_send_data(&s->conn, s->ch, 0, s->readbuf, n, &sent));
-	return sent == n ? KG_OK : KG_ERR_INTERNAL;
-}
-
-static int on_signal(session *s)
-{
-	struct signalfd_siginfo si;
-	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGWINCH) {
-			uint32_t cols, rows, px, py;
-			if (s->ch && s->o->want_tty && kg_tty_window_size(STDIN_FILENO, &cols, &rows, &px, &py) == KG_OK)
-				GUARD(kg_conn_req_window_change(&s->conn, s->ch, cols, rows, px, py));
-		} else {
-			return KG_ERR_CLOSED;  /* terminated: restore the tty and leave */
-		}
-	}
+	session *s = of(k);
+	(void)ev;
+	if (!s->o->forward_host)
+		GUARD(start_session(s));
+	update(s);
 	return KG_OK;
+}
+
+static int on_open_failed(kg_consumer *k, const kg_conn_event *ev)
+{
+	session *s = of(k);
+	kg_error(s->c->log, "channel 0: open failed: %.*s", (int)ev->len, (const char *)ev->data);
+	return KG_OK;
+}
+
+static int on_data(kg_consumer *k, uint32_t ext, const uint8_t *d, size_t n)
+{
+	session *s = of(k);
+	GUARD(kg_chan_out_put(ext == SSH_EXTENDED_DATA_STDERR ? &s->err : &s->out, &s->e->conn, k->ch, d, n));
+	update(s);
+	return KG_OK;
+}
+
+static int on_request(kg_consumer *k, const kg_conn_event *ev)
+{
+	session *s = of(k);
+	return kg_client_channel_request(s->c, k, ev, &s->exit_status, &s->got_exit);
+}
+
+static int on_reply(kg_consumer *k, int ok)
+{
+	session *s = of(k);
+	if (ok)
+		return KG_OK;
+	kg_error(s->c->log, "%s request failed on channel 0",
+		 s->o->subsystem ? "subsystem" : s->o->command ? "exec" : "shell");
+	return kg_conn_send_close(&s->e->conn, k->ch);
+}
+
+static int on_writable(kg_consumer *k)
+{
+	update(of(k));
+	return KG_OK;
+}
+
+static void on_release(kg_consumer *k)
+{
+	session *s = of(k);
+	s->channel_closed = 1;
+	update(s);
+}
+
+static const kg_consumer_ops session_ops = {
+	.opened = on_opened, .open_failed = on_open_failed, .data = on_data, .request = on_request,
+	.reply = on_reply, .writable = on_writable, .release = on_release,
+};
+
+static void on_signal(void *ctx, int signo)
+{
+	session *s = ctx;
+	if (signo != SIGWINCH) {
+		s->result = KG_ERR_CLOSED;  /* terminated: restore the tty and leave */
+		return;
+	}
+	uint32_t cols, rows, px, py;
+	if (s->k.ch && s->o->want_tty && kg_tty_window_size(STDIN_FILENO, &cols, &rows, &px, &py) == KG_OK) {
+		int r = kg_conn_req_window_change(&s->e->conn, s->k.ch, cols, rows, px, py);
+		if (r < 0)
+			kg_engine_fail(s->e, r);
+	}
 }
 
 static void set_nonblock(session *s, int fd, int idx)
@@ -239,65 +221,12 @@ static void set_nonblock(session *s, int fd, int idx)
 		(void)!fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-static int loop(session *s)
+/* The channel is closed and what it brought is written out (or a
+ * terminating signal came). */
+static int finished(void *arg)
 {
-	kg_client *c = s->c;
-	for (;;) {
-		GUARD(handle_packets(s));
-		GUARD(write_pending(s, &s->out));
-		GUARD(write_pending(s, &s->err));
-		if (s->ch && s->stdin_eof && !s->eof_sent && s->ch->state == KG_CH_OPEN) {
-			GUARD(kg_conn_send_eof(&s->conn, s->ch));
-			s->eof_sent = 1;
-		}
-		GUARD(kg_tr_tick(c->tr, time(NULL)));
-		GUARD(kg_client_flush(c, 0));
-		int outputs_done = kg_buf_len(&s->out.pending) == 0 && kg_buf_len(&s->err.pending) == 0;
-		if (s->channel_closed && outputs_done) {
-			(void)!kg_client_flush(c, 1);
-			return KG_OK;
-		}
-		struct pollfd pfd[5];
-		int n = 0, i_sock, i_in = -1, i_out = -1, i_err = -1, i_sig = -1;
-		size_t backlog = kg_tr_output_pending(c->tr);
-		pfd[n] = (struct pollfd){ .fd = c->fd, .events = backlog ? POLLOUT : 0 };
-		if (backlog < OUTPUT_BACKLOG_MAX)
-			pfd[n].events |= POLLIN;
-		i_sock = n++;
-		if (s->ch && s->ch->state == KG_CH_OPEN && !s->stdin_eof && !s->eof_sent && s->ch->remote_window > 0 &&
-		    backlog < OUTPUT_BACKLOG_MAX && s->stdin_fd >= 0) {
-			pfd[n] = (struct pollfd){ .fd = s->stdin_fd, .events = POLLIN };
-			i_in = n++;
-		}
-		if (kg_buf_len(&s->out.pending)) {
-			pfd[n] = (struct pollfd){ .fd = s->out.fd, .events = POLLOUT };
-			i_out = n++;
-		}
-		if (kg_buf_len(&s->err.pending)) {
-			pfd[n] = (struct pollfd){ .fd = s->err.fd, .events = POLLOUT };
-			i_err = n++;
-		}
-		if (s->sigfd >= 0) {
-			pfd[n] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
-			i_sig = n++;
-		}
-		int pr = poll(pfd, (nfds_t)n, 60000);
-		if (pr < 0 && errno != EINTR)
-			return KG_ERR_SYSTEM;
-		if (pr <= 0)
-			continue;
-		if (i_sig >= 0 && (pfd[i_sig].revents & POLLIN))
-			GUARD(on_signal(s));
-		if (pfd[i_sock].revents & (POLLIN | POLLHUP | POLLERR)) {
-			int r = kg_client_read(c);
-			if (r < 0 && r != KG_ERR_AGAIN)
-				return r;
-		}
-		if (i_in >= 0 && (pfd[i_in].revents & (POLLIN | POLLHUP | POLLERR)))
-			GUARD(read_stdin(s));
-		(void)i_out;
-		(void)i_err;
-	}
+	session *s = arg;
+	return s->result || (s->channel_closed && kg_chan_out_pending(&s->out) == 0 && kg_chan_out_pending(&s->err) == 0);
 }
 
 int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_status)
@@ -305,69 +234,66 @@ int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_sta
 	session s;
 	memset(&s, 0, sizeof(s));
 	s.c = c;
+	s.e = &c->eng;
 	s.o = o;
 	s.exit_status = 255;
-	s.sigfd = -1;
-	s.out.fd = STDOUT_FILENO;
-	s.err.fd = STDERR_FILENO;
-	kg_buf_init(&s.out.pending, 64u * 1024 * 1024);
-	kg_buf_init(&s.err.pending, 64u * 1024 * 1024);
-	s.readbuf = malloc(READ_CHUNK);
-	ENSURE(s.readbuf != NULL, KG_ERR_ALLOC);
-	s.stdin_fd = STDIN_FILENO;
+	kg_chan_out_init(&s.out, o->out_fd ? o->out_fd : STDOUT_FILENO);
+	kg_chan_out_init(&s.err, o->err_fd ? o->err_fd : STDERR_FILENO);
+	kg_watch_init(&s.w_in);
+	kg_watch_init(&s.w_out);
+	kg_watch_init(&s.w_err);
+	s.stdin_fd = o->in_fd ? o->in_fd : STDIN_FILENO;
 	if (o->stdin_null) {
 		s.stdin_fd = -1;
 		s.stdin_eof = 1;
 	}
-	kg_conn_config cc;
-	kg_conn_config_default(&cc);
-	cc.window = o->window ? o->window : SESSION_WINDOW;
-	cc.max_packet = SESSION_MAXPKT;
-	cc.max_window = KG_CONN_WINDOW_GROW_MAX;
-	int r = kg_conn_init(&s.conn, &cc, kg_tr_sink(c->tr), KG_CONN_CLIENT);
-	if (r < 0)
-		goto out;
-	sigset_t mask;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGWINCH);
-	if (o->want_tty && isatty(STDIN_FILENO)) {
-		sigaddset(&mask, SIGTERM);
-		sigaddset(&mask, SIGHUP);
-		sigaddset(&mask, SIGINT);
-		sigaddset(&mask, SIGQUIT);
-	}
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) == 0)
-		s.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (o->want_tty && isatty(STDIN_FILENO))
+	int tty = o->want_tty && isatty(STDIN_FILENO);
+	static const int term_sigs[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT };
+	(void)!kg_loop_add_signal(&c->loop, SIGWINCH, on_signal, &s);
+	for (size_t i = 0; tty && i < KG_ARRAY_LEN(term_sigs); i++)
+		(void)!kg_loop_add_signal(&c->loop, term_sigs[i], on_signal, &s);
+	if (tty)
 		(void)!kg_tty_raw_enter(STDIN_FILENO, &s.tty);
 	if (s.stdin_fd >= 0)
-		set_nonblock(&s, STDIN_FILENO, 0);
-	set_nonblock(&s, STDOUT_FILENO, 1);
-	set_nonblock(&s, STDERR_FILENO, 2);
+		set_nonblock(&s, s.stdin_fd, 0);
+	set_nonblock(&s, s.out.fd, 1);
+	set_nonblock(&s, s.err.fd, 2);
+	kg_channel *ch = NULL;
+	int r;
 	if (o->forward_host)
-		r = kg_conn_open_tcpip(&s.conn, "direct-tcpip", o->forward_host, (uint32_t)o->forward_port, "127.0.0.1",
-				       0, &s.ch);
+		r = kg_conn_open_tcpip(&c->eng.conn, "direct-tcpip", o->forward_host, (uint32_t)o->forward_port, "127.0.0.1",
+				       0, &ch);
 	else
-		r = kg_conn_open_session(&s.conn, &s.ch);
-	if (r >= 0)
-		r = loop(&s);
+		r = kg_conn_open_session(&c->eng.conn, &ch);
+	if (r >= 0) {
+		kg_engine_attach(&c->eng, ch, &s.k, &session_ops);
+		kg_engine_kick(&c->eng);
+		r = kg_engine_run(&c->eng, finished, &s, -1);
+		if (r >= 0 && s.result)
+			r = s.result;
+	}
+	kg_engine_detach(&s.k);
+	kg_watch_set(s.e, &s.w_in, -1, 0, on_fd, &s);
+	kg_watch_set(s.e, &s.w_out, -1, 0, on_fd, &s);
+	kg_watch_set(s.e, &s.w_err, -1, 0, on_fd, &s);
 	(void)!kg_tty_raw_restore(&s.tty);
 	/* Whatever is still pending goes out in blocking mode.  In reverse:
 	 * on a terminal the three share one file description, so the flags
 	 * saved for stdout and stderr were read after stdin went non-blocking
 	 * and only stdin's are the user's own. */
-	for (int fd = 2; fd >= 0; fd--)
-		if (s.restore_flags[fd] >= 0 && (fd > 0 || s.stdin_fd >= 0))
-			(void)!fcntl(fd, F_SETFL, s.restore_flags[fd]);
-	if (kg_buf_len(&s.out.pending) && !s.out.closed)
-		(void)!kg_fd_write_all(STDOUT_FILENO, kg_buf_ptr(&s.out.pending), kg_buf_len(&s.out.pending), 5000);
-	if (kg_buf_len(&s.err.pending) && !s.err.closed)
-		(void)!kg_fd_write_all(STDERR_FILENO, kg_buf_ptr(&s.err.pending), kg_buf_len(&s.err.pending), 5000);
+	const int fds[3] = { s.stdin_fd, s.out.fd, s.err.fd };
+	for (int i = 2; i >= 0; i--)
+		if (fds[i] >= 0 && s.restore_flags[i] >= 0)
+			(void)!fcntl(fds[i], F_SETFL, s.restore_flags[i]);
+	const kg_chan_out *outs[2] = { &s.out, &s.err };
+	for (int i = 0; i < 2; i++)
+		if (kg_chan_out_pending(outs[i]) && !outs[i]->failed)
+			(void)!kg_fd_write_all(outs[i]->fd, kg_buf_ptr(&outs[i]->pending), kg_chan_out_pending(outs[i]), 5000);
 	if (r >= 0) {
 		if (o->want_tty && !o->quiet && isatty(STDIN_FILENO) && !o->forward_host)
 			kg_info(c->log, "Connection to %s closed.", c->cfg->hostname);
 		kg_tr_disconnect(c->tr, SSH_DISCONNECT_BY_APPLICATION, "disconnected by user");
-		(void)!kg_client_flush(c, 1);
+		(void)!kg_engine_flush(&c->eng, KG_CLIENT_FLUSH_MS);
 	} else if (r == KG_ERR_CLOSED || r == KG_ERR_PEER_DISCONNECT) {
 		const char *why = kg_tr_error_text(c->tr);
 		if (why && *why)
@@ -377,15 +303,10 @@ int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_sta
 	} else {
 		const char *why = kg_tr_error_text(c->tr);
 		kg_error(c->log, "%s", why && *why ? why : kg_err_str(r));
-		(void)!kg_client_flush(c, 1);
+		(void)!kg_engine_flush(&c->eng, KG_CLIENT_FLUSH_MS);
 	}
 	*exit_status = r >= 0 && (s.got_exit || o->forward_host) ? (o->forward_host ? 0 : s.exit_status) : 255;
-out:
-	if (s.sigfd >= 0)
-		close(s.sigfd);
-	kg_conn_free(&s.conn);
-	kg_buf_free(&s.out.pending);
-	kg_buf_free(&s.err.pending);
-	free(s.readbuf);
+	kg_chan_out_free(&s.out);
+	kg_chan_out_free(&s.err);
 	return r;
 }

@@ -15,6 +15,7 @@ typedef struct kg_cli_session_opts {
 	uint32_t window;          /* channel window (0 = default) */
 	const char *forward_host; /* -W host:port: a direct-tcpip channel on stdio */
 	int forward_port;
+	int in_fd, out_fd, err_fd; /* 0: stdin, stdout, stderr */
 } kg_cli_session_opts;
 
 /* Runs the session to its end.  *exit_status is the remote command's

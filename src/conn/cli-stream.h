@@ -1,8 +1,9 @@
 /* A channel as a blocking byte stream, for programs that talk a protocol
  * over SSH (kscp's scp and SFTP, ksftp): open a session channel running a
- * subsystem or a command, then write and read bytes.  Every call pumps the
- * connection as needed, so the remote window, rekeying and the server's
- * other messages are handled while the caller waits. */
+ * subsystem or a command, then write and read bytes.  The stream is a
+ * consumer on the client's engine; every blocking call runs the engine's
+ * loop until what it waits for holds, so the remote window, rekeying and
+ * the server's other messages are handled while the caller waits. */
 #ifndef KAGI_CLI_STREAM_H
 #define KAGI_CLI_STREAM_H
 
@@ -10,14 +11,14 @@
 #include "conn/cli-conn.h"
 
 typedef struct kg_stream {
+	kg_consumer k;      /* on the client's engine; k.ch NULL once gone */
 	kg_client *c;
-	kg_conn conn;
-	kg_channel *ch;
 	kg_buf in;          /* received data the caller has not read yet */
 	int stderr_fd;      /* where the remote stderr goes (-1: dropped) */
 	int confirmed, request_done, request_ok;
 	int eof_rcvd, eof_sent, closed;
 	int exit_status, got_exit;
+	int reported;       /* the connection's end was reported */
 } kg_stream;
 
 /* Opens a session channel and starts subsystem (e.g. "sftp") or, when

@@ -1,13 +1,11 @@
 /* One server connection: set-up of the transport, authentication
- * callbacks, and the poll loop over the socket and the session fds. */
+ * callbacks, access checks, and the hooks it gives the connection engine. */
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <openssl/crypto.h>
 #include "core/cipher.h"
@@ -47,7 +45,6 @@ static char *helper_path(const char *name, const char *installed)
 	return strdup(installed);
 }
 #define FLUSH_TIMEOUT_MS 5000
-#define TICK_MS 30000
 
 /* ---------------- shared set-up ---------------- */
 
@@ -316,168 +313,136 @@ static void kex_done(void *arg, const kg_kex_result *k)
 		 k->mac_s2c ? k->mac_s2c : "<implicit>", k->comp_s2c);
 }
 
-static void on_authenticated(kg_svr_conn *sc)
+/* ClientAliveInterval: after that many seconds without a packet from the
+ * client, a keepalive@openssh.com request (want-reply) is sent; once more
+ * than ClientAliveCountMax are unanswered the connection ends, as sshd's
+ * client_alive_check. */
+static void client_alive(void *ctx, uint64_t id)
+{
+	kg_svr_conn *sc = ctx;
+	const kg_server_config *cfg = sc->ctx->cfg;
+	(void)id;
+	sc->alive_timer = 0;
+	uint64_t now = kg_monotonic_ms(), interval = (uint64_t)cfg->client_alive_interval * 1000;
+	if (sc->eng.rx_packets != sc->alive_rx) {  /* any packet: the client is there */
+		sc->alive_rx = sc->eng.rx_packets;
+		sc->alive_last_ms = sc->eng.last_rx_ms;
+		sc->alive_missed = 0;
+	}
+	if (now - sc->alive_last_ms >= interval) {
+		if (cfg->client_alive_count_max > 0 && ++sc->alive_missed > cfg->client_alive_count_max) {
+			kg_info(sc->log, "Timeout, client not responding from user %s %s port %d", sc->user_name,
+				sc->peer_ip, sc->peer_port);
+			kg_tr_disconnect(sc->tr, SSH_DISCONNECT_BY_APPLICATION, "Timeout, client not responding");
+			kg_engine_fail(&sc->eng, KG_ERR_TIMEOUT);
+			return;
+		}
+		int r = kg_conn_send_global(&sc->eng.conn, "keepalive@openssh.com", 1, NULL, 0);
+		if (r < 0) {
+			kg_engine_fail(&sc->eng, r);
+			return;
+		}
+		sc->alive_last_ms = now;
+	}
+	int r = kg_loop_add_timer(&sc->loop, sc->alive_last_ms + interval - now, client_alive, sc, &sc->alive_timer);
+	if (r < 0)
+		kg_engine_fail(&sc->eng, r);
+}
+
+static void grace_expired(void *ctx, uint64_t id)
+{
+	kg_svr_conn *sc = ctx;
+	(void)id;
+	sc->grace_timer = 0;
+	if (sc->authenticated)
+		return;
+	kg_error(sc->log, "Timeout before authentication for %s port %d", sc->peer_ip, sc->peer_port);
+	kg_tr_disconnect(sc->tr, SSH_DISCONNECT_BY_APPLICATION, "Timeout before authentication");
+	kg_engine_fail(&sc->eng, KG_ERR_TIMEOUT);
+}
+
+static int on_authenticated(kg_svr_conn *sc)
 {
 	sc->authenticated = 1;
-	sc->grace_deadline_ms = 0;
+	if (sc->grace_timer)
+		(void)!kg_loop_cancel_timer(&sc->loop, sc->grace_timer);
+	sc->grace_timer = 0;
 	if (sc->auth_notify_fd >= 0) {
 		close(sc->auth_notify_fd);
 		sc->auth_notify_fd = -1;
 	}
+	sc->sessions = (kg_svr_sessions){
+		.eng = &sc->eng, .log = sc->log, .cfg = sc->ctx->cfg,
+		.sftp_default = sc->ctx->sftp_default, .scp_program = sc->ctx->scp_program,
+		.drop_privs = sc->ctx->is_root, .user = &sc->user, .ak = sc->have_ak_opts ? &sc->ak_opts : NULL,
+		.peer_ip = sc->peer_ip, .local_ip = sc->local_ip, .peer_port = sc->peer_port, .local_port = sc->local_port,
+	};
+	kg_conn_config cc;
+	kg_conn_config_default(&cc);
+	cc.max_window = KG_CONN_WINDOW_GROW_MAX;
+	GUARD(kg_engine_start_channels(&sc->eng, &cc, KG_CONN_SERVER));
+	if (sc->ctx->cfg->client_alive_interval > 0) {
+		sc->alive_last_ms = kg_monotonic_ms();
+		GUARD(kg_loop_add_timer(&sc->loop, (uint64_t)sc->ctx->cfg->client_alive_interval * 1000, client_alive, sc,
+					&sc->alive_timer));
+	}
+	return KG_OK;
 }
 
-static int open_request(kg_svr_conn *sc, kg_channel *ch, const kg_conn_event *ev)
+static int open_request(void *arg, kg_channel *ch, const kg_conn_event *ev)
 {
+	kg_svr_conn *sc = arg;
 	if (strcmp(ev->name, "session") == 0)
-		return kg_svr_session_open(sc, ch);
+		return kg_svr_session_open(&sc->sessions, ch);
 	if (strcmp(ev->name, "direct-tcpip") == 0)
-		return kg_svr_tcpip_open(sc, ch, ev);
+		return kg_svr_tcpip_open(&sc->sessions, ch, ev);
 	if (strcmp(ev->name, "direct-streamlocal@openssh.com") == 0) {
 		kg_verbose(sc->log, "refused %s channel open from %s", ev->name, sc->peer_ip);
-		return kg_conn_open_fail(&sc->conn, ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
+		return kg_conn_open_fail(&sc->eng.conn, ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
 	}
-	return kg_conn_open_fail(&sc->conn, ch, SSH_OPEN_UNKNOWN_CHANNEL_TYPE, "unknown channel type");
+	return kg_conn_open_fail(&sc->eng.conn, ch, SSH_OPEN_UNKNOWN_CHANNEL_TYPE, "unknown channel type");
 }
 
-static int conn_message(kg_svr_conn *sc, uint8_t type, const uint8_t *p, size_t n)
+static int global_request(void *arg, const kg_conn_event *ev)
 {
-	kg_conn_event ev;
-	GUARD(kg_conn_handle(&sc->conn, type, p + 1, n - 1, &ev));
-	kg_svr_session *s = ev.ch ? ev.ch->user : NULL;
-	switch (ev.type) {
-	case KG_CEV_OPEN_REQUEST:
-		return open_request(sc, ev.ch, &ev);
-	case KG_CEV_GLOBAL_REQUEST:
-		kg_debug(sc->log, "global request %s", ev.name);
-		return ev.want_reply ? kg_conn_global_reply(&sc->conn, 0, NULL, 0) : KG_OK;
-	case KG_CEV_REQUEST:
-		if (s)
-			return kg_svr_session_request(sc, s, &ev);
-		return ev.want_reply ? kg_conn_request_reply(&sc->conn, ev.ch, 0) : KG_OK;
-	case KG_CEV_DATA:
-		if (s && ev.ext == 0)
-			return kg_svr_session_data(sc, s, ev.data, ev.len);
-		return kg_conn_consumed(&sc->conn, ev.ch, ev.len);
-	case KG_CEV_EOF:
-		return s ? kg_svr_session_eof(sc, s) : KG_OK;
-	case KG_CEV_CLOSE:
-		if (s) {
-			kg_svr_session_free(sc, s);
-			ev.ch->user = NULL;
-		}
-		return kg_conn_channel_free(&sc->conn, ev.ch);
-	case KG_CEV_OPEN_FAILED:
-		return kg_conn_channel_free(&sc->conn, ev.ch);
-	default:
-		return KG_OK;
-	}
+	kg_svr_conn *sc = arg;
+	kg_debug(sc->log, "global request %s", ev->name);
+	return ev->want_reply ? kg_conn_global_reply(&sc->eng.conn, 0, NULL, 0) : KG_OK;
 }
 
-static int dispatch(kg_svr_conn *sc, int type, const uint8_t *p, size_t n)
+/* Every message until the user is authenticated. */
+static int auth_message(void *arg, int type, const uint8_t *p, size_t n)
 {
-	if (!sc->authenticated) {
-		if (type == SSH_MSG_SERVICE_REQUEST || (type >= 50 && type <= 79)) {
-			int r = kg_svr_auth_handle(sc->auth, (uint8_t)type, p, n);
-			if (r == 1) {
-				on_authenticated(sc);
-				if (!sc->conn_ready) {
-					kg_conn_config cc;
-					kg_conn_config_default(&cc);
-					cc.max_window = KG_CONN_WINDOW_GROW_MAX;
-					GUARD(kg_conn_init(&sc->conn, &cc, kg_tr_sink(sc->tr), KG_CONN_SERVER));
-					sc->conn_ready = 1;
-				}
-				return KG_OK;
-			}
-			if (r == KG_ERR_AUTH_FAILED)
-				kg_error(sc->log, "Disconnecting authenticating user %s %s port %d: Too many authentication failures",
-					 sc->user_name ? sc->user_name : "", sc->peer_ip, sc->peer_port);
-			return r;
-		}
-		if (type >= 80 && type <= 127) {
-			kg_tr_disconnect(sc->tr, SSH_DISCONNECT_PROTOCOL_ERROR, "connection protocol before authentication");
-			return KG_ERR_UNEXPECTED_MSG;
-		}
-		return kg_tr_send_unimplemented(sc->tr);
-	}
-	if (type >= 50 && type <= 79)
-		return KG_OK;  /* RFC 4252 5.1: ignored after success */
-	if (type >= 80 && type <= 100) {
-		int r = conn_message(sc, (uint8_t)type, p, n);
-		if (r < 0 && !kg_tr_is_closed(sc->tr))
-			kg_tr_disconnect(sc->tr, SSH_DISCONNECT_PROTOCOL_ERROR, "connection protocol error");
+	kg_svr_conn *sc = arg;
+	if (type == SSH_MSG_SERVICE_REQUEST || (type >= 50 && type <= 79)) {
+		int r = kg_svr_auth_handle(sc->auth, (uint8_t)type, p, n);
+		if (r == 1)
+			return on_authenticated(sc);
+		if (r == KG_ERR_AUTH_FAILED)
+			kg_error(sc->log, "Disconnecting authenticating user %s %s port %d: Too many authentication failures",
+				 sc->user_name ? sc->user_name : "", sc->peer_ip, sc->peer_port);
 		return r;
+	}
+	if (type >= 80 && type <= 127) {
+		kg_tr_disconnect(sc->tr, SSH_DISCONNECT_PROTOCOL_ERROR, "connection protocol before authentication");
+		return KG_ERR_UNEXPECTED_MSG;
 	}
 	return kg_tr_send_unimplemented(sc->tr);
 }
 
-/* ---------------- socket ---------------- */
-
-static int sock_flush(kg_svr_conn *sc)
+static void reap_children(void *ctx, int signo)
 {
-	for (;;) {
-		size_t len;
-		const uint8_t *p = kg_tr_output(sc->tr, &len);
-		if (len == 0)
-			return KG_OK;
-		size_t done = 0;
-		int r = kg_fd_write(sc->fd, p, len, &done);
-		if (r == KG_ERR_AGAIN)
-			return KG_OK;
-		GUARD(r);
-		kg_tr_output_consume(sc->tr, done);
-	}
-}
-
-static void flush_final(kg_svr_conn *sc)
-{
-	size_t len;
-	const uint8_t *p = kg_tr_output(sc->tr, &len);
-	if (len)
-		(void)!kg_fd_write_all(sc->fd, p, len, FLUSH_TIMEOUT_MS);
-}
-
-static int sock_read(kg_svr_conn *sc)
-{
-	uint8_t *p;
-	size_t avail, n = 0;
-	GUARD(kg_tr_input_space(sc->tr, &p, &avail));
-	int r = kg_fd_read(sc->fd, p, avail, &n);
-	if (r == KG_OK)
-		kg_tr_input_commit(sc->tr, n);
-	return r;
-}
-
-static int process_input(kg_svr_conn *sc)
-{
-	const uint8_t *p;
-	size_t n;
-	int r;
-	while ((r = kg_tr_read_packet(sc->tr, &p, &n)) > 0) {
-		sc->alive_last_ms = kg_monotonic_ms();  /* any packet: the client is there */
-		sc->alive_missed = 0;
-		GUARD(dispatch(sc, r, p, n));
-	}
-	return r == KG_ERR_AGAIN ? KG_OK : r;
-}
-
-static void reap_children(kg_svr_conn *sc)
-{
-	struct signalfd_siginfo si;
-	while (read(sc->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-		;
+	kg_svr_conn *sc = ctx;
+	(void)signo;
 	int st;
 	pid_t pid;
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		for (uint32_t i = 0; sc->conn_ready && i < sc->conn.cfg.max_channels; i++) {
-			kg_channel *ch = &sc->conn.chans[i];
-			if (ch->state != KG_CH_FREE && ch->user && kg_svr_session_reaped(ch->user, pid, st))
-				break;
-		}
-	}
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+		if (sc->authenticated)
+			(void)kg_svr_sessions_reaped(&sc->sessions, pid, st);
+	kg_engine_kick(&sc->eng);
 }
 
-/* ---------------- main loop ---------------- */
+/* ---------------- set-up ---------------- */
 
 /* Banner FILE: read for each connection, as sshd does; a file that is
  * missing, empty or over 1 MiB sends nothing. */
@@ -494,35 +459,6 @@ static void load_banner(kg_svr_conn *sc)
 	}
 }
 
-/* ClientAliveInterval: after that many seconds without a packet from the
- * client, a keepalive@openssh.com request (want-reply) is sent; once more
- * than ClientAliveCountMax are unanswered the connection ends, as sshd's
- * client_alive_check.  Shortens *timeout to the next check; KG_ERR_TIMEOUT
- * once the client is given up on. */
-static int client_alive(kg_svr_conn *sc, uint64_t now, int *timeout)
-{
-	const kg_server_config *cfg = sc->ctx->cfg;
-	if (!sc->conn_ready || cfg->client_alive_interval <= 0)
-		return KG_OK;
-	uint64_t interval = (uint64_t)cfg->client_alive_interval * 1000;
-	if (sc->alive_last_ms == 0)
-		sc->alive_last_ms = now;
-	if (now - sc->alive_last_ms >= interval) {
-		if (cfg->client_alive_count_max > 0 && ++sc->alive_missed > cfg->client_alive_count_max) {
-			kg_info(sc->log, "Timeout, client not responding from user %s %s port %d", sc->user_name,
-				sc->peer_ip, sc->peer_port);
-			kg_tr_disconnect(sc->tr, SSH_DISCONNECT_BY_APPLICATION, "Timeout, client not responding");
-			return KG_ERR_TIMEOUT;
-		}
-		GUARD(kg_conn_send_global(&sc->conn, "keepalive@openssh.com", 1, NULL, 0));
-		sc->alive_last_ms = now;
-	}
-	uint64_t left = sc->alive_last_ms + interval - now;
-	if (left < (uint64_t)*timeout)
-		*timeout = (int)left;
-	return KG_OK;
-}
-
 static int setup(kg_svr_conn *sc)
 {
 	const kg_svr_ctx *ctx = sc->ctx;
@@ -535,8 +471,6 @@ static int setup(kg_svr_conn *sc)
 	(void)!kg_net_set_nodelay(sc->fd);
 	kg_info(sc->log, "Connection from %s port %d on %s port %d", sc->peer_ip, sc->peer_port, sc->local_ip,
 		sc->local_port);
-	sc->rdbuf = malloc(KG_SVR_READ_CHUNK);
-	ENSURE(sc->rdbuf != NULL, KG_ERR_ALLOC);
 	kg_tr_config *t = &sc->trc;
 	memset(t, 0, sizeof(*t));
 	t->is_server = 1;
@@ -567,87 +501,22 @@ static int setup(kg_svr_conn *sc)
 	};
 	GUARD(kg_svr_auth_new(&sc->auth, &ac, sc->tr));
 	if (cfg->login_grace_time > 0)
-		sc->grace_deadline_ms = kg_monotonic_ms() + (uint64_t)cfg->login_grace_time * 1000;
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	ENSURE(sigprocmask(SIG_BLOCK, &set, NULL) == 0, KG_ERR_SYSTEM);
-	sc->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	ENSURE(sc->sigfd >= 0, KG_ERR_SYSTEM);
+		GUARD(kg_loop_add_timer(&sc->loop, (uint64_t)cfg->login_grace_time * 1000, grace_expired, sc,
+					&sc->grace_timer));
+	GUARD(kg_loop_add_signal(&sc->loop, SIGCHLD, reap_children, sc));
+	kg_engine_hooks hooks = {
+		.message = auth_message, .open_request = open_request, .global_request = global_request, .arg = sc,
+	};
+	GUARD(kg_engine_init(&sc->eng, &sc->loop, sc->fd, sc->fd, sc->tr, &hooks));
+	sc->eng_ready = 1;
 	return KG_OK;
-}
-
-static int loop_once(kg_svr_conn *sc, struct pollfd *pfds, size_t cap)
-{
-	size_t np = 0;
-	size_t pending = kg_tr_output_pending(sc->tr);
-	pfds[np++] = (struct pollfd){ .fd = sc->fd,
-				      .events = (short)((pending < KG_SVR_OUT_BACKLOG ? POLLIN : 0) | (pending ? POLLOUT : 0)) };
-	pfds[np++] = (struct pollfd){ .fd = sc->sigfd, .events = POLLIN };
-	int room = pending < KG_SVR_OUT_BACKLOG;
-	for (uint32_t i = 0; sc->conn_ready && i < sc->conn.cfg.max_channels; i++) {
-		kg_channel *ch = &sc->conn.chans[i];
-		if (ch->state == KG_CH_FREE || !ch->user)
-			continue;
-		kg_svr_session *s = ch->user;
-		if (np + KG_SVR_SESSION_FDS > cap)
-			break;
-		np = kg_svr_session_poll_setup(sc, s, pfds, np, room);
-	}
-	int timeout = TICK_MS;
-	if (sc->grace_deadline_ms) {
-		uint64_t now = kg_monotonic_ms();
-		if (now >= sc->grace_deadline_ms) {
-			kg_error(sc->log, "Timeout before authentication for %s port %d", sc->peer_ip, sc->peer_port);
-			kg_tr_disconnect(sc->tr, SSH_DISCONNECT_BY_APPLICATION, "Timeout before authentication");
-			return KG_ERR_TIMEOUT;
-		}
-		if (sc->grace_deadline_ms - now < (uint64_t)timeout)
-			timeout = (int)(sc->grace_deadline_ms - now);
-	}
-	GUARD(client_alive(sc, kg_monotonic_ms(), &timeout));
-	int pr = poll(pfds, np, timeout);
-	if (pr < 0)
-		return errno == EINTR ? KG_OK : KG_ERR_SYSTEM;
-	if (pfds[1].revents & POLLIN)
-		reap_children(sc);
-	if (pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-		int r = sock_read(sc);
-		if (r == KG_ERR_CLOSED) {
-			if (sc->authenticated)
-				kg_info(sc->log, "Disconnected from user %s %s port %d", sc->user_name, sc->peer_ip,
-					sc->peer_port);
-			else
-				kg_info(sc->log, "Connection closed by %s port %d", sc->peer_ip, sc->peer_port);
-			return r;
-		}
-		if (r < 0 && r != KG_ERR_AGAIN)
-			return r;
-		GUARD(process_input(sc));
-	}
-	for (uint32_t i = 0; sc->conn_ready && i < sc->conn.cfg.max_channels; i++) {
-		kg_channel *ch = &sc->conn.chans[i];
-		if (ch->state == KG_CH_FREE || !ch->user)
-			continue;
-		GUARD(kg_svr_session_poll_done(sc, ch->user, pfds));
-		GUARD(kg_svr_session_progress(sc, ch->user));
-	}
-	GUARD(kg_tr_tick(sc->tr, (time_t)(kg_monotonic_ms() / 1000)));
-	return sock_flush(sc);
 }
 
 static void teardown(kg_svr_conn *sc)
 {
-	if (sc->conn_ready) {
-		for (uint32_t i = 0; i < sc->conn.cfg.max_channels; i++) {
-			kg_channel *ch = &sc->conn.chans[i];
-			if (ch->state != KG_CH_FREE && ch->user) {
-				kg_svr_session_free(sc, ch->user);
-				ch->user = NULL;
-			}
-		}
-		kg_conn_free(&sc->conn);
-	}
+	if (sc->eng_ready)
+		kg_engine_free(&sc->eng);
+	kg_loop_free(&sc->loop);
 	kg_svr_auth_free(sc->auth);
 	kg_tr_free(sc->tr);
 	if (sc->have_ak_opts)
@@ -656,9 +525,6 @@ static void teardown(kg_svr_conn *sc)
 		kg_spawn_user_free(&sc->user);
 	free(sc->user_name);
 	free(sc->banner);
-	free(sc->rdbuf);
-	if (sc->sigfd >= 0)
-		close(sc->sigfd);
 	if (sc->auth_notify_fd >= 0)
 		close(sc->auth_notify_fd);
 	if (sc->fd >= 0)
@@ -673,16 +539,15 @@ int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd)
 	sc.log = ctx->log;
 	sc.fd = fd;
 	sc.auth_notify_fd = notify_fd;
-	sc.sigfd = -1;
+	kg_loop_init(&sc.loop);
 	int r = setup(&sc);
-	size_t cap = 2 + (size_t)KG_CONN_MAX_CHANNELS_DEFAULT * KG_SVR_SESSION_FDS;
-	struct pollfd *pfds = calloc(cap, sizeof(*pfds));
-	if (!pfds)
-		r = KG_ERR_ALLOC;
-	while (r >= 0) {
-		r = loop_once(&sc, pfds, cap);
-		if (r >= 0 && kg_tr_is_closed(sc.tr))
-			r = KG_ERR_CLOSED;
+	if (r >= 0)
+		r = kg_engine_run(&sc.eng, NULL, NULL, -1);
+	if (r == KG_ERR_CLOSED && sc.eng.peer_eof) {
+		if (sc.authenticated)
+			kg_info(sc.log, "Disconnected from user %s %s port %d", sc.user_name, sc.peer_ip, sc.peer_port);
+		else
+			kg_info(sc.log, "Connection closed by %s port %d", sc.peer_ip, sc.peer_port);
 	}
 	if (sc.tr) {
 		const char *why = kg_tr_error_text(sc.tr);
@@ -694,9 +559,9 @@ int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd)
 				why && *why ? why : kg_err_str(r));
 		else if (r == KG_ERR_CLOSED && why && *why)
 			kg_verbose(sc.log, "Disconnected from %s port %d: %s", sc.peer_ip, sc.peer_port, why);
-		flush_final(&sc);
+		if (sc.eng_ready)
+			(void)!kg_engine_flush(&sc.eng, FLUSH_TIMEOUT_MS);
 	}
-	free(pfds);
 	teardown(&sc);
 	return r == KG_ERR_CLOSED || r == KG_ERR_PEER_DISCONNECT ? KG_OK : r;
 }

@@ -1,8 +1,8 @@
 /* The server's side of one connection, after accept: transport with the
  * host keys and the configured algorithms, user authentication against
- * authorized_keys and PAM, then the connection protocol with session
- * channels (svr-session.c).  The connection process stays privileged when
- * it is root; each session's process drops to the user. */
+ * authorized_keys and PAM, then the connection engine (conn.c) with
+ * session channels (svr-session.c).  The connection process stays
+ * privileged when it is root; each session's process drops to the user. */
 #ifndef KAGI_SVR_CONN_H
 #define KAGI_SVR_CONN_H
 
@@ -17,12 +17,10 @@
 #include "sys/log.h"
 #include "sys/net.h"
 #include "config/server-config.h"
+#include "sys/loop.h"
 #include "sys/session-proc.h"
-
-/* Stop reading the socket while this much output waits to be sent. */
-#define KG_SVR_OUT_BACKLOG (4u * 1024 * 1024)
-/* Largest read from a session process in one go. */
-#define KG_SVR_READ_CHUNK (256u * 1024)
+#include "conn/conn.h"
+#include "conn/svr-session.h"
 
 /* What every connection of a server shares, prepared once by the
  * listener: the host keys and assembled algorithm lists. */
@@ -51,23 +49,23 @@ int kg_svr_load_hostkey(const char *path, kg_key **out) KG_WUR;
  * (malloc'ed); KG_ERR_NOT_FOUND if none. */
 int kg_svr_filter_hostkey_algs(const char *algs, kg_key *const *keys, size_t n, char **out) KG_WUR;
 
-typedef struct kg_svr_session kg_svr_session;
-
 /* One connection being served. */
 typedef struct kg_svr_conn {
 	const kg_svr_ctx *ctx;
 	kg_logger *log;
 	int fd;
 	int auth_notify_fd;          /* closed once authenticated (MaxStartups); -1 */
-	int sigfd;                   /* signalfd for SIGCHLD; -1 */
 	char peer_ip[KG_NET_IPSTR], local_ip[KG_NET_IPSTR];
 	int peer_port, local_port;
 
+	kg_loop loop;
+	kg_engine eng;
+	int eng_ready;
 	kg_tr_config trc;
 	kg_transport *tr;
 	kg_svr_auth *auth;
 	int authenticated;
-	uint64_t grace_deadline_ms;  /* 0: none */
+	uint64_t grace_timer;        /* LoginGraceTime; 0: none */
 
 	/* The user being authenticated (looked up once). */
 	char *user_name;
@@ -76,16 +74,13 @@ typedef struct kg_svr_conn {
 	kg_ak_opts ak_opts;          /* options of the key that authenticated */
 	int have_ak_opts;
 
-	kg_conn conn;
-	int conn_ready;
-	uint32_t nsessions;
-	uint8_t *rdbuf;              /* KG_SVR_READ_CHUNK bytes, reused */
+	kg_svr_sessions sessions;    /* the channels, once authenticated */
 
 	char *banner;                /* Banner file's text, sent before authentication; NULL */
 	size_t banner_len;
 	/* ClientAliveInterval: when the client was last heard from (or last
 	 * asked), and how many keepalives it left unanswered since. */
-	uint64_t alive_last_ms;
+	uint64_t alive_timer, alive_last_ms, alive_rx;
 	int alive_missed;
 } kg_svr_conn;
 

@@ -1,5 +1,6 @@
-/* Session channels: requests, starting the process, and pumping bytes
- * between its fds and the channel under both windows. */
+/* Session and direct-tcpip channels on the server: requests, starting the
+ * process, and pumping bytes between its fds and the channel under both
+ * windows, as an engine consumer. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -10,13 +11,38 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include "conn/svr-session.h"
+#include "sys/net.h"
 
-#define TO_CHILD_MAX (64u * 1024 * 1024)
 #define PIPE_SIZE (1024 * 1024)
 #define MOTD_MAX (64u * 1024)
 #define MOTD_PATH "/etc/motd"
 
-enum { FD_A = 0, FD_B = 1, FD_C = 2 };  /* pty | stdin, stdout, stderr */
+enum { FD_A = 0, FD_B = 1, FD_C = 2, NSLOTS = 3 };  /* pty | stdin, stdout, stderr */
+
+struct kg_svr_session {
+	kg_consumer k;              /* k.ch: the channel, NULL once released */
+	kg_svr_sessions *ss;
+	kg_svr_session *next;
+	kg_spawn_result proc;       /* pid 0 until started */
+	int started, exited;
+	kg_exit_info exit;
+	int want_pty;
+	char *term;
+	uint32_t cols, rows, px, py;
+	uint8_t *modes;
+	size_t modes_len;
+	kg_strlist env;             /* accepted "NAME=value" */
+	kg_chan_out to_child;       /* channel data not yet written to the process */
+	int in_eof;                 /* the peer sent EOF */
+	int out_done, err_done;     /* stdout (or the pty) / stderr reached EOF */
+	int finished;               /* exit-status, EOF and CLOSE sent */
+	int tcpip;                  /* a direct-tcpip channel: "process" is a socket */
+	kg_watch w[NSLOTS];         /* the fds registered with the loop */
+};
+
+static const kg_consumer_ops session_ops;
+static void update(kg_svr_session *s);
+static int write_child(kg_svr_session *s);
 
 int kg_svr_env_accepted(const kg_strlist *accept_env, const char *name, size_t len)
 {
@@ -64,37 +90,39 @@ static char *str_dup(const kg_str *s)
 	return r;
 }
 
-static kg_svr_session *session_alloc(kg_channel *ch)
+static kg_svr_session *session_alloc(kg_svr_sessions *ss, kg_channel *ch)
 {
 	kg_svr_session *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	s->ch = ch;
+	s->ss = ss;
 	s->proc.ptyfd = s->proc.infd = s->proc.outfd = s->proc.errfd = -1;
-	kg_buf_init(&s->to_child, TO_CHILD_MAX);
-	for (int k = 0; k < KG_SVR_SESSION_FDS; k++)
-		s->pfd[k] = -1;
+	kg_chan_out_init(&s->to_child, -1);
+	for (int k = 0; k < NSLOTS; k++)
+		kg_watch_init(&s->w[k]);
+	kg_engine_attach(ss->eng, ch, &s->k, &session_ops);
+	s->next = ss->list;
+	ss->list = s;
 	return s;
 }
 
-int kg_svr_session_open(kg_svr_conn *sc, kg_channel *ch)
+int kg_svr_session_open(kg_svr_sessions *ss, kg_channel *ch)
 {
-	const kg_server_config *cfg = sc->ctx->cfg;
-	if (cfg->max_sessions >= 0 && sc->nsessions >= (uint32_t)cfg->max_sessions) {
-		kg_info(sc->log, "refusing session: MaxSessions (%d) reached", cfg->max_sessions);
-		return kg_conn_open_fail(&sc->conn, ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "too many sessions");
+	const kg_server_config *cfg = ss->cfg;
+	if (cfg->max_sessions >= 0 && ss->nsessions >= (uint32_t)cfg->max_sessions) {
+		kg_info(ss->log, "refusing session: MaxSessions (%d) reached", cfg->max_sessions);
+		return kg_conn_open_fail(&ss->eng->conn, ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "too many sessions");
 	}
-	kg_svr_session *s = session_alloc(ch);
+	kg_svr_session *s = session_alloc(ss, ch);
 	if (!s)
-		return kg_conn_open_fail(&sc->conn, ch, SSH_OPEN_RESOURCE_SHORTAGE, "out of memory");
-	ch->user = s;
-	sc->nsessions++;
-	return kg_conn_open_confirm(&sc->conn, ch);
+		return kg_conn_open_fail(&ss->eng->conn, ch, SSH_OPEN_RESOURCE_SHORTAGE, "out of memory");
+	ss->nsessions++;
+	return kg_conn_open_confirm(&ss->eng->conn, ch);
 }
 
-int kg_svr_tcpip_open(kg_svr_conn *sc, kg_channel *ch, const kg_conn_event *ev)
+int kg_svr_tcpip_open(kg_svr_sessions *ss, kg_channel *ch, const kg_conn_event *ev)
 {
-	const kg_server_config *cfg = sc->ctx->cfg;
+	const kg_server_config *cfg = ss->cfg;
 	kg_buf b;
 	const uint8_t *host;
 	size_t hlen;
@@ -104,61 +132,48 @@ int kg_svr_tcpip_open(kg_svr_conn *sc, kg_channel *ch, const kg_conn_event *ev)
 	    kg_buf_skip_string(&b) < 0 || kg_buf_get_u32(&b, NULL) < 0 || kg_buf_len(&b) != 0)
 		return KG_ERR_PROTOCOL;
 	int allowed = (cfg->allow_tcp_forwarding == KG_FWD_YES || cfg->allow_tcp_forwarding == KG_FWD_LOCAL) &&
-		      !(sc->have_ak_opts && sc->ak_opts.no_port_forwarding);
+		      !(ss->ak && ss->ak->no_port_forwarding);
 	if (!allowed || hlen == 0 || hlen > 255 || memchr(host, '\0', hlen) || port == 0 || port > 65535) {
-		kg_verbose(sc->log, "refused direct-tcpip from %s port %d", sc->peer_ip, sc->peer_port);
-		return kg_conn_open_fail(&sc->conn, ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
+		kg_verbose(ss->log, "refused direct-tcpip from %s port %d", ss->peer_ip, ss->peer_port);
+		return kg_conn_open_fail(&ss->eng->conn, ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
 	}
 	char hostz[256], portz[16], err[300];
 	memcpy(hostz, host, hlen);
 	hostz[hlen] = '\0';
-	if (sc->have_ak_opts && !kg_ak_permitopen_allows(&sc->ak_opts, hostz, port)) {
-		kg_info(sc->log, "refused direct-tcpip to %.255s port %u from %s: not permitted by permitopen", hostz,
-			port, sc->peer_ip);
-		return kg_conn_open_fail(&sc->conn, ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
+	if (ss->ak && !kg_ak_permitopen_allows(ss->ak, hostz, port)) {
+		kg_info(ss->log, "refused direct-tcpip to %.255s port %u from %s: not permitted by permitopen", hostz,
+			port, ss->peer_ip);
+		return kg_conn_open_fail(&ss->eng->conn, ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
 	}
 	snprintf(portz, sizeof(portz), "%u", port);
 	int fd = -1;
 	if (kg_net_connect(hostz, portz, AF_UNSPEC, 10000, &fd, err, sizeof(err)) < 0) {
-		kg_verbose(sc->log, "direct-tcpip to %s port %s failed: %s", hostz, portz, err);
-		return kg_conn_open_fail(&sc->conn, ch, SSH_OPEN_CONNECT_FAILED, "Connection refused");
+		kg_verbose(ss->log, "direct-tcpip to %s port %s failed: %s", hostz, portz, err);
+		return kg_conn_open_fail(&ss->eng->conn, ch, SSH_OPEN_CONNECT_FAILED, "Connection refused");
 	}
-	kg_svr_session *s = session_alloc(ch);
-	int out = s ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
-	if (out < 0) {
-		free(s);
+	int out = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	kg_svr_session *s = out >= 0 ? session_alloc(ss, ch) : NULL;
+	if (!s) {
+		if (out >= 0)
+			close(out);
 		close(fd);
-		return kg_conn_open_fail(&sc->conn, ch, SSH_OPEN_RESOURCE_SHORTAGE, "out of resources");
+		return kg_conn_open_fail(&ss->eng->conn, ch, SSH_OPEN_RESOURCE_SHORTAGE, "out of resources");
 	}
-	kg_verbose(sc->log, "direct-tcpip to %s port %s for %s port %d", hostz, portz, sc->peer_ip, sc->peer_port);
+	kg_verbose(ss->log, "direct-tcpip to %s port %s for %s port %d", hostz, portz, ss->peer_ip, ss->peer_port);
 	s->tcpip = 1;
 	s->proc.infd = fd;
 	s->proc.outfd = out;
 	s->started = s->exited = 1;
 	s->err_done = 1;
-	ch->user = s;
-	return kg_conn_open_confirm(&sc->conn, ch);
-}
-
-void kg_svr_session_free(kg_svr_conn *sc, kg_svr_session *s)
-{
-	if (!s)
-		return;
-	if (s->started && !s->exited && s->proc.pid > 0 && !s->want_pty)
-		kill(s->proc.pid, SIGHUP);  /* a pty hangs up by itself when closed */
-	kg_spawn_result_close(&s->proc);
-	free(s->term);
-	free(s->modes);
-	kg_strlist_free(&s->env);
-	kg_buf_free(&s->to_child);
-	if (!s->tcpip && sc->nsessions > 0)
-		sc->nsessions--;
-	free(s);
+	s->to_child.fd = fd;
+	GUARD(kg_conn_open_confirm(&ss->eng->conn, ch));
+	update(s);
+	return KG_OK;
 }
 
 /* ---------------- starting the process ---------------- */
 
-static void send_motd(kg_svr_conn *sc, kg_svr_session *s)
+static void send_motd(kg_svr_sessions *ss, kg_svr_session *s)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -170,8 +185,8 @@ static void send_motd(kg_svr_conn *sc, kg_svr_session *s)
 	for (size_t i = 0; i < len && r >= 0; i++)
 		r = text[i] == '\n' ? kg_buf_put(&out, "\r\n", 2) : kg_buf_put_u8(&out, (uint8_t)text[i]);
 	size_t sent = 0;
-	if (r >= 0 && kg_buf_len(&out) <= s->ch->remote_window)
-		(void)!kg_conn_send_data(&sc->conn, s->ch, 0, kg_buf_ptr(&out), kg_buf_len(&out), &sent);
+	if (r >= 0 && kg_buf_len(&out) <= s->k.ch->remote_window)
+		(void)!kg_conn_send_data(&ss->eng->conn, s->k.ch, 0, kg_buf_ptr(&out), kg_buf_len(&out), &sent);
 	kg_buf_free(&out);
 	free(text);
 }
@@ -182,16 +197,16 @@ static void grow_pipe(int fd)
 		(void)fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE);
 }
 
-static int start(kg_svr_conn *sc, kg_svr_session *s, const char *command, const char *what)
+static int start(kg_svr_sessions *ss, kg_svr_session *s, const char *command, const char *what)
 {
 	if (s->started)
 		return KG_ERR_ARG;
-	const char *forced = sc->have_ak_opts ? sc->ak_opts.command : NULL;
+	const char *forced = ss->ak ? ss->ak->command : NULL;
 	const char *run = forced ? forced : command;
 	kg_spawn_req req;
 	memset(&req, 0, sizeof(req));
-	req.user = &sc->user;
-	req.drop_privs = sc->ctx->is_root;
+	req.user = ss->user;
+	req.drop_privs = ss->drop_privs;
 	req.command = run;
 	req.want_pty = s->want_pty;
 	req.term = s->term;
@@ -203,60 +218,57 @@ static int start(kg_svr_conn *sc, kg_svr_session *s, const char *command, const 
 	req.modes_len = s->modes_len;
 	req.env = (const char *const *)s->env.v;
 	req.n_env = s->env.n;
-	req.client_ip = sc->peer_ip;
-	req.client_port = sc->peer_port;
-	req.server_ip = sc->local_ip;
-	req.server_port = sc->local_port;
+	req.client_ip = ss->peer_ip;
+	req.client_port = ss->peer_port;
+	req.server_ip = ss->local_ip;
+	req.server_port = ss->local_port;
 	req.original_command = forced ? (command ? command : "") : NULL;
 	if (forced && !command)
 		req.original_command = NULL;
 	int r = kg_session_spawn(&req, &s->proc);
 	if (r < 0) {
-		kg_error(sc->log, "session: cannot start %s for %s: %s", what, sc->user.name, kg_err_str(r));
+		kg_error(ss->log, "session: cannot start %s for %s: %s", what, ss->user->name, kg_err_str(r));
 		s->proc.ptyfd = s->proc.infd = s->proc.outfd = s->proc.errfd = -1;
 		return r;
 	}
 	s->started = 1;
 	if (forced)
-		kg_verbose(sc->log, "Forced command (key-option) '%.900s'", forced);
-	kg_verbose(sc->log, "Starting session: %s%s%s for %s from %s port %d id %u", what,
-		   s->want_pty ? " on " : "", s->want_pty ? s->proc.tty_name : "", sc->user.name, sc->peer_ip,
-		   sc->peer_port, s->ch->local_id);
+		kg_verbose(ss->log, "Forced command (key-option) '%.900s'", forced);
+	kg_verbose(ss->log, "Starting session: %s%s%s for %s from %s port %d id %u", what,
+		   s->want_pty ? " on " : "", s->want_pty ? s->proc.tty_name : "", ss->user->name, ss->peer_ip,
+		   ss->peer_port, s->k.ch->local_id);
 	if (s->want_pty) {
 		s->err_done = 1;
 	} else {
 		grow_pipe(s->proc.infd);
 		grow_pipe(s->proc.outfd);
 		grow_pipe(s->proc.errfd);
-		if (s->in_eof && kg_buf_len(&s->to_child) == 0 && s->proc.infd >= 0) {
-			close(s->proc.infd);
-			s->proc.infd = -1;
-		}
 	}
-	return KG_OK;
+	s->to_child.fd = s->want_pty ? s->proc.ptyfd : s->proc.infd;
+	return s->in_eof ? write_child(s) : KG_OK;
 }
 
-static const char *subsystem_command(kg_svr_conn *sc, const char *name)
+static const char *subsystem_command(kg_svr_sessions *ss, const char *name)
 {
-	const kg_server_config *cfg = sc->ctx->cfg;
+	const kg_server_config *cfg = ss->cfg;
 	const char *cmd = kg_server_config_subsystem(cfg, name);
 	if (!cmd && cfg->nsubsystems == 0 && strcmp(name, "sftp") == 0)
-		cmd = sc->ctx->sftp_default;
+		cmd = ss->sftp_default;
 	if (cmd && strcmp(cmd, "internal-sftp") == 0)
-		cmd = sc->ctx->sftp_default;
+		cmd = ss->sftp_default;
 	return cmd;
 }
 
 /* ---------------- requests ---------------- */
 
-static int req_pty(kg_svr_conn *sc, kg_svr_session *s, const kg_conn_event *ev)
+static int req_pty(kg_svr_sessions *ss, kg_svr_session *s, const kg_conn_event *ev)
 {
 	kg_pty_req p;
 	GUARD(kg_req_parse_pty(ev->data, ev->len, &p));
-	if (s->started || s->want_pty || !sc->ctx->cfg->permit_tty)
+	if (s->started || s->want_pty || !ss->cfg->permit_tty)
 		return 0;
-	if (sc->have_ak_opts && (sc->ak_opts.no_pty || sc->ak_opts.restricted)) {
-		kg_verbose(sc->log, "Pty allocation disabled by authorized_keys options");
+	if (ss->ak && (ss->ak->no_pty || ss->ak->restricted)) {
+		kg_verbose(ss->log, "Pty allocation disabled by authorized_keys options");
 		return 0;
 	}
 	if (has_nul(&p.term) || p.term.len > 256 || p.modes.len > 4096)
@@ -275,13 +287,13 @@ static int req_pty(kg_svr_conn *sc, kg_svr_session *s, const kg_conn_event *ev)
 	return 1;
 }
 
-static int req_env(kg_svr_conn *sc, kg_svr_session *s, const kg_conn_event *ev)
+static int req_env(kg_svr_sessions *ss, kg_svr_session *s, const kg_conn_event *ev)
 {
 	kg_str name, value;
 	GUARD(kg_req_parse_env(ev->data, ev->len, &name, &value));
 	if (s->started || has_nul(&value) || value.len > 64 * 1024 || s->env.n >= 256 ||
-	    !kg_svr_env_accepted(&sc->ctx->cfg->accept_env, (const char *)name.p, name.len)) {
-		kg_debug(sc->log, "Ignoring env request %.*s: not accepted", (int)(name.len > 64 ? 64 : name.len),
+	    !kg_svr_env_accepted(&ss->cfg->accept_env, (const char *)name.p, name.len)) {
+		kg_debug(ss->log, "Ignoring env request %.*s: not accepted", (int)(name.len > 64 ? 64 : name.len),
 			 (const char *)name.p);
 		return 0;
 	}
@@ -297,7 +309,7 @@ static int req_env(kg_svr_conn *sc, kg_svr_session *s, const kg_conn_event *ev)
 	return 1;
 }
 
-static int req_exec(kg_svr_conn *sc, kg_svr_session *s, const kg_conn_event *ev)
+static int req_exec(kg_svr_sessions *ss, kg_svr_session *s, const kg_conn_event *ev)
 {
 	kg_str cmd;
 	GUARD(kg_req_parse_string(ev->data, ev->len, &cmd));
@@ -307,25 +319,25 @@ static int req_exec(kg_svr_conn *sc, kg_svr_session *s, const kg_conn_event *ev)
 	ENSURE(c != NULL, KG_ERR_ALLOC);
 	/* Legacy scp ("scp -t ..." / "scp -f ...", run by the remote shell) is
 	 * served by kagi's own kscp, so it works without OpenSSH installed. */
-	if (strncmp(c, "scp ", 4) == 0 && access(sc->ctx->scp_program, X_OK) == 0 &&
-	    !(sc->have_ak_opts && sc->ak_opts.command) &&  /* a forced command sees the client's text */
-	    !strchr(sc->ctx->scp_program, '\'')) {
-		size_t len = strlen(sc->ctx->scp_program) + strlen(c) + 4;
+	if (strncmp(c, "scp ", 4) == 0 && access(ss->scp_program, X_OK) == 0 &&
+	    !(ss->ak && ss->ak->command) &&  /* a forced command sees the client's text */
+	    !strchr(ss->scp_program, '\'')) {
+		size_t len = strlen(ss->scp_program) + strlen(c) + 4;
 		char *mapped = malloc(len);
 		if (!mapped) {
 			free(c);
 			return KG_ERR_ALLOC;
 		}
-		snprintf(mapped, len, "'%s'%s", sc->ctx->scp_program, c + 3);
+		snprintf(mapped, len, "'%s'%s", ss->scp_program, c + 3);
 		free(c);
 		c = mapped;
 	}
-	int ok = start(sc, s, c, "command") == KG_OK;
+	int ok = start(ss, s, c, "command") == KG_OK;
 	free(c);
 	return ok;
 }
 
-static int req_subsystem(kg_svr_conn *sc, kg_svr_session *s, const kg_conn_event *ev)
+static int req_subsystem(kg_svr_sessions *ss, kg_svr_session *s, const kg_conn_event *ev)
 {
 	kg_str name;
 	GUARD(kg_req_parse_string(ev->data, ev->len, &name));
@@ -333,19 +345,19 @@ static int req_subsystem(kg_svr_conn *sc, kg_svr_session *s, const kg_conn_event
 		return 0;
 	char *n = str_dup(&name);
 	ENSURE(n != NULL, KG_ERR_ALLOC);
-	const char *cmd = subsystem_command(sc, n);
+	const char *cmd = subsystem_command(ss, n);
 	int ok = 0;
 	if (!cmd)
-		kg_info(sc->log, "subsystem request for %.100s by user %s failed, subsystem not found", n, sc->user.name);
+		kg_info(ss->log, "subsystem request for %.100s by user %s failed, subsystem not found", n, ss->user->name);
 	else
-		ok = start(sc, s, cmd, "subsystem") == KG_OK;
+		ok = start(ss, s, cmd, "subsystem") == KG_OK;
 	free(n);
 	return ok;
 }
 
-static int req_window_change(kg_svr_conn *sc, kg_svr_session *s, const kg_conn_event *ev)
+static int req_window_change(kg_svr_sessions *ss, kg_svr_session *s, const kg_conn_event *ev)
 {
-	(void)sc;
+	(void)ss;
 	kg_win_change w;
 	GUARD(kg_req_parse_window_change(ev->data, ev->len, &w));
 	s->cols = w.cols;
@@ -357,7 +369,7 @@ static int req_window_change(kg_svr_conn *sc, kg_svr_session *s, const kg_conn_e
 	return 1;
 }
 
-static int req_signal(kg_svr_conn *sc, kg_svr_session *s, const kg_conn_event *ev)
+static int req_signal(kg_svr_sessions *ss, kg_svr_session *s, const kg_conn_event *ev)
 {
 	kg_str name;
 	GUARD(kg_req_parse_string(ev->data, ev->len, &name));
@@ -366,37 +378,41 @@ static int req_signal(kg_svr_conn *sc, kg_svr_session *s, const kg_conn_event *e
 	char *n = str_dup(&name);
 	ENSURE(n != NULL, KG_ERR_ALLOC);
 	int ok = kg_session_signal(s->proc.pid, n) == KG_OK;
-	kg_debug(sc->log, "session: signal %s %s", n, ok ? "delivered" : "refused");
+	kg_debug(ss->log, "session: signal %s %s", n, ok ? "delivered" : "refused");
 	free(n);
 	return ok;
 }
 
-int kg_svr_session_request(kg_svr_conn *sc, kg_svr_session *s, const kg_conn_event *ev)
+static int on_request(kg_consumer *k, const kg_conn_event *ev)
 {
+	kg_svr_session *s = KG_CONSUMER_OF(k, kg_svr_session, k);
+	kg_svr_sessions *ss = s->ss;
 	int ok = 0;
-	kg_debug(sc->log, "session %u: request %s", s->ch->local_id, ev->name);
+	kg_debug(ss->log, "session %u: request %s", s->k.ch->local_id, ev->name);
 	if (strcmp(ev->name, "pty-req") == 0)
-		ok = req_pty(sc, s, ev);
+		ok = req_pty(ss, s, ev);
 	else if (strcmp(ev->name, "env") == 0)
-		ok = req_env(sc, s, ev);
+		ok = req_env(ss, s, ev);
 	else if (strcmp(ev->name, "exec") == 0)
-		ok = req_exec(sc, s, ev);
+		ok = req_exec(ss, s, ev);
 	else if (strcmp(ev->name, "shell") == 0) {
 		GUARD(kg_req_parse_none(ev->data, ev->len));
-		ok = start(sc, s, NULL, "shell") == KG_OK;
-		if (ok && sc->ctx->cfg->print_motd == 1 && s->want_pty && !(sc->have_ak_opts && sc->ak_opts.command))
-			send_motd(sc, s);
+		ok = start(ss, s, NULL, "shell") == KG_OK;
+		if (ok && ss->cfg->print_motd == 1 && s->want_pty && !(ss->ak && ss->ak->command))
+			send_motd(ss, s);
 	} else if (strcmp(ev->name, "subsystem") == 0)
-		ok = req_subsystem(sc, s, ev);
+		ok = req_subsystem(ss, s, ev);
 	else if (strcmp(ev->name, "window-change") == 0)
-		ok = req_window_change(sc, s, ev);
+		ok = req_window_change(ss, s, ev);
 	else if (strcmp(ev->name, "signal") == 0)
-		ok = req_signal(sc, s, ev);
+		ok = req_signal(ss, s, ev);
 	GUARD(ok);
 	if (ev->want_reply)
-		GUARD(kg_conn_request_reply(&sc->conn, s->ch, ok));
+		GUARD(kg_conn_request_reply(&ss->eng->conn, s->k.ch, ok));
+	update(s);
 	return KG_OK;
 }
+
 
 /* ---------------- data ---------------- */
 
@@ -405,171 +421,89 @@ static int in_fd(const kg_svr_session *s)
 	return s->want_pty ? s->proc.ptyfd : s->proc.infd;
 }
 
-/* The process can no longer take input: what is pending is dropped (and
- * granted back, so the peer is not stuck on a shut window). */
-static int drop_input(kg_svr_conn *sc, kg_svr_session *s)
+static void on_fd(void *ctx, int fd, int revents);
+
+static void watch(kg_svr_session *s, int slot, int fd, int events)
 {
-	size_t n = kg_buf_len(&s->to_child);
-	kg_buf_reset(&s->to_child);
-	if (!s->want_pty && s->proc.infd >= 0) {
-		close(s->proc.infd);
-		s->proc.infd = -1;
-	}
-	return n ? kg_conn_consumed(&sc->conn, s->ch, n) : KG_OK;
+	kg_watch_set(s->ss->eng, &s->w[slot], fd, events, on_fd, s);
 }
 
-static int write_child(kg_svr_conn *sc, kg_svr_session *s)
+static void unwatch_all(kg_svr_session *s)
 {
-	int fd = in_fd(s);
-	while (fd >= 0 && kg_buf_len(&s->to_child) > 0) {
-		size_t done = 0;
-		int r = kg_fd_write(fd, kg_buf_ptr(&s->to_child), kg_buf_len(&s->to_child), &done);
-		if (r == KG_ERR_AGAIN)
-			break;
-		if (r < 0)
-			return drop_input(sc, s);
-		GUARD(kg_buf_consume(&s->to_child, done));
-		GUARD(kg_conn_consumed(&sc->conn, s->ch, done));
-	}
-	if (kg_buf_len(&s->to_child) == 0) {
-		kg_buf_reset(&s->to_child);
-		if (s->in_eof && !s->want_pty && s->proc.infd >= 0) {
-			if (s->tcpip)  /* the other end of the socket sees EOF */
-				shutdown(s->proc.infd, SHUT_WR);
-			close(s->proc.infd);
-			s->proc.infd = -1;
-		}
-	}
-	return KG_OK;
+	for (int k = 0; k < NSLOTS; k++)
+		watch(s, k, -1, 0);
 }
 
-int kg_svr_session_data(kg_svr_conn *sc, kg_svr_session *s, const uint8_t *d, size_t n)
+/* The loop interest follows the state: write to the process while data
+ * is held for it; read its output only while the channel can take it. */
+static void update(kg_svr_session *s)
 {
-	if (s->in_eof || (s->started && in_fd(s) < 0))
-		return kg_conn_consumed(&sc->conn, s->ch, n);
-	if (s->started && kg_buf_len(&s->to_child) == 0) {
-		size_t done = 0;
-		int r = kg_fd_write(in_fd(s), d, n, &done);
-		if (r == KG_OK) {
-			GUARD(kg_conn_consumed(&sc->conn, s->ch, done));
-			d += done;
-			n -= done;
-		} else if (r != KG_ERR_AGAIN) {
-			GUARD(drop_input(sc, s));
-			return kg_conn_consumed(&sc->conn, s->ch, n);
-		}
+	kg_channel *ch = s->k.ch;
+	if (!ch || !s->started || s->finished) {
+		unwatch_all(s);
+		return;
 	}
-	if (n == 0)
+	int can_send = ch->state == KG_CH_OPEN && !ch->eof_sent && ch->remote_window > 0 &&
+		       kg_engine_may_send(s->ss->eng);
+	int wr = kg_chan_out_pending(&s->to_child) > 0 ? KG_LOOP_WRITE : 0;
+	if (s->want_pty) {
+		watch(s, FD_A, s->proc.ptyfd, wr | (can_send && !s->out_done ? KG_LOOP_READ : 0));
+		return;
+	}
+	watch(s, FD_A, s->proc.infd, wr);
+	watch(s, FD_B, s->proc.outfd, can_send && !s->out_done ? KG_LOOP_READ : 0);
+	watch(s, FD_C, s->proc.errfd, can_send && !s->err_done ? KG_LOOP_READ : 0);
+}
+
+static void close_fd(kg_svr_session *s, int slot, int *fd)
+{
+	if (*fd < 0)
+		return;
+	watch(s, slot, -1, 0);
+	close(*fd);
+	*fd = -1;
+}
+
+/* Writes what is held for the process; once the peer's EOF is reached
+ * (or the process cannot take input) its stdin is closed. */
+static int write_child(kg_svr_session *s)
+{
+	kg_conn *c = &s->ss->eng->conn;
+	GUARD(kg_chan_out_flush(&s->to_child, c, s->k.ch));
+	if (s->want_pty)
 		return KG_OK;
-	if (kg_buf_put(&s->to_child, d, n) < 0)  /* beyond any window we granted */
-		return KG_ERR_CHANNEL;
+	if (s->to_child.failed || (s->in_eof && kg_chan_out_pending(&s->to_child) == 0)) {
+		if (s->tcpip && s->proc.infd >= 0 && !s->to_child.failed)
+			shutdown(s->proc.infd, SHUT_WR);  /* the other end of the socket sees EOF */
+		close_fd(s, FD_A, &s->proc.infd);
+		s->to_child.fd = -1;
+		if (!s->to_child.failed)
+			GUARD(kg_chan_out_drop(&s->to_child, c, s->k.ch));
+	}
 	return KG_OK;
 }
 
-int kg_svr_session_eof(kg_svr_conn *sc, kg_svr_session *s)
+static int on_data(kg_consumer *k, uint32_t ext, const uint8_t *d, size_t n)
 {
+	kg_svr_session *s = KG_CONSUMER_OF(k, kg_svr_session, k);
+	kg_conn *c = &s->ss->eng->conn;
+	if (ext != 0 || s->in_eof)
+		return kg_conn_consumed(c, k->ch, n);
+	GUARD(kg_chan_out_put(&s->to_child, c, k->ch, d, n));
+	if (s->started && s->to_child.failed)
+		GUARD(write_child(s));
+	update(s);
+	return KG_OK;
+}
+
+static int on_eof(kg_consumer *k)
+{
+	kg_svr_session *s = KG_CONSUMER_OF(k, kg_svr_session, k);
 	s->in_eof = 1;
 	if (s->started)
-		return write_child(sc, s);
+		GUARD(write_child(s));
+	update(s);
 	return KG_OK;
-}
-
-/* Reads once from fd into the channel, never more than the peer's window
- * allows, so everything read is sent at once. */
-static int read_child(kg_svr_conn *sc, kg_svr_session *s, int fd, uint32_t ext, int *done_flag)
-{
-	size_t want = s->ch->remote_window;
-	if (want > KG_SVR_READ_CHUNK)
-		want = KG_SVR_READ_CHUNK;
-	if (want == 0)
-		return KG_OK;
-	size_t n = 0;
-	int r = kg_fd_read(fd, sc->rdbuf, want, &n);
-	if (r == KG_ERR_AGAIN)
-		return KG_OK;
-	if (r < 0) {  /* EOF, or EIO from a pty whose other side is gone */
-		*done_flag = 1;
-		return KG_OK;
-	}
-	size_t sent = 0;
-	r = kg_conn_send_data(&sc->conn, s->ch, ext, sc->rdbuf, n, &sent);
-	if (r == KG_ERR_CLOSED || r == KG_ERR_ARG) {
-		*done_flag = 1;  /* the channel is going away: discard */
-		return KG_OK;
-	}
-	GUARD(r);
-	return sent == n ? KG_OK : KG_ERR_INTERNAL;
-}
-
-static void add_fd(kg_svr_session *s, int slot, int fd, short events, struct pollfd *pfds, size_t *np)
-{
-	if (fd < 0 || events == 0)
-		return;
-	pfds[*np] = (struct pollfd){ .fd = fd, .events = events };
-	s->pfd[slot] = (int)*np;
-	(*np)++;
-}
-
-size_t kg_svr_session_poll_setup(kg_svr_conn *sc, kg_svr_session *s, struct pollfd *pfds, size_t np, int may_read)
-{
-	(void)sc;
-	for (int k = 0; k < KG_SVR_SESSION_FDS; k++)
-		s->pfd[k] = -1;
-	if (!s->started || s->finished)
-		return np;
-	int can_send = may_read && s->ch->state == KG_CH_OPEN && !s->ch->eof_sent && s->ch->remote_window > 0;
-	short wr = kg_buf_len(&s->to_child) > 0 ? POLLOUT : 0;
-	if (s->want_pty) {
-		add_fd(s, FD_A, s->proc.ptyfd, (short)(wr | (can_send && !s->out_done ? POLLIN : 0)), pfds, &np);
-		return np;
-	}
-	add_fd(s, FD_A, s->proc.infd, wr, pfds, &np);
-	add_fd(s, FD_B, s->proc.outfd, can_send && !s->out_done ? POLLIN : 0, pfds, &np);
-	add_fd(s, FD_C, s->proc.errfd, can_send && !s->err_done ? POLLIN : 0, pfds, &np);
-	return np;
-}
-
-static const struct pollfd *slot(const kg_svr_session *s, int k, const struct pollfd *base)
-{
-	return s->pfd[k] >= 0 ? &base[s->pfd[k]] : NULL;
-}
-
-int kg_svr_session_poll_done(kg_svr_conn *sc, kg_svr_session *s, const struct pollfd *pfds)
-{
-	const short rd = POLLIN | POLLHUP | POLLERR;
-	const short wr = POLLOUT | POLLHUP | POLLERR;
-	const struct pollfd *a = slot(s, FD_A, pfds), *b = slot(s, FD_B, pfds), *c = slot(s, FD_C, pfds);
-	if (a && (a->revents & wr) && kg_buf_len(&s->to_child) > 0)
-		GUARD(write_child(sc, s));
-	if (s->want_pty) {
-		if (a && (a->revents & rd) && (a->events & POLLIN))
-			GUARD(read_child(sc, s, s->proc.ptyfd, 0, &s->out_done));
-	} else {
-		if (b && (b->revents & rd))
-			GUARD(read_child(sc, s, s->proc.outfd, 0, &s->out_done));
-		if (c && (c->revents & rd))
-			GUARD(read_child(sc, s, s->proc.errfd, SSH_EXTENDED_DATA_STDERR, &s->err_done));
-	}
-	if (!s->want_pty) {
-		if (s->out_done && s->proc.outfd >= 0) {
-			close(s->proc.outfd);
-			s->proc.outfd = -1;
-		}
-		if (s->err_done && s->proc.errfd >= 0) {
-			close(s->proc.errfd);
-			s->proc.errfd = -1;
-		}
-	}
-	return KG_OK;
-}
-
-int kg_svr_session_reaped(kg_svr_session *s, pid_t pid, int wstatus)
-{
-	if (!s->started || s->exited || s->proc.pid != pid)
-		return 0;
-	s->exited = 1;
-	kg_svr_exit_from_status(wstatus, &s->exit);
-	return 1;
 }
 
 static int ignore_closed(int r)
@@ -577,28 +511,122 @@ static int ignore_closed(int r)
 	return r == KG_ERR_CLOSED || r == KG_ERR_ARG ? KG_OK : r;
 }
 
-int kg_svr_session_progress(kg_svr_conn *sc, kg_svr_session *s)
+/* Sends exit-status/-signal, EOF and CLOSE once everything is drained. */
+static int progress(kg_svr_session *s)
 {
-	if (!s->started || !s->exited || s->finished)
+	kg_channel *ch = s->k.ch;
+	kg_engine *e = s->ss->eng;
+	if (!ch || !s->started || !s->exited || s->finished)
 		return KG_OK;
 	/* With a pty, the process is gone: whatever it left is read below
 	 * until EIO; without one, wait for EOF on both pipes. */
-	if (s->want_pty && !s->out_done && s->ch->remote_window > 0 && !s->ch->eof_sent)
-		GUARD(read_child(sc, s, s->proc.ptyfd, 0, &s->out_done));
+	if (s->want_pty && !s->out_done && ch->remote_window > 0 && !ch->eof_sent)
+		GUARD(kg_engine_send_from_fd(e, ch, 0, s->proc.ptyfd, &s->out_done));
 	if (!s->out_done || !s->err_done)
 		return KG_OK;
 	s->finished = 1;
-	kg_channel *ch = s->ch;
+	kg_conn *c = &e->conn;
 	if (s->tcpip)
 		;  /* a socket has no exit status */
 	else if (s->exit.signaled)
-		GUARD(ignore_closed(kg_conn_req_exit_signal(&sc->conn, ch, kg_signal_name(s->exit.exit_signal),
+		GUARD(ignore_closed(kg_conn_req_exit_signal(c, ch, kg_signal_name(s->exit.exit_signal),
 							    s->exit.core_dumped, "", "")));
 	else
-		GUARD(ignore_closed(kg_conn_req_exit_status(&sc->conn, ch, (uint32_t)s->exit.exit_status)));
-	GUARD(ignore_closed(kg_conn_send_eof(&sc->conn, ch)));
-	GUARD(ignore_closed(kg_conn_send_close(&sc->conn, ch)));
+		GUARD(ignore_closed(kg_conn_req_exit_status(c, ch, (uint32_t)s->exit.exit_status)));
+	GUARD(ignore_closed(kg_conn_send_eof(c, ch)));
+	GUARD(ignore_closed(kg_conn_send_close(c, ch)));
+	unwatch_all(s);
 	kg_spawn_result_close(&s->proc);
-	kg_buf_reset(&s->to_child);
+	kg_chan_out_free(&s->to_child);
+	kg_chan_out_init(&s->to_child, -1);
+	s->to_child.failed = 1;
 	return KG_OK;
 }
+
+static void on_fd(void *ctx, int fd, int revents)
+{
+	kg_svr_session *s = ctx;
+	kg_engine *e = s->ss->eng;
+	kg_channel *ch = s->k.ch;
+	const int rd = POLLIN | POLLHUP | POLLERR, wr = POLLOUT | POLLHUP | POLLERR;
+	int r = KG_OK;
+	if (!ch)
+		return;
+	if (fd == in_fd(s) && (revents & wr) && kg_chan_out_pending(&s->to_child) > 0)
+		r = write_child(s);
+	if (r >= 0 && (revents & rd)) {
+		if (s->want_pty && fd == s->proc.ptyfd && (s->w[FD_A].events & KG_LOOP_READ))
+			r = kg_engine_send_from_fd(e, ch, 0, fd, &s->out_done);
+		else if (!s->want_pty && fd == s->proc.outfd)
+			r = kg_engine_send_from_fd(e, ch, 0, fd, &s->out_done);
+		else if (!s->want_pty && fd == s->proc.errfd)
+			r = kg_engine_send_from_fd(e, ch, SSH_EXTENDED_DATA_STDERR, fd, &s->err_done);
+	}
+	if (!s->want_pty) {
+		if (s->out_done)
+			close_fd(s, FD_B, &s->proc.outfd);
+		if (s->err_done)
+			close_fd(s, FD_C, &s->proc.errfd);
+	}
+	if (r >= 0)
+		r = progress(s);
+	if (r < 0)
+		kg_engine_fail(e, r);
+	update(s);
+}
+
+static int on_writable(kg_consumer *k)
+{
+	kg_svr_session *s = KG_CONSUMER_OF(k, kg_svr_session, k);
+	GUARD(progress(s));
+	update(s);
+	return KG_OK;
+}
+
+int kg_svr_sessions_reaped(kg_svr_sessions *ss, pid_t pid, int wstatus)
+{
+	for (kg_svr_session *s = ss->list; s; s = s->next) {
+		if (!s->started || s->exited || s->proc.pid != pid)
+			continue;
+		s->exited = 1;
+		kg_svr_exit_from_status(wstatus, &s->exit);
+		int r = progress(s);
+		if (r < 0)
+			kg_engine_fail(ss->eng, r);
+		update(s);
+		return 1;
+	}
+	return 0;
+}
+
+/* The channel is gone: closes the fds (the process keeps running until it
+ * notices) and frees s. */
+static void on_release(kg_consumer *k)
+{
+	kg_svr_session *s = KG_CONSUMER_OF(k, kg_svr_session, k);
+	kg_svr_sessions *ss = s->ss;
+	for (kg_svr_session **pp = &ss->list; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	unwatch_all(s);
+	if (s->started && !s->exited && s->proc.pid > 0 && !s->want_pty)
+		kill(s->proc.pid, SIGHUP);  /* a pty hangs up by itself when closed */
+	kg_spawn_result_close(&s->proc);
+	free(s->term);
+	free(s->modes);
+	kg_strlist_free(&s->env);
+	kg_chan_out_free(&s->to_child);
+	if (!s->tcpip && ss->nsessions > 0)
+		ss->nsessions--;
+	free(s);
+}
+
+static const kg_consumer_ops session_ops = {
+	.data = on_data,
+	.eof = on_eof,
+	.request = on_request,
+	.writable = on_writable,
+	.release = on_release,
+};

@@ -1,10 +1,14 @@
-/* A served connection end to end over a socketpair: the server half runs
- * kg_svr_conn_serve in a forked process, the test drives kagi's own client
- * transport, auth and channels against it. */
+/* Exercises src/conn/svr-conn.c, src/conn/svr-session.c, src/conn/cli-conn.c,
+ * src/conn/cli-stream.c and src/conn/cli-session.c: a served connection end
+ * to end over a socketpair.  The server half runs kg_svr_conn_serve in a
+ * forked process; the test drives kagi's own client transport, auth and
+ * channels against it, and also the whole client (kg_client_open, a stream
+ * and an interactive session). */
 #include <errno.h>
+#include <fcntl.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
+#include "sys/loop.h"
 #include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
@@ -17,6 +21,10 @@
 #include "core/channel.h"
 #include "core/defaults.h"
 #include "conn/svr-conn.h"
+#include "conn/cli-conn.h"
+#include "conn/cli-session.h"
+#include "conn/cli-stream.h"
+#include "core/keyfile.h"
 
 typedef struct fixture {
 	char dir[64], ak[96];
@@ -181,7 +189,7 @@ static int fx_next(fixture *f, const uint8_t **p, size_t *n, int until_ready)
 			return 0;
 		GUARD(fx_flush(f));
 		struct pollfd pfd = { .fd = f->fd, .events = POLLIN };
-		if (poll(&pfd, 1, 5000) <= 0)
+		if (kg_wait_fds(&pfd, 1, 5000) <= 0)
 			return KG_ERR_TIMEOUT;
 		uint8_t *sp;
 		size_t avail, got = 0;
@@ -411,6 +419,105 @@ static void test_permitopen_enforced(void)
 	close(lb);
 }
 
+/* "Key value" as -o gives it. */
+static int client_opt(kg_client_config *cfg, const char *key, const char *value)
+{
+	char line[512];
+	kg_cfg_err err;
+	snprintf(line, sizeof(line), "%s %s", key, value);
+	return kg_client_config_apply_option(cfg, line, &err);
+}
+
+/* Reads fd (blocking) to its end into b. */
+static int read_all(int fd, kg_buf *b)
+{
+	uint8_t buf[4096];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		GUARD(kg_buf_put(b, buf, (size_t)n));
+	return n == 0 ? KG_OK : KG_ERR_SYSTEM;
+}
+
+/* kagi's own client against the server: kg_client_open on the socket
+ * (host key learnt, public key auth), a stream running a command both
+ * ways with its exit status, then kssh's session with stdout and stderr
+ * kept apart. */
+static void test_client_stream_and_session(void)
+{
+	fixture f;
+	T_OK(fx_setup(&f, 0));
+	char idpath[128], khpath[128];
+	snprintf(idpath, sizeof(idpath), "%s/id", f.dir);
+	snprintf(khpath, sizeof(khpath), "%s/kh", f.dir);
+	kg_buf pem;
+	kg_buf_init(&pem, 0);
+	T_OK(kg_keyfile_write_private(f.userkey, NULL, "test", &pem));
+	int kfd = open(idpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	T_ASSERT(kfd >= 0 && write(kfd, kg_buf_ptr(&pem), kg_buf_len(&pem)) == (ssize_t)kg_buf_len(&pem));
+	close(kfd);
+	kg_buf_free(&pem);
+	kg_client_config cfg;
+	kg_client_config_init(&cfg);
+	T_OK(client_opt(&cfg, "IdentityFile", idpath));
+	T_OK(client_opt(&cfg, "UserKnownHostsFile", khpath));
+	T_OK(client_opt(&cfg, "User", f.user));
+	T_OK(client_opt(&cfg, "GlobalKnownHostsFile", "/dev/null"));
+	T_OK(client_opt(&cfg, "StrictHostKeyChecking", "no"));
+	T_OK(client_opt(&cfg, "BatchMode", "yes"));
+	T_OK(kg_client_config_finish(&cfg, "127.0.0.1", f.user));
+	kg_client c;
+	memset(&c, 0, sizeof(c));
+	c.cfg = &cfg;
+	c.local_user = f.user;
+	c.home = f.dir;
+	c.log = &f.log;
+	c.fd = f.fd;
+	f.fd = -1;  /* the client owns it now */
+	T_OK(kg_client_open(&c));
+	T_ASSERT(c.authenticated && access(khpath, F_OK) == 0);  /* the host key was added */
+
+	kg_stream st;
+	T_OK(kg_stream_open(&c, &st, NULL, "printf 'hi:'; cat; exit 3", -1));
+	T_OK(kg_stream_write(&st, "abc", 3));
+	T_OK(kg_stream_send_eof(&st));
+	char buf[16];
+	T_OK(kg_stream_read_full(&st, buf, 6));
+	T_ASSERT(memcmp(buf, "hi:abc", 6) == 0);
+	size_t got = 1;
+	T_OK(kg_stream_read(&st, buf, sizeof(buf), &got));
+	T_ASSERT(got == 0);
+	int status = -1;
+	T_OK(kg_stream_close(&st, &status));
+	T_ASSERT(status == 3);
+
+	int out[2], err[2];
+	T_ASSERT(pipe(out) == 0 && pipe(err) == 0);
+	kg_cli_session_opts o = { .command = "printf out; printf err >&2; exit 4", .stdin_null = 1, .quiet = 1,
+				  .out_fd = out[1], .err_fd = err[1] };
+	status = -1;
+	T_OK(kg_cli_session_run(&c, &o, &status));
+	T_ASSERT(status == 4);
+	close(out[1]);
+	close(err[1]);
+	kg_buf bo, be;
+	kg_buf_init(&bo, 0);
+	kg_buf_init(&be, 0);
+	T_OK(read_all(out[0], &bo));
+	T_OK(read_all(err[0], &be));
+	T_ASSERT(kg_buf_len(&bo) == 3 && memcmp(kg_buf_ptr(&bo), "out", 3) == 0);
+	T_ASSERT(kg_buf_len(&be) == 3 && memcmp(kg_buf_ptr(&be), "err", 3) == 0);
+	kg_buf_free(&bo);
+	kg_buf_free(&be);
+	close(out[0]);
+	close(err[0]);
+	kg_client_close(&c);
+	kg_client_config_free(&cfg);
+	T_ASSERT(fx_wait_server(&f, 5) == 0);
+	unlink(idpath);
+	unlink(khpath);
+	fx_free(&f);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -420,5 +527,6 @@ int main(void)
 	T_RUN(test_login_grace_time);
 	T_RUN(test_garbage_closes);
 	T_RUN(test_permitopen_enforced);
+	T_RUN(test_client_stream_and_session);
 	return T_DONE();
 }

@@ -1,0 +1,184 @@
+/* The connection engine, one for both sides: socket <-> kg_transport <->
+ * kg_conn <-> channel consumers, on a kg_loop.
+ *
+ * The engine owns the socket's registration with the loop: it reads in
+ * large chunks into the transport, writes the transport's output (write
+ * interest only while output is queued), stops reading the socket while
+ * more than KG_ENGINE_BACKLOG bytes wait to be sent, ticks the transport
+ * for time-based rekeying, and hands each connection-layer event to the
+ * consumer registered on its channel.  Client and server differ only in
+ * their set-up (a hook for the messages before the channels start, such
+ * as user authentication) and in the consumers they register.
+ *
+ * A consumer is a small object (kg_consumer plus its ops) attached to one
+ * channel; it owns whatever local descriptors it feeds and registers them
+ * with the same loop itself.  Adding a kind of consumer never touches the
+ * engine.  Flow control is the consumer's: received data is granted back
+ * (kg_conn_consumed) only once delivered, so a consumer that cannot write
+ * its output stops consuming and the peer's window stays shut; data to
+ * send is read from a local source only while the remote window and the
+ * engine (kg_engine_may_send) allow, and `writable` says when either grew.
+ *
+ * Errors inside loop callbacks end the engine: the first one is kept in
+ * status and kg_engine_run returns it. */
+#ifndef KAGI_CONN_CONN_H
+#define KAGI_CONN_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/channel.h"
+#include "core/transport.h"
+#include "sys/loop.h"
+
+/* Stop reading the socket while this much output waits to be sent. */
+#define KG_ENGINE_BACKLOG (4u * 1024 * 1024)
+/* Largest read from a consumer's local descriptor in one go. */
+#define KG_ENGINE_READ_CHUNK (256u * 1024)
+/* How often the transport is ticked for time-based rekeying. */
+#define KG_ENGINE_TICK_MS 30000
+
+typedef struct kg_engine kg_engine;
+typedef struct kg_consumer kg_consumer;
+
+/* Every op is optional.  An op returning a negative error ends the
+ * connection.  data: deliver, then grant with kg_conn_consumed (a missing
+ * op grants at once).  request: answer with kg_conn_request_reply if
+ * want_reply (a missing op refuses).  reply: our oldest request was
+ * answered.  writable: the remote window grew, or the engine's backlog
+ * fell below its cap.  release: the channel is gone (closed both ways,
+ * the open failed, or the engine is freed); k->ch is NULL from now on and
+ * the consumer may free itself. */
+typedef struct kg_consumer_ops {
+	int (*opened)(kg_consumer *k, const kg_conn_event *ev);
+	int (*open_failed)(kg_consumer *k, const kg_conn_event *ev);
+	int (*data)(kg_consumer *k, uint32_t ext, const uint8_t *d, size_t n);
+	int (*eof)(kg_consumer *k);
+	int (*request)(kg_consumer *k, const kg_conn_event *ev);
+	int (*reply)(kg_consumer *k, int ok);
+	int (*writable)(kg_consumer *k);
+	void (*release)(kg_consumer *k);
+} kg_consumer_ops;
+
+/* Embedded in the consumer's own struct (see KG_CONSUMER_OF). */
+struct kg_consumer {
+	const kg_consumer_ops *ops;
+	kg_engine *eng;
+	kg_channel *ch;
+};
+
+#define KG_CONSUMER_OF(k, type, member) ((type *)(void *)((char *)(k) - offsetof(type, member)))
+
+/* What differs between the sides.  message: every packet outside the
+ * connection protocol until kg_engine_start_channels (NULL: refused
+ * with UNIMPLEMENTED); afterwards userauth messages are ignored (RFC 4252
+ * 5.1) and others answered UNIMPLEMENTED.  open_request: the peer opens a
+ * channel; attach a consumer and confirm, or refuse (NULL: refused as
+ * administratively prohibited).  global_request: answer it (NULL:
+ * refused). */
+typedef struct kg_engine_hooks {
+	int (*message)(void *arg, int type, const uint8_t *p, size_t n);
+	int (*open_request)(void *arg, kg_channel *ch, const kg_conn_event *ev);
+	int (*global_request)(void *arg, const kg_conn_event *ev);
+	void *arg;
+} kg_engine_hooks;
+
+struct kg_engine {
+	kg_loop *loop;
+	int rfd, wfd;            /* the socket (both the same), or two pipes */
+	kg_transport *tr;
+	kg_conn conn;            /* valid once conn_ready */
+	int conn_ready;
+	kg_engine_hooks hooks;
+	const char *proto_error; /* DISCONNECT text for a broken channel message */
+	int status;              /* 0 while running; the error that ended it */
+	int peer_eof;            /* the socket reached end of file */
+	int rd_on, wr_on;        /* interest currently registered */
+	int registered;          /* the fds are registered with the loop */
+	int blocked;             /* consumers were held back by the backlog */
+	uint64_t tick_id;
+	uint64_t rx_packets;     /* packets received so far */
+	uint64_t last_rx_ms;     /* when the last one arrived */
+	uint64_t last_io_ms;     /* when bytes last moved on the socket */
+	uint8_t *rdbuf;          /* KG_ENGINE_READ_CHUNK bytes for consumers */
+};
+
+/* Registers rfd/wfd (non-blocking; may be the same descriptor) with lp
+ * and starts pumping tr.  Neither the fds nor tr are owned. */
+int kg_engine_init(kg_engine *e, kg_loop *lp, int rfd, int wfd, kg_transport *tr,
+		   const kg_engine_hooks *hooks) KG_WUR;
+/* Releases every consumer, frees the channels and unregisters. */
+void kg_engine_free(kg_engine *e);
+
+/* Starts the connection protocol (after user authentication). */
+int kg_engine_start_channels(kg_engine *e, const kg_conn_config *cc, kg_conn_role role) KG_WUR;
+/* Puts k on ch: its events go to ops from now on. */
+void kg_engine_attach(kg_engine *e, kg_channel *ch, kg_consumer *k, const kg_consumer_ops *ops);
+
+/* Ends the engine with err (the first error is kept); reading stops,
+ * queued output is still written. */
+void kg_engine_fail(kg_engine *e, int err);
+/* Writes what the socket takes now and updates the loop interest; for
+ * code that wrote through the transport outside the engine's callbacks. */
+void kg_engine_kick(kg_engine *e);
+/* Whether consumers may queue more output (the backlog is under its cap). */
+int kg_engine_may_send(const kg_engine *e);
+
+/* Runs the loop until done(arg) holds (checked before every wait; done
+ * may be NULL to run until the engine ends), the engine ends (its status
+ * is returned), or, with timeout_ms >= 0, nothing moved on the socket for
+ * that long (KG_ERR_TIMEOUT). */
+int kg_engine_run(kg_engine *e, int (*done)(void *arg), void *arg, int timeout_ms) KG_WUR;
+/* Writes out everything queued, waiting up to timeout_ms. */
+int kg_engine_flush(kg_engine *e, int timeout_ms) KG_WUR;
+
+/* Reads once from fd (up to the remote window, the chunk size and while
+ * the engine may send) and sends it on ch as data (ext 0) or extended
+ * data.  *eof is set at end of file, on a read error, or when the channel
+ * no longer takes data. */
+int kg_engine_send_from_fd(kg_engine *e, kg_channel *ch, uint32_t ext, int fd, int *eof) KG_WUR;
+
+/* Puts k's channel back to no consumer (its events get the defaults). */
+void kg_engine_detach(kg_consumer *k);
+
+/* A consumer's local descriptor and its registration with the loop, which
+ * follows the interest wanted: with none, the fd is not registered at all
+ * (a pipe with no interest still reports a hang-up).  A registration
+ * failure ends the engine. */
+typedef struct kg_watch {
+	int fd;       /* registered, or -1 */
+	int events;
+} kg_watch;
+
+static inline void kg_watch_init(kg_watch *w)
+{
+	w->fd = -1;
+	w->events = 0;
+}
+/* fd < 0 or events 0: unregistered.  cb gets ctx. */
+void kg_watch_set(kg_engine *e, kg_watch *w, int fd, int events, kg_loop_fd_cb cb, void *ctx);
+
+/* Channel data for a local descriptor (a pipe, pty, stdout): written at
+ * once as far as the fd takes it, the rest held until kg_chan_out_flush.
+ * What is held is at most what the peer may send, the window we granted:
+ * bytes are granted back only once written, so a full descriptor shuts the
+ * window.  After a write error the fd is "failed": what arrives is dropped
+ * and granted back at once.  fd < 0: held until an fd is set. */
+typedef struct kg_chan_out {
+	int fd;
+	kg_buf pending;
+	int failed;
+} kg_chan_out;
+
+void kg_chan_out_init(kg_chan_out *o, int fd);
+void kg_chan_out_free(kg_chan_out *o);
+/* ch may be NULL (the channel is gone): nothing is then granted. */
+int kg_chan_out_put(kg_chan_out *o, kg_conn *c, kg_channel *ch, const uint8_t *d, size_t n) KG_WUR;
+int kg_chan_out_flush(kg_chan_out *o, kg_conn *c, kg_channel *ch) KG_WUR;
+/* Drops what is held (granting it back) and marks the fd failed. */
+int kg_chan_out_drop(kg_chan_out *o, kg_conn *c, kg_channel *ch) KG_WUR;
+static inline size_t kg_chan_out_pending(const kg_chan_out *o)
+{
+	return kg_buf_len(&o->pending);
+}
+
+#endif
