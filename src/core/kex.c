@@ -33,6 +33,14 @@ const kg_kex_alg *kg_kex_find(const char *name)
 	return NULL;
 }
 
+const char *kg_kex_pq_kem(const char *name)
+{
+	const kg_kex_alg *a = kg_kex_find(name);
+	if (a == NULL || a->family != &kg_kex_family_hybrid)
+		return NULL;
+	return ((const kg_kem *)a->params)->name;
+}
+
 const char *kg_kex_all_names(void)
 {
 	return "mlkem768x25519-sha256,"

@@ -41,6 +41,9 @@ int kg_kex_server_derive(const kg_kex_alg *alg, const uint8_t *peer_pub, size_t 
 void kg_kex_state_free(void *state);
 
 const kg_kex_alg *kg_kex_find(const char *name);
+/* The KEM of a post-quantum hybrid method ("ML-KEM-768", ...), NULL for a
+ * classical method or an unknown name. */
+const char *kg_kex_pq_kem(const char *name);
 const char *kg_kex_all_names(void);
 
 /* RFC 4253 7.2: out = HASH(K || H || letter || session_id), extended with
