@@ -10,6 +10,14 @@ CPPFLAGS += -D_GNU_SOURCE -Isrc -DKAGI_PREFIX='"$(PREFIX)"'
 CFLAGS   ?=
 ALL_CFLAGS = -std=c17 $(WARN) $(OPT) $(CFLAGS) -MMD -MP
 LDLIBS   := -lcrypto -lz -lpam -lcrypt -lutil
+# ML-KEM-768: auto uses OpenSSL's when it has one (3.5 or later), else
+# kagi's own src/core/mlkem768.c; MLKEM=own or MLKEM=openssl forces one.
+MLKEM    ?= auto
+ifeq ($(MLKEM),own)
+CPPFLAGS += -DKAGI_MLKEM_OWN
+else ifeq ($(MLKEM),openssl)
+CPPFLAGS += -DKAGI_MLKEM_OPENSSL
+endif
 
 LIB_SRC   := $(sort $(wildcard src/core/*.c src/sys/*.c src/config/*.c src/conn/*.c src/scp/*.c src/sftp/*.c src/explain/*.c))
 LIB_OBJ   := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))

@@ -15,7 +15,11 @@
 #   BENCH_SCP_TESTS (default all)  MODE:DIRECTION:WHAT words, e.g. "sftp:down:big
 #                                  legacy:up:tree"; MODE sftp|legacy, DIRECTION
 #                                  up|down, WHAT big|tree
-#   BENCH_ONLY (default "ssh scp") which parts to run
+#   BENCH_ONLY (default "ssh scp pq") which parts to run; pq: connection
+#                                  set-up with mlkem768x25519-sha256 against
+#                                  curve25519-sha256, kagi and OpenSSH 10.5
+#                                  (built once, cached, by the peers script
+#                                  or given as OPENSSH10_PREFIX)
 #   BENCH_SCP_DIR                  where the files and their copies go (both
 #                                  sides): default /dev/shm when it is a tmpfs
 #                                  with room for three big files, else the
@@ -33,7 +37,7 @@ CIPHERS="aes128-gcm@openssh.com chacha20-poly1305@openssh.com"
 SCP_MB=${BENCH_SCP_MB:-1024}
 SCP_FILES=${BENCH_SCP_FILES:-2000}
 SCP_RUNS=${BENCH_SCP_RUNS:-3}
-ONLY=${BENCH_ONLY:-ssh scp}
+ONLY=${BENCH_ONLY:-ssh scp pq}
 KSCP=$(abs_prog "${KSCP:-$KAGI_BIN/kscp}")
 SCP=$(abs_prog "${SCP:-/usr/bin/scp}")
 SFTP_SERVER=${SFTP_SERVER:-/usr/lib/openssh/sftp-server}
@@ -71,7 +75,7 @@ one_transfer() {
 }
 one_setup() {
 	_t0=$(now)
-	client "$1" "$2" "-o Compression=no" true </dev/null 2>"$T/err"
+	client "$1" "$2" "-o Compression=no ${3:-}" true </dev/null 2>"$T/err"
 	_rc=$?; _t1=$(now)
 	[ $_rc -eq 0 ] || { cat "$T/err" >&2; return 1; }
 	elapsed "$_t0" "$_t1"
@@ -231,4 +235,49 @@ if wants scp; then
 	done
 	echo
 	echo "ratio: OpenSSH/kagi time; above 1 means kagi is faster."
+fi
+
+if wants pq; then
+	(wants ssh || wants scp) && echo
+	O10=${OPENSSH10_PREFIX:-}
+	if [ -z "$O10" ]; then
+		b=$KAGI_ROOT/../shared/peers/build-openssh.sh
+		[ -x "$b" ] || b=/work/shared/peers/build-openssh.sh
+		[ -x "$b" ] && { mkdir -p /var/cache/kagi-peers 2>/dev/null; O10=$(flock /var/cache/kagi-peers/.build.lock sh "$b" 2>"$T/o10.err" | tail -n 1); }
+	fi
+	if [ -z "$O10" ] || [ ! -x "$O10/bin/ssh" ] || [ ! -x "$O10/sbin/sshd" ]; then
+		echo "post-quantum set-up: skipped, OpenSSH 10.5 is not available ($(tail -n 1 "$T/o10.err" 2>/dev/null))"
+	else
+		o_sshd=$SSHD; SSHD=$O10/sbin/sshd
+		write_server_config "$T/sshd10.conf" "$T/host_ed25519"
+		start_server sshd sshd10 || die "OpenSSH 10.5 sshd did not start"; O10PORT=$SRV_PORT
+		SSHD=$o_sshd
+		PQ_KEXES="mlkem768x25519-sha256 curve25519-sha256"
+		for x in $PQ_KEXES; do : >"$T/pk_$x"; : >"$T/po_$x"; done
+		i=0
+		while [ $i -lt "$SETUP_RUNS" ]; do
+			for x in $PQ_KEXES; do
+				t=$(one_setup kssh "$KPORT" "-o KexAlgorithms=$x") || die "kssh -> ksshd with $x failed"
+				echo "$t" >>"$T/pk_$x"
+				t=$(SSH=$O10/bin/ssh; one_setup ssh "$O10PORT" "-o KexAlgorithms=$x") ||
+					die "OpenSSH 10.5 ssh -> sshd with $x failed"
+				echo "$t" >>"$T/po_$x"
+			done
+			i=$((i + 1))
+		done
+		echo "post-quantum connection set-up (login running 'true'), $SETUP_RUNS runs, medians, interleaved:"
+		echo "kagi: kssh -> ksshd; OpenSSH: $("$O10/bin/ssh" -V 2>&1) ssh -> sshd"
+		printf '%-32s %9s %11s %7s\n' "key exchange" "kagi s" "OpenSSH s" "ratio"
+		for x in $PQ_KEXES; do
+			k=$(median <"$T/pk_$x"); o=$(median <"$T/po_$x")
+			awk -v n="$x" -v k="$k" -v o="$o" 'BEGIN { printf "%-32s %9.4f %11.4f %7.2f\n", n, k, o, o / k }'
+		done
+		km=$(median <"$T/pk_mlkem768x25519-sha256"); kc=$(median <"$T/pk_curve25519-sha256")
+		om=$(median <"$T/po_mlkem768x25519-sha256"); oc=$(median <"$T/po_curve25519-sha256")
+		awk -v km="$km" -v kc="$kc" -v om="$om" -v oc="$oc" 'BEGIN {
+			printf "%-32s %+8.1fms %+10.1fms\n", "mlkem768x25519 - curve25519", (km - kc) * 1000, (om - oc) * 1000 }'
+		echo
+		echo "ratio: OpenSSH/kagi time; above 1 means kagi is faster.  The last line is what the"
+		echo "post-quantum half adds to a connection's set-up on each side."
+	fi
 fi

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include "core/cipher.h"
+#include "core/kex.h"
 #include "core/names.h"
 #include "explain/explain-int.h"
 
@@ -134,6 +135,20 @@ static int part_secret(const kg_explain *ex, kg_buf *o)
 			     "secret, and as the one-time private halves are thrown away, even a stolen host key "
 			     "could not decrypt this recording later (forward secrecy)."),
 		   ex->kex, ex->cpub_len, ex->cpub, ex->spub_len, ex->spub));
+	const char *kem = kg_kex_pq_kem(ex->kex);
+	if (kem)
+		GUARD(item(o, 'P', _("%s is a post-quantum hybrid: besides X25519, your computer sent a one-time %s "
+				     "public key and the server answered with a secret sealed to it; the shared secret is a "
+				     "hash of both results. This defends against \"harvest now, decrypt later\": someone who "
+				     "records this connection today, hoping to decrypt it once a large quantum computer can "
+				     "break X25519, would still have to break the post-quantum half as well."),
+			   ex->kex, kem));
+	else
+		GUARD(item(o, 'A', _("WARNING: this connection did not use a post-quantum key exchange (%s is classical). "
+				     "It may be vulnerable to \"store now, decrypt later\" attacks: traffic recorded today "
+				     "could be decrypted once a large quantum computer exists. The server may need to be "
+				     "upgraded: kagi and OpenSSH 10 offer mlkem768x25519-sha256."),
+			   ex->kex));
 	GUARD(item(o, 'P', _("Both sides then hashed the whole conversation so far (both version lines, both "
 			     "KEXINITs, the host key, both public values and the shared secret) into the exchange "
 			     "hash H (%zu bytes: %s). The first H of a connection is its session ID: %s."),

@@ -170,11 +170,50 @@ static void test_story_values(void)
 	T_ASSERT(strstr(s, "You logged in with a password") != NULL);
 	T_ASSERT(strstr(s, "1000 bytes went to the server") != NULL);
 	T_ASSERT(strstr(s, "Terrapin") != NULL);
+	/* curve25519 alone: the post-quantum warning, as OpenSSH 10.1 gives it */
+	T_ASSERT(strstr(s, "WARNING: this connection did not use a post-quantum key exchange") != NULL);
+	T_ASSERT(strstr(s, "store now, decrypt later") != NULL);
+	T_ASSERT(strstr(s, "harvest now") == NULL);
 	T_ASSERT(strstr(s, SECRET_PW) == NULL);
 	free(s);
 	kg_explain_free(ex);
 	kg_key_free(hk);
 	kg_key_free(uk);
+}
+
+/* A post-quantum hybrid: the story names it and its KEM, and gives no warning. */
+static void test_story_post_quantum(void)
+{
+	kg_explain *ex = NULL;
+	T_OK(kg_explain_new(&ex, "kssh"));
+	kg_explain_on_peer_version(ex, "SSH-2.0-OpenSSH_10.5");
+	kg_key *hk = NULL;
+	T_OK(kg_key_generate(KG_KEY_ED25519, 0, &hk));
+	trace_kexinit(ex, 1, "mlkem768x25519-sha256,curve25519-sha256", "hmac-sha2-256-etm@openssh.com");
+	trace_kexinit(ex, 0, "mlkem768x25519-sha256,curve25519-sha256", "hmac-sha2-256-etm@openssh.com");
+	kg_explain_on_hostkey(ex, hk, "known", "/home/alice/.ssh/known_hosts", 1);
+	static uint8_t cpub[1184 + 32], spub[1088 + 32];
+	memset(cpub, 0xaa, sizeof(cpub));
+	memset(spub, 0xbb, sizeof(spub));
+	kg_kex_result k = {
+		.kex = "mlkem768x25519-sha256", .hostkey_alg = "ssh-ed25519",
+		.cipher_c2s = "aes256-gcm@openssh.com", .cipher_s2c = "aes256-gcm@openssh.com",
+		.comp_c2s = "none", .comp_s2c = "none",
+		.client_pub = cpub, .client_pub_len = sizeof(cpub), .server_pub = spub, .server_pub_len = sizeof(spub),
+		.exchange_hash = HASH, .hash_len = 32, .strict_kex = 1, .count = 1,
+	};
+	kg_explain_on_kex(ex, &k);
+	kg_explain_note_outcome(ex, KG_OK);
+	char *s = story_of(ex);
+	T_ASSERT(s != NULL);
+	T_ASSERT(strstr(s, "mlkem768x25519-sha256 is a post-quantum hybrid") != NULL);
+	T_ASSERT(strstr(s, "one-time ML-KEM-768 public key") != NULL);
+	T_ASSERT(strstr(s, "harvest now, decrypt later") != NULL);
+	T_ASSERT(strstr(s, "1216 bytes") != NULL && strstr(s, "1120 bytes") != NULL);
+	T_ASSERT(strstr(s, "did not use a post-quantum") == NULL);
+	free(s);
+	kg_explain_free(ex);
+	kg_key_free(hk);
 }
 
 static void test_runs_collapse(void)
@@ -369,6 +408,7 @@ static void test_malformed_trace(void)
 int main(void)
 {
 	T_RUN(test_story_values);
+	T_RUN(test_story_post_quantum);
 	T_RUN(test_runs_collapse);
 	T_RUN(test_hostkey_states);
 	T_RUN(test_stopped_before_auth);
