@@ -1,6 +1,7 @@
 /* curve25519-sha256 and curve25519-sha256@libssh.org (RFC 8731): X25519
  * with 32-byte public values sent as strings.  The 32 bytes X25519 outputs
  * are K read as a big-endian unsigned number (RFC 8731 3.1). */
+#include <stdlib.h>
 #include <openssl/evp.h>
 #include "core/kex-impl.h"
 
@@ -52,11 +53,14 @@ int kg_kex_x25519_keygen_fixed(const uint8_t priv[32], void **state, kg_buf *pub
 	ENSURE(priv != NULL && state != NULL && pub_out != NULL, KG_ERR_ARG);
 	EVP_PKEY *key = EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL, priv, X25519_LEN);
 	ENSURE(key != NULL, KG_ERR_CRYPTO);
-	int r = put_public(NULL, key, pub_out);
+	kg_kex_state *st = calloc(1, sizeof(*st));
+	int r = st != NULL ? put_public(NULL, key, pub_out) : KG_ERR_ALLOC;
 	if (r < 0) {
 		EVP_PKEY_free(key);
+		free(st);
 		return r;
 	}
-	*state = key;
+	st->key = key;
+	*state = st;
 	return KG_OK;
 }

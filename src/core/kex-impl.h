@@ -2,7 +2,8 @@
  * table in kex.c points at, helpers they share, and test hooks.  Not for
  * use outside src/core/kex*.c and the kex unit test.
  *
- * State for every method is the EVP_PKEY holding our ephemeral key pair.
+ * A client's state (kg_kex_state) holds our ephemeral key pair and, for the
+ * hybrid methods, the KEM's secret key.
  *
  * Public value conventions (see kg_kex_alg):
  *  - string methods (ECDH, X25519): the raw point / 32-byte value.
@@ -18,6 +19,13 @@
 #include <openssl/evp.h>
 #include "core/buf.h"
 #include "core/kex.h"
+
+/* A client's ephemeral state: kg_kex_state_free wipes and frees it all. */
+typedef struct kg_kex_state {
+	EVP_PKEY *key;      /* X25519, ECDH or DH key pair */
+	uint8_t *kem_sk;    /* hybrid methods: the KEM secret key (kem_sk_len bytes) */
+	size_t kem_sk_len;
+} kg_kex_state;
 
 /* ---- kex.c: shared helpers ---- */
 /* Derives the raw shared secret between ours and peer and appends it to
@@ -37,6 +45,13 @@ typedef struct kg_kex_family {
 	/* Checks the peer's public value (size, range, on the curve) and makes
 	 * a key of it. */
 	int (*peer_key)(const void *params, const uint8_t *peer, size_t len, EVP_PKEY **key);
+	/* Methods that are more than one key agreement (the hybrid KEMs) do the
+	 * whole exchange themselves, with kex.c's contracts; NULL for the rest. */
+	int (*client_keygen)(const kg_kex_alg *alg, kg_kex_state *st, kg_buf *pub_out);
+	int (*client_derive)(const kg_kex_alg *alg, kg_kex_state *st, const uint8_t *peer, size_t len,
+			     kg_buf *secret_out);
+	int (*server_derive)(const kg_kex_alg *alg, const uint8_t *peer, size_t len, kg_buf *pub_out,
+			     kg_buf *secret_out);
 } kg_kex_family;
 
 /* ---- kex-curve25519.c (both curve25519-sha256 names) ---- */
@@ -54,5 +69,8 @@ extern const struct kg_ec_curve kg_kex_curve_p256, kg_kex_curve_p384, kg_kex_cur
 struct kg_dh_group;
 extern const kg_kex_family kg_kex_family_dh;
 extern const struct kg_dh_group kg_kex_group_modp2048, kg_kex_group_modp4096, kg_kex_group_modp8192;
+
+/* ---- kex-hybrid.c: a post-quantum KEM (params: its kg_kem) with X25519 ---- */
+extern const kg_kex_family kg_kex_family_hybrid;
 
 #endif

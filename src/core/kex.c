@@ -1,21 +1,26 @@
 /* The key exchange method table, the key derivation of RFC 4253 7.2, and
  * the helpers the per-method files share. */
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include "core/kex.h"
 #include "core/kex-impl.h"
+#include "core/kem.h"
 
-/* Preference order: the order kg_kex_all_names() lists them in. */
+/* Preference order: the order kg_kex_all_names() lists them in.
+ * (sntrup761x25519-sha512 and its @openssh.com name go after the ML-KEM
+ * hybrid: kg_kex_family_hybrid with &kg_kem_sntrup761 and EVP_sha512.) */
 static const kg_kex_alg kex_methods[] = {
-	{ "curve25519-sha256", 0, EVP_sha256, &kg_kex_family_x25519, NULL },
-	{ "curve25519-sha256@libssh.org", 0, EVP_sha256, &kg_kex_family_x25519, NULL },
-	{ "ecdh-sha2-nistp256", 0, EVP_sha256, &kg_kex_family_ecdh, &kg_kex_curve_p256 },
-	{ "ecdh-sha2-nistp384", 0, EVP_sha384, &kg_kex_family_ecdh, &kg_kex_curve_p384 },
-	{ "ecdh-sha2-nistp521", 0, EVP_sha512, &kg_kex_family_ecdh, &kg_kex_curve_p521 },
-	{ "diffie-hellman-group14-sha256", 1, EVP_sha256, &kg_kex_family_dh, &kg_kex_group_modp2048 },
-	{ "diffie-hellman-group16-sha512", 1, EVP_sha512, &kg_kex_family_dh, &kg_kex_group_modp4096 },
-	{ "diffie-hellman-group18-sha512", 1, EVP_sha512, &kg_kex_family_dh, &kg_kex_group_modp8192 },
+	{ "mlkem768x25519-sha256", 0, EVP_sha256, &kg_kex_family_hybrid, &kg_kem_mlkem768, 1 },
+	{ "curve25519-sha256", 0, EVP_sha256, &kg_kex_family_x25519, NULL, 0 },
+	{ "curve25519-sha256@libssh.org", 0, EVP_sha256, &kg_kex_family_x25519, NULL, 0 },
+	{ "ecdh-sha2-nistp256", 0, EVP_sha256, &kg_kex_family_ecdh, &kg_kex_curve_p256, 0 },
+	{ "ecdh-sha2-nistp384", 0, EVP_sha384, &kg_kex_family_ecdh, &kg_kex_curve_p384, 0 },
+	{ "ecdh-sha2-nistp521", 0, EVP_sha512, &kg_kex_family_ecdh, &kg_kex_curve_p521, 0 },
+	{ "diffie-hellman-group14-sha256", 1, EVP_sha256, &kg_kex_family_dh, &kg_kex_group_modp2048, 0 },
+	{ "diffie-hellman-group16-sha512", 1, EVP_sha512, &kg_kex_family_dh, &kg_kex_group_modp4096, 0 },
+	{ "diffie-hellman-group18-sha512", 1, EVP_sha512, &kg_kex_family_dh, &kg_kex_group_modp8192, 0 },
 };
 
 const kg_kex_alg *kg_kex_find(const char *name)
@@ -30,7 +35,8 @@ const kg_kex_alg *kg_kex_find(const char *name)
 
 const char *kg_kex_all_names(void)
 {
-	return "curve25519-sha256,curve25519-sha256@libssh.org,"
+	return "mlkem768x25519-sha256,"
+	       "curve25519-sha256,curve25519-sha256@libssh.org,"
 	       "ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,"
 	       "diffie-hellman-group14-sha256,diffie-hellman-group16-sha512,"
 	       "diffie-hellman-group18-sha512";
@@ -38,21 +44,36 @@ const char *kg_kex_all_names(void)
 
 void kg_kex_state_free(void *state)
 {
-	EVP_PKEY_free(state);  /* wipes the private key */
+	kg_kex_state *st = state;
+	if (st == NULL)
+		return;
+	EVP_PKEY_free(st->key);  /* wipes the private key */
+	if (st->kem_sk != NULL) {
+		OPENSSL_cleanse(st->kem_sk, st->kem_sk_len);
+		free(st->kem_sk);
+	}
+	free(st);
 }
 
 int kg_kex_client_keygen(const kg_kex_alg *alg, void **state, kg_buf *pub_out)
 {
 	ENSURE(alg != NULL && state != NULL && pub_out != NULL, KG_ERR_ARG);
 	const kg_kex_family *f = alg->family;
-	EVP_PKEY *key;
-	GUARD(f->generate(alg->params, &key));
-	int r = f->put_public(alg->params, key, pub_out);
+	kg_kex_state *st = calloc(1, sizeof(*st));
+	ENSURE(st != NULL, KG_ERR_ALLOC);
+	int r;
+	if (f->client_keygen != NULL) {
+		r = f->client_keygen(alg, st, pub_out);
+	} else {
+		r = f->generate(alg->params, &st->key);
+		if (r == KG_OK)
+			r = f->put_public(alg->params, st->key, pub_out);
+	}
 	if (r < 0) {
-		EVP_PKEY_free(key);
+		kg_kex_state_free(st);
 		return r;
 	}
-	*state = key;
+	*state = st;
 	return KG_OK;
 }
 
@@ -60,9 +81,12 @@ int kg_kex_client_derive(const kg_kex_alg *alg, void *state, const uint8_t *peer
 			 kg_buf *secret_out)
 {
 	ENSURE(alg != NULL && state != NULL && secret_out != NULL, KG_ERR_ARG);
+	kg_kex_state *st = state;
+	if (alg->family->client_derive != NULL)
+		return alg->family->client_derive(alg, st, peer, len, secret_out);
 	EVP_PKEY *theirs;
 	GUARD(alg->family->peer_key(alg->params, peer, len, &theirs));
-	int r = kg_kex_agree(state, theirs, secret_out);
+	int r = kg_kex_agree(st->key, theirs, secret_out);
 	EVP_PKEY_free(theirs);
 	return r;
 }
@@ -72,6 +96,8 @@ int kg_kex_server_derive(const kg_kex_alg *alg, const uint8_t *peer, size_t len,
 {
 	ENSURE(alg != NULL && pub_out != NULL && secret_out != NULL, KG_ERR_ARG);
 	const kg_kex_family *f = alg->family;
+	if (f->server_derive != NULL)
+		return f->server_derive(alg, peer, len, pub_out, secret_out);
 	EVP_PKEY *theirs, *ours = NULL;
 	/* The peer's value is checked before we make a key pair of our own. */
 	GUARD(f->peer_key(alg->params, peer, len, &theirs));
@@ -139,8 +165,15 @@ done:
 	return r;
 }
 
-int kg_kex_derive(const EVP_MD *md, const uint8_t *K, size_t klen, const uint8_t *H, size_t hlen,
-		  char letter, const uint8_t *session_id, size_t sidlen, uint8_t *out, size_t outlen)
+int kg_kex_put_secret(const kg_kex_alg *alg, kg_buf *b, const uint8_t *K, size_t klen)
+{
+	ENSURE(alg != NULL && b != NULL && K != NULL, KG_ERR_ARG);
+	return alg->k_is_string ? kg_buf_put_string(b, K, klen) : kg_buf_put_mpint(b, K, klen);
+}
+
+/* RFC 4253 7.2 with K encoded as a string (as_string) or an mpint. */
+static int derive(const EVP_MD *md, int as_string, const uint8_t *K, size_t klen, const uint8_t *H,
+		  size_t hlen, char letter, const uint8_t *session_id, size_t sidlen, uint8_t *out, size_t outlen)
 {
 	ENSURE(md != NULL && K != NULL && H != NULL && session_id != NULL && out != NULL, KG_ERR_ARG);
 	ENSURE(klen > 0 && hlen > 0 && sidlen > 0 && outlen > 0, KG_ERR_ARG);
@@ -158,7 +191,10 @@ int kg_kex_derive(const EVP_MD *md, const uint8_t *K, size_t klen, const uint8_t
 	EVP_MD_CTX *chain = EVP_MD_CTX_new();
 	EVP_MD_CTX *tmp = EVP_MD_CTX_new();
 	ENSURE_GOTO(r, prefix != NULL && chain != NULL && tmp != NULL, KG_ERR_ALLOC, done);
-	GUARD_GOTO(r, kg_buf_put_mpint(&kmp, K, klen), done);
+	if (as_string)
+		GUARD_GOTO(r, kg_buf_put_string(&kmp, K, klen), done);
+	else
+		GUARD_GOTO(r, kg_buf_put_mpint(&kmp, K, klen), done);
 	r = KG_ERR_CRYPTO;
 	if (EVP_DigestInit_ex(prefix, md, NULL) != 1 ||
 	    EVP_DigestUpdate(prefix, kg_buf_ptr(&kmp), kg_buf_len(&kmp)) != 1 ||
@@ -193,4 +229,17 @@ done:
 	EVP_MD_CTX_free(tmp);
 	kg_buf_free(&kmp);
 	return r;
+}
+
+int kg_kex_derive(const EVP_MD *md, const uint8_t *K, size_t klen, const uint8_t *H, size_t hlen,
+		  char letter, const uint8_t *session_id, size_t sidlen, uint8_t *out, size_t outlen)
+{
+	return derive(md, 0, K, klen, H, hlen, letter, session_id, sidlen, out, outlen);
+}
+
+int kg_kex_derive_alg(const kg_kex_alg *alg, const uint8_t *K, size_t klen, const uint8_t *H, size_t hlen,
+		      char letter, const uint8_t *session_id, size_t sidlen, uint8_t *out, size_t outlen)
+{
+	ENSURE(alg != NULL, KG_ERR_ARG);
+	return derive(alg->md(), alg->k_is_string, K, klen, H, hlen, letter, session_id, sidlen, out, outlen);
 }

@@ -182,7 +182,8 @@ static int put_pub(const kg_transport *t, kg_buf *b, const kg_buf *pub)
 	return kg_buf_put_stringb(b, pub);
 }
 
-/* H = HASH(V_C || V_S || I_C || I_S || K_S || Q_C || Q_S || K). */
+/* H = HASH(V_C || V_S || I_C || I_S || K_S || Q_C || Q_S || K); K is an
+ * mpint, or a string for the hybrid post-quantum methods. */
 static int exchange_hash(kg_transport *t, const kg_buf *hostkey_blob, const kg_buf *K)
 {
 	kg_buf h;
@@ -199,7 +200,7 @@ static int exchange_hash(kg_transport *t, const kg_buf *hostkey_blob, const kg_b
 	GUARD_GOTO(r, kg_buf_put_stringb(&h, hostkey_blob), out);
 	GUARD_GOTO(r, put_pub(t, &h, &t->client_pub), out);
 	GUARD_GOTO(r, put_pub(t, &h, &t->server_pub), out);
-	GUARD_GOTO(r, kg_buf_put_mpint(&h, kg_buf_ptr(K), kg_buf_len(K)), out);
+	GUARD_GOTO(r, kg_kex_put_secret(t->kex, &h, kg_buf_ptr(K), kg_buf_len(K)), out);
 	const EVP_MD *md = t->kex->md();
 	unsigned int hl = 0;
 	ENSURE_GOTO(r, (size_t)EVP_MD_get_size(md) <= TR_MAX_HASH, KG_ERR_INTERNAL, out);
@@ -242,18 +243,17 @@ static int derive_dir(kg_transport *t, const kg_buf *K, const tr_dir_algs *d, ch
 		      kg_pktcrypt **out)
 {
 	uint8_t iv[64], key[64], mackey[128];
-	const EVP_MD *md = t->kex->md();
 	size_t klen = kg_cipher_key_len(d->cipher), ivlen = kg_cipher_iv_len(d->cipher);
 	size_t mlen = d->mac ? kg_mac_key_len(d->mac) : 0;
 	int r = KG_ERR_INTERNAL;
 	ENSURE_GOTO(r, klen <= sizeof(key) && ivlen <= sizeof(iv) && mlen <= sizeof(mackey), KG_ERR_INTERNAL, out);
 	if (ivlen)
-		GUARD_GOTO(r, kg_kex_derive(md, kg_buf_ptr(K), kg_buf_len(K), t->H, t->hlen, iv_letter,
+		GUARD_GOTO(r, kg_kex_derive_alg(t->kex, kg_buf_ptr(K), kg_buf_len(K), t->H, t->hlen, iv_letter,
 					    t->session_id, t->session_id_len, iv, ivlen), out);
-	GUARD_GOTO(r, kg_kex_derive(md, kg_buf_ptr(K), kg_buf_len(K), t->H, t->hlen, (char)(iv_letter + 2),
+	GUARD_GOTO(r, kg_kex_derive_alg(t->kex, kg_buf_ptr(K), kg_buf_len(K), t->H, t->hlen, (char)(iv_letter + 2),
 				    t->session_id, t->session_id_len, key, klen), out);
 	if (mlen)
-		GUARD_GOTO(r, kg_kex_derive(md, kg_buf_ptr(K), kg_buf_len(K), t->H, t->hlen, (char)(iv_letter + 4),
+		GUARD_GOTO(r, kg_kex_derive_alg(t->kex, kg_buf_ptr(K), kg_buf_len(K), t->H, t->hlen, (char)(iv_letter + 4),
 					    t->session_id, t->session_id_len, mackey, mlen), out);
 #ifdef KAGI_TEST_KEYDUMP
 	keydump(iv, ivlen, key, klen, mackey, mlen);
