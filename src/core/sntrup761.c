@@ -220,15 +220,17 @@ static size_t mixed_encode(uint8_t *out, uint16_t *R, uint16_t *M, int len)
 	return n;
 }
 
-/* The levels of the merge tree: at most ceil(log2 761) + 1 = 11. */
+/* The levels of the merge tree: ceil(log2 761) + 1 = 11; together they
+ * hold 761 + 381 + ... + 2 + 1 = 1525 values, under 2p plus one per level. */
 #define MAX_LEVELS 12
+#define TREE_SLOTS (2 * P + MAX_LEVELS)
 
 /* Inverse of mixed_encode for len = P values, all with bound m.  The bounds
  * of every level are computed first (public), then values are split from
  * the top level down.  Out-of-range input is reduced, never rejected. */
 static void mixed_decode(uint16_t *out, const uint8_t *in, uint32_t m)
 {
-	uint16_t M[2 * P], R[2 * P];
+	uint16_t M[TREE_SLOTS], R[TREE_SLOTS];
 	int base[MAX_LEVELS], lens[MAX_LEVELS];
 	size_t boff[MAX_LEVELS];
 	int lv = 0, len = P;
