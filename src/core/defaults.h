@@ -8,11 +8,15 @@
 #ifndef KAGI_DEFAULTS_H
 #define KAGI_DEFAULTS_H
 
-#define KG_KEX_CLIENT_DEFAULT \
+/* Post-quantum hybrids first, as OpenSSH 10 has them, so that a recorded
+ * session cannot be decrypted later by a quantum computer. */
+#define KG_KEX_PQ_DEFAULT \
+	"mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,"
+#define KG_KEX_CLIENT_DEFAULT KG_KEX_PQ_DEFAULT \
 	"curve25519-sha256,curve25519-sha256@libssh.org," \
 	"ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521," \
 	"diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256"
-#define KG_KEX_SERVER_DEFAULT \
+#define KG_KEX_SERVER_DEFAULT KG_KEX_PQ_DEFAULT \
 	"curve25519-sha256,curve25519-sha256@libssh.org," \
 	"diffie-hellman-group16-sha512,diffie-hellman-group18-sha512"
 
