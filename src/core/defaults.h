@@ -8,23 +8,15 @@
 #ifndef KAGI_DEFAULTS_H
 #define KAGI_DEFAULTS_H
 
-/* Post-quantum hybrids first on both sides, as OpenSSH 10 has them, so a
- * recorded session cannot be decrypted later by a quantum computer.
- * KG_KEX_SNTRUP is the spot for "sntrup761x25519-sha512,
- * sntrup761x25519-sha512@openssh.com," once src/core/sntrup761.c registers
- * those methods: a name kagi does not implement must not be offered. */
-#ifndef KG_KEX_SNTRUP
-#define KG_KEX_SNTRUP ""
-#endif
-#define KG_KEX_PQ_DEFAULT "mlkem768x25519-sha256," KG_KEX_SNTRUP
-
-#define KG_KEX_CLIENT_DEFAULT \
-	KG_KEX_PQ_DEFAULT \
+/* Post-quantum hybrids first, as OpenSSH 10 has them, so that a recorded
+ * session cannot be decrypted later by a quantum computer. */
+#define KG_KEX_PQ_DEFAULT \
+	"mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,"
+#define KG_KEX_CLIENT_DEFAULT KG_KEX_PQ_DEFAULT \
 	"curve25519-sha256,curve25519-sha256@libssh.org," \
 	"ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521," \
 	"diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256"
-#define KG_KEX_SERVER_DEFAULT \
-	KG_KEX_PQ_DEFAULT \
+#define KG_KEX_SERVER_DEFAULT KG_KEX_PQ_DEFAULT \
 	"curve25519-sha256,curve25519-sha256@libssh.org," \
 	"diffie-hellman-group16-sha512,diffie-hellman-group18-sha512"
 

@@ -8,11 +8,13 @@
 #include "core/kex-impl.h"
 #include "core/kem.h"
 
-/* Preference order: the order kg_kex_all_names() lists them in.
- * (sntrup761x25519-sha512 and its @openssh.com name go after the ML-KEM
- * hybrid: kg_kex_family_hybrid with &kg_kem_sntrup761 and EVP_sha512.) */
+/* Preference order: the order kg_kex_all_names() lists them in. */
 static const kg_kex_alg kex_methods[] = {
 	{ "mlkem768x25519-sha256", 0, EVP_sha256, &kg_kex_family_hybrid, &kg_kem_mlkem768, 1 },
+	/* The same method under the name OpenSSH 9.9 gave it and the name
+	 * OpenSSH 8.5-9.8 know it by. */
+	{ "sntrup761x25519-sha512", 0, EVP_sha512, &kg_kex_family_hybrid, &kg_kem_sntrup761, 1 },
+	{ "sntrup761x25519-sha512@openssh.com", 0, EVP_sha512, &kg_kex_family_hybrid, &kg_kem_sntrup761, 1 },
 	{ "curve25519-sha256", 0, EVP_sha256, &kg_kex_family_x25519, NULL, 0 },
 	{ "curve25519-sha256@libssh.org", 0, EVP_sha256, &kg_kex_family_x25519, NULL, 0 },
 	{ "ecdh-sha2-nistp256", 0, EVP_sha256, &kg_kex_family_ecdh, &kg_kex_curve_p256, 0 },
@@ -44,6 +46,7 @@ const char *kg_kex_pq_kem(const char *name)
 const char *kg_kex_all_names(void)
 {
 	return "mlkem768x25519-sha256,"
+	       "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,"
 	       "curve25519-sha256,curve25519-sha256@libssh.org,"
 	       "ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,"
 	       "diffie-hellman-group14-sha256,diffie-hellman-group16-sha512,"

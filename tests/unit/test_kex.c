@@ -32,7 +32,8 @@ static void test_find(void)
 	T_ASSERT(kg_kex_find("") == NULL);
 	T_ASSERT(kg_kex_find(NULL) == NULL);
 	T_ASSERT(strcmp(kg_kex_all_names(),
-			"mlkem768x25519-sha256,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
+			"mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,"
+			"curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
 			"ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group14-sha256,"
 			"diffie-hellman-group16-sha512,diffie-hellman-group18-sha512") == 0);
 }
