@@ -43,7 +43,17 @@ static void test_shell_gets_clean_mask(void)
 	kg_loop_free(&lp);
 	kg_spawn_user_free(&u);
 	T_ASSERT(ex.exited && ex.exit_status == 0);
-	T_ASSERT(strcmp(out, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n") == 0);
+	unsigned long long blk = ~0ull, ign = ~0ull;
+	if (sscanf(out, "SigBlk:\t%llx\nSigIgn:\t%llx\n", &blk, &ign) != 2)
+		fprintf(stderr, "the shell reported:\n%s", out);
+	/* Signals 32 up to SIGRTMIN are the C library's own: sigaction()
+	 * refuses them, so an ignore inherited from whoever started the test
+	 * cannot be reset (nor can any program set one); they are left out. */
+	for (int s = 32; s < SIGRTMIN; s++)
+		ign &= ~(1ull << (s - 1));
+	if (blk != 0 || ign != 0)
+		fprintf(stderr, "the shell reported:\n%s", out);
+	T_ASSERT(blk == 0 && ign == 0);
 }
 
 /* The pty path sets the mask the same way. */
