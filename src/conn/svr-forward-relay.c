@@ -31,7 +31,7 @@ typedef struct relay {
 static const kg_consumer_ops relay_ops;
 static void on_fd(void *ctx, int fd, int revents);
 
-int kg_fwd_as_user(const kg_spawn_user *u, int (*fn)(void *arg), void *arg)
+int kg_fwd_as_user(kg_logger *log, const kg_spawn_user *u, int (*fn)(void *arg), void *arg)
 {
 	kg_user_id id;
 	int r = u ? kg_user_id_enter(&id, u) : KG_OK;
@@ -39,7 +39,7 @@ int kg_fwd_as_user(const kg_spawn_user *u, int (*fn)(void *arg), void *arg)
 		r = fn(arg);
 	int saved = errno;
 	if (u && kg_user_id_leave(&id) < 0) {
-		fprintf(stderr, "fatal: cannot restore the server's identity after forwarding\n");
+		kg_error(log, "fatal: cannot restore the server's identity after forwarding");
 		_exit(255);
 	}
 	errno = saved;
@@ -157,7 +157,7 @@ static int dial_next(void *arg)
 static int try_next(relay *r, int *gone)
 {
 	kg_watch_set(r->k.eng, &r->w, -1, 0, on_fd, r);
-	int rc = kg_fwd_as_user(r->user, dial_next, &r->dial);
+	int rc = kg_fwd_as_user(r->log, r->user, dial_next, &r->dial);
 	if (rc == 1)
 		GUARD(connected(r));
 	if (rc >= 0) {
@@ -203,7 +203,7 @@ int kg_fwd_relay_connect_unix(kg_engine *e, kg_logger *log, const kg_spawn_user 
 			      const char *path)
 {
 	struct unix_dial d = { path, -1 };
-	if (kg_fwd_as_user(u, dial_unix, &d) < 0) {
+	if (kg_fwd_as_user(log, u, dial_unix, &d) < 0) {
 		int err = errno;
 		kg_verbose(log, "connect to unix socket %.255s failed: %s", path, strerror(err));
 		return kg_conn_open_fail(&e->conn, ch, SSH_OPEN_CONNECT_FAILED, strerror(err));

@@ -20,11 +20,11 @@
 #include "sys/log.h"
 #include "sys/session-proc.h"
 
-/* Runs fn(arg) with the effective identity of user u when the server is
- * root (socket files and privileged ports then follow the user's rights,
- * as in sshd's unprivileged child); as itself otherwise.  Ends the process
- * if the identity cannot be restored. */
-int kg_fwd_as_user(const kg_spawn_user *u, int (*fn)(void *arg), void *arg);
+/* Runs fn(arg) with the effective identity of user u (NULL: as itself)
+ * when the server is root, so socket files and privileged ports follow the
+ * user's rights, as in sshd's unprivileged child.  Ends the process (after
+ * logging to log) if the server's identity cannot be restored. */
+int kg_fwd_as_user(kg_logger *log, const kg_spawn_user *u, int (*fn)(void *arg), void *arg);
 
 /* Answers the open request ch (INCOMING) for direct-tcpip: connects to
  * host:port as user u and confirms or refuses ch. */

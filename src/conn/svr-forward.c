@@ -297,7 +297,7 @@ static int tcpip_forward(kg_svr_fwd *f, const kg_conn_event *ev)
 	memset(&t, 0, sizeof(t));
 	t.port = (int)port;
 	bind_address(f, host, &t.addr, &t.wildcard);
-	if (kg_fwd_as_user(f->c.user, do_listen_tcp, &t) < 0) {
+	if (kg_fwd_as_user(f->c.log, f->c.user, do_listen_tcp, &t) < 0) {
 		kg_verbose(f->c.log, "remote port forward %s port %u: %s", host, port, t.err);
 		return reply(f, ev, 0, NULL, 0);
 	}
@@ -329,7 +329,7 @@ static int streamlocal_forward(kg_svr_fwd *f, const kg_conn_event *ev)
 	}
 	struct unix_listen u = { .path = path, .unlink_first = cfg->streamlocal_bind_unlink == 1, .fd = -1,
 				 .mask = (mode_t)cfg->streamlocal_bind_mask };
-	if (kg_fwd_as_user(f->c.user, do_listen_unix, &u) < 0) {
+	if (kg_fwd_as_user(f->c.log, f->c.user, do_listen_unix, &u) < 0) {
 		kg_verbose(f->c.log, "remote streamlocal forward %s: %s", path, u.err);
 		return reply(f, ev, 0, NULL, 0);
 	}
@@ -367,13 +367,14 @@ static int cancel_request(kg_svr_fwd *f, const kg_conn_event *ev, int is_unix)
 	if ((!is_unix && kg_buf_get_u32(&b, &port) < 0) || kg_buf_len(&b) != 0)
 		return KG_ERR_PROTOCOL;
 	ok = ok && cancel(f, is_unix, name, port);
-	kg_debug(f->c.log, "%s %s%s%u: %s", ev->name, ok ? name : "?", is_unix ? "" : " port ", is_unix ? 0 : port,
-		 ok ? "cancelled" : "no such forwarding");
+	kg_debug(f->c.log, "%s %s port %u: %s", ev->name, ok ? name : "?", port, ok ? "cancelled" : "no such forwarding");
 	return reply(f, ev, ok, NULL, 0);
 }
 
 int kg_svr_fwd_global_request(kg_svr_fwd *f, const kg_conn_event *ev)
 {
+	if (!f)
+		return 0;
 	if (strcmp(ev->name, "tcpip-forward") == 0)
 		return tcpip_forward(f, ev);
 	if (strcmp(ev->name, "cancel-tcpip-forward") == 0)
@@ -449,6 +450,8 @@ static int direct_streamlocal(kg_svr_fwd *f, kg_channel *ch, const kg_conn_event
 
 int kg_svr_fwd_open_request(kg_svr_fwd *f, kg_channel *ch, const kg_conn_event *ev)
 {
+	if (!f)
+		return 0;
 	if (strcmp(ev->name, "direct-tcpip") == 0)
 		return direct_tcpip(f, ch, ev);
 	if (strcmp(ev->name, "direct-streamlocal@openssh.com") == 0)
