@@ -5,7 +5,8 @@
  * (the reply carries the port), a connection to it arriving as a
  * forwarded-tcpip channel with data both ways and EOF, cancel; refusals by
  * AllowTcpForwarding, DisableForwarding, PermitListen, permitlisten=,
- * no-port-forwarding and a privileged port for a non-root user;
+ * no-port-forwarding and a privileged port for a non-root user; the
+ * address GatewayPorts makes of the client's listen address;
  * direct-tcpip connecting without waiting (to "localhost", whatever
  * address family answers), refused by PermitOpen, failing with
  * CONNECT_FAILED; the window holding a fast socket back; streamlocal-forward
@@ -508,6 +509,54 @@ static void test_direct_tcpip(void)
 	fx_free(&f);
 }
 
+/* The IPv4 address a TCP socket listens on port with, from /proc/net/tcp
+ * ("0100007F" loopback, "00000000" any), or "" if none. */
+static void listen_addr4(uint32_t port, char out[9])
+{
+	char line[512], want[8];
+	out[0] = '\0';
+	snprintf(want, sizeof(want), ":%04X", port);
+	FILE *fp = fopen("/proc/net/tcp", "r");
+	while (fp && fgets(line, sizeof(line), fp)) {
+		char local[64], remote[64], st[8];
+		if (sscanf(line, "%*s %63s %63s %7s", local, remote, st) == 3 && strcmp(st, "0A") == 0 &&
+		    strlen(local) == 13 && strcmp(local + 8, want) == 0) {
+			memcpy(out, local, 8);
+			out[8] = '\0';
+		}
+	}
+	if (fp)
+		fclose(fp);
+}
+
+/* GatewayPorts: what a listen address from the client becomes. */
+static void test_gateway_ports(void)
+{
+	static const struct {
+		const char *opt, *host, *want;
+	} cases[] = {
+		{ NULL, "0.0.0.0", "0100007F" },
+		{ NULL, "", "0100007F" },
+		{ "GatewayPorts yes", "localhost", "00000000" },
+		{ "GatewayPorts clientspecified", "", "00000000" },
+		{ "GatewayPorts clientspecified", "127.0.0.1", "0100007F" },
+		{ "GatewayPorts clientspecified", "0.0.0.0", "00000000" },
+	};
+	for (size_t i = 0; i < KG_ARRAY_LEN(cases); i++) {
+		fx f;
+		T_OK(fx_setup(&f, cases[i].opt));
+		T_OK(fx_fwd(&f));
+		uint32_t port = 0;
+		T_ASSERT(request(&f, "tcpip-forward", cases[i].host, 0, &port) == 1);
+		char got[9];
+		listen_addr4(port, got);
+		if (strcmp(got, cases[i].want) != 0)
+			fprintf(stderr, "case %zu: listening on %s\n", i, got);
+		T_ASSERT(strcmp(got, cases[i].want) == 0);
+		fx_free(&f);
+	}
+}
+
 static int window_shut(void *arg)
 {
 	fx *f = arg;
@@ -654,6 +703,7 @@ int main(void)
 	T_RUN(test_remote_forward);
 	T_RUN(test_listen_refusals);
 	T_RUN(test_direct_tcpip);
+	T_RUN(test_gateway_ports);
 	T_RUN(test_window_holds_socket);
 	T_RUN(test_streamlocal);
 	T_RUN(test_config_values);
