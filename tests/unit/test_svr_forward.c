@@ -9,7 +9,8 @@
  * address GatewayPorts makes of the client's listen address;
  * direct-tcpip connecting without waiting (to "localhost", whatever
  * address family answers), refused by PermitOpen, failing with
- * CONNECT_FAILED; the window holding a fast socket back; streamlocal-forward
+ * CONNECT_FAILED, and one that stays pending while other requests are
+ * answered; the window holding a fast socket back; streamlocal-forward
  * with StreamLocalBindMask and StreamLocalBindUnlink, and direct-streamlocal. */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 #include "t.h"
 #include "conn/svr-forward.h"
+#include "sys/loop.h"
 #include "sys/net.h"
 #include "sys/net-fwd.h"
 
@@ -509,6 +511,62 @@ static void test_direct_tcpip(void)
 	fx_free(&f);
 }
 
+/* A loopback listener whose accept queue is full, so that a further
+ * connect to it stays in progress (its SYN is dropped); the connections
+ * that filled it go in fill[] (up to 16).  -1 if that could not be had. */
+static int full_listener(uint32_t *port, int *fill, size_t *nfill)
+{
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(l, 0) != 0 ||
+	    getsockname(l, (struct sockaddr *)&a, &alen) != 0)
+		return -1;
+	*port = ntohs(a.sin_port);
+	*nfill = 0;
+	while (*nfill < 16) {
+		int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (s < 0)
+			break;
+		fill[(*nfill)++] = s;
+		if (connect(s, (struct sockaddr *)&a, sizeof(a)) == 0)
+			continue;
+		struct pollfd p = { .fd = s, .events = POLLOUT };
+		if (kg_wait_fds(&p, 1, 100) == 0)
+			return l;  /* this one hangs: the queue is full */
+	}
+	close(l);
+	return -1;
+}
+
+/* A connect that does not finish holds up nothing: other requests are
+ * answered meanwhile, and the connection can end with it pending. */
+static void test_connect_pending(void)
+{
+	int fill[16];
+	size_t nfill = 0;
+	uint32_t port = 0;
+	int l = full_listener(&port, fill, &nfill);
+	T_ASSERT(l >= 0);
+	fx f;
+	T_OK(fx_setup(&f, NULL));
+	T_OK(fx_fwd(&f));
+	kg_channel *ch;
+	T_OK(kg_conn_open_tcpip(&f.c, "direct-tcpip", "127.0.0.1", port, "127.0.0.1", 4444, &ch));
+	uint32_t rport = 0;
+	T_ASSERT(request(&f, "tcpip-forward", "127.0.0.1", 0, &rport) == 1);
+	for (int i = 0; i < 10; i++)
+		(void)!kg_engine_run(&f.srv, NULL, NULL, 10);
+	T_ASSERT(!f.opened && !f.open_failed && ch->state == KG_CH_OPENING);
+	fx_free(&f);  /* with the connect still in progress */
+	for (size_t i = 0; i < nfill; i++)
+		close(fill[i]);
+	close(l);
+}
+
 /* The IPv4 address a TCP socket listens on port with, from /proc/net/tcp
  * ("0100007F" loopback, "00000000" any), or "" if none. */
 static void listen_addr4(uint32_t port, char out[9])
@@ -704,6 +762,7 @@ int main(void)
 	T_RUN(test_listen_refusals);
 	T_RUN(test_direct_tcpip);
 	T_RUN(test_gateway_ports);
+	T_RUN(test_connect_pending);
 	T_RUN(test_window_holds_socket);
 	T_RUN(test_streamlocal);
 	T_RUN(test_config_values);
