@@ -151,10 +151,10 @@ static int dial_next(void *arg)
 	return kg_net_dial_next(arg);
 }
 
-/* Tries addresses until one connects or is in progress; *gone is set
- * when none is left (r is then freed).  The attempt's fd leaves the loop
+/* Tries addresses until one connects or is in progress; when none is
+ * left the open is refused and r freed.  The attempt's fd leaves the loop
  * first: it is closed, and its number may come back for the next one. */
-static int try_next(relay *r, int *gone)
+static int try_next(relay *r)
 {
 	kg_watch_set(r->k.eng, &r->w, -1, 0, on_fd, r);
 	int rc = kg_fwd_as_user(r->log, r->user, dial_next, &r->dial);
@@ -164,7 +164,6 @@ static int try_next(relay *r, int *gone)
 		update(r);
 		return KG_OK;
 	}
-	*gone = 1;
 	return refuse(r, r->dial.err);
 }
 
@@ -184,8 +183,7 @@ int kg_fwd_relay_connect_tcp(kg_engine *e, kg_logger *log, const kg_spawn_user *
 		relay_free(r);
 		return kg_conn_open_fail(&e->conn, ch, SSH_OPEN_CONNECT_FAILED, "name or service not known");
 	}
-	int gone = 0;
-	return try_next(r, &gone);
+	return try_next(r);
 }
 
 struct unix_dial {
@@ -247,14 +245,13 @@ static void on_fd(void *ctx, int fd, int revents)
 	if (!ch)
 		return;
 	if (r->connecting) {
-		int gone = 0;
 		kg_watch_set(e, &r->w, -1, 0, on_fd, r);
 		if (kg_net_dial_check(&r->dial) == 1) {
 			rc = connected(r);
 			if (rc >= 0)
 				update(r);
 		} else {
-			rc = try_next(r, &gone);
+			rc = try_next(r);  /* may free r */
 		}
 		if (rc < 0)
 			kg_engine_fail(e, rc);
