@@ -2,7 +2,8 @@
 # Forwarding served by ksshd, driven by OpenSSH's ssh: -R to a python3 HTTP
 # server fetched with curl through the remote port, -R 0 (the allocated
 # port is printed and works), -L (direct-tcpip), -L to a Unix socket
-# (direct-streamlocal), -D with curl --socks5-hostname, -R to a Unix socket
+# (direct-streamlocal), -D with curl --socks5-hostname, -R port (ssh does
+# SOCKS on what ksshd forwards), -R to a Unix socket
 # path (streamlocal-forward), AllowTcpForwarding=no refusing (ssh with
 # ExitOnForwardFailure=yes exits 255), PermitListen limiting ports, and as a
 # non-root user: a privileged port refused, the socket file the user's.
@@ -92,6 +93,13 @@ fwd D "-D $dport"
 # "localhost" is resolved by the server; its ::1 is refused, 127.0.0.1 taken.
 wait_for listening "$dport" && fetched "http://localhost:$hport/f.txt" --socks5-hostname "127.0.0.1:$dport"
 res "ssh -D + curl --socks5-hostname" || cat "$T/D.err" >&2
+stop
+
+# -R with no target: ssh answers SOCKS itself on what ksshd forwards.
+rport=$(free_port)
+fwd RD "-R $rport"
+wait_for listening "$rport" && fetched "http://127.0.0.1:$hport/f.txt" --socks5-hostname "127.0.0.1:$rport"
+res "ssh -R port (SOCKS through the remote port)" || cat "$T/RD.err" >&2
 stop
 
 fwd RU "-R $T/s/r.sock:127.0.0.1:$hport"
