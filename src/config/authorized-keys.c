@@ -282,6 +282,53 @@ static int permitopen_entry_allows(const char *entry, const char *host, uint32_t
 	return kg_cfg_parse_int(colon + 1, 1, 65535, &pn) == KG_OK && (uint32_t)pn == port;
 }
 
+int kg_permit_entry_valid(const char *entry, int listen)
+{
+	return valid_hostport(entry, listen);
+}
+
+/* permitlisten: a bare port means any host; the host part is a pattern
+ * matched without regard to case, as OpenSSH's remote_open_match. */
+static int permitlisten_entry_allows(const char *entry, const char *host, uint32_t port)
+{
+	const char *colon = strrchr(entry, ':');
+	const char *ps = colon ? colon + 1 : entry;
+	if (strcmp(ps, "*") != 0) {
+		long pn = 0;
+		if (kg_cfg_parse_int(ps, 1, 65535, &pn) != KG_OK || (uint32_t)pn != port)
+			return 0;
+	}
+	if (!colon)
+		return 1;
+	size_t hlen = (size_t)(colon - entry);
+	const char *h = entry;
+	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
+		h++;
+		hlen -= 2;
+	}
+	char pat[256];
+	if (hlen == 0 || hlen >= sizeof(pat))
+		return 0;
+	memcpy(pat, h, hlen);
+	pat[hlen] = '\0';
+	return kg_pattern_match(host, pat, 1) == 1;
+}
+
+int kg_permit_entry_allows(const char *entry, int listen, const char *host, uint32_t port)
+{
+	return listen ? permitlisten_entry_allows(entry, host, port) : permitopen_entry_allows(entry, host, port);
+}
+
+int kg_ak_permitlisten_allows(const kg_ak_opts *o, const char *host, uint32_t port)
+{
+	if (o->permitlisten.n == 0)
+		return 1;
+	for (size_t i = 0; i < o->permitlisten.n; i++)
+		if (permitlisten_entry_allows(o->permitlisten.v[i], host, port))
+			return 1;
+	return 0;
+}
+
 int kg_ak_permitopen_allows(const kg_ak_opts *o, const char *host, uint32_t port)
 {
 	if (o->permitopen.n == 0)

@@ -62,6 +62,16 @@ int kg_from_match(const char *host, const char *addr, const char *list);
  * literally, without name lookup; '*' as host or port matches any. */
 int kg_ak_permitopen_allows(const kg_ak_opts *o, const char *host, uint32_t port);
 
+/* permitlisten= semantics: 1 if a tcpip-forward of host:port is allowed by
+ * o (always when o has no permitlisten entries).  An entry's host is a
+ * pattern matched without regard to case; a bare port means any host. */
+int kg_ak_permitlisten_allows(const kg_ak_opts *o, const char *host, uint32_t port);
+/* One entry of either kind, shared with sshd_config's PermitOpen (listen
+ * 0: "host:port") and PermitListen (listen 1: "[host:]port"); '*' as host
+ * or port matches any.  valid: 1 if the entry is well formed. */
+int kg_permit_entry_valid(const char *entry, int listen);
+int kg_permit_entry_allows(const char *entry, int listen, const char *host, uint32_t port);
+
 typedef struct kg_ak_result {
 	size_t line;                /* the entry used */
 	kg_ak_opts opts;            /* its effective options (caller frees) */

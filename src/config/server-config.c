@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <syslog.h>
 #include "config/server-config.h"
+#include "config/authorized-keys.h"
 #include "config/svr-access.h"
 
 #define SC(f) offsetof(kg_server_config, f)
@@ -20,6 +21,9 @@ static const kg_cfg_enum root_enums[] = {
 static const kg_cfg_enum fwd_enums[] = {
 	{ "yes", KG_FWD_YES }, { "all", KG_FWD_YES }, { "no", KG_FWD_NO }, { "local", KG_FWD_LOCAL },
 	{ "remote", KG_FWD_REMOTE }, { NULL, 0 },
+};
+static const kg_cfg_enum gateway_enums[] = {
+	{ "no", KG_GW_NO }, { "yes", KG_GW_YES }, { "clientspecified", KG_GW_CLIENTSPECIFIED }, { NULL, 0 },
 };
 static const kg_cfg_enum comp_enums[] = {
 	{ "yes", KG_COMP_YES }, { "delayed", KG_COMP_DELAYED }, { "no", KG_COMP_NO }, { NULL, 0 },
@@ -65,6 +69,13 @@ static const kg_cfg_kw server_kws[] = {
 	{ "StrictModes", KG_CFG_FLAG, SC(strict_modes), 0, 0, NULL },
 	{ "UsePAM", KG_CFG_FLAG, SC(use_pam), 0, 0, NULL },
 	{ "AllowTcpForwarding", KG_CFG_ENUM, SC(allow_tcp_forwarding), 0, 0, fwd_enums },
+	{ "AllowStreamLocalForwarding", KG_CFG_ENUM, SC(allow_streamlocal_forwarding), 0, 0, fwd_enums },
+	{ "GatewayPorts", KG_CFG_ENUM, SC(gateway_ports), 0, 0, gateway_enums },
+	{ "PermitOpen", KG_CFG_LIST_FIRST, SC(permit_open), 0, 0, NULL },
+	{ "PermitListen", KG_CFG_LIST_FIRST, SC(permit_listen), 0, 0, NULL },
+	{ "StreamLocalBindMask", KG_CFG_STR, SC(streamlocal_bind_mask_text), 0, 0, NULL },
+	{ "StreamLocalBindUnlink", KG_CFG_FLAG, SC(streamlocal_bind_unlink), 0, 0, NULL },
+	{ "DisableForwarding", KG_CFG_FLAG, SC(disable_forwarding), 0, 0, NULL },
 	{ "AllowAgentForwarding", KG_CFG_FLAG, SC(allow_agent_forwarding), 0, 0, NULL },
 	{ "PermitTTY", KG_CFG_FLAG, SC(permit_tty), 0, 0, NULL },
 	{ "X11Forwarding", KG_CFG_FLAG, SC(x11_forwarding), 0, 0, NULL },
@@ -105,7 +116,6 @@ static const struct {
 	  "not supported yet, keyboard-interactive authentication is not offered" },
 	{ "X11Forwarding", "yes", "not supported, X11 forwarding stays off" },
 	{ "AllowAgentForwarding", "yes", "not supported, agent forwarding is not offered" },
-	{ "AllowTcpForwarding", "remote", "not supported, remote forwarding is not offered (nor local)" },
 	{ "GSSAPIAuthentication", "yes", "not supported, GSSAPI authentication is not offered" },
 	{ "KerberosAuthentication", "yes", "not supported, Kerberos password checks are not done" },
 	{ "HostbasedAuthentication", "yes", "not supported, host-based authentication is not offered" },
@@ -295,6 +305,41 @@ static int kw_unset(const kg_server_config *cfg, const kg_cfg_kw *kw)
 	return 0;
 }
 
+/* PermitOpen host:port, PermitListen [host:]port ('*' for any host or
+ * port), or "any" / "none" alone; StreamLocalBindMask an octal mask. */
+static int check_forward_value(const kg_cfg_kw *kw, const kg_cfg_reader *r, kg_cfg_err *err)
+{
+	int open = kw->off == SC(permit_open), listen = kw->off == SC(permit_listen);
+	if (kw->off == SC(streamlocal_bind_mask_text)) {
+		long m = -1;
+		char *end = NULL;
+		if (r->nargs == 1 && r->args[0][0] >= '0' && r->args[0][0] <= '7')
+			m = strtol(r->args[0], &end, 8);
+		if (m < 0 || m > 0777 || !end || *end) {
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "StreamLocalBindMask: bad mask '%s'", r->rest);
+			return KG_ERR_CONFIG;
+		}
+		return KG_OK;
+	}
+	if (!open && !listen)
+		return KG_OK;
+	for (size_t i = 0; i < r->nargs; i++) {
+		const char *a = r->args[i];
+		if (strcmp(a, "any") == 0 || strcmp(a, "none") == 0) {
+			if (r->nargs == 1)
+				continue;
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "%s: \"%s\" must appear alone", kw->name, a);
+			return KG_ERR_CONFIG;
+		}
+		if (!kg_permit_entry_valid(a, listen)) {
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "%s: bad %s specification '%s'", kw->name,
+				    listen ? "[host:]port" : "host:port", a);
+			return KG_ERR_CONFIG;
+		}
+	}
+	return KG_OK;
+}
+
 /* Values a keyword may not have although its type allows them. */
 static int check_value(const kg_cfg_kw *kw, const kg_cfg_reader *r, kg_cfg_err *err)
 {
@@ -307,7 +352,7 @@ static int check_value(const kg_cfg_kw *kw, const kg_cfg_reader *r, kg_cfg_err *
 			}
 		}
 	}
-	return KG_OK;
+	return check_forward_value(kw, r, err);
 }
 
 static int apply_text(kg_server_config *cfg, const char *text, size_t len, const char *filename,
@@ -488,6 +533,12 @@ int kg_server_config_finish(kg_server_config *cfg)
 	dflt(&cfg->use_pam, 0);
 	dflt(&cfg->allow_tcp_forwarding, KG_FWD_YES);
 	dflt(&cfg->allow_agent_forwarding, 0);  /* not offered */
+	dflt(&cfg->allow_streamlocal_forwarding, KG_FWD_YES);
+	dflt(&cfg->gateway_ports, KG_GW_NO);
+	dflt(&cfg->streamlocal_bind_unlink, 0);
+	dflt(&cfg->disable_forwarding, 0);
+	cfg->streamlocal_bind_mask = cfg->streamlocal_bind_mask_text
+		? (int)strtol(cfg->streamlocal_bind_mask_text, NULL, 8) : 0177;
 	dflt(&cfg->permit_tty, 1);
 	dflt(&cfg->x11_forwarding, 0);
 	dflt(&cfg->client_alive_interval, 0);

@@ -19,6 +19,9 @@ enum kg_permit_root {
 enum kg_tcp_fwd {  /* AllowTcpForwarding */
 	KG_FWD_NO = 0, KG_FWD_YES = 1, KG_FWD_LOCAL = 2, KG_FWD_REMOTE = 3,
 };
+enum kg_gateway_ports {  /* GatewayPorts */
+	KG_GW_NO = 0, KG_GW_YES = 1, KG_GW_CLIENTSPECIFIED = 2,
+};
 enum kg_compression {
 	KG_COMP_NO = 0, KG_COMP_YES = 1, KG_COMP_DELAYED = 2,  /* "delayed" is "yes" today */
 };
@@ -57,6 +60,16 @@ typedef struct kg_server_config {
 	int strict_modes;
 	int use_pam;
 	int allow_tcp_forwarding;           /* enum kg_tcp_fwd */
+	/* Forwarding (svr-forward.c): AllowStreamLocalForwarding takes the
+	 * AllowTcpForwarding values; PermitOpen/PermitListen hold "any",
+	 * "none" or the entries of their first line (checked as parsed). */
+	int allow_streamlocal_forwarding;   /* enum kg_tcp_fwd */
+	int gateway_ports;                  /* enum kg_gateway_ports */
+	kg_strlist permit_open, permit_listen;
+	char *streamlocal_bind_mask_text;   /* octal, as written */
+	int streamlocal_bind_mask;          /* its value (finish; default 0177) */
+	int streamlocal_bind_unlink;
+	int disable_forwarding;
 	int allow_agent_forwarding;
 	int permit_tty;
 	int x11_forwarding;

@@ -381,6 +381,11 @@ static int on_authenticated(kg_svr_conn *sc)
 	kg_conn_config_default(&cc);
 	cc.max_window = KG_CONN_WINDOW_GROW_MAX;
 	GUARD(kg_engine_start_channels(&sc->eng, &cc, KG_CONN_SERVER));
+	kg_svr_fwd_ctx fc = {
+		.eng = &sc->eng, .log = sc->log, .cfg = sc->ctx->cfg, .user = &sc->user,
+		.ak = sc->have_ak_opts ? &sc->ak_opts : NULL, .peer_ip = sc->peer_ip, .peer_port = sc->peer_port,
+	};
+	GUARD(kg_svr_fwd_new(&fc, &sc->fwd));
 	if (sc->ctx->cfg->client_alive_interval > 0) {
 		sc->alive_last_ms = kg_monotonic_ms();
 		GUARD(kg_loop_add_timer(&sc->loop, (uint64_t)sc->ctx->cfg->client_alive_interval * 1000, client_alive, sc,
@@ -394,12 +399,9 @@ static int open_request(void *arg, kg_channel *ch, const kg_conn_event *ev)
 	kg_svr_conn *sc = arg;
 	if (strcmp(ev->name, "session") == 0)
 		return kg_svr_session_open(&sc->sessions, ch);
-	if (strcmp(ev->name, "direct-tcpip") == 0)
-		return kg_svr_tcpip_open(&sc->sessions, ch, ev);
-	if (strcmp(ev->name, "direct-streamlocal@openssh.com") == 0) {
-		kg_verbose(sc->log, "refused %s channel open from %s", ev->name, sc->peer_ip);
-		return kg_conn_open_fail(&sc->eng.conn, ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
-	}
+	int r = kg_svr_fwd_open_request(sc->fwd, ch, ev);  /* direct-tcpip, direct-streamlocal */
+	if (r != 0)
+		return r < 0 ? r : KG_OK;
 	return kg_conn_open_fail(&sc->eng.conn, ch, SSH_OPEN_UNKNOWN_CHANNEL_TYPE, "unknown channel type");
 }
 
@@ -407,6 +409,9 @@ static int global_request(void *arg, const kg_conn_event *ev)
 {
 	kg_svr_conn *sc = arg;
 	kg_debug(sc->log, "global request %s", ev->name);
+	int r = kg_svr_fwd_global_request(sc->fwd, ev);  /* [cancel-]tcpip-forward, [cancel-]streamlocal-forward */
+	if (r != 0)
+		return r < 0 ? r : KG_OK;
 	return ev->want_reply ? kg_conn_global_reply(&sc->eng.conn, 0, NULL, 0) : KG_OK;
 }
 
@@ -516,6 +521,7 @@ static void teardown(kg_svr_conn *sc)
 {
 	if (sc->eng_ready)
 		kg_engine_free(&sc->eng);
+	kg_svr_fwd_free(sc->fwd);  /* after the engine released its channels */
 	kg_loop_free(&sc->loop);
 	kg_svr_auth_free(sc->auth);
 	kg_tr_free(sc->tr);

@@ -21,6 +21,7 @@
 #include "sys/session-proc.h"
 #include "conn/conn.h"
 #include "conn/svr-session.h"
+#include "conn/svr-forward.h"
 
 /* What every connection of a server shares, prepared once by the
  * listener: the host keys and assembled algorithm lists. */
@@ -75,6 +76,7 @@ typedef struct kg_svr_conn {
 	int have_ak_opts;
 
 	kg_svr_sessions sessions;    /* the channels, once authenticated */
+	kg_svr_fwd *fwd;             /* forwarding requests and listeners; NULL before */
 
 	char *banner;                /* Banner file's text, sent before authentication; NULL */
 	size_t banner_len;

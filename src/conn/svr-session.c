@@ -1,6 +1,6 @@
-/* Session and direct-tcpip channels on the server: requests, starting the
- * process, and pumping bytes between its fds and the channel under both
- * windows, as an engine consumer. */
+/* Session channels on the server: requests, starting the process, and
+ * pumping bytes between its fds and the channel under both windows, as an
+ * engine consumer. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include "conn/svr-session.h"
 #include "sys/net.h"
@@ -36,7 +35,6 @@ struct kg_svr_session {
 	int in_eof;                 /* the peer sent EOF */
 	int out_done, err_done;     /* stdout (or the pty) / stderr reached EOF */
 	int finished;               /* exit-status, EOF and CLOSE sent */
-	int tcpip;                  /* a direct-tcpip channel: "process" is a socket */
 	kg_watch w[NSLOTS];         /* the fds registered with the loop */
 };
 
@@ -118,57 +116,6 @@ int kg_svr_session_open(kg_svr_sessions *ss, kg_channel *ch)
 		return kg_conn_open_fail(&ss->eng->conn, ch, SSH_OPEN_RESOURCE_SHORTAGE, "out of memory");
 	ss->nsessions++;
 	return kg_conn_open_confirm(&ss->eng->conn, ch);
-}
-
-int kg_svr_tcpip_open(kg_svr_sessions *ss, kg_channel *ch, const kg_conn_event *ev)
-{
-	const kg_server_config *cfg = ss->cfg;
-	kg_buf b;
-	const uint8_t *host;
-	size_t hlen;
-	uint32_t port;
-	kg_buf_view(&b, ev->data, ev->len);
-	if (kg_buf_get_string_direct(&b, &host, &hlen) < 0 || kg_buf_get_u32(&b, &port) < 0 ||
-	    kg_buf_skip_string(&b) < 0 || kg_buf_get_u32(&b, NULL) < 0 || kg_buf_len(&b) != 0)
-		return KG_ERR_PROTOCOL;
-	int allowed = (cfg->allow_tcp_forwarding == KG_FWD_YES || cfg->allow_tcp_forwarding == KG_FWD_LOCAL) &&
-		      !(ss->ak && ss->ak->no_port_forwarding);
-	if (!allowed || hlen == 0 || hlen > 255 || memchr(host, '\0', hlen) || port == 0 || port > 65535) {
-		kg_verbose(ss->log, "refused direct-tcpip from %s port %d", ss->peer_ip, ss->peer_port);
-		return kg_conn_open_fail(&ss->eng->conn, ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
-	}
-	char hostz[256], portz[16], err[300];
-	memcpy(hostz, host, hlen);
-	hostz[hlen] = '\0';
-	if (ss->ak && !kg_ak_permitopen_allows(ss->ak, hostz, port)) {
-		kg_info(ss->log, "refused direct-tcpip to %.255s port %u from %s: not permitted by permitopen", hostz,
-			port, ss->peer_ip);
-		return kg_conn_open_fail(&ss->eng->conn, ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
-	}
-	snprintf(portz, sizeof(portz), "%u", port);
-	int fd = -1;
-	if (kg_net_connect(hostz, portz, AF_UNSPEC, 10000, &fd, err, sizeof(err)) < 0) {
-		kg_verbose(ss->log, "direct-tcpip to %s port %s failed: %s", hostz, portz, err);
-		return kg_conn_open_fail(&ss->eng->conn, ch, SSH_OPEN_CONNECT_FAILED, "Connection refused");
-	}
-	int out = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	kg_svr_session *s = out >= 0 ? session_alloc(ss, ch) : NULL;
-	if (!s) {
-		if (out >= 0)
-			close(out);
-		close(fd);
-		return kg_conn_open_fail(&ss->eng->conn, ch, SSH_OPEN_RESOURCE_SHORTAGE, "out of resources");
-	}
-	kg_verbose(ss->log, "direct-tcpip to %s port %s for %s port %d", hostz, portz, ss->peer_ip, ss->peer_port);
-	s->tcpip = 1;
-	s->proc.infd = fd;
-	s->proc.outfd = out;
-	s->started = s->exited = 1;
-	s->err_done = 1;
-	s->to_child.fd = fd;
-	GUARD(kg_conn_open_confirm(&ss->eng->conn, ch));
-	update(s);
-	return KG_OK;
 }
 
 /* ---------------- starting the process ---------------- */
@@ -473,8 +420,6 @@ static int write_child(kg_svr_session *s)
 	if (s->want_pty)
 		return KG_OK;
 	if (s->to_child.failed || (s->in_eof && kg_chan_out_pending(&s->to_child) == 0)) {
-		if (s->tcpip && s->proc.infd >= 0 && !s->to_child.failed)
-			shutdown(s->proc.infd, SHUT_WR);  /* the other end of the socket sees EOF */
 		close_fd(s, FD_A, &s->proc.infd);
 		s->to_child.fd = -1;
 		if (!s->to_child.failed)
@@ -526,9 +471,7 @@ static int progress(kg_svr_session *s)
 		return KG_OK;
 	s->finished = 1;
 	kg_conn *c = &e->conn;
-	if (s->tcpip)
-		;  /* a socket has no exit status */
-	else if (s->exit.signaled)
+	if (s->exit.signaled)
 		GUARD(ignore_closed(kg_conn_req_exit_signal(c, ch, kg_signal_name(s->exit.exit_signal),
 							    s->exit.core_dumped, "", "")));
 	else
@@ -618,7 +561,7 @@ static void on_release(kg_consumer *k)
 	free(s->modes);
 	kg_strlist_free(&s->env);
 	kg_chan_out_free(&s->to_child);
-	if (!s->tcpip && ss->nsessions > 0)
+	if (ss->nsessions > 0)
 		ss->nsessions--;
 	free(s);
 }

@@ -3,8 +3,7 @@
  * process's output pumped into the channel within the peer's window,
  * channel data written to its stdin and granted back only once written;
  * exit-status (or exit-signal), EOF and CLOSE once the process has exited
- * and its output is drained.  direct-tcpip channels relay a socket the
- * same way. */
+ * and its output is drained.  (direct-tcpip is in svr-forward.c.) */
 #ifndef KAGI_SVR_SESSION_H
 #define KAGI_SVR_SESSION_H
 
@@ -40,10 +39,6 @@ typedef struct kg_svr_sessions {
 
 /* A "session" open request: confirms it (or refuses past MaxSessions). */
 int kg_svr_session_open(kg_svr_sessions *ss, kg_channel *ch) KG_WUR;
-/* A "direct-tcpip" open request (RFC 4254 7.2): connects to the host and
- * port asked for when AllowTcpForwarding and the key's options permit,
- * and relays bytes between the socket and the channel. */
-int kg_svr_tcpip_open(kg_svr_sessions *ss, kg_channel *ch, const kg_conn_event *ev) KG_WUR;
 /* A child exited: records it if it is one session's process (1), else 0. */
 int kg_svr_sessions_reaped(kg_svr_sessions *ss, pid_t pid, int wstatus);
 

@@ -591,7 +591,6 @@ static void test_server_unsupported(void)
 		"sshd_config line 5: HostbasedAuthentication yes: not supported, host-based authentication is not offered",
 		"sshd_config line 6: PermitUserEnvironment LANG,LC_*: not supported, ~/.ssh/environment and "
 		"environment= are never used",
-		"sshd_config line 8: AllowTcpForwarding remote: not supported, remote forwarding is not offered (nor local)",
 		"sshd_config line 9: UsePAM yes: not supported in full, PAM checks passwords and accounts but opens no "
 		"PAM session (pam_limits, pam_env and other session modules are not applied)",
 	};
