@@ -36,6 +36,24 @@ trap 'exit 129' HUP
 
 [ -x "$KSCP" ] || { echo "FAIL: $TEST_NAME kscp not found: $KSCP"; exit 1; }
 
+# closed_port : prints a 127.0.0.1 port that stays closed for the rest of
+# the test: a socket is bound there but never listens (connecting gets
+# "connection refused"), so no other program can take the port meanwhile.
+# The holder ends with the test (its pid joins $T/pids).
+closed_port() {
+	"$PY" -c '
+import os, signal, socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+os.close(1)
+while True: time.sleep(3600)
+' >"$T/closed_port.$$" &
+	echo $! >>"$T/pids"
+	_i=0
+	while [ ! -s "$T/closed_port.$$" ] && [ $_i -lt 100 ]; do sleep 0.05; _i=$((_i + 1)); done
+	cat "$T/closed_port.$$"
+}
+
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
 # A stand-in for ssh (kscp -S): skips the options up to "--", then runs the
