@@ -60,8 +60,10 @@ static int markers(const char *p, size_t n, size_t *i, enum kg_khe_marker *mk)
 	return 0;
 }
 
-/* 1 if host matches the host field, 0 if not, -1 for a malformed hash. */
-static int host_matches(const char *field, size_t flen, const char *host)
+/* 1 if host matches the host field, 0 if not, -1 for a malformed hash.
+ * Like OpenSSH, patterns compare without case but a hashed name is the
+ * hash of the name exactly as given. */
+static int host_matches(const char *field, size_t flen, const char *host, const char *lhost)
 {
 	if (field[0] == '|') {
 		int r = kg_known_hosts_hash_matches(field, flen, host);
@@ -69,14 +71,15 @@ static int host_matches(const char *field, size_t flen, const char *host)
 	}
 	char *pat = strndup(field, flen);
 	ENSURE(pat != NULL, KG_ERR_ALLOC);
-	int r = kg_pattern_list_match(host, pat, 1) == 1;
+	int r = kg_pattern_list_match(lhost, pat, 1) == 1;
 	free(pat);
 	return r;
 }
 
 /* Fills l from one line (p, n); returns 0, or 1 to skip the line (not
  * wanted), or a negative error. */
-static int classify(const char *p, size_t n, const char *host, int want_match, int parse_key, kg_khe_line *l)
+static int classify(const char *p, size_t n, const char *host, const char *lhost, int want_match, int parse_key,
+		    kg_khe_line *l)
 {
 	size_t i = 0;
 	while (i < n && blank(p[i]))
@@ -95,7 +98,7 @@ static int classify(const char *p, size_t n, const char *host, int want_match, i
 		i++;
 	l->hosts_len = (size_t)(p + i - l->hosts);
 	if (host) {
-		int m = l->hosts_len ? host_matches(l->hosts, l->hosts_len, host) : 0;
+		int m = l->hosts_len ? host_matches(l->hosts, l->hosts_len, host, lhost) : 0;
 		if (m == KG_ERR_ALLOC || m == KG_ERR_CRYPTO)
 			return m;
 		if (m < 0) {
@@ -123,7 +126,6 @@ static int classify(const char *p, size_t n, const char *host, int want_match, i
 		i++;
 	if (i == n || p[i] == '#')
 		goto bad;  /* truncated after the key type */
-	size_t bs = i;
 	while (i < n && !blank(p[i]))
 		i++;
 	size_t be = i;
@@ -141,7 +143,6 @@ static int classify(const char *p, size_t n, const char *host, int want_match, i
 		if (r < 0)
 			goto bad;
 	}
-	(void)bs;
 	return 0;
 bad:
 	kg_key_free(l->key);
@@ -168,7 +169,7 @@ int kg_khe_foreach(const char *text, size_t len, const char *host, int want_matc
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
 		kg_khe_line l = { .lineno = ++lineno, .line = text + pos, .len = n };
-		r = classify(text + pos, n, lhost, want_match, parse_key, &l);
+		r = classify(text + pos, n, host, lhost, want_match, parse_key, &l);
 		if (r == 0)
 			r = cb(&l, arg);
 		else if (r == 1)

@@ -29,8 +29,8 @@ typedef struct kg_khe_line {
 	size_t comment_len;
 } kg_khe_line;
 
-/* Calls cb for each line of text.  host (lower-cased for matching), when
- * not NULL, makes matching lines MATCHED; with want_match only those are
+/* Calls cb for each line of text.  host (lower-cased for patterns, as
+ * given for hashed names), when not NULL, makes matching lines MATCHED; with want_match only those are
  * reported.  parse_key parses each key (an unparsable one is INVALID).
  * A negative return from cb stops the walk and is returned. */
 typedef int (*kg_khe_cb)(const kg_khe_line *l, void *arg);

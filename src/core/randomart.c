@@ -20,6 +20,8 @@ int kg_fp_hash_from_name(const char *name, enum kg_fp_hash *out)
 		*out = KG_FP_SHA256;
 	else if (strcasecmp(name, "md5") == 0)
 		*out = KG_FP_MD5;
+	else if (strcasecmp(name, "sha1") == 0)
+		*out = KG_FP_SHA1;
 	else
 		return KG_ERR_ARG;
 	return KG_OK;
@@ -27,7 +29,7 @@ int kg_fp_hash_from_name(const char *name, enum kg_fp_hash *out)
 
 const char *kg_fp_hash_label(enum kg_fp_hash h)
 {
-	return h == KG_FP_MD5 ? "MD5" : "SHA256";
+	return h == KG_FP_MD5 ? "MD5" : h == KG_FP_SHA1 ? "SHA1" : "SHA256";
 }
 
 int kg_key_digest(const kg_key *k, enum kg_fp_hash h, uint8_t out[KG_FP_RAW_MAX], size_t *len)
@@ -39,7 +41,7 @@ int kg_key_digest(const kg_key *k, enum kg_fp_hash h, uint8_t out[KG_FP_RAW_MAX]
 	unsigned int n = 0;
 	uint8_t md[EVP_MAX_MD_SIZE];
 	if (r == KG_OK && EVP_Digest(kg_buf_ptr(&blob), kg_buf_len(&blob), md, &n,
-				     h == KG_FP_MD5 ? EVP_md5() : EVP_sha256(), NULL) != 1)
+				     h == KG_FP_MD5 ? EVP_md5() : h == KG_FP_SHA1 ? EVP_sha1() : EVP_sha256(), NULL) != 1)
 		r = KG_ERR_CRYPTO;
 	kg_buf_free(&blob);
 	GUARD(r);
@@ -57,6 +59,21 @@ int kg_key_fingerprint_hash(const kg_key *k, enum kg_fp_hash h, char *out, size_
 	uint8_t d[KG_FP_RAW_MAX];
 	size_t n = 0;
 	GUARD(kg_key_digest(k, h, d, &n));
+	if (h == KG_FP_SHA1) {
+		kg_buf t;
+		kg_buf_init(&t, 128);
+		int r = kg_buf_put(&t, "SHA1:", 5);
+		if (r == KG_OK)
+			r = kg_buf_put_base64(&t, d, n, 0);
+		if (r == KG_OK && kg_buf_len(&t) >= outlen)
+			r = KG_ERR_NO_SPACE;
+		if (r == KG_OK) {
+			memcpy(out, kg_buf_ptr(&t), kg_buf_len(&t));
+			out[kg_buf_len(&t)] = '\0';
+		}
+		kg_buf_free(&t);
+		return r;
+	}
 	ENSURE(outlen >= 4 + n * 3, KG_ERR_NO_SPACE);
 	size_t o = (size_t)snprintf(out, outlen, "MD5:");
 	for (size_t i = 0; i < n; i++)

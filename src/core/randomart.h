@@ -7,17 +7,17 @@
 #include <stdint.h>
 #include "core/key.h"
 
-enum kg_fp_hash { KG_FP_SHA256 = 0, KG_FP_MD5 };
+enum kg_fp_hash { KG_FP_SHA256 = 0, KG_FP_MD5, KG_FP_SHA1 };
 
-/* "sha256"/"md5" (any case) to the enum; KG_ERR_ARG for others. */
+/* "sha256"/"md5"/"sha1" (any case) to the enum; KG_ERR_ARG for others. */
 int kg_fp_hash_from_name(const char *name, enum kg_fp_hash *out) KG_WUR;
-/* "SHA256" or "MD5", as in the randomart's lower border. */
+/* "SHA256", "MD5" or "SHA1", as in the randomart's lower border. */
 const char *kg_fp_hash_label(enum kg_fp_hash h);
 
-/* Raw digest of k's public blob; *len gets 32 or 16. */
+/* Raw digest of k's public blob; *len gets 32, 16 or 20. */
 #define KG_FP_RAW_MAX 32
 int kg_key_digest(const kg_key *k, enum kg_fp_hash h, uint8_t out[KG_FP_RAW_MAX], size_t *len) KG_WUR;
-/* "SHA256:base64-without-padding" or "MD5:aa:bb:...". */
+/* "SHA256:base64-without-padding" (SHA1 likewise) or "MD5:aa:bb:...". */
 int kg_key_fingerprint_hash(const kg_key *k, enum kg_fp_hash h, char *out, size_t outlen) KG_WUR;
 
 /* The randomart picture (11 lines of 19 characters, '\n' between lines, no

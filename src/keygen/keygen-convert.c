@@ -23,7 +23,7 @@ static int need_file(kgk_opts *o)
 	}
 	struct stat st;
 	if (stat(o->file, &st) != 0) {
-		fprintf(stderr, "%s: %s\n", o->file, strerror(errno));
+		kgk_log("%s: %s", o->file, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -47,7 +47,7 @@ int kgk_export(kgk_opts *o)
 	if (r == KG_ERR_NEED_PASSPHRASE || r == KG_ERR_PASSPHRASE)
 		r = kgk_load_private(o->file, o->old_pass, 1, &k, NULL, 0);
 	if (r < 0) {
-		fprintf(stderr, "load key \"%s\": %s\n", o->file, err_text(r));
+		kgk_log("load key \"%s\": %s", o->file, err_text(r));
 		return 255;
 	}
 	char comment[1024], host[256] = "localhost";
@@ -63,9 +63,9 @@ int kgk_export(kgk_opts *o)
 	if (r == KG_OK)
 		fwrite(kg_buf_ptr(&out), 1, kg_buf_len(&out), stdout);
 	else if (r == KG_ERR_KEY_TYPE)
-		fprintf(stderr, "kssh-keygen: unsupported key type %s\n", kg_key_type_short(k->type));
+		kgk_log("kssh-keygen: unsupported key type %s", kg_key_type_short(k->type));
 	else
-		fprintf(stderr, "kssh-keygen: cannot export %s: %s\n", o->file, kg_err_str(r));
+		kgk_log("kssh-keygen: cannot export %s: %s", o->file, kg_err_str(r));
 	kg_buf_free(&out);
 	kg_key_free(k);
 	return r < 0 ? 255 : 0;
@@ -79,7 +79,7 @@ int kgk_import(kgk_opts *o)
 	size_t len = 0;
 	int r = kgk_read_file(o->file, 256u * 1024, &text, &len);
 	if (r < 0) {
-		fprintf(stderr, "%s: %s\n", o->file, err_text(r));
+		kgk_log("%s: %s", o->file, err_text(r));
 		return 255;
 	}
 	kg_key *k = NULL;
@@ -87,7 +87,7 @@ int kgk_import(kgk_opts *o)
 	r = kg_keyfile_import_public(text, len, fmt, &k);
 	free(text);
 	if (r < 0) {
-		fprintf(stderr, "kssh-keygen: %s is not a recognised public key in %s format\n", o->file,
+		kgk_log("kssh-keygen: %s is not a recognised public key in %s format", o->file,
 			fmt == KG_FMT_RFC4716 ? "RFC4716" : fmt == KG_FMT_PKCS8 ? "PKCS8" : "PEM");
 		return 255;
 	}
@@ -117,7 +117,7 @@ static int save_private(const kgk_opts *o, const kg_key *k, const char *pass, co
 	if (r == KG_OK && kgk_write_file(o->file, kg_buf_ptr(&out), kg_buf_len(&out), 0600) < 0)
 		r = KG_ERR_SYSTEM;
 	if (r < 0)
-		fprintf(stderr, "Saving key \"%s\" failed: %s\n", o->file, err_text(r));
+		kgk_log("Saving key \"%s\" failed: %s", o->file, err_text(r));
 	kg_buf_free(&out);
 	return r;
 }
@@ -138,7 +138,7 @@ int kgk_change_pass(kgk_opts *o)
 		r = kgk_load_private(o->file, old, 0, &k, NULL, 0);
 	}
 	if (r < 0) {
-		fprintf(stderr, "Failed to load key %s: %s\n", o->file, err_text(r));
+		kgk_log("Failed to load key %s: %s", o->file, err_text(r));
 		goto out;
 	}
 	if (k->comment)
@@ -148,7 +148,7 @@ int kgk_change_pass(kgk_opts *o)
 	} else {
 		if (kgk_read_pass("Enter new passphrase (empty for no passphrase): ", p1, sizeof(p1)) < 0 ||
 		    kgk_read_pass("Enter same passphrase again: ", p2, sizeof(p2)) < 0) {
-			fprintf(stderr, "kssh-keygen: cannot read a passphrase (use -N)\n");
+			kgk_log("kssh-keygen: cannot read a passphrase (use -N)");
 			goto out;
 		}
 		if (strcmp(p1, p2) != 0) {
@@ -158,7 +158,7 @@ int kgk_change_pass(kgk_opts *o)
 		}
 	}
 	if (!kgk_pass_ok(p1)) {
-		fprintf(stderr, "Saving key \"%s\" failed: passphrase is too short (minimum five characters)\n", o->file);
+		kgk_log("Saving key \"%s\" failed: passphrase is too short (minimum five characters)", o->file);
 		status = 1;
 		goto out;
 	}
@@ -186,11 +186,11 @@ int kgk_change_comment(kgk_opts *o)
 	const char *given = o->old_pass ? o->old_pass : o->new_pass;
 	int r = kgk_load_private(o->file, given, 1, &k, pass, sizeof(pass));
 	if (r < 0) {
-		fprintf(stderr, "Cannot load private key \"%s\": %s\n", o->file, err_text(r));
+		kgk_log("Cannot load private key \"%s\": %s", o->file, err_text(r));
 		goto out;
 	}
 	if (o->fmt_set && o->fmt != KG_FMT_OPENSSH && k->type != KG_KEY_ED25519) {
-		fprintf(stderr, "Comments are only supported for keys stored in the new format (-o).\n");
+		kgk_log("Comments are only supported for keys stored in the new format (-o).");
 		status = 1;
 		goto out;
 	}
@@ -231,7 +231,7 @@ int kgk_change_comment(kgk_opts *o)
 		r = KG_ERR_SYSTEM;
 	kg_buf_free(&pub);
 	if (r < 0) {
-		fprintf(stderr, "Unable to save public key to %s: %s\n", pubpath, err_text(r));
+		kgk_log("Unable to save public key to %s: %s", pubpath, err_text(r));
 		goto out;
 	}
 	if (newc[0])

@@ -20,21 +20,21 @@ static int pick_type(const char *type, int bits, enum kg_keytype *kt)
 	} else if (strcmp(type, "rsa") == 0) {
 		*kt = KG_KEY_RSA;
 		if (bits != 0 && bits < KG_RSA_MIN_BITS) {
-			fprintf(stderr, "Invalid RSA key length: minimum is %d bits\n", KG_RSA_MIN_BITS);
+			kgk_log("Invalid RSA key length: minimum is %d bits", KG_RSA_MIN_BITS);
 			return -1;
 		}
 		if (bits > 16384) {
-			fprintf(stderr, "Invalid RSA key length: maximum is 16384 bits\n");
+			kgk_log("Invalid RSA key length: maximum is 16384 bits");
 			return -1;
 		}
 	} else if (strcmp(type, "ecdsa") == 0) {
 		if (bits != 0 && bits != 256 && bits != 384 && bits != 521) {
-			fprintf(stderr, "Invalid ECDSA key length: valid lengths are 256, 384 or 521 bits\n");
+			kgk_log("Invalid ECDSA key length: valid lengths are 256, 384 or 521 bits");
 			return -1;
 		}
 		*kt = bits == 384 ? KG_KEY_ECDSA_P384 : bits == 521 ? KG_KEY_ECDSA_P521 : KG_KEY_ECDSA_P256;
 	} else {
-		fprintf(stderr, "unknown key type %s\n", type);
+		kgk_log("unknown key type %s", type);
 		return -1;
 	}
 	return 0;
@@ -60,9 +60,9 @@ static void make_ssh_dir(const char *file, int notify)
 	if (strncmp(file, dir, n) != 0 || file[n] != '/' || stat(dir, &st) == 0)
 		return;
 	if (mkdir(dir, 0700) != 0)
-		fprintf(stderr, "Could not create directory '%s': %s\n", dir, strerror(errno));
+		kgk_log("Could not create directory '%s': %s", dir, strerror(errno));
 	else if (notify)
-		fprintf(stderr, "Created directory '%s'.\n", dir);
+		kgk_log("Created directory '%s'.", dir);
 }
 
 /* The new passphrase: -N, else asked twice until both agree. */
@@ -77,7 +77,7 @@ static int new_passphrase(const kgk_opts *o, char *buf, size_t n)
 		if (kgk_read_pass("Enter passphrase (empty for no passphrase): ", buf, n) < 0 ||
 		    kgk_read_pass("Enter same passphrase again: ", again, sizeof(again)) < 0) {
 			OPENSSL_cleanse(again, sizeof(again));
-			fprintf(stderr, "kssh-keygen: cannot read a passphrase (use -N)\n");
+			kgk_log("kssh-keygen: cannot read a passphrase (use -N)");
 			return -1;
 		}
 		int same = strcmp(buf, again) == 0;
@@ -100,13 +100,13 @@ static int save_pair(const kg_key *k, const char *file, const char *pass, const 
 	int status = -1;
 	int r = kg_keyfile_write_private_rounds(k, pass, comment, rounds ? rounds : 16, &priv);
 	if (r < 0)
-		fprintf(stderr, "Saving key \"%s\" failed: %s\n", file, kg_err_str(r));
+		kgk_log("Saving key \"%s\" failed: %s", file, kg_err_str(r));
 	else if (kgk_write_file(file, kg_buf_ptr(&priv), kg_buf_len(&priv), 0600) < 0)
-		fprintf(stderr, "Saving key \"%s\" failed: %s\n", file, strerror(errno));
+		kgk_log("Saving key \"%s\" failed: %s", file, strerror(errno));
 	else if ((r = kg_key_to_line(k, &pub)) < 0 || (r = kg_buf_put_u8(&pub, '\n')) < 0)
-		fprintf(stderr, "Saving key \"%s\" failed: %s\n", pubfile, kg_err_str(r));
+		kgk_log("Saving key \"%s\" failed: %s", pubfile, kg_err_str(r));
 	else if (kgk_write_file(pubfile, kg_buf_ptr(&pub), kg_buf_len(&pub), 0644) < 0)
-		fprintf(stderr, "Unable to save public key to %s: %s\n", pubfile, strerror(errno));
+		kgk_log("Unable to save public key to %s: %s", pubfile, strerror(errno));
 	else
 		status = 0;
 	kg_buf_free(&priv);
@@ -126,7 +126,7 @@ int kgk_generate(kgk_opts *o)
 	kg_key *k = NULL;
 	int r = kg_key_generate(kt, kt == KG_KEY_ED25519 ? 0 : o->bits, &k);
 	if (r < 0) {
-		fprintf(stderr, "kssh-keygen: key generation failed: %s\n", kg_err_str(r));
+		kgk_log("kssh-keygen: key generation failed: %s", kg_err_str(r));
 		return 1;
 	}
 	char def[KGK_PATH_MAX], pass[KGK_PASS_MAX] = "", comment[1024], pubfile[KGK_PATH_MAX + 8];
@@ -143,7 +143,7 @@ int kgk_generate(kgk_opts *o)
 	if (new_passphrase(o, pass, sizeof(pass)) < 0)
 		goto out;
 	if (!kgk_pass_ok(pass)) {
-		fprintf(stderr, "Saving key \"%s\" failed: passphrase is too short (minimum five characters)\n", o->file);
+		kgk_log("Saving key \"%s\" failed: passphrase is too short (minimum five characters)", o->file);
 		goto out;
 	}
 	if (o->comment)
@@ -199,7 +199,7 @@ int kgk_host_keys(kgk_opts *o)
 		kg_key *k = NULL;
 		int r = kg_key_generate(types[i].type, 0, &k);
 		if (r < 0) {
-			fprintf(stderr, "key generation failed: %s\n", kg_err_str(r));
+			kgk_log("key generation failed: %s", kg_err_str(r));
 			status = 1;
 			continue;
 		}

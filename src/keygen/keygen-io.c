@@ -3,6 +3,7 @@
  * ssh-keygen), and loading keys. */
 #include <errno.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,24 @@
 #include "keygen/keygen.h"
 
 #define KEYFILE_READ_MAX (1024u * 1024)
+
+void kgk_log(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\r\n", stderr);
+}
+
+void kgk_log_lines(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\n')
+			fputc('\r', stderr);
+		fputc(text[i], stderr);
+	}
+}
 
 const char *kgk_home(void)
 {

@@ -28,7 +28,7 @@ static int replace(const char *path, const kg_buf *text, mode_t mode)
 	snprintf(old, sizeof(old), "%s.old", path);
 	int fd = mkstemp(tmp);
 	if (fd < 0) {
-		fprintf(stderr, "mkstemp: %s\n", strerror(errno));
+		kgk_log("mkstemp: %s", strerror(errno));
 		return -1;
 	}
 	const uint8_t *p = kg_buf_ptr(text);
@@ -43,22 +43,22 @@ static int replace(const char *path, const kg_buf *text, mode_t mode)
 	}
 	ok = close(fd) == 0 && ok;
 	if (!ok) {
-		fprintf(stderr, "write %s: %s\n", tmp, strerror(errno));
+		kgk_log("write %s: %s", tmp, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
 	if (unlink(old) != 0 && errno != ENOENT) {
-		fprintf(stderr, "unlink %.100s: %s\n", old, strerror(errno));
+		kgk_log("unlink %.100s: %s", old, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
 	if (link(path, old) != 0) {
-		fprintf(stderr, "link %.100s to %.100s: %s\n", path, old, strerror(errno));
+		kgk_log("link %.100s to %.100s: %s", path, old, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
 	if (rename(tmp, path) != 0) {
-		fprintf(stderr, "rename \"%s\" to \"%s\": %s\n", tmp, path, strerror(errno));
+		kgk_log("rename \"%s\" to \"%s\": %s", tmp, path, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
@@ -77,7 +77,7 @@ int kgk_known_hosts(kgk_opts *o, int find, int remove)
 	struct stat st;
 	int fd = open(o->file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0) {
-		fprintf(stderr, "kssh-keygen: %s: %s\n", o->file, strerror(errno));
+		kgk_log("kssh-keygen: %s: %s", o->file, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return 255;
@@ -85,7 +85,7 @@ int kgk_known_hosts(kgk_opts *o, int find, int remove)
 	close(fd);
 	int r = kgk_read_file(o->file, KH_FILE_MAX, &text, &len);
 	if (r < 0) {
-		fprintf(stderr, "kssh-keygen: %s: %s\n", o->file, r == KG_ERR_SYSTEM ? strerror(errno) : kg_err_str(r));
+		kgk_log("kssh-keygen: %s: %s", o->file, r == KG_ERR_SYSTEM ? strerror(errno) : kg_err_str(r));
 		return 255;
 	}
 	kg_khe_result res;
@@ -101,7 +101,7 @@ int kgk_known_hosts(kgk_opts *o, int find, int remove)
 	free(text);
 	int status = 0;
 	if (r < 0) {
-		fprintf(stderr, "kssh-keygen: %s: %s\n", o->file, kg_err_str(r));
+		kgk_log("kssh-keygen: %s: %s", o->file, kg_err_str(r));
 		status = 255;
 		goto out;
 	}
@@ -111,21 +111,21 @@ int kgk_known_hosts(kgk_opts *o, int find, int remove)
 		goto out;
 	}
 	put(stdout, &res.msgs);
-	put(stderr, &res.errs);
+	kgk_log_lines((const char *)kg_buf_ptr(&res.errs), kg_buf_len(&res.errs));
 	if (res.invalid) {
-		fprintf(stderr, "%s is not a valid known_hosts file.\n", o->file);
-		fprintf(stderr, "Not replacing existing known_hosts file because of errors\n");
+		kgk_log("%s is not a valid known_hosts file.", o->file);
+		kgk_log("Not replacing existing known_hosts file because of errors");
 		status = 1;
 	} else if (remove && !res.found) {
-		fprintf(stderr, "Host %s not found in %s\n", o->host, o->file);
+		kgk_log("Host %s not found in %s", o->host, o->file);
 	} else if (replace(o->file, &res.out, st.st_mode) < 0) {
 		status = 255;
 	} else {
 		printf("%s updated.\n", o->file);
 		printf("Original contents retained as %s.old\n", o->file);
 		if (res.has_unhashed) {
-			fprintf(stderr, "WARNING: %s.old contains unhashed entries\n", o->file);
-			fprintf(stderr, "Delete this file to ensure privacy of hostnames\n");
+			kgk_log("WARNING: %s.old contains unhashed entries", o->file);
+			kgk_log("Delete this file to ensure privacy of hostnames");
 		}
 	}
 out:

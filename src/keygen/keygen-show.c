@@ -106,7 +106,7 @@ static int fp_private(const kgk_opts *o, const char *path, const char *text, siz
 	if (r < 0)
 		r = kg_keyfile_public_of_private((const uint8_t *)text, len, &k);
 	if (r < 0) {
-		fprintf(stderr, "Load key \"%s\": %s\n", path, kg_err_str(r));
+		kgk_log("Load key \"%s\": %s", path, kg_err_str(r));
 		return 255;
 	}
 	show_one(o, k, k->comment && *k->comment ? k->comment : NULL, k->comment ? strlen(k->comment) : 0);
@@ -123,7 +123,7 @@ static int need_file(kgk_opts *o)
 			return -1;
 	}
 	if (access(o->file, F_OK) != 0) {
-		fprintf(stderr, "%s: %s\n", o->file, strerror(errno));
+		kgk_log("%s: %s", o->file, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -137,7 +137,7 @@ int kgk_fingerprint(kgk_opts *o)
 	size_t len = 0;
 	int r = kgk_read_file(o->file, FP_FILE_MAX, &text, &len);
 	if (r < 0) {
-		fprintf(stderr, "%s: %s\n", o->file, r == KG_ERR_SYSTEM ? strerror(errno) : kg_err_str(r));
+		kgk_log("%s: %s", o->file, r == KG_ERR_SYSTEM ? strerror(errno) : kg_err_str(r));
 		return 255;
 	}
 	size_t first = strcspn(text, "\n");
@@ -152,7 +152,7 @@ int kgk_fingerprint(kgk_opts *o)
 			pos += n + (nl ? 1 : 0);
 		}
 		if (!shown) {
-			fprintf(stderr, "%s is not a public key file.\n", o->file);
+			kgk_log("%s is not a public key file.", o->file);
 			status = 255;
 		}
 	}
@@ -177,7 +177,7 @@ int kgk_print_public(kgk_opts *o)
 	kg_key *k = NULL;
 	int r = kgk_load_private(o->file, o->old_pass, 1, &k, NULL, 0);
 	if (r < 0) {
-		fprintf(stderr, "Load key \"%s\": %s\n", o->file, load_err(r));
+		kgk_log("Load key \"%s\": %s", o->file, load_err(r));
 		return 255;
 	}
 	char *comment = k->comment;
@@ -199,13 +199,13 @@ int kgk_print_public(kgk_opts *o)
 int kgk_sshfp(kgk_opts *o)
 {
 	if (!o->have_file) {
-		fprintf(stderr, "kssh-keygen: -r needs -f key_file (reading the system host keys is not supported yet)\n");
+		kgk_log("kssh-keygen: -r needs -f key_file (reading the system host keys is not supported yet)");
 		return 1;
 	}
 	kg_key *k = NULL;
 	int r = kgk_load_public(o->file, &k);
 	if (r < 0) {
-		fprintf(stderr, "%s: %s\n", o->file, r == KG_ERR_SYSTEM || r == KG_ERR_NOT_FOUND ? strerror(ENOENT)
+		kgk_log("%s: %s", o->file, r == KG_ERR_SYSTEM || r == KG_ERR_NOT_FOUND ? strerror(ENOENT)
 									: load_err(r));
 		return 255;
 	}

@@ -61,7 +61,7 @@ static int load_sign_key(const kgk_opts *o, kg_key **k)
 		r = kgk_load_private(priv, o->old_pass, 1, k, NULL, 0);
 	}
 	if (r < 0)
-		fprintf(stderr, "Couldn't load private key %s: %s\n", o->file,
+		kgk_log("Couldn't load private key %s: %s", o->file,
 			r == KG_ERR_PASSPHRASE ? "incorrect passphrase supplied to decrypt private key"
 			: r == KG_ERR_NOT_FOUND ? strerror(ENOENT) : kg_err_str(r));
 	return r;
@@ -87,7 +87,7 @@ static int do_sign(const kgk_opts *o, char **args, int nargs)
 		fprintf(stderr, "Signing data on standard input\n");
 		int r = sign_fd(k, o->ns, 0, &sig);
 		if (r < 0) {
-			fprintf(stderr, "Signing failed: %s\n", kg_err_str(r));
+			kgk_log("Signing failed: %s", kg_err_str(r));
 			status = 255;
 		} else {
 			fwrite(kg_buf_ptr(&sig), 1, kg_buf_len(&sig), stdout);
@@ -98,14 +98,14 @@ static int do_sign(const kgk_opts *o, char **args, int nargs)
 		fprintf(stderr, "Signing file %s\n", args[i]);
 		int fd = open(args[i], O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			fprintf(stderr, "Cannot open %s for signing: %s\n", args[i], strerror(errno));
+			kgk_log("Cannot open %s for signing: %s", args[i], strerror(errno));
 			status = 255;
 			break;
 		}
 		int r = sign_fd(k, o->ns, fd, &sig);
 		close(fd);
 		if (r < 0) {
-			fprintf(stderr, "Signing %s failed: %s\n", args[i], kg_err_str(r));
+			kgk_log("Signing %s failed: %s", args[i], kg_err_str(r));
 			status = 255;
 			break;
 		}
@@ -115,7 +115,7 @@ static int do_sign(const kgk_opts *o, char **args, int nargs)
 		if (stat(sigpath, &st) == 0 && !kgk_confirm_overwrite(sigpath))
 			continue;
 		if (kgk_write_file(sigpath, kg_buf_ptr(&sig), kg_buf_len(&sig), 0644) < 0) {
-			fprintf(stderr, "Cannot write signature to %s: %s\n", sigpath, strerror(errno));
+			kgk_log("Cannot write signature to %s: %s", sigpath, strerror(errno));
 			status = 255;
 			break;
 		}
@@ -132,14 +132,14 @@ static int load_sig(const char *path, kg_sshsig *s)
 	size_t len = 0;
 	int r = kgk_read_file(path, KG_SSHSIG_MAX, &text, &len);
 	if (r < 0) {
-		fprintf(stderr, "Couldn't read signature file %s: %s\n", path,
+		kgk_log("Couldn't read signature file %s: %s", path,
 			r == KG_ERR_NOT_FOUND ? strerror(ENOENT) : kg_err_str(r));
 		return r;
 	}
 	r = kg_sshsig_parse(text, len, s);
 	free(text);
 	if (r < 0)
-		fprintf(stderr, "Couldn't parse signature: invalid format\n");
+		kgk_log("Couldn't parse signature: invalid format");
 	return r;
 }
 
@@ -151,16 +151,16 @@ static int check_stdin(const kgk_opts *o, kg_sshsig *s)
 	size_t dn = 0;
 	int r = hash_fd(0, s->hashalg, d, &dn);
 	if (r < 0) {
-		fprintf(stderr, "Couldn't read the message: %s\n", kg_err_str(r));
+		kgk_log("Couldn't read the message: %s", kg_err_str(r));
 		return r;
 	}
 	if (strcmp(s->ns, o->ns) != 0) {
-		fprintf(stderr, "Couldn't verify signature: namespace does not match\n");
+		kgk_log("Couldn't verify signature: namespace does not match");
 		return KG_ERR_SIGNATURE;
 	}
 	r = kg_sshsig_verify(s, o->ns, d, dn);
 	if (r < 0)
-		fprintf(stderr, "Signature verification failed: incorrect signature\n");
+		kgk_log("Signature verification failed: incorrect signature");
 	return r;
 }
 
@@ -173,7 +173,7 @@ static int do_verify(const kgk_opts *o, int novalidate)
 	if (r == KG_OK && !novalidate) {
 		r = kgk_read_file(o->file, ALLOWED_MAX, &allowed, &alen);
 		if (r < 0)
-			fprintf(stderr, "Couldn't open allowed keys file %s: %s\n", o->file,
+			kgk_log("Couldn't open allowed keys file %s: %s", o->file,
 				r == KG_ERR_NOT_FOUND ? strerror(ENOENT) : kg_err_str(r));
 		else
 			r = kg_allowed_signers_check(allowed, alen, o->principal, s.key, o->ns, time(NULL));
@@ -205,14 +205,14 @@ static int do_find(const kgk_opts *o)
 	kg_buf out;
 	kg_buf_init(&out, 0);
 	if (r < 0)
-		fprintf(stderr, "Couldn't open allowed keys file %s: %s\n", o->file,
+		kgk_log("Couldn't open allowed keys file %s: %s", o->file,
 			r == KG_ERR_NOT_FOUND ? strerror(ENOENT) : kg_err_str(r));
 	else
 		r = kg_allowed_signers_find(allowed, alen, s.key, NULL, time(NULL), &out);
 	if (r == KG_OK)
 		fwrite(kg_buf_ptr(&out), 1, kg_buf_len(&out), stdout);
 	else if (r == KG_ERR_NOT_FOUND)
-		fprintf(stderr, "No principal matched.\n");
+		kgk_log("No principal matched.");
 	kg_buf_free(&out);
 	free(allowed);
 	kg_sshsig_free(&s);
@@ -224,32 +224,32 @@ int kgk_sig(kgk_opts *o, const char *op, char **args, int nargs)
 	int sign = strcmp(op, "sign") == 0, verify = strcmp(op, "verify") == 0;
 	int find = strcmp(op, "find-principals") == 0, check = strcmp(op, "check-novalidate") == 0;
 	if (!sign && !verify && !find && !check) {
-		fprintf(stderr, "kssh-keygen: -Y %s is not supported yet (sign, verify, find-principals, "
-				"check-novalidate)\n", op);
+		kgk_log("kssh-keygen: -Y %s is not supported yet (sign, verify, find-principals, "
+				"check-novalidate)", op);
 		return 1;
 	}
 	if ((sign || verify || check) && !o->ns) {
-		fprintf(stderr, "Too few arguments for %s: missing namespace\n", op);
+		kgk_log("Too few arguments for %s: missing namespace", op);
 		return 1;
 	}
 	if (!sign && !o->sigfile) {
-		fprintf(stderr, "Too few arguments for %s: missing signature file\n", op);
+		kgk_log("Too few arguments for %s: missing signature file", op);
 		return 1;
 	}
 	if ((sign || verify || find) && !o->have_file) {
-		fprintf(stderr, "Too few arguments for %s: missing %s\n", op, sign ? "key" : "allowed keys file");
+		kgk_log("Too few arguments for %s: missing %s", op, sign ? "key" : "allowed keys file");
 		return 1;
 	}
 	if (verify && !o->principal) {
-		fprintf(stderr, "Too few arguments for verify: missing principal ID\n");
+		kgk_log("Too few arguments for verify: missing principal ID");
 		return 1;
 	}
 	if (!sign && nargs) {
-		fprintf(stderr, "kssh-keygen: -Y %s takes no file arguments\n", op);
+		kgk_log("kssh-keygen: -Y %s takes no file arguments", op);
 		return 1;
 	}
 	if (o->ns && (o->ns[0] == '\0' || strlen(o->ns) > KG_SSHSIG_NS_MAX)) {
-		fprintf(stderr, "kssh-keygen: bad namespace\n");
+		kgk_log("kssh-keygen: bad namespace");
 		return 1;
 	}
 	if (sign)

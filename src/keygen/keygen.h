@@ -36,6 +36,11 @@ typedef struct kgk_opts {
 } kgk_opts;
 
 /* keygen-io.c: files, prompts and key loading shared by the modes. */
+/* A diagnostic on standard error, ended with "\r\n" as OpenSSH's log
+ * lines are (its error, logit and fatal messages). */
+void kgk_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Writes text to standard error, each '\n' as "\r\n" (kgk_log's ending). */
+void kgk_log_lines(const char *text, size_t len);
 const char *kgk_home(void);
 int kgk_read_file(const char *path, size_t max, char **text, size_t *len);
 int kgk_write_file(const char *path, const void *data, size_t len, int mode);
