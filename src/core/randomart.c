@@ -121,9 +121,11 @@ int kg_randomart(const char *type, unsigned int bits, const char *label, const u
 	}
 	field[FLD_X / 2][FLD_Y / 2] = (unsigned char)(top - 1);
 	field[x][y] = (unsigned char)top;
-	char title[FLD_X + 1], hash[FLD_X + 1];
+	/* Both labels are cut to 16 characters, and "[type bits]" falls back
+	 * to "[type]" only when longer than 17, exactly as OpenSSH does. */
+	char title[FLD_X], hash[FLD_X];
 	int tn = snprintf(title, sizeof(title), "[%s %u]", type, bits);
-	if (tn < 0 || tn >= (int)sizeof(title))
+	if (tn < 0 || tn > (int)sizeof(title))
 		snprintf(title, sizeof(title), "[%s]", type);
 	snprintf(hash, sizeof(hash), "[%s]", label);
 	size_t o = border(out, title);
