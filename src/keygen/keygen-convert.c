@@ -13,7 +13,9 @@
 #include "core/keyfile-export.h"
 #include "keygen/keygen.h"
 
-static int need_file(kgk_opts *o)
+/* The key file, asked for when -f is missing; prog prefixes the error
+ * where ssh-keygen's does (its fatal() there names the program). */
+static int need_file(kgk_opts *o, int prog)
 {
 	if (!o->have_file) {
 		char def[KGK_PATH_MAX];
@@ -23,7 +25,7 @@ static int need_file(kgk_opts *o)
 	}
 	struct stat st;
 	if (stat(o->file, &st) != 0) {
-		kgk_log("%s: %s", o->file, strerror(errno));
+		kgk_log("%s%s: %s", prog ? "kssh-keygen: " : "", o->file, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -40,7 +42,7 @@ static const char *err_text(int r)
 
 int kgk_export(kgk_opts *o)
 {
-	if (need_file(o) < 0)
+	if (need_file(o, 1) < 0)
 		return 255;
 	kg_key *k = NULL;
 	int r = kgk_load_public(o->file, &k);
@@ -73,7 +75,7 @@ int kgk_export(kgk_opts *o)
 
 int kgk_import(kgk_opts *o)
 {
-	if (need_file(o) < 0)
+	if (need_file(o, 1) < 0)
 		return 255;
 	char *text = NULL;
 	size_t len = 0;
@@ -84,11 +86,19 @@ int kgk_import(kgk_opts *o)
 	}
 	kg_key *k = NULL;
 	enum kg_keyfmt fmt = o->fmt_set ? o->fmt : KG_FMT_RFC4716;
-	r = kg_keyfile_import_public(text, len, fmt, &k);
+	/* ssh-keygen -i -m PEM takes only PKCS#1 "RSA PUBLIC KEY". */
+	if (fmt == KG_FMT_PEM && !memmem(text, len, "-----BEGIN RSA PUBLIC KEY-----", 30))
+		r = KG_ERR_FORMAT;
+	else
+		r = kg_keyfile_import_public(text, len, fmt, &k);
 	free(text);
 	if (r < 0) {
-		kgk_log("kssh-keygen: %s is not a recognised public key in %s format", o->file,
-			fmt == KG_FMT_RFC4716 ? "RFC4716" : fmt == KG_FMT_PKCS8 ? "PKCS8" : "PEM");
+		if (fmt == KG_FMT_RFC4716)
+			kgk_log("kssh-keygen: parse key: invalid format");
+		else if (fmt == KG_FMT_PKCS8)
+			kgk_log("kssh-keygen: %s is not a recognised public key format", o->file);
+		else
+			kgk_log("kssh-keygen: unrecognised raw private key format");
 		return 255;
 	}
 	kg_buf line;
@@ -124,7 +134,7 @@ static int save_private(const kgk_opts *o, const kg_key *k, const char *pass, co
 
 int kgk_change_pass(kgk_opts *o)
 {
-	if (need_file(o) < 0)
+	if (need_file(o, 0) < 0)
 		return 255;
 	kg_key *k = NULL;
 	char old[KGK_PASS_MAX] = "", p1[KGK_PASS_MAX] = "", p2[KGK_PASS_MAX] = "";
@@ -178,7 +188,7 @@ out:
 
 int kgk_change_comment(kgk_opts *o)
 {
-	if (need_file(o) < 0)
+	if (need_file(o, 0) < 0)
 		return 255;
 	kg_key *k = NULL;
 	char pass[KGK_PASS_MAX] = "", newc[1024];

@@ -53,7 +53,7 @@ static int key_at(const char *p, size_t n, kg_key **k, size_t *cstart)
 /* One line of a public key / known_hosts / authorized_keys file: 1 if a
  * key was shown.  A line that does not start with a key may start with a
  * host list or options field (quotes protect blanks), then one separator. */
-static int fp_line(const kgk_opts *o, const char *line, size_t n)
+static int fp_line(const kgk_opts *o, const char *line, size_t n, size_t lineno)
 {
 	size_t i = 0;
 	while (i < n && (line[i] == ' ' || line[i] == '\t'))
@@ -79,8 +79,11 @@ static int fp_line(const kgk_opts *o, const char *line, size_t n)
 		comment = p;
 		clen = j;
 		j++;  /* exactly one separator, as ssh-keygen */
-		if (key_at(p + j, pn - j, &k, &cs) != KG_OK)
+		if (key_at(p + j, pn - j, &k, &cs) != KG_OK) {
+			if (o->verbose)  /* -v raises ssh-keygen's log level to debug1 */
+				kgk_log("debug1: %s:%zu: not a public key", o->file, lineno);
 			return 0;
+		}
 		cs += j;
 	}
 	if (cs < pn) {
@@ -114,7 +117,9 @@ static int fp_private(const kgk_opts *o, const char *path, const char *text, siz
 	return 0;
 }
 
-static int need_file(kgk_opts *o)
+/* The key file, asked for when -f is missing; prog prefixes the error
+ * where ssh-keygen's does (its fatal() there names the program). */
+static int need_file(kgk_opts *o, int prog)
 {
 	if (!o->have_file) {
 		char def[KGK_PATH_MAX];
@@ -123,7 +128,7 @@ static int need_file(kgk_opts *o)
 			return -1;
 	}
 	if (access(o->file, F_OK) != 0) {
-		kgk_log("%s: %s", o->file, strerror(errno));
+		kgk_log("%s%s: %s", prog ? "kssh-keygen: " : "", o->file, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -131,7 +136,7 @@ static int need_file(kgk_opts *o)
 
 int kgk_fingerprint(kgk_opts *o)
 {
-	if (need_file(o) < 0)
+	if (need_file(o, 1) < 0)
 		return 255;
 	char *text = NULL;
 	size_t len = 0;
@@ -145,10 +150,10 @@ int kgk_fingerprint(kgk_opts *o)
 	if (memmem(text, first, "PRIVATE KEY", 11)) {
 		status = fp_private(o, o->file, text, len);
 	} else {
-		for (size_t pos = 0; pos < len;) {
+		for (size_t pos = 0, lineno = 1; pos < len; lineno++) {
 			const char *nl = memchr(text + pos, '\n', len - pos);
 			size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
-			shown += fp_line(o, text + pos, n);
+			shown += fp_line(o, text + pos, n, lineno);
 			pos += n + (nl ? 1 : 0);
 		}
 		if (!shown) {
@@ -172,7 +177,7 @@ static const char *load_err(int r)
 
 int kgk_print_public(kgk_opts *o)
 {
-	if (need_file(o) < 0)
+	if (need_file(o, 0) < 0)
 		return 255;
 	kg_key *k = NULL;
 	int r = kgk_load_private(o->file, o->old_pass, 1, &k, NULL, 0);
