@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/decoder.h>
 #include <openssl/encoder.h>
 #include <openssl/evp.h>
@@ -33,7 +34,9 @@ static int bio_to_buf(BIO *bio, kg_buf *out)
 	char *p = NULL;
 	long n = BIO_get_mem_data(bio, &p);
 	ENSURE(n > 0 && p != NULL, KG_ERR_CRYPTO);
-	return kg_buf_put(out, p, (size_t)n);
+	int r = kg_buf_put(out, p, (size_t)n);
+	OPENSSL_cleanse(p, (size_t)n);  /* private key text must not outlive the BIO */
+	return r;
 }
 
 static int rfc4716(const kg_key *k, const char *comment, kg_buf *out)

@@ -167,7 +167,8 @@ int kgk_change_pass(kgk_opts *o)
 			goto out;
 		}
 	}
-	if (!kgk_pass_ok(p1)) {
+	/* Only libcrypto's PEM encryption wants five characters or more. */
+	if (o->fmt_set && o->fmt != KG_FMT_OPENSSH && k->type != KG_KEY_ED25519 && !kgk_pass_ok(p1)) {
 		kgk_log("Saving key \"%s\" failed: passphrase is too short (minimum five characters)", o->file);
 		status = 1;
 		goto out;

@@ -119,7 +119,7 @@ int kgk_generate(kgk_opts *o)
 	const char *type = o->type ? o->type : "ed25519";
 	enum kg_keytype kt;
 	if (pick_type(type, o->bits, &kt) < 0)
-		return 1;
+		return 255;
 	if (!o->quiet)
 		printf("Generating public/private %s key pair.\n", type);
 	fflush(stdout);
@@ -142,10 +142,6 @@ int kgk_generate(kgk_opts *o)
 		goto out;
 	if (new_passphrase(o, pass, sizeof(pass)) < 0)
 		goto out;
-	if (!kgk_pass_ok(pass)) {
-		kgk_log("Saving key \"%s\" failed: passphrase is too short (minimum five characters)", o->file);
-		goto out;
-	}
 	if (o->comment)
 		snprintf(comment, sizeof(comment), "%s", o->comment);
 	else

@@ -55,7 +55,7 @@ int kgk_load_private(const char *path, const char *pass, int ask, kg_key **out, 
 /* Public key of path: its .pub (with comment) when present, a public key
  * line, or the public half of a private key. */
 int kgk_load_public(const char *path, kg_key **out);
-/* "passphrase is too short (minimum five characters)" check. */
+/* PEM / PKCS#8 encryption needs an empty or 5+ character passphrase. */
 int kgk_pass_ok(const char *pass);
 /* The default ~/.ssh/id_<type> path for a -t name. */
 void kgk_default_path(const char *type, char *out, size_t n);

@@ -42,6 +42,16 @@ static int number(const char *s, long lo, long hi, long *out)
 	return 0;
 }
 
+/* Why number() refused s, in strtonum's words (as ssh-keygen reports it). */
+static const char *number_why(const char *s, long lo, long hi)
+{
+	char *end = NULL;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end)
+		return "invalid";
+	return v < lo ? "too small" : v > hi ? "too large" : "invalid";
+}
+
 int main(int argc, char **argv)
 {
 	kgk_opts o;
@@ -66,7 +76,7 @@ int main(int argc, char **argv)
 		case 'C': o.comment = optarg; break;
 		case 'E':
 			if (kg_fp_hash_from_name(optarg, &o.fp) < 0) {
-				fprintf(stderr, "Invalid hash algorithm \"%s\"\n", optarg);
+				fprintf(stderr, "Invalid hash algorithm \"%s\"\r\n", optarg);
 				return 255;
 			}
 			break;
@@ -78,14 +88,14 @@ int main(int argc, char **argv)
 		case 'Y': sign_op = optarg; break;
 		case 'a':
 			if (number(optarg, 1, 100000, &v) < 0) {
-				fprintf(stderr, "Invalid number: %s\n", optarg);
+				fprintf(stderr, "Invalid number: %s (%s)\r\n", optarg, number_why(optarg, 1, 100000));
 				return 255;
 			}
 			o.rounds = (unsigned int)v;
 			break;
 		case 'b':
 			if (number(optarg, 1, 1 << 16, &v) < 0) {
-				fprintf(stderr, "Bits has bad value %s\n", optarg);
+				fprintf(stderr, "Bits has bad value %s (%s)\r\n", optarg, number_why(optarg, 1, 1 << 16));
 				return 255;
 			}
 			o.bits = (int)v;
@@ -97,7 +107,7 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			if (kg_keyfmt_from_name(optarg, &o.fmt) < 0) {
-				fprintf(stderr, "Unsupported conversion format \"%s\"\n", optarg);
+				fprintf(stderr, "Unsupported conversion format \"%s\"\r\n", optarg);
 				return 255;
 			}
 			o.fmt_set = 1;
