@@ -19,7 +19,7 @@ else ifeq ($(MLKEM),openssl)
 CPPFLAGS += -DKAGI_MLKEM_OPENSSL
 endif
 
-LIB_SRC   := $(sort $(wildcard src/core/*.c src/sys/*.c src/config/*.c src/conn/*.c src/scp/*.c src/sftp/*.c src/explain/*.c))
+LIB_SRC   := $(sort $(wildcard src/core/*.c src/sys/*.c src/config/*.c src/conn/*.c src/scp/*.c src/sftp/*.c src/explain/*.c src/keygen/*.c))
 LIB_OBJ   := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 PROG_SRC  := $(sort $(wildcard src/programs/*.c))
 PROGS     := $(patsubst src/programs/%.c,$(BUILD)/bin/%,$(PROG_SRC))

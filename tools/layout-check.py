@@ -19,7 +19,8 @@ ALLOWED = {
     'conn': {'config', 'sys', 'core'},
     'sftp': {'conn', 'config', 'sys', 'core'},
     'scp': {'sftp', 'conn', 'config', 'sys', 'core'},
-    'programs': {'scp', 'sftp', 'explain', 'conn', 'config', 'sys', 'core'},
+    'keygen': {'config', 'sys', 'core'},
+    'programs': {'scp', 'sftp', 'explain', 'keygen', 'conn', 'config', 'sys', 'core'},
 }
 NAMED_DIRS = ['sys', 'conn', 'config', 'scp', 'sftp']
 

@@ -280,6 +280,12 @@ static int put_hashed_name(const char *name, kg_buf *out)
 	return kg_buf_put_base64(out, h, sizeof(h), 1);
 }
 
+int kg_known_hosts_hash_name(const char *name, kg_buf *out)
+{
+	ENSURE(name != NULL && out != NULL, KG_ERR_ARG);
+	return put_hashed_name(name, out);
+}
+
 int kg_known_hosts_format_entry(const char *host, int port, const kg_key *key, int hash, kg_buf *out)
 {
 	ENSURE(key != NULL && out != NULL, KG_ERR_ARG);

@@ -54,6 +54,10 @@ int kg_known_hosts_check_files(const char *const *files, size_t nfiles, const ch
 int kg_known_hosts_format_entry(const char *host, int port, const kg_key *key, int hash,
 				kg_buf *out) KG_WUR;
 
+/* Appends "|1|salt|hmac" for name (already lower-cased) with a fresh
+ * random salt: the hashed form ssh-keygen -H writes. */
+int kg_known_hosts_hash_name(const char *name, kg_buf *out) KG_WUR;
+
 /* 1 if the hashed host field "|1|salt|hmac" is the hash of name, 0 if not,
  * KG_ERR_FORMAT if the field is malformed. */
 int kg_known_hosts_hash_matches(const char *field, size_t flen, const char *name);

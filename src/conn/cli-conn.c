@@ -184,6 +184,8 @@ static void changed_warning(kg_client *c, const kg_key *key, const char *fp, con
 	kg_error(c->log, "Please contact your system administrator.");
 	kg_error(c->log, "Add correct host key in %s to get rid of this message.", res->file);
 	kg_error(c->log, "Offending %s key in %s:%zu", kg_key_type_short(key->type), res->file, res->line);
+	kg_error(c->log, "  remove with:");
+	kg_error(c->log, "  kssh-keygen -f '%s' -R '%s'", res->file, name);
 	kg_error(c->log, "Host key for %s has changed and you have requested strict checking.", name);
 }
 

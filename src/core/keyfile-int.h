@@ -38,6 +38,7 @@ int kg_keyfile_parse_private_ex(const uint8_t *data, size_t len, const char *pas
 int kg_keyfile_openssh_parse(const kg_armor *a, const char *passphrase, unsigned int max_rounds,
 			     kg_key **out) KG_WUR;
 int kg_keyfile_openssh_encrypted(const kg_armor *a);
+int kg_keyfile_openssh_public(const kg_armor *a, kg_key **out) KG_WUR;
 int kg_keyfile_pem_parse(const kg_armor *a, enum kg_keyfile_kind kind, const char *passphrase,
 			 kg_key **out) KG_WUR;
 

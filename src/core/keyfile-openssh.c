@@ -365,7 +365,7 @@ static int build_private(const kg_key *k, enum kg_keytype t, const char *comment
 }
 
 static int build_file(const kg_key *k, enum kg_keytype t, const char *passphrase, const char *comment,
-		      kg_buf *file, kg_buf *pub, kg_buf *priv, kg_buf *kdfopts)
+		      unsigned int rounds, kg_buf *file, kg_buf *pub, kg_buf *priv, kg_buf *kdfopts)
 {
 	const cipher_info *ci = &ciphers[passphrase ? 1 : 0];
 	uint8_t salt[SALT_LEN], keyiv[MAX_KEYIV];
@@ -374,9 +374,9 @@ static int build_file(const kg_key *k, enum kg_keytype t, const char *passphrase
 	if (passphrase) {
 		ENSURE(RAND_bytes(salt, sizeof(salt)) == 1, KG_ERR_CRYPTO);
 		GUARD(kg_buf_put_string(kdfopts, salt, sizeof(salt)));
-		GUARD(kg_buf_put_u32(kdfopts, KG_KEYFILE_WRITE_ROUNDS));
+		GUARD(kg_buf_put_u32(kdfopts, rounds));
 		GUARD(kg_bcrypt_pbkdf(passphrase, strlen(passphrase), salt, sizeof(salt), keyiv,
-				      ci->keylen + ci->ivlen, KG_KEYFILE_WRITE_ROUNDS));
+				      ci->keylen + ci->ivlen, rounds));
 		int r = crypt_section(ci, keyiv, 1, kg_buf_mutable_ptr(priv), kg_buf_len(priv), NULL);
 		OPENSSL_cleanse(keyiv, sizeof(keyiv));
 		GUARD(r);
@@ -404,8 +404,26 @@ static int armor(const kg_buf *file, kg_buf *b64, kg_buf *out)
 
 int kg_keyfile_write_private(const kg_key *k, const char *passphrase, const char *comment, kg_buf *out)
 {
+	return kg_keyfile_write_private_rounds(k, passphrase, comment, KG_KEYFILE_WRITE_ROUNDS, out);
+}
+
+int kg_keyfile_openssh_public(const kg_armor *a, kg_key **out)
+{
+	kg_buf raw;
+	ossh_file f;
+	int r = decode_outer(a, &raw, &f);
+	if (r == KG_OK)
+		r = kg_key_from_blob(kg_buf_ptr(&f.pub), kg_buf_len(&f.pub), out);
+	kg_buf_free(&raw);
+	return r;
+}
+
+int kg_keyfile_write_private_rounds(const kg_key *k, const char *passphrase, const char *comment,
+				    unsigned int rounds, kg_buf *out)
+{
 	enum kg_keytype t;
 	ENSURE(k != NULL && k->pkey != NULL && k->has_private && out != NULL, KG_ERR_ARG);
+	ENSURE(rounds > 0 && rounds <= KG_KEYFILE_MAX_ROUNDS, KG_ERR_ARG);
 	GUARD(kg_keyfile_pkey_type(k->pkey, &t));
 	ENSURE(t == k->type, KG_ERR_ARG);
 	if (!comment)
@@ -420,7 +438,7 @@ int kg_keyfile_write_private(const kg_key *k, const char *passphrase, const char
 	kg_buf_init(&kdfopts, 0);
 	kg_buf_init(&b64, 2 * KG_KEYFILE_MAX_SIZE);
 	const size_t out_len = kg_buf_len(out);
-	int r = build_file(k, t, passphrase, comment, &file, &pub, &priv, &kdfopts);
+	int r = build_file(k, t, passphrase, comment, rounds, &file, &pub, &priv, &kdfopts);
 	if (r == KG_OK)
 		r = armor(&file, &b64, out);
 	/* Leave out as it was on failure, with no partial key text. */

@@ -20,6 +20,14 @@ int kg_keyfile_is_encrypted(const uint8_t *data, size_t len);
 int kg_keyfile_write_private(const kg_key *k, const char *passphrase, const char *comment,
 			     kg_buf *out) KG_WUR;
 
+/* The same with the bcrypt_pbkdf rounds given (ssh-keygen -a; 1..100000). */
+int kg_keyfile_write_private_rounds(const kg_key *k, const char *passphrase, const char *comment,
+				    unsigned int rounds, kg_buf *out) KG_WUR;
+/* The public key of a private key file without decrypting it (the
+ * openssh-key-v1 header carries it); KG_ERR_NEED_PASSPHRASE for an
+ * encrypted PEM / PKCS#8 file, which does not. */
+int kg_keyfile_public_of_private(const uint8_t *data, size_t len, kg_key **out) KG_WUR;
+
 /* bcrypt_pbkdf as in OpenBSD (used by openssh-key-v1). */
 int kg_bcrypt_pbkdf(const char *pass, size_t passlen, const uint8_t *salt, size_t saltlen,
 		    uint8_t *key, size_t keylen, unsigned int rounds) KG_WUR;

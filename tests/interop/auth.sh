@@ -106,6 +106,11 @@ for pair in $PAIRS; do
 	res "$l changed host key refused"
 	grep -q '^SHA256:[A-Za-z0-9+/]*\.' "$T/e"
 	res "$l changed host key warning shows the fingerprint on its own line"
+	# Both clients name the line and the keygen command that removes it
+	# (OpenSSH 9.2 quotes with ", later ones and kssh with ').
+	grep -qF "$T/kh_changed:1" "$T/e" && grep -q '^  remove with:' "$T/e" \
+		&& grep 'ssh-keygen -f ' "$T/e" | tr "\"'" '??' | grep -qF -- "-f ?$T/kh_changed? -R ?$hostpat?"
+	res "$l changed host key warning says how to remove the old key"
 
 	rm -f "$T/kh_unknown"; : >"$T/kh_unknown"
 	out=$(client "$c" "$port" "-o UserKnownHostsFile=$T/kh_unknown -o StrictHostKeyChecking=yes" \
