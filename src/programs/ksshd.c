@@ -19,6 +19,7 @@
 #include "config/svr-access.h"
 #include "conn/svr-conn.h"
 #include "conn/svr-listen.h"
+#include "sftp/sftp-server.h"
 
 #define KSSHD_CONFIG_DEFAULT "/etc/kagi/ksshd_config"
 #define KSSHD_INCLUDE_DIR "/etc/kagi"
@@ -243,6 +244,70 @@ out:
 	return rc;
 }
 
+/* internal-sftp: the SFTP server run inside the session's child (after
+ * ChrootDirectory and the privilege drop), so a chroot needs no binaries.
+ * args: the words after "internal-sftp"; -R, -u umask, -d dir, -P and -p
+ * as sftp-server; other flags are refused.  Errors go to the channel's
+ * stderr (no syslog inside a chroot). */
+static int internal_sftp(void *arg)
+{
+	char *copy = strdup((const char *)arg);
+	if (!copy)
+		return 1;
+	kg_sftp_server_opts o;
+	memset(&o, 0, sizeof(o));
+	kg_logger lg;
+	kg_log_init(&lg, "internal-sftp", KG_LOG_ERROR, 0, 0);
+	o.log = &lg;
+	const char *dir = NULL;
+	char *save = NULL;
+	int rc = 0;
+	for (char *w = strtok_r(copy, " \t", &save); w && !rc; w = strtok_r(NULL, " \t", &save)) {
+		char *val = NULL;
+		if (w[0] == '-' && strchr("udPp", w[1]) && w[1] && !w[2] && !(val = strtok_r(NULL, " \t", &save))) {
+			fprintf(stderr, "internal-sftp: option %s needs a value\n", w);
+			rc = 1;
+		} else if (strcmp(w, "-R") == 0) {
+			o.read_only = 1;
+		} else if (strcmp(w, "-u") == 0) {
+			char *end = NULL;
+			unsigned long m = strtoul(val, &end, 8);
+			if (*end || m > 0777) {
+				fprintf(stderr, "internal-sftp: invalid umask %s\n", val);
+				rc = 1;
+			} else {
+				umask((mode_t)m);
+			}
+		} else if (strcmp(w, "-d") == 0) {
+			dir = val;
+		} else if (strcmp(w, "-P") == 0 || strcmp(w, "-p") == 0) {
+			char bad[256];
+			if (kg_sftp_server_check_requests(val, bad, sizeof(bad)) < 0) {
+				fprintf(stderr, "internal-sftp: %s: unknown request \"%s\"\n", w, bad);
+				rc = 1;
+			}
+			if (w[1] == 'P')
+				o.deny_requests = val;
+			else
+				o.allow_requests = val;
+		} else {
+			fprintf(stderr, "internal-sftp: option %s not supported\n", w);
+			rc = 1;
+		}
+	}
+	if (!rc && dir && chdir(dir) < 0)
+		fprintf(stderr, "internal-sftp: chdir to \"%s\" failed: %s\n", dir, strerror(errno));
+	if (!rc) {
+		kg_sftp_server srv;
+		kg_sftp_server_init(&srv, &o);
+		rc = kg_sftp_server_run(&srv, STDIN_FILENO, STDOUT_FILENO) < 0;
+		kg_sftp_server_free(&srv);
+	}
+	kg_log_close(&lg);
+	free(copy);
+	return rc;
+}
+
 static int daemonize(void)
 {
 	pid_t pid = fork();
@@ -317,6 +382,7 @@ int main(int argc, char **argv)
 		kg_svr_ctx_free(&ctx);
 		goto out;
 	}
+	ctx.internal_sftp = internal_sftp;
 	if (a.test_only) {
 		rc = a.dump ? dump_config(&a, &cfg, &log) : 0;
 		kg_svr_ctx_free(&ctx);
