@@ -59,7 +59,7 @@ int kg_match_check(char *const *args, size_t n, const char *file, size_t line, k
 			return KG_ERR_CONFIG;
 		}
 		if ((c == C_ADDRESS || c == C_LADDR) && kg_addr_match_list(NULL, v) == -2) {
-			kg_cfg_errf(err, file, line, "Invalid Match %s address list '%s'", crits[c].name, v);
+			kg_cfg_errf(err, file, line, "Invalid Match %s list '%s'", crits[c].name, v);
 			return KG_ERR_CONFIG;
 		}
 	}
