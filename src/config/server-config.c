@@ -1,10 +1,12 @@
 /* sshd_config reading: first value wins, lists accumulate, Include. */
 #include <glob.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
+#include "config/match-criteria.h"
 #include "config/server-config.h"
 #include "config/authorized-keys.h"
 #include "config/svr-access.h"
@@ -99,10 +101,13 @@ static const kg_cfg_kw server_kws[] = {
 	{ "HostbasedAuthentication", KG_CFG_FLAG, SC(hostbased_authentication), 0, 0, NULL },
 	{ "IgnoreRhosts", KG_CFG_FLAG, SC(ignore_rhosts), 0, 0, NULL },
 	{ "PermitUserEnvironment", KG_CFG_STR, SC(permit_user_environment), 0, 0, NULL },
+	{ "ForceCommand", KG_CFG_RAW, SC(force_command), 0, 0, NULL },
+	{ "ChrootDirectory", KG_CFG_STR, SC(chroot_directory), 0, 0, NULL },
+	{ "SetEnv", KG_CFG_LIST_FIRST, SC(set_env), 0, 0, NULL },
+	{ "PrintLastLog", KG_CFG_FLAG, SC(print_last_log), 0, 0, NULL },
 	/* Known to sshd, no effect on who gets in or what they may do. */
 	{ "GSSAPICleanupCredentials", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "TCPKeepAlive", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "PrintLastLog", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "UsePrivilegeSeparation", KG_CFG_IGNORE, 0, 0, 0, NULL },
 };
 
@@ -115,18 +120,46 @@ static const struct {
 	{ "ChallengeResponseAuthentication", "yes",
 	  "not supported yet, keyboard-interactive authentication is not offered" },
 	{ "X11Forwarding", "yes", "not supported, X11 forwarding stays off" },
-	{ "AllowAgentForwarding", "yes", "not supported, agent forwarding is not offered" },
 	{ "GSSAPIAuthentication", "yes", "not supported, GSSAPI authentication is not offered" },
 	{ "KerberosAuthentication", "yes", "not supported, Kerberos password checks are not done" },
 	{ "HostbasedAuthentication", "yes", "not supported, host-based authentication is not offered" },
 	{ "IgnoreRhosts", "no", "not supported, .rhosts and .shosts files are never read" },
-	{ "PermitUserEnvironment", NULL, "not supported, ~/.ssh/environment and environment= are never used" },
+	/* sshd prints the time of the previous login from lastlog; kagi
+	 * writes no login records (utmp, wtmp, lastlog), so what it could
+	 * print would be wrong. */
+	{ "PrintLastLog", "yes", "not supported, kagi keeps no login records, so no last login is shown" },
 	{ "PermitEmptyPasswords", "yes", "not supported, an empty password is always refused" },
 	{ "UseDNS", "yes", "not supported, client addresses are not looked up (patterns match the address)" },
 	{ "UsePAM", "yes",
 	  "not supported in full, PAM checks passwords and accounts but opens no PAM session "
 	  "(pam_limits, pam_env and other session modules are not applied)" },
 };
+
+/* What sshd_config(5) allows inside a Match block, of what kagi knows.
+ * Names not in server_kws (kept for the forwarding keywords) are harmless. */
+static const char *const match_allowed[] = {
+	"AcceptEnv", "AllowAgentForwarding", "AllowGroups", "AllowStreamLocalForwarding", "AllowTcpForwarding",
+	"AllowUsers", "AuthorizedKeysFile", "ChallengeResponseAuthentication", "ChrootDirectory",
+	"ClientAliveCountMax", "ClientAliveInterval", "DenyGroups", "DenyUsers", "DisableForwarding",
+	"ForceCommand", "GatewayPorts", "GSSAPIAuthentication", "HostbasedAuthentication", "IgnoreRhosts",
+	"KbdInteractiveAuthentication", "KerberosAuthentication", "MaxSessions", "PasswordAuthentication",
+	"PermitEmptyPasswords", "PermitListen", "PermitOpen", "PermitRootLogin", "PermitTTY",
+	"PubkeyAuthentication", "SetEnv", "X11Forwarding",
+};
+/* sshd allows these in a Match block, kagi applies them once for the
+ * server (before the user is known), so a Match value is refused. */
+static const char *const match_unsupported[] = {
+	"Banner", "LogLevel", "MaxAuthTries", "PubkeyAcceptedAlgorithms", "PubkeyAcceptedKeyTypes", "RekeyLimit",
+	"Include",
+};
+
+static int in_names(const char *const *names, size_t n, const char *kw)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(names[i], kw) == 0)
+			return 1;
+	return 0;
+}
 
 static int warn_unsupported(kg_server_config *cfg, const kg_cfg_kw *kw, const kg_cfg_reader *r)
 {
@@ -195,6 +228,13 @@ void kg_server_config_free(kg_server_config *cfg)
 		free(cfg->subsystems[i].command);
 	}
 	free(cfg->subsystems);
+	for (size_t i = 0; i < cfg->nmatches; i++) {
+		kg_strlist_free(&cfg->matches[i].criteria);
+		kg_strlist_free(&cfg->matches[i].lines);
+		kg_strlist_free(&cfg->matches[i].line_names);
+		free(cfg->matches[i].file);
+	}
+	free(cfg->matches);
 	kg_strlist_free(&cfg->warnings);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -343,6 +383,14 @@ static int check_forward_value(const kg_cfg_kw *kw, const kg_cfg_reader *r, kg_c
 /* Values a keyword may not have although its type allows them. */
 static int check_value(const kg_cfg_kw *kw, const kg_cfg_reader *r, kg_cfg_err *err)
 {
+	if (kw->off == SC(set_env)) {
+		for (size_t i = 0; i < r->nargs; i++) {
+			if (!strchr(r->args[i], '=') || r->args[i][0] == '=') {
+				kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Invalid environment.");
+				return KG_ERR_CONFIG;
+			}
+		}
+	}
 	if (kw->off == SC(allow_users) || kw->off == SC(deny_users)) {
 		for (size_t i = 0; i < r->nargs; i++) {
 			if (kg_access_entry_check(r->args[i]) != KG_OK) {
@@ -357,6 +405,60 @@ static int check_value(const kg_cfg_kw *kw, const kg_cfg_reader *r, kg_cfg_err *
 
 static int apply_text(kg_server_config *cfg, const char *text, size_t len, const char *filename,
 		      int single, const char *include_dir, int depth, kg_cfg_err *err);
+
+/* "Match ...": checks the criteria and starts a block. */
+static int match_line(kg_server_config *cfg, const kg_cfg_reader *r, kg_svr_match **cur, kg_cfg_err *err)
+{
+	if (r->single) {
+		kg_cfg_errf(err, r->filename, 0, "Match is not allowed in a command-line option");
+		return KG_ERR_CONFIG;
+	}
+	GUARD(kg_match_check(r->args, r->nargs, r->filename, kg_cfg_line(r), err));
+	ENSURE(cfg->nmatches < 4096, KG_ERR_TOO_LARGE);
+	kg_svr_match *nm = realloc(cfg->matches, (cfg->nmatches + 1) * sizeof(*nm));
+	ENSURE(nm != NULL, KG_ERR_ALLOC);
+	cfg->matches = nm;
+	kg_svr_match *m = &nm[cfg->nmatches++];
+	memset(m, 0, sizeof(*m));
+	m->line = kg_cfg_line(r);
+	m->file = strdup(r->filename);
+	ENSURE(m->file != NULL, KG_ERR_ALLOC);
+	for (size_t i = 0; i < r->nargs; i++)
+		GUARD(kg_strlist_add(&m->criteria, r->args[i]));
+	*cur = m;
+	return KG_OK;
+}
+
+/* A line inside a Match block: only what sshd allows there, its value
+ * checked now; kept as text for each connection it applies to. */
+static int block_line(kg_server_config *cfg, kg_svr_match *m, const kg_cfg_kw *kw, const kg_cfg_reader *r,
+		      kg_cfg_err *err)
+{
+	if (in_names(match_unsupported, KG_ARRAY_LEN(match_unsupported), kw->name)) {
+		kg_cfg_errf(err, r->filename, kg_cfg_line(r), "%s in a Match block: not supported", kw->name);
+		return KG_ERR_CONFIG;
+	}
+	if (!in_names(match_allowed, KG_ARRAY_LEN(match_allowed), kw->name) || kw->type == KG_CFG_SPECIAL) {
+		kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Directive '%s' is not allowed within a Match block",
+			    kw->name);
+		return KG_ERR_CONFIG;
+	}
+	GUARD(check_value(kw, r, err));
+	GUARD(kg_cfg_store(cfg, kw, r, 0, err));
+	GUARD(warn_unsupported(cfg, kw, r));
+	size_t kn = strlen(kw->name), vn = strlen(r->rest);
+	char *line = malloc(kn + vn + 2);
+	ENSURE(line != NULL, KG_ERR_ALLOC);
+	memcpy(line, kw->name, kn);
+	line[kn] = ' ';
+	memcpy(line + kn + 1, r->rest, vn + 1);
+	int rr = kg_strlist_add(&m->lines, line);
+	free(line);
+	GUARD(rr);
+	char where[KG_CFG_ERRLEN];
+	snprintf(where, sizeof(where), "%s line %zu", r->filename, kg_cfg_line(r));
+	return kg_strlist_add(&m->line_names, where);
+}
 
 static int load(kg_server_config *cfg, const char *path, const char *include_dir, int depth,
 		kg_cfg_err *err)
@@ -418,12 +520,17 @@ static int apply_text(kg_server_config *cfg, const char *text, size_t len, const
 	kg_cfg_reader_init(&r, text, len, filename);
 	r.single = single;
 	int got, ret = KG_OK;
+	kg_svr_match *cur = NULL;  /* the Match block being read; it ends with the file */
 	while ((got = kg_cfg_next(&r, err)) > 0) {
 		const kg_cfg_kw *kw = kg_cfg_find_kw(server_kws, KG_ARRAY_LEN(server_kws), r.keyword);
 		if (!kw) {
 			kg_cfg_errf(err, filename, kg_cfg_line(&r), "Bad configuration option: %s", r.keyword);
 			ret = KG_ERR_CONFIG;
 			break;
+		}
+		if (cur && kw->off != SP_MATCH) {
+			GUARD_GOTO(ret, block_line(cfg, cur, kw, &r, err), out);
+			continue;
 		}
 		if (kw->type != KG_CFG_SPECIAL) {
 			GUARD_GOTO(ret, check_value(kw, &r, err), out);
@@ -437,9 +544,8 @@ static int apply_text(kg_server_config *cfg, const char *text, size_t len, const
 		}
 		switch (kw->off) {
 		case SP_MATCH:
-			kg_cfg_errf(err, filename, kg_cfg_line(&r), "Match not supported");
-			ret = KG_ERR_CONFIG;
-			goto out;
+			GUARD_GOTO(ret, match_line(cfg, &r, &cur, err), out);
+			break;
 		case SP_INCLUDE:
 			GUARD_GOTO(ret, include_line(cfg, &r, include_dir, depth, err), out);
 			break;
@@ -532,7 +638,7 @@ int kg_server_config_finish(kg_server_config *cfg)
 	dflt(&cfg->strict_modes, 1);
 	dflt(&cfg->use_pam, 0);
 	dflt(&cfg->allow_tcp_forwarding, KG_FWD_YES);
-	dflt(&cfg->allow_agent_forwarding, 0);  /* not offered */
+	dflt(&cfg->allow_agent_forwarding, 1);  /* stored; agent requests are refused for now */
 	dflt(&cfg->allow_streamlocal_forwarding, KG_FWD_YES);
 	dflt(&cfg->gateway_ports, KG_GW_NO);
 	dflt(&cfg->streamlocal_bind_unlink, 0);
@@ -541,6 +647,7 @@ int kg_server_config_finish(kg_server_config *cfg)
 		? (int)strtol(cfg->streamlocal_bind_mask_text, NULL, 8) : 0177;
 	dflt(&cfg->permit_tty, 1);
 	dflt(&cfg->x11_forwarding, 0);
+	dflt(&cfg->print_last_log, 0);  /* sshd: yes; kagi keeps no login records */
 	dflt(&cfg->client_alive_interval, 0);
 	dflt(&cfg->client_alive_count_max, 3);
 	dflt(&cfg->compression, KG_COMP_YES);
@@ -557,6 +664,99 @@ int kg_server_config_finish(kg_server_config *cfg)
 	if (cfg->banner && strcasecmp(cfg->banner, "none") == 0) {
 		free(cfg->banner);
 		cfg->banner = NULL;
+	}
+	return KG_OK;
+}
+
+static int is_list_type(enum kg_cfg_type t)
+{
+	return t == KG_CFG_LIST_ACC || t == KG_CFG_LIST_FIRST || t == KG_CFG_RAW_ACC;
+}
+
+static int strlist_copy(kg_strlist *dst, const kg_strlist *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		GUARD(kg_strlist_add(dst, src->v[i]));
+	return KG_OK;
+}
+
+int kg_server_config_copy(kg_server_config *dst, const kg_server_config *src)
+{
+	*dst = *src;
+	/* Every pointer is cleared first, so a failure half-way frees cleanly. */
+	for (size_t i = 0; i < KG_ARRAY_LEN(server_kws); i++) {
+		char *f = (char *)dst + server_kws[i].off;
+		if (server_kws[i].type == KG_CFG_STR || server_kws[i].type == KG_CFG_RAW)
+			*(char **)(void *)f = NULL;
+		else if (is_list_type(server_kws[i].type))
+			*(kg_strlist *)(void *)f = (kg_strlist){ NULL, 0 };
+	}
+	dst->subsystems = NULL;
+	dst->nsubsystems = 0;
+	dst->matches = NULL;
+	dst->nmatches = 0;
+	dst->warnings = (kg_strlist){ NULL, 0 };
+	for (size_t i = 0; i < KG_ARRAY_LEN(server_kws); i++) {
+		const kg_cfg_kw *kw = &server_kws[i];
+		char *f = (char *)dst + kw->off;
+		const char *sf = (const char *)src + kw->off;
+		if (kw->type == KG_CFG_STR || kw->type == KG_CFG_RAW) {
+			char **d = (char **)(void *)f;
+			const char *v = *(char *const *)(const void *)sf;
+			if (v && !*d && !(*d = strdup(v)))
+				return KG_ERR_ALLOC;
+		} else if (is_list_type(kw->type)) {
+			kg_strlist *d = (kg_strlist *)(void *)f;
+			if (d->n == 0)  /* two names for one field: copied once */
+				GUARD(strlist_copy(d, (const kg_strlist *)(const void *)sf));
+		}
+	}
+	if (src->nsubsystems) {
+		dst->subsystems = calloc(src->nsubsystems, sizeof(*dst->subsystems));
+		ENSURE(dst->subsystems != NULL, KG_ERR_ALLOC);
+		for (size_t i = 0; i < src->nsubsystems; i++) {
+			dst->subsystems[i].name = strdup(src->subsystems[i].name);
+			dst->subsystems[i].command = strdup(src->subsystems[i].command);
+			dst->nsubsystems++;
+			ENSURE(dst->subsystems[i].name && dst->subsystems[i].command, KG_ERR_ALLOC);
+		}
+	}
+	return KG_OK;
+}
+
+int kg_server_config_override(kg_server_config *cfg, kg_server_config *over)
+{
+	for (size_t i = 0; i < KG_ARRAY_LEN(server_kws); i++) {
+		const kg_cfg_kw *kw = &server_kws[i];
+		char *f = (char *)cfg + kw->off, *of = (char *)over + kw->off;
+		if (is_int_type(kw->type)) {
+			int *o = (int *)(void *)of;
+			if (*o != KG_CFG_UNSET)
+				*(int *)(void *)f = *o;
+		} else if (kw->type == KG_CFG_STR || kw->type == KG_CFG_RAW) {
+			char **o = (char **)(void *)of, **d = (char **)(void *)f;
+			if (*o) {
+				free(*d);
+				*d = *o;
+				*o = NULL;
+			}
+		} else if (is_list_type(kw->type)) {
+			kg_strlist *o = (kg_strlist *)(void *)of, *d = (kg_strlist *)(void *)f;
+			if (o->n) {
+				kg_strlist_free(d);
+				*d = *o;
+				*o = (kg_strlist){ NULL, 0 };
+			}
+		}
+	}
+	return KG_OK;
+}
+
+int kg_server_config_apply_match(kg_server_config *cfg, const kg_svr_match *m, kg_cfg_err *err)
+{
+	for (size_t i = 0; i < m->lines.n; i++) {
+		const char *l = m->lines.v[i];
+		GUARD(apply_text(cfg, l, strlen(l), m->line_names.v[i], 1, NULL, 0, err));
 	}
 	return KG_OK;
 }

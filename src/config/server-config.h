@@ -1,9 +1,10 @@
 /* The server's configuration: sshd_config(5) syntax, the subset kagi uses.
  * Single-valued keywords keep their first value (sshd semantics), so -o
  * options applied before the file win; list keywords accumulate.  Match
- * blocks are refused ("Match not supported") rather than ignored, since
- * skipping one could drop a restriction.  A value asking for a feature kagi
- * lacks (X11Forwarding yes, ...) loads with a warning; one whose
+ * blocks are kept (criteria and their lines, checked at load: a keyword
+ * sshd does not allow in a Match block is refused with file and line) and
+ * applied per connection by server-match.c.  A value asking for a feature
+ * kagi lacks (X11Forwarding yes, ...) loads with a warning; one whose
  * restriction kagi could not enforce is refused. */
 #ifndef KAGI_SERVER_CONFIG_H
 #define KAGI_SERVER_CONFIG_H
@@ -25,6 +26,16 @@ enum kg_gateway_ports {  /* GatewayPorts */
 enum kg_compression {
 	KG_COMP_NO = 0, KG_COMP_YES = 1, KG_COMP_DELAYED = 2,  /* "delayed" is "yes" today */
 };
+
+/* One Match block: its criteria words and its lines (keyword and raw
+ * value, one per '\n'), applied when the criteria hold. */
+typedef struct kg_svr_match {
+	kg_strlist criteria;
+	char *file;
+	size_t line;                        /* of the Match line */
+	kg_strlist lines;
+	kg_strlist line_names;              /* "FILE line N" of each line, for messages */
+} kg_svr_match;
 
 typedef struct kg_subsystem {
 	char *name;
@@ -86,7 +97,13 @@ typedef struct kg_server_config {
 	/* Known to sshd, kept only to tell when a value asks for something
 	 * kagi does not do (see warnings). */
 	int gssapi_authentication, kerberos_authentication, hostbased_authentication, ignore_rhosts;
-	char *permit_user_environment;
+	char *permit_user_environment;      /* "yes", "no" or a pattern list of names */
+	char *force_command;                /* ForceCommand; NULL or "none": none */
+	char *chroot_directory;             /* ChrootDirectory; NULL or "none": none */
+	kg_strlist set_env;                 /* SetEnv "NAME=value" */
+	int print_last_log;
+	kg_svr_match *matches;
+	size_t nmatches;
 	/* "FILE line N: <Keyword> <value>: not supported, ..." for each value
 	 * that asks for a feature kagi lacks: the line loads, the feature stays
 	 * off, and the caller shows these. */
@@ -108,6 +125,16 @@ int kg_server_config_load_file(kg_server_config *cfg, const char *path, const ch
 /* Fills defaults (Port 22, AuthorizedKeysFile .ssh/authorized_keys
  * .ssh/authorized_keys2, LoginGraceTime 120, MaxAuthTries 6, ...). */
 int kg_server_config_finish(kg_server_config *cfg) KG_WUR;
+
+/* A deep copy of src without its Match blocks and warnings (dst is
+ * overwritten; free it with kg_server_config_free). */
+int kg_server_config_copy(kg_server_config *dst, const kg_server_config *src) KG_WUR;
+/* Moves every value set in over into cfg, replacing cfg's (what sshd's
+ * copy_set_server_options does with a Match block's values); over keeps
+ * only what was not moved. */
+int kg_server_config_override(kg_server_config *cfg, kg_server_config *over) KG_WUR;
+/* Applies the lines of one Match block to cfg (first value wins). */
+int kg_server_config_apply_match(kg_server_config *cfg, const kg_svr_match *m, kg_cfg_err *err) KG_WUR;
 
 /* The subsystem command for name, or NULL. */
 const char *kg_server_config_subsystem(const kg_server_config *cfg, const char *name);

@@ -17,7 +17,9 @@
 #include "sys/loop.h"
 #include "sys/password.h"
 #include "config/svr-access.h"
+#include "config/server-match.h"
 #include "conn/svr-conn.h"
+#include "conn/svr-hostkeys.h"
 #include "sys/user-id.h"
 #include "conn/svr-session.h"
 
@@ -156,6 +158,41 @@ void kg_svr_ctx_free(kg_svr_ctx *s)
 
 /* ---------------- users ---------------- */
 
+/* The user is known: from now on the connection uses the server's
+ * configuration with the Match blocks that hold for it (sshd applies
+ * them at the same point).  With UseDNS no, Host is the address. */
+static int conn_config(kg_svr_conn *sc)
+{
+	const kg_server_config *base = sc->ctx->cfg;
+	if (base->nmatches == 0)
+		return KG_OK;
+	kg_strlist groups = { NULL, 0 };
+	kg_match_conn ci = {
+		.user = sc->user.name, .host = sc->peer_ip, .addr = sc->peer_ip, .laddr = sc->local_ip,
+		.lport = sc->local_port, .rdomain = NULL,
+	};
+	int r = KG_OK;
+	if (kg_server_config_needs_groups(base)) {
+		r = kg_access_user_groups(sc->user.name, sc->user.gid, &groups);
+		ci.groups = (const char *const *)groups.v;
+		ci.ngroups = groups.n;
+		ci.groups_known = r >= 0;
+	}
+	kg_cfg_err err = { { 0 } };
+	if (r >= 0)
+		r = kg_server_config_for_conn(base, &ci, 0, &sc->eff, &err);
+	kg_strlist_free(&groups);
+	if (r < 0) {
+		if (err.msg[0])
+			kg_error(sc->log, "%s", err.msg);
+		kg_server_config_free(&sc->eff);
+		return r;
+	}
+	sc->have_eff = 1;
+	sc->cfg = &sc->eff;
+	return KG_OK;
+}
+
 /* Looks the user up once per connection; NULL for an invalid user (one
  * that does not exist, is not allowed, or cannot log in to a server
  * running without root). */
@@ -171,8 +208,12 @@ static const kg_spawn_user *svr_user(kg_svr_conn *sc, const char *name)
 	int ok = kg_spawn_user_lookup(name, &sc->user) == KG_OK;
 	if (ok && !sc->ctx->is_root && sc->user.uid != sc->ctx->self_uid)
 		ok = 0;
+	if (ok && conn_config(sc) < 0) {
+		kg_error(sc->log, "Cannot apply the Match blocks for user %s from %s", name, sc->peer_ip);
+		ok = 0;
+	}
 	const char *why = NULL;
-	if (ok && (why = kg_access_denied(sc->ctx->cfg, &sc->user, sc->peer_ip)) != NULL) {
+	if (ok && (why = kg_access_denied(sc->cfg, &sc->user, sc->peer_ip)) != NULL) {
 		kg_info(sc->log, "User %s from %s not allowed because %s", name, sc->peer_ip, why);
 		ok = 0;
 	} else if (!ok) {
@@ -184,7 +225,7 @@ static const kg_spawn_user *svr_user(kg_svr_conn *sc, const char *name)
 
 static int pubkey_allowed(kg_svr_conn *sc, const char *user, const kg_key *key, int final)
 {
-	const kg_server_config *cfg = sc->ctx->cfg;
+	const kg_server_config *cfg = sc->cfg;
 	const kg_spawn_user *u = svr_user(sc, user);
 	if (!u || !cfg->pubkey_authentication)
 		return KG_ERR_AUTH_FAILED;
@@ -277,7 +318,7 @@ static int check_pubkey(void *arg, const char *user, const kg_key *key, int fina
 static int check_password(void *arg, const char *user, const char *password)
 {
 	kg_svr_conn *sc = arg;
-	const kg_server_config *cfg = sc->ctx->cfg;
+	const kg_server_config *cfg = sc->cfg;
 	uint64_t start = kg_fail_delay_now();
 	const kg_spawn_user *u = svr_user(sc, user);
 	int ok = 0;
@@ -320,7 +361,7 @@ static void kex_done(void *arg, const kg_kex_result *k)
 static void client_alive(void *ctx, uint64_t id)
 {
 	kg_svr_conn *sc = ctx;
-	const kg_server_config *cfg = sc->ctx->cfg;
+	const kg_server_config *cfg = sc->cfg;
 	(void)id;
 	sc->alive_timer = 0;
 	uint64_t now = kg_monotonic_ms(), interval = (uint64_t)cfg->client_alive_interval * 1000;
@@ -372,9 +413,9 @@ static int on_authenticated(kg_svr_conn *sc)
 		sc->auth_notify_fd = -1;
 	}
 	sc->sessions = (kg_svr_sessions){
-		.eng = &sc->eng, .log = sc->log, .cfg = sc->ctx->cfg,
+		.eng = &sc->eng, .log = sc->log, .cfg = sc->cfg,
 		.sftp_default = sc->ctx->sftp_default, .scp_program = sc->ctx->scp_program,
-		.drop_privs = sc->ctx->is_root, .user = &sc->user, .ak = sc->have_ak_opts ? &sc->ak_opts : NULL,
+		.internal_sftp = sc->ctx->internal_sftp, .drop_privs = sc->ctx->is_root, .user = &sc->user, .ak = sc->have_ak_opts ? &sc->ak_opts : NULL,
 		.peer_ip = sc->peer_ip, .local_ip = sc->local_ip, .peer_port = sc->peer_port, .local_port = sc->local_port,
 	};
 	kg_conn_config cc;
@@ -382,13 +423,15 @@ static int on_authenticated(kg_svr_conn *sc)
 	cc.max_window = KG_CONN_WINDOW_GROW_MAX;
 	GUARD(kg_engine_start_channels(&sc->eng, &cc, KG_CONN_SERVER));
 	kg_svr_fwd_ctx fc = {
-		.eng = &sc->eng, .log = sc->log, .cfg = sc->ctx->cfg, .user = &sc->user,
+		.eng = &sc->eng, .log = sc->log, .cfg = sc->cfg, .user = &sc->user,
 		.ak = sc->have_ak_opts ? &sc->ak_opts : NULL, .peer_ip = sc->peer_ip, .peer_port = sc->peer_port,
 	};
 	GUARD(kg_svr_fwd_new(&fc, &sc->fwd));
-	if (sc->ctx->cfg->client_alive_interval > 0) {
+	/* hostkeys-00: every host key, so the client can learn the others. */
+	GUARD(kg_svr_hostkeys_notify(&sc->eng, sc->ctx->hostkeys, sc->ctx->n_hostkeys));
+	if (sc->cfg->client_alive_interval > 0) {
 		sc->alive_last_ms = kg_monotonic_ms();
-		GUARD(kg_loop_add_timer(&sc->loop, (uint64_t)sc->ctx->cfg->client_alive_interval * 1000, client_alive, sc,
+		GUARD(kg_loop_add_timer(&sc->loop, (uint64_t)sc->cfg->client_alive_interval * 1000, client_alive, sc,
 					&sc->alive_timer));
 	}
 	return KG_OK;
@@ -405,10 +448,43 @@ static int open_request(void *arg, kg_channel *ch, const kg_conn_event *ev)
 	return kg_conn_open_fail(&sc->eng.conn, ch, SSH_OPEN_UNKNOWN_CHANNEL_TYPE, "unknown channel type");
 }
 
+/* The global requests served here (1 if ev was one of them): answered
+ * as sshd's server_input_global_request does.  keepalive@openssh.com and
+ * other unknown names fall through to a failure reply, which is what
+ * sshd sends and what a client's keepalive expects. */
+static int own_global_request(kg_svr_conn *sc, const kg_conn_event *ev, int *r)
+{
+	if (strcmp(ev->name, "no-more-sessions@openssh.com") == 0) {
+		sc->sessions.no_more_sessions = 1;
+		*r = ev->want_reply ? kg_conn_global_reply(&sc->eng.conn, 1, NULL, 0) : KG_OK;
+		return 1;
+	}
+	if (strcmp(ev->name, KG_HOSTKEYS_PROVE_REQ) != 0)
+		return 0;
+	size_t sid_len = 0;
+	const uint8_t *sid = kg_tr_session_id(sc->tr, &sid_len);
+	const kg_kex_result *kr = kg_tr_kex_result(sc->tr);
+	kg_buf out;
+	kg_buf_init(&out, 0);
+	int pr = sid ? kg_svr_hostkeys_prove(sc->ctx->hostkeys, sc->ctx->n_hostkeys, sid, sid_len,
+					     kr ? kr->hostkey_alg : NULL, ev->data, ev->len, &out)
+		     : KG_ERR_INTERNAL;
+	if (pr < 0)
+		kg_info(sc->log, "hostkeys-prove request refused: %s", kg_err_str(pr));
+	*r = ev->want_reply ? kg_conn_global_reply(&sc->eng.conn, pr >= 0, pr >= 0 ? kg_buf_ptr(&out) : NULL,
+						   pr >= 0 ? kg_buf_len(&out) : 0)
+			    : KG_OK;
+	kg_buf_free(&out);
+	return 1;
+}
+
 static int global_request(void *arg, const kg_conn_event *ev)
 {
 	kg_svr_conn *sc = arg;
 	kg_debug(sc->log, "global request %s", ev->name);
+	int own = KG_OK;
+	if (own_global_request(sc, ev, &own))
+		return own;
 	int r = kg_svr_fwd_global_request(sc->fwd, ev);  /* [cancel-]tcpip-forward, [cancel-]streamlocal-forward */
 	if (r != 0)
 		return r < 0 ? r : KG_OK;
@@ -527,6 +603,8 @@ static void teardown(kg_svr_conn *sc)
 	kg_tr_free(sc->tr);
 	if (sc->have_ak_opts)
 		kg_ak_opts_free(&sc->ak_opts);
+	if (sc->have_eff)
+		kg_server_config_free(&sc->eff);
 	if (sc->user_name && sc->user_valid)
 		kg_spawn_user_free(&sc->user);
 	free(sc->user_name);
@@ -545,6 +623,7 @@ int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd)
 	sc.log = ctx->log;
 	sc.fd = fd;
 	sc.auth_notify_fd = notify_fd;
+	sc.cfg = ctx->cfg;
 	kg_loop_init(&sc.loop);
 	int r = setup(&sc);
 	if (r >= 0)

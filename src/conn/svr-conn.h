@@ -33,6 +33,7 @@ typedef struct kg_svr_ctx {
 	char *kex_algs, *hostkey_algs, *ciphers, *macs, *pubkey_algs;
 	char *sftp_default;         /* Subsystem sftp when none is configured */
 	char *scp_program;          /* kagi's kscp, run for a client's "scp -t/-f" */
+	int (*internal_sftp)(void *args);  /* see kg_svr_sessions; set by the program, or NULL */
 	uint8_t fail_salt[KG_FAIL_SALT_LEN];  /* secret behind each name's failure time */
 	int is_root;                /* started with euid 0 */
 	uid_t self_uid;
@@ -77,6 +78,12 @@ typedef struct kg_svr_conn {
 
 	kg_svr_sessions sessions;    /* the channels, once authenticated */
 	kg_svr_fwd *fwd;             /* forwarding requests and listeners; NULL before */
+
+	/* The configuration in force: the server's until the user is known,
+	 * then eff, the server's with the Match blocks that hold. */
+	const kg_server_config *cfg;
+	kg_server_config eff;
+	int have_eff;
 
 	char *banner;                /* Banner file's text, sent before authentication; NULL */
 	size_t banner_len;

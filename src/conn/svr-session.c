@@ -9,7 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
+#include <strings.h>
+#include "conn/svr-env.h"
 #include "conn/svr-session.h"
+#include "sys/chroot-check.h"
 #include "sys/net.h"
 
 #define PIPE_SIZE (1024 * 1024)
@@ -107,6 +110,12 @@ static kg_svr_session *session_alloc(kg_svr_sessions *ss, kg_channel *ch)
 int kg_svr_session_open(kg_svr_sessions *ss, kg_channel *ch)
 {
 	const kg_server_config *cfg = ss->cfg;
+	if (ss->no_more_sessions) {
+		/* sshd's words and action: the client said it would open no more. */
+		kg_tr_disconnect(ss->eng->tr, SSH_DISCONNECT_BY_APPLICATION,
+				 "Possible attack: attempt to open a session after additional sessions disabled");
+		return KG_ERR_PROTOCOL;
+	}
 	if (cfg->max_sessions >= 0 && ss->nsessions >= (uint32_t)cfg->max_sessions) {
 		kg_info(ss->log, "refusing session: MaxSessions (%d) reached", cfg->max_sessions);
 		return kg_conn_open_fail(&ss->eng->conn, ch, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "too many sessions");
@@ -144,12 +153,82 @@ static void grow_pipe(int fd)
 		(void)fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE);
 }
 
+/* A configured path value, or NULL for none. */
+static const char *configured(const char *v)
+{
+	return v && *v && strcasecmp(v, "none") != 0 ? v : NULL;
+}
+
+/* "internal-sftp [args]": the args (possibly ""), else NULL. */
+static const char *internal_sftp_args(const char *cmd)
+{
+	static const char name[] = "internal-sftp";
+	size_t n = sizeof(name) - 1;
+	if (!cmd || strncmp(cmd, name, n) != 0 || (cmd[n] != '\0' && cmd[n] != ' ' && cmd[n] != '\t'))
+		return NULL;
+	cmd += n;
+	while (*cmd == ' ' || *cmd == '\t')
+		cmd++;
+	return cmd;
+}
+
+/* ChrootDirectory for this user (%h, %u expanded), checked now so that
+ * the refusal is logged with sshd's words (the child checks again just
+ * before chroot).  *out NULL: none. */
+static int chroot_for(kg_svr_sessions *ss, char **out)
+{
+	*out = NULL;
+	const char *dir = configured(ss->cfg->chroot_directory);
+	if (!dir)
+		return KG_OK;
+	const kg_token tok[] = { { 'h', ss->user->home }, { 'u', ss->user->name } };
+	GUARD(kg_expand_tokens(dir, tok, KG_ARRAY_LEN(tok), out));
+	char msg[512];
+	if (kg_chroot_check(*out, msg, sizeof(msg)) < 0) {
+		kg_error(ss->log, "fatal: %s", msg);
+		free(*out);
+		*out = NULL;
+		return KG_ERR_CONFIG;
+	}
+	return KG_OK;
+}
+
+/* The program behind internal-sftp when it is not run in-process. */
+static char *sftp_program(kg_svr_sessions *ss, const char *args)
+{
+	size_t n = strlen(ss->sftp_default) + strlen(args) + 4;
+	char *c = malloc(n);
+	if (c)
+		snprintf(c, n, "'%s'%s%s", ss->sftp_default, *args ? " " : "", args);
+	return c;
+}
+
 static int start(kg_svr_sessions *ss, kg_svr_session *s, const char *command, const char *what)
 {
 	if (s->started)
 		return KG_ERR_ARG;
-	const char *forced = ss->ak ? ss->ak->command : NULL;
+	/* ForceCommand wins over a key's command=, as in sshd. */
+	const char *adm = configured(ss->cfg->force_command);
+	const char *forced = adm ? adm : ss->ak ? ss->ak->command : NULL;
 	const char *run = forced ? forced : command;
+	char *root = NULL, *prog = NULL;
+	kg_strlist senv = { NULL, 0 };
+	int r = chroot_for(ss, &root);
+	if (r >= 0)
+		r = kg_svr_env_build(ss->cfg, ss->ak, ss->user, ss->drop_privs, ss->log, &senv);
+	const char *sftp_args = internal_sftp_args(run);
+	int in_process = sftp_args && ss->internal_sftp && root;
+	if (r >= 0 && sftp_args && !in_process) {
+		if (strchr(ss->sftp_default, '\'') || !(prog = sftp_program(ss, sftp_args)))
+			r = KG_ERR_ALLOC;
+		run = prog;
+	}
+	if (r < 0) {
+		free(root);
+		free(prog);
+		kg_strlist_free(&senv);
+		return r;
+	}
 	kg_spawn_req req;
 	memset(&req, 0, sizeof(req));
 	req.user = ss->user;
@@ -169,10 +248,18 @@ static int start(kg_svr_sessions *ss, kg_svr_session *s, const char *command, co
 	req.client_port = ss->peer_port;
 	req.server_ip = ss->local_ip;
 	req.server_port = ss->local_port;
-	req.original_command = forced ? (command ? command : "") : NULL;
-	if (forced && !command)
-		req.original_command = NULL;
-	int r = kg_session_spawn(&req, &s->proc);
+	req.original_command = forced ? command : NULL;
+	req.server_env = (const char *const *)senv.v;
+	req.n_server_env = senv.n;
+	req.chroot_dir = root;
+	if (in_process) {
+		req.run = ss->internal_sftp;
+		req.run_arg = (void *)sftp_args;
+	}
+	r = kg_session_spawn(&req, &s->proc);
+	free(root);
+	free(prog);
+	kg_strlist_free(&senv);
 	if (r < 0) {
 		kg_error(ss->log, "session: cannot start %s for %s: %s", what, ss->user->name, kg_err_str(r));
 		s->proc.ptyfd = s->proc.infd = s->proc.outfd = s->proc.errfd = -1;
@@ -180,7 +267,7 @@ static int start(kg_svr_sessions *ss, kg_svr_session *s, const char *command, co
 	}
 	s->started = 1;
 	if (forced)
-		kg_verbose(ss->log, "Forced command (key-option) '%.900s'", forced);
+		kg_verbose(ss->log, "Forced command (%s) '%.900s'", adm ? "config" : "key-option", forced);
 	kg_verbose(ss->log, "Starting session: %s%s%s for %s from %s port %d id %u", what,
 		   s->want_pty ? " on " : "", s->want_pty ? s->proc.tty_name : "", ss->user->name, ss->peer_ip,
 		   ss->peer_port, s->k.ch->local_id);
@@ -201,9 +288,7 @@ static const char *subsystem_command(kg_svr_sessions *ss, const char *name)
 	const char *cmd = kg_server_config_subsystem(cfg, name);
 	if (!cmd && cfg->nsubsystems == 0 && strcmp(name, "sftp") == 0)
 		cmd = ss->sftp_default;
-	if (cmd && strcmp(cmd, "internal-sftp") == 0)
-		cmd = ss->sftp_default;
-	return cmd;
+	return cmd;  /* internal-sftp is resolved by start() */
 }
 
 /* ---------------- requests ---------------- */
@@ -267,7 +352,7 @@ static int req_exec(kg_svr_sessions *ss, kg_svr_session *s, const kg_conn_event 
 	/* Legacy scp ("scp -t ..." / "scp -f ...", run by the remote shell) is
 	 * served by kagi's own kscp, so it works without OpenSSH installed. */
 	if (strncmp(c, "scp ", 4) == 0 && access(ss->scp_program, X_OK) == 0 &&
-	    !(ss->ak && ss->ak->command) &&  /* a forced command sees the client's text */
+	    !(ss->ak && ss->ak->command) && !configured(ss->cfg->force_command) &&  /* a forced command sees the client's text */
 	    !strchr(ss->scp_program, '\'')) {
 		size_t len = strlen(ss->scp_program) + strlen(c) + 4;
 		char *mapped = malloc(len);
@@ -353,6 +438,11 @@ static int on_request(kg_consumer *k, const kg_conn_event *ev)
 		ok = req_window_change(ss, s, ev);
 	else if (strcmp(ev->name, "signal") == 0)
 		ok = req_signal(ss, s, ev);
+	else if (strcmp(ev->name, "auth-agent-req@openssh.com") == 0)
+		kg_verbose(ss->log, "agent forwarding request refused: %s",
+			   !ss->cfg->allow_agent_forwarding || (ss->ak && (ss->ak->no_agent_forwarding || ss->ak->restricted))
+				   ? "disabled by AllowAgentForwarding or the key's options"
+				   : "agent forwarding is not supported yet");
 	GUARD(ok);
 	if (ev->want_reply)
 		GUARD(kg_conn_request_reply(&ss->eng->conn, s->k.ch, ok));

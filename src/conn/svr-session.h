@@ -33,7 +33,13 @@ typedef struct kg_svr_sessions {
 	const kg_ak_opts *ak;         /* options of the key that authenticated; NULL */
 	const char *peer_ip, *local_ip;
 	int peer_port, local_port;
+	/* Runs "internal-sftp ARGS" inside the session's child (after the
+	 * chroot and the privilege drop; args is the text after the name),
+	 * returning its exit status; NULL: the sftp_default program is run
+	 * instead (which a chroot without it cannot). */
+	int (*internal_sftp)(void *args);
 	uint32_t nsessions;           /* open "session" channels (MaxSessions) */
+	int no_more_sessions;         /* the client sent no-more-sessions@openssh.com */
 	kg_svr_session *list;         /* every channel served here */
 } kg_svr_sessions;
 

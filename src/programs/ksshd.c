@@ -7,17 +7,31 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <pwd.h>
+#include "core/cipher.h"
+#include "core/defaults.h"
+#include "core/kex.h"
+#include "core/mac.h"
 #include "sys/log.h"
 #include "config/server-config.h"
+#include "config/server-dump.h"
+#include "config/server-match.h"
+#include "config/svr-access.h"
 #include "conn/svr-conn.h"
 #include "conn/svr-listen.h"
+#include "sftp/sftp-server.h"
 
 #define KSSHD_CONFIG_DEFAULT "/etc/kagi/ksshd_config"
 #define KSSHD_INCLUDE_DIR "/etc/kagi"
 #define MAX_OPTS 256
 
+#define MAX_TEST_SPECS 16
+
 typedef struct ksshd_args {
 	int foreground, log_stderr, test_only, debug, quiet;
+	int dump;                 /* -T (1) or -G (2): print the effective configuration */
+	const char *specs[MAX_TEST_SPECS];  /* -C connection test specifications */
+	size_t nspecs;
 	const char *config_file;
 	const char *opts[MAX_OPTS];
 	size_t nopts;
@@ -29,13 +43,14 @@ typedef struct ksshd_args {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ksshd [-46DdeqTt] [-f config_file] [-h host_key_file] [-o option] [-p port]\n");
+	fprintf(stderr, "usage: ksshd [-46DdeGqTt] [-C connection_spec] [-f config_file] [-h host_key_file]\n"
+			"             [-o option] [-p port]\n");
 }
 
 static int parse_args(int argc, char **argv, ksshd_args *a)
 {
 	int c;
-	while ((c = getopt(argc, argv, "46DdeqtTf:h:o:p:")) != -1) {
+	while ((c = getopt(argc, argv, "46DdeGqtTC:f:h:o:p:")) != -1) {
 		switch (c) {
 		case '4':
 		case '6':
@@ -44,8 +59,14 @@ static int parse_args(int argc, char **argv, ksshd_args *a)
 		case 'd': a->debug++; break;
 		case 'e': a->log_stderr = 1; break;
 		case 'q': a->quiet = 1; break;
-		case 't':
-		case 'T': a->test_only = 1; break;
+		case 't': a->test_only = 1; break;
+		case 'T': a->test_only = 1; a->dump = 1; break;
+		case 'G': a->test_only = 1; a->dump = 2; break;
+		case 'C':
+			if (a->nspecs == MAX_TEST_SPECS)
+				return -1;
+			a->specs[a->nspecs++] = optarg;
+			break;
 		case 'f': a->config_file = optarg; break;
 		case 'h':
 			if (a->nhostkeys == MAX_OPTS)
@@ -121,6 +142,172 @@ static int load_config(const ksshd_args *a, kg_server_config *cfg)
 	return 0;
 }
 
+/* -C specifications ("user=x,host=y,addr=z,laddr=a,lport=p,rdomain=r",
+ * several -C adding up), as sshd's: the strings live in bufs. */
+static int parse_specs(const ksshd_args *a, char **bufs, kg_match_conn *ci)
+{
+	memset(ci, 0, sizeof(*ci));
+	ci->lport = -1;
+	for (size_t i = 0; i < a->nspecs; i++) {
+		bufs[i] = strdup(a->specs[i]);
+		if (!bufs[i])
+			return -1;
+		char *save = NULL;
+		for (char *w = strtok_r(bufs[i], ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+			char *eq = strchr(w, '=');
+			if (!eq) {
+				fprintf(stderr, "Invalid test mode specification %s\n", w);
+				return -1;
+			}
+			*eq++ = '\0';
+			if (strcmp(w, "user") == 0) {
+				ci->user = eq;
+			} else if (strcmp(w, "host") == 0) {
+				ci->host = eq;
+			} else if (strcmp(w, "addr") == 0) {
+				ci->addr = eq;
+			} else if (strcmp(w, "laddr") == 0) {
+				ci->laddr = eq;
+			} else if (strcmp(w, "rdomain") == 0) {
+				ci->rdomain = eq;
+			} else if (strcmp(w, "lport") == 0) {
+				char *end = NULL;
+				long v = strtol(eq, &end, 10);
+				if (!*eq || *end || v < 1 || v > 65535) {
+					fprintf(stderr, "Invalid port '%s' in test mode specification %s\n", eq, w);
+					return -1;
+				}
+				ci->lport = (int)v;
+			} else {
+				fprintf(stderr, "Invalid test mode specification %s=%s\n", w, eq);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* -T / -G: the configuration a connection described by -C would get,
+ * printed as sshd -T prints it.  Exit status as sshd's. */
+static int dump_config(const ksshd_args *a, const kg_server_config *cfg, kg_logger *log)
+{
+	char *bufs[MAX_TEST_SPECS] = { NULL };
+	kg_match_conn ci;
+	kg_strlist groups = { NULL, 0 };
+	kg_server_config eff;
+	kg_cfg_err err = { { 0 } };
+	char *ciphers = NULL, *macs = NULL, *kex = NULL, *hk = NULL, *pk = NULL;
+	int rc = 1;
+	kg_server_config_init(&eff);
+	if (parse_specs(a, bufs, &ci) < 0)
+		goto out;
+	if (ci.user) {
+		struct passwd *pw = getpwnam(ci.user);  /* an unknown user is in no group */
+		if (pw && kg_access_user_groups(ci.user, pw->pw_gid, &groups) < 0)
+			goto out;
+		ci.groups = (const char *const *)groups.v;
+		ci.ngroups = groups.n;
+		ci.groups_known = 1;
+	}
+	/* The live server matches Host against the address (UseDNS no). */
+	if (!ci.host && ci.addr)
+		ci.host = ci.addr;
+	if (kg_server_config_for_conn(cfg, &ci, 0, &eff, &err) < 0) {
+		fprintf(stderr, "ksshd: %s\n", err.msg[0] ? err.msg : "cannot apply Match blocks");
+		rc = 255;
+		goto out;
+	}
+	if (kg_cfg_algorithms(log, "Ciphers", KG_CIPHERS_SERVER_DEFAULT, kg_cipher_all_names(), cfg->ciphers,
+			      &ciphers) < 0 ||
+	    kg_cfg_algorithms(log, "MACs", KG_MACS_SERVER_DEFAULT, kg_mac_all_names(), cfg->macs, &macs) < 0 ||
+	    kg_cfg_algorithms(log, "KexAlgorithms", KG_KEX_SERVER_DEFAULT, kg_kex_all_names(), cfg->kex_algorithms,
+			      &kex) < 0 ||
+	    kg_cfg_algorithms(log, "HostKeyAlgorithms", KG_HOSTKEY_SERVER_DEFAULT, KG_HOSTKEY_ALL,
+			      cfg->host_key_algorithms, &hk) < 0 ||
+	    kg_cfg_algorithms(log, "PubkeyAcceptedAlgorithms", KG_PUBKEY_ALGS_DEFAULT, KG_HOSTKEY_ALL,
+			      cfg->pubkey_accepted_algorithms, &pk) < 0) {
+		rc = 255;
+		goto out;
+	}
+	kg_svr_dump_algs algs = { ciphers, macs, kex, hk, pk };
+	rc = kg_server_config_dump(&eff, &algs, stdout) < 0 ? 1 : 0;
+out:
+	for (size_t i = 0; i < MAX_TEST_SPECS; i++)
+		free(bufs[i]);
+	kg_strlist_free(&groups);
+	kg_server_config_free(&eff);
+	free(ciphers);
+	free(macs);
+	free(kex);
+	free(hk);
+	free(pk);
+	return rc;
+}
+
+/* internal-sftp: the SFTP server run inside the session's child (after
+ * ChrootDirectory and the privilege drop), so a chroot needs no binaries.
+ * args: the words after "internal-sftp"; -R, -u umask, -d dir, -P and -p
+ * as sftp-server; other flags are refused.  Errors go to the channel's
+ * stderr (no syslog inside a chroot). */
+static int internal_sftp(void *arg)
+{
+	char *copy = strdup((const char *)arg);
+	if (!copy)
+		return 1;
+	kg_sftp_server_opts o;
+	memset(&o, 0, sizeof(o));
+	kg_logger lg;
+	kg_log_init(&lg, "internal-sftp", KG_LOG_ERROR, 0, 0);
+	o.log = &lg;
+	const char *dir = NULL;
+	char *save = NULL;
+	int rc = 0;
+	for (char *w = strtok_r(copy, " \t", &save); w && !rc; w = strtok_r(NULL, " \t", &save)) {
+		char *val = NULL;
+		if (w[0] == '-' && strchr("udPp", w[1]) && w[1] && !w[2] && !(val = strtok_r(NULL, " \t", &save))) {
+			fprintf(stderr, "internal-sftp: option %s needs a value\n", w);
+			rc = 1;
+		} else if (strcmp(w, "-R") == 0) {
+			o.read_only = 1;
+		} else if (strcmp(w, "-u") == 0) {
+			char *end = NULL;
+			unsigned long m = strtoul(val, &end, 8);
+			if (*end || m > 0777) {
+				fprintf(stderr, "internal-sftp: invalid umask %s\n", val);
+				rc = 1;
+			} else {
+				umask((mode_t)m);
+			}
+		} else if (strcmp(w, "-d") == 0) {
+			dir = val;
+		} else if (strcmp(w, "-P") == 0 || strcmp(w, "-p") == 0) {
+			char bad[256];
+			if (kg_sftp_server_check_requests(val, bad, sizeof(bad)) < 0) {
+				fprintf(stderr, "internal-sftp: %s: unknown request \"%s\"\n", w, bad);
+				rc = 1;
+			}
+			if (w[1] == 'P')
+				o.deny_requests = val;
+			else
+				o.allow_requests = val;
+		} else {
+			fprintf(stderr, "internal-sftp: option %s not supported\n", w);
+			rc = 1;
+		}
+	}
+	if (!rc && dir && chdir(dir) < 0)
+		fprintf(stderr, "internal-sftp: chdir to \"%s\" failed: %s\n", dir, strerror(errno));
+	if (!rc) {
+		kg_sftp_server srv;
+		kg_sftp_server_init(&srv, &o);
+		rc = kg_sftp_server_run(&srv, STDIN_FILENO, STDOUT_FILENO) < 0;
+		kg_sftp_server_free(&srv);
+	}
+	kg_log_close(&lg);
+	free(copy);
+	return rc;
+}
+
 static int daemonize(void)
 {
 	pid_t pid = fork();
@@ -169,7 +356,7 @@ int main(int argc, char **argv)
 	kg_server_config_init(&cfg);
 	if (load_config(&a, &cfg) < 0) {
 		kg_server_config_free(&cfg);
-		return 1;
+		return a.test_only ? 255 : 1;  /* sshd -t exits 255 on a bad file */
 	}
 	int level = cfg.log_level;
 	if (a.debug)
@@ -183,12 +370,21 @@ int main(int argc, char **argv)
 
 	kg_svr_ctx ctx;
 	int rc = 1;
+	if (a.nspecs && !a.dump) {
+		fprintf(stderr, "ksshd: -C is only meaningful with -T or -G\n");
+		goto out;
+	}
+	if (a.dump == 2) {  /* -G: no host keys needed */
+		rc = dump_config(&a, &cfg, &log);
+		goto out;
+	}
 	if (kg_svr_ctx_init(&ctx, &cfg, &log) < 0) {
 		kg_svr_ctx_free(&ctx);
 		goto out;
 	}
+	ctx.internal_sftp = internal_sftp;
 	if (a.test_only) {
-		rc = 0;
+		rc = a.dump ? dump_config(&a, &cfg, &log) : 0;
 		kg_svr_ctx_free(&ctx);
 		goto out;
 	}
@@ -199,13 +395,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	l.single = a.debug > 0;
-	if (!a.foreground && !a.debug) {
-		if (daemonize() < 0) {
-			kg_error(&log, "daemon: %s", strerror(errno));
-			goto done;
-		}
-		write_pidfile(cfg.pid_file, &log);
+	if (!a.foreground && !a.debug && daemonize() < 0) {
+		kg_error(&log, "daemon: %s", strerror(errno));
+		goto done;
 	}
+	/* As sshd: written also with -D, never with -d. */
+	if (!a.debug)
+		write_pidfile(cfg.pid_file, &log);
 	int r = kg_svr_listen_run(&l, &ctx);
 	rc = r < 0 ? 1 : 0;
 	if (r == 1) {

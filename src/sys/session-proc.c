@@ -1,4 +1,5 @@
 /* Starting, signalling and reaping the process behind a server session (see session-proc.h). */
+#include "sys/chroot-check.h"
 #include "sys/session-proc.h"
 
 #include <errno.h>
@@ -458,6 +459,18 @@ static _Noreturn void child_run(struct spawn_prep *p, const kg_spawn_req *req)
 			child_fail("setgid", u->name, errno, 1);
 		if (setgroups((size_t)p->ngroups, p->groups) != 0)
 			child_fail("setgroups", u->name, errno, 1);
+	}
+	if (req->chroot_dir) {
+		char msg[512];
+		if (kg_chroot_check(req->chroot_dir, msg, sizeof(msg) - 1) < 0) {
+			strcat(msg, "\n");
+			child_write(msg);
+			_exit(1);
+		}
+		if (chdir(req->chroot_dir) != 0 || chroot(".") != 0)
+			child_fail("chroot", req->chroot_dir, errno, 1);
+	}
+	if (p->drop) {
 		if (setresuid(u->uid, u->uid, u->uid) != 0)
 			child_fail("setuid", u->name, errno, 1);
 	}
@@ -479,6 +492,8 @@ static _Noreturn void child_run(struct spawn_prep *p, const kg_spawn_req *req)
 		if (chdir("/") != 0)
 			child_fail("chdir", "/", errno, 1);
 	}
+	if (req->run)
+		_exit(req->run(req->run_arg));
 	execve(u->shell, p->argv, p->env.v);
 	child_fail("exec", u->shell, errno, 127);
 }

@@ -54,6 +54,15 @@ typedef struct kg_spawn_req {
 	int server_port;
 	const char *path;             /* PATH; NULL: the usual default */
 	const char *original_command; /* SSH_ORIGINAL_COMMAND (forced commands) */
+	/* ChrootDirectory: checked (sys/chroot-check.h) and entered in the
+	 * child after the groups are set and before the uid is dropped; the
+	 * home directory is then looked for inside it.  NULL: none. */
+	const char *chroot_dir;
+	/* When set, the child calls run(run_arg) instead of exec'ing the
+	 * shell (after the privilege drop and chdir) and exits with what it
+	 * returns: internal-sftp, which needs no binary inside a chroot. */
+	int (*run)(void *run_arg);
+	void *run_arg;
 } kg_spawn_req;
 
 #define KG_TTY_NAME_MAX 64

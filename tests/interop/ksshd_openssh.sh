@@ -93,7 +93,7 @@ printf 'restrict,command="echo forced:$SSH_ORIGINAL_COMMAND" %s\n' "$(cat "$T/ke
 "$KSSHD" -t -h "$T/hk_ed25519" -o ListenAddress=127.0.0.1 >/dev/null 2>&1; res "config test (-t) ok"
 printf 'Port 22\nNoSuchKeyword yes\n' >"$T/bad.conf"
 out=$("$KSSHD" -t -f "$T/bad.conf" -h "$T/hk_ed25519" 2>&1); rc=$?
-[ $rc -eq 1 ] && echo "$out" | grep -q "bad.conf" && echo "$out" | grep -q "line 2"; res "unknown keyword names file and line"
+[ $rc -eq 255 ] && echo "$out" | grep -q "bad.conf" && echo "$out" | grep -q "line 2"; res "unknown keyword names file and line"
 
 start main -o AcceptEnv=KAGI_TEST_* || { echo "FAIL: start"; exit 1; }
 
