@@ -52,7 +52,7 @@ ED=$(cut -d' ' -f1,2 "$T/ed.pub"); EC=$(cut -d' ' -f1,2 "$T/ec.pub"); RSA=$(cut 
 cat >"$T/kh" <<EOS
 # a comment
 
-host1,10.0.0.1 $ED
+host1,198.51.100.1 $ED
 [host2]:2222 $EC a trailing comment
 HOST3 $RSA
 *.example.com $ED
@@ -66,7 +66,7 @@ EOS
 cat >"$T/ak" <<EOS
 $ED plain
 command="echo hi there",no-pty $EC with options
-from="10.0.0.0/8" $RSA
+from="198.51.100.0/24" $RSA
   $ED   spaced   
 no-agent-forwarding,x="a\"b c" $ED quoted
 EOS
@@ -101,7 +101,7 @@ cp -p "$T/khv" "$K/khv"; cp -p "$T/khv" "$O/khv"
 cmp -s "$T/oh.out" "$T/kh.out" && cmp -s "$T/oh.err" "$T/kh.err" && cmp -s "$K/khv.old" "$T/khv"
 res "-H messages equal ssh-keygen's and .old keeps the original"
 [ "$(wc -l <"$K/khv")" = "$(wc -l <"$O/khv")" ] && ! grep -q '^host1' "$K/khv"; res "-H hashes each name on its own line"
-for h in host1 10.0.0.1 '[host2]:2222' host3; do
+for h in host1 198.51.100.1 '[host2]:2222' host3; do
 	og -F "$h" -f "$K/khv" | grep -v '^#' | cut -d' ' -f2- >"$T/f1"
 	og -F "$h" -f "$T/khv" | grep -v '^#' | cut -d' ' -f2- >"$T/f2"
 	[ -s "$T/f1" ] && cmp -s "$T/f1" "$T/f2"; res "-H: ssh-keygen -F $h finds the hashed entry"

@@ -102,7 +102,7 @@ res "ksshd -t refuses a keyword not allowed in Match (file, line, exit 255)" || 
 # and implementations), kbdinteractiveauthentication (kagi offers no
 # keyboard-interactive), printlastlog (kagi keeps no login records: no).
 conf "$T/cmp.conf" "PidFile $T/cmp.pid" "MaxSessions 4" "ClientAliveInterval 2m" "AcceptEnv LANG LC_*" \
-	"SetEnv A=1 B=2" "AllowUsers $TUSER bob@10.0.0.0/8" "DenyGroups nogroup" "Banner $T/banner" \
+	"SetEnv A=1 B=2" "AllowUsers $TUSER bob@198.51.100.0/24" "DenyGroups nogroup" "Banner $T/banner" \
 	"PermitUserEnvironment KAGI_*" "MaxStartups 5:20:50" "Subsystem sftp /usr/lib/openssh/sftp-server -l INFO"
 "$KSSHD" -T -f "$T/cmp.conf" -C "user=$TUSER,addr=127.0.0.1,host=h,laddr=127.0.0.1,lport=22" >"$T/k.T" 2>"$T/k.e"
 "$SSHD" -T -f "$T/cmp.conf" -C "user=$TUSER,addr=127.0.0.1,host=h,laddr=127.0.0.1,lport=22" >"$T/s.T" 2>"$T/s.e"

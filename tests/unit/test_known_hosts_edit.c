@@ -15,7 +15,7 @@
 
 static const char good[] =
 	"# c\n"
-	"host1,10.0.0.1 " ED " cmt here\n"
+	"host1,198.51.100.1 " ED " cmt here\n"
 	"host4 ssh-ed25519 AAAAtrunc\n"
 	"HOST9 " EC "\n"
 	"[h7]:2222 " ED "\n"
@@ -88,7 +88,7 @@ static void test_find(void)
 	kg_khe_result_init(&res);
 	T_OK(kg_khe_find(good, strlen(good), "host1", KG_KHE_SHOW_LINE, KG_FP_SHA256, 0, &res));
 	int ok = res.found &&
-		 buf_is(&res.out, "# Host host1 found: line 2 \nhost1,10.0.0.1 " ED " cmt here\n"
+		 buf_is(&res.out, "# Host host1 found: line 2 \nhost1,198.51.100.1 " ED " cmt here\n"
 				  "# Host host1 found: line 7 REVOKED\n@revoked host1 " EC "\n"
 				  "# Host host1 found: line 8 \nhost1\t " EC "   tail  \n");
 	kg_khe_result_free(&res);
@@ -112,7 +112,7 @@ static void test_hash(void)
 	T_OK(kg_khe_hash(good, strlen(good), "kh", &res));
 	T_ASSERT(!res.invalid && res.has_unhashed);
 	/* Expected: one line per name; wildcard and marker lines as they were. */
-	static const char *const names[] = { "host1", "10.0.0.1", "host4", "host9", "[h7]:2222", NULL, NULL, "host1" };
+	static const char *const names[] = { "host1", "198.51.100.1", "host4", "host9", "[h7]:2222", NULL, NULL, "host1" };
 	static const char *const keep[] = { NULL, NULL, NULL, NULL, NULL, "*.w " ED, "@revoked host1 " EC, NULL };
 	char *text = strndup((const char *)kg_buf_ptr(&res.out), kg_buf_len(&res.out));
 	int ok = buf_is(&res.errs, "kh:6: ignoring host name with wildcard: *.w\n");

@@ -25,7 +25,7 @@ static int ev(const char *line, const kg_match_conn *ci)
 static const char *const grp[] = { "staff", "wheel" };
 static const kg_match_conn alice = {
 	.user = "alice", .groups = grp, .ngroups = 2, .groups_known = 1, .host = "192.0.2.7",
-	.addr = "192.0.2.7", .laddr = "10.0.0.1", .lport = 2222, .rdomain = NULL,
+	.addr = "192.0.2.7", .laddr = "198.51.100.1", .lport = 2222, .rdomain = NULL,
 };
 
 static void test_criteria_each(void)
@@ -41,15 +41,15 @@ static void test_criteria_each(void)
 	T_ASSERT(ev("Host *.example.com", &alice) == 0);
 	T_ASSERT(ev("Address 192.0.2.0/24", &alice) == 1);
 	T_ASSERT(ev("Address 198.51.100.0/24,192.0.2.7", &alice) == 1);
-	T_ASSERT(ev("Address 10.0.0.0/8", &alice) == 0);
-	T_ASSERT(ev("LocalAddress 10.0.0.1", &alice) == 1);
-	T_ASSERT(ev("LocalAddress 10.0.0.2", &alice) == 0);
+	T_ASSERT(ev("Address 198.51.100.0/24", &alice) == 0);
+	T_ASSERT(ev("LocalAddress 198.51.100.1", &alice) == 1);
+	T_ASSERT(ev("LocalAddress 198.51.100.2", &alice) == 0);
 	T_ASSERT(ev("LocalPort 2222", &alice) == 1);
 	T_ASSERT(ev("LocalPort 22", &alice) == 0);
 	T_ASSERT(ev("RDomain *", &alice) == 0);  /* no routing domain known */
 	T_ASSERT(ev("All", &alice) == 1);
 	T_ASSERT(ev("user alice address 192.0.2.7", &alice) == 1);  /* criteria in any case */
-	T_ASSERT(ev("User alice Address 10.0.0.0/8", &alice) == 0);  /* all must hold */
+	T_ASSERT(ev("User alice Address 198.51.100.0/24", &alice) == 0);  /* all must hold */
 }
 
 static void test_criteria_negation(void)
@@ -62,7 +62,7 @@ static void test_criteria_negation(void)
 	T_ASSERT(ev("Address 192.0.2.0/24,!192.0.2.7", &alice) == 0);
 	T_ASSERT(ev("Address 192.0.2.0/24,!192.0.2.8", &alice) == 1);
 	T_ASSERT(ev("Host *,!192.0.2.7", &alice) == 0);
-	T_ASSERT(ev("LocalAddress *,!10.0.0.1", &alice) == 0);
+	T_ASSERT(ev("LocalAddress *,!198.51.100.1", &alice) == 0);
 	kg_match_conn mapped = alice;
 	mapped.addr = "::ffff:192.0.2.7";
 	T_ASSERT(ev("Address 192.0.2.0/24", &mapped) == 1);
@@ -101,7 +101,7 @@ static void test_block_keywords(void)
 		{ "Match User\n", "f line 1: Missing Match criteria for User" },
 		{ "Match All User x\n", "f line 1: 'all' cannot be combined with other Match attributes" },
 		{ "Match LocalPort x\n", "f line 1: Invalid LocalPort 'x' on Match line" },
-		{ "Match Address 10.0.0.0/33\n", "f line 1: Invalid Match address list '10.0.0.0/33'" },
+		{ "Match Address 198.51.100.0/33\n", "f line 1: Invalid Match address list '198.51.100.0/33'" },
 		{ "Match\n", "f line 1: Match: missing criteria" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
