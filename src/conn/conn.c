@@ -107,6 +107,51 @@ static int resume_consumers(kg_engine *e)
 	return KG_OK;
 }
 
+/* ---------------- global requests ---------------- */
+
+int kg_engine_send_global(kg_engine *e, const char *name, const uint8_t *data, size_t len,
+			  kg_global_reply_cb cb, void *arg)
+{
+	ENSURE(e->conn_ready, KG_ERR_ARG);
+	ENSURE(!cb || e->greq_count < KG_ENGINE_GLOBAL_PENDING, KG_ERR_ARG);
+	GUARD(kg_conn_send_global(&e->conn, name, cb != NULL, data, len));
+	if (cb) {
+		kg_engine_greq *q = &e->greq[(e->greq_head + e->greq_count) % KG_ENGINE_GLOBAL_PENDING];
+		q->cb = cb;
+		q->arg = arg;
+		e->greq_count++;
+	}
+	return KG_OK;
+}
+
+void kg_engine_forget_global(kg_engine *e, const void *arg)
+{
+	for (unsigned i = 0; i < e->greq_count; i++) {
+		kg_engine_greq *q = &e->greq[(e->greq_head + i) % KG_ENGINE_GLOBAL_PENDING];
+		if (q->arg == arg)
+			q->cb = NULL;
+	}
+}
+
+int kg_engine_global_ignored(void *arg, int ok, const uint8_t *data, size_t len)
+{
+	(void)arg, (void)ok, (void)data, (void)len;
+	return KG_OK;
+}
+
+/* The core has checked that a reply was due; the ring holds one entry
+ * for each request sent through kg_engine_send_global. */
+static int global_reply(kg_engine *e, const kg_conn_event *ev)
+{
+	ENSURE(e->greq_count > 0, KG_ERR_INTERNAL);
+	kg_engine_greq q = e->greq[e->greq_head];
+	e->greq_head = (e->greq_head + 1) % KG_ENGINE_GLOBAL_PENDING;
+	e->greq_count--;
+	return q.cb ? q.cb(q.arg, ev->ok, ev->data, ev->len) : KG_OK;
+}
+
+/* ---------------- events ---------------- */
+
 static int on_event(kg_engine *e, const kg_conn_event *ev)
 {
 	kg_conn *c = &e->conn;
@@ -148,6 +193,8 @@ static int on_event(kg_engine *e, const kg_conn_event *ev)
 		return ops && ops->reply ? ops->reply(k, ev->type == KG_CEV_REQUEST_SUCCESS) : KG_OK;
 	case KG_CEV_WINDOW:
 		return ops && ops->writable ? ops->writable(k) : KG_OK;
+	case KG_CEV_GLOBAL_REPLY:
+		return global_reply(e, ev);
 	default:
 		return KG_OK;
 	}

@@ -36,9 +36,21 @@
 #define KG_ENGINE_READ_CHUNK (256u * 1024)
 /* How often the transport is ticked for time-based rekeying. */
 #define KG_ENGINE_TICK_MS 30000
+/* Our global requests that may await a reply at once (forwards, keepalives,
+ * host key proofs); one more is refused with KG_ERR_ARG. */
+#define KG_ENGINE_GLOBAL_PENDING 64
 
 typedef struct kg_engine kg_engine;
 typedef struct kg_consumer kg_consumer;
+
+/* The peer's answer to one of our global requests: ok, and what a success
+ * carried (tcpip-forward's bound port, hostkeys-prove-00's signatures).
+ * A negative return ends the connection. */
+typedef int (*kg_global_reply_cb)(void *arg, int ok, const uint8_t *data, size_t len);
+typedef struct kg_engine_greq {
+	kg_global_reply_cb cb;   /* NULL: the answer is not wanted any more */
+	void *arg;
+} kg_engine_greq;
 
 /* Every op is optional.  An op returning a negative error ends the
  * connection.  data: deliver, then grant with kg_conn_consumed (a missing
@@ -100,6 +112,9 @@ struct kg_engine {
 	uint64_t last_rx_ms;     /* when the last one arrived */
 	uint64_t last_io_ms;     /* when bytes last moved on the socket */
 	uint8_t *rdbuf;          /* KG_ENGINE_READ_CHUNK bytes for consumers */
+	/* Replies come in the order of the requests (RFC 4254 4): a ring. */
+	kg_engine_greq greq[KG_ENGINE_GLOBAL_PENDING];
+	unsigned greq_head, greq_count;
 };
 
 /* Registers rfd/wfd (non-blocking; may be the same descriptor) with lp
@@ -136,6 +151,16 @@ int kg_engine_flush(kg_engine *e, int timeout_ms) KG_WUR;
  * data.  *eof is set at end of file, on a read error, or when the channel
  * no longer takes data. */
 int kg_engine_send_from_fd(kg_engine *e, kg_channel *ch, uint32_t ext, int fd, int *eof) KG_WUR;
+
+/* Sends global request name with data.  cb NULL: no reply is asked for.
+ * Otherwise cb(arg, ...) gets the answer; every global request that wants
+ * a reply must go through here, so that answers meet their requests. */
+int kg_engine_send_global(kg_engine *e, const char *name, const uint8_t *data, size_t len,
+			  kg_global_reply_cb cb, void *arg) KG_WUR;
+/* Whoever arg is is going away: its pending answers are dropped unread. */
+void kg_engine_forget_global(kg_engine *e, const void *arg);
+/* Asks for a reply that nobody reads (a keepalive: any answer will do). */
+int kg_engine_global_ignored(void *arg, int ok, const uint8_t *data, size_t len);
 
 /* Puts k's channel back to no consumer (its events get the defaults). */
 void kg_engine_detach(kg_consumer *k);

@@ -378,7 +378,7 @@ static void client_alive(void *ctx, uint64_t id)
 			kg_engine_fail(&sc->eng, KG_ERR_TIMEOUT);
 			return;
 		}
-		int r = kg_conn_send_global(&sc->eng.conn, "keepalive@openssh.com", 1, NULL, 0);
+		int r = kg_engine_send_global(&sc->eng, "keepalive@openssh.com", NULL, 0, kg_engine_global_ignored, NULL);
 		if (r < 0) {
 			kg_engine_fail(&sc->eng, r);
 			return;

@@ -27,7 +27,7 @@ int kg_svr_hostkeys_notify(kg_engine *e, kg_key *const *keys, size_t n)
 	kg_buf_init(&m, MAX_REPLY);
 	int r = kg_svr_hostkeys_message(keys, n, &m);
 	if (r >= 0)
-		r = kg_conn_send_global(&e->conn, KG_HOSTKEYS_REQ, 0, kg_buf_ptr(&m), kg_buf_len(&m));
+		r = kg_engine_send_global(e, KG_HOSTKEYS_REQ, kg_buf_ptr(&m), kg_buf_len(&m), NULL, NULL);
 	kg_buf_free(&m);
 	return r;
 }

@@ -6,7 +6,9 @@
  * Covered: a session channel and a stream channel carrying data both ways,
  * a full peer (window exhausted, then resumed) in each direction, a
  * consumer whose output descriptor is full holding the window shut, an
- * early channel close from either end and the connection closing early. */
+ * early channel close from either end and the connection closing early,
+ * and global requests whose answers meet their requests in order (one
+ * forgotten, one sent without asking for an answer). */
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -47,6 +49,7 @@ typedef struct fixture {
 	tcons cons;
 	int cons_used;
 	uint64_t release_timer;
+	int globals_seen;
 } fixture;
 
 static int accept_any(void *arg, const kg_key *key, const kg_kex_result *kex)
@@ -150,6 +153,17 @@ static int t_open(void *arg, kg_channel *ch, const kg_conn_event *ev)
 	return t_send_more(&f->cons);
 }
 
+/* The server answers "ok@t" with its data echoed and refuses anything else. */
+static int t_global(void *arg, const kg_conn_event *ev)
+{
+	fixture *f = arg;
+	f->globals_seen++;
+	if (!ev->want_reply)
+		return KG_OK;
+	int ok = strcmp(ev->name, "ok@t") == 0;
+	return kg_conn_global_reply(&f->srv.conn, ok, ok ? ev->data : NULL, ok ? ev->len : 0);
+}
+
 static int both_ready(void *arg)
 {
 	fixture *f = arg;
@@ -196,7 +210,7 @@ static int fx_setup(fixture *f)
 	c->loop_ready = 1;
 	GUARD(kg_engine_init(&c->eng, &c->loop, f->b2a[0], f->a2b[1], c->tr, NULL));
 	c->eng_ready = 1;
-	kg_engine_hooks h = { .open_request = t_open, .arg = f };
+	kg_engine_hooks h = { .open_request = t_open, .global_request = t_global, .arg = f };
 	GUARD(kg_engine_init(&f->srv, &c->loop, f->a2b[0], f->b2a[1], f->str, &h));
 	GUARD(kg_engine_run(&c->eng, both_ready, f, 5000));
 	kg_conn_config cc;
@@ -349,6 +363,55 @@ static void test_connection_closes_early(void)
 	fx_free(&f);
 }
 
+typedef struct answers {
+	int n;
+	int ok[4];
+	char data[4][8];
+} answers;
+
+static int note_answer(void *arg, int ok, const uint8_t *d, size_t n)
+{
+	answers *a = arg;
+	if (a->n >= 4 || n >= sizeof(a->data[0]))
+		return KG_ERR_INTERNAL;
+	a->ok[a->n] = ok;
+	memcpy(a->data[a->n], d, n);
+	a->data[a->n][n] = 0;
+	a->n++;
+	return KG_OK;
+}
+
+static int three_answered(void *arg)
+{
+	fixture *f = arg;
+	return f->globals_seen == 5 && f->c.eng.greq_count == 0;
+}
+
+static void test_global_replies(void)
+{
+	fixture f;
+	T_OK(fx_setup(&f));
+	answers a = { 0 }, gone = { 0 };
+	T_OK(kg_engine_send_global(&f.c.eng, "ok@t", (const uint8_t *)"one", 3, note_answer, &a));
+	T_OK(kg_engine_send_global(&f.c.eng, "no@t", (const uint8_t *)"two", 3, note_answer, &a));
+	T_OK(kg_engine_send_global(&f.c.eng, "ok@t", (const uint8_t *)"lost", 4, note_answer, &gone));
+	T_OK(kg_engine_send_global(&f.c.eng, "quiet@t", NULL, 0, NULL, NULL));
+	T_OK(kg_engine_send_global(&f.c.eng, "ok@t", (const uint8_t *)"four", 4, note_answer, &a));
+	kg_engine_forget_global(&f.c.eng, &gone);
+	T_ASSERT(f.c.eng.greq_count == 4);
+	T_OK(kg_engine_run(&f.srv, three_answered, &f, 2000));
+	T_ASSERT(a.n == 3);
+	T_ASSERT(a.ok[0] == 1 && strcmp(a.data[0], "one") == 0);
+	T_ASSERT(a.ok[1] == 0 && a.data[1][0] == 0);
+	T_ASSERT(a.ok[2] == 1 && strcmp(a.data[2], "four") == 0);
+	T_ASSERT(gone.n == 0);
+	/* The ring has a stated cap: one more than it holds is refused. */
+	for (int i = 0; i < KG_ENGINE_GLOBAL_PENDING; i++)
+		T_OK(kg_engine_send_global(&f.c.eng, "no@t", NULL, 0, kg_engine_global_ignored, NULL));
+	T_ASSERT(kg_engine_send_global(&f.c.eng, "no@t", NULL, 0, kg_engine_global_ignored, NULL) == KG_ERR_ARG);
+	fx_free(&f);
+}
+
 /* Drains the session's stdout pipe, but only once the client has stopped
  * granting window: its stdout was full. */
 typedef struct drain {
@@ -488,5 +551,6 @@ int main(void)
 	T_RUN(test_connection_closes_early);
 	T_RUN(test_cli_session_full_stdout);
 	T_RUN(test_chan_out);
+	T_RUN(test_global_replies);
 	return T_DONE();
 }
