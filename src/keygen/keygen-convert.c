@@ -31,15 +31,6 @@ static int need_file(kgk_opts *o, int prog)
 	return 0;
 }
 
-static const char *err_text(int r)
-{
-	if (r == KG_ERR_PASSPHRASE || r == KG_ERR_NEED_PASSPHRASE)
-		return "incorrect passphrase supplied to decrypt private key";
-	if (r == KG_ERR_FORMAT)
-		return "invalid format";
-	return r == KG_ERR_SYSTEM ? strerror(errno) : kg_err_str(r);
-}
-
 int kgk_export(kgk_opts *o)
 {
 	if (need_file(o, 1) < 0)
@@ -49,7 +40,7 @@ int kgk_export(kgk_opts *o)
 	if (r == KG_ERR_NEED_PASSPHRASE || r == KG_ERR_PASSPHRASE)
 		r = kgk_load_private(o->file, o->old_pass, 1, &k, NULL, 0);
 	if (r < 0) {
-		kgk_log("load key \"%s\": %s", o->file, err_text(r));
+		kgk_log("load key \"%s\": %s", o->file, kgk_load_err(r));
 		return 255;
 	}
 	char comment[1024], host[256] = "localhost";
@@ -81,7 +72,7 @@ int kgk_import(kgk_opts *o)
 	size_t len = 0;
 	int r = kgk_read_file(o->file, 256u * 1024, &text, &len);
 	if (r < 0) {
-		kgk_log("%s: %s", o->file, err_text(r));
+		kgk_log("%s: %s", o->file, kgk_load_err(r));
 		return 255;
 	}
 	kg_key *k = NULL;
@@ -127,7 +118,7 @@ static int save_private(const kgk_opts *o, const kg_key *k, const char *pass, co
 	if (r == KG_OK && kgk_write_file(o->file, kg_buf_ptr(&out), kg_buf_len(&out), 0600) < 0)
 		r = KG_ERR_SYSTEM;
 	if (r < 0)
-		kgk_log("Saving key \"%s\" failed: %s", o->file, err_text(r));
+		kgk_log("Saving key \"%s\" failed: %s", o->file, kgk_load_err(r));
 	kg_buf_free(&out);
 	return r;
 }
@@ -148,7 +139,7 @@ int kgk_change_pass(kgk_opts *o)
 		r = kgk_load_private(o->file, old, 0, &k, NULL, 0);
 	}
 	if (r < 0) {
-		kgk_log("Failed to load key %s: %s", o->file, err_text(r));
+		kgk_log("Failed to load key %s: %s", o->file, kgk_load_err(r));
 		goto out;
 	}
 	if (k->comment)
@@ -197,7 +188,7 @@ int kgk_change_comment(kgk_opts *o)
 	const char *given = o->old_pass ? o->old_pass : o->new_pass;
 	int r = kgk_load_private(o->file, given, 1, &k, pass, sizeof(pass));
 	if (r < 0) {
-		kgk_log("Cannot load private key \"%s\": %s", o->file, err_text(r));
+		kgk_log("Cannot load private key \"%s\": %s", o->file, kgk_load_err(r));
 		goto out;
 	}
 	if (o->fmt_set && o->fmt != KG_FMT_OPENSSH && k->type != KG_KEY_ED25519) {
@@ -242,7 +233,7 @@ int kgk_change_comment(kgk_opts *o)
 		r = KG_ERR_SYSTEM;
 	kg_buf_free(&pub);
 	if (r < 0) {
-		kgk_log("Unable to save public key to %s: %s", pubpath, err_text(r));
+		kgk_log("Unable to save public key to %s: %s", pubpath, kgk_load_err(r));
 		goto out;
 	}
 	if (newc[0])

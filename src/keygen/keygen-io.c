@@ -138,6 +138,15 @@ int kgk_pass_ok(const char *pass)
 	return !pass || pass[0] == '\0' || strlen(pass) >= 5;
 }
 
+const char *kgk_load_err(int r)
+{
+	if (r == KG_ERR_PASSPHRASE || r == KG_ERR_NEED_PASSPHRASE)
+		return "incorrect passphrase supplied to decrypt private key";
+	if (r == KG_ERR_FORMAT)
+		return "invalid format";
+	return r == KG_ERR_SYSTEM ? strerror(errno) : kg_err_str(r);
+}
+
 int kgk_load_private(const char *path, const char *pass, int ask, kg_key **out, char *used, size_t usedlen)
 {
 	char *text = NULL;

@@ -166,15 +166,6 @@ int kgk_fingerprint(kgk_opts *o)
 	return status;
 }
 
-static const char *load_err(int r)
-{
-	if (r == KG_ERR_PASSPHRASE || r == KG_ERR_NEED_PASSPHRASE)
-		return "incorrect passphrase supplied to decrypt private key";
-	if (r == KG_ERR_FORMAT)
-		return "invalid format";
-	return r == KG_ERR_SYSTEM ? strerror(errno) : kg_err_str(r);
-}
-
 int kgk_print_public(kgk_opts *o)
 {
 	if (need_file(o, 0) < 0)
@@ -182,7 +173,7 @@ int kgk_print_public(kgk_opts *o)
 	kg_key *k = NULL;
 	int r = kgk_load_private(o->file, o->old_pass, 1, &k, NULL, 0);
 	if (r < 0) {
-		kgk_log("Load key \"%s\": %s", o->file, load_err(r));
+		kgk_log("Load key \"%s\": %s", o->file, kgk_load_err(r));
 		return 255;
 	}
 	char *comment = k->comment;
@@ -211,7 +202,7 @@ int kgk_sshfp(kgk_opts *o)
 	int r = kgk_load_public(o->file, &k);
 	if (r < 0) {
 		kgk_log("%s: %s", o->file, r == KG_ERR_SYSTEM || r == KG_ERR_NOT_FOUND ? strerror(ENOENT)
-									: load_err(r));
+									: kgk_load_err(r));
 		return 255;
 	}
 	int alg = k->type == KG_KEY_RSA ? 1 : k->type == KG_KEY_ED25519 ? 4 : 3;

@@ -52,6 +52,8 @@ int kgk_ask_filename(kgk_opts *o, const char *msg, const char *def);
  * passphrase: " if ask, else gives KG_ERR_NEED_PASSPHRASE.  used (may be
  * NULL) gets the passphrase that opened it (the caller wipes it). */
 int kgk_load_private(const char *path, const char *pass, int ask, kg_key **out, char *used, size_t usedlen);
+/* What a failed kgk_load_private/kgk_load_public says, in ssh-keygen's words. */
+const char *kgk_load_err(int r);
 /* Public key of path: its .pub (with comment) when present, a public key
  * line, or the public half of a private key. */
 int kgk_load_public(const char *path, kg_key **out);
