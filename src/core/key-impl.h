@@ -33,7 +33,4 @@ extern const struct kg_key_impl kg_key_impl_rsa;
 /* The ECDSA key type of an EC EVP_PKEY by its curve, or KG_KEY_UNSPEC. */
 enum kg_keytype kg_key_ecdsa_type(const EVP_PKEY *pkey);
 
-/* Limits on RSA moduli kagi accepts from anywhere. */
-#define KG_RSA_MAX_BITS 16384
-
 #endif

@@ -16,6 +16,8 @@ enum kg_keytype {
 };
 
 #define KG_RSA_MIN_BITS 2048
+/* The largest RSA modulus kagi accepts from anywhere. */
+#define KG_RSA_MAX_BITS 16384
 
 typedef struct kg_key {
 	enum kg_keytype type;

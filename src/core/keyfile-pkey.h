@@ -9,8 +9,6 @@
 #include "core/key.h"
 #include "core/safety.h"
 
-#define KG_RSA_MAX_BITS 16384
-
 /* Classifies an EVP_PKEY: ED25519, EC on P-256/384/521, RSA of
  * KG_RSA_MIN_BITS..KG_RSA_MAX_BITS.  Others give KG_ERR_KEY_TYPE. */
 int kg_keyfile_pkey_type(EVP_PKEY *pkey, enum kg_keytype *type) KG_WUR;
