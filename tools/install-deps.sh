@@ -4,7 +4,7 @@
 # lets headless Chromium draw the Japanese page).
 pkgs="build-essential clang libclang-rt-14-dev libssl-dev zlib1g-dev libpam0g-dev libcrypt-dev
 openssh-client openssh-server python3 python3-paramiko ssh-audit valgrind procps
-gettext locales sshpass openssl chromium fonts-ipafont-gothic tmux curl"
+gettext locales sshpass openssl chromium fonts-ipafont-gothic tmux curl git"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

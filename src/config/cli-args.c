@@ -61,6 +61,7 @@ int kg_cli_args_config(const kg_cli_args *a, const char *prog, const char *host,
 		goto out;
 	snprintf(sshdir, dl, "%s/.ssh", home);
 	snprintf(user_cfg, dl, "%s/.ssh/config", home);
+	cfg->local_user = local_user;
 	if (a->config_file) {
 		/* -F /dev/null: no configuration file at all. */
 		r = strcmp(a->config_file, "/dev/null") == 0 ? KG_OK :

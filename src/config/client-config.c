@@ -229,8 +229,9 @@ static int host_line(const struct apply_ctx *c, const kg_cfg_reader *r)
 }
 
 /* Match with the criteria a first pass can decide: all, host,
- * originalhost, canonical/final (false).  Others make the block inactive
- * with a warning rather than applying settings meant for other cases. */
+ * originalhost, user and localuser (when the caller named the local user),
+ * canonical/final (false).  Others make the block inactive with a warning
+ * rather than applying settings meant for other cases. */
 static int match_line(struct apply_ctx *c, const kg_cfg_reader *r, int *active, kg_cfg_err *err)
 {
 	static const char *const unsupported[] = { "exec", "user", "localuser", "localnetwork",
@@ -265,6 +266,16 @@ static int match_line(struct apply_ctx *c, const kg_cfg_reader *r, int *active, 
 			if (strcasecmp(w, "host") == 0 && c->cfg->hostname)
 				name = c->cfg->hostname;
 			int m = kg_pattern_list_match(name, arg, 1) == 1;
+			result = result && (neg ? !m : m);
+			continue;
+		}
+		/* user: the remote user as known so far (User, else the local
+		 * one, as ssh); localuser: who runs kssh. */
+		if ((strcasecmp(w, "user") == 0 || strcasecmp(w, "localuser") == 0) && c->cfg->local_user) {
+			const char *name = c->cfg->local_user;
+			if (strcasecmp(w, "user") == 0 && c->cfg->user)
+				name = c->cfg->user;
+			int m = kg_pattern_list_match(name, arg, 0) == 1;
 			result = result && (neg ? !m : m);
 			continue;
 		}

@@ -62,6 +62,7 @@ typedef struct kg_client_config {
 	char *control_master;               /* raw */
 	char *control_path;                 /* raw */
 	char *ignore_unknown;               /* pattern list */
+	const char *local_user;             /* set by the caller before loading: Match user/localuser */
 	kg_strlist warnings;                /* "FILE line N: ..." notes for -v */
 	kg_strlist unsupported;             /* "FILE line N: K is not supported yet, ignored" */
 	uint32_t unsupported_seen;          /* keywords of unsupported_rules already decided */

@@ -11,6 +11,7 @@
 #include "conn/cli-conn.h"
 #include "conn/cli-session.h"
 #include "config/client-config.h"
+#include "config/client-dump.h"
 #include "sys/log.h"
 
 #define EXIT_KAGI_ERROR 255
@@ -18,7 +19,7 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: kssh [-246aCknqsTtVvx] [-c cipher_spec] [-e none] [-F configfile]\n"
+		"usage: kssh [-246aCGknqsTtVvx] [-c cipher_spec] [-e none] [-F configfile]\n"
 		"            [-i identity_file] [-J destination] [-l login_name] [-m mac_spec]\n"
 		"            [-o option] [-p port] [-W host:port] [--explain] [--explain-html file]\n"
 		"            destination [command [argument ...]]\n");
@@ -32,7 +33,7 @@ static const struct {
 } unsupported_flags[] = {
 	{ 'A', "agent forwarding" }, { 'B', "bind interface" },
 	{ 'b', "bind address" }, { 'D', "dynamic port forwarding" }, { 'E', "log file" },
-	{ 'e', "escape character" }, { 'f', "going to background" }, { 'G', "printing the configuration" },
+	{ 'e', "escape character" }, { 'f', "going to background" },
 	{ 'g', "remote hosts connecting to forwarded ports" }, { 'I', "PKCS#11" },
 	{ 'K', "GSSAPI authentication" }, { 'L', "local port forwarding" }, { 'M', "connection sharing" },
 	{ 'N', "no remote command" }, { 'O', "control commands" }, { 'P', "tags" }, { 'Q', "queries" },
@@ -62,6 +63,7 @@ typedef struct cmdline {
 	kg_strlist opts;      /* -o and flags turned into options, in order */
 	const char *config_file;
 	int verbose, quiet, tty_count, no_tty, stdin_null, subsystem;
+	int print_config;     /* -G: print the resolved configuration, connect to nothing */
 	char *dest_user, *dest_host, *dest_port;
 	char *command;
 	char *fwd_host;
@@ -234,6 +236,7 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 				}
 				break;
 			}
+			case 'G': cl->print_config = 1; break;
 			case 'q': cl->quiet = 1; break;
 			case 's': cl->subsystem = 1; break;
 			case 't': cl->tty_count++; break;
@@ -319,6 +322,7 @@ static int load_config(kg_client_config *cfg, cmdline *cl, const char *home, con
 			return r;
 		}
 	}
+	cfg->local_user = local_user;
 	char *sshdir = malloc(strlen(home) + 8);
 	if (!sshdir)
 		return KG_ERR_ALLOC;
@@ -426,6 +430,16 @@ int main(int argc, char **argv)
 	}
 	kg_logger lg;
 	kg_log_init(&lg, "kssh", cfg.log_level, 0, 0);
+	if (cl.print_config) {
+		int pr = kg_client_config_dump(&cfg, cl.dest_host, home, local_user, &lg, stdout);
+		if (fflush(stdout) != 0 && pr == KG_OK)
+			pr = KG_ERR_SYSTEM;
+		kg_client_config_free(&cfg);
+		free_cmdline(&cl);
+		free(local_user);
+		free(home);
+		return pr == KG_OK ? 0 : EXIT_KAGI_ERROR;
+	}
 	kg_client_config_log_unsupported(&cfg, &lg);
 	for (size_t i = 0; i < cfg.warnings.n; i++)
 		kg_verbose(&lg, "%s", cfg.warnings.v[i]);

@@ -1,0 +1,131 @@
+/* Printing the resolved client configuration as ssh -G does. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "config/client-dump.h"
+#include "core/cipher.h"
+#include "core/defaults.h"
+#include "core/kex.h"
+
+static const char *yn(int v)
+{
+	return v == 1 ? "yes" : "no";
+}
+
+/* ssh -G prints some flags as true/false (those with more than two values). */
+static const char *tf(int v)
+{
+	return v == 1 ? "true" : "false";
+}
+
+static const char *shkc_name(int v)
+{
+	switch (v) {
+	case KG_SHKC_YES: return "true";
+	case KG_SHKC_NO: return "false";
+	case KG_SHKC_ACCEPT_NEW: return "accept-new";
+	default: return "ask";
+	}
+}
+
+static const char *tty_name(int v)
+{
+	switch (v) {
+	case KG_TTY_NO: return "false";
+	case KG_TTY_YES: return "true";
+	case KG_TTY_FORCE: return "force";
+	default: return "auto";
+	}
+}
+
+static const char *af_name(int v)
+{
+	return v == AF_INET ? "inet" : v == AF_INET6 ? "inet6" : "any";
+}
+
+static int print_algs(FILE *out, const char *kw, const kg_logger *lg, const char *what, const char *defaults,
+		      const char *supported, const char *spec)
+{
+	char *list = NULL;
+	GUARD(kg_cfg_algorithms(lg, what, defaults, supported, spec, &list));
+	fprintf(out, "%s %s\n", kw, list);
+	free(list);
+	return KG_OK;
+}
+
+/* UserKnownHostsFile and GlobalKnownHostsFile: ~ and tokens expanded, on
+ * one line, as ssh -G shows them. */
+static int print_paths(FILE *out, const char *kw, const kg_strlist *l, const char *home, const kg_token *tok,
+		       size_t ntok)
+{
+	fputs(kw, out);
+	for (size_t i = 0; i < l->n; i++) {
+		char *t = NULL, *p = NULL;
+		int r = kg_expand_tilde(l->v[i], home, &t);
+		if (r == KG_OK)
+			r = kg_expand_tokens(t, tok, ntok, &p);
+		free(t);
+		GUARD(r);
+		fprintf(out, " %s", p);
+		free(p);
+	}
+	fputc('\n', out);
+	return KG_OK;
+}
+
+int kg_client_config_dump(const kg_client_config *cfg, const char *host, const char *home,
+			  const char *local_user, const kg_logger *lg, FILE *out)
+{
+	ENSURE(cfg != NULL && host != NULL && home != NULL && out != NULL, KG_ERR_ARG);
+	char port[16];
+	snprintf(port, sizeof(port), "%d", cfg->port);
+	const kg_token tok[] = {
+		{ 'd', home }, { 'h', cfg->hostname }, { 'n', host }, { 'p', port },
+		{ 'r', cfg->user }, { 'u', local_user ? local_user : cfg->user },
+	};
+	fprintf(out, "host %s\nuser %s\nhostname %s\nport %d\n", host, cfg->user, cfg->hostname, cfg->port);
+	fprintf(out, "addressfamily %s\n", af_name(cfg->address_family));
+	fprintf(out, "batchmode %s\n", yn(cfg->batch_mode));
+	fprintf(out, "compression %s\n", yn(cfg->compression));
+	fprintf(out, "exitonforwardfailure %s\n", yn(cfg->exit_on_forward_failure));
+	fprintf(out, "hashknownhosts %s\n", yn(cfg->hash_known_hosts));
+	fprintf(out, "identitiesonly %s\n", yn(cfg->identities_only));
+	fprintf(out, "kbdinteractiveauthentication %s\n", yn(cfg->kbd_interactive_authentication));
+	fprintf(out, "passwordauthentication %s\n", yn(cfg->password_authentication));
+	fprintf(out, "pubkeyauthentication %s\n", tf(cfg->pubkey_authentication));
+	fprintf(out, "requesttty %s\n", tty_name(cfg->request_tty));
+	fprintf(out, "stricthostkeychecking %s\n", shkc_name(cfg->strict_host_key_checking));
+	fprintf(out, "tcpkeepalive %s\n", yn(cfg->tcp_keepalive));
+	fprintf(out, "numberofpasswordprompts %d\n", cfg->number_of_password_prompts);
+	fprintf(out, "serveralivecountmax %d\n", cfg->server_alive_count_max);
+	fprintf(out, "serveraliveinterval %d\n", cfg->server_alive_interval);
+	GUARD(print_algs(out, "ciphers", lg, "cipher", KG_CIPHERS_CLIENT_DEFAULT, kg_cipher_all_names(),
+			 cfg->ciphers));
+	GUARD(print_algs(out, "hostkeyalgorithms", lg, "host key algorithm", KG_HOSTKEY_CLIENT_DEFAULT,
+			 KG_HOSTKEY_ALL, cfg->host_key_algorithms));
+	GUARD(print_algs(out, "kexalgorithms", lg, "key exchange", KG_KEX_CLIENT_DEFAULT, kg_kex_all_names(),
+			 cfg->kex_algorithms));
+	fprintf(out, "loglevel %s\n", kg_log_level_name(cfg->log_level));
+	GUARD(print_algs(out, "macs", lg, "MAC", KG_MACS_CLIENT_DEFAULT, kg_mac_all_names(), cfg->macs));
+	if (cfg->preferred_authentications)
+		fprintf(out, "preferredauthentications %s\n", cfg->preferred_authentications);
+	for (size_t i = 0; i < cfg->identity_files.n; i++)
+		fprintf(out, "identityfile %s\n", cfg->identity_files.v[i]);
+	GUARD(print_paths(out, "globalknownhostsfile", &cfg->global_known_hosts_files, home, tok,
+			  KG_ARRAY_LEN(tok)));
+	GUARD(print_paths(out, "userknownhostsfile", &cfg->user_known_hosts_files, home, tok, KG_ARRAY_LEN(tok)));
+	for (size_t i = 0; i < cfg->send_env.n; i++)
+		fprintf(out, "sendenv %s\n", cfg->send_env.v[i]);
+	for (size_t i = 0; i < cfg->set_env.n; i++)
+		fprintf(out, "setenv %s\n", cfg->set_env.v[i]);
+	if (cfg->connect_timeout > 0)
+		fprintf(out, "connecttimeout %d\n", cfg->connect_timeout);
+	else
+		fputs("connecttimeout none\n", out);
+	fputs("escapechar none\n", out);  /* kssh has no escape character yet */
+	fprintf(out, "rekeylimit %llu %d\n", (unsigned long long)cfg->rekey_limit.bytes,
+		cfg->rekey_limit.seconds > 0 ? cfg->rekey_limit.seconds : 0);
+	if (cfg->proxy_jump && strcmp(cfg->proxy_jump, "none") != 0)
+		fprintf(out, "proxyjump %s\n", cfg->proxy_jump);
+	return ferror(out) ? KG_ERR_SYSTEM : KG_OK;
+}

@@ -1,0 +1,91 @@
+#!/bin/sh
+# kssh -G against OpenSSH's ssh -G for the same configuration (Host aliases,
+# Match, first value wins, known-hosts paths with ~ and %d): every keyword
+# both print that kssh acts on must have the same value; then git, which
+# runs `ssh -G` to learn what kind of ssh it has, clones over kssh from a
+# URL with a port.
+. "$(dirname "$0")/lib.sh"
+
+have_prog kssh kssh ssh || finish
+
+cat >"$T/client.conf" <<EOF2
+Host alias
+	HostName 127.0.0.1
+	Port 2222
+	User alice
+	IdentityFile ~/.ssh/work_key
+	IdentityFile $T/second_key
+Match host 127.0.0.1 user alice
+	Compression yes
+	ConnectTimeout 7
+Host *
+	Port 9999
+	User nobody-else
+	BatchMode yes
+	StrictHostKeyChecking accept-new
+	UserKnownHostsFile ~/kh %d/kh2
+	SendEnv LANG LC_*
+	SetEnv A=1 B=two
+	RekeyLimit 1G 1h
+	ProxyJump bastion1,bastion2
+	PreferredAuthentications publickey,password
+	RequestTTY no
+	HashKnownHosts yes
+	NumberOfPasswordPrompts 2
+	PasswordAuthentication no
+	AddressFamily inet
+	LogLevel VERBOSE
+EOF2
+# Values both print; the algorithm lists are kagi's own by design (it offers
+# only what it implements), escapechar and identity defaults differ too.
+keys="host user hostname port addressfamily batchmode compression exitonforwardfailure hashknownhosts
+identitiesonly kbdinteractiveauthentication passwordauthentication pubkeyauthentication requesttty
+stricthostkeychecking tcpkeepalive numberofpasswordprompts loglevel preferredauthentications
+identityfile globalknownhostsfile userknownhostsfile sendenv setenv connecttimeout rekeylimit proxyjump"
+compare() { # label host [default-ids]
+	"$KSSH" -G -F "$T/client.conf" "$2" >"$T/k.out" 2>"$T/k.err"; kst=$?
+	"$SSH" -G -F "$T/client.conf" "$2" >"$T/o.out" 2>/dev/null
+	[ $kst -eq 0 ]; res "$1: kssh -G exits 0" || sed 's/^/#   /' "$T/k.err" >&2
+	ok=0
+	for k in $keys; do
+		grep "^$k " "$T/o.out" >"$T/o.k"; grep "^$k " "$T/k.out" >"$T/k.k"
+		[ -s "$T/o.k" ] || continue
+		# kagi's default identities leave out key types it does not do.
+		[ "$k" = identityfile ] && [ "$3" = default-ids ] && continue
+		if ! cmp -s "$T/o.k" "$T/k.k"; then
+			note "$1 $k: ssh '$(tr '\n' '|' <"$T/o.k")' kssh '$(tr '\n' '|' <"$T/k.k")'"
+			ok=1
+		fi
+	done
+	[ $ok -eq 0 ]; res "$1: kssh -G equals ssh -G on every shared keyword"
+}
+compare "alias" alias
+compare "other host" other.example default-ids
+
+# A keyword kagi refuses gives an error and no output, not a silent dump.
+printf 'Host *\n\tProxyCommand nc %%h %%p\n' >"$T/bad.conf"
+"$KSSH" -G -F "$T/bad.conf" h >"$T/bad.out" 2>"$T/bad.err"; st=$?
+[ $st -eq 255 ] && [ ! -s "$T/bad.out" ] && grep -q 'bad.conf' "$T/bad.err"
+res "refused keyword: exit 255, file named, nothing printed" || sed 's/^/#   /' "$T/bad.err" >&2
+
+# git over kssh: git asks `kssh -G` first, then passes -p for the URL's port.
+if command -v git >/dev/null 2>&1; then
+	setup_keys || { fail "setup keys"; finish; }
+	if start_server ksshd ksshd; then
+		git init -q --bare "$T/repo.git" &&
+		git init -q "$T/work" &&
+		echo "kagi over git" >"$T/work/README" &&
+		git -C "$T/work" add README &&
+		git -C "$T/work" -c user.name=t -c user.email=t@example.invalid commit -qm one &&
+		git -C "$T/work" push -q "$T/repo.git" HEAD:refs/heads/main 2>/dev/null
+		GIT_SSH_COMMAND="$KSSH -F /dev/null -i $T/user_ed25519 -o UserKnownHostsFile=$T/known_hosts -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes" \
+			timeout 60 git clone -q -b main "ssh://$TUSER@127.0.0.1:$SRV_PORT$T/repo.git" "$T/clone" 2>"$T/git.err"
+		[ "$(cat "$T/clone/README" 2>/dev/null)" = "kagi over git" ]
+		res "git clone with kssh as GIT_SSH_COMMAND and a port in the URL" || sed 's/^/#   /' "$T/git.err" >&2
+	else
+		fail "ksshd start"
+	fi
+else
+	fail "git not installed"
+fi
+finish
