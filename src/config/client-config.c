@@ -108,7 +108,6 @@ static const struct unsupported_rule {
 	const char *ok;
 	int how;
 } unsupported_rules[] = {
-	{ "ServerAliveInterval", "0,0s,none", UNSUP_WARN },
 	{ "LocalForward", NULL, UNSUP_WARN },
 	{ "RemoteForward", NULL, UNSUP_WARN },
 	{ "DynamicForward", NULL, UNSUP_WARN },

@@ -46,7 +46,7 @@ typedef struct kg_client_config {
 	int compression;
 	char *proxy_jump;
 	char *proxy_command;                /* raw; kagi may refuse it */
-	int server_alive_interval;          /* not supported yet: warned */
+	int server_alive_interval;          /* seconds; 0: no keepalives */
 	int tcp_keepalive;
 	int server_alive_count_max;
 	int address_family;                 /* AF_UNSPEC, AF_INET, AF_INET6 */

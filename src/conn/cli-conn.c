@@ -631,6 +631,9 @@ int kg_client_open(kg_client *c)
 	if (r >= 0)
 		r = kg_engine_run(&c->eng, authenticated, c, -1);
 	if (r >= 0)
+		r = kg_cli_alive_start(&c->alive, &c->eng, c->log, cfg->hostname,
+				       (uint64_t)cfg->server_alive_interval * 1000, cfg->server_alive_count_max);
+	if (r >= 0)
 		return kg_engine_flush(&c->eng, KG_CLIENT_FLUSH_MS);
 	if (r == KG_ERR_CLOSED && c->eng.peer_eof) {
 		kg_error(c->log, "Connection closed by %s port %d", c->peer_ip, c->peer_port);
@@ -646,6 +649,7 @@ int kg_client_open(kg_client *c)
 
 void kg_client_close(kg_client *c)
 {
+	kg_cli_alive_stop(&c->alive);
 	if (c->eng_ready)
 		kg_engine_free(&c->eng);
 	c->eng_ready = 0;

@@ -11,6 +11,7 @@
 #include "core/channel.h"
 #include "core/transport.h"
 #include "config/client-config.h"
+#include "conn/cli-alive.h"
 #include "conn/conn.h"
 #include "sys/log.h"
 #include "sys/loop.h"
@@ -51,6 +52,7 @@ typedef struct kg_client {
 	pid_t jump_pid;             /* the kssh -W process carrying us through a jump host */
 	kg_loop loop;
 	kg_engine eng;
+	kg_cli_alive alive;         /* ServerAliveInterval, once authenticated */
 	int loop_ready, eng_ready;
 	int authenticated;
 } kg_client;

@@ -7,13 +7,16 @@
  * a full peer (window exhausted, then resumed) in each direction, a
  * consumer whose output descriptor is full holding the window shut, an
  * early channel close from either end and the connection closing early,
- * and global requests whose answers meet their requests in order (one
- * forgotten, one sent without asking for an answer). */
+ * global requests whose answers meet their requests in order (one
+ * forgotten, one sent without asking for an answer), and src/conn/cli-alive.c:
+ * keepalives a live server answers, and the end of a connection whose
+ * server stopped answering. */
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 #include "t.h"
 #include "core/defaults.h"
+#include "conn/cli-alive.h"
 #include "conn/cli-conn.h"
 #include "conn/cli-session.h"
 #include "conn/cli-stream.h"
@@ -542,6 +545,54 @@ static void test_chan_out(void)
 	fx_free(&f);
 }
 
+typedef struct until {
+	uint64_t end_ms;
+} until;
+
+static int time_is_up(void *arg)
+{
+	return kg_monotonic_ms() >= ((until *)arg)->end_ms;
+}
+
+/* ServerAliveInterval 100 ms, CountMax 1: a live server answers every
+ * keepalive and the connection stays up over several intervals; once the
+ * server's engine is gone (its pipes stay open, so nothing is closed, the
+ * server only goes quiet) the client ends with KG_ERR_TIMEOUT after the
+ * second unanswered interval. */
+static void test_server_alive(void)
+{
+	fixture f;
+	T_OK(fx_setup(&f));
+	T_OK(kg_cli_alive_start(&f.c.alive, &f.c.eng, &f.log, "peer", 100, 1));
+	until u = { kg_monotonic_ms() + 650 };
+	T_OK(kg_engine_run(&f.c.eng, time_is_up, &u, 2000));
+	T_ASSERT(f.c.eng.status == 0 && !f.c.alive.timed_out);
+	T_ASSERT(f.globals_seen >= 4);  /* one keepalive per quiet interval */
+	kg_engine_free(&f.srv);
+	uint64_t t0 = kg_monotonic_ms();
+	u.end_ms = t0 + 3000;
+	T_ASSERT(kg_engine_run(&f.c.eng, time_is_up, &u, 5000) == KG_ERR_TIMEOUT);
+	uint64_t took = kg_monotonic_ms() - t0;
+	T_ASSERT(f.c.alive.timed_out && f.c.eng.status == KG_ERR_TIMEOUT);
+	if (took < 90 || took >= 1000)
+		fprintf(stderr, "# timed out after %llu ms\n", (unsigned long long)took);
+	T_ASSERT(took >= 90 && took < 1000);  /* one to two intervals after the last answer */
+	fx_free(&f);
+}
+
+/* A zero interval does nothing: no timer, no keepalive. */
+static void test_server_alive_off(void)
+{
+	fixture f;
+	T_OK(fx_setup(&f));
+	T_OK(kg_cli_alive_start(&f.c.alive, &f.c.eng, &f.log, "peer", 0, 3));
+	T_ASSERT(f.c.alive.timer == 0);
+	until u = { kg_monotonic_ms() + 200 };
+	T_OK(kg_engine_run(&f.c.eng, time_is_up, &u, 2000));
+	T_ASSERT(f.globals_seen == 0);
+	fx_free(&f);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -552,5 +603,7 @@ int main(void)
 	T_RUN(test_cli_session_full_stdout);
 	T_RUN(test_chan_out);
 	T_RUN(test_global_replies);
+	T_RUN(test_server_alive);
+	T_RUN(test_server_alive_off);
 	return T_DONE();
 }
