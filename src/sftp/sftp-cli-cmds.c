@@ -30,11 +30,14 @@ static int failed(cmdctx *x, int r, const char *what)
 		return KG_CLI_OK;
 	if (r != KG_ERR_SYSTEM)
 		return r;
-	if (what) {
+	const char *msg = kg_sftp_error(x->c->s);
+	size_t wl = what ? strlen(what) : 0;
+	/* A local failure may already name its file ("x: No such file"). */
+	if (what && !(strncmp(msg, what, wl) == 0 && msg[wl] == ':')) {
 		kg_sftp_print_safe(stderr, what);
 		fprintf(stderr, ": ");
 	}
-	fprintf(stderr, "%s\n", kg_sftp_error(x->c->s));
+	fprintf(stderr, "%s\n", msg);
 	return KG_CLI_FAILED;
 }
 

@@ -287,6 +287,11 @@ static void test_failures(void)
 		free(out);
 		free(err);
 	}
+	/* a local file's failure names it once */
+	T_ASSERT(line(&x, "put nothere", &out, &err) == KG_CLI_FAILED);
+	T_ASSERT(strcmp(err, "nothere: No such file or directory\n") == 0);
+	free(out);
+	free(err);
 	/* not quiet: transfers and removals say so */
 	T_OK(write_file("f", "abc", 3));
 	T_ASSERT(line(&x, "put f g", &out, NULL) == KG_CLI_OK);
