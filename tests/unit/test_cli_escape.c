@@ -2,6 +2,7 @@
  * state machine (newline rule, ~~, unknown escapes, none, ^X, ~C lines). */
 #include "t.h"
 #include "conn/cli-escape.h"
+#include "config/client-config.h"
 
 typedef struct {
 	kg_buf send, local;
@@ -122,8 +123,27 @@ static void test_command_line(void)
 	T_ASSERT(!kg_cli_escape_is_forward("-L") && !kg_cli_escape_is_forward("-X 1") && !kg_cli_escape_is_forward("L 1"));
 }
 
+/* EscapeChar in a config file and as -o: first value wins, kept as written. */
+static void test_config_keyword(void)
+{
+	kg_client_config cfg;
+	kg_cfg_err err;
+	kg_client_config_init(&cfg);
+	const char *text = "EscapeChar ^]\nEscapeChar %\n";
+	T_ASSERT(kg_client_config_apply_option(&cfg, "EscapeChar=none", &err) == 0);
+	T_ASSERT(kg_client_config_apply_file(&cfg, text, strlen(text), "cfg", "h", &err) == 0);
+	T_ASSERT(cfg.escape_char && strcmp(cfg.escape_char, "none") == 0);
+	kg_client_config_free(&cfg);
+	kg_client_config_init(&cfg);
+	T_ASSERT(kg_client_config_apply_file(&cfg, text, strlen(text), "cfg", "h", &err) == 0);
+	int ch;
+	T_ASSERT(cfg.escape_char && kg_escape_char_parse(cfg.escape_char, &ch) == 0 && ch == 0x1d);
+	kg_client_config_free(&cfg);
+}
+
 int main(void)
 {
+	T_RUN(test_config_keyword);
 	T_RUN(test_newline_rule);
 	T_RUN(test_twice_and_unknown);
 	T_RUN(test_none_and_ctrl);
