@@ -81,6 +81,7 @@ static const kg_cfg_kw client_kws[] = {
 	{ "LocalCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "RemoteCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "IgnoreUnknown", KG_CFG_STR, CC(ignore_unknown), 0, 0, NULL },
+	{ "EscapeChar", KG_CFG_STR, CC(escape_char), 0, 0, NULL },
 	/* Known to OpenSSH, not done by kagi: values other than what kagi
 	 * does anyway are reported (see unsupported_rules). */
 	{ "GSSAPIAuthentication", KG_CFG_IGNORE, 0, 0, 0, NULL },

@@ -122,7 +122,7 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 		fprintf(out, "connecttimeout %d\n", cfg->connect_timeout);
 	else
 		fputs("connecttimeout none\n", out);
-	fputs("escapechar none\n", out);  /* kssh has no escape character yet */
+	fprintf(out, "escapechar %s\n", cfg->escape_char ? cfg->escape_char : "~");
 	fprintf(out, "rekeylimit %llu %d\n", (unsigned long long)cfg->rekey_limit.bytes,
 		cfg->rekey_limit.seconds > 0 ? cfg->rekey_limit.seconds : 0);
 	if (cfg->proxy_jump && strcmp(cfg->proxy_jump, "none") != 0)

@@ -5,13 +5,16 @@
  * only once it has been written out locally, and stdin is read only as far
  * as the server's window allows. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "core/channel.h"
+#include "conn/cli-escape.h"
 #include "conn/cli-session.h"
 #include "config/config-common.h"
 #include "sys/net.h"
@@ -30,6 +33,10 @@ typedef struct session {
 	int result;                   /* set by a terminating signal */
 	kg_tty_saved tty;
 	int restore_flags[3];
+	int escapes;                  /* stdin goes through esc */
+	kg_cli_escape esc;
+	kg_buf esc_send;              /* escaped stdin not yet sent */
+	int escaped_out;              /* ~. */
 } session;
 
 static void on_fd(void *ctx, int fd, int revents);
@@ -46,10 +53,191 @@ static void update(session *s)
 			kg_engine_fail(s->e, r);
 		s->eof_sent = 1;
 	}
-	int rd = open && !s->stdin_eof && !s->eof_sent && ch->remote_window > 0 && kg_engine_may_send(s->e);
+	if (open && kg_buf_len(&s->esc_send)) {
+		size_t sent = 0;
+		int r = kg_conn_send_data(&s->e->conn, ch, 0, kg_buf_ptr(&s->esc_send), kg_buf_len(&s->esc_send), &sent);
+		if (r < 0 || kg_buf_consume(&s->esc_send, sent) < 0)
+			kg_engine_fail(s->e, r < 0 ? r : KG_ERR_INTERNAL);
+		kg_engine_kick(s->e);
+	}
+	int rd = open && !s->stdin_eof && kg_buf_len(&s->esc_send) == 0 && !s->eof_sent && ch->remote_window > 0 && kg_engine_may_send(s->e);
 	kg_watch_set(s->e, &s->w_in, s->stdin_fd, rd ? KG_LOOP_READ : 0, on_fd, s);
 	kg_watch_set(s->e, &s->w_out, s->out.fd, kg_chan_out_pending(&s->out) ? KG_LOOP_WRITE : 0, on_fd, s);
 	kg_watch_set(s->e, &s->w_err, s->err.fd, kg_chan_out_pending(&s->err) ? KG_LOOP_WRITE : 0, on_fd, s);
+}
+
+static void say(session *s, const char *text, size_t n)
+{
+	(void)!kg_fd_write_all(s->err.fd, text, n, 5000);
+}
+
+static void sayf(session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sayf(session *s, const char *fmt, ...)
+{
+	char m[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(m, sizeof(m), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		say(s, m, (size_t)n < sizeof(m) ? (size_t)n : sizeof(m) - 1);
+}
+
+static void set_nonblock(session *s, int fd, int idx);
+
+/* ~^Z: the terminal as the user had it while kssh is stopped. */
+static void suspend_self(session *s)
+{
+	char nm[8];
+	sayf(s, "%s^Z [suspend ssh]\r\n", kg_escape_char_name(s->esc.ch, nm, sizeof(nm)));
+	(void)!kg_tty_raw_restore(&s->tty);
+	if (s->restore_flags[0] >= 0)
+		(void)!fcntl(s->stdin_fd, F_SETFL, s->restore_flags[0]);
+	(void)kill(getpid(), SIGTSTP);
+	/* continued */
+	(void)!kg_tty_raw_enter(STDIN_FILENO, &s->tty);
+	set_nonblock(s, s->stdin_fd, 0);
+	uint32_t cols, rows, px, py;
+	if (s->k.ch && kg_tty_window_size(STDIN_FILENO, &cols, &rows, &px, &py) == KG_OK &&
+	    kg_conn_req_window_change(&s->e->conn, s->k.ch, cols, rows, px, py) < 0)
+		kg_engine_fail(s->e, KG_ERR_INTERNAL);
+}
+
+/* ~#: the channels of the connection. */
+static void list_channels(session *s)
+{
+	static const char *const states[] = { "free", "incoming", "opening", "open", "closing", "closed" };
+	kg_conn *cn = &s->e->conn;
+	char nm[8];
+	sayf(s, "%s#\r\nThe following connections are open:\r\n", kg_escape_char_name(s->esc.ch, nm, sizeof(nm)));
+	for (uint32_t i = 0; i < cn->cfg.max_channels; i++) {
+		const kg_channel *ch = &cn->chans[i];
+		if (ch->state == KG_CH_FREE)
+			continue;
+		sayf(s, "  #%u %s (%s r%u window in %u out %u%s%s)\r\n", ch->local_id, ch->type,
+		     (unsigned)ch->state < KG_ARRAY_LEN(states) ? states[ch->state] : "?", ch->remote_id,
+		     ch->local_window, ch->remote_window, ch->eof_sent ? " eof-sent" : "",
+		     ch->eof_rcvd ? " eof-received" : "");
+	}
+}
+
+/* ~&: kssh goes on in the background, the user gets the terminal back. */
+static void background(session *s)
+{
+	char nm[8];
+	(void)!kg_tty_raw_restore(&s->tty);
+	sayf(s, "%s& [backgrounded]\n", kg_escape_char_name(s->esc.ch, nm, sizeof(nm)));
+	pid_t pid = fork();
+	if (pid < 0) {
+		kg_error(s->c->log, "fork: %s", strerror(errno));
+		return;
+	}
+	if (pid > 0)
+		_exit(0);
+	/* The child serves the connection on: stdin ends (a ^D for the shell). */
+	if (kg_buf_put_u8(&s->esc_send, 4) < 0)
+		kg_engine_fail(s->e, KG_ERR_ALLOC);
+	s->stdin_eof = 1;
+}
+
+static void forward_line(session *s)
+{
+	char msg[512];
+	msg[0] = '\0';
+	if (!s->o->forward_cmd) {
+		sayf(s, "kssh: forwarding is not available in this connection\r\n");
+		return;
+	}
+	(void)s->o->forward_cmd(s->o->forward_arg, s->esc.line, msg, sizeof(msg));
+	if (msg[0])
+		sayf(s, "%s\r\n", msg);
+}
+
+static void act(session *s, kg_esc_action a)
+{
+	kg_conn *cn = &s->e->conn;
+	char nm[8];
+	kg_escape_char_name(s->esc.ch, nm, sizeof(nm));
+	int r = KG_OK;
+	switch (a) {
+	case KG_ESC_DISCONNECT:
+		s->escaped_out = 1;
+		break;
+	case KG_ESC_SUSPEND:
+		suspend_self(s);
+		break;
+	case KG_ESC_LIST:
+		list_channels(s);
+		break;
+	case KG_ESC_BACKGROUND:
+		background(s);
+		break;
+	case KG_ESC_BREAK:
+		sayf(s, "%sB\r\n", nm);
+		if (s->k.ch && s->k.ch->state == KG_CH_OPEN) {
+			/* RFC 4335: break-length in milliseconds */
+			static const uint8_t len_ms[4] = { 0, 0, 0x03, 0xe8 };
+			r = kg_conn_send_request(cn, s->k.ch, "break", 0, len_ms, sizeof(len_ms));
+		}
+		break;
+	case KG_ESC_REKEY:
+		kg_verbose(s->c->log, "Requesting rekey");
+		r = kg_tr_rekey(s->c->tr);
+		break;
+	case KG_ESC_LOG_LESS:
+	case KG_ESC_LOG_MORE: {
+		kg_logger *lg = s->c->log;
+		if (a == KG_ESC_LOG_LESS && lg->level > KG_LOG_QUIET)
+			lg->level--;
+		if (a == KG_ESC_LOG_MORE && lg->level < KG_LOG_DEBUG3)
+			lg->level++;
+		sayf(s, "%s%c [LogLevel %s]\r\n", nm, a == KG_ESC_LOG_LESS ? 'V' : 'v', kg_log_level_name(lg->level));
+		break;
+	}
+	case KG_ESC_FORWARD:
+		forward_line(s);
+		break;
+	case KG_ESC_NONE:
+		break;
+	}
+	if (r < 0)
+		kg_engine_fail(s->e, r);
+	kg_engine_kick(s->e);
+}
+
+/* stdin through the escape machine: read what the window takes, send what
+ * comes out. */
+static int read_escaped(session *s, int fd)
+{
+	kg_channel *ch = s->k.ch;
+	uint8_t in[4096];
+	size_t want = sizeof(in);
+	if (ch->remote_window < want)
+		want = ch->remote_window;
+	ssize_t n = read(fd, in, want);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return KG_OK;
+	if (n <= 0) {
+		s->stdin_eof = 1;
+		return KG_OK;
+	}
+	kg_buf local;
+	kg_buf_init(&local, 1u << 20);
+	size_t off = 0;
+	int r = KG_OK;
+	while (r >= 0 && off < (size_t)n && !s->escaped_out) {
+		size_t used;
+		kg_esc_action a;
+		r = kg_cli_escape_feed(&s->esc, in + off, (size_t)n - off, &s->esc_send, &local, &used, &a);
+		off += used;
+		if (kg_buf_len(&local))
+			say(s, (const char *)kg_buf_ptr(&local), kg_buf_len(&local));
+		kg_buf_reset(&local);
+		if (r >= 0 && a != KG_ESC_NONE)
+			act(s, a);
+	}
+	kg_buf_free(&local);
+	return r;
 }
 
 static void on_fd(void *ctx, int fd, int revents)
@@ -57,7 +245,9 @@ static void on_fd(void *ctx, int fd, int revents)
 	session *s = ctx;
 	kg_conn *cn = &s->e->conn;
 	int r = KG_OK;
-	if (fd == s->w_in.fd && (revents & (POLLIN | POLLHUP | POLLERR)) && s->k.ch)
+	if (fd == s->w_in.fd && (revents & (POLLIN | POLLHUP | POLLERR)) && s->k.ch && s->escapes)
+		r = read_escaped(s, fd);
+	else if (fd == s->w_in.fd && (revents & (POLLIN | POLLHUP | POLLERR)) && s->k.ch)
 		r = kg_engine_send_from_fd(s->e, s->k.ch, 0, fd, &s->stdin_eof);
 	if (r >= 0 && fd == s->w_out.fd && (revents & (POLLOUT | POLLHUP | POLLERR)))
 		r = kg_chan_out_flush(&s->out, cn, s->k.ch);
@@ -226,7 +416,7 @@ static void set_nonblock(session *s, int fd, int idx)
 static int finished(void *arg)
 {
 	session *s = arg;
-	return s->result || (s->channel_closed && kg_chan_out_pending(&s->out) == 0 && kg_chan_out_pending(&s->err) == 0);
+	return s->result || s->escaped_out || (s->channel_closed && kg_chan_out_pending(&s->out) == 0 && kg_chan_out_pending(&s->err) == 0);
 }
 
 int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_status)
@@ -254,6 +444,9 @@ int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_sta
 		(void)!kg_loop_add_signal(&c->loop, term_sigs[i], on_signal, &s);
 	if (tty)
 		(void)!kg_tty_raw_enter(STDIN_FILENO, &s.tty);
+	kg_buf_init(&s.esc_send, 1u << 20);
+	s.escapes = tty && o->escape_on && o->escape_char != KG_ESCAPE_NONE && !o->forward_host && s.stdin_fd >= 0;
+	kg_cli_escape_init(&s.esc, o->escape_char);
 	if (s.stdin_fd >= 0)
 		set_nonblock(&s, s.stdin_fd, 0);
 	set_nonblock(&s, s.out.fd, 1);
@@ -305,8 +498,9 @@ int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_sta
 		kg_error(c->log, "%s", why && *why ? why : kg_err_str(r));
 		(void)!kg_engine_flush(&c->eng, KG_CLIENT_FLUSH_MS);
 	}
-	*exit_status = r >= 0 && (s.got_exit || o->forward_host) ? (o->forward_host ? 0 : s.exit_status) : 255;
+	*exit_status = r >= 0 && !s.escaped_out && (s.got_exit || o->forward_host) ? (o->forward_host ? 0 : s.exit_status) : 255;
 	kg_chan_out_free(&s.out);
 	kg_chan_out_free(&s.err);
+	kg_buf_free(&s.esc_send);
 	return r;
 }

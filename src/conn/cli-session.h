@@ -16,6 +16,13 @@ typedef struct kg_cli_session_opts {
 	const char *forward_host; /* -W host:port: a direct-tcpip channel on stdio */
 	int forward_port;
 	int in_fd, out_fd, err_fd; /* 0: stdin, stdout, stderr */
+	/* esc: escape sequences (cli-escape.h), with a pty on a terminal only. */
+	int escape_on;            /* 0: no escape character at all */
+	int escape_char;          /* the byte, or KG_ESCAPE_NONE */
+	/* ~C's -L -R -D -KL -KR -KD line (trimmed): act on it and put what to
+	 * tell the user in msg; NULL: forwarding is not available. */
+	int (*forward_cmd)(void *arg, const char *line, char *msg, size_t msglen);
+	void *forward_arg;
 } kg_cli_session_opts;
 
 /* Runs the session to its end.  *exit_status is the remote command's

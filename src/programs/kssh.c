@@ -12,6 +12,7 @@
 #include "conn/cli-session.h"
 #include "config/client-config.h"
 #include "config/client-dump.h"
+#include "config/escape-char.h"
 #include "sys/log.h"
 
 #define EXIT_KAGI_ERROR 255
@@ -19,7 +20,7 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: kssh [-246aCGknqsTtVvx] [-c cipher_spec] [-e none] [-F configfile]\n"
+		"usage: kssh [-246aCGknqsTtVvx] [-c cipher_spec] [-e escape_char] [-F configfile]\n"
 		"            [-i identity_file] [-J destination] [-l login_name] [-m mac_spec]\n"
 		"            [-o option] [-p port] [-W host:port] [--explain] [--explain-html file]\n"
 		"            destination [command [argument ...]]\n");
@@ -33,7 +34,7 @@ static const struct {
 } unsupported_flags[] = {
 	{ 'A', "agent forwarding" }, { 'B', "bind interface" },
 	{ 'b', "bind address" }, { 'D', "dynamic port forwarding" }, { 'E', "log file" },
-	{ 'e', "escape character" }, { 'f', "going to background" },
+	{ 'f', "going to background" },
 	{ 'g', "remote hosts connecting to forwarded ports" }, { 'I', "PKCS#11" },
 	{ 'K', "GSSAPI authentication" }, { 'L', "local port forwarding" }, { 'M', "connection sharing" },
 	{ 'N', "no remote command" }, { 'O', "control commands" }, { 'P', "tags" }, { 'Q', "queries" },
@@ -41,11 +42,9 @@ static const struct {
 	{ 'X', "X11 forwarding" }, { 'Y', "X11 forwarding" }, { 'y', "logging to syslog" },
 };
 
-/* -e none (no escape character) is what kssh does; anything else is refused. */
 static int refuse_flag(int c, const char *arg)
 {
-	if (c == 'e' && arg && strcmp(arg, "none") == 0)
-		return KG_OK;
+	(void)arg;
 	if (c == '1') {
 		fprintf(stderr, "kssh: SSH protocol v.1 is no longer supported\n");
 		return KG_ERR_ARG;
@@ -212,6 +211,15 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 			case 'p': r = add_opt(cl, "Port", optarg); break;
 			case 'o': r = kg_strlist_add(&cl->opts, optarg); break;
 			case 'F': cl->config_file = optarg; break;
+			case 'e': {
+				int ec;
+				if (kg_escape_char_parse(optarg, &ec) < 0) {
+					fprintf(stderr, "kssh: Bad escape character '%s'.\n", optarg);
+					return KG_ERR_ARG;
+				}
+				r = add_opt(cl, "EscapeChar", optarg);
+				break;
+			}
 			case 'n': cl->stdin_null = 1; break;
 			case 'W': {
 				/* host:port or [v6addr]:port */
@@ -430,6 +438,15 @@ int main(int argc, char **argv)
 	}
 	kg_logger lg;
 	kg_log_init(&lg, "kssh", cfg.log_level, 0, 0);
+	int esc_ch = KG_ESCAPE_DEFAULT;
+	if (cfg.escape_char && kg_escape_char_parse(cfg.escape_char, &esc_ch) < 0) {
+		fprintf(stderr, "kssh: Bad escape character '%s'.\n", cfg.escape_char);
+		kg_client_config_free(&cfg);
+		free_cmdline(&cl);
+		free(local_user);
+		free(home);
+		return EXIT_KAGI_ERROR;
+	}
 	if (cl.print_config) {
 		int pr = kg_client_config_dump(&cfg, cl.dest_host, home, local_user, &lg, stdout);
 		if (fflush(stdout) != 0 && pr == KG_OK)
@@ -472,6 +489,7 @@ int main(int argc, char **argv)
 	int r = kg_client_open(&c);
 	if (r == KG_OK) {
 		kg_cli_session_opts so = {
+			.escape_on = 1, .escape_char = esc_ch,
 			.command = cl.command, .subsystem = cl.subsystem, .want_tty = want_tty,
 			.stdin_null = cl.stdin_null, .quiet = cl.quiet,
 			.forward_host = cl.fwd_host, .forward_port = cl.fwd_port,

@@ -77,7 +77,6 @@ done <<'EOF'
 -X|-X (X11 forwarding)
 -Y|-Y (X11 forwarding)
 -N|-N (no remote command)
--e ~|-e (escape character)
 -f|-f (going to background)
 -g|-g (remote hosts connecting to forwarded ports)
 -M|-M (connection sharing)
@@ -89,7 +88,7 @@ done <<'EOF'
 EOF
 
 # ...and the "off" flags, which ask for what kssh does anyway, still work.
-for flags in -a -x -k -T "-e none" -2; do
+for flags in -a -x -k -T "-e none" "-e ~" "-e ^]" -2; do
 	# shellcheck disable=SC2086
 	out=$(raw kssh "$port" -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no \
 		-o LogLevel=ERROR $flags 127.0.0.1 echo ran </dev/null 2>"$T/e"); rc=$?

@@ -1,0 +1,105 @@
+#!/bin/sh
+# kssh's escape sequences on a real terminal (tmux): ~? prints the help,
+# ~~ sends one ~, ~. not after a newline is text, ~R rekeys and the session
+# goes on, ~^Z suspends and fg resumes, ~C shows the ssh> prompt, ~. ends
+# the session with exit 255 and "Connection to HOST closed.".
+# Usage: escapes.sh [kssh-ksshd] [kssh-sshd]
+. "$(dirname "$0")/lib.sh"
+select_pairs "${@:-kssh-ksshd kssh-sshd}"
+command -v tmux >/dev/null || { fail "tmux not installed"; finish; }
+
+setup_keys || { fail "setup keys"; finish; }
+TM="tmux -L kagi-esc-$$"
+tm_stop() { $TM kill-server 2>/dev/null; }
+
+# wait_screen PATTERN [SECONDS] : the pane shows a line matching PATTERN.
+wait_screen() {
+	_i=0; _max=$(( ${2:-10} * 10 ))
+	while [ $_i -lt $_max ]; do
+		$TM capture-pane -p -S -300 -t kt >"$T/screen" 2>/dev/null
+		grep -Eq "$1" "$T/screen" && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	note "screen did not show '$1':"; sed 's/^/#   /' "$T/screen" >&2
+	return 1
+}
+
+for pair in $PAIRS; do
+	c=$(pair_client "$pair"); s=$(pair_server "$pair"); l=$(pair_label "$pair")
+	have_prog "$l" "$c" "$s" || continue
+	if ! start_server "$s" "$s"; then fail "$l server start"; continue; fi
+	port=$SRV_PORT
+	bin=$(prog_of "$c")
+	cat >"$T/run.sh" <<EOS
+PS1='local\$ '; export PS1
+exec sh -i
+EOS
+	tm_stop
+	$TM new-session -d -s kt -x 120 -y 30 "env -i PATH=$PATH HOME=$T TERM=xterm sh $T/run.sh" || { fail "$l tmux start"; continue; }
+	wait_screen '^local\$' || { fail "$l local shell"; tm_stop; continue; }
+	$TM send-keys -t kt "$bin -t -F /dev/null -p $port -l $TUSER -i $T/user_ed25519 -o UserKnownHostsFile=$T/known_hosts -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o LogLevel=INFO 127.0.0.1 \"env PS1='rem\\$ ' sh -i\"" Enter
+	wait_screen '^rem\$' 20; res "$l remote shell" || { tm_stop; continue; }
+
+	$TM send-keys -t kt Enter '~?'
+	wait_screen '^\(Note that escapes are only recognized immediately after newline.\)' 5 &&
+		grep -q '^ ~R   - request rekey$' "$T/screen"; res "$l ~? prints the help"
+
+	# ~~ sends one ~: the remote shell is asked to run "~zq".
+	$TM send-keys -t kt Enter '~~' 'zq' Enter
+	wait_screen '~zq: not found' 5 && ! grep -q '~~zq' "$T/screen"; res "$l ~~ sends a single ~"
+
+	# ~. not after a newline is text for the remote.
+	$TM send-keys -t kt 'echo a~.b' Enter
+	wait_screen '^a~\.b$' 5; res "$l ~. in the middle of a line is sent as text"
+
+	# ~R: raise the log level to see the key exchange, rekey, go on.
+	$TM send-keys -t kt Enter '~v'
+	wait_screen 'LogLevel VERBOSE' 5
+	n0=$(grep -c 'kex: algorithm:' "$T/screen")
+	$TM send-keys -t kt '~R'
+	sleep 1
+	$TM send-keys -t kt Enter 'echo after-$((40+2))' Enter
+	wait_screen '(^|\$ )after-42$' 8 && [ "$(grep -c 'kex: algorithm:' "$T/screen")" -gt "$n0" ]
+	res "$l ~R rekeys and the session goes on"
+	$TM send-keys -t kt Enter '~V'
+	wait_screen 'LogLevel INFO' 5; res "$l ~V lowers the log level"
+
+	# ~^Z suspends kssh; fg brings the session back.
+	$TM send-keys -t kt Enter '~' C-z
+	wait_screen '\[suspend ssh\]' 5 && wait_screen '^local\$ *$' 5; res "$l ~^Z suspends"
+	$TM send-keys -t kt 'fg' Enter
+	sleep 1
+	$TM send-keys -t kt Enter 'echo resumed-$((5*5))' Enter
+	wait_screen '(^|\$ )resumed-25$' 8; res "$l fg resumes the session"
+
+	# ~C: the prompt, help, a forward line.
+	$TM send-keys -t kt Enter
+	sleep 0.5
+	$TM send-keys -t kt '~C'
+	wait_screen '^ssh> *$' 5; res "$l ~C shows the ssh> prompt"
+	$TM send-keys -t kt '?' Enter
+	wait_screen '^ +-KD\[bind_address:\]port +Cancel dynamic forward$' 5; res "$l ~C ? lists the commands"
+	$TM send-keys -t kt '~C'
+	sleep 0.3
+	$TM send-keys -t kt -- '-L 12345:127.0.0.1:22' Enter
+	wait_screen '^(kssh: forwarding is not available in this connection|Forwarding port\.)$' 5
+	res "$l ~C -L is answered"
+	$TM send-keys -t kt '~C'
+	sleep 0.3
+	$TM send-keys -t kt 'bogus' Enter
+	wait_screen '^Invalid command\.$' 5; res "$l ~C refuses an unknown command"
+
+	# ~#
+	$TM send-keys -t kt Enter '~#'
+	wait_screen '^  #0 session' 5 && grep -q '^The following connections are open:' "$T/screen"
+	res "$l ~# lists the connections"
+
+	# ~. ends it: exit 255 and the message.
+	$TM send-keys -t kt Enter '~.'
+	wait_screen 'Connection to 127\.0\.0\.1 closed\.' 8 && wait_screen '^local\$ *$' 5; res "$l ~. disconnects"
+	$TM send-keys -t kt 'echo rc=$?' Enter
+	wait_screen '^rc=255$' 5; res "$l ~. exits 255"
+	tm_stop
+done
+tm_stop
+finish
