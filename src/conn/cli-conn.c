@@ -17,6 +17,7 @@
 #include "core/kex.h"
 #include "core/keyfile.h"
 #include "core/names.h"
+#include "core/randomart.h"
 #include "conn/cli-conn.h"
 #include "config/known-hosts.h"
 #include "sys/net.h"
@@ -146,6 +147,18 @@ static int prepare_identities(kg_client *c)
 
 /* ---------------- host key ---------------- */
 
+/* The name known_hosts knows the host by: HostKeyAlias as given (no
+ * port), else the host name with its port. */
+static const char *kh_host(const kg_client *c)
+{
+	return c->cfg->host_key_alias ? c->cfg->host_key_alias : c->cfg->hostname;
+}
+
+static int kh_port(const kg_client *c)
+{
+	return c->cfg->host_key_alias ? 22 : c->cfg->port;
+}
+
 static int add_known_host(kg_client *c, const kg_key *key, const char *name)
 {
 	if (c->cfg->user_known_hosts_files.n == 0)
@@ -155,7 +168,7 @@ static int add_known_host(kg_client *c, const kg_key *key, const char *name)
 	kg_buf_init(&line, 0);
 	int r = expand_path(c, c->cfg->user_known_hosts_files.v[0], &path);
 	if (r >= 0)
-		r = kg_known_hosts_format_entry(c->cfg->hostname, c->cfg->port, key, c->cfg->hash_known_hosts == 1, &line);
+		r = kg_known_hosts_format_entry(kh_host(c), kh_port(c), key, c->cfg->hash_known_hosts == 1, &line);
 	if (r >= 0)
 		r = kg_known_hosts_append(path, (const char *)kg_buf_ptr(&line), kg_buf_len(&line));
 	/* Both at INFO, as OpenSSH logs them: LogLevel ERROR hides them. */
@@ -198,7 +211,19 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 		c->hooks.peer_version(c->hooks.arg, kg_tr_peer_version(c->tr));
 	char fp[128], *name = NULL;
 	GUARD(kg_key_fingerprint(key, fp, sizeof(fp)));
-	GUARD(kg_known_hosts_name(cfg->hostname, cfg->port, &name));
+	GUARD(kg_known_hosts_name(kh_host(c), kh_port(c), &name));
+	if (cfg->host_key_alias)
+		kg_debug(c->log, "using hostkeyalias: %s", cfg->host_key_alias);
+	/* VisualHostKey: the fingerprint and its picture at every login. */
+	char art[KG_RANDOMART_LEN];
+	if (cfg->visual_host_key == 1 && kg_key_randomart(key, KG_FP_SHA256, art, sizeof(art)) == KG_OK) {
+		kg_info(c->log, "Host key fingerprint is %s", fp);
+		for (const char *l = art; *l;) {
+			size_t n = strcspn(l, "\n");
+			kg_info(c->log, "%.*s", (int)n, l);
+			l += n + (l[n] == '\n');
+		}
+	}
 	const char **files = calloc(cfg->user_known_hosts_files.n + cfg->global_known_hosts_files.n + 1, sizeof(char *));
 	ENSURE(files != NULL, KG_ERR_ALLOC);
 	size_t nf = 0;
@@ -211,7 +236,7 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 		files[nf++] = strdup(cfg->global_known_hosts_files.v[i]);
 	kg_kh_result res;
 	kg_kh_result_init(&res);
-	int r = kg_known_hosts_check_files(files, nf, cfg->hostname, cfg->port, key, &res);
+	int r = kg_known_hosts_check_files(files, nf, kh_host(c), kh_port(c), key, &res);
 	int shkc = cfg->strict_host_key_checking;
 	const char *status = "new";
 	if (r < 0) {

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Host keys on the client: HostKeyAlias (known_hosts stores and finds the
+# host under the alias, with no port), VisualHostKey (the fingerprint and
+# its randomart box at login), and keywords not acted on yet (CheckHostIP,
+# UpdateHostKeys) warned once.  Against ksshd and OpenSSH's sshd.
+. "$(dirname "$0")/lib.sh"
+
+have_prog kssh kssh || finish
+setup_keys || { fail "setup keys"; finish; }
+for s in ksshd sshd; do
+	have_prog "$s" "$s" || continue
+	start_server "$s" "$s" || { fail "$s start"; continue; }
+	port=$SRV_PORT
+	rm -f "$T/known_hosts"
+	out=$(client kssh "$port" "-o HostKeyAlias=myalias -o StrictHostKeyChecking=accept-new" echo ok \
+		</dev/null 2>"$T/e")
+	[ "$out" = ok ] && grep -q '^myalias ssh-' "$T/known_hosts" && ! grep -q '127.0.0.1' "$T/known_hosts"
+	res "$s: HostKeyAlias stores the key under the alias" || { cat "$T/known_hosts" "$T/e" >&2; }
+	out=$(client kssh "$port" "-o HostKeyAlias=myalias -o StrictHostKeyChecking=yes" echo ok </dev/null 2>"$T/e")
+	[ "$out" = ok ] && [ "$(wc -l <"$T/known_hosts")" -eq 1 ]
+	res "$s: a second login with the alias finds it (StrictHostKeyChecking=yes)" || cat "$T/e" >&2
+	out=$(client kssh "$port" "-o StrictHostKeyChecking=yes" echo ok </dev/null 2>"$T/e"); rc=$?
+	[ $rc -eq 255 ] && [ -z "$out" ] && grep -q "No .* host key is known for \[127.0.0.1\]:$port" "$T/e"
+	res "$s: without the alias the host is unknown" || cat "$T/e" >&2
+	out=$(client kssh "$port" "-o HostKeyAlias=myalias -o VisualHostKey=yes -o LogLevel=INFO" echo ok \
+		</dev/null 2>"$T/e")
+	fp=$(ssh-keygen -lf "$T/known_hosts" | cut -d' ' -f2)
+	[ "$out" = ok ] && grep -qx "Host key fingerprint is $fp" "$T/e" && grep -q '^+---\[ED25519 256\]--+$\|^+--\[[A-Z0-9]* [0-9]*\]-*+$' "$T/e" &&
+		grep -q '^+----\[SHA256\]-----+$' "$T/e" && [ "$(grep -c '^|.*|$' "$T/e")" -eq 9 ]
+	res "$s: VisualHostKey prints the fingerprint and the randomart box" || cat "$T/e" >&2
+	out=$(client kssh "$port" "-o HostKeyAlias=myalias -o CheckHostIP=yes -o LogLevel=INFO" echo ok \
+		</dev/null 2>"$T/e")
+	[ "$out" = ok ] && grep -qx "kssh: command line: CheckHostIP is not supported yet, ignored" "$T/e"
+	res "$s: CheckHostIP=yes says it is not supported yet" || cat "$T/e" >&2
+done
+finish
