@@ -26,6 +26,15 @@ static const kg_cfg_enum pubkey_enums[] = {
 	{ "yes", 1 }, { "no", 0 }, { "unbound", 1 }, { "host-bound", 1 }, { NULL, 0 },
 };
 
+static const kg_cfg_enum uhk_enums[] = {
+	{ "yes", KG_UHK_YES }, { "no", KG_UHK_NO }, { "ask", KG_UHK_ASK }, { "true", KG_UHK_YES },
+	{ "false", KG_UHK_NO }, { NULL, 0 },
+};
+static const kg_cfg_enum vhkdns_enums[] = {
+	{ "yes", KG_VHKDNS_YES }, { "no", KG_VHKDNS_NO }, { "ask", KG_VHKDNS_ASK }, { "true", KG_VHKDNS_YES },
+	{ "false", KG_VHKDNS_NO }, { NULL, 0 },
+};
+
 enum { SP_HOST, SP_MATCH, SP_INCLUDE, SP_REKEY, SP_SETENV };
 
 static const kg_cfg_kw client_kws[] = {
@@ -88,11 +97,13 @@ static const kg_cfg_kw client_kws[] = {
 	{ "GSSAPIDelegateCredentials", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "ForwardX11", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "ForwardX11Trusted", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "VisualHostKey", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "UpdateHostKeys", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "AddKeysToAgent", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "CheckHostIP", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "VerifyHostKeyDNS", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	/* hk */
+	{ "HostKeyAlias", KG_CFG_STR, CC(host_key_alias), 0, 0, NULL },
+	{ "CheckHostIP", KG_CFG_FLAG, CC(check_host_ip), 0, 0, NULL },
+	{ "UpdateHostKeys", KG_CFG_ENUM, CC(update_host_keys), 0, 0, uhk_enums },
+	{ "VisualHostKey", KG_CFG_FLAG, CC(visual_host_key), 0, 0, NULL },
+	{ "VerifyHostKeyDNS", KG_CFG_ENUM, CC(verify_host_key_dns), 0, 0, vhkdns_enums },
 };
 
 /* Keywords kagi does not act on.  The first value that applies to the
@@ -124,7 +135,6 @@ static const struct unsupported_rule {
 	{ "UpdateHostKeys", "no", UNSUP_WARN },
 	{ "VerifyHostKeyDNS", "no", UNSUP_WARN },
 	{ "CheckHostIP", "no", UNSUP_WARN },
-	{ "VisualHostKey", "no", UNSUP_WARN },
 	{ "AddKeysToAgent", "no", UNSUP_WARN },
 	{ "GSSAPIAuthentication", "no", UNSUP_QUIET },
 	{ "GSSAPIDelegateCredentials", "no", UNSUP_QUIET },
@@ -502,6 +512,7 @@ int kg_client_config_finish(kg_client_config *cfg, const char *host, const char 
 			GUARD(kg_strlist_add(&cfg->identity_files, ids[i]));
 		cfg->identity_files_default = 1;
 	}
+	cfg->user_known_hosts_set = cfg->user_known_hosts_files.n > 0;
 	GUARD(default_list(&cfg->user_known_hosts_files, "~/.ssh/known_hosts", "~/.ssh/known_hosts2"));
 	GUARD(default_list(&cfg->global_known_hosts_files, "/etc/ssh/ssh_known_hosts",
 			   "/etc/ssh/ssh_known_hosts2"));
@@ -523,5 +534,12 @@ int kg_client_config_finish(kg_client_config *cfg, const char *host, const char 
 	default_int(&cfg->identities_only, 0);
 	default_int(&cfg->forward_agent, 0);
 	default_int(&cfg->exit_on_forward_failure, 0);
+	/* hk: UpdateHostKeys is on unless UserKnownHostsFile was given or
+	 * VerifyHostKeyDNS is on, as ssh_config(5) says. */
+	default_int(&cfg->check_host_ip, 0);
+	default_int(&cfg->visual_host_key, 0);
+	default_int(&cfg->verify_host_key_dns, KG_VHKDNS_NO);
+	default_int(&cfg->update_host_keys,
+		    !cfg->user_known_hosts_set && cfg->verify_host_key_dns == KG_VHKDNS_NO ? KG_UHK_YES : KG_UHK_NO);
 	return KG_OK;
 }

@@ -19,6 +19,13 @@ enum kg_request_tty {
 	KG_TTY_NO = 0, KG_TTY_YES = 1, KG_TTY_FORCE = 2, KG_TTY_AUTO = 3,
 };
 
+enum kg_update_hostkeys {  /* UpdateHostKeys */
+	KG_UHK_NO = 0, KG_UHK_YES = 1, KG_UHK_ASK = 2,
+};
+enum kg_vhkdns {  /* VerifyHostKeyDNS */
+	KG_VHKDNS_NO = 0, KG_VHKDNS_YES = 1, KG_VHKDNS_ASK = 2,
+};
+
 /* int fields are KG_CFG_UNSET (-1) until set; strings NULL; lists empty. */
 typedef struct kg_client_config {
 	char *hostname;
@@ -68,6 +75,13 @@ typedef struct kg_client_config {
 	uint32_t unsupported_seen;          /* keywords of unsupported_rules already decided */
 	/* esc */
 	char *escape_char;                  /* EscapeChar as written (escape-char.h); NULL: "~" */
+	/* hk: host keys on the client */
+	char *host_key_alias;               /* HostKeyAlias: known_hosts name instead of [host]:port */
+	int check_host_ip;
+	int update_host_keys;               /* enum kg_update_hostkeys */
+	int visual_host_key;
+	int verify_host_key_dns;            /* enum kg_vhkdns; only "no" is done */
+	int user_known_hosts_set;           /* 1 if UserKnownHostsFile was given (finish) */
 } kg_client_config;
 
 void kg_client_config_init(kg_client_config *cfg);

@@ -28,6 +28,12 @@ static const char *shkc_name(int v)
 	}
 }
 
+/* yes/no/ask keywords (UpdateHostKeys, VerifyHostKeyDNS): true/false/ask. */
+static const char *ask_name(int v)
+{
+	return v == 2 ? "ask" : tf(v);
+}
+
 static const char *tty_name(int v)
 {
 	switch (v) {
@@ -86,6 +92,7 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	fprintf(out, "host %s\nuser %s\nhostname %s\nport %d\n", host, cfg->user, cfg->hostname, cfg->port);
 	fprintf(out, "addressfamily %s\n", af_name(cfg->address_family));
 	fprintf(out, "batchmode %s\n", yn(cfg->batch_mode));
+	fprintf(out, "checkhostip %s\n", yn(cfg->check_host_ip));
 	fprintf(out, "compression %s\n", yn(cfg->compression));
 	fprintf(out, "exitonforwardfailure %s\n", yn(cfg->exit_on_forward_failure));
 	fprintf(out, "hashknownhosts %s\n", yn(cfg->hash_known_hosts));
@@ -96,6 +103,9 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	fprintf(out, "requesttty %s\n", tty_name(cfg->request_tty));
 	fprintf(out, "stricthostkeychecking %s\n", shkc_name(cfg->strict_host_key_checking));
 	fprintf(out, "tcpkeepalive %s\n", yn(cfg->tcp_keepalive));
+	fprintf(out, "verifyhostkeydns %s\n", ask_name(cfg->verify_host_key_dns));
+	fprintf(out, "visualhostkey %s\n", yn(cfg->visual_host_key));
+	fprintf(out, "updatehostkeys %s\n", ask_name(cfg->update_host_keys));
 	fprintf(out, "numberofpasswordprompts %d\n", cfg->number_of_password_prompts);
 	fprintf(out, "serveralivecountmax %d\n", cfg->server_alive_count_max);
 	fprintf(out, "serveraliveinterval %d\n", cfg->server_alive_interval);
@@ -103,6 +113,8 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 			 cfg->ciphers));
 	GUARD(print_algs(out, "hostkeyalgorithms", lg, "host key algorithm", KG_HOSTKEY_CLIENT_DEFAULT,
 			 KG_HOSTKEY_ALL, cfg->host_key_algorithms));
+	if (cfg->host_key_alias)
+		fprintf(out, "hostkeyalias %s\n", cfg->host_key_alias);
 	GUARD(print_algs(out, "kexalgorithms", lg, "key exchange", KG_KEX_CLIENT_DEFAULT, kg_kex_all_names(),
 			 cfg->kex_algorithms));
 	fprintf(out, "loglevel %s\n", kg_log_level_name(cfg->log_level));

@@ -17,8 +17,10 @@
 #include "core/kex.h"
 #include "core/keyfile.h"
 #include "core/names.h"
+#include "core/randomart.h"
 #include "conn/cli-conn.h"
 #include "config/known-hosts.h"
+#include "config/known-hosts-edit.h"
 #include "sys/net.h"
 #include "sys/tty.h"
 
@@ -146,6 +148,18 @@ static int prepare_identities(kg_client *c)
 
 /* ---------------- host key ---------------- */
 
+/* The name known_hosts knows the host by: HostKeyAlias as given (no
+ * port), else the host name with its port. */
+static const char *kh_host(const kg_client *c)
+{
+	return c->cfg->host_key_alias ? c->cfg->host_key_alias : c->cfg->hostname;
+}
+
+static int kh_port(const kg_client *c)
+{
+	return c->cfg->host_key_alias ? 22 : c->cfg->port;
+}
+
 static int add_known_host(kg_client *c, const kg_key *key, const char *name)
 {
 	if (c->cfg->user_known_hosts_files.n == 0)
@@ -155,7 +169,7 @@ static int add_known_host(kg_client *c, const kg_key *key, const char *name)
 	kg_buf_init(&line, 0);
 	int r = expand_path(c, c->cfg->user_known_hosts_files.v[0], &path);
 	if (r >= 0)
-		r = kg_known_hosts_format_entry(c->cfg->hostname, c->cfg->port, key, c->cfg->hash_known_hosts == 1, &line);
+		r = kg_known_hosts_format_entry(kh_host(c), kh_port(c), key, c->cfg->hash_known_hosts == 1, &line);
 	if (r >= 0)
 		r = kg_known_hosts_append(path, (const char *)kg_buf_ptr(&line), kg_buf_len(&line));
 	/* Both at INFO, as OpenSSH logs them: LogLevel ERROR hides them. */
@@ -198,7 +212,19 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 		c->hooks.peer_version(c->hooks.arg, kg_tr_peer_version(c->tr));
 	char fp[128], *name = NULL;
 	GUARD(kg_key_fingerprint(key, fp, sizeof(fp)));
-	GUARD(kg_known_hosts_name(cfg->hostname, cfg->port, &name));
+	GUARD(kg_known_hosts_name(kh_host(c), kh_port(c), &name));
+	if (cfg->host_key_alias)
+		kg_debug(c->log, "using hostkeyalias: %s", cfg->host_key_alias);
+	/* VisualHostKey: the fingerprint and its picture at every login. */
+	char art[KG_RANDOMART_LEN];
+	if (cfg->visual_host_key == 1 && kg_key_randomart(key, KG_FP_SHA256, art, sizeof(art)) == KG_OK) {
+		kg_info(c->log, "Host key fingerprint is %s", fp);
+		for (const char *l = art; *l;) {
+			size_t n = strcspn(l, "\n");
+			kg_info(c->log, "%.*s", (int)n, l);
+			l += n + (l[n] == '\n');
+		}
+	}
 	const char **files = calloc(cfg->user_known_hosts_files.n + cfg->global_known_hosts_files.n + 1, sizeof(char *));
 	ENSURE(files != NULL, KG_ERR_ALLOC);
 	size_t nf = 0;
@@ -211,7 +237,7 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 		files[nf++] = strdup(cfg->global_known_hosts_files.v[i]);
 	kg_kh_result res;
 	kg_kh_result_init(&res);
-	int r = kg_known_hosts_check_files(files, nf, cfg->hostname, cfg->port, key, &res);
+	int r = kg_known_hosts_check_files(files, nf, kh_host(c), kh_port(c), key, &res);
 	int shkc = cfg->strict_host_key_checking;
 	const char *status = "new";
 	if (r < 0) {
@@ -380,12 +406,87 @@ int kg_client_channel_request(const kg_client *c, kg_consumer *k, const kg_conn_
 static void trace_tramp(void *arg, int sent, const uint8_t *p, size_t n);
 static void kex_tramp(void *arg, const kg_kex_result *k);
 
+/* The key type a host key algorithm signs with (rsa-sha2-* are RSA). */
+static enum kg_keytype alg_keytype(const char *alg, size_t n)
+{
+	char name[64];
+	if (n >= sizeof(name))
+		return KG_KEY_UNSPEC;
+	memcpy(name, alg, n);
+	name[n] = '\0';
+	if (strncmp(name, "rsa-sha2-", 9) == 0)
+		return KG_KEY_RSA;
+	return kg_key_type_from_name(name);
+}
+
+struct known_types {
+	unsigned mask;  /* bit per enum kg_keytype */
+};
+
+static int known_type_cb(const kg_khe_line *l, void *arg)
+{
+	struct known_types *kt = arg;
+	if (l->status == KG_KHE_MATCHED && l->marker == KG_KHE_MK_NONE && l->key)
+		kt->mask |= 1u << l->key->type;
+	return KG_OK;
+}
+
+/* With the default HostKeyAlgorithms, the algorithms of key types
+ * known_hosts already lists for the host go first (in their own order), so
+ * that a known ecdsa or rsa key is the one the server shows. */
+static int known_types_first(kg_client *c)
+{
+	if (c->cfg->host_key_algorithms)
+		return KG_OK;
+	char *name = NULL;
+	GUARD(kg_known_hosts_name(kh_host(c), kh_port(c), &name));
+	struct known_types kt = { 0 };
+	const kg_strlist *lists[] = { &c->cfg->user_known_hosts_files, &c->cfg->global_known_hosts_files };
+	for (size_t li = 0; li < 2; li++)
+		for (size_t i = 0; i < lists[li]->n; i++) {
+			char *path = NULL, *text = NULL;
+			size_t len = 0;
+			if (expand_path(c, lists[li]->v[i], &path) == KG_OK &&
+			    kg_read_text_file(path, 64u * 1024 * 1024, &text, &len, NULL) == KG_OK)
+				(void)!kg_khe_foreach(text, len, name, 1, 1, known_type_cb, &kt);
+			free(text);
+			free(path);
+		}
+	free(name);
+	if (kt.mask == 0)
+		return KG_OK;
+	size_t n = strlen(c->hostkey_algs);
+	char *out = malloc(n + 2);
+	ENSURE(out != NULL, KG_ERR_ALLOC);
+	size_t o = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (const char *p = c->hostkey_algs; *p;) {
+			size_t l = strcspn(p, ",");
+			enum kg_keytype t = alg_keytype(p, l);
+			int known = t != KG_KEY_UNSPEC && (kt.mask & (1u << t));
+			if (known == (pass == 0)) {
+				if (o)
+					out[o++] = ',';
+				memcpy(out + o, p, l);
+				o += l;
+			}
+			p += l + (p[l] == ',');
+		}
+	}
+	out[o] = '\0';
+	kg_debug(c->log, "preferring host key algorithms: %s", out);
+	free(c->hostkey_algs);
+	c->hostkey_algs = out;
+	return KG_OK;
+}
+
 static int setup_transport(kg_client *c)
 {
 	kg_client_config *cfg = c->cfg;
 	GUARD(kg_cfg_algorithms(c->log, "key exchange", KG_KEX_CLIENT_DEFAULT, kg_kex_all_names(), cfg->kex_algorithms, &c->kex_algs));
 	GUARD(kg_cfg_algorithms(c->log, "host key algorithm", KG_HOSTKEY_CLIENT_DEFAULT, KG_HOSTKEY_ALL, cfg->host_key_algorithms,
 		       &c->hostkey_algs));
+	GUARD(known_types_first(c));
 	GUARD(kg_cfg_algorithms(c->log, "cipher", KG_CIPHERS_CLIENT_DEFAULT, kg_cipher_all_names(), cfg->ciphers, &c->ciphers));
 	GUARD(kg_cfg_algorithms(c->log, "MAC", KG_MACS_CLIENT_DEFAULT, kg_mac_all_names(), cfg->macs, &c->macs));
 	kg_tr_config *t = &c->trc;

@@ -57,6 +57,9 @@ static void test_defaults(void)
 	T_ASSERT(has_line(d, "userknownhostsfile /home/u/.ssh/known_hosts /home/u/.ssh/known_hosts2"));
 	T_ASSERT(has_line(d, "identityfile ~/.ssh/id_ed25519"));
 	T_ASSERT(!has_line(d, "proxyjump none"));
+	T_ASSERT(has_line(d, "checkhostip no") && has_line(d, "verifyhostkeydns false"));
+	T_ASSERT(has_line(d, "visualhostkey no") && has_line(d, "updatehostkeys true"));
+	T_ASSERT(strstr(d, "\nhostkeyalias ") == NULL);
 	T_ASSERT(strstr(d, "\nkexalgorithms mlkem768x25519-sha256,") != NULL);
 	free(d);
 }
@@ -74,6 +77,10 @@ static void test_values(void)
 		"  UserKnownHostsFile %d/kh_%h_%p ~/second\n"
 		"  ProxyJump jump1\n"
 		"  Ciphers aes128-ctr\n"
+		"  HostKeyAlias webalias\n"
+		"  CheckHostIP yes\n"
+		"  UpdateHostKeys ask\n"
+		"  VisualHostKey yes\n"
 		"Host *\n"
 		"  Port 1\n";
 	char *d = dump_of(text, "web", "alice");
@@ -87,6 +94,8 @@ static void test_values(void)
 	T_ASSERT(has_line(d, "userknownhostsfile /home/u/kh_198.51.100.7_2200 /home/u/second"));
 	T_ASSERT(has_line(d, "proxyjump jump1"));
 	T_ASSERT(has_line(d, "ciphers aes128-ctr"));
+	T_ASSERT(has_line(d, "hostkeyalias webalias") && has_line(d, "checkhostip yes"));
+	T_ASSERT(has_line(d, "updatehostkeys ask") && has_line(d, "visualhostkey yes"));
 	free(d);
 	/* An algorithm list naming nothing kagi has cannot be printed. */
 	T_ASSERT(dump_of("Ciphers nonesuch-cipher\n", "x", "alice") == NULL);

@@ -455,6 +455,51 @@ static void test_client_tcp_keepalive(void)
 	T_ASSERT(ok);
 }
 
+/* hk: HostKeyAlias, VisualHostKey are taken without a warning; CheckHostIP,
+ * UpdateHostKeys and VerifyHostKeyDNS other than no are parsed (for -G) and
+ * warned as not supported yet; UpdateHostKeys defaults to yes only with the default
+ * UserKnownHostsFile and without VerifyHostKeyDNS. */
+static void test_client_hostkey_keywords(void)
+{
+	kg_client_config c;
+	kg_cfg_err err = { "" };
+	kg_client_config_init(&c);
+	T_OK(capply(&c, "HostKeyAlias myalias\nCheckHostIP yes\nUpdateHostKeys ask\nVisualHostKey yes\n"
+		    "VerifyHostKeyDNS no\n", "h", &err));
+	T_OK(kg_client_config_finish(&c, "h", "me"));
+	int ok = c.host_key_alias && strcmp(c.host_key_alias, "myalias") == 0 && c.check_host_ip == 1 &&
+		 c.update_host_keys == KG_UHK_ASK && c.visual_host_key == 1 && c.verify_host_key_dns == KG_VHKDNS_NO &&
+		 c.unsupported.n == 2 &&  /* CheckHostIP and UpdateHostKeys are not acted on yet */
+		 strcmp(c.unsupported.v[0], "cfg line 2: CheckHostIP is not supported yet, ignored") == 0 &&
+		 strcmp(c.unsupported.v[1], "cfg line 3: UpdateHostKeys is not supported yet, ignored") == 0;
+	kg_client_config_free(&c);
+	T_ASSERT(ok);
+	/* defaults */
+	kg_client_config_init(&c);
+	T_OK(kg_client_config_finish(&c, "h", "me"));
+	ok = c.host_key_alias == NULL && c.check_host_ip == 0 && c.update_host_keys == KG_UHK_YES &&
+	     c.visual_host_key == 0 && c.verify_host_key_dns == KG_VHKDNS_NO;
+	kg_client_config_free(&c);
+	T_ASSERT(ok);
+	kg_client_config_init(&c);
+	T_OK(capply(&c, "UserKnownHostsFile ~/.ssh/known_hosts\n", "h", &err));
+	T_OK(kg_client_config_finish(&c, "h", "me"));
+	ok = c.update_host_keys == KG_UHK_NO;
+	kg_client_config_free(&c);
+	T_ASSERT(ok);
+	/* VerifyHostKeyDNS yes: no DNS lookups in kagi, said once; UpdateHostKeys then off */
+	kg_client_config_init(&c);
+	T_OK(capply(&c, "VerifyHostKeyDNS yes\n", "h", &err));
+	T_OK(kg_client_config_finish(&c, "h", "me"));
+	ok = c.update_host_keys == KG_UHK_NO && c.unsupported.n == 1 &&
+	     strcmp(c.unsupported.v[0], "cfg line 1: VerifyHostKeyDNS is not supported yet, ignored") == 0;
+	kg_client_config_free(&c);
+	T_ASSERT(ok);
+	kg_client_config_init(&c);
+	T_ASSERT(capply(&c, "UpdateHostKeys maybe\n", "h", &err) == KG_ERR_CONFIG);
+	kg_client_config_free(&c);
+}
+
 /* ---------- server ---------- */
 
 static void test_server_defaults(void)
@@ -686,6 +731,7 @@ int main(void)
 	T_RUN(test_client_finish_defaults);
 	T_RUN(test_client_load_with_include);
 	T_RUN(test_client_unsupported_warned_once);
+	T_RUN(test_client_hostkey_keywords);
 	T_RUN(test_client_proxycommand_refused);
 	T_RUN(test_client_tcp_keepalive);
 	T_RUN(test_server_defaults);
