@@ -7,7 +7,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include "conn/svr-forward.h"
-#include "conn/svr-forward-relay.h"
+#include "conn/common-forward-relay.h"
 #include "sys/net.h"
 #include "sys/net-fwd.h"
 

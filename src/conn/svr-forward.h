@@ -5,7 +5,7 @@
  * forwarded-streamlocal@openssh.com channels for each connection they
  * accept; and the channel opens direct-tcpip (RFC 4254 7.2) and
  * direct-streamlocal@openssh.com.  Sockets are listened on and connected
- * with the user's identity (svr-forward-relay.h), so a user cannot bind a
+ * with the user's identity (common-forward-relay.h), so a user cannot bind a
  * privileged port and socket files belong to the user.
  *
  * What is allowed follows sshd_config (AllowTcpForwarding,

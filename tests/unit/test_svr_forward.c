@@ -1,4 +1,4 @@
-/* Exercises src/conn/svr-forward.c, src/conn/svr-forward-relay.c and
+/* Exercises src/conn/svr-forward.c, src/conn/common-forward-relay.c and
  * src/sys/net-fwd.c: a server engine with the forwarding hooks, joined by
  * pipes to a client driven by hand on the same kg_loop (so every global
  * reply and open request is seen).  Covered: tcpip-forward with port 0

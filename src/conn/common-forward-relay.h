@@ -11,8 +11,8 @@
  * window we granted.  EOF from the socket is sent as channel EOF; the
  * peer's EOF shuts the socket's write side once what was held is written;
  * the channel is closed once both directions are done. */
-#ifndef KAGI_SVR_FORWARD_RELAY_H
-#define KAGI_SVR_FORWARD_RELAY_H
+#ifndef KAGI_COMMON_FORWARD_RELAY_H
+#define KAGI_COMMON_FORWARD_RELAY_H
 
 #include <stdint.h>
 #include "core/channel.h"

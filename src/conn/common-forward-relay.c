@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include "conn/svr-forward-relay.h"
+#include "conn/common-forward-relay.h"
 #include "sys/net-fwd.h"
 #include "sys/user-id.h"
 
