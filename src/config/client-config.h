@@ -18,6 +18,9 @@ enum kg_shkc {  /* StrictHostKeyChecking */
 enum kg_request_tty {
 	KG_TTY_NO = 0, KG_TTY_YES = 1, KG_TTY_FORCE = 2, KG_TTY_AUTO = 3,
 };
+enum kg_session_type {  /* SessionType (-N: none, -s: subsystem) */
+	KG_SESSION_DEFAULT = 0, KG_SESSION_NONE = 1, KG_SESSION_SUBSYSTEM = 2,
+};
 
 /* int fields are KG_CFG_UNSET (-1) until set; strings NULL; lists empty. */
 typedef struct kg_client_config {
@@ -66,6 +69,11 @@ typedef struct kg_client_config {
 	kg_strlist warnings;                /* "FILE line N: ..." notes for -v */
 	kg_strlist unsupported;             /* "FILE line N: K is not supported yet, ignored" */
 	uint32_t unsupported_seen;          /* keywords of unsupported_rules already decided */
+	/* proc: process control */
+	int session_type;                   /* enum kg_session_type */
+	int stdin_null;                     /* StdinNull (-n) */
+	int fork_after_authentication;      /* ForkAfterAuthentication (-f) */
+	int connection_attempts;            /* ConnectionAttempts: tries, 1 s apart */
 } kg_client_config;
 
 void kg_client_config_init(kg_client_config *cfg);

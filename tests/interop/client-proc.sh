@@ -1,0 +1,55 @@
+#!/bin/sh
+# kssh process control: -N, -f, -n, -T/-t warnings (against ssh's own wording).
+. "$(dirname "$0")/lib.sh"
+have_prog client-proc kssh ksshd ssh || { finish 2>/dev/null; exit 0; }
+setup_keys
+start_server ksshd srv || { fail "server start"; exit 1; }
+port=$SRV_PORT
+
+# -N stays up; SIGTERM ends it with 0, as ssh.
+for c in kssh ssh; do
+	# Directly, not through client's timeout, so the signal reaches the program itself.
+	"$(prog_of $c)" -N -F /dev/null -p "$port" -i "$T/user_ed25519" -o UserKnownHostsFile="$T/known_hosts" \
+		-o StrictHostKeyChecking=no -o BatchMode=yes 127.0.0.1 </dev/null 2>"$T/n.$c" & pid=$!
+	sleep 2
+	running $pid; up=$?
+	kill -TERM $pid; wait $pid; rc=$?
+	[ $up -eq 0 ] && [ $rc -eq 0 ]; res "$c -N stays connected, SIGTERM exits 0" || { echo "up=$up rc=$rc" >&2; cat "$T/n.$c" >&2; }
+done
+
+# -f -N: the parent returns 0 once authenticated; the child stays connected.
+start=$(date +%s)
+client kssh "$port" "-f -N" </dev/null 2>"$T/f.e"; rc=$?
+sleep 1
+bg=$(pgrep -f "kssh.* -f -N .*-p $port " | head -1)
+[ $rc -eq 0 ] && [ -n "$bg" ] && [ $(( $(date +%s) - start )) -lt 10 ]; res "kssh -f -N backgrounds after auth" || { echo "rc=$rc bg=$bg" >&2; cat "$T/f.e" >&2; }
+[ -n "$bg" ] && [ "$(ps -o sid= -p "$bg" | tr -d ' ')" = "$bg" ]; res "kssh -f child leads its own session"
+[ -n "$bg" ] && kill -TERM "$bg"
+
+# -f with a command: output still reaches the caller's stdout.
+out=$(client kssh "$port" "-f" echo bg-ran 2>"$T/fc.e"; sleep 2); [ "$out" = bg-ran ]; res "kssh -f command output" || cat "$T/fc.e" >&2
+client kssh "$port" "-f" </dev/null 2>"$T/fx.e"; rc=$?
+[ $rc -eq 255 ] && grep -qx "Cannot fork into background without a command to execute." "$T/fx.e"; res "kssh -f without a command refused"
+
+# -n: stdin is not read.
+out=$(echo from-stdin | client kssh "$port" "-n" cat 2>/dev/null); [ -z "$out" ]; res "kssh -n reads nothing"
+out=$(echo from-stdin | client kssh "$port" "" cat 2>/dev/null); [ "$out" = from-stdin ]; res "kssh without -n reads stdin"
+
+# Pty warnings: same lines as ssh in the same situations (before connecting: a closed port).
+closed=$(free_port)
+for o in "" "-t" "-tt" "-T" "-N" "-t -N" "-o RequestTTY=yes" "-o RequestTTY=force" "-f -t"; do
+	for cmd in "" "true"; do
+		# shellcheck disable=SC2086
+		"$SSH" $o -F /dev/null -o LogLevel=INFO -p "$closed" 127.0.0.1 $cmd </dev/null 2>&1 | tr -d '\r' | sed 's/^ssh: //' >"$T/w.ssh"
+		# shellcheck disable=SC2086
+		"$KSSH" $o -F /dev/null -o LogLevel=INFO -p "$closed" 127.0.0.1 $cmd </dev/null 2>&1 | tr -d '\r' | sed 's/^kssh: //' >"$T/w.kssh"
+		cmp -s "$T/w.ssh" "$T/w.kssh"; res "tty warning as ssh: '$o' ${cmd:-(shell)}" || diff "$T/w.ssh" "$T/w.kssh" >&2
+	done
+done
+# On a terminal: -t -n warns, -t does not.
+for o in "-t -n" "-t" "-n" "-tt -n"; do
+	script -qc "$SSH $o -F /dev/null -p $closed 127.0.0.1 true" /dev/null </dev/null | tr -d '\r' | sed 's/^ssh: //' >"$T/p.ssh"
+	script -qc "$KSSH $o -F /dev/null -p $closed 127.0.0.1 true" /dev/null </dev/null | tr -d '\r' | sed 's/^kssh: //' >"$T/p.kssh"
+	cmp -s "$T/p.ssh" "$T/p.kssh"; res "tty warning on a terminal as ssh: '$o'" || diff "$T/p.ssh" "$T/p.kssh" >&2
+done
+finish
