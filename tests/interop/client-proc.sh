@@ -52,4 +52,10 @@ for o in "-t -n" "-t" "-n" "-tt -n"; do
 	script -qc "$KSSH $o -F /dev/null -p $closed 127.0.0.1 true" /dev/null </dev/null | tr -d '\r' | sed 's/^kssh: //' >"$T/p.kssh"
 	cmp -s "$T/p.ssh" "$T/p.kssh"; res "tty warning on a terminal as ssh: '$o'" || diff "$T/p.ssh" "$T/p.kssh" >&2
 done
+# ConnectionAttempts=3 to a closed port: about 2 s, one error, exit 255.
+start=$(date +%s)
+"$KSSH" -F /dev/null -o ConnectionAttempts=3 -p "$closed" 127.0.0.1 true </dev/null 2>"$T/ca.e"; rc=$?
+took=$(( $(date +%s) - start ))
+[ $rc -eq 255 ] && [ $took -ge 2 ] && [ $took -le 4 ] && [ "$(grep -c "Connection refused" "$T/ca.e")" -eq 1 ]
+res "kssh ConnectionAttempts=3 retries 1 s apart" || { echo "rc=$rc took=$took" >&2; cat "$T/ca.e" >&2; }
 finish
