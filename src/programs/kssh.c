@@ -13,6 +13,7 @@
 #include "conn/cli-proc.h"
 #include "config/client-config.h"
 #include "config/client-dump.h"
+#include "config/cli-query.h"
 #include "sys/log.h"
 
 #define EXIT_KAGI_ERROR 255
@@ -37,7 +38,7 @@ static const struct {
 	{ 'e', "escape character" },
 	{ 'g', "remote hosts connecting to forwarded ports" }, { 'I', "PKCS#11" },
 	{ 'K', "GSSAPI authentication" }, { 'L', "local port forwarding" }, { 'M', "connection sharing" },
-	{ 'O', "control commands" }, { 'P', "tags" }, { 'Q', "queries" },
+	{ 'O', "control commands" }, { 'P', "tags" },
 	{ 'R', "remote port forwarding" }, { 'S', "control socket" }, { 'w', "tunnel forwarding" },
 	{ 'X', "X11 forwarding" }, { 'Y', "X11 forwarding" }, { 'y', "logging to syslog" },
 };
@@ -252,6 +253,12 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 				break;
 			}
 			case 'G': cl->print_config = 1; break;
+			case 'Q':
+				if (kg_cli_query(optarg, stdout) < 0) {
+					fprintf(stderr, "kssh: Unsupported query \"%s\"\n", optarg);
+					exit(EXIT_KAGI_ERROR);
+				}
+				exit(fflush(stdout) == 0 ? 0 : EXIT_KAGI_ERROR);
 			case 'q': cl->quiet = 1; cl->log_level = KG_LOG_QUIET; break;
 			case 't': cl->request_tty = cl->request_tty == KG_TTY_YES ? KG_TTY_FORCE : KG_TTY_YES; break;
 			case 'T': cl->request_tty = KG_TTY_NO; break;

@@ -52,6 +52,17 @@ for o in "-t -n" "-t" "-n" "-tt -n"; do
 	script -qc "$KSSH $o -F /dev/null -p $closed 127.0.0.1 true" /dev/null </dev/null | tr -d '\r' | sed 's/^kssh: //' >"$T/p.kssh"
 	cmp -s "$T/p.ssh" "$T/p.kssh"; res "tty warning on a terminal as ssh: '$o'" || diff "$T/p.ssh" "$T/p.kssh" >&2
 done
+# -Q: every name kagi lists is one ssh -Q knows (mlkem768x25519-sha256 is
+# newer than OpenSSH 9.2); an unknown query exits 255 as ssh.
+for q in cipher cipher-auth mac kex key key-plain key-sig sig compression protocol-version help; do
+	"$KSSH" -Q $q >"$T/q.k"; krc=$?
+	"$SSH" -Q $q >"$T/q.s"
+	extra=$(grep -vxF -f "$T/q.s" "$T/q.k" | grep -vx "mlkem768x25519-sha256")
+	[ $krc -eq 0 ] && [ -s "$T/q.k" ] && [ -z "$extra" ]; res "kssh -Q $q names known to ssh -Q" || echo "extra: $extra" >&2
+done
+"$KSSH" -Q bogus >/dev/null 2>"$T/q.e"; rc=$?
+[ $rc -eq 255 ] && grep -qx 'kssh: Unsupported query "bogus"' "$T/q.e"; res "kssh -Q bogus exits 255"
+
 # ConnectionAttempts=3 to a closed port: about 2 s, one error, exit 255.
 start=$(date +%s)
 "$KSSH" -F /dev/null -o ConnectionAttempts=3 -p "$closed" 127.0.0.1 true </dev/null 2>"$T/ca.e"; rc=$?
