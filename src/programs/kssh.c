@@ -1,4 +1,6 @@
 /* kssh: the SSH client, with OpenSSH's flags and files. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -34,7 +36,7 @@ static const struct {
 	const char *what;
 } unsupported_flags[] = {
 	{ 'A', "agent forwarding" }, { 'B', "bind interface" },
-	{ 'b', "bind address" }, { 'D', "dynamic port forwarding" }, { 'E', "log file" },
+	{ 'b', "bind address" }, { 'D', "dynamic port forwarding" },
 	{ 'e', "escape character" },
 	{ 'g', "remote hosts connecting to forwarded ports" }, { 'I', "PKCS#11" },
 	{ 'K', "GSSAPI authentication" }, { 'L', "local port forwarding" }, { 'M', "connection sharing" },
@@ -64,6 +66,7 @@ static int refuse_flag(int c, const char *arg)
 typedef struct cmdline {
 	kg_strlist opts;      /* -o and flags turned into options, in order */
 	const char *config_file;
+	const char *log_file; /* -E: the log goes there (appended) */
 	int verbose, quiet, stdin_null, fork;
 	int request_tty;      /* -t/-tt/-T: enum kg_request_tty, -1 unset */
 	int session_type;     /* -N/-s: enum kg_session_type, -1 unset */
@@ -252,6 +255,7 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 				}
 				break;
 			}
+			case 'E': cl->log_file = optarg; break;
 			case 'G': cl->print_config = 1; break;
 			case 'Q':
 				if (kg_cli_query(optarg, stdout) < 0) {
@@ -483,6 +487,13 @@ int main(int argc, char **argv)
 	}
 	kg_logger lg;
 	kg_log_init(&lg, "kssh", cfg.log_level, 0, 0);
+	if (cl.log_file) {
+		int lfd = open(cl.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (lfd < 0)
+			fprintf(stderr, "Couldn't open logfile %s: %s\n", cl.log_file, strerror(errno));
+		else
+			lg.fd = lfd;
+	}
 	int session_none = cfg.session_type == KG_SESSION_NONE || cl.fwd_host;
 	if (cfg.session_type == KG_SESSION_SUBSYSTEM && !cl.command && !cl.fwd_host) {
 		fprintf(stderr, "You must specify a subsystem to invoke.\n");

@@ -63,6 +63,15 @@ done
 "$KSSH" -Q bogus >/dev/null 2>"$T/q.e"; rc=$?
 [ $rc -eq 255 ] && grep -qx 'kssh: Unsupported query "bogus"' "$T/q.e"; res "kssh -Q bogus exits 255"
 
+# -v: debug1 lines; -E: the log goes to the file (appended), not stderr.
+client kssh "$port" "-v" true </dev/null 2>"$T/v.e"
+grep -q "^debug1: Connecting to 127.0.0.1" "$T/v.e" && grep -q "^debug1: Connection established." "$T/v.e" &&
+	grep -q "^debug1: Authentications that can continue: " "$T/v.e"; res "kssh -v debug1 lines" || cat "$T/v.e" >&2
+echo old-line >"$T/log"
+client kssh "$port" "-v -E $T/log" true </dev/null 2>"$T/E.e"
+[ "$(head -1 "$T/log")" = old-line ] && grep -q "^debug1: Connection established." "$T/log" && ! grep -q debug1 "$T/E.e"
+res "kssh -E appends the log to the file" || { cat "$T/E.e" >&2; }
+
 # ConnectionAttempts=3 to a closed port: about 2 s, one error, exit 255.
 start=$(date +%s)
 "$KSSH" -F /dev/null -o ConnectionAttempts=3 -p "$closed" 127.0.0.1 true </dev/null 2>"$T/ca.e"; rc=$?
