@@ -21,6 +21,10 @@ static const kg_cfg_enum tty_enums[] = {
 	{ "no", KG_TTY_NO }, { "yes", KG_TTY_YES }, { "force", KG_TTY_FORCE }, { "auto", KG_TTY_AUTO },
 	{ NULL, 0 },
 };
+static const kg_cfg_enum session_type_enums[] = {
+	{ "default", KG_SESSION_DEFAULT }, { "none", KG_SESSION_NONE }, { "subsystem", KG_SESSION_SUBSYSTEM },
+	{ NULL, 0 },
+};
 /* OpenSSH 9 also takes "unbound"/"host-bound" for PubkeyAuthentication. */
 static const kg_cfg_enum pubkey_enums[] = {
 	{ "yes", 1 }, { "no", 0 }, { "unbound", 1 }, { "host-bound", 1 }, { NULL, 0 },
@@ -104,6 +108,11 @@ static const kg_cfg_kw client_kws[] = {
 	{ "UpdateHostKeys", KG_CFG_ENUM, CC(update_host_keys), 0, 0, uhk_enums },
 	{ "VisualHostKey", KG_CFG_FLAG, CC(visual_host_key), 0, 0, NULL },
 	{ "VerifyHostKeyDNS", KG_CFG_ENUM, CC(verify_host_key_dns), 0, 0, vhkdns_enums },
+	/* proc */
+	{ "SessionType", KG_CFG_ENUM, CC(session_type), 0, 0, session_type_enums },
+	{ "StdinNull", KG_CFG_FLAG, CC(stdin_null), 0, 0, NULL },
+	{ "ForkAfterAuthentication", KG_CFG_FLAG, CC(fork_after_authentication), 0, 0, NULL },
+	{ "ConnectionAttempts", KG_CFG_INT, CC(connection_attempts), 1, 2147483647, NULL },
 };
 
 /* Keywords kagi does not act on.  The first value that applies to the
@@ -541,5 +550,10 @@ int kg_client_config_finish(kg_client_config *cfg, const char *host, const char 
 	default_int(&cfg->verify_host_key_dns, KG_VHKDNS_NO);
 	default_int(&cfg->update_host_keys,
 		    !cfg->user_known_hosts_set && cfg->verify_host_key_dns == KG_VHKDNS_NO ? KG_UHK_YES : KG_UHK_NO);
+	/* proc */
+	default_int(&cfg->session_type, KG_SESSION_DEFAULT);
+	default_int(&cfg->stdin_null, 0);
+	default_int(&cfg->fork_after_authentication, 0);
+	default_int(&cfg->connection_attempts, 1);
 	return KG_OK;
 }

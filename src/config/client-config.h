@@ -18,6 +18,9 @@ enum kg_shkc {  /* StrictHostKeyChecking */
 enum kg_request_tty {
 	KG_TTY_NO = 0, KG_TTY_YES = 1, KG_TTY_FORCE = 2, KG_TTY_AUTO = 3,
 };
+enum kg_session_type {  /* SessionType (-N: none, -s: subsystem) */
+	KG_SESSION_DEFAULT = 0, KG_SESSION_NONE = 1, KG_SESSION_SUBSYSTEM = 2,
+};
 
 enum kg_update_hostkeys {  /* UpdateHostKeys */
 	KG_UHK_NO = 0, KG_UHK_YES = 1, KG_UHK_ASK = 2,
@@ -82,6 +85,11 @@ typedef struct kg_client_config {
 	int visual_host_key;
 	int verify_host_key_dns;            /* enum kg_vhkdns; only "no" is done */
 	int user_known_hosts_set;           /* 1 if UserKnownHostsFile was given (finish) */
+	/* proc: process control */
+	int session_type;                   /* enum kg_session_type */
+	int stdin_null;                     /* StdinNull (-n) */
+	int fork_after_authentication;      /* ForkAfterAuthentication (-f) */
+	int connection_attempts;            /* ConnectionAttempts: tries, 1 s apart */
 } kg_client_config;
 
 void kg_client_config_init(kg_client_config *cfg);

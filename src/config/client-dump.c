@@ -101,11 +101,16 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	fprintf(out, "passwordauthentication %s\n", yn(cfg->password_authentication));
 	fprintf(out, "pubkeyauthentication %s\n", tf(cfg->pubkey_authentication));
 	fprintf(out, "requesttty %s\n", tty_name(cfg->request_tty));
+	fprintf(out, "sessiontype %s\n", cfg->session_type == KG_SESSION_NONE ? "none" :
+		cfg->session_type == KG_SESSION_SUBSYSTEM ? "subsystem" : "default");
+	fprintf(out, "stdinnull %s\n", yn(cfg->stdin_null));
+	fprintf(out, "forkafterauthentication %s\n", yn(cfg->fork_after_authentication));
 	fprintf(out, "stricthostkeychecking %s\n", shkc_name(cfg->strict_host_key_checking));
 	fprintf(out, "tcpkeepalive %s\n", yn(cfg->tcp_keepalive));
 	fprintf(out, "verifyhostkeydns %s\n", ask_name(cfg->verify_host_key_dns));
 	fprintf(out, "visualhostkey %s\n", yn(cfg->visual_host_key));
 	fprintf(out, "updatehostkeys %s\n", ask_name(cfg->update_host_keys));
+	fprintf(out, "connectionattempts %d\n", cfg->connection_attempts);
 	fprintf(out, "numberofpasswordprompts %d\n", cfg->number_of_password_prompts);
 	fprintf(out, "serveralivecountmax %d\n", cfg->server_alive_count_max);
 	fprintf(out, "serveraliveinterval %d\n", cfg->server_alive_interval);

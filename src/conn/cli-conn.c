@@ -698,8 +698,15 @@ int kg_client_open(kg_client *c)
 		char port[16];
 		snprintf(port, sizeof(port), "%d", cfg->port);
 		kg_debug(c->log, "Connecting to %s port %s.", cfg->hostname, port);
-		r = kg_net_connect(cfg->hostname, port, cfg->address_family,
-				   cfg->connect_timeout > 0 ? cfg->connect_timeout * 1000 : 0, &c->fd, err, sizeof(err));
+		/* ConnectionAttempts: tries one second apart, as ssh. */
+		for (int attempt = 0;; attempt++) {
+			r = kg_net_connect(cfg->hostname, port, cfg->address_family,
+					   cfg->connect_timeout > 0 ? cfg->connect_timeout * 1000 : 0, &c->fd, err, sizeof(err));
+			if (r >= 0 || r == KG_ERR_NOT_FOUND || attempt + 1 >= cfg->connection_attempts)
+				break;
+			sleep(1);
+			kg_debug(c->log, "Trying again...");
+		}
 		if (r < 0) {
 			kg_error(c->log, "%s: %s", prog_name(c), err);
 			return r;

@@ -1,4 +1,6 @@
 /* kssh: the SSH client, with OpenSSH's flags and files. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -10,9 +12,11 @@
 #include "explain/explain.h"
 #include "conn/cli-conn.h"
 #include "conn/cli-session.h"
+#include "conn/cli-proc.h"
 #include "config/client-config.h"
 #include "config/client-dump.h"
 #include "config/escape-char.h"
+#include "config/cli-query.h"
 #include "sys/log.h"
 
 #define EXIT_KAGI_ERROR 255
@@ -27,17 +31,16 @@ static void usage(void)
 }
 
 /* OpenSSH flags kssh does not do yet: refused, never accepted and ignored.
- * (-a, -x, -k and -T ask for what kssh does anyway and are accepted.) */
+ * (-a, -x and -k ask for what kssh does anyway and are accepted.) */
 static const struct {
 	char flag;
 	const char *what;
 } unsupported_flags[] = {
 	{ 'A', "agent forwarding" }, { 'B', "bind interface" },
-	{ 'b', "bind address" }, { 'D', "dynamic port forwarding" }, { 'E', "log file" },
-	{ 'f', "going to background" },
+	{ 'b', "bind address" }, { 'D', "dynamic port forwarding" },
 	{ 'g', "remote hosts connecting to forwarded ports" }, { 'I', "PKCS#11" },
 	{ 'K', "GSSAPI authentication" }, { 'L', "local port forwarding" }, { 'M', "connection sharing" },
-	{ 'N', "no remote command" }, { 'O', "control commands" }, { 'P', "tags" }, { 'Q', "queries" },
+	{ 'O', "control commands" }, { 'P', "tags" },
 	{ 'R', "remote port forwarding" }, { 'S', "control socket" }, { 'w', "tunnel forwarding" },
 	{ 'X', "X11 forwarding" }, { 'Y', "X11 forwarding" }, { 'y', "logging to syslog" },
 };
@@ -61,7 +64,12 @@ static int refuse_flag(int c, const char *arg)
 typedef struct cmdline {
 	kg_strlist opts;      /* -o and flags turned into options, in order */
 	const char *config_file;
-	int verbose, quiet, tty_count, no_tty, stdin_null, subsystem;
+	const char *log_file; /* -E: the log goes there (appended) */
+	int verbose, quiet, stdin_null, fork;
+	int request_tty;      /* -t/-tt/-T: enum kg_request_tty, -1 unset */
+	int session_type;     /* -N/-s: enum kg_session_type, -1 unset */
+	int log_level;        /* -v/-q: enum kg_log_level, -1 unset */
+	kg_strlist flag_opts; /* the flags above as options: they win over -o */
 	int print_config;     /* -G: print the resolved configuration, connect to nothing */
 	char *dest_user, *dest_host, *dest_port;
 	char *command;
@@ -221,6 +229,16 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 				break;
 			}
 			case 'n': cl->stdin_null = 1; break;
+			case 'f': cl->fork = cl->stdin_null = 1; break;
+			case 'N': case 's': {
+				int want = c == 'N' ? KG_SESSION_NONE : KG_SESSION_SUBSYSTEM;
+				if (cl->session_type >= 0 && cl->session_type != want) {
+					fprintf(stderr, "kssh: Cannot specify -%c with -%c/SessionType\n", c, c == 'N' ? 's' : 'N');
+					return KG_ERR_ARG;
+				}
+				cl->session_type = want;
+				break;
+			}
 			case 'W': {
 				/* host:port or [v6addr]:port */
 				char *spec = strdup(optarg), *colon = strrchr(spec, ':');
@@ -244,12 +262,27 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 				}
 				break;
 			}
+			case 'E': cl->log_file = optarg; break;
 			case 'G': cl->print_config = 1; break;
-			case 'q': cl->quiet = 1; break;
-			case 's': cl->subsystem = 1; break;
-			case 't': cl->tty_count++; break;
-			case 'T': cl->no_tty = 1; break;
-			case 'v': cl->verbose++; break;
+			case 'Q':
+				if (kg_cli_query(optarg, stdout) < 0) {
+					fprintf(stderr, "kssh: Unsupported query \"%s\"\n", optarg);
+					exit(EXIT_KAGI_ERROR);
+				}
+				exit(fflush(stdout) == 0 ? 0 : EXIT_KAGI_ERROR);
+			case 'q': cl->quiet = 1; cl->log_level = KG_LOG_QUIET; break;
+			case 't': cl->request_tty = cl->request_tty == KG_TTY_YES ? KG_TTY_FORCE : KG_TTY_YES; break;
+			case 'T': cl->request_tty = KG_TTY_NO; break;
+			case 'v':
+				/* As ssh: the first -v means DEBUG1 whatever came before, each more one level up. */
+				if (!cl->verbose) {
+					cl->verbose = 1;
+					cl->log_level = KG_LOG_DEBUG1;
+				} else if (cl->log_level < KG_LOG_DEBUG3) {
+					cl->verbose++;
+					cl->log_level++;
+				}
+				break;
 			case 'V':
 				fprintf(stderr, "%s, %s\n", &KG_TR_VERSION[8], OpenSSL_version(OPENSSL_VERSION));
 				exit(0);
@@ -298,9 +331,11 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 static int load_config(kg_client_config *cfg, cmdline *cl, const char *home, const char *local_user)
 {
 	kg_cfg_err err;
-	if (cl->dest_user && kg_client_config_apply_option(cfg, "User", &err) < 0) {
-		/* not reached: "User" alone is invalid; the real value follows */
-	}
+	for (size_t i = 0; i < cl->flag_opts.n; i++)
+		if (kg_client_config_apply_option(cfg, cl->flag_opts.v[i], &err) < 0) {
+			fprintf(stderr, "kssh: %s\n", err.msg);
+			return KG_ERR_CONFIG;
+		}
 	for (size_t i = 0; i < cl->opts.n; i++)
 		if (kg_client_config_apply_option(cfg, cl->opts.v[i], &err) < 0) {
 			fprintf(stderr, "kssh: %s\n", err.msg);
@@ -396,6 +431,7 @@ static void finish_explain(const cmdline *cl, kg_explain *ex, int result)
 static void free_cmdline(cmdline *cl)
 {
 	kg_strlist_free(&cl->opts);
+	kg_strlist_free(&cl->flag_opts);
 	free(cl->command);
 	free(cl->dest_user);
 	free(cl->dest_host);
@@ -403,11 +439,38 @@ static void free_cmdline(cmdline *cl)
 	free(cl->fwd_host);
 }
 
+/* The flags that set options directly (they win over -o and the files). */
+static int flag_options(cmdline *cl)
+{
+	static const char *const tty[] = { "no", "yes", "force" };
+	static const char *const st[] = { "default", "none", "subsystem" };
+	kg_strlist *l = &cl->flag_opts;
+	char o[64];
+	if (cl->request_tty >= 0) {
+		snprintf(o, sizeof(o), "RequestTTY=%s", tty[cl->request_tty]);
+		GUARD(kg_strlist_add(l, o));
+	}
+	if (cl->session_type >= 0) {
+		snprintf(o, sizeof(o), "SessionType=%s", st[cl->session_type]);
+		GUARD(kg_strlist_add(l, o));
+	}
+	if (cl->log_level >= 0) {
+		snprintf(o, sizeof(o), "LogLevel=%s", kg_log_level_name(cl->log_level));
+		GUARD(kg_strlist_add(l, o));
+	}
+	if (cl->stdin_null)
+		GUARD(kg_strlist_add(l, "StdinNull=yes"));
+	if (cl->fork)
+		GUARD(kg_strlist_add(l, "ForkAfterAuthentication=yes"));
+	return KG_OK;
+}
+
 int main(int argc, char **argv)
 {
 	cmdline cl;
 	memset(&cl, 0, sizeof(cl));
-	if (parse_args(&cl, argc, argv) < 0) {
+	cl.request_tty = cl.session_type = cl.log_level = -1;
+	if (parse_args(&cl, argc, argv) < 0 || flag_options(&cl) < 0) {
 		free_cmdline(&cl);  /* refused flags exit here: leave nothing behind */
 		return EXIT_KAGI_ERROR;
 	}
@@ -420,13 +483,6 @@ int main(int argc, char **argv)
 	char *home = strdup(pw->pw_dir);
 	if (!local_user || !home)
 		return EXIT_KAGI_ERROR;
-	if (cl.verbose) {
-		const char *lv = cl.verbose == 1 ? "DEBUG1" : cl.verbose == 2 ? "DEBUG2" : "DEBUG3";
-		if (add_opt(&cl, "LogLevel", lv) < 0)
-			return EXIT_KAGI_ERROR;
-	} else if (cl.quiet && add_opt(&cl, "LogLevel", "QUIET") < 0) {
-		return EXIT_KAGI_ERROR;
-	}
 	kg_client_config cfg;
 	kg_client_config_init(&cfg);
 	if (load_config(&cfg, &cl, home, local_user) < 0) {
@@ -447,6 +503,33 @@ int main(int argc, char **argv)
 		free(home);
 		return EXIT_KAGI_ERROR;
 	}
+	if (cl.log_file) {
+		int lfd = open(cl.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (lfd < 0)
+			fprintf(stderr, "Couldn't open logfile %s: %s\n", cl.log_file, strerror(errno));
+		else
+			lg.fd = lfd;
+	}
+	int session_none = cfg.session_type == KG_SESSION_NONE || cl.fwd_host;
+	if (cfg.session_type == KG_SESSION_SUBSYSTEM && !cl.command && !cl.fwd_host) {
+		fprintf(stderr, "You must specify a subsystem to invoke.\n");
+		usage();
+		return EXIT_KAGI_ERROR;
+	}
+	if (cfg.fork_after_authentication == 1 && !cl.command && !session_none) {
+		kg_error(&lg, "Cannot fork into background without a command to execute.");
+		return EXIT_KAGI_ERROR;
+	}
+	int stdin_null = cfg.stdin_null == 1 || cfg.fork_after_authentication == 1;
+	/* A pty for an interactive shell on a terminal, or when asked (ssh's rules and warning). */
+	kg_cli_tty_in ti = {
+		.request_tty = cfg.request_tty, .has_command = cl.command != NULL, .session_none = session_none,
+		.stdin_tty = isatty(STDIN_FILENO), .stdin_null = stdin_null,
+	};
+	int tty_warn;
+	int want_tty = kg_cli_want_tty(&ti, &tty_warn);
+	if (tty_warn)
+		kg_info(&lg, KG_CLI_NO_TTY_MSG);
 	if (cl.print_config) {
 		int pr = kg_client_config_dump(&cfg, cl.dest_host, home, local_user, &lg, stdout);
 		if (fflush(stdout) != 0 && pr == KG_OK)
@@ -461,16 +544,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < cfg.warnings.n; i++)
 		kg_verbose(&lg, "%s", cfg.warnings.v[i]);
 
-	/* A pty is wanted for an interactive shell on a terminal, or when asked. */
-	int want_tty = cfg.request_tty == KG_TTY_FORCE || cfg.request_tty == KG_TTY_YES || cl.tty_count > 0 ||
-		       (cfg.request_tty == KG_TTY_AUTO && !cl.command && isatty(STDIN_FILENO));
-	if (cl.no_tty || (cfg.request_tty == KG_TTY_NO && cl.tty_count == 0))
-		want_tty = 0;
-	if (want_tty && !isatty(STDIN_FILENO) && cl.tty_count < 2 && cfg.request_tty != KG_TTY_FORCE) {
-		kg_info(&lg, "Pseudo-terminal will not be allocated because stdin is not a terminal.");
-		want_tty = 0;
-	}
-
 	kg_client c;
 	memset(&c, 0, sizeof(c));
 	c.cfg = &cfg;
@@ -480,20 +553,23 @@ int main(int argc, char **argv)
 	c.fd = -1;
 	c.config_file = cl.config_file;
 	c.verbose = cl.verbose;
-	if (cl.fwd_host)
-		want_tty = 0;
 	kg_explain *ex = NULL;
 	if ((cl.explain || cl.explain_html) && start_explain(&cl, &cfg, &c, &ex) < 0)
 		return EXIT_KAGI_ERROR;
 	int status = EXIT_KAGI_ERROR;
 	int r = kg_client_open(&c);
-	if (r == KG_OK) {
-		kg_cli_session_opts so = {
-			.escape_on = 1, .escape_char = esc_ch,
-			.command = cl.command, .subsystem = cl.subsystem, .want_tty = want_tty,
-			.stdin_null = cl.stdin_null, .quiet = cl.quiet,
-			.forward_host = cl.fwd_host, .forward_port = cl.fwd_port,
-		};
+	kg_cli_session_opts so = {
+		.escape_on = 1, .escape_char = esc_ch,
+		.command = cl.command, .subsystem = cfg.session_type == KG_SESSION_SUBSYSTEM, .want_tty = want_tty,
+		.stdin_null = stdin_null, .quiet = cl.quiet,
+		.forward_host = cl.fwd_host, .forward_port = cl.fwd_port,
+	};
+	/* fwd: the forwardings are set up here, before -f goes to the background. */
+	if (r == KG_OK && cfg.fork_after_authentication == 1)
+		r = kg_cli_proc_background(&c, session_none && !cl.fwd_host ? NULL : &so);
+	if (r == KG_OK && session_none && !cl.fwd_host) {
+		status = kg_cli_proc_wait(&c);
+	} else if (r == KG_OK) {
 		if (want_tty && isatty(STDIN_FILENO))
 			lg.crlf = 1;
 		r = kg_cli_session_run(&c, &so, &status);

@@ -132,7 +132,9 @@ void kg_vlog(const kg_logger *lg, int level, const char *fmt, va_list ap)
 
 	if (!kg_log_enabled(lg, level))
 		return;
-	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* Debug lines say their level ("debug1: "), as OpenSSH's do. */
+	int pre = level >= KG_LOG_DEBUG1 ? snprintf(raw, sizeof(raw), "debug%d: ", level - KG_LOG_DEBUG1 + 1) : 0;
+	vsnprintf(raw + pre, sizeof(raw) - (size_t)pre, fmt, ap);
 	if (lg->to_syslog) {
 		sanitise(line, sizeof(line), raw);
 		syslog(lg->facility | syslog_priority(level), "%s", line);

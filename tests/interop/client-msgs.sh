@@ -76,8 +76,6 @@ done <<'EOF'
 -A|-A (agent forwarding)
 -X|-X (X11 forwarding)
 -Y|-Y (X11 forwarding)
--N|-N (no remote command)
--f|-f (going to background)
 -g|-g (remote hosts connecting to forwarded ports)
 -M|-M (connection sharing)
 -S /tmp/kagi-no-socket|-S (control socket)
