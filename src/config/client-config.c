@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include "config/client-config.h"
+#include "core/transport.h"
 
 #define CC(f) offsetof(kg_client_config, f)
 #define MAX_INCLUDE_DEPTH 16
@@ -426,6 +427,15 @@ static int match_line(struct apply_ctx *c, const kg_cfg_reader *r, int *active, 
 			if (strcasecmp(w, "user") == 0 && c->cfg->user)
 				name = c->cfg->user;
 			int m = kg_pattern_list_match(name, arg, 0) == 1;
+			result = result && (neg ? !m : m);
+			continue;
+		}
+		/* tagged: the Tag set so far ("" matches an empty Tag only);
+		 * version: kagi's own release, as ssh matches its own. */
+		if (strcasecmp(w, "tagged") == 0 || strcasecmp(w, "version") == 0) {
+			const char *have = strcasecmp(w, "version") == 0 ? KG_TR_VERSION + 8
+					   : c->cfg->tag ? c->cfg->tag : "";
+			int m = *have == '\0' ? *arg == '\0' : kg_pattern_list_match(have, arg, 0) == 1;
 			result = result && (neg ? !m : m);
 			continue;
 		}

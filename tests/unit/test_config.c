@@ -593,6 +593,18 @@ static void test_client_all_keywords_known(void)
 	int r = capply(&c, "Host h\n  RefuseConnection \"use the bastion\"\n", "h", &err);
 	kg_client_config_free(&c);
 	T_ASSERT(r == KG_ERR_CONFIG && strcmp(err.msg, "cfg line 2: RefuseConnection: use the bastion") == 0);
+	/* Match tagged and version. */
+	kg_client_config_init(&c);
+	T_OK(kg_client_config_apply_option(&c, "Tag=work", &err));
+	T_OK(capply(&c, "Match tagged home\n  Port 1\nMatch tagged w*,!x version kagi_*\n  Port 2\n", "h", &err));
+	ok = c.port == 2 && c.unsupported.n == 0;
+	kg_client_config_free(&c);
+	T_ASSERT(ok);
+	kg_client_config_init(&c);
+	T_OK(capply(&c, "Match tagged \"\"\n  Port 3\nMatch !version kagi_*\n  User x\n", "h", &err));
+	ok = c.port == 3 && c.user == NULL;
+	kg_client_config_free(&c);
+	T_ASSERT(ok);
 }
 
 static void test_client_tcp_keepalive(void)
