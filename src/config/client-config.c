@@ -433,7 +433,7 @@ static int match_line(struct apply_ctx *c, const kg_cfg_reader *r, int *active, 
 		/* tagged: the Tag set so far ("" matches an empty Tag only);
 		 * version: kagi's own release, as ssh matches its own. */
 		if (strcasecmp(w, "tagged") == 0 || strcasecmp(w, "version") == 0) {
-			const char *have = strcasecmp(w, "version") == 0 ? KG_TR_VERSION + 8
+			const char *have = strcasecmp(w, "version") == 0 ? &KG_TR_VERSION[8]
 					   : c->cfg->tag ? c->cfg->tag : "";
 			int m = *have == '\0' ? *arg == '\0' : kg_pattern_list_match(have, arg, 0) == 1;
 			result = result && (neg ? !m : m);
