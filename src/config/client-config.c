@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include "config/client-config.h"
+#include "core/transport.h"
 
 #define CC(f) offsetof(kg_client_config, f)
 #define MAX_INCLUDE_DEPTH 16
@@ -39,7 +40,12 @@ static const kg_cfg_enum vhkdns_enums[] = {
 	{ "false", KG_VHKDNS_NO }, { NULL, 0 },
 };
 
-enum { SP_HOST, SP_MATCH, SP_INCLUDE, SP_REKEY, SP_SETENV };
+static const kg_cfg_enum canon_enums[] = {
+	{ "no", KG_CANON_NO }, { "yes", KG_CANON_YES }, { "always", KG_CANON_ALWAYS }, { "none", KG_CANON_NO },
+	{ NULL, 0 },
+};
+
+enum { SP_HOST, SP_MATCH, SP_INCLUDE, SP_REKEY, SP_SETENV, SP_REFUSE };
 
 static const kg_cfg_kw client_kws[] = {
 	{ "Host", KG_CFG_SPECIAL, SP_HOST, 0, 0, NULL },
@@ -90,11 +96,65 @@ static const kg_cfg_kw client_kws[] = {
 	{ "DynamicForward", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	/* What OpenSSH's scp passes to ssh ("-S kssh"). */
 	{ "ClearAllForwardings", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "PermitLocalCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "LocalCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "PermitLocalCommand", KG_CFG_FLAG, CC(permit_local_command), 0, 0, NULL },
+	{ "LocalCommand", KG_CFG_RAW, CC(local_command), 0, 0, NULL },
 	{ "RemoteCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "IgnoreUnknown", KG_CFG_STR, CC(ignore_unknown), 0, 0, NULL },
 	{ "EscapeChar", KG_CFG_STR, CC(escape_char), 0, 0, NULL },
+	/* cfg: the rest of OpenSSH 10's ssh_config(5).  Those kagi acts on
+	 * are stored; KG_CFG_IGNORE ones are decided in unsupported_rules. */
+	{ "Tag", KG_CFG_STR, CC(tag), 0, 0, NULL },
+	{ "RefuseConnection", KG_CFG_SPECIAL, SP_REFUSE, 0, 0, NULL },
+	{ "CanonicalizeHostname", KG_CFG_ENUM, CC(canonicalize_hostname), 0, 0, canon_enums },
+	{ "CanonicalDomains", KG_CFG_LIST_FIRST, CC(canonical_domains), 0, 0, NULL },
+	{ "CanonicalizeMaxDots", KG_CFG_INT, CC(canonicalize_max_dots), 0, 255, NULL },
+	{ "CanonicalizeFallbackLocal", KG_CFG_FLAG, CC(canonicalize_fallback_local), 0, 0, NULL },
+	{ "CanonicalizePermittedCNAMEs", KG_CFG_LIST_FIRST, CC(canonicalize_permitted_cnames), 0, 0, NULL },
+	{ "RequiredRSASize", KG_CFG_INT, CC(required_rsa_size), 1024, 16384, NULL },
+	{ "BindAddress", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "BindInterface", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "CASignatureAlgorithms", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "CertificateFile", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "ChannelTimeout", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "EnableEscapeCommandline", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "EnableSSHKeysign", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "FingerprintHash", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "ForwardX11Timeout", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "GatewayPorts", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "HostbasedAcceptedAlgorithms", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "HostbasedKeyTypes", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "HostbasedAuthentication", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "IdentityAgent", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "IPQoS", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "KbdInteractiveDevices", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "KnownHostsCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "LogVerbose", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "NoHostAuthenticationForLocalhost", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "ObscureKeystrokeTiming", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "PermitRemoteOpen", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "PKCS11Provider", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "SmartcardDevice", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "ProxyUseFdpass", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "RevokedHostKeys", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "SecurityKeyProvider", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "StreamLocalBindMask", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "StreamLocalBindUnlink", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "SyslogFacility", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "Tunnel", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "TunnelDevice", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "VersionAddendum", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "WarnWeakCrypto", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "XAuthLocation", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	/* Gone from OpenSSH (it only notes them at debug level). */
+	{ "Protocol", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "UseRoaming", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "RSAAuthentication", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "RhostsRSAAuthentication", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "CompressionLevel", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "UsePrivilegedPort", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "Cipher", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "GSSAPIKeyExchange", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "GSSAPITrustDNS", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	/* Known to OpenSSH, not done by kagi: values other than what kagi
 	 * does anyway are reported (see unsupported_rules). */
 	{ "GSSAPIAuthentication", KG_CFG_IGNORE, 0, 0, 0, NULL },
@@ -147,12 +207,81 @@ static const struct unsupported_rule {
 	{ "AddKeysToAgent", "no", UNSUP_WARN },
 	{ "GSSAPIAuthentication", "no", UNSUP_QUIET },
 	{ "GSSAPIDelegateCredentials", "no", UNSUP_QUIET },
-	{ "PermitLocalCommand", "no", UNSUP_WARN },
+	/* LocalCommand: reported (not only under -v), as the user set it up
+	 * to run; the place is kept in local_command_where. */
+	{ "PermitLocalCommand", "no", UNSUP_QUIET },
 	{ "LocalCommand", NULL, UNSUP_WARN },
 	{ "ProxyCommand", "none", UNSUP_REFUSE },
 	{ "RemoteCommand", "none", UNSUP_REFUSE },
+	/* cfg: the decision for each remaining ssh_config(5) keyword. */
+	/* Connecting from another address or interface than asked is
+	 * connecting differently (firewalls, routes): refused. */
+	{ "BindAddress", "none", UNSUP_REFUSE },
+	{ "BindInterface", "none", UNSUP_REFUSE },
+	/* Host key trust from elsewhere than known_hosts, or revocations:
+	 * going on without them would trust keys the user distrusts. */
+	{ "KnownHostsCommand", "none", UNSUP_REFUSE },
+	{ "RevokedHostKeys", "none", UNSUP_REFUSE },
+	/* Keys that live in a token: kagi cannot reach them, and the user
+	 * asked for exactly those keys. */
+	{ "PKCS11Provider", "none", UNSUP_REFUSE },
+	{ "SmartcardDevice", NULL, UNSUP_REFUSE },
+	{ "SecurityKeyProvider", "internal", UNSUP_REFUSE },
+	/* A tunnel device is a different service altogether (-w is refused too). */
+	{ "Tunnel", "no", UNSUP_REFUSE },
+	/* Certificates: without them the plain key is offered and the server
+	 * says no; nothing is weakened, but the user should know why. */
+	{ "CertificateFile", NULL, UNSUP_WARN },
+	{ "CASignatureAlgorithms", NULL, UNSUP_QUIET },
+	/* Keystroke timing obfuscation: kagi sends keystrokes as typed. */
+	{ "ObscureKeystrokeTiming", "no", UNSUP_WARN },
+	/* Rows of other lanes, warn-and-ignore until they flip them. */
+	{ "IdentityAgent", "SSH_AUTH_SOCK", UNSUP_WARN },    /* agent */
+	{ "EnableEscapeCommandline", "no", UNSUP_QUIET },    /* esc */
+	{ "GatewayPorts", "no", UNSUP_WARN },                /* fwd */
+	{ "PermitRemoteOpen", "any", UNSUP_WARN },           /* fwd */
+	{ "StreamLocalBindMask", NULL, UNSUP_QUIET },        /* fwd */
+	{ "StreamLocalBindUnlink", "no", UNSUP_QUIET },      /* fwd */
+	{ "KbdInteractiveDevices", NULL, UNSUP_QUIET },      /* kbd */
+	/* Hostname canonicalisation is done by kagi; CNAME following is not
+	 * (the name as canonicalised is used instead). */
+	{ "CanonicalizePermittedCNAMEs", "none", UNSUP_QUIET },
+	/* Not done yet: the name is used as given (the resolver's own search
+	 * list still applies); blocks for canonical names do not match. */
+	{ "CanonicalizeHostname", "no", UNSUP_WARN },
+	{ "CanonicalDomains", NULL, UNSUP_QUIET },
+	{ "CanonicalizeMaxDots", NULL, UNSUP_QUIET },
+	{ "CanonicalizeFallbackLocal", NULL, UNSUP_QUIET },
+	/* Going without these changes nothing the user relies on: -v notes. */
+	{ "ChannelTimeout", "none", UNSUP_QUIET },
+	{ "EnableSSHKeysign", "no", UNSUP_QUIET },
+	{ "FingerprintHash", "sha256", UNSUP_QUIET },
+	{ "ForwardX11Timeout", NULL, UNSUP_QUIET },
+	{ "ForwardX11Trusted", NULL, UNSUP_QUIET },  /* X11 is not forwarded at all */
+	{ "HostbasedAcceptedAlgorithms", NULL, UNSUP_QUIET },
+	{ "HostbasedKeyTypes", NULL, UNSUP_QUIET },
+	{ "HostbasedAuthentication", "no", UNSUP_QUIET },
+	{ "IPQoS", NULL, UNSUP_QUIET },
+	{ "LogVerbose", "none", UNSUP_QUIET },
+	/* Ignoring it keeps checking localhost's key: stricter, not weaker. */
+	{ "NoHostAuthenticationForLocalhost", "no", UNSUP_QUIET },
+	{ "ProxyUseFdpass", "no", UNSUP_QUIET },
+	{ "SyslogFacility", NULL, UNSUP_QUIET },
+	{ "TunnelDevice", "any:any", UNSUP_QUIET },
+	{ "VersionAddendum", "none", UNSUP_QUIET },
+	{ "WarnWeakCrypto", NULL, UNSUP_QUIET },
+	{ "XAuthLocation", NULL, UNSUP_QUIET },
+	{ "Protocol", "2", UNSUP_QUIET },
+	{ "UseRoaming", NULL, UNSUP_QUIET },
+	{ "RSAAuthentication", NULL, UNSUP_QUIET },
+	{ "RhostsRSAAuthentication", NULL, UNSUP_QUIET },
+	{ "CompressionLevel", NULL, UNSUP_QUIET },
+	{ "UsePrivilegedPort", "no", UNSUP_QUIET },
+	{ "Cipher", NULL, UNSUP_QUIET },
+	{ "GSSAPIKeyExchange", "no", UNSUP_QUIET },
+	{ "GSSAPITrustDNS", "no", UNSUP_QUIET },
 };
-_Static_assert(KG_ARRAY_LEN(unsupported_rules) <= 32, "unsupported_seen is a 32-bit mask");
+_Static_assert(KG_ARRAY_LEN(unsupported_rules) <= KG_CLIENT_UNSUP_MAX, "grow KG_CLIENT_UNSUP_MAX");
 
 void kg_client_config_init(kg_client_config *cfg)
 {
@@ -179,6 +308,7 @@ void kg_client_config_free(kg_client_config *cfg)
 		}
 	}
 	kg_strlist_free(&cfg->set_env);
+	free(cfg->local_command_where);
 	kg_strlist_free(&cfg->warnings);
 	kg_strlist_free(&cfg->unsupported);
 	memset(cfg, 0, sizeof(*cfg));
@@ -207,10 +337,16 @@ static int check_unsupported(kg_client_config *cfg, const kg_cfg_kw *kw, const k
 		const struct unsupported_rule *u = &unsupported_rules[i];
 		if (strcasecmp(kw->name, u->kw) != 0)
 			continue;
-		uint32_t bit = (uint32_t)1 << i;
-		if (cfg->unsupported_seen & bit)
+		if (cfg->unsupported_seen[i])
 			return KG_OK;  /* decided by an earlier line */
-		cfg->unsupported_seen |= bit;
+		cfg->unsupported_seen[i] = 1;
+		if (strcasecmp(u->kw, "LocalCommand") == 0) {
+			kg_cfg_err e;
+			kg_cfg_errf(&e, r->filename, kg_cfg_line(r), "LocalCommand");
+			free(cfg->local_command_where);
+			cfg->local_command_where = strdup(e.msg);
+			ENSURE(cfg->local_command_where != NULL, KG_ERR_ALLOC);
+		}
 		const char *v = r->nargs ? r->args[0] : "";
 		if (u->ok && r->nargs == 1 && kg_pattern_list_match(v, u->ok, 1) == 1)
 			return KG_OK;
@@ -295,6 +431,15 @@ static int match_line(struct apply_ctx *c, const kg_cfg_reader *r, int *active, 
 			if (strcasecmp(w, "user") == 0 && c->cfg->user)
 				name = c->cfg->user;
 			int m = kg_pattern_list_match(name, arg, 0) == 1;
+			result = result && (neg ? !m : m);
+			continue;
+		}
+		/* tagged: the Tag set so far ("" matches an empty Tag only);
+		 * version: kagi's own release, as ssh matches its own. */
+		if (strcasecmp(w, "tagged") == 0 || strcasecmp(w, "version") == 0) {
+			const char *have = strcasecmp(w, "version") == 0 ? &KG_TR_VERSION[8]
+					   : c->cfg->tag ? c->cfg->tag : "";
+			int m = *have == '\0' ? *arg == '\0' : kg_pattern_list_match(have, arg, 0) == 1;
 			result = result && (neg ? !m : m);
 			continue;
 		}
@@ -434,6 +579,19 @@ static int apply_text(struct apply_ctx *c, const char *text, size_t len, const c
 			break;
 		case SP_SETENV:
 			GUARD_GOTO(ret, setenv_line(cfg, &r, active, err), out);
+			break;
+		case SP_REFUSE:
+			/* The configuration says not to connect: stop with its text. */
+			if (r.nargs == 0) {
+				kg_cfg_errf(err, filename, kg_cfg_line(&r), "Missing argument.");
+				ret = KG_ERR_CONFIG;
+				goto out;
+			}
+			if (active) {
+				kg_cfg_errf(err, filename, kg_cfg_line(&r), "RefuseConnection: %s", r.args[0]);
+				ret = KG_ERR_CONFIG;
+				goto out;
+			}
 			break;
 		default:
 			ret = KG_ERR_INTERNAL;

@@ -15,6 +15,9 @@
 enum kg_shkc {  /* StrictHostKeyChecking */
 	KG_SHKC_NO = 0, KG_SHKC_YES = 1, KG_SHKC_ASK = 2, KG_SHKC_ACCEPT_NEW = 3,
 };
+enum kg_canon { KG_CANON_NO = 0, KG_CANON_YES = 1, KG_CANON_ALWAYS = 2 };
+#define KG_CLIENT_UNSUP_MAX 160
+
 enum kg_request_tty {
 	KG_TTY_NO = 0, KG_TTY_YES = 1, KG_TTY_FORCE = 2, KG_TTY_AUTO = 3,
 };
@@ -75,7 +78,7 @@ typedef struct kg_client_config {
 	const char *local_user;             /* set by the caller before loading: Match user/localuser */
 	kg_strlist warnings;                /* "FILE line N: ..." notes for -v */
 	kg_strlist unsupported;             /* "FILE line N: K is not supported yet, ignored" */
-	uint32_t unsupported_seen;          /* keywords of unsupported_rules already decided */
+	unsigned char unsupported_seen[KG_CLIENT_UNSUP_MAX];  /* rules of unsupported_rules already decided */
 	/* esc */
 	char *escape_char;                  /* EscapeChar as written (escape-char.h); NULL: "~" */
 	/* hk: host keys on the client */
@@ -90,6 +93,21 @@ typedef struct kg_client_config {
 	int stdin_null;                     /* StdinNull (-n) */
 	int fork_after_authentication;      /* ForkAfterAuthentication (-f) */
 	int connection_attempts;            /* ConnectionAttempts: tries, 1 s apart */
+	/* cfg: */
+	char *tag;                          /* Tag, for Match tagged */
+	int canonicalize_hostname;          /* enum kg_canon */
+	kg_strlist canonical_domains;
+	int canonicalize_max_dots;
+	int canonicalize_fallback_local;
+	kg_strlist canonicalize_permitted_cnames;
+	int required_rsa_size;
+	int permit_local_command;
+	char *local_command;                /* raw */
+	char *local_command_where;          /* "FILE line N" of the LocalCommand used */
+	const char *command_line;           /* set by the caller: the command to run (Match command/sessiontype) */
+	int final_pass;                     /* 1 while the second (final) pass is read */
+	int want_final_pass;                /* a Match final or CanonicalizeHostname asked for one */
+	int hostname_done;                  /* hostname holds the final name (tokens expanded) */
 } kg_client_config;
 
 void kg_client_config_init(kg_client_config *cfg);

@@ -439,6 +439,174 @@ static void test_client_proxycommand_refused(void)
 }
 
 /* Settings kagi acts on: TCPKeepAlive (default yes, as OpenSSH). */
+/* Every keyword of OpenSSH 10's ssh_config(5) is known (never "Bad
+ * configuration option"), in a block for another host; refused ones name
+ * file and line; RefuseConnection stops with its text. */
+static void test_client_all_keywords_known(void)
+{
+	static const char *const kws[] = {
+		"AddKeysToAgent",
+		"AddressFamily",
+		"BatchMode",
+		"BindAddress",
+		"BindInterface",
+		"CanonicalDomains",
+		"CanonicalizeFallbackLocal",
+		"CanonicalizeHostname",
+		"CanonicalizeMaxDots",
+		"CanonicalizePermittedCNAMEs",
+		"CASignatureAlgorithms",
+		"CertificateFile",
+		"ChannelTimeout",
+		"CheckHostIP",
+		"Ciphers",
+		"ClearAllForwardings",
+		"Compression",
+		"ConnectionAttempts",
+		"ConnectTimeout",
+		"ControlMaster",
+		"ControlPath",
+		"ControlPersist",
+		"DynamicForward",
+		"EnableEscapeCommandline",
+		"EnableSSHKeysign",
+		"EscapeChar",
+		"ExitOnForwardFailure",
+		"FingerprintHash",
+		"ForkAfterAuthentication",
+		"ForwardAgent",
+		"ForwardX11",
+		"ForwardX11Timeout",
+		"ForwardX11Trusted",
+		"GatewayPorts",
+		"GlobalKnownHostsFile",
+		"GSSAPIAuthentication",
+		"GSSAPIDelegateCredentials",
+		"HashKnownHosts",
+		"HostbasedAcceptedAlgorithms",
+		"HostbasedAuthentication",
+		"HostKeyAlgorithms",
+		"HostKeyAlias",
+		"Hostname",
+		"IdentitiesOnly",
+		"IdentityAgent",
+		"IdentityFile",
+		"IgnoreUnknown",
+		"IPQoS",
+		"KbdInteractiveAuthentication",
+		"KbdInteractiveDevices",
+		"KexAlgorithms",
+		"KnownHostsCommand",
+		"LocalCommand",
+		"LocalForward",
+		"LogLevel",
+		"LogVerbose",
+		"MACs",
+		"NoHostAuthenticationForLocalhost",
+		"NumberOfPasswordPrompts",
+		"ObscureKeystrokeTiming",
+		"PasswordAuthentication",
+		"PermitLocalCommand",
+		"PermitRemoteOpen",
+		"PKCS11Provider",
+		"Port",
+		"PreferredAuthentications",
+		"ProxyCommand",
+		"ProxyJump",
+		"ProxyUseFdpass",
+		"PubkeyAcceptedAlgorithms",
+		"PubkeyAuthentication",
+		"RefuseConnection",
+		"RekeyLimit",
+		"RemoteCommand",
+		"RemoteForward",
+		"RequestTTY",
+		"RequiredRSASize",
+		"RevokedHostKeys",
+		"SecurityKeyProvider",
+		"SendEnv",
+		"ServerAliveCountMax",
+		"ServerAliveInterval",
+		"SessionType",
+		"SetEnv",
+		"StdinNull",
+		"StreamLocalBindMask",
+		"StreamLocalBindUnlink",
+		"StrictHostKeyChecking",
+		"SyslogFacility",
+		"Tag",
+		"TCPKeepAlive",
+		"Tunnel",
+		"TunnelDevice",
+		"UpdateHostKeys",
+		"User",
+		"UserKnownHostsFile",
+		"VerifyHostKeyDNS",
+		"VersionAddendum",
+		"VisualHostKey",
+		"WarnWeakCrypto",
+		"XAuthLocation",
+	};
+	int ok = 1;
+	for (size_t i = 0; i < KG_ARRAY_LEN(kws); i++) {
+		char text[200];
+		snprintf(text, sizeof(text), "Host elsewhere\n  %s x\n", kws[i]);
+		kg_client_config c;
+		kg_cfg_err err = { "" };
+		kg_client_config_init(&c);
+		int r = capply(&c, text, "h", &err);
+		if (r == KG_ERR_CONFIG && strstr(err.msg, "Bad configuration option")) {
+			fprintf(stderr, "unknown: %s\n", kws[i]);
+			ok = 0;
+		}
+		kg_client_config_free(&c);
+	}
+	T_ASSERT(ok);
+	static const char *const refused[] = { "BindAddress 10.0.0.1", "KnownHostsCommand /bin/kh %h",
+		"RevokedHostKeys ~/.ssh/revoked", "PKCS11Provider /usr/lib/p11.so", "Tunnel yes",
+		"SecurityKeyProvider /usr/lib/sk.so" };
+	for (size_t i = 0; i < KG_ARRAY_LEN(refused); i++) {
+		char text[200], want[200], kw[64];
+		snprintf(text, sizeof(text), "Port 22\n%s\n", refused[i]);
+		snprintf(kw, sizeof(kw), "%.*s", (int)strcspn(refused[i], " "), refused[i]);
+		snprintf(want, sizeof(want), "cfg line 2: %s is not supported yet", kw);
+		kg_client_config c;
+		kg_cfg_err err = { "" };
+		kg_client_config_init(&c);
+		int r = capply(&c, text, "h", &err);
+		kg_client_config_free(&c);
+		if (r != KG_ERR_CONFIG || strcmp(err.msg, want) != 0) {
+			fprintf(stderr, "%s: '%s'\n", refused[i], err.msg);
+			ok = 0;
+		}
+	}
+	T_ASSERT(ok);
+	kg_client_config c;
+	kg_cfg_err err = { "" };
+	kg_client_config_init(&c);
+	T_OK(capply(&c, "SecurityKeyProvider internal\nTunnel no\nFingerprintHash md5\nTag work\n", "h", &err));
+	ok = c.warnings.n == 1 && strcmp(c.warnings.v[0], "cfg line 3: FingerprintHash is not supported yet, ignored") == 0 &&
+	     c.tag && strcmp(c.tag, "work") == 0;
+	kg_client_config_free(&c);
+	T_ASSERT(ok);
+	kg_client_config_init(&c);
+	int r = capply(&c, "Host h\n  RefuseConnection \"use the bastion\"\n", "h", &err);
+	kg_client_config_free(&c);
+	T_ASSERT(r == KG_ERR_CONFIG && strcmp(err.msg, "cfg line 2: RefuseConnection: use the bastion") == 0);
+	/* Match tagged and version. */
+	kg_client_config_init(&c);
+	T_OK(kg_client_config_apply_option(&c, "Tag=work", &err));
+	T_OK(capply(&c, "Match tagged home\n  Port 1\nMatch tagged w*,!x version kagi_*\n  Port 2\n", "h", &err));
+	ok = c.port == 2 && c.unsupported.n == 0;
+	kg_client_config_free(&c);
+	T_ASSERT(ok);
+	kg_client_config_init(&c);
+	T_OK(capply(&c, "Match tagged \"\"\n  Port 3\nMatch !version kagi_*\n  User x\n", "h", &err));
+	ok = c.port == 3 && c.user == NULL;
+	kg_client_config_free(&c);
+	T_ASSERT(ok);
+}
+
 static void test_client_tcp_keepalive(void)
 {
 	kg_client_config c;
@@ -734,6 +902,7 @@ int main(void)
 	T_RUN(test_client_hostkey_keywords);
 	T_RUN(test_client_proxycommand_refused);
 	T_RUN(test_client_tcp_keepalive);
+	T_RUN(test_client_all_keywords_known);
 	T_RUN(test_server_defaults);
 	T_RUN(test_server_parse);
 	T_RUN(test_server_errors);
