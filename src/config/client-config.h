@@ -66,6 +66,9 @@ typedef struct kg_client_config {
 	kg_strlist warnings;                /* "FILE line N: ..." notes for -v */
 	kg_strlist unsupported;             /* "FILE line N: K is not supported yet, ignored" */
 	uint32_t unsupported_seen;          /* keywords of unsupported_rules already decided */
+	/* agent */
+	char *identity_agent;               /* raw IdentityAgent: none, SSH_AUTH_SOCK, $VAR or a path */
+	char *forward_agent_spec;           /* raw ForwardAgent: yes, no, a path or $VAR (sets forward_agent) */
 } kg_client_config;
 
 void kg_client_config_init(kg_client_config *cfg);
