@@ -86,7 +86,7 @@ static const kg_cfg_kw client_kws[] = {
 	{ "SendEnv", KG_CFG_LIST_ACC, CC(send_env), 0, 0, NULL },
 	{ "HashKnownHosts", KG_CFG_FLAG, CC(hash_known_hosts), 0, 0, NULL },
 	{ "IdentitiesOnly", KG_CFG_FLAG, CC(identities_only), 0, 0, NULL },
-	{ "ForwardAgent", KG_CFG_FLAG, CC(forward_agent), 0, 0, NULL },
+	{ "ForwardAgent", KG_CFG_STR, CC(forward_agent_spec), 0, 0, NULL },
 	{ "ExitOnForwardFailure", KG_CFG_FLAG, CC(exit_on_forward_failure), 0, 0, NULL },
 	{ "LocalForward", KG_CFG_RAW_ACC, CC(local_forwards), 0, 0, NULL },
 	{ "RemoteForward", KG_CFG_RAW_ACC, CC(remote_forwards), 0, 0, NULL },
@@ -124,7 +124,6 @@ static const kg_cfg_kw client_kws[] = {
 	{ "HostbasedAcceptedAlgorithms", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "HostbasedKeyTypes", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "HostbasedAuthentication", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "IdentityAgent", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "IPQoS", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "KbdInteractiveDevices", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "KnownHostsCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
@@ -173,6 +172,8 @@ static const kg_cfg_kw client_kws[] = {
 	{ "StdinNull", KG_CFG_FLAG, CC(stdin_null), 0, 0, NULL },
 	{ "ForkAfterAuthentication", KG_CFG_FLAG, CC(fork_after_authentication), 0, 0, NULL },
 	{ "ConnectionAttempts", KG_CFG_INT, CC(connection_attempts), 1, 2147483647, NULL },
+	/* agent */
+	{ "IdentityAgent", KG_CFG_STR, CC(identity_agent), 0, 0, NULL },
 };
 
 /* Keywords kagi does not act on.  The first value that applies to the
@@ -236,7 +237,6 @@ static const struct unsupported_rule {
 	/* Keystroke timing obfuscation: kagi sends keystrokes as typed. */
 	{ "ObscureKeystrokeTiming", "no", UNSUP_WARN },
 	/* Rows of other lanes, warn-and-ignore until they flip them. */
-	{ "IdentityAgent", "SSH_AUTH_SOCK", UNSUP_WARN },    /* agent */
 	{ "EnableEscapeCommandline", "no", UNSUP_QUIET },    /* esc */
 	{ "GatewayPorts", "no", UNSUP_WARN },                /* fwd */
 	{ "PermitRemoteOpen", "any", UNSUP_WARN },           /* fwd */
@@ -699,6 +699,16 @@ int kg_client_config_finish(kg_client_config *cfg, const char *host, const char 
 	default_int(&cfg->request_tty, KG_TTY_AUTO);
 	default_int(&cfg->hash_known_hosts, 0);
 	default_int(&cfg->identities_only, 0);
+	cfg->forward_agent = KG_CFG_UNSET;
+	if (cfg->forward_agent_spec) {
+		const char *v = cfg->forward_agent_spec;
+		if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0)
+			cfg->forward_agent = 1;
+		else if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0)
+			cfg->forward_agent = 0;
+		else
+			cfg->forward_agent = 2;  /* a socket path or $VAR: forward that agent */
+	}
 	default_int(&cfg->forward_agent, 0);
 	default_int(&cfg->exit_on_forward_failure, 0);
 	/* hk: UpdateHostKeys is on unless UserKnownHostsFile was given or

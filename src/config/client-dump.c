@@ -120,6 +120,8 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 			 KG_HOSTKEY_ALL, cfg->host_key_algorithms));
 	if (cfg->host_key_alias)
 		fprintf(out, "hostkeyalias %s\n", cfg->host_key_alias);
+	if (cfg->identity_agent)
+		fprintf(out, "identityagent %s\n", cfg->identity_agent);
 	GUARD(print_algs(out, "kexalgorithms", lg, "key exchange", KG_KEX_CLIENT_DEFAULT, kg_kex_all_names(),
 			 cfg->kex_algorithms));
 	fprintf(out, "loglevel %s\n", kg_log_level_name(cfg->log_level));
@@ -135,6 +137,7 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 		fprintf(out, "sendenv %s\n", cfg->send_env.v[i]);
 	for (size_t i = 0; i < cfg->set_env.n; i++)
 		fprintf(out, "setenv %s\n", cfg->set_env.v[i]);
+	fprintf(out, "forwardagent %s\n", cfg->forward_agent_spec ? cfg->forward_agent_spec : "no");
 	if (cfg->connect_timeout > 0)
 		fprintf(out, "connecttimeout %d\n", cfg->connect_timeout);
 	else

@@ -100,6 +100,56 @@ static int expand_path(const kg_client *c, const char *raw, char **out)
 	return r;
 }
 
+/* Connects to the agent (IdentityAgent, else SSH_AUTH_SOCK) and puts its
+ * keys among the identities; an agent that cannot be reached is skipped. */
+static int open_agent(kg_client *c)
+{
+	c->agent.fd = -1;
+	if (c->cfg->pubkey_authentication == 0)
+		return KG_OK;
+	const char *ia = c->cfg->identity_agent;
+	char *path = NULL;
+	if (ia && strcasecmp(ia, "none") != 0 && strcmp(ia, "SSH_AUTH_SOCK") != 0 && ia[0] != '$') {
+		GUARD(expand_path(c, ia, &path));
+	} else {
+		GUARD(kg_agent_socket_path(ia, &path));
+	}
+	if (!path)
+		return KG_OK;
+	if (kg_agent_open(path, &c->agent) < 0) {
+		kg_debug(c->log, "get_agent_identities: ssh_get_authentication_socket: %s", strerror(errno));
+		free(path);
+		return KG_OK;
+	}
+	c->agent_path = path;
+	int n = kg_agent_merge_identities(&c->agent, c->cfg->identities_only == 1, &c->ids, &c->n_ids);
+	if (n < 0) {
+		kg_debug(c->log, "get_agent_identities: agent refused the list: %s", kg_err_str(n));
+		kg_agent_close(&c->agent);
+		c->agent.fd = -1;
+		return KG_OK;
+	}
+	kg_debug(c->log, "get_agent_identities: agent returned %d keys", n);
+	return KG_OK;
+}
+
+static int agent_sign_cb(void *arg, kg_cli_identity *id, const char *alg, const uint8_t *data, size_t len,
+			 kg_buf *sig)
+{
+	kg_client *c = arg;
+	ENSURE(c->agent.fd >= 0, KG_ERR_NOT_FOUND);
+	kg_buf blob;
+	kg_buf_init(&blob, 0);
+	int r = kg_key_to_blob(id->pub, &blob);
+	if (r >= 0)
+		r = kg_agent_sign(&c->agent, kg_buf_ptr(&blob), kg_buf_len(&blob), data, len,
+				  kg_agent_sign_flags(id->pub->type, alg), sig);
+	if (r < 0)
+		kg_debug(c->log, "agent refused to sign with %s: %s", id->path ? id->path : "", kg_err_str(r));
+	kg_buf_free(&blob);
+	return r;
+}
+
 /* Loads the public half of every identity: from "path.pub", or else from
  * the private key file itself (which may ask for its passphrase). */
 static int prepare_identities(kg_client *c)
@@ -143,7 +193,7 @@ static int prepare_identities(kg_client *c)
 		kg_debug(c->log, "identity file %s type %s", path, kg_key_type_name(id->pub->type));
 		c->n_ids++;
 	}
-	return KG_OK;
+	return open_agent(c);
 }
 
 /* ---------------- host key ---------------- */
@@ -677,7 +727,7 @@ static int start_auth(kg_client *c)
 		.try_pubkey = cfg->pubkey_authentication != 0 && preferred(c, "publickey"),
 		.try_password = cfg->password_authentication != 0 && !c->password_disabled && preferred(c, "password"),
 		.password_prompts = cfg->number_of_password_prompts,
-		.load_private = load_private_cb, .get_password = get_password,
+		.load_private = load_private_cb, .get_password = get_password, .agent_sign = agent_sign_cb,
 		.event = auth_event, .cb_arg = c,
 	};
 	GUARD(kg_cli_auth_start(&c->auth, &ac, c->tr));
@@ -777,6 +827,10 @@ void kg_client_close(kg_client *c)
 	}
 	free(c->ids);
 	c->ids = NULL;
+	if (c->agent_path)  /* set only once the agent was reached */
+		kg_agent_close(&c->agent);
+	free(c->agent_path);
+	c->agent_path = NULL;
 	c->n_ids = 0;
 	free(c->kex_algs);
 	free(c->hostkey_algs);

@@ -11,6 +11,7 @@
 #include "core/channel.h"
 #include "core/transport.h"
 #include "config/client-config.h"
+#include "conn/cli-agent.h"
 #include "conn/cli-alive.h"
 #include "conn/conn.h"
 #include "sys/log.h"
@@ -55,6 +56,9 @@ typedef struct kg_client {
 	kg_cli_alive alive;         /* ServerAliveInterval, once authenticated */
 	int loop_ready, eng_ready;
 	int authenticated;
+	/* agent (cli-agent.c): the connection to IdentityAgent / SSH_AUTH_SOCK */
+	kg_agent_conn agent;
+	char *agent_path;
 } kg_client;
 
 /* Channel windows of the client's channels. */

@@ -24,6 +24,7 @@ typedef struct kg_cli_identity {
 	kg_key *priv;         /* private key once loaded, else NULL */
 	const char *path;     /* file it came from, for messages */
 	int from_cmdline;     /* given with -i */
+	int from_agent;       /* the agent holds the private half (agent_sign signs) */
 } kg_cli_identity;
 
 enum kg_cli_auth_event_type {
@@ -57,6 +58,10 @@ typedef struct kg_cli_auth_config {
 	/* Fills buf with the password (NUL-terminated).  An error stops
 	 * password authentication (no tty, BatchMode, cancelled). */
 	int (*get_password)(void *arg, char *buf, size_t len);
+	/* Signs data with an identity the agent holds (from_agent), appending
+	 * the SSH signature blob to sig.  An error skips this identity. */
+	int (*agent_sign)(void *arg, kg_cli_identity *id, const char *alg, const uint8_t *data, size_t len,
+			  kg_buf *sig);
 	void (*event)(void *arg, const kg_cli_auth_event *ev);
 	void *cb_arg;
 } kg_cli_auth_config;

@@ -111,9 +111,10 @@ static int next_attempt(kg_cli_auth *a)
 
 static int sign_and_send(kg_cli_auth *a, kg_cli_identity *id)
 {
-	if (!id->priv && a->cfg.load_private && a->cfg.load_private(a->cfg.cb_arg, id) < 0)
+	const int agent = id->from_agent && !id->priv && a->cfg.agent_sign;
+	if (!agent && !id->priv && a->cfg.load_private && a->cfg.load_private(a->cfg.cb_arg, id) < 0)
 		id->priv = NULL;
-	if (!id->priv || !kg_key_equal_public(id->priv, id->pub)) {
+	if (!agent && (!id->priv || !kg_key_equal_public(id->priv, id->pub))) {
 		a->next_id++;
 		return next_attempt(a);
 	}
@@ -127,7 +128,22 @@ static int sign_and_send(kg_cli_auth *a, kg_cli_identity *id)
 	GUARD_GOTO(r, kg_key_to_blob(id->pub, &blob), out);
 	GUARD_GOTO(r, kg_auth_pubkey_signed_data(sid, sid_len, a->cfg.user, KG_AUTH_SERVICE, a->alg,
 						 kg_buf_ptr(&blob), kg_buf_len(&blob), &data), out);
-	GUARD_GOTO(r, kg_key_sign(id->priv, a->alg, kg_buf_ptr(&data), kg_buf_len(&data), &sig), out);
+	if (agent) {
+		r = a->cfg.agent_sign(a->cfg.cb_arg, id, a->alg, kg_buf_ptr(&data), kg_buf_len(&data), &sig);
+		/* The agent must answer with the algorithm asked for. */
+		if (r >= 0)
+			r = kg_key_verify(id->pub, a->alg, kg_buf_ptr(&sig), kg_buf_len(&sig), kg_buf_ptr(&data),
+					  kg_buf_len(&data));
+		if (r < 0) {
+			kg_buf_free(&blob);
+			kg_buf_free(&data);
+			kg_buf_free(&sig);
+			a->next_id++;
+			return next_attempt(a);
+		}
+	} else {
+		GUARD_GOTO(r, kg_key_sign(id->priv, a->alg, kg_buf_ptr(&data), kg_buf_len(&data), &sig), out);
+	}
 	GUARD_GOTO(r, begin_request(a, "publickey", &b), out);
 	GUARD_GOTO(r, kg_buf_put_bool(b, 1), out);
 	GUARD_GOTO(r, kg_buf_put_cstring(b, a->alg), out);

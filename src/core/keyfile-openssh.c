@@ -254,33 +254,62 @@ out:
 	return r;
 }
 
-/* The decrypted list: checkints, one key, its comment, then padding. */
-static int parse_private(kg_buf *b, const ossh_file *f, kg_key *k)
+int kg_keyfile_read_private_key(kg_buf *b, kg_key *k)
 {
-	uint32_t check1, check2;
-	const uint8_t *tname, *comment;
-	size_t tlen, clen;
+	const uint8_t *tname;
+	size_t tlen;
 	enum kg_keytype t = KG_KEY_UNSPEC;
-	GUARD(kg_buf_get_u32(b, &check1));
-	GUARD(kg_buf_get_u32(b, &check2));
-	ENSURE(check1 == check2, f->ci->evp ? KG_ERR_PASSPHRASE : KG_ERR_FORMAT);
+	ENSURE(k != NULL && k->pkey == NULL, KG_ERR_ARG);
 	GUARD(kg_buf_get_string_direct(b, &tname, &tlen));
 	for (int i = KG_KEY_ED25519; i <= KG_KEY_RSA && t == KG_KEY_UNSPEC; i++)
 		if (name_is(tname, tlen, kg_keyfile_type_name((enum kg_keytype)i)))
 			t = (enum kg_keytype)i;
 	ENSURE(t != KG_KEY_UNSPEC, KG_ERR_KEY_TYPE);
+	int r;
 	if (t == KG_KEY_ED25519)
-		GUARD(read_ed25519(b, &k->pkey));
+		r = read_ed25519(b, &k->pkey);
 	else if (t == KG_KEY_RSA)
-		GUARD(read_rsa(b, &k->pkey));
+		r = read_rsa(b, &k->pkey);
 	else
-		GUARD(read_ecdsa(b, t, &k->pkey));
-	enum kg_keytype got;
-	GUARD(kg_keyfile_pkey_type(k->pkey, &got));
-	ENSURE(got == t, KG_ERR_FORMAT);
-	GUARD(kg_keyfile_check_pkey(t, k->pkey));
+		r = read_ecdsa(b, t, &k->pkey);
+	enum kg_keytype got = KG_KEY_UNSPEC;
+	if (r == KG_OK)
+		r = kg_keyfile_pkey_type(k->pkey, &got);
+	if (r == KG_OK && got != t)
+		r = KG_ERR_FORMAT;
+	if (r == KG_OK)
+		r = kg_keyfile_check_pkey(t, k->pkey);
+	if (r < 0) {
+		EVP_PKEY_free(k->pkey);
+		k->pkey = NULL;
+		return r;
+	}
 	k->type = t;
 	k->has_private = 1;
+	return KG_OK;
+}
+
+int kg_keyfile_write_private_key(const kg_key *k, kg_buf *out)
+{
+	enum kg_keytype t;
+	ENSURE(k != NULL && k->pkey != NULL && k->has_private, KG_ERR_ARG);
+	GUARD(kg_keyfile_pkey_type(k->pkey, &t));
+	GUARD(kg_buf_put_cstring(out, kg_keyfile_type_name(t)));
+	return kg_keyfile_private_fields(t, k->pkey, out);
+}
+
+/* The decrypted list: checkints, one key, its comment, then padding. */
+static int parse_private(kg_buf *b, const ossh_file *f, kg_key *k)
+{
+	uint32_t check1, check2;
+	const uint8_t *comment;
+	size_t clen;
+	enum kg_keytype t = KG_KEY_UNSPEC;
+	GUARD(kg_buf_get_u32(b, &check1));
+	GUARD(kg_buf_get_u32(b, &check2));
+	ENSURE(check1 == check2, f->ci->evp ? KG_ERR_PASSPHRASE : KG_ERR_FORMAT);
+	GUARD(kg_keyfile_read_private_key(b, k));
+	t = k->type;
 
 	GUARD(kg_buf_get_string_direct(b, &comment, &clen));
 	ENSURE(clen <= MAX_COMMENT, KG_ERR_TOO_LARGE);

@@ -28,6 +28,12 @@ int kg_keyfile_write_private_rounds(const kg_key *k, const char *passphrase, con
  * encrypted PEM / PKCS#8 file, which does not. */
 int kg_keyfile_public_of_private(const uint8_t *data, size_t len, kg_key **out) KG_WUR;
 
+/* One private key as the openssh-key-v1 list and the agent protocol carry
+ * it: string type name, then the type's public and private fields.  Read
+ * fills k (which must hold no key yet) with a checked private key. */
+int kg_keyfile_read_private_key(kg_buf *b, kg_key *k) KG_WUR;
+int kg_keyfile_write_private_key(const kg_key *k, kg_buf *out) KG_WUR;
+
 /* bcrypt_pbkdf as in OpenBSD (used by openssh-key-v1). */
 int kg_bcrypt_pbkdf(const char *pass, size_t passlen, const uint8_t *salt, size_t saltlen,
 		    uint8_t *key, size_t keylen, unsigned int rounds) KG_WUR;
