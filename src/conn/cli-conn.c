@@ -19,62 +19,17 @@
 #include "core/names.h"
 #include "core/randomart.h"
 #include "conn/cli-conn.h"
+#include "conn/cli-hostkey-order.h"
+#include "conn/cli-keyload.h"
 #include "config/known-hosts.h"
 #include "config/known-hosts-edit.h"
 #include "sys/net.h"
 #include "sys/tty.h"
 
-#define PASSPHRASE_TRIES 3
-
 /* The program's own name for "prog: message" lines (kssh, kscp, ksftp). */
 static const char *prog_name(const kg_client *c)
 {
 	return c->log && c->log->ident ? c->log->ident : "kssh";
-}
-
-/* ---------------- private keys ---------------- */
-
-int kg_client_load_private(kg_logger *log, const char *path, int batch, kg_key **out)
-{
-	char *text = NULL;
-	size_t len = 0;
-	struct stat st;
-	int r = kg_read_text_file(path, 1024 * 1024, &text, &len, &st);
-	if (r < 0)
-		return r;
-	if (st.st_uid == getuid() && (st.st_mode & 077) != 0) {
-		kg_error(log, "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
-		kg_error(log, "@         WARNING: UNPROTECTED PRIVATE KEY FILE!          @");
-		kg_error(log, "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
-		kg_error(log, "Permissions 0%3.3o for '%s' are too open.", (unsigned)(st.st_mode & 0777), path);
-		kg_error(log, "It is required that your private key files are NOT accessible by others.");
-		kg_error(log, "This private key will be ignored.");
-		OPENSSL_cleanse(text, len);
-		free(text);
-		return KG_ERR_KEY_PERMS;
-	}
-	r = kg_keyfile_parse_private((const uint8_t *)text, len, NULL, out);
-	for (int tries = 0; r == KG_ERR_NEED_PASSPHRASE || (r == KG_ERR_PASSPHRASE && tries > 0); tries++) {
-		if (batch || tries >= PASSPHRASE_TRIES)
-			break;
-		if (tries > 0)
-			kg_error(log, "Bad passphrase, try again for %s", path);
-		char prompt[1200], pass[1024];
-		snprintf(prompt, sizeof(prompt), "Enter passphrase for key '%s': ", path);
-		if (kg_tty_read_secret(prompt, pass, sizeof(pass)) < 0 || pass[0] == '\0') {
-			OPENSSL_cleanse(pass, sizeof(pass));
-			break;
-		}
-		r = kg_keyfile_parse_private((const uint8_t *)text, len, pass, out);
-		OPENSSL_cleanse(pass, sizeof(pass));
-		if (r == KG_ERR_PASSPHRASE && tries + 1 >= PASSPHRASE_TRIES)
-			break;
-	}
-	OPENSSL_cleanse(text, len);
-	free(text);
-	if (r < 0 && r != KG_ERR_NEED_PASSPHRASE && r != KG_ERR_PASSPHRASE)
-		kg_error(log, "Load key \"%s\": %s", path, kg_err_str(r));
-	return r;
 }
 
 static int load_private_cb(void *arg, kg_cli_identity *id)
@@ -456,78 +411,30 @@ int kg_client_channel_request(const kg_client *c, kg_consumer *k, const kg_conn_
 static void trace_tramp(void *arg, int sent, const uint8_t *p, size_t n);
 static void kex_tramp(void *arg, const kg_kex_result *k);
 
-/* The key type a host key algorithm signs with (rsa-sha2-* are RSA). */
-static enum kg_keytype alg_keytype(const char *alg, size_t n)
-{
-	char name[64];
-	if (n >= sizeof(name))
-		return KG_KEY_UNSPEC;
-	memcpy(name, alg, n);
-	name[n] = '\0';
-	if (strncmp(name, "rsa-sha2-", 9) == 0)
-		return KG_KEY_RSA;
-	return kg_key_type_from_name(name);
-}
-
-struct known_types {
-	unsigned mask;  /* bit per enum kg_keytype */
-};
-
-static int known_type_cb(const kg_khe_line *l, void *arg)
-{
-	struct known_types *kt = arg;
-	if (l->status == KG_KHE_MATCHED && l->marker == KG_KHE_MK_NONE && l->key)
-		kt->mask |= 1u << l->key->type;
-	return KG_OK;
-}
-
-/* With the default HostKeyAlgorithms, the algorithms of key types
- * known_hosts already lists for the host go first (in their own order), so
- * that a known ecdsa or rsa key is the one the server shows. */
+/* With the default HostKeyAlgorithms, known host key types go first. */
 static int known_types_first(kg_client *c)
 {
 	if (c->cfg->host_key_algorithms)
 		return KG_OK;
-	char *name = NULL;
-	GUARD(kg_known_hosts_name(kh_host(c), kh_port(c), &name));
-	struct known_types kt = { 0 };
 	const kg_strlist *lists[] = { &c->cfg->user_known_hosts_files, &c->cfg->global_known_hosts_files };
-	for (size_t li = 0; li < 2; li++)
-		for (size_t i = 0; i < lists[li]->n; i++) {
-			char *path = NULL, *text = NULL;
-			size_t len = 0;
-			if (expand_path(c, lists[li]->v[i], &path) == KG_OK &&
-			    kg_read_text_file(path, 64u * 1024 * 1024, &text, &len, NULL) == KG_OK)
-				(void)!kg_khe_foreach(text, len, name, 1, 1, known_type_cb, &kt);
-			free(text);
-			free(path);
-		}
-	free(name);
-	if (kt.mask == 0)
-		return KG_OK;
-	size_t n = strlen(c->hostkey_algs);
-	char *out = malloc(n + 2);
-	ENSURE(out != NULL, KG_ERR_ALLOC);
-	size_t o = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		for (const char *p = c->hostkey_algs; *p;) {
-			size_t l = strcspn(p, ",");
-			enum kg_keytype t = alg_keytype(p, l);
-			int known = t != KG_KEY_UNSPEC && (kt.mask & (1u << t));
-			if (known == (pass == 0)) {
-				if (o)
-					out[o++] = ',';
-				memcpy(out + o, p, l);
-				o += l;
-			}
-			p += l + (p[l] == ',');
-		}
-	}
-	out[o] = '\0';
-	kg_debug(c->log, "preferring host key algorithms: %s", out);
-	free(c->hostkey_algs);
-	c->hostkey_algs = out;
-	return KG_OK;
+	size_t total = lists[0]->n + lists[1]->n, n = 0;
+	char **paths = calloc(total ? total : 1, sizeof(*paths));
+	ENSURE(paths != NULL, KG_ERR_ALLOC);
+	int r = KG_OK;
+	for (size_t li = 0; li < 2 && r >= 0; li++)
+		for (size_t i = 0; i < lists[li]->n && r >= 0; i++)
+			if ((r = expand_path(c, lists[li]->v[i], &paths[n])) == KG_OK)
+				n++;
+	int changed = 0;
+	if (r >= 0)
+		r = kg_cli_hostkey_order(kh_host(c), kh_port(c), (const char *const *)paths, n, &c->hostkey_algs,
+					 &changed);
+	if (r >= 0 && changed)
+		kg_debug(c->log, "preferring host key algorithms: %s", c->hostkey_algs);
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	return r;
 }
 
 static int setup_transport(kg_client *c)

@@ -79,8 +79,5 @@ void kg_client_close(kg_client *c);
 int kg_client_channel_request(const kg_client *c, kg_consumer *k, const kg_conn_event *ev, int *status,
 			      int *got_exit) KG_WUR;
 
-/* Reads a private key file the way kssh does (mode check with OpenSSH's
- * warning, passphrase prompt unless batch); used for -i identities. */
-int kg_client_load_private(kg_logger *log, const char *path, int batch, kg_key **out) KG_WUR;
 
 #endif
