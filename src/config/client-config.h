@@ -66,6 +66,8 @@ typedef struct kg_client_config {
 	kg_strlist warnings;                /* "FILE line N: ..." notes for -v */
 	kg_strlist unsupported;             /* "FILE line N: K is not supported yet, ignored" */
 	uint32_t unsupported_seen;          /* keywords of unsupported_rules already decided */
+	/* kbd: keyboard-interactive */
+	char *kbd_interactive_devices;      /* submethods sent as they are; NULL = none */
 } kg_client_config;
 
 void kg_client_config_init(kg_client_config *cfg);

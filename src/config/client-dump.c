@@ -103,6 +103,8 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 			 cfg->ciphers));
 	GUARD(print_algs(out, "hostkeyalgorithms", lg, "host key algorithm", KG_HOSTKEY_CLIENT_DEFAULT,
 			 KG_HOSTKEY_ALL, cfg->host_key_algorithms));
+	if (cfg->kbd_interactive_devices)
+		fprintf(out, "kbdinteractivedevices %s\n", cfg->kbd_interactive_devices);
 	GUARD(print_algs(out, "kexalgorithms", lg, "key exchange", KG_KEX_CLIENT_DEFAULT, kg_kex_all_names(),
 			 cfg->kex_algorithms));
 	fprintf(out, "loglevel %s\n", kg_log_level_name(cfg->log_level));
