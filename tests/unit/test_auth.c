@@ -3,6 +3,7 @@
 #include "t.h"
 #include "tr_pair.h"
 #include "core/auth.h"
+#include "sys/pam-kbd.h"
 
 typedef struct world {
 	pair p;
@@ -334,8 +335,33 @@ static void test_kbd_codec(void)
 	kg_buf_free(&b);
 }
 
+/* src/sys/pam-kbd.c: PAM's conversation in a child, relayed; an account
+ * that does not exist is asked (or refused) and never accepted. */
+static void test_pam_kbd_unknown_user(void)
+{
+	kg_pam_kbd k;
+	kg_kbd_request q;
+	T_OK(kg_pam_kbd_start(&k, "kagi-no-such-user-kbd", NULL, "127.0.0.1", 0));
+	int v = kg_pam_kbd_next(&k, &q), rounds = 0;
+	while (v == KG_KBD_ASK && rounds++ < 3) {
+		kg_kbd_response r;
+		memset(&r, 0, sizeof(r));
+		for (size_t i = 0; i < q.n; i++)
+			r.answers[i] = strdup("not-the-password");
+		r.n = q.n;
+		kg_kbd_request_free(&q);
+		T_OK(kg_pam_kbd_answer(&k, &r));
+		kg_kbd_response_free(&r);
+		v = kg_pam_kbd_next(&k, &q);
+	}
+	kg_kbd_request_free(&q);
+	kg_pam_kbd_end(&k);
+	T_ASSERT(v == KG_ERR_AUTH_FAILED && k.fd == -1 && k.pid == 0);
+}
+
 int main(void)
 {
+	T_RUN(test_pam_kbd_unknown_user);
 	T_RUN(test_kbd_codec);
 	T_RUN(test_pubkey_success);
 	T_RUN(test_unknown_key_falls_back_to_password);
