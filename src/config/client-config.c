@@ -74,6 +74,7 @@ static const kg_cfg_kw client_kws[] = {
 	{ "KbdInteractiveAuthentication", KG_CFG_FLAG, CC(kbd_interactive_authentication), 0, 0, NULL },
 	{ "ChallengeResponseAuthentication", KG_CFG_FLAG, CC(kbd_interactive_authentication), 0, 0, NULL },
 	{ "NumberOfPasswordPrompts", KG_CFG_INT, CC(number_of_password_prompts), 0, 1000, NULL },
+	{ "KbdInteractiveDevices", KG_CFG_STR, CC(kbd_interactive_devices), 0, 0, NULL },
 	{ "ConnectTimeout", KG_CFG_TIME, CC(connect_timeout), 0, 0, NULL },
 	{ "Compression", KG_CFG_FLAG, CC(compression), 0, 0, NULL },
 	{ "ProxyJump", KG_CFG_STR, CC(proxy_jump), 0, 0, NULL },
@@ -125,7 +126,6 @@ static const kg_cfg_kw client_kws[] = {
 	{ "HostbasedKeyTypes", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "HostbasedAuthentication", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "IPQoS", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "KbdInteractiveDevices", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "KnownHostsCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "LogVerbose", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "NoHostAuthenticationForLocalhost", KG_CFG_IGNORE, 0, 0, 0, NULL },
@@ -200,8 +200,6 @@ static const struct unsupported_rule {
 	{ "ControlPersist", "no", UNSUP_WARN },
 	{ "PubkeyAcceptedAlgorithms", NULL, UNSUP_WARN },
 	{ "PubkeyAcceptedKeyTypes", NULL, UNSUP_WARN },
-	{ "KbdInteractiveAuthentication", "no", UNSUP_WARN },
-	{ "ChallengeResponseAuthentication", "no", UNSUP_WARN },
 	{ "UpdateHostKeys", "no", UNSUP_WARN },
 	{ "VerifyHostKeyDNS", "no", UNSUP_WARN },
 	{ "CheckHostIP", "no", UNSUP_WARN },
@@ -242,7 +240,6 @@ static const struct unsupported_rule {
 	{ "PermitRemoteOpen", "any", UNSUP_WARN },           /* fwd */
 	{ "StreamLocalBindMask", NULL, UNSUP_QUIET },        /* fwd */
 	{ "StreamLocalBindUnlink", "no", UNSUP_QUIET },      /* fwd */
-	{ "KbdInteractiveDevices", NULL, UNSUP_QUIET },      /* kbd */
 	/* Hostname canonicalisation is done by kagi; CNAME following is not
 	 * (the name as canonicalised is used instead). */
 	{ "CanonicalizePermittedCNAMEs", "none", UNSUP_QUIET },

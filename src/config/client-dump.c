@@ -122,6 +122,8 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 		fprintf(out, "hostkeyalias %s\n", cfg->host_key_alias);
 	if (cfg->identity_agent)
 		fprintf(out, "identityagent %s\n", cfg->identity_agent);
+	if (cfg->kbd_interactive_devices)
+		fprintf(out, "kbdinteractivedevices %s\n", cfg->kbd_interactive_devices);
 	GUARD(print_algs(out, "kexalgorithms", lg, "key exchange", KG_KEX_CLIENT_DEFAULT, kg_kex_all_names(),
 			 cfg->kex_algorithms));
 	fprintf(out, "loglevel %s\n", kg_log_level_name(cfg->log_level));

@@ -116,9 +116,6 @@ static const kg_cfg_kw server_kws[] = {
 static const struct {
 	const char *kw, *value, *why;
 } unsupported[] = {
-	{ "KbdInteractiveAuthentication", "yes", "not supported yet, keyboard-interactive authentication is not offered" },
-	{ "ChallengeResponseAuthentication", "yes",
-	  "not supported yet, keyboard-interactive authentication is not offered" },
 	{ "X11Forwarding", "yes", "not supported, X11 forwarding stays off" },
 	{ "GSSAPIAuthentication", "yes", "not supported, GSSAPI authentication is not offered" },
 	{ "KerberosAuthentication", "yes", "not supported, Kerberos password checks are not done" },
@@ -634,7 +631,7 @@ int kg_server_config_finish(kg_server_config *cfg)
 	dflt(&cfg->permit_root_login, KG_ROOT_PROHIBIT_PASSWORD);
 	dflt(&cfg->password_authentication, 1);
 	dflt(&cfg->pubkey_authentication, 1);
-	dflt(&cfg->kbd_interactive_authentication, 0);  /* not offered */
+	dflt(&cfg->kbd_interactive_authentication, 1);  /* as sshd */
 	dflt(&cfg->strict_modes, 1);
 	dflt(&cfg->use_pam, 0);
 	dflt(&cfg->allow_tcp_forwarding, KG_FWD_YES);

@@ -327,6 +327,33 @@ static int get_password(void *arg, char *buf, size_t len)
 	return kg_tty_read_secret(prompt, buf, len);
 }
 
+/* keyboard-interactive: the name and instruction go to stderr as ssh
+ * prints them; each prompt is asked on the terminal as
+ * "(user@host) PROMPT", echoing what is typed when the server says so. */
+static int kbd_answer(void *arg, const kg_kbd_request *q, kg_kbd_response *r)
+{
+	kg_client *c = arg;
+	if (c->cfg->batch_mode == 1)
+		return KG_ERR_AUTH_FAILED;
+	if (q->name && q->name[0])
+		kg_info(c->log, "%s", q->name);
+	if (q->instruction && q->instruction[0])
+		kg_info(c->log, "%s", q->instruction);
+	for (size_t i = 0; i < q->n; i++) {
+		char prompt[KG_KBD_MAX_TEXT + 600], line[KG_KBD_MAX_ANSWER + 1];
+		snprintf(prompt, sizeof(prompt), "(%s@%s) %s", c->cfg->user, c->cfg->hostname, q->prompts[i].text);
+		int rc = kg_tty_read_line(prompt, line, sizeof(line), q->prompts[i].echo);
+		if (rc >= 0 && (r->answers[i] = strdup(line)) == NULL)
+			rc = KG_ERR_ALLOC;
+		OPENSSL_cleanse(line, sizeof(line));
+		if (rc < 0)
+			return rc;
+		r->n = i + 1;
+	}
+	r->n = q->n;
+	return KG_OK;
+}
+
 static void auth_event(void *arg, const kg_cli_auth_event *ev)
 {
 	kg_client *c = arg;
@@ -369,13 +396,24 @@ static int preferred(const kg_client *c, const char *method)
 	return !p || kg_namelist_has(p, method);
 }
 
-/* kssh tries publickey, then password, whatever the order asked for. */
+/* kssh tries publickey, then keyboard-interactive, then password (ssh's
+ * default order), whatever the order asked for. */
 static void preferred_order_note(const kg_client *c)
 {
+	static const char *const order[] = { "publickey", "keyboard-interactive", "password" };
 	const char *p = c->cfg->preferred_authentications;
-	const char *pk = p ? strstr(p, "publickey") : NULL, *pw = p ? strstr(p, "password") : NULL;
-	if (pk && pw && pw < pk && preferred(c, "publickey") && preferred(c, "password"))
-		kg_info(c->log, "PreferredAuthentications: the order is not supported yet; publickey is tried before password");
+	const char *last = NULL;
+	for (size_t i = 0; p && i < KG_ARRAY_LEN(order); i++) {
+		const char *at = preferred(c, order[i]) ? strstr(p, order[i]) : NULL;
+		if (!at)
+			continue;
+		if (last && at < last) {
+			kg_info(c->log, "PreferredAuthentications: the order is not supported yet; publickey is tried "
+				"before keyboard-interactive, and keyboard-interactive before password");
+			return;
+		}
+		last = at;
+	}
 }
 
 /* ---------------- connection layer ---------------- */
@@ -633,8 +671,12 @@ static int start_auth(kg_client *c)
 		.user = cfg->user, .ids = c->ids, .n_ids = c->n_ids,
 		.try_pubkey = cfg->pubkey_authentication != 0 && preferred(c, "publickey"),
 		.try_password = cfg->password_authentication != 0 && !c->password_disabled && preferred(c, "password"),
+		.try_kbd = cfg->kbd_interactive_authentication != 0 && !c->password_disabled &&
+			   preferred(c, "keyboard-interactive"),
+		.kbd_devices = cfg->kbd_interactive_devices,
 		.password_prompts = cfg->number_of_password_prompts,
 		.load_private = load_private_cb, .get_password = get_password, .agent_sign = agent_sign_cb,
+		.kbd_answer = kbd_answer,
 		.event = auth_event, .cb_arg = c,
 	};
 	GUARD(kg_cli_auth_start(&c->auth, &ac, c->tr));

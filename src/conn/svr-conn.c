@@ -314,15 +314,16 @@ static int check_pubkey(void *arg, const char *user, const kg_key *key, int fina
 /* A user that must not get in goes through PAM all the same (with a
  * password that cannot match), so the failure takes as long as a wrong
  * password for a real account; every failure then takes at least
- * KG_FAIL_DELAY_PASSWORD_NS plus the user name's minimum failure time. */
-static int check_password(void *arg, const char *user, const char *password)
+ * KG_FAIL_DELAY_PASSWORD_NS plus the user name's minimum failure time.
+ * enabled: the method is on; method names it in the log. */
+static int password_verdict(kg_svr_conn *sc, const char *user, const char *password, int enabled,
+			    const char *method)
 {
-	kg_svr_conn *sc = arg;
 	const kg_server_config *cfg = sc->cfg;
 	uint64_t start = kg_fail_delay_now();
 	const kg_spawn_user *u = svr_user(sc, user);
 	int ok = 0;
-	if (!u || !cfg->password_authentication) {
+	if (!u || !enabled) {
 		kg_password_fail(user, password, sc->peer_ip);
 	} else if (u->uid == 0 && cfg->permit_root_login != KG_ROOT_YES) {
 		kg_password_fail(user, password, sc->peer_ip);
@@ -333,13 +334,77 @@ static int check_password(void *arg, const char *user, const char *password)
 		ok = kg_password_check(user, password, NULL, sc->peer_ip) == KG_OK;
 	}
 	if (ok) {
-		kg_info(sc->log, "Accepted password for %s from %s port %d ssh2", user, sc->peer_ip, sc->peer_port);
+		kg_info(sc->log, "Accepted %s for %s from %s port %d ssh2", method, user, sc->peer_ip, sc->peer_port);
 		return KG_OK;
 	}
-	kg_info(sc->log, "Failed password for %s%s from %s port %d ssh2", u ? "" : "invalid user ", user, sc->peer_ip,
-		sc->peer_port);
+	kg_info(sc->log, "Failed %s for %s%s from %s port %d ssh2", method, u ? "" : "invalid user ", user,
+		sc->peer_ip, sc->peer_port);
 	kg_fail_delay_wait(start, KG_FAIL_DELAY_PASSWORD_NS + kg_fail_delay_for(sc->ctx->fail_salt, user));
 	return KG_ERR_AUTH_FAILED;
+}
+
+static int check_password(void *arg, const char *user, const char *password)
+{
+	kg_svr_conn *sc = arg;
+	return password_verdict(sc, user, password, sc->cfg->password_authentication != 0, "password");
+}
+
+/* keyboard-interactive: PAM's own conversation (its prompts relayed to
+ * the client) when UsePAM is on and the user may try; otherwise one
+ * "Password: " prompt checked as a password is, which is also what an
+ * unknown or refused user gets, so the exchange and its failure time look
+ * the same either way. */
+static int kbd_pam_result(kg_svr_conn *sc, const char *user, int verdict, uint64_t start)
+{
+	if (verdict == KG_KBD_ASK)
+		return verdict;
+	if (verdict == KG_KBD_OK) {
+		kg_info(sc->log, "Accepted keyboard-interactive/pam for %s from %s port %d ssh2", user, sc->peer_ip,
+			sc->peer_port);
+		return KG_KBD_OK;
+	}
+	kg_info(sc->log, "Failed keyboard-interactive/pam for %s from %s port %d ssh2", user, sc->peer_ip,
+		sc->peer_port);
+	kg_pam_kbd_end(&sc->kbd);
+	kg_fail_delay_wait(start, KG_FAIL_DELAY_PASSWORD_NS + kg_fail_delay_for(sc->ctx->fail_salt, user));
+	return KG_ERR_AUTH_FAILED;
+}
+
+static int kbd_start(void *arg, const char *user, const char *devices, kg_kbd_request *q)
+{
+	kg_svr_conn *sc = arg;
+	const kg_server_config *cfg;
+	uint64_t start = kg_fail_delay_now();
+	(void)devices;  /* every device name means the same here: PAM, or the password */
+	const kg_spawn_user *u = svr_user(sc, user);
+	cfg = sc->cfg;
+	sc->kbd_fixed = 0;
+	if (u && cfg->use_pam == 1 && cfg->kbd_interactive_authentication &&
+	    !(u->uid == 0 && cfg->permit_root_login != KG_ROOT_YES) &&
+	    kg_pam_kbd_start(&sc->kbd, u->name, NULL, sc->peer_ip, cfg->permit_empty_passwords == 1) == KG_OK)
+		return kbd_pam_result(sc, user, kg_pam_kbd_next(&sc->kbd, q), start);
+	sc->kbd_fixed = 1;
+	return kg_kbd_request_add(q, "Password: ", 0);
+}
+
+static int kbd_answer(void *arg, const char *user, const kg_kbd_response *r, kg_kbd_request *q)
+{
+	kg_svr_conn *sc = arg;
+	uint64_t start = kg_fail_delay_now();
+	if (sc->kbd_fixed)
+		return password_verdict(sc, user, r->n == 1 ? r->answers[0] : "", sc->cfg->kbd_interactive_authentication,
+					"keyboard-interactive") == KG_OK ? KG_KBD_OK : KG_ERR_AUTH_FAILED;
+	int v = kg_pam_kbd_answer(&sc->kbd, r);
+	if (v >= 0)
+		v = kg_pam_kbd_next(&sc->kbd, q);
+	return kbd_pam_result(sc, user, v, start);
+}
+
+static void kbd_end(void *arg)
+{
+	kg_svr_conn *sc = arg;
+	kg_pam_kbd_end(&sc->kbd);
+	sc->kbd_fixed = 0;
 }
 
 /* ---------------- messages ---------------- */
@@ -574,10 +639,12 @@ static int setup(kg_svr_conn *sc)
 		.banner_len = sc->banner_len,
 		.allow_pubkey = cfg->pubkey_authentication != 0,
 		.allow_password = cfg->password_authentication != 0,
+		.allow_kbd = cfg->kbd_interactive_authentication != 0,
 		.max_tries = cfg->max_auth_tries,
 		.pubkey_algs = ctx->pubkey_algs,
 		.check_pubkey = check_pubkey,
 		.check_password = check_password,
+		.kbd_start = kbd_start, .kbd_answer = kbd_answer, .kbd_end = kbd_end,
 		.cb_arg = sc,
 	};
 	GUARD(kg_svr_auth_new(&sc->auth, &ac, sc->tr));
@@ -623,6 +690,7 @@ int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd)
 	sc.log = ctx->log;
 	sc.fd = fd;
 	sc.auth_notify_fd = notify_fd;
+	sc.kbd.fd = -1;
 	sc.cfg = ctx->cfg;
 	kg_loop_init(&sc.loop);
 	int r = setup(&sc);

@@ -16,6 +16,7 @@
 #include "sys/fail-delay.h"
 #include "sys/log.h"
 #include "sys/net.h"
+#include "sys/pam-kbd.h"
 #include "config/server-config.h"
 #include "sys/loop.h"
 #include "sys/session-proc.h"
@@ -91,6 +92,10 @@ typedef struct kg_svr_conn {
 	 * asked), and how many keepalives it left unanswered since. */
 	uint64_t alive_timer, alive_last_ms, alive_rx;
 	int alive_missed;
+	/* keyboard-interactive in progress: PAM's child, or (kbd_fixed) the
+	 * one "Password: " prompt checked as a password is. */
+	kg_pam_kbd kbd;
+	int kbd_fixed;
 } kg_svr_conn;
 
 /* Serves the connected socket fd until the connection ends (fd is closed

@@ -17,6 +17,42 @@ int kg_auth_pubkey_signed_data(const uint8_t *session_id, size_t sid_len, const 
 			       const char *service, const char *alg, const uint8_t *blob, size_t blob_len,
 			       kg_buf *out) KG_WUR;
 
+/* common-auth.c: keyboard-interactive (RFC 4256) messages.  Decoding
+ * takes the payload after the message type byte and refuses anything
+ * beyond the limits, trailing bytes, and strings holding a NUL. */
+#define KG_KBD_MAX_PROMPTS 100   /* prompts in one INFO_REQUEST, answers in one INFO_RESPONSE */
+#define KG_KBD_MAX_TEXT 4096     /* name, instruction, one prompt */
+#define KG_KBD_MAX_ANSWER 1024   /* one answer */
+
+typedef struct kg_kbd_prompt {
+	char *text;
+	int echo;
+} kg_kbd_prompt;
+
+typedef struct kg_kbd_request {
+	char *name, *instruction;
+	size_t n;
+	kg_kbd_prompt prompts[KG_KBD_MAX_PROMPTS];
+} kg_kbd_request;
+
+typedef struct kg_kbd_response {
+	size_t n;
+	char *answers[KG_KBD_MAX_PROMPTS];
+} kg_kbd_response;
+
+/* Appends the INFO_REQUEST body (name, instruction, empty language tag,
+ * the prompts); NULL name or instruction are sent empty. */
+int kg_kbd_request_encode(const kg_kbd_request *q, kg_buf *out) KG_WUR;
+/* Fills q (zeroed first); on error q holds nothing to free. */
+int kg_kbd_request_decode(const uint8_t *p, size_t len, kg_kbd_request *q) KG_WUR;
+/* Adds a prompt (copied); KG_ERR_TOO_LARGE past the limits. */
+int kg_kbd_request_add(kg_kbd_request *q, const char *text, int echo) KG_WUR;
+void kg_kbd_request_free(kg_kbd_request *q);
+int kg_kbd_response_encode(const kg_kbd_response *r, kg_buf *out) KG_WUR;
+int kg_kbd_response_decode(const uint8_t *p, size_t len, kg_kbd_response *r) KG_WUR;
+/* Wipes and frees the answers. */
+void kg_kbd_response_free(kg_kbd_response *r);
+
 /* ---------------- client ---------------- */
 
 typedef struct kg_cli_identity {
@@ -34,6 +70,7 @@ enum kg_cli_auth_event_type {
 	KG_AUTH_EV_KEY_REFUSED,  /* id: server refused the key */
 	KG_AUTH_EV_KEY_SIGNED,   /* id, alg: signature over the session id sent */
 	KG_AUTH_EV_PASSWORD_SENT,
+	KG_AUTH_EV_KBD_SENT,     /* keyboard-interactive answers sent */
 	KG_AUTH_EV_FAILURE,      /* method failed: text = method */
 	KG_AUTH_EV_SUCCESS,      /* text = method */
 	KG_AUTH_EV_BANNER,       /* text = banner (sanitised) */
@@ -51,7 +88,9 @@ typedef struct kg_cli_auth_config {
 	kg_cli_identity *ids;
 	size_t n_ids;
 	int try_pubkey, try_password;
-	int password_prompts;   /* NumberOfPasswordPrompts; 0 = 3 */
+	int try_kbd;            /* keyboard-interactive, tried between publickey and password */
+	const char *kbd_devices; /* KbdInteractiveDevices (submethods), NULL = "" */
+	int password_prompts;   /* NumberOfPasswordPrompts; 0 = 3 (also the keyboard-interactive rounds) */
 	/* Loads id->priv (may ask for a passphrase). KG_OK or an error; an
 	 * error skips this identity. */
 	int (*load_private)(void *arg, kg_cli_identity *id);
@@ -62,6 +101,10 @@ typedef struct kg_cli_auth_config {
 	 * the SSH signature blob to sig.  An error skips this identity. */
 	int (*agent_sign)(void *arg, kg_cli_identity *id, const char *alg, const uint8_t *data, size_t len,
 			  kg_buf *sig);
+	/* Answers an INFO_REQUEST: fills r->answers[0..q->n-1] (malloc'd) and
+	 * r->n = q->n.  Name, instruction and prompts have had terminal
+	 * control characters replaced.  An error stops keyboard-interactive. */
+	int (*kbd_answer)(void *arg, const kg_kbd_request *q, kg_kbd_response *r);
 	void (*event)(void *arg, const kg_cli_auth_event *ev);
 	void *cb_arg;
 } kg_cli_auth_config;
@@ -73,14 +116,18 @@ int kg_cli_auth_start(kg_cli_auth **out, const kg_cli_auth_config *cfg, kg_trans
 /* Feeds a message of type 6 or 50..79.  Returns 0 to continue, 1 once
  * authenticated, KG_ERR_AUTH_FAILED when every method is used up. */
 int kg_cli_auth_handle(kg_cli_auth *a, uint8_t type, const uint8_t *payload, size_t len) KG_WUR;
-/* The method that succeeded ("publickey", "password", "none"). */
+/* The method that succeeded ("publickey", "keyboard-interactive", "password", "none"). */
 const char *kg_cli_auth_method(const kg_cli_auth *a);
 void kg_cli_auth_free(kg_cli_auth *a);
 
 /* ---------------- server ---------------- */
 
+/* What a keyboard-interactive callback decided. */
+enum { KG_KBD_ASK = 0, KG_KBD_OK = 1 };  /* or an error: the attempt failed */
+
 typedef struct kg_svr_auth_config {
 	int allow_pubkey, allow_password;
+	int allow_kbd;               /* keyboard-interactive */
 	int max_tries;               /* MaxAuthTries; 0 = 6 */
 	/* Sent as USERAUTH_BANNER before the first answer (sshd's Banner);
 	 * banner_len 0: none.  Must outlive the kg_svr_auth. */
@@ -91,6 +138,14 @@ typedef struct kg_svr_auth_config {
 	 * has verified (the program then keeps the key's options). */
 	int (*check_pubkey)(void *arg, const char *user, const kg_key *key, int final);
 	int (*check_password)(void *arg, const char *user, const char *password);
+	/* keyboard-interactive: kbd_start fills q (KG_KBD_ASK: sent as an
+	 * INFO_REQUEST), or decides at once (KG_KBD_OK, or an error for a
+	 * failure).  kbd_answer gets the answers to the last q (as many as it
+	 * had prompts) and decides the same way, refilling q to ask again.
+	 * kbd_end is called once the attempt is over, however it ended. */
+	int (*kbd_start)(void *arg, const char *user, const char *devices, kg_kbd_request *q);
+	int (*kbd_answer)(void *arg, const char *user, const kg_kbd_response *r, kg_kbd_request *q);
+	void (*kbd_end)(void *arg);
 	void *cb_arg;
 } kg_svr_auth_config;
 

@@ -1,13 +1,14 @@
 /* Client half of user authentication (RFC 4252): "none" to learn the
  * methods, then each public key (offered first without a signature, signed
- * only once the server says it would accept it), then the password. */
+ * only once the server says it would accept it), then keyboard-interactive
+ * (RFC 4256), then the password: the order OpenSSH's client uses. */
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
 #include "core/auth.h"
 #include "core/names.h"
 
-enum cli_state { CLI_SERVICE, CLI_NONE, CLI_PK_QUERY, CLI_PK_SIGNED, CLI_PASSWORD, CLI_DONE };
+enum cli_state { CLI_SERVICE, CLI_NONE, CLI_PK_QUERY, CLI_PK_SIGNED, CLI_KBD, CLI_PASSWORD, CLI_DONE };
 
 struct kg_cli_auth {
 	kg_cli_auth_config cfg;
@@ -16,6 +17,8 @@ struct kg_cli_auth {
 	size_t next_id;          /* identity to try next */
 	const char *alg;         /* signature algorithm of the key in flight */
 	int password_tries;
+	int kbd_tries;           /* keyboard-interactive requests sent */
+	int kbd_answered;        /* an INFO_REQUEST was answered in this attempt */
 	const char *method;      /* method that succeeded */
 	char *methods;           /* last list from the server */
 };
@@ -90,6 +93,59 @@ out:
 	return r;
 }
 
+static int send_kbd_request(kg_cli_auth *a)
+{
+	kg_buf *b;
+	GUARD(begin_request(a, "keyboard-interactive", &b));
+	GUARD(kg_buf_put_cstring(b, ""));  /* language tag */
+	GUARD(kg_buf_put_cstring(b, a->cfg.kbd_devices ? a->cfg.kbd_devices : ""));
+	GUARD(kg_sink_end(kg_tr_sink(a->t)));
+	a->kbd_tries++;
+	a->kbd_answered = 0;
+	a->state = CLI_KBD;
+	return 0;
+}
+
+/* Terminal control characters from the server are shown as '?'. */
+static void sanitise(char *s)
+{
+	for (; s && *s; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t') || *s == 0x7f)
+			*s = '?';
+}
+
+static int on_info_request(kg_cli_auth *a, const uint8_t *payload, size_t len)
+{
+	kg_kbd_request q;
+	kg_kbd_response resp;
+	GUARD(kg_kbd_request_decode(payload + 1, len - 1, &q));
+	sanitise(q.name);
+	sanitise(q.instruction);
+	for (size_t i = 0; i < q.n; i++)
+		sanitise(q.prompts[i].text);
+	memset(&resp, 0, sizeof(resp));
+	int r = a->cfg.kbd_answer ? a->cfg.kbd_answer(a->cfg.cb_arg, &q, &resp) : KG_ERR_AUTH_FAILED;
+	if (r >= 0 && resp.n != q.n)
+		r = KG_ERR_INTERNAL;
+	kg_kbd_request_free(&q);
+	if (r < 0) {
+		kg_kbd_response_free(&resp);
+		a->state = CLI_DONE;
+		return KG_ERR_AUTH_FAILED;
+	}
+	kg_buf *b;
+	r = kg_sink_begin(kg_tr_sink(a->t), SSH_MSG_USERAUTH_INFO_RESPONSE, &b);
+	if (r >= 0)
+		r = kg_kbd_response_encode(&resp, b);
+	if (r >= 0)
+		r = kg_sink_end(kg_tr_sink(a->t));
+	a->kbd_answered = 1;
+	kg_kbd_response_free(&resp);
+	if (r >= 0)
+		emit(a, KG_AUTH_EV_KBD_SENT, NULL, NULL, NULL);
+	return r < 0 ? r : 0;
+}
+
 /* Picks the next method the server still allows. */
 static int next_attempt(kg_cli_auth *a)
 {
@@ -103,6 +159,8 @@ static int next_attempt(kg_cli_auth *a)
 		}
 	}
 	int prompts = a->cfg.password_prompts > 0 ? a->cfg.password_prompts : 3;
+	if (a->cfg.try_kbd && kg_namelist_has(m, "keyboard-interactive") && a->kbd_tries < prompts)
+		return send_kbd_request(a);
 	if (a->cfg.try_password && kg_namelist_has(m, "password") && a->password_tries < prompts)
 		return send_password(a);
 	a->state = CLI_DONE;
@@ -197,6 +255,13 @@ static int on_failure(kg_cli_auth *a, const uint8_t *payload, size_t len)
 	case CLI_PASSWORD:
 		emit(a, KG_AUTH_EV_FAILURE, "password", NULL, NULL);
 		break;
+	case CLI_KBD:
+		emit(a, KG_AUTH_EV_FAILURE, "keyboard-interactive", NULL, NULL);
+		/* A server that fails the method before asking anything will not
+		 * ask the next time either: as OpenSSH, do not repeat it. */
+		if (!a->kbd_answered)
+			a->kbd_tries = a->cfg.password_prompts > 0 ? a->cfg.password_prompts : 3;
+		break;
 	case CLI_NONE:
 		break;
 	default:
@@ -266,9 +331,10 @@ int kg_cli_auth_handle(kg_cli_auth *a, uint8_t type, const uint8_t *payload, siz
 	case SSH_MSG_USERAUTH_FAILURE:
 		return on_failure(a, payload, len);
 	case SSH_MSG_USERAUTH_SUCCESS:
-		ENSURE(a->state == CLI_NONE || a->state == CLI_PK_SIGNED || a->state == CLI_PASSWORD,
-		       KG_ERR_UNEXPECTED_MSG);
-		a->method = a->state == CLI_NONE ? "none" : a->state == CLI_PASSWORD ? "password" : "publickey";
+		ENSURE(a->state == CLI_NONE || a->state == CLI_PK_SIGNED || a->state == CLI_PASSWORD ||
+		       a->state == CLI_KBD, KG_ERR_UNEXPECTED_MSG);
+		a->method = a->state == CLI_NONE ? "none" : a->state == CLI_PASSWORD ? "password"
+			    : a->state == CLI_KBD ? "keyboard-interactive" : "publickey";
 		a->state = CLI_DONE;
 		emit(a, KG_AUTH_EV_SUCCESS, a->method, NULL, NULL);
 		GUARD(kg_tr_set_authenticated(a->t));
@@ -281,6 +347,8 @@ int kg_cli_auth_handle(kg_cli_auth *a, uint8_t type, const uint8_t *payload, siz
 			emit(a, KG_AUTH_EV_KEY_ACCEPTED, NULL, id, a->alg);
 			return sign_and_send(a, id);
 		}
+		if (a->state == CLI_KBD)  /* INFO_REQUEST */
+			return on_info_request(a, payload, len);
 		if (a->state == CLI_PASSWORD)  /* PASSWD_CHANGEREQ: not supported */
 			return KG_ERR_AUTH_FAILED;
 		return KG_ERR_UNEXPECTED_MSG;

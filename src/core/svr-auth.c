@@ -16,6 +16,9 @@ struct kg_svr_auth {
 	int failures;
 	char *user;
 	const char *method;
+	int kbd_pending;         /* an INFO_REQUEST awaits its INFO_RESPONSE */
+	int kbd_active;          /* kbd_start called, kbd_end not yet */
+	kg_kbd_request kbd_q;    /* the request last sent */
 };
 
 int kg_svr_auth_new(kg_svr_auth **out, const kg_svr_auth_config *cfg, kg_transport *t)
@@ -34,6 +37,9 @@ void kg_svr_auth_free(kg_svr_auth *a)
 {
 	if (!a)
 		return;
+	if (a->kbd_active && a->cfg.kbd_end)
+		a->cfg.kbd_end(a->cfg.cb_arg);
+	kg_kbd_request_free(&a->kbd_q);
 	free(a->user);
 	free(a);
 }
@@ -59,9 +65,13 @@ static int send_failure(kg_svr_auth *a, int counts)
 	if (counts && ++a->failures >= a->cfg.max_tries)
 		return fatal(a, SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,
 			     "Too many authentication failures", KG_ERR_AUTH_FAILED);
-	const char *methods = a->cfg.allow_pubkey && a->cfg.allow_password ? "publickey,password"
-			      : a->cfg.allow_pubkey ? "publickey"
-			      : a->cfg.allow_password ? "password" : "";
+	char methods[64] = "";
+	if (a->cfg.allow_pubkey)
+		strcat(methods, "publickey");
+	if (a->cfg.allow_password)
+		strcat(methods, methods[0] ? ",password" : "password");
+	if (a->cfg.allow_kbd)
+		strcat(methods, methods[0] ? ",keyboard-interactive" : "keyboard-interactive");
 	kg_buf *b;
 	GUARD(kg_sink_begin(kg_tr_sink(a->t), SSH_MSG_USERAUTH_FAILURE, &b));
 	GUARD(kg_buf_put_cstring(b, methods));
@@ -143,6 +153,76 @@ static int try_password(kg_svr_auth *a, kg_buf *b)
 	return ok ? send_success(a, "password") : send_failure(a, 1);
 }
 
+/* ---------------- keyboard-interactive (RFC 4256) ---------------- */
+
+static void kbd_finish(kg_svr_auth *a)
+{
+	if (a->kbd_active && a->cfg.kbd_end)
+		a->cfg.kbd_end(a->cfg.cb_arg);
+	a->kbd_active = 0;
+	a->kbd_pending = 0;
+	kg_kbd_request_free(&a->kbd_q);
+}
+
+/* Acts on what a keyboard-interactive callback decided about a->kbd_q. */
+static int kbd_decided(kg_svr_auth *a, int verdict)
+{
+	if (verdict == KG_KBD_ASK) {
+		kg_buf *m;
+		GUARD(kg_sink_begin(kg_tr_sink(a->t), SSH_MSG_USERAUTH_INFO_REQUEST, &m));
+		GUARD(kg_kbd_request_encode(&a->kbd_q, m));
+		GUARD(kg_sink_end(kg_tr_sink(a->t)));
+		a->kbd_pending = 1;
+		return 0;
+	}
+	kbd_finish(a);
+	return verdict == KG_KBD_OK ? send_success(a, "keyboard-interactive") : send_failure(a, 1);
+}
+
+static int try_kbd(kg_svr_auth *a, kg_buf *b)
+{
+	char *devices = NULL;
+	int r = kg_buf_skip_string(b);  /* language tag */
+	if (r >= 0)
+		r = kg_buf_get_cstring(b, &devices, NULL);
+	if (r >= 0 && kg_buf_len(b) != 0)
+		r = KG_ERR_FORMAT;
+	if (r < 0) {
+		free(devices);
+		return fatal(a, SSH_DISCONNECT_PROTOCOL_ERROR, "malformed keyboard-interactive request", r);
+	}
+	if (!a->cfg.allow_kbd || !a->cfg.kbd_start || !a->cfg.kbd_answer) {
+		free(devices);
+		return send_failure(a, 1);
+	}
+	a->kbd_active = 1;
+	int v = a->cfg.kbd_start(a->cfg.cb_arg, a->user, devices, &a->kbd_q);
+	free(devices);
+	return kbd_decided(a, v);
+}
+
+static int on_info_response(kg_svr_auth *a, const uint8_t *payload, size_t len)
+{
+	if (!a->kbd_pending)
+		return fatal(a, SSH_DISCONNECT_PROTOCOL_ERROR, "unexpected keyboard-interactive response",
+			     KG_ERR_UNEXPECTED_MSG);
+	a->kbd_pending = 0;
+	kg_kbd_response resp;
+	int r = kg_kbd_response_decode(payload + 1, len - 1, &resp);
+	if (r < 0) {
+		kbd_finish(a);
+		return fatal(a, SSH_DISCONNECT_PROTOCOL_ERROR, "malformed keyboard-interactive response", r);
+	}
+	if (resp.n != a->kbd_q.n) {  /* RFC 4256 3.4: the attempt fails */
+		kg_kbd_response_free(&resp);
+		return kbd_decided(a, KG_ERR_AUTH_FAILED);
+	}
+	kg_kbd_request_free(&a->kbd_q);
+	int v = a->cfg.kbd_answer(a->cfg.cb_arg, a->user, &resp, &a->kbd_q);
+	kg_kbd_response_free(&resp);
+	return kbd_decided(a, v);
+}
+
 static int on_request(kg_svr_auth *a, const uint8_t *payload, size_t len)
 {
 	if (a->done)
@@ -158,6 +238,8 @@ static int on_request(kg_svr_auth *a, const uint8_t *payload, size_t len)
 		GUARD(kg_sink_end(kg_tr_sink(a->t)));
 	}
 	a->banner_sent = 1;
+	if (a->kbd_active)
+		kbd_finish(a);  /* RFC 4256 3.4: a new request ends the exchange */
 	kg_buf b;
 	char *user = NULL, *service = NULL, *method = NULL;
 	kg_buf_view(&b, payload + 1, len - 1);
@@ -185,6 +267,8 @@ static int on_request(kg_svr_auth *a, const uint8_t *payload, size_t len)
 		r = try_publickey(a, &b);
 	else if (strcmp(method, "password") == 0)
 		r = try_password(a, &b);
+	else if (strcmp(method, "keyboard-interactive") == 0)
+		r = try_kbd(a, &b);
 	else
 		r = send_failure(a, strcmp(method, "none") != 0);
 out:
@@ -218,5 +302,7 @@ int kg_svr_auth_handle(kg_svr_auth *a, uint8_t type, const uint8_t *payload, siz
 	}
 	if (type == SSH_MSG_USERAUTH_REQUEST)
 		return on_request(a, payload, len);
+	if (type == SSH_MSG_USERAUTH_INFO_RESPONSE && !a->done)
+		return on_info_response(a, payload, len);
 	return fatal(a, SSH_DISCONNECT_PROTOCOL_ERROR, "unexpected message during authentication", KG_ERR_UNEXPECTED_MSG);
 }

@@ -206,7 +206,12 @@ static int auth_event_item(const kg_explain *ex, const ex_auth *a, kg_buf *o)
 		return item(o, 'B', "%s", _("Sent the password inside the encrypted channel from step 2 (after "
 					  "NEWKEYS): nobody watching the network can read it. The server itself does "
 					  "see it, which is why a trusted host key matters before typing one."));
+	case KG_AUTH_EV_KBD_SENT:
+		return item(o, 'B', "%s", _("The server asked questions (keyboard-interactive); the answers typed "
+					  "went back inside the encrypted channel."));
 	case KG_AUTH_EV_FAILURE:
+		if (a->text && strcmp(a->text, "keyboard-interactive") == 0)
+			return item(o, 'B', "%s", _("The server refused the keyboard-interactive answers."));
 		if (a->text && strcmp(a->text, "password") == 0)
 			return item(o, 'B', "%s", _("The server refused the password."));
 		return item(o, 'B', "%s", _("The server refused the signature."));

@@ -69,7 +69,7 @@ static int service_exists(const char *name)
 
 /* Linux-PAM itself falls back to "other" for a missing service file;
  * choosing explicitly keeps the stack used predictable and loggable. */
-static const char *pick_service(const char *want)
+const char *kg_pam_service(const char *want)
 {
 	if (want != NULL && service_exists(want))
 		return want;
@@ -92,7 +92,7 @@ int kg_password_check(const char *user, const char *password, const char *servic
 		kg_password_fake_check(password);
 		return KG_ERR_AUTH_FAILED;
 	}
-	rc = pam_start(pick_service(service ? service : KG_PAM_SERVICE_DEFAULT), user, &conv, &pamh);
+	rc = pam_start(kg_pam_service(service ? service : KG_PAM_SERVICE_DEFAULT), user, &conv, &pamh);
 	if (rc != PAM_SUCCESS)
 		return KG_ERR_AUTH_FAILED;
 	if (rhost != NULL)
@@ -115,7 +115,7 @@ int kg_account_usable(const char *user, int use_pam, const char *rhost)
 		struct conv_data cd = { .password = NULL };
 		struct pam_conv conv = { .conv = conversation, .appdata_ptr = &cd };
 		pam_handle_t *pamh = NULL;
-		int rc = pam_start(pick_service(KG_PAM_SERVICE_DEFAULT), user, &conv, &pamh);
+		int rc = pam_start(kg_pam_service(KG_PAM_SERVICE_DEFAULT), user, &conv, &pamh);
 		if (rc != PAM_SUCCESS)
 			return KG_ERR_AUTH_FAILED;
 		if (rhost != NULL)

@@ -20,6 +20,10 @@
 int kg_password_check(const char *user, const char *password, const char *service,
 		      const char *rhost) KG_WUR;
 
+/* The PAM service used for want (NULL: "sshd"): want if
+ * /etc/pam.d/<want> exists, else "sshd", else "other". */
+const char *kg_pam_service(const char *want);
+
 /* Whether user's account may log in at all, whatever the method (public
  * keys included).  With use_pam, PAM's account management decides
  * (expiry, access rules).  Without it, as sshd does: the shadow entry must

@@ -447,6 +447,11 @@ int kg_tty_read_secret(const char *prompt, char *buf, size_t len)
 	return tty_prompt(prompt, buf, len, 0);
 }
 
+int kg_tty_read_line(const char *prompt, char *buf, size_t len, int echo)
+{
+	return tty_prompt(prompt, buf, len, echo != 0);
+}
+
 /* Drops leading and trailing blanks in place. */
 static char *trim(char *s)
 {

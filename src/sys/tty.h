@@ -71,6 +71,9 @@ void kg_tty_waiter_close(kg_tty_waiter *w);
  * when there is no controlling terminal, KG_ERR_CLOSED on EOF,
  * KG_ERR_TOO_LARGE if the line does not fit (it is discarded). */
 int kg_tty_read_secret(const char *prompt, char *buf, size_t len) KG_WUR;
+/* kg_tty_read_secret, with echo on when echo is non-zero (a
+ * keyboard-interactive prompt says which). */
+int kg_tty_read_line(const char *prompt, char *buf, size_t len, int echo) KG_WUR;
 /* Asks question on /dev/tty until the answer is yes or no
  * (case-insensitive).  1 for yes, 0 for no or EOF, negative on errors. */
 int kg_tty_ask_yes_no(const char *question) KG_WUR;

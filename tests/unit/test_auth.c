@@ -3,6 +3,7 @@
 #include "t.h"
 #include "tr_pair.h"
 #include "core/auth.h"
+#include "sys/pam-kbd.h"
 
 typedef struct world {
 	pair p;
@@ -289,8 +290,79 @@ static void test_repeated_service_request(void)
 	world_free(&w);
 }
 
+/* RFC 4256 messages: a round trip, then every truncation and corrupt
+ * counts refused without a leak or a crash. */
+static void test_kbd_codec(void)
+{
+	kg_kbd_request q, d;
+	memset(&q, 0, sizeof(q));
+	q.name = strdup("Two factor");
+	q.instruction = strdup("Answer both");
+	T_OK(kg_kbd_request_add(&q, "Password: ", 0));
+	T_OK(kg_kbd_request_add(&q, "Code: ", 1));
+	kg_buf b;
+	kg_buf_init(&b, 0);
+	T_OK(kg_kbd_request_encode(&q, &b));
+	T_OK(kg_kbd_request_decode(kg_buf_ptr(&b), kg_buf_len(&b), &d));
+	T_ASSERT(d.n == 2 && strcmp(d.name, "Two factor") == 0 && strcmp(d.prompts[1].text, "Code: ") == 0 &&
+		 d.prompts[1].echo == 1 && d.prompts[0].echo == 0);
+	kg_kbd_request_free(&d);
+	for (size_t cut = 0; cut < kg_buf_len(&b); cut++)
+		T_ASSERT(kg_kbd_request_decode(kg_buf_ptr(&b), cut, &d) < 0 && d.n == 0 && d.name == NULL);
+	uint8_t big[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 101 };
+	T_ASSERT(kg_kbd_request_decode(big, sizeof(big), &d) == KG_ERR_TOO_LARGE);
+	uint8_t nul[] = { 0, 0, 0, 2, 'a', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	T_ASSERT(kg_kbd_request_decode(nul, sizeof(nul), &d) == KG_ERR_FORMAT);
+	kg_kbd_request_free(&q);
+
+	kg_kbd_response r, e;
+	memset(&r, 0, sizeof(r));
+	r.n = 2;
+	r.answers[0] = strdup("secret");
+	r.answers[1] = strdup("123456");
+	kg_buf_reset(&b);
+	T_OK(kg_kbd_response_encode(&r, &b));
+	T_OK(kg_kbd_response_decode(kg_buf_ptr(&b), kg_buf_len(&b), &e));
+	T_ASSERT(e.n == 2 && strcmp(e.answers[1], "123456") == 0);
+	kg_kbd_response_free(&e);
+	for (size_t cut = 0; cut < kg_buf_len(&b); cut++)
+		T_ASSERT(kg_kbd_response_decode(kg_buf_ptr(&b), cut, &e) < 0 && e.n == 0);
+	T_OK(kg_buf_put_u8(&b, 0));  /* a trailing byte */
+	T_ASSERT(kg_kbd_response_decode(kg_buf_ptr(&b), kg_buf_len(&b), &e) == KG_ERR_FORMAT);
+	uint8_t many[] = { 0, 0, 1, 0 };
+	T_ASSERT(kg_kbd_response_decode(many, sizeof(many), &e) == KG_ERR_TOO_LARGE);
+	kg_kbd_response_free(&r);
+	kg_buf_free(&b);
+}
+
+/* src/sys/pam-kbd.c: PAM's conversation in a child, relayed; an account
+ * that does not exist is asked (or refused) and never accepted. */
+static void test_pam_kbd_unknown_user(void)
+{
+	kg_pam_kbd k;
+	kg_kbd_request q;
+	T_OK(kg_pam_kbd_start(&k, "kagi-no-such-user-kbd", NULL, "127.0.0.1", 0));
+	int v = kg_pam_kbd_next(&k, &q), rounds = 0;
+	while (v == KG_KBD_ASK && rounds++ < 3) {
+		kg_kbd_response r;
+		memset(&r, 0, sizeof(r));
+		for (size_t i = 0; i < q.n; i++)
+			r.answers[i] = strdup("not-the-password");
+		r.n = q.n;
+		kg_kbd_request_free(&q);
+		T_OK(kg_pam_kbd_answer(&k, &r));
+		kg_kbd_response_free(&r);
+		v = kg_pam_kbd_next(&k, &q);
+	}
+	kg_kbd_request_free(&q);
+	kg_pam_kbd_end(&k);
+	T_ASSERT(v == KG_ERR_AUTH_FAILED && k.fd == -1 && k.pid == 0);
+}
+
 int main(void)
 {
+	T_RUN(test_pam_kbd_unknown_user);
+	T_RUN(test_kbd_codec);
 	T_RUN(test_pubkey_success);
 	T_RUN(test_unknown_key_falls_back_to_password);
 	T_RUN(test_all_methods_fail);

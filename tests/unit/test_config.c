@@ -797,8 +797,6 @@ static void test_server_unsupported(void)
 		"IgnoreRhosts yes\n";
 	static const char *const want[] = {
 		"sshd_config line 1: X11Forwarding yes: not supported, X11 forwarding stays off",
-		"sshd_config line 2: KbdInteractiveAuthentication yes: not supported yet, keyboard-interactive "
-		"authentication is not offered",
 		"sshd_config line 5: HostbasedAuthentication yes: not supported, host-based authentication is not offered",
 		"sshd_config line 9: UsePAM yes: not supported in full, PAM checks passwords and accounts but opens no "
 		"PAM session (pam_limits, pam_env and other session modules are not applied)",
@@ -821,11 +819,11 @@ static void test_server_unsupported(void)
 	kg_server_config_free(&s);
 	T_ASSERT(ok);
 
-	/* the defaults: no keyboard-interactive; AllowAgentForwarding yes as sshd
+	/* the defaults: keyboard-interactive on; AllowAgentForwarding yes as sshd
 	 * (stored; agent requests are refused when they come) */
 	kg_server_config_init(&s);
 	T_OK(kg_server_config_finish(&s));
-	ok = s.kbd_interactive_authentication == 0 && s.allow_agent_forwarding == 1 && s.warnings.n == 0 &&
+	ok = s.kbd_interactive_authentication == 1 && s.allow_agent_forwarding == 1 && s.warnings.n == 0 &&
 	     s.use_dns == 0 && strcmp(s.permit_user_environment, "no") == 0;
 	kg_server_config_free(&s);
 	T_ASSERT(ok);
