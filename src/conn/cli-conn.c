@@ -19,7 +19,7 @@
 #include "core/names.h"
 #include "core/randomart.h"
 #include "conn/cli-conn.h"
-#include "conn/cli-hostkey-order.h"
+#include "conn/cli-hostkey.h"
 #include "conn/cli-keyload.h"
 #include "config/known-hosts.h"
 #include "config/known-hosts-edit.h"
@@ -188,26 +188,6 @@ static int add_known_host(kg_client *c, const kg_key *key, const char *name)
 	return KG_OK;
 }
 
-static void changed_warning(kg_client *c, const kg_key *key, const char *fp, const kg_kh_result *res,
-			    const char *name)
-{
-	kg_error(c->log, "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
-	kg_error(c->log, "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @");
-	kg_error(c->log, "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
-	kg_error(c->log, "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!");
-	kg_error(c->log, "Someone could be eavesdropping on you right now (man-in-the-middle attack)!");
-	kg_error(c->log, "It is also possible that a host key has just been changed.");
-	/* Two records: the logger escapes a newline inside one. */
-	kg_error(c->log, "The fingerprint for the %s key sent by the remote host is", kg_key_type_short(key->type));
-	kg_error(c->log, "%s.", fp);
-	kg_error(c->log, "Please contact your system administrator.");
-	kg_error(c->log, "Add correct host key in %s to get rid of this message.", res->file);
-	kg_error(c->log, "Offending %s key in %s:%zu", kg_key_type_short(key->type), res->file, res->line);
-	kg_error(c->log, "  remove with:");
-	kg_error(c->log, "  kssh-keygen -f '%s' -R '%s'", res->file, name);
-	kg_error(c->log, "Host key for %s has changed and you have requested strict checking.", name);
-}
-
 static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex)
 {
 	kg_client *c = arg;
@@ -262,7 +242,7 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 		r = KG_ERR_REVOKED;
 		break;
 	case KG_KH_CHANGED:
-		changed_warning(c, key, fp, &res, name);
+		kg_cli_hostkey_changed(c->log, key, fp, &res, name);
 		status = "changed";
 		if (shkc == KG_SHKC_NO) {
 			kg_error(c->log, "Password authentication is disabled to avoid man-in-the-middle attacks.");

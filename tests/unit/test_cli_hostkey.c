@@ -1,4 +1,4 @@
-/* Exercises src/conn/cli-hostkey-order.c (known host key types first in
+/* Exercises src/conn/cli-hostkey.c (known host key types first in
  * the algorithm order) and src/conn/cli-keyload.c (reading a private key
  * file as kssh does: the mode check, batch mode with an encrypted key,
  * a corrupt file). */
@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include "t.h"
 #include "config/known-hosts.h"
-#include "conn/cli-hostkey-order.h"
+#include "conn/cli-hostkey.h"
 #include "conn/cli-keyload.h"
 #include "core/keyfile.h"
 

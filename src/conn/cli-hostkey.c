@@ -1,9 +1,10 @@
-/* Known host key types first in the client's host key algorithm order
- * (see cli-hostkey-order.h), so that a known ecdsa or rsa key is the one
- * the server shows instead of a new type that would need a prompt. */
+/* The client's host key helpers (see cli-hostkey.h): known host key
+ * types first in the algorithm order, so that a known ecdsa or rsa key is
+ * the one the server shows instead of a new type that would need a
+ * prompt; and OpenSSH's changed-key warning. */
 #include <stdlib.h>
 #include <string.h>
-#include "conn/cli-hostkey-order.h"
+#include "conn/cli-hostkey.h"
 #include "config/config-common.h"
 #include "config/known-hosts.h"
 #include "config/known-hosts-edit.h"
@@ -76,4 +77,24 @@ int kg_cli_hostkey_order(const char *host, int port, const char *const *files, s
 	free(*algs);
 	*algs = out;
 	return KG_OK;
+}
+
+void kg_cli_hostkey_changed(const kg_logger *log, const kg_key *key, const char *fp, const kg_kh_result *res,
+			    const char *name)
+{
+	kg_error(log, "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+	kg_error(log, "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @");
+	kg_error(log, "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+	kg_error(log, "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!");
+	kg_error(log, "Someone could be eavesdropping on you right now (man-in-the-middle attack)!");
+	kg_error(log, "It is also possible that a host key has just been changed.");
+	/* Two records: the logger escapes a newline inside one. */
+	kg_error(log, "The fingerprint for the %s key sent by the remote host is", kg_key_type_short(key->type));
+	kg_error(log, "%s.", fp);
+	kg_error(log, "Please contact your system administrator.");
+	kg_error(log, "Add correct host key in %s to get rid of this message.", res->file);
+	kg_error(log, "Offending %s key in %s:%zu", kg_key_type_short(key->type), res->file, res->line);
+	kg_error(log, "  remove with:");
+	kg_error(log, "  kssh-keygen -f '%s' -R '%s'", res->file, name);
+	kg_error(log, "Host key for %s has changed and you have requested strict checking.", name);
 }
