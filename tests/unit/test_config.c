@@ -562,7 +562,7 @@ static void test_client_all_keywords_known(void)
 		kg_client_config_free(&c);
 	}
 	T_ASSERT(ok);
-	static const char *const refused[] = { "BindAddress 10.0.0.1", "KnownHostsCommand /bin/kh %h",
+	static const char *const refused[] = { "BindAddress 198.51.100.1", "KnownHostsCommand /bin/kh %h",
 		"RevokedHostKeys ~/.ssh/revoked", "PKCS11Provider /usr/lib/p11.so", "Tunnel yes",
 		"SecurityKeyProvider /usr/lib/sk.so" };
 	for (size_t i = 0; i < KG_ARRAY_LEN(refused); i++) {

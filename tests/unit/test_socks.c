@@ -49,14 +49,14 @@ static void test_v5_domain(void)
 
 static void test_v5_addresses(void)
 {
-	static const uint8_t v4[] = { 5, 1, 0, 5, 1, 0, 1, 10, 0, 0, 7, 0, 22 };
+	static const uint8_t v4[] = { 5, 1, 0, 5, 1, 0, 1, 198, 51, 100, 7, 0, 22 };
 	static const uint8_t v6[] = { 5, 1, 0, 5, 1, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0 };
 	kg_socks s;
 	uint8_t rep[64];
 	size_t used, rl;
 	kg_socks_init(&s);
 	T_ASSERT(feed_all(&s, v4, sizeof(v4), 100, &used, rep, &rl) == KG_SOCKS_DONE);
-	T_ASSERT(strcmp(s.host, "10.0.0.7") == 0 && s.port == 22);
+	T_ASSERT(strcmp(s.host, "198.51.100.7") == 0 && s.port == 22);
 	kg_socks_init(&s);
 	T_ASSERT(feed_all(&s, v6, sizeof(v6), 3, &used, rep, &rl) == KG_SOCKS_DONE);
 	T_ASSERT(strcmp(s.host, "::1") == 0 && s.port == 256);
