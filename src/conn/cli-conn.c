@@ -20,6 +20,7 @@
 #include "core/randomart.h"
 #include "conn/cli-conn.h"
 #include "conn/cli-hostkey.h"
+#include "conn/cli-jump.h"
 #include "conn/cli-keyload.h"
 #include "config/known-hosts.h"
 #include "config/known-hosts-edit.h"
@@ -499,114 +500,6 @@ static void kex_tramp(void *arg, const kg_kex_result *k)
 		c->hooks.kex_done(c->hooks.arg, k);
 }
 
-/* ProxyJump "[user@]host[:port],...": the last hop is reached by a child
- * "kssh -W target:port hop" whose stdio is our socket (every hop then
- * authenticates from this machine with local keys); earlier hops are passed
- * to that child as its own -J. */
-static int connect_via_jump(kg_client *c)
-{
-	char *spec = strdup(c->cfg->proxy_jump), *hop, *earlier = NULL;
-	ENSURE(spec != NULL, KG_ERR_ALLOC);
-	char *comma = strrchr(spec, ',');
-	if (comma) {
-		*comma = '\0';
-		earlier = spec;
-		hop = comma + 1;
-	} else {
-		hop = spec;
-	}
-	char *user = NULL, *port = NULL, *host = hop;
-	if (strncmp(hop, "ssh://", 6) != 0) {
-		char *at = strrchr(hop, '@');
-		if (at) {
-			*at = '\0';
-			user = hop;
-			host = at + 1;
-		}
-		if (host[0] == '[') {
-			char *end = strchr(host, ']');
-			if (end) {
-				*end = '\0';
-				port = end[1] == ':' ? end + 2 : NULL;
-				host++;
-			}
-		} else {
-			char *colon = strchr(host, ':');
-			if (colon && !strchr(colon + 1, ':')) {
-				*colon = '\0';
-				port = colon + 1;
-			}
-		}
-	}
-	char self[PATH_MAX], target[600], vflag[8] = "-v";
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 16);
-	int r = KG_ERR_SYSTEM;
-	if (n <= 0 || *host == '\0' || *host == '-' || *c->cfg->hostname == '\0') {
-		kg_error(c->log, "%s: bad jump host specification '%s'", prog_name(c), c->cfg->proxy_jump);
-		goto out;
-	}
-	self[n] = '\0';
-	char *slash = strrchr(self, '/');
-	strcpy(slash + 1, "kssh");
-	snprintf(target, sizeof(target), strchr(c->cfg->hostname, ':') ? "[%s]:%d" : "%s:%d", c->cfg->hostname,
-		 c->cfg->port);
-	const char *argv[24];
-	size_t a = 0;
-	argv[a++] = "kssh";
-	if (c->config_file) {
-		argv[a++] = "-F";
-		argv[a++] = c->config_file;
-	}
-	for (int v = 1; v < c->verbose && v < 3; v++)
-		vflag[v + 1] = 'v', vflag[v + 2] = '\0';
-	if (c->verbose)
-		argv[a++] = vflag;
-	if (earlier) {
-		argv[a++] = "-J";
-		argv[a++] = earlier;
-	}
-	if (user) {
-		argv[a++] = "-l";
-		argv[a++] = user;
-	}
-	if (port) {
-		argv[a++] = "-p";
-		argv[a++] = port;
-	}
-	argv[a++] = "-W";
-	argv[a++] = target;
-	argv[a++] = "--";  /* a hop named "-o..." must stay a host name */
-	argv[a++] = host;
-	argv[a] = NULL;
-	kg_debug(c->log, "Jumping to %s through %s%s%s", target, host, earlier ? " via " : "", earlier ? earlier : "");
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		goto out;
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		goto out;
-	}
-	if (pid == 0) {
-		if (dup2(sv[1], STDIN_FILENO) < 0 || dup2(sv[1], STDOUT_FILENO) < 0)
-			_exit(255);
-		execv(self, (char *const *)argv);
-		_exit(255);
-	}
-	close(sv[1]);
-	c->fd = sv[0];
-	c->jump_pid = pid;
-	snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", c->cfg->hostname);
-	c->peer_port = c->cfg->port;
-	r = kg_net_set_nonblock(c->fd, 1);
-out:
-	if (r == KG_ERR_SYSTEM)
-		kg_error(c->log, "%s: cannot start the jump connection: %s", prog_name(c), strerror(errno));
-	free(spec);
-	return r;
-}
-
 /* Every message until the user is authenticated: userauth only, once
  * authentication has started. */
 static int auth_message(void *arg, int type, const uint8_t *p, size_t n)
@@ -664,6 +557,18 @@ static int start_auth(kg_client *c)
 	return KG_OK;
 }
 
+static int open_request(void *arg, kg_channel *ch, const kg_conn_event *ev)
+{
+	kg_client *c = arg;
+	return kg_cli_dispatch_open(&c->dispatch, &c->eng.conn, ch, ev);
+}
+
+static int global_request(void *arg, const kg_conn_event *ev)
+{
+	kg_client *c = arg;
+	return kg_cli_dispatch_global(&c->dispatch, &c->eng.conn, ev);
+}
+
 int kg_client_open(kg_client *c)
 {
 	kg_client_config *cfg = c->cfg;
@@ -672,7 +577,7 @@ int kg_client_open(kg_client *c)
 	kg_loop_init(&c->loop);
 	c->loop_ready = 1;
 	if (c->fd < 0 && cfg->proxy_jump && strcasecmp(cfg->proxy_jump, "none") != 0) {
-		GUARD(connect_via_jump(c));
+		GUARD(kg_cli_jump_connect(c));
 	} else if (c->fd < 0) {
 		char port[16];
 		snprintf(port, sizeof(port), "%d", cfg->port);
@@ -703,7 +608,8 @@ int kg_client_open(kg_client *c)
 	GUARD(prepare_identities(c));
 	preferred_order_note(c);
 	GUARD(setup_transport(c));
-	kg_engine_hooks hooks = { .message = auth_message, .arg = c };
+	kg_engine_hooks hooks = { .message = auth_message, .open_request = open_request,
+				  .global_request = global_request, .arg = c };
 	GUARD(kg_engine_init(&c->eng, &c->loop, c->fd, c->fd, c->tr, &hooks));
 	c->eng_ready = 1;
 	c->eng.proto_error = "channel protocol error";
@@ -768,14 +674,5 @@ void kg_client_close(kg_client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
-	if (c->jump_pid > 0) {
-		/* The hop process ends once its stdin closes; do not wait forever. */
-		for (int i = 0; i < 50 && waitpid(c->jump_pid, NULL, WNOHANG) == 0; i++)
-			usleep(20000);
-		if (waitpid(c->jump_pid, NULL, WNOHANG) == 0) {
-			kill(c->jump_pid, SIGTERM);
-			waitpid(c->jump_pid, NULL, 0);
-		}
-		c->jump_pid = 0;
-	}
+	kg_cli_jump_reap(c);
 }
