@@ -13,6 +13,7 @@
 #include "config/client-config.h"
 #include "conn/cli-agent.h"
 #include "conn/cli-alive.h"
+#include "conn/cli-dispatch.h"
 #include "conn/conn.h"
 #include "sys/log.h"
 #include "sys/loop.h"
@@ -54,6 +55,9 @@ typedef struct kg_client {
 	kg_loop loop;
 	kg_engine eng;
 	kg_cli_alive alive;         /* ServerAliveInterval, once authenticated */
+	/* The server's channel opens and global requests, routed to the
+	 * features that registered for them (valid zeroed, as c is). */
+	kg_cli_dispatch dispatch;
 	int loop_ready, eng_ready;
 	int authenticated;
 	/* agent (cli-agent.c): the connection to IdentityAgent / SSH_AUTH_SOCK */
