@@ -1,0 +1,35 @@
+/* The client's remote forwardings (-R, RemoteForward, ~C -R/-KR): the
+ * tcpip-forward and streamlocal-forward@openssh.com requests to the server,
+ * and the forwarded-tcpip / forwarded-streamlocal@openssh.com channels the
+ * server then opens, relayed to the target (or, with no target, answered
+ * as a SOCKS proxy).  PermitRemoteOpen limits where those may lead. */
+#ifndef KAGI_CLI_FWD_REMOTE_H
+#define KAGI_CLI_FWD_REMOTE_H
+
+#include "config/client-config.h"
+#include "config/forward-spec.h"
+#include "conn/cli-dispatch.h"
+#include "conn/conn.h"
+#include "sys/log.h"
+
+/* A forwarding's outcome, once known: ok, and for a remote port 0 the port
+ * the server allocated (else 0); msg says why it failed (NULL when ok).
+ * A local forwarding answers at once, a remote one when the server
+ * replies. */
+typedef void (*kg_cli_fwd_done)(void *arg, const kg_fwd_spec *spec, int ok, int allocated_port,
+				const char *msg);
+
+typedef struct kg_cli_rfwd kg_cli_rfwd;
+
+/* Registers the forwarded channel types with d.  cfg is kept (not copied). */
+int kg_cli_rfwd_new(kg_engine *e, kg_cli_dispatch *d, kg_logger *log, const kg_client_config *cfg,
+		    kg_cli_rfwd **out) KG_WUR;
+/* Asks the server to listen as spec (kind KG_FWDSPEC_REMOTE) says; done
+ * (may be NULL) gets the answer.  spec is copied. */
+int kg_cli_rfwd_add(kg_cli_rfwd *r, const kg_fwd_spec *spec, kg_cli_fwd_done done, void *arg) KG_WUR;
+/* Asks the server to stop listening (the listen side of spec names it). */
+int kg_cli_rfwd_cancel(kg_cli_rfwd *r, const kg_fwd_spec *spec, kg_cli_fwd_done done, void *arg) KG_WUR;
+/* Forgets d's registrations and every pending answer; NULL is fine. */
+void kg_cli_rfwd_free(kg_cli_rfwd *r);
+
+#endif
