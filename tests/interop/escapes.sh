@@ -3,6 +3,8 @@
 # ~~ sends one ~, ~. not after a newline is text, ~R rekeys and the session
 # goes on, ~^Z suspends and fg resumes, ~C shows the ssh> prompt, ~. ends
 # the session with exit 255 and "Connection to HOST closed.".
+# (~C needs EnableEscapeCommandline yes, as in OpenSSH; test_cli_escape
+# checks the refusal without it.)
 # Usage: escapes.sh [kssh-ksshd] [kssh-sshd]
 . "$(dirname "$0")/lib.sh"
 select_pairs "${@:-kssh-ksshd kssh-sshd}"
@@ -26,7 +28,7 @@ EOS
 	tm_stop
 	tm_start "$T/run.sh" || { fail "$l tmux start"; continue; }
 	wait_screen '^local\$' || { fail "$l local shell"; tm_stop; continue; }
-	$TM send-keys -t kt "$bin -t -F /dev/null -p $port -l $TUSER -i $T/user_ed25519 -o UserKnownHostsFile=$T/known_hosts -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o LogLevel=INFO 127.0.0.1 \"env PS1='rem\\$ ' sh -i\"" Enter
+	$TM send-keys -t kt "$bin -t -F /dev/null -p $port -l $TUSER -i $T/user_ed25519 -o UserKnownHostsFile=$T/known_hosts -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o LogLevel=INFO -o EnableEscapeCommandline=yes 127.0.0.1 \"env PS1='rem\\$ ' sh -i\"" Enter
 	wait_screen '^rem\$' 20; res "$l remote shell" || { tm_stop; continue; }
 
 	$TM send-keys -t kt Enter '~?'
