@@ -684,7 +684,15 @@ static void test_server_defaults(void)
 		 s.print_motd == 1 && s.permit_root_login == KG_ROOT_PROHIBIT_PASSWORD &&
 		 s.password_authentication == 1 && s.pubkey_authentication == 1 && s.strict_modes == 1 &&
 		 s.allow_tcp_forwarding == KG_FWD_YES && s.x11_forwarding == 0 &&
-		 s.syslog_facility == LOG_AUTH && s.log_level == KG_LOG_INFO && s.banner == NULL;
+		 s.syslog_facility == LOG_AUTH && s.log_level == KG_LOG_INFO && s.banner == NULL &&
+		 s.tcp_keepalive == 1;
+	kg_server_config_free(&s);
+	T_ASSERT(ok);
+	/* TCPKeepAlive no is kept (the listener then leaves SO_KEEPALIVE off). */
+	kg_server_config_init(&s);
+	T_OK(kg_server_config_apply_file(&s, "TCPKeepAlive no\n", 16, "sshd_config", NULL));
+	T_OK(kg_server_config_finish(&s));
+	ok = s.tcp_keepalive == 0;
 	kg_server_config_free(&s);
 	T_ASSERT(ok);
 }
