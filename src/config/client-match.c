@@ -50,6 +50,8 @@ static int run_exec(const kg_client_config *cfg, const char *hname, const char *
 {
 	kg_client_config view = *cfg;  /* the same values, Hostname as matched */
 	view.hostname = (char *)hname;
+	if (!view.host_key_alias)
+		view.host_key_alias = (char *)hname;  /* %k in exec: the name as matched */
 	char *x = NULL;
 	kg_cfg_err e;
 	int r = kg_cli_expand(&view, cfg->home, cfg->local_user, "exec", cmd, &x, &e);

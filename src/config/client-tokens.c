@@ -8,10 +8,10 @@
 #include "config/client-tokens.h"
 #include "sys/host-facts.h"
 
-#define T_FULL "%ChijkLlnpru"
+#define T_FULL "%CdhijkLlnpru"
 #define T_HOST "%h"
 #define T_PROXY "%hnpr"
-#define T_ALL "%ChijkLlnpruT"
+#define T_ALL "%CdhijkLlnpruT"
 
 static const struct kw_rule {
 	const char *kw;
