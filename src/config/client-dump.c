@@ -79,6 +79,15 @@ static int print_paths(FILE *out, const char *kw, const kg_strlist *l, const cha
 	return KG_OK;
 }
 
+/* A list on one line, "none" when empty. */
+static void print_list(FILE *out, const char *kw, const kg_strlist *l)
+{
+	fputs(kw, out);
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(out, " %s", l->v[i]);
+	fputs(l->n ? "\n" : " none\n", out);
+}
+
 int kg_client_config_dump(const kg_client_config *cfg, const char *host, const char *home,
 			  const char *local_user, const kg_logger *lg, FILE *out)
 {
@@ -149,5 +158,16 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 		cfg->rekey_limit.seconds > 0 ? cfg->rekey_limit.seconds : 0);
 	if (cfg->proxy_jump && strcmp(cfg->proxy_jump, "none") != 0)
 		fprintf(out, "proxyjump %s\n", cfg->proxy_jump);
+	/* cfg: canonicalisation (ssh -G spells one keyword with a capital P). */
+	fprintf(out, "canonicalizefallbacklocal %s\n", yn(cfg->canonicalize_fallback_local));
+	fprintf(out, "canonicalizehostname %s\n", cfg->canonicalize_hostname == KG_CANON_ALWAYS ? "always" :
+		tf(cfg->canonicalize_hostname));
+	fprintf(out, "canonicalizemaxdots %d\n", cfg->canonicalize_max_dots);
+	print_list(out, "canonicaldomains", &cfg->canonical_domains);
+	print_list(out, "canonicalizePermittedcnames", &cfg->canonicalize_permitted_cnames);
+	fprintf(out, "permitlocalcommand %s\n", yn(cfg->permit_local_command));
+	if (cfg->local_command)
+		fprintf(out, "localcommand %s\n", cfg->local_command);
+	fprintf(out, "requiredrsasize %d\n", cfg->required_rsa_size);
 	return ferror(out) ? KG_ERR_SYSTEM : KG_OK;
 }

@@ -36,15 +36,19 @@ Host *
 	AddressFamily inet
 	LogLevel VERBOSE
 EOF2
+# (serveraliveinterval: Debian's ssh makes it 300 under BatchMode, upstream does not.)
 # Values both print; the algorithm lists are kagi's own by design (it offers
 # only what it implements), escapechar and identity defaults differ too.
 keys="host user hostname port addressfamily batchmode compression exitonforwardfailure hashknownhosts
 identitiesonly kbdinteractiveauthentication passwordauthentication pubkeyauthentication requesttty
 stricthostkeychecking tcpkeepalive numberofpasswordprompts loglevel preferredauthentications
-identityfile globalknownhostsfile userknownhostsfile sendenv setenv connecttimeout rekeylimit proxyjump"
-compare() { # label host [default-ids]
-	"$KSSH" -G -F "$T/client.conf" "$2" >"$T/k.out" 2>"$T/k.err"; kst=$?
-	"$SSH" -G -F "$T/client.conf" "$2" >"$T/o.out" 2>/dev/null
+identityfile globalknownhostsfile userknownhostsfile sendenv setenv connecttimeout rekeylimit proxyjump
+serveralivecountmax canonicalizefallbacklocal canonicalizehostname canonicalizemaxdots
+canonicaldomains canonicalizePermittedcnames permitlocalcommand requiredrsasize"
+compare() { # label host [default-ids] [config]
+	_cf=${4:-$T/client.conf}
+	$INHOME "$KSSH" -G -F "$_cf" "$2" >"$T/k.out" 2>"$T/k.err"; kst=$?
+	$INHOME "$SSH" -G -F "$_cf" "$2" >"$T/o.out" 2>/dev/null
 	[ $kst -eq 0 ]; res "$1: kssh -G exits 0" || sed 's/^/#   /' "$T/k.err" >&2
 	ok=0
 	for k in $keys; do
@@ -59,8 +63,46 @@ compare() { # label host [default-ids]
 	done
 	[ $ok -eq 0 ]; res "$1: kssh -G equals ssh -G on every shared keyword"
 }
+INHOME=""
 compare "alias" alias
 compare "other host" other.example default-ids
+
+# ---- the canonicalisation keywords, with no lookup at all (an address) ----
+printf 'CanonicalizeHostname always\nCanonicalizeMaxDots 3\nCanonicalizeFallbackLocal no\nCanonicalDomains a.example b.example\nCanonicalizePermittedCNAMEs *.a.example:*.b.example\nRequiredRSASize 2048\n' >"$T/canon.conf"
+compare "canonical keywords" 192.0.2.7 default-ids "$T/canon.conf"
+
+# ---- canonicalisation and the final pass (kssh; names from /etc/hosts only) ----
+# "localhost." is fully qualified: it resolves as "localhost" (the files),
+# and the second pass sees Match canonical and Host localhost.
+cat >"$T/canon2.conf" <<EOF2
+CanonicalizeHostname yes
+Host localhost
+	Port 2201
+Match canonical originalhost localhost.
+	User canon-user
+Match final host localhost
+	Compression yes
+EOF2
+"$KSSH" -G -F "$T/canon2.conf" localhost. >"$T/c2.out" 2>"$T/c2.err"
+grep -qx 'hostname localhost' "$T/c2.out" && grep -qx 'port 2201' "$T/c2.out" &&
+	grep -qx 'user canon-user' "$T/c2.out" && grep -qx 'compression yes' "$T/c2.out"
+res "CanonicalizeHostname: localhost. canonicalised, config re-read (Host, Match canonical/final)" ||
+	{ cat "$T/c2.err" >&2; grep -E '^(hostname|port|user|compression) ' "$T/c2.out" >&2; }
+# No CanonicalDomains and CanonicalizeFallbackLocal no: an error, no lookup made.
+printf 'CanonicalizeHostname yes\nCanonicalizeFallbackLocal no\n' >"$T/canon3.conf"
+"$KSSH" -G -F "$T/canon3.conf" nowhere >"$T/c3.out" 2>"$T/c3.err"; st=$?
+[ $st -eq 255 ] && grep -q 'Could not resolve host "nowhere"' "$T/c3.err" && [ ! -s "$T/c3.out" ]
+res "CanonicalizeFallbackLocal no: an unresolved name is an error" || cat "$T/c3.err" >&2
+
+# ---- Match errors and -E: the error goes to the log file, with file and line ----
+printf 'Host *\n\tPort 22\nMatch bogus x\n' >"$T/merr.conf"
+rm -f "$T/e.log"
+"$KSSH" -G -E "$T/e.log" -F "$T/merr.conf" h >"$T/merr.out" 2>"$T/merr.err"; st=$?
+[ $st -eq 255 ] && [ ! -s "$T/merr.err" ] && grep -q 'merr.conf line 3: Unsupported Match attribute bogus' "$T/e.log"
+res "-E receives a config error (Match: unknown criterion, file and line)" || cat "$T/merr.err" "$T/e.log" >&2
+printf 'Match exec\n' >"$T/merr2.conf"
+"$KSSH" -G -F "$T/merr2.conf" h >/dev/null 2>"$T/merr2.err"
+grep -q 'merr2.conf line 1: Missing Match criteria for exec' "$T/merr2.err"; res "Match exec without a command is refused"
 
 # A keyword kagi refuses gives an error and no output, not a silent dump.
 printf 'Host *\n\tProxyCommand nc %%h %%p\n' >"$T/bad.conf"
