@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include "config/client-config.h"
 #include "config/client-match.h"
+#include "config/client-tokens.h"
 
 #define CC(f) offsetof(kg_client_config, f)
 #define MAX_INCLUDE_DEPTH 16
@@ -402,21 +403,29 @@ static int include_line(struct apply_ctx *c, const kg_cfg_reader *r, kg_cfg_err 
 		return KG_ERR_CONFIG;
 	}
 	for (size_t i = 0; i < r->nargs; i++) {
-		char *pat = NULL;
-		const char *a = r->args[i];
+		char *pat = NULL, *a = NULL;
+		/* Tokens and ${ENV} first (ssh_config(5) allows both here). */
+		kg_cfg_err e;
+		int xr = kg_cli_expand(c->cfg, c->home, c->cfg->local_user, "Include", r->args[i], &a, &e);
+		if (xr == KG_ERR_CONFIG)
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "%s", e.msg);
+		GUARD(xr);
+		int pr = KG_OK;
 		if (a[0] == '~') {
-			GUARD(kg_expand_tilde(a, c->home ? c->home : "/", &pat));
+			pr = kg_expand_tilde(a, c->home ? c->home : "/", &pat);
 		} else if (a[0] != '/') {
 			size_t dn = strlen(c->include_dir), an = strlen(a);
-			pat = malloc(dn + an + 2);
-			ENSURE(pat != NULL, KG_ERR_ALLOC);
-			memcpy(pat, c->include_dir, dn);
-			pat[dn] = '/';
-			memcpy(pat + dn + 1, a, an + 1);
+			if ((pat = malloc(dn + an + 2)) != NULL) {
+				memcpy(pat, c->include_dir, dn);
+				pat[dn] = '/';
+				memcpy(pat + dn + 1, a, an + 1);
+			}
 		} else {
 			pat = strdup(a);
-			ENSURE(pat != NULL, KG_ERR_ALLOC);
 		}
+		free(a);
+		GUARD(pr);
+		ENSURE(pat != NULL, KG_ERR_ALLOC);
 		glob_t g;
 		memset(&g, 0, sizeof(g));
 		int gr = glob(pat, 0, NULL, &g);
@@ -428,7 +437,7 @@ static int include_line(struct apply_ctx *c, const kg_cfg_reader *r, kg_cfg_err 
 				rr = load(c, g.gl_pathv[j], 1, err);
 			c->depth--;
 		} else if (gr != GLOB_NOMATCH) {
-			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Include: cannot expand '%s'", a);
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Include: cannot expand '%s'", r->args[i]);
 			rr = KG_ERR_CONFIG;
 		}
 		globfree(&g);

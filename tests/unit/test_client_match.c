@@ -283,6 +283,38 @@ static void test_read_final_pass(void)
 	unlink(path);
 }
 
+static void test_include_env(void)
+{
+	char dir[] = "/tmp/kagi-inc-XXXXXX";
+	T_ASSERT(mkdtemp(dir) != NULL);
+	char p1[128], p2[128];
+	snprintf(p1, sizeof(p1), "%s/a.conf", dir);
+	snprintf(p2, sizeof(p2), "%s/main", dir);
+	FILE *f = fopen(p1, "w");
+	T_ASSERT(f != NULL);
+	fputs("Port 2345\n", f);
+	fclose(f);
+	f = fopen(p2, "w");
+	T_ASSERT(f != NULL);
+	fputs("Include ${KAGI_T_INCDIR}/*.conf\nHost bad\nInclude ${KAGI_T_NOPE}/x\n", f);
+	fclose(f);
+	setenv("KAGI_T_INCDIR", dir, 1);
+	unsetenv("KAGI_T_NOPE");
+	kg_client_config c;
+	kg_cfg_err err = { "" };
+	kg_client_config_init(&c);
+	T_OK(kg_client_config_load_file(&c, p2, "h", dir, "/home/me", 1, &err));
+	T_ASSERT(c.port == 2345);
+	kg_client_config_free(&c);
+	kg_client_config_init(&c);
+	T_ASSERT(kg_client_config_load_file(&c, p2, "bad", dir, "/home/me", 1, &err) == KG_ERR_CONFIG);
+	T_ASSERT(strstr(err.msg, "main line 3: Include: env var ${KAGI_T_NOPE} has no value") != NULL);
+	kg_client_config_free(&c);
+	unlink(p1);
+	unlink(p2);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	T_RUN(test_sys_facts);
@@ -290,5 +322,6 @@ int main(void)
 	T_RUN(test_match_criteria);
 	T_RUN(test_canonicalize);
 	T_RUN(test_read_final_pass);
+	T_RUN(test_include_env);
 	return T_DONE();
 }
