@@ -113,6 +113,10 @@ printf 'Port 22\nMatch User x\n  Port 23\n' >"$T/bad.conf"
 [ $rc -eq 255 ] && grep -q "bad.conf line 3: Directive 'Port' is not allowed within a Match block" "$T/e"
 res "ksshd -t refuses a keyword not allowed in Match (file, line, exit 255)" || cat "$T/e" >&2
 "$KSSHD" -G -f "$T/a.conf" -h /nonexistent >/dev/null 2>&1; res "ksshd -G needs no host key"
+"$KSSHD" -G -f "$T/a.conf" >"$T/g1" 2>"$T/g.e" && "$KSSHD" -T -f "$T/a.conf" >"$T/g2" 2>>"$T/g.e" &&
+	cmp -s "$T/g1" "$T/g2" && grep -qx "tcpkeepalive yes" "$T/g1" &&
+	"$KSSHD" -G -f "$T/a.conf" -C "user=$TUSER,addr=127.0.0.1" | grep -qx "maxsessions 1"
+res "ksshd -G prints what -T prints without -C, and applies Match with -C (as sshd -G of OpenSSH 10)" || cat "$T/g.e" >&2
 
 # ---- ksshd -T against sshd -T on the same file, keywords both print ----
 # Known differences, by design: the algorithm lists (kagi's own defaults
