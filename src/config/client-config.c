@@ -350,14 +350,15 @@ void kg_client_config_log_unsupported(const kg_client_config *cfg, const kg_logg
 		kg_error(lg, "%s: %s", lg && lg->ident ? lg->ident : "kssh", cfg->unsupported.v[i]);
 }
 
-/* "Host p1 !p2 ...": active if some pattern matches and no negated one. */
+/* "Host p1 !p2 ...": active if some pattern matches and no negated one
+ * (case-sensitive, as ssh compares Host patterns; Match host is not). */
 static int host_line(const struct apply_ctx *c, const kg_cfg_reader *r)
 {
 	int hit = 0;
 	for (size_t i = 0; i < r->nargs; i++) {
 		const char *p = r->args[i];
 		int neg = p[0] == '!';
-		if (kg_pattern_match(c->host, p + neg, 1)) {
+		if (kg_pattern_match(c->host, p + neg, 0)) {
 			if (neg)
 				return 0;
 			hit = 1;

@@ -158,6 +158,9 @@ int kg_client_config_read(kg_client_config *cfg, const kg_cli_read *rd, kg_cfg_e
 	free(cfg->hostname);
 	cfg->hostname = hn;
 	cfg->hostname_done = 1;
+	/* ssh goes on with the name in lower case (%h, %C, known_hosts). */
+	for (char *p = hn; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
 	int c = kg_client_canonicalize(cfg, rd->resolve, rd->resolve_arg, err);
 	GUARD(c);
 	if (c == 1 || cfg->want_final_pass) {

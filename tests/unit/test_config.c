@@ -193,9 +193,15 @@ static void test_client_host_blocks(void)
 	kg_client_config c;
 	kg_cfg_err err = { "" };
 	kg_client_config_init(&c);
-	T_OK(capply(&c, text, "box.LAN", &err));
+	T_OK(capply(&c, text, "box.lan", &err));
 	int ok = strcmp(c.user, "lanuser") == 0 && c.port == 2200 && c.compression == 1 &&
 		 c.identity_files.n == 1;
+	kg_client_config_free(&c);
+	T_ASSERT(ok);
+	/* Host patterns are compared case-sensitively, as ssh does. */
+	kg_client_config_init(&c);
+	T_OK(capply(&c, text, "box.LAN", &err));
+	ok = strcmp(c.user, "fallback") == 0;
 	kg_client_config_free(&c);
 	T_ASSERT(ok);
 	kg_client_config_init(&c);
