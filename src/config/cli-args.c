@@ -56,9 +56,10 @@ int kg_cli_args_config(const kg_cli_args *a, const char *prog, const char *host,
 			return KG_ERR_CONFIG;
 		}
 	kg_cli_read rd = { .host = host, .config_file = a->config_file, .home = home, .local_user = local_user };
+	err.msg[0] = '\0';
 	int r = kg_client_config_read(cfg, &rd, &err);
 	if (r < 0) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		fprintf(stderr, "%s: %s\n", prog, err.msg[0] ? err.msg : kg_err_str(r));
 		return r;
 	}
 	kg_logger lg;

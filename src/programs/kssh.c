@@ -372,9 +372,10 @@ static int load_config(kg_client_config *cfg, cmdline *cl, const char *home, con
 	kg_cli_read rd = {
 		.host = cl->dest_host, .config_file = cl->config_file, .home = home, .local_user = local_user,
 	};
+	err.msg[0] = '\0';
 	int r = kg_client_config_read(cfg, &rd, &err);
-	if (r == KG_ERR_CONFIG)
-		dprintf(errfd, "kssh: %s\n", err.msg);
+	if (r < 0)
+		dprintf(errfd, "kssh: %s\n", err.msg[0] ? err.msg : kg_err_str(r));
 	return r;
 }
 
