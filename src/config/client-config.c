@@ -447,6 +447,23 @@ static int include_line(struct apply_ctx *c, const kg_cfg_reader *r, kg_cfg_err 
 	return KG_OK;
 }
 
+/* CanonicalizePermittedCNAMEs: "none" alone, or source:target rules. */
+static int check_cnames(const kg_cfg_kw *kw, const kg_cfg_reader *r, kg_cfg_err *err)
+{
+	if (strcasecmp(kw->name, "CanonicalizePermittedCNAMEs") != 0)
+		return KG_OK;
+	for (size_t i = 0; i < r->nargs; i++) {
+		const char *a = r->args[i], *colon = strchr(a, ':');
+		if (strcasecmp(a, "none") == 0 && r->nargs == 1)
+			continue;
+		if (!colon || colon == a || !colon[1]) {
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Invalid permitted CNAME \"%s\"", a);
+			return KG_ERR_CONFIG;
+		}
+	}
+	return KG_OK;
+}
+
 static int apply_text(struct apply_ctx *c, const char *text, size_t len, const char *filename,
 		      int single, kg_cfg_err *err)
 {
@@ -470,6 +487,7 @@ static int apply_text(struct apply_ctx *c, const char *text, size_t len, const c
 			break;
 		}
 		if (kw->type != KG_CFG_SPECIAL) {
+			GUARD_GOTO(ret, check_cnames(kw, &r, err), out);
 			GUARD_GOTO(ret, kg_cfg_store(cfg, kw, &r, active, err), out);
 			if (active)
 				GUARD_GOTO(ret, check_unsupported(cfg, kw, &r, err), out);

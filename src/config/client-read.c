@@ -43,6 +43,12 @@ static int set_hostname(kg_client_config *cfg, const char *name, size_t len)
 {
 	char *n = strndup(name, len);
 	ENSURE(n != NULL, KG_ERR_ALLOC);
+	char note[600];
+	snprintf(note, sizeof(note), "Canonicalized hostname \"%s\" => \"%s\"", cfg->hostname, n);
+	if (kg_strlist_add(&cfg->warnings, note) < 0) {
+		free(n);
+		return KG_ERR_ALLOC;
+	}
 	free(cfg->hostname);
 	cfg->hostname = n;
 	cfg->canonicalized = 1;

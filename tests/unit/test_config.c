@@ -277,6 +277,7 @@ static void test_client_errors_name_line(void)
 		{ "Match all host x\n", "cfg line 1: 'all' cannot be combined with other Match attributes" },
 		{ "Match\n", "cfg line 1: Match: missing criteria" },
 		{ "Match foo bar\n", "cfg line 1: Unsupported Match attribute foo" },
+		{ "CanonicalizePermittedCNAMEs *.a\n", "cfg line 1: Invalid permitted CNAME \"*.a\"" },
 		{ "Include x\n", "cfg line 1: Include not allowed here" },
 		/* Errors count in blocks that do not apply too. */
 		{ "Host nomatch\nPort abc\n", "cfg line 2: Port: invalid argument 'abc'" },
