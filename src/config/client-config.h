@@ -108,6 +108,9 @@ typedef struct kg_client_config {
 	int final_pass;                     /* 1 while the second (final) pass is read */
 	int want_final_pass;                /* a Match final or CanonicalizeHostname asked for one */
 	int hostname_done;                  /* hostname holds the final name (tokens expanded) */
+	char *original_host;                /* the host as given (%n, Match originalhost); kg_client_config_read */
+	const char *home;                   /* set by the caller: ~ and %d (Match exec) */
+	int canonicalized;                  /* hostname was canonicalised (CanonicalizeHostname) */
 	/* agent */
 	char *identity_agent;               /* raw IdentityAgent: none, SSH_AUTH_SOCK, $VAR or a path */
 	char *forward_agent_spec;           /* raw ForwardAgent: yes, no, a path or $VAR (sets forward_agent) */

@@ -90,6 +90,7 @@ static const kg_cfg_kw server_kws[] = {
 	{ "Banner", KG_CFG_STR, SC(banner), 0, 0, NULL },
 	{ "PermitEmptyPasswords", KG_CFG_FLAG, SC(permit_empty_passwords), 0, 0, NULL },
 	{ "UseDNS", KG_CFG_FLAG, SC(use_dns), 0, 0, NULL },
+	{ "TCPKeepAlive", KG_CFG_FLAG, SC(tcp_keepalive), 0, 0, NULL },
 	{ "AllowUsers", KG_CFG_LIST_ACC, SC(allow_users), 0, 0, NULL },
 	{ "DenyUsers", KG_CFG_LIST_ACC, SC(deny_users), 0, 0, NULL },
 	{ "AllowGroups", KG_CFG_LIST_ACC, SC(allow_groups), 0, 0, NULL },
@@ -107,7 +108,6 @@ static const kg_cfg_kw server_kws[] = {
 	{ "PrintLastLog", KG_CFG_FLAG, SC(print_last_log), 0, 0, NULL },
 	/* Known to sshd, no effect on who gets in or what they may do. */
 	{ "GSSAPICleanupCredentials", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "TCPKeepAlive", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "UsePrivilegeSeparation", KG_CFG_IGNORE, 0, 0, 0, NULL },
 };
 
@@ -652,6 +652,7 @@ int kg_server_config_finish(kg_server_config *cfg)
 	dflt(&cfg->syslog_facility, LOG_AUTH);
 	dflt(&cfg->permit_empty_passwords, 0);
 	dflt(&cfg->use_dns, 0);
+	dflt(&cfg->tcp_keepalive, 1);
 	dflt(&cfg->gssapi_authentication, 0);
 	dflt(&cfg->kerberos_authentication, 0);
 	dflt(&cfg->hostbased_authentication, 0);

@@ -122,6 +122,7 @@ int kg_server_config_dump(const kg_server_config *c, const kg_svr_dump_algs *alg
 	fprintf(out, "permitemptypasswords %s\n", yn(c->permit_empty_passwords));
 	fprintf(out, "compression %s\n", c->compression == KG_COMP_NO ? "no" : "yes");
 	fprintf(out, "usedns %s\n", yn(c->use_dns));
+	fprintf(out, "tcpkeepalive %s\n", yn(c->tcp_keepalive));
 	fprintf(out, "allowtcpforwarding %s\n", fwd_name(c->allow_tcp_forwarding));
 	fprintf(out, "allowagentforwarding %s\n", yn(c->allow_agent_forwarding));
 	fprintf(out, "pidfile %s\n", or_none(c->pid_file));

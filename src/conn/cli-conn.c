@@ -22,6 +22,7 @@
 #include "conn/cli-hostkey.h"
 #include "conn/cli-jump.h"
 #include "conn/cli-keyload.h"
+#include "config/client-tokens.h"
 #include "config/known-hosts.h"
 #include "config/known-hosts-edit.h"
 #include "sys/net.h"
@@ -41,18 +42,13 @@ static int load_private_cb(void *arg, kg_cli_identity *id)
 	return kg_client_load_private(c->log, id->path, c->cfg->batch_mode == 1, &id->priv);
 }
 
-static int expand_path(const kg_client *c, const char *raw, char **out)
+/* ~, ${ENV} and %-tokens as ssh_config(5) allows them for keyword kw. */
+static int expand_path(const kg_client *c, const char *kw, const char *raw, char **out)
 {
-	char port[16];
-	snprintf(port, sizeof(port), "%d", c->cfg->port);
-	const kg_token tokens[] = {
-		{ 'd', c->home }, { 'u', c->local_user }, { 'h', c->cfg->hostname },
-		{ 'r', c->cfg->user }, { 'p', port }, { 'n', c->cfg->hostname },
-	};
-	char *tilde = NULL;
-	GUARD(kg_expand_tilde(raw, c->home, &tilde));
-	int r = kg_expand_tokens(tilde, tokens, KG_ARRAY_LEN(tokens), out);
-	free(tilde);
+	kg_cfg_err e;
+	int r = kg_cli_expand(c->cfg, c->home, c->local_user, kw, raw, out, &e);
+	if (r == KG_ERR_CONFIG)
+		kg_error(c->log, "%s: %s", prog_name(c), e.msg);
 	return r;
 }
 
@@ -66,7 +62,7 @@ static int open_agent(kg_client *c)
 	const char *ia = c->cfg->identity_agent;
 	char *path = NULL;
 	if (ia && strcasecmp(ia, "none") != 0 && strcmp(ia, "SSH_AUTH_SOCK") != 0 && ia[0] != '$') {
-		GUARD(expand_path(c, ia, &path));
+		GUARD(expand_path(c, "IdentityAgent", ia, &path));
 	} else {
 		GUARD(kg_agent_socket_path(ia, &path));
 	}
@@ -115,7 +111,7 @@ static int prepare_identities(kg_client *c)
 	ENSURE(c->ids != NULL, KG_ERR_ALLOC);
 	for (size_t i = 0; i < files->n; i++) {
 		char *path = NULL;
-		if (expand_path(c, files->v[i], &path) < 0)
+		if (expand_path(c, "IdentityFile", files->v[i], &path) < 0)
 			continue;
 		kg_cli_identity *id = &c->ids[c->n_ids];
 		char *pubpath = malloc(strlen(path) + 5);
@@ -173,7 +169,7 @@ static int add_known_host(kg_client *c, const kg_key *key, const char *name)
 	char *path = NULL;
 	kg_buf line;
 	kg_buf_init(&line, 0);
-	int r = expand_path(c, c->cfg->user_known_hosts_files.v[0], &path);
+	int r = expand_path(c, "UserKnownHostsFile", c->cfg->user_known_hosts_files.v[0], &path);
 	if (r >= 0)
 		r = kg_known_hosts_format_entry(kh_host(c), kh_port(c), key, c->cfg->hash_known_hosts == 1, &line);
 	if (r >= 0)
@@ -216,7 +212,7 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 	size_t nf = 0;
 	for (size_t i = 0; i < cfg->user_known_hosts_files.n; i++) {
 		char *p = NULL;
-		if (expand_path(c, cfg->user_known_hosts_files.v[i], &p) == KG_OK)
+		if (expand_path(c, "UserKnownHostsFile", cfg->user_known_hosts_files.v[i], &p) == KG_OK)
 			files[nf++] = p;
 	}
 	for (size_t i = 0; i < cfg->global_known_hosts_files.n; i++)
@@ -442,7 +438,7 @@ static int known_types_first(kg_client *c)
 	int r = KG_OK;
 	for (size_t li = 0; li < 2 && r >= 0; li++)
 		for (size_t i = 0; i < lists[li]->n && r >= 0; i++)
-			if ((r = expand_path(c, lists[li]->v[i], &paths[n])) == KG_OK)
+			if ((r = expand_path(c, "UserKnownHostsFile", lists[li]->v[i], &paths[n])) == KG_OK)
 				n++;
 	int changed = 0;
 	if (r >= 0)

@@ -15,6 +15,7 @@
 #include "conn/cli-proc.h"
 #include "config/client-config.h"
 #include "config/client-dump.h"
+#include "config/client-read.h"
 #include "config/escape-char.h"
 #include "config/cli-query.h"
 #include "sys/log.h"
@@ -328,17 +329,18 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 	return KG_OK;
 }
 
-static int load_config(kg_client_config *cfg, cmdline *cl, const char *home, const char *local_user)
+/* errfd: where a bad option or file is reported (stderr, or -E's file). */
+static int load_config(kg_client_config *cfg, cmdline *cl, const char *home, const char *local_user, int errfd)
 {
 	kg_cfg_err err;
 	for (size_t i = 0; i < cl->flag_opts.n; i++)
 		if (kg_client_config_apply_option(cfg, cl->flag_opts.v[i], &err) < 0) {
-			fprintf(stderr, "kssh: %s\n", err.msg);
+			dprintf(errfd, "kssh: %s\n", err.msg);
 			return KG_ERR_CONFIG;
 		}
 	for (size_t i = 0; i < cl->opts.n; i++)
 		if (kg_client_config_apply_option(cfg, cl->opts.v[i], &err) < 0) {
-			fprintf(stderr, "kssh: %s\n", err.msg);
+			dprintf(errfd, "kssh: %s\n", err.msg);
 			return KG_ERR_CONFIG;
 		}
 	if (cl->dest_user) {
@@ -349,7 +351,7 @@ static int load_config(kg_client_config *cfg, cmdline *cl, const char *home, con
 		int r = kg_client_config_apply_option(cfg, o, &err);
 		free(o);
 		if (r < 0) {
-			fprintf(stderr, "kssh: %s\n", err.msg);
+			dprintf(errfd, "kssh: %s\n", err.msg);
 			return r;
 		}
 	}
@@ -361,38 +363,20 @@ static int load_config(kg_client_config *cfg, cmdline *cl, const char *home, con
 		int r = kg_client_config_apply_option(cfg, o, &err);
 		free(o);
 		if (r < 0) {
-			fprintf(stderr, "kssh: %s\n", err.msg);
+			dprintf(errfd, "kssh: %s\n", err.msg);
 			return r;
 		}
 	}
-	cfg->local_user = local_user;
-	char *sshdir = malloc(strlen(home) + 8);
-	if (!sshdir)
-		return KG_ERR_ALLOC;
-	sprintf(sshdir, "%s/.ssh", home);
-	int r = KG_OK;
-	if (cl->config_file) {
-		/* -F /dev/null: no configuration file at all. */
-		if (strcmp(cl->config_file, "/dev/null") != 0)
-			r = kg_client_config_load_file(cfg, cl->config_file, cl->dest_host, sshdir, home, 1, &err);
-	} else {
-		char *user_cfg = malloc(strlen(sshdir) + 8);
-		if (!user_cfg) {
-			free(sshdir);
-			return KG_ERR_ALLOC;
-		}
-		sprintf(user_cfg, "%s/config", sshdir);
-		r = kg_client_config_load_file(cfg, user_cfg, cl->dest_host, sshdir, home, 0, &err);
-		free(user_cfg);
-		if (r >= 0)
-			r = kg_client_config_load_file(cfg, "/etc/ssh/ssh_config", cl->dest_host, "/etc/ssh", home, 0, &err);
-	}
-	free(sshdir);
-	if (r < 0) {
-		fprintf(stderr, "kssh: %s\n", err.msg);
-		return r;
-	}
-	return kg_client_config_finish(cfg, cl->dest_host, local_user);
+	/* Match command / sessiontype see the command asked for. */
+	cfg->command_line = cl->command;
+	kg_cli_read rd = {
+		.host = cl->dest_host, .config_file = cl->config_file, .home = home, .local_user = local_user,
+	};
+	err.msg[0] = '\0';
+	int r = kg_client_config_read(cfg, &rd, &err);
+	if (r < 0)
+		dprintf(errfd, "kssh: %s\n", err.msg[0] ? err.msg : kg_err_str(r));
+	return r;
 }
 
 static int start_explain(const cmdline *cl, const kg_client_config *cfg, kg_client *c, kg_explain **out)
@@ -483,9 +467,16 @@ int main(int argc, char **argv)
 	char *home = strdup(pw->pw_dir);
 	if (!local_user || !home)
 		return EXIT_KAGI_ERROR;
+	/* -E first: what is wrong with the configuration goes there too. */
+	int lfd = -1;
+	if (cl.log_file) {
+		lfd = open(cl.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (lfd < 0)
+			fprintf(stderr, "Couldn't open logfile %s: %s\n", cl.log_file, strerror(errno));
+	}
 	kg_client_config cfg;
 	kg_client_config_init(&cfg);
-	if (load_config(&cfg, &cl, home, local_user) < 0) {
+	if (load_config(&cfg, &cl, home, local_user, lfd >= 0 ? lfd : STDERR_FILENO) < 0) {
 		kg_client_config_free(&cfg);
 		free_cmdline(&cl);
 		free(local_user);
@@ -494,6 +485,8 @@ int main(int argc, char **argv)
 	}
 	kg_logger lg;
 	kg_log_init(&lg, "kssh", cfg.log_level, 0, 0);
+	if (lfd >= 0)
+		lg.fd = lfd;
 	int esc_ch = KG_ESCAPE_DEFAULT;
 	if (cfg.escape_char && kg_escape_char_parse(cfg.escape_char, &esc_ch) < 0) {
 		fprintf(stderr, "kssh: Bad escape character '%s'.\n", cfg.escape_char);
@@ -502,13 +495,6 @@ int main(int argc, char **argv)
 		free(local_user);
 		free(home);
 		return EXIT_KAGI_ERROR;
-	}
-	if (cl.log_file) {
-		int lfd = open(cl.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-		if (lfd < 0)
-			fprintf(stderr, "Couldn't open logfile %s: %s\n", cl.log_file, strerror(errno));
-		else
-			lg.fd = lfd;
 	}
 	int session_none = cfg.session_type == KG_SESSION_NONE || cl.fwd_host;
 	if (cfg.session_type == KG_SESSION_SUBSYSTEM && !cl.command && !cl.fwd_host) {
