@@ -193,7 +193,6 @@ static const struct unsupported_rule {
 	{ "LocalForward", NULL, UNSUP_WARN },
 	{ "RemoteForward", NULL, UNSUP_WARN },
 	{ "DynamicForward", NULL, UNSUP_WARN },
-	{ "ForwardAgent", "no", UNSUP_WARN },
 	{ "ForwardX11", "no", UNSUP_WARN },
 	{ "ControlMaster", "no", UNSUP_WARN },
 	{ "ControlPath", "none", UNSUP_WARN },

@@ -552,6 +552,12 @@ static int start_auth(kg_client *c)
 		.kbd_answer = kbd_answer,
 		.event = auth_event, .cb_arg = c,
 	};
+	/* session-bind@openssh.com before the agent signs (PROTOCOL.agent);
+	 * an agent without it is fine. */
+	if (c->agent_path && kg_agent_session_bind(&c->agent, c->tr, 0) == KG_OK)
+		kg_debug(c->log, "bound agent to hostkey");
+	else if (c->agent_path)
+		kg_debug2(c->log, "ssh_agent_bind_hostkey: agent refused operation");
 	GUARD(kg_cli_auth_start(&c->auth, &ac, c->tr));
 	kg_engine_kick(&c->eng);
 	return KG_OK;
@@ -666,6 +672,8 @@ void kg_client_close(kg_client *c)
 		kg_agent_close(&c->agent);
 	free(c->agent_path);
 	c->agent_path = NULL;
+	free(c->agent_fwd_path);
+	c->agent_fwd_path = NULL;
 	c->n_ids = 0;
 	free(c->kex_algs);
 	free(c->hostkey_algs);

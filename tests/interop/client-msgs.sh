@@ -73,7 +73,6 @@ while IFS='|' read -r flags msg; do
 	[ $rc -eq 255 ] && [ -z "$out" ] && [ "$(cat "$T/e")" = "kssh: $msg is not supported yet" ]
 	res "kssh $flags refused" || { echo "rc=$rc out=$out" >&2; cat "$T/e" >&2; }
 done <<'EOF'
--A|-A (agent forwarding)
 -X|-X (X11 forwarding)
 -Y|-Y (X11 forwarding)
 -g|-g (remote hosts connecting to forwarded ports)
