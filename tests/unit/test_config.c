@@ -817,11 +817,12 @@ static void test_server_unsupported(void)
 	kg_server_config_free(&s);
 	T_ASSERT(ok);
 
-	/* the defaults: keyboard-interactive on; AllowAgentForwarding yes as sshd
-	 * (stored; agent requests are refused when they come) */
+	/* the defaults: keyboard-interactive on; AllowAgentForwarding and
+	 * PermitUserRC yes as sshd */
 	kg_server_config_init(&s);
 	T_OK(kg_server_config_finish(&s));
-	ok = s.kbd_interactive_authentication == 1 && s.allow_agent_forwarding == 1 && s.warnings.n == 0 &&
+	ok = s.kbd_interactive_authentication == 1 && s.allow_agent_forwarding == 1 && s.permit_user_rc == 1 &&
+	     s.warnings.n == 0 &&
 	     s.use_dns == 0 && strcmp(s.permit_user_environment, "no") == 0;
 	kg_server_config_free(&s);
 	T_ASSERT(ok);

@@ -1,0 +1,114 @@
+#!/bin/sh
+# Agent forwarding with OpenSSH's ssh-agent: kssh -A to ksshd lists the key
+# on the far side (socket in a private 0700 directory of the user, gone
+# after logout) and a further hop with it works (ksshd -> sshd); OpenSSH's
+# ssh -A to ksshd, then kssh from there to another ksshd; AllowAgentForwarding
+# no; ~/.ssh/rc (and PermitUserRC no); kssh's warning; session-bind
+# (destination-constrained keys, ssh-add -h) for auth and for forwarding.
+. "$(dirname "$0")/lib.sh"
+have_prog agent-forward kssh ksshd || finish
+command -v ssh-agent >/dev/null 2>&1 || { skip "agent-forward (no ssh-agent)"; finish; }
+setup_keys || { fail "setup keys"; finish; }
+if setup_pwuser; then U=$PWUSER; UHOME=$(getent passwd "$U" | cut -d: -f6); else U=$TUSER; UHOME=; fi
+mkdir -m 1777 "$T/w"  # written by the far side's commands
+ssh-agent -a "$T/agent.sock" -D >/dev/null 2>&1 &
+echo $! >>"$T/pids"
+i=0; while [ ! -S "$T/agent.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+export SSH_AUTH_SOCK="$T/agent.sock"
+ssh-add "$T/user_ed25519" >/dev/null 2>&1 || { fail "ssh-add"; finish; }
+fp=$(ssh-keygen -lf "$T/user_ed25519.pub" | cut -d' ' -f2)
+
+start_server ksshd k1 || { fail "start ksshd"; finish; }; P1=$SRV_PORT
+start_server ksshd k2 || { fail "start ksshd"; finish; }; P2=$SRV_PORT; LOG2=$SRV_LOG
+write_server_config "$T/k3.conf" "$T/host_ed25519"
+printf 'AllowAgentForwarding no\nPermitUserRC no\n' >>"$T/k3.conf"
+start_server ksshd k3 || { fail "start ksshd"; finish; }; P3=$SRV_PORT; LOG3=$SRV_LOG
+SP=
+if [ -x "$SSHD" ]; then start_server sshd o1 && SP=$SRV_PORT; fi
+# The far side's clients: no key files, no config, the agent only.
+far="-F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o LogLevel=ERROR"
+
+# --- kssh -A to ksshd: the key is listed there; the socket's directory
+out=$(CLIENT_USER=$U client kssh "$P1" "-A -o LogLevel=INFO" \
+	'echo "$SSH_AUTH_SOCK" >'"$T/w/sock"'; ssh-add -l; d=$(dirname "$SSH_AUTH_SOCK"); stat -c "%a %U %F" "$d" "$SSH_AUTH_SOCK"' \
+	</dev/null 2>"$T/e1"); rc=$?
+echo "$out" | grep -q "$fp"; res "kssh -A -> ksshd: ssh-add -l on the far side lists the key" || { echo "rc=$rc $out" >&2; cat "$T/e1" >&2; }
+sock=$(cat "$T/w/sock" 2>/dev/null)
+echo "$out" | grep -qx "700 $U directory" && echo "$out" | grep -qx "600 $U socket" &&
+	case $sock in /tmp/ssh-*/agent.[0-9]*) true ;; *) false ;; esac
+res "socket /tmp/ssh-*/agent.PID in a 0700 directory owned by $U" || echo "sock=$sock $out" >&2
+i=0; while [ -n "$sock" ] && [ -e "$sock" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+[ -n "$sock" ] && [ ! -e "$sock" ] && [ ! -e "$(dirname "$sock")" ]; res "socket and directory removed after logout"
+grep -q "^Warning: agent forwarded to 127.0.0.1: .*its 1 key " "$T/e1" && [ "$(grep -c "agent forwarded" "$T/e1")" -eq 1 ]
+res "kssh -A warns once what the forwarded agent exposes" || cat "$T/e1" >&2
+CLIENT_USER=$U client kssh "$P1" "-A -q" true </dev/null 2>"$T/e2"
+! grep -q "agent forwarded" "$T/e2"; res "kssh -A -q: no warning"
+out=$(CLIENT_USER=$U client kssh "$P1" "" 'echo "[$SSH_AUTH_SOCK]"' </dev/null 2>&1)
+[ "$out" = "[]" ]; res "without -A no agent on the far side" || echo "$out" >&2
+out=$(CLIENT_USER=$U client kssh "$P1" "-a -o ForwardAgent=yes" 'echo "[$SSH_AUTH_SOCK]"' </dev/null 2>&1)
+[ "$out" = "[]" ]; res "kssh -a wins over ForwardAgent yes" || echo "$out" >&2
+out=$(SSH_AUTH_SOCK= CLIENT_USER=$U client kssh "$P1" "-o ForwardAgent=$T/agent.sock -o IdentityAgent=$T/agent.sock" \
+	'ssh-add -l' </dev/null 2>&1)
+echo "$out" | grep -q "$fp"; res "ForwardAgent with a socket path forwards that agent" || echo "$out" >&2
+out=$(CLIENT_USER=$U client kssh "$P1" "-o ForwardAgent=$T/no-such.sock" 'echo "[$SSH_AUTH_SOCK]"' </dev/null 2>&1)
+echo "$out" | grep -qx '\[\]' && echo "$out" | grep -q "Cannot forward agent socket path \"$T/no-such.sock\": No such file"
+res "ForwardAgent naming a missing socket: OpenSSH's error, no forwarding" || echo "$out" >&2
+
+# --- a further hop with the forwarded agent: ksshd -> OpenSSH's sshd
+if [ -n "$SP" ]; then
+	out=$(CLIENT_USER=$U client kssh "$P1" "-A" "$SSH $far -p $SP -l $U 127.0.0.1 echo second-hop" </dev/null 2>"$T/e3")
+	[ "$out" = second-hop ]; res "kssh -A -> ksshd -> sshd: the hop signs with the forwarded agent" || cat "$T/e3" >&2
+else
+	skip "ksshd -> sshd hop (no sshd)"
+fi
+# --- OpenSSH's ssh -A -> ksshd, then kssh from there -> another ksshd
+out=$(CLIENT_USER=$U client ssh "$P1" "-A" "$KSSH $far -p $P2 -l $U 127.0.0.1 'echo third; ssh-add -l'" </dev/null 2>"$T/e4")
+echo "$out" | grep -qx third && ! echo "$out" | grep -q "$fp"
+res "ssh -A -> ksshd -> kssh -> ksshd (forwarded agent signs; not forwarded further)" || { echo "$out" >&2; cat "$T/e4" >&2; }
+out=$(CLIENT_USER=$U client ssh "$P1" "-A" "$KSSH $far -A -p $P2 -l $U 127.0.0.1 'ssh-add -l'" </dev/null 2>"$T/e4")
+echo "$out" | grep -q "$fp"; res "ssh -A -> ksshd -> kssh -A -> ksshd: ssh-add -l two hops away" || cat "$T/e4" >&2
+
+# --- AllowAgentForwarding no: nothing on the far side, the refusal logged
+out=$(CLIENT_USER=$U client kssh "$P3" "-A" 'echo "[$SSH_AUTH_SOCK]"' </dev/null 2>"$T/e5")
+[ "$out" = "[]" ] && grep -q "agent forwarding request refused" "$LOG3"
+res "AllowAgentForwarding no: no SSH_AUTH_SOCK" || { echo "$out" >&2; cat "$T/e5" >&2; }
+
+# --- ~/.ssh/rc as sshd runs it (a test account's home only)
+if [ -n "$UHOME" ] && [ "$U" != "$TUSER" ]; then
+	mkdir -p "$UHOME/.ssh"
+	printf 'echo "rc ran $SSH_AUTH_SOCK $(pwd)" >%s/rc-marker\n' "$T/w" >"$UHOME/.ssh/rc"
+	out=$(CLIENT_USER=$U client kssh "$P1" "-A" 'echo cmd; cat '"$T/w/rc-marker" </dev/null 2>&1)
+	echo "$out" | grep -q "^rc ran /tmp/ssh-.*/agent\.[0-9]* $UHOME\$" && echo "$out" | grep -qx cmd
+	res "~/.ssh/rc runs before the command, in the home directory, with SSH_AUTH_SOCK" || echo "$out" >&2
+	rm -f "$T/w/rc-marker"
+	CLIENT_USER=$U client kssh "$P3" "" true </dev/null >/dev/null 2>&1
+	[ ! -e "$T/w/rc-marker" ]; res "PermitUserRC no: ~/.ssh/rc not run"
+	rm -f "$UHOME/.ssh/rc"
+else
+	skip "~/.ssh/rc (needs the test account)"
+fi
+
+# --- session-bind: keys bound to a destination (ssh-add -h) sign only for
+# connections kssh bound to that host key
+{ printf 'kagi-dest '; cut -d' ' -f1,2 "$T/host_ed25519.pub"; printf 'kagi-next '; cut -d' ' -f1,2 "$T/host_ed25519.pub"; } >"$T/dest_kh"
+ssh-agent -a "$T/agent2.sock" -D >/dev/null 2>&1 &
+echo $! >>"$T/pids"
+i=0; while [ ! -S "$T/agent2.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if SSH_AUTH_SOCK=$T/agent2.sock ssh-add -H "$T/dest_kh" -h kagi-dest -h "kagi-dest>kagi-next" "$T/user_ed25519" >/dev/null 2>&1; then
+	# The agent refuses this key on a connection nobody bound (ssh-add -T):
+	# kssh logging in with it shows the binding.
+	! SSH_AUTH_SOCK=$T/agent2.sock ssh-add -T "$T/user_ed25519.pub" >/dev/null 2>&1
+	res "session-bind: the agent refuses the constrained key on an unbound connection"
+	mv "$T/user_ed25519" "$T/user_key.hidden"  # only the agent can sign (user_ed25519.pub names the key)
+	out=$(SSH_AUTH_SOCK=$T/agent2.sock CLIENT_USER=$U client kssh "$P1" "" 'echo bound' </dev/null 2>"$T/e6")
+	[ "$out" = bound ]; res "session-bind: a destination-constrained key logs in with kssh" || cat "$T/e6" >&2
+	if [ -n "$SP" ]; then
+		out=$(SSH_AUTH_SOCK=$T/agent2.sock CLIENT_USER=$U client kssh "$P1" "-A" \
+			"$SSH $far -p $SP -l $U 127.0.0.1 echo bound-hop" </dev/null 2>"$T/e7")
+		[ "$out" = bound-hop ]; res "session-bind for forwarding: the constrained key signs for the allowed hop" || cat "$T/e7" >&2
+	fi
+	mv "$T/user_key.hidden" "$T/user_ed25519"
+else
+	skip "session-bind (ssh-add -h not supported here)"
+fi
+finish
