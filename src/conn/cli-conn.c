@@ -18,6 +18,7 @@
 #include "core/keyfile.h"
 #include "core/names.h"
 #include "core/randomart.h"
+#include "conn/cli-agent-add.h"
 #include "conn/cli-conn.h"
 #include "conn/cli-hostkey.h"
 #include "conn/cli-jump.h"
@@ -38,7 +39,10 @@ static int load_private_cb(void *arg, kg_cli_identity *id)
 	kg_client *c = arg;
 	if (id->priv)
 		return KG_OK;
-	return kg_client_load_private(c->log, id->path, c->cfg->batch_mode == 1, &id->priv);
+	int r = kg_client_load_private(c->log, id->path, c->cfg->batch_mode == 1, &id->priv);
+	if (r == KG_OK)
+		kg_cli_agent_add_key(c, id);  /* agentfwd: AddKeysToAgent */
+	return r;
 }
 
 static int expand_path(const kg_client *c, const char *raw, char **out)
@@ -611,6 +615,7 @@ int kg_client_open(kg_client *c)
 		c->peer_port = cfg->port;
 		GUARD(kg_net_set_nonblock(c->fd, 1));
 	}
+	GUARD(kg_cli_agent_add_check(c));  /* agentfwd: AddKeysToAgent's value */
 	GUARD(prepare_identities(c));
 	preferred_order_note(c);
 	GUARD(setup_transport(c));

@@ -111,4 +111,24 @@ if SSH_AUTH_SOCK=$T/agent2.sock ssh-add -H "$T/dest_kh" -h kagi-dest -h "kagi-de
 else
 	skip "session-bind (ssh-add -h not supported here)"
 fi
+# --- AddKeysToAgent: a passphrase key, decrypted once, is left in the agent
+if command -v sshpass >/dev/null 2>&1; then
+	"$SSH_KEYGEN" -q -t ed25519 -N kagi-pass -C kagi-pp -f "$T/pp_key" </dev/null && cat "$T/pp_key.pub" >>"$T/authorized_keys"
+	ssh-agent -a "$T/agent3.sock" -D >/dev/null 2>&1 &
+	echo $! >>"$T/pids"
+	i=0; while [ ! -S "$T/agent3.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	SSH_AUTH_SOCK=$T/agent3.sock ssh-add -l >"$T/l0" 2>&1
+	out=$(SSH_AUTH_SOCK=$T/agent3.sock CLIENT_WRAP="sshpass -P passphrase -p kagi-pass" CLIENT_USER=$U \
+		client kssh "$P1" "-o BatchMode=no -o AddKeysToAgent=yes -i $T/pp_key" 'echo in' </dev/null 2>"$T/e8")
+	[ "$out" = in ] && SSH_AUTH_SOCK=$T/agent3.sock ssh-add -l | grep -q "kagi-pp (ED25519)" && ! grep -q kagi-pp "$T/l0"
+	res "AddKeysToAgent yes: the passphrase key is in the agent after login" || { echo "$out" >&2; cat "$T/e8" >&2; }
+	# From now on the agent signs: no passphrase is asked (batch mode).
+	out=$(SSH_AUTH_SOCK=$T/agent3.sock CLIENT_USER=$U client kssh "$P1" "-i $T/pp_key" 'echo again' </dev/null 2>&1)
+	[ "$out" = again ]; res "AddKeysToAgent: the next login needs no passphrase" || echo "$out" >&2
+	out=$(CLIENT_USER=$U client kssh "$P1" "-o AddKeysToAgent=sometimes" true </dev/null 2>&1); rc=$?
+	[ $rc -eq 255 ] && echo "$out" | grep -q 'AddKeysToAgent: unsupported option "sometimes"'
+	res "AddKeysToAgent with a bad value: an error" || echo "$out" >&2
+else
+	skip "AddKeysToAgent (no sshpass)"
+fi
 finish
