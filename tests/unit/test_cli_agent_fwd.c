@@ -3,14 +3,20 @@
  * auth-agent-req@openssh.com request on the session (only when forwarding
  * is on, no reply asked), and the refusal of an auth-agent@openssh.com
  * open when forwarding was not asked for (OpenSSH's warning goes to the
- * log). */
+ * log); session-bind@openssh.com (the transport keeps the host key's
+ * signature over the session id, the agent receives host key, session id,
+ * signature and the forwarding flag; an agent's FAILURE is reported as
+ * KG_ERR_NOT_FOUND). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include "t.h"
 #include "chan_fake.h"
+#include "tr_pair.h"
 #include "conn/cli-agent-fwd.h"
 #include "core/packet.h"
 
@@ -140,8 +146,91 @@ static void test_refused_unasked(void)
 	peer_free(srv);
 }
 
+/* A stand-in agent on one end of a socketpair: reads one request,
+ * answers FAILURE, and hands the request back through out. */
+static pid_t stand_in(int fd, int out)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	uint8_t buf[8192];
+	size_t got = 0;
+	while (got < 4 || got < 4 + ((size_t)buf[0] << 24 | (size_t)buf[1] << 16 | (size_t)buf[2] << 8 | buf[3])) {
+		ssize_t n = read(fd, buf + got, sizeof(buf) - got);
+		if (n <= 0)
+			_exit(1);
+		got += (size_t)n;
+	}
+	static const uint8_t failure[5] = { 0, 0, 0, 1, KG_AGENT_FAILURE };
+	(void)!write(out, buf, got);
+	(void)!write(fd, failure, sizeof(failure));
+	_exit(0);
+}
+
+static void test_session_bind(void)
+{
+	pair p;
+	memset(&p, 0, sizeof(p));
+	T_OK(kg_key_generate(KG_KEY_ED25519, 0, &p.hostkey));
+	p.hostkeys[0] = p.hostkey;
+	kg_tr_config base = { .kex_algs = "curve25519-sha256", .hostkey_algs = "ssh-ed25519", .ciphers = "aes128-ctr",
+			      .macs = "hmac-sha2-256", .compression = "none", .cb_arg = &p };
+	p.cc = base;
+	p.cc.verify_hostkey = accept_key;
+	p.sc = base;
+	p.sc.is_server = 1;
+	p.sc.hostkeys = p.hostkeys;
+	p.sc.n_hostkeys = 1;
+	T_OK(kg_tr_new(&p.c, &p.cc));
+	T_OK(kg_tr_new(&p.s, &p.sc));
+	const uint8_t *m;
+	size_t n;
+	T_OK(pump(p.c, p.s, &m, &n, NULL));
+	T_ASSERT(kg_tr_ready(p.c));
+	size_t sid_len, sig_len;
+	const uint8_t *sid = kg_tr_session_id(p.c, &sid_len);
+	const uint8_t *sig = kg_tr_session_sig(p.c, &sig_len);
+	T_ASSERT(sig && sig_len > 0 && kg_key_verify(p.hostkey, "ssh-ed25519", sig, sig_len, sid, sid_len) == KG_OK);
+	T_ASSERT(kg_tr_session_sig(p.s, &n) == NULL);
+
+	int sv[2], pp[2];
+	T_ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && pipe(pp) == 0);
+	pid_t pid = stand_in(sv[1], pp[1]);
+	close(sv[1]);
+	close(pp[1]);
+	kg_agent_conn a = { sv[0] };
+	T_ASSERT(kg_agent_session_bind(&a, p.c, 1) == KG_ERR_NOT_FOUND);
+	uint8_t msg[8192];
+	ssize_t got = 0, r;
+	while ((r = read(pp[0], msg + got, sizeof(msg) - (size_t)got)) > 0)
+		got += r;
+	close(pp[0]);
+	close(sv[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	kg_agent_request req;
+	memset(&req, 0, sizeof(req));
+	T_ASSERT(got > 4);
+	T_OK(kg_agent_request_parse(msg + 4, (size_t)got - 4, &req));
+	kg_buf blob;
+	kg_buf_init(&blob, 0);
+	T_OK(kg_key_to_blob(p.hostkey, &blob));
+	int ok = req.type == KG_AGENTC_EXTENSION && strcmp(req.ext_name, "session-bind@openssh.com") == 0 &&
+		 req.bind_forwarding == 1 && req.bind_sid_len == sid_len && memcmp(req.bind_sid, sid, sid_len) == 0 &&
+		 req.bind_sig_len == sig_len && memcmp(req.bind_sig, sig, sig_len) == 0 &&
+		 req.bind_hostkey_len == kg_buf_len(&blob) && memcmp(req.bind_hostkey, kg_buf_ptr(&blob), kg_buf_len(&blob)) == 0;
+	kg_buf_free(&blob);
+	kg_agent_request_free(&req);
+	/* no agent connection: nothing to bind */
+	kg_agent_conn none = { -1 };
+	int none_r = kg_agent_session_bind(&none, p.c, 0);
+	pair_free(&p);
+	T_ASSERT(ok && none_r == KG_ERR_ARG);
+}
+
 int main(void)
 {
+	T_RUN(test_session_bind);
 	T_RUN(test_path);
 	T_RUN(test_warning);
 	T_RUN(test_request);
