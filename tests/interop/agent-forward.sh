@@ -24,7 +24,9 @@ write_server_config "$T/k3.conf" "$T/host_ed25519"
 printf 'AllowAgentForwarding no\nPermitUserRC no\n' >>"$T/k3.conf"
 start_server ksshd k3 || { fail "start ksshd"; finish; }; P3=$SRV_PORT; LOG3=$SRV_LOG
 SP=
-if [ -x "$SSHD" ]; then start_server sshd o1 && SP=$SRV_PORT; fi
+# sshd has a host key of its own, so destination constraints tell the hops apart.
+gen_key "$T/host2_ed25519" ed25519 || { fail "setup keys"; finish; }
+if [ -x "$SSHD" ]; then SERVER_HOSTKEYS=$T/host2_ed25519 start_server sshd o1 && SP=$SRV_PORT; fi
 # The far side's clients: no key files, no config, the agent only.
 far="-F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o LogLevel=ERROR"
 
@@ -90,7 +92,7 @@ fi
 
 # --- session-bind: keys bound to a destination (ssh-add -h) sign only for
 # connections kssh bound to that host key
-{ printf 'kagi-dest '; cut -d' ' -f1,2 "$T/host_ed25519.pub"; printf 'kagi-next '; cut -d' ' -f1,2 "$T/host_ed25519.pub"; } >"$T/dest_kh"
+{ printf 'kagi-dest '; cut -d' ' -f1,2 "$T/host_ed25519.pub"; printf 'kagi-next '; cut -d' ' -f1,2 "$T/host2_ed25519.pub"; } >"$T/dest_kh"
 ssh-agent -a "$T/agent2.sock" -D >/dev/null 2>&1 &
 echo $! >>"$T/pids"
 i=0; while [ ! -S "$T/agent2.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -106,6 +108,14 @@ if SSH_AUTH_SOCK=$T/agent2.sock ssh-add -H "$T/dest_kh" -h kagi-dest -h "kagi-de
 		out=$(SSH_AUTH_SOCK=$T/agent2.sock CLIENT_USER=$U client kssh "$P1" "-A" \
 			"$SSH $far -p $SP -l $U 127.0.0.1 echo bound-hop" </dev/null 2>"$T/e7")
 		[ "$out" = bound-hop ]; res "session-bind for forwarding: the constrained key signs for the allowed hop" || cat "$T/e7" >&2
+		# Allowed to kagi-dest only: the hop from there is refused.
+		SSH_AUTH_SOCK=$T/agent2.sock ssh-add -D >/dev/null 2>&1
+		mv "$T/user_key.hidden" "$T/user_ed25519"
+		SSH_AUTH_SOCK=$T/agent2.sock ssh-add -H "$T/dest_kh" -h kagi-dest "$T/user_ed25519" >/dev/null 2>&1
+		mv "$T/user_ed25519" "$T/user_key.hidden"
+		out=$(SSH_AUTH_SOCK=$T/agent2.sock CLIENT_USER=$U client kssh "$P1" "-A" \
+			"$SSH $far -p $SP -l $U 127.0.0.1 echo bound-hop; echo first-hop" </dev/null 2>"$T/e7")
+		[ "$out" = first-hop ]; res "session-bind for forwarding: a hop the constraint does not allow is refused" || cat "$T/e7" >&2
 	fi
 	mv "$T/user_key.hidden" "$T/user_ed25519"
 else
