@@ -75,6 +75,17 @@ out=$(CLIENT_USER=$U client kssh "$P3" "-A" 'echo "[$SSH_AUTH_SOCK]"' </dev/null
 [ "$out" = "[]" ] && grep -q "agent forwarding request refused" "$LOG3"
 res "AllowAgentForwarding no: no SSH_AUTH_SOCK" || { echo "$out" >&2; cat "$T/e5" >&2; }
 
+# --- the key's options: no-agent-forwarding and restrict refuse, restrict,agent-forwarding allows
+for opts in no-agent-forwarding restrict restrict,agent-forwarding; do
+	printf '%s ' "$opts" >"$T/ak_$opts"; cat "$T/user_ed25519.pub" >>"$T/ak_$opts"; chmod 644 "$T/ak_$opts"
+	write_server_config "$T/ak_$opts.conf" "$T/host_ed25519"
+	sed -i "s|^AuthorizedKeysFile .*|AuthorizedKeysFile $T/ak_$opts|" "$T/ak_$opts.conf"
+	start_server ksshd "ak_$opts" || { fail "start ksshd ($opts)"; continue; }
+	out=$(CLIENT_USER=$U client kssh "$SRV_PORT" "-A" 'echo "[$SSH_AUTH_SOCK]"' </dev/null 2>&1)
+	case $opts in *,agent-forwarding) case $out in "[/tmp/ssh-"*) true ;; *) false ;; esac ;; *) [ "$out" = "[]" ] ;; esac
+	res "authorized_keys $opts" || echo "$out" >&2
+done
+
 # --- ~/.ssh/rc as sshd runs it (a test account's home only)
 if [ -n "$UHOME" ] && [ "$U" != "$TUSER" ]; then
 	mkdir -p "$UHOME/.ssh"
@@ -135,6 +146,33 @@ if command -v sshpass >/dev/null 2>&1; then
 	# From now on the agent signs: no passphrase is asked (batch mode).
 	out=$(SSH_AUTH_SOCK=$T/agent3.sock CLIENT_USER=$U client kssh "$P1" "-i $T/pp_key" 'echo again' </dev/null 2>&1)
 	[ "$out" = again ]; res "AddKeysToAgent: the next login needs no passphrase" || echo "$out" >&2
+	# confirm: the agent asks (its SSH_ASKPASS) before each use.
+	printf '#!/bin/sh\necho "$*" >>%s/askpass-ran\nexit 0\n' "$T" >"$T/askpass"; chmod 755 "$T/askpass"
+	SSH_ASKPASS=$T/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=:9 ssh-agent -a "$T/agent5.sock" -D >/dev/null 2>&1 &
+	echo $! >>"$T/pids"
+	i=0; while [ ! -S "$T/agent5.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	SSH_AUTH_SOCK=$T/agent5.sock CLIENT_WRAP="sshpass -P passphrase -p kagi-pass" CLIENT_USER=$U \
+		client kssh "$P1" "-o BatchMode=no -o AddKeysToAgent=confirm -i $T/pp_key" true </dev/null >/dev/null 2>&1
+	[ ! -e "$T/askpass-ran" ] && out=$(SSH_AUTH_SOCK=$T/agent5.sock CLIENT_USER=$U client kssh "$P1" "-i $T/pp_key" 'echo ok' </dev/null 2>&1) &&
+		[ "$out" = ok ] && grep -q "Allow use of key" "$T/askpass-ran"
+	res "AddKeysToAgent confirm: the agent asks before the key is used" || { echo "$out" >&2; cat "$T/askpass-ran" >&2; }
+	# ask: kssh asks on the terminal before adding.
+	if command -v tmux >/dev/null 2>&1; then
+		ssh-agent -a "$T/agent4.sock" -D >/dev/null 2>&1 &
+		echo $! >>"$T/pids"
+		i=0; while [ ! -S "$T/agent4.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+		TM="tmux -L kagi-af-$$"
+		printf '%s\n' "SSH_AUTH_SOCK=$T/agent4.sock $KSSH -F /dev/null -p $P1 -l $U -i $T/pp_key -o AddKeysToAgent=ask \
+-o UserKnownHostsFile=$T/known_hosts -o StrictHostKeyChecking=no -o IdentitiesOnly=yes 127.0.0.1 echo done-\$((6*7)); sleep 5" >"$T/ask.sh"
+		$TM new-session -d -s ka -x 150 -y 30 "env -i PATH=$PATH HOME=$T TERM=xterm sh $T/ask.sh"
+		scr() { _i=0; while [ $_i -lt 100 ]; do $TM capture-pane -p -t ka >"$T/screen" 2>/dev/null
+			grep -q "$1" "$T/screen" && return 0; sleep 0.1; _i=$((_i + 1)); done; cat "$T/screen" >&2; return 1; }
+		scr "Enter passphrase for key" && $TM send-keys -t ka kagi-pass Enter &&
+			scr "Add key $T/pp_key (kagi-pp) to agent?" && $TM send-keys -t ka yes Enter && scr "done-42" &&
+			SSH_AUTH_SOCK=$T/agent4.sock ssh-add -l | grep -q kagi-pp
+		res "AddKeysToAgent ask: asked on the terminal, added after yes"
+		$TM kill-server 2>/dev/null
+	fi
 	out=$(CLIENT_USER=$U client kssh "$P1" "-o AddKeysToAgent=sometimes" true </dev/null 2>&1); rc=$?
 	[ $rc -eq 255 ] && echo "$out" | grep -q 'AddKeysToAgent: unsupported option "sometimes"'
 	res "AddKeysToAgent with a bad value: an error" || echo "$out" >&2
