@@ -19,7 +19,7 @@ ssh-add "$T/user_ed25519" >/dev/null 2>&1 || { fail "ssh-add"; finish; }
 fp=$(ssh-keygen -lf "$T/user_ed25519.pub" | cut -d' ' -f2)
 
 start_server ksshd k1 || { fail "start ksshd"; finish; }; P1=$SRV_PORT
-start_server ksshd k2 || { fail "start ksshd"; finish; }; P2=$SRV_PORT; LOG2=$SRV_LOG
+start_server ksshd k2 || { fail "start ksshd"; finish; }; P2=$SRV_PORT
 write_server_config "$T/k3.conf" "$T/host_ed25519"
 printf 'AllowAgentForwarding no\nPermitUserRC no\n' >>"$T/k3.conf"
 start_server ksshd k3 || { fail "start ksshd"; finish; }; P3=$SRV_PORT; LOG3=$SRV_LOG
@@ -49,7 +49,7 @@ out=$(CLIENT_USER=$U client kssh "$P1" "" 'echo "[$SSH_AUTH_SOCK]"' </dev/null 2
 [ "$out" = "[]" ]; res "without -A no agent on the far side" || echo "$out" >&2
 out=$(CLIENT_USER=$U client kssh "$P1" "-a -o ForwardAgent=yes" 'echo "[$SSH_AUTH_SOCK]"' </dev/null 2>&1)
 [ "$out" = "[]" ]; res "kssh -a wins over ForwardAgent yes" || echo "$out" >&2
-out=$(SSH_AUTH_SOCK= CLIENT_USER=$U client kssh "$P1" "-o ForwardAgent=$T/agent.sock -o IdentityAgent=$T/agent.sock" \
+out=$(SSH_AUTH_SOCK="" CLIENT_USER=$U client kssh "$P1" "-o ForwardAgent=$T/agent.sock -o IdentityAgent=$T/agent.sock" \
 	'ssh-add -l' </dev/null 2>&1)
 echo "$out" | grep -q "$fp"; res "ForwardAgent with a socket path forwards that agent" || echo "$out" >&2
 out=$(CLIENT_USER=$U client kssh "$P1" "-o ForwardAgent=$T/no-such.sock" 'echo "[$SSH_AUTH_SOCK]"' </dev/null 2>&1)
@@ -92,13 +92,13 @@ if [ -n "$UHOME" ] && [ "$U" != "$TUSER" ]; then
 	printf 'echo "rc ran $SSH_AUTH_SOCK $(pwd)" >%s/rc-marker\n' "$T/w" >"$UHOME/.ssh/rc"
 	out=$(CLIENT_USER=$U client kssh "$P1" "-A" 'echo cmd; cat '"$T/w/rc-marker" </dev/null 2>&1)
 	echo "$out" | grep -q "^rc ran /tmp/ssh-.*/agent\.[0-9]* $UHOME\$" && echo "$out" | grep -qx cmd
-	res "~/.ssh/rc runs before the command, in the home directory, with SSH_AUTH_SOCK" || echo "$out" >&2
+	res "the user's .ssh/rc runs before the command, in the home directory, with SSH_AUTH_SOCK" || echo "$out" >&2
 	rm -f "$T/w/rc-marker"
 	CLIENT_USER=$U client kssh "$P3" "" true </dev/null >/dev/null 2>&1
 	[ ! -e "$T/w/rc-marker" ]; res "PermitUserRC no: ~/.ssh/rc not run"
 	rm -f "$UHOME/.ssh/rc"
 else
-	skip "~/.ssh/rc (needs the test account)"
+	skip ".ssh/rc (needs the test account)"
 fi
 
 # --- session-bind: keys bound to a destination (ssh-add -h) sign only for
