@@ -17,9 +17,12 @@ int kg_cli_agent_fwd_path(const kg_client_config *cfg, const char *home, const c
 	*out = NULL;
 	if (cfg->forward_agent != 1 && cfg->forward_agent != 2)
 		return KG_OK;
-	const char *spec = cfg->forward_agent_spec;
-	if (cfg->forward_agent == 1 || !spec || spec[0] == '$')
-		return kg_agent_socket_path(cfg->forward_agent == 1 ? NULL : spec, out);
+	/* yes forwards the agent kssh itself uses: IdentityAgent when set
+	 * (none: no agent at all), else $SSH_AUTH_SOCK. */
+	const char *spec = cfg->forward_agent == 1 ? cfg->identity_agent : cfg->forward_agent_spec;
+	if (!spec || spec[0] == '$' || strcmp(spec, "SSH_AUTH_SOCK") == 0 ||
+	    (cfg->forward_agent == 1 && strcasecmp(spec, "none") == 0))
+		return kg_agent_socket_path(spec, out);
 	char port[16];
 	snprintf(port, sizeof(port), "%d", cfg->port);
 	const kg_token tokens[] = {

@@ -14,9 +14,10 @@
 #include "config/client-config.h"
 #include "conn/cli-conn.h"
 
-/* The agent socket cfg forwards (*out malloc'ed; NULL: none): yes is
- * $SSH_AUTH_SOCK, "$VAR" that variable, anything else a path with ~ and
- * the %d %u %h %r %p %n %% tokens expanded (user: the local user). */
+/* The agent socket cfg forwards (*out malloc'ed; NULL: none): yes is the
+ * agent kssh uses (IdentityAgent, or $SSH_AUTH_SOCK), "$VAR" that
+ * variable, anything else a path with ~ and the %d %u %h %r %p %n %%
+ * tokens expanded (user: the local user). */
 int kg_cli_agent_fwd_path(const kg_client_config *cfg, const char *home, const char *user, char **out) KG_WUR;
 
 /* The one-line warning for forwarding an agent holding nkeys keys to

@@ -58,6 +58,23 @@ static void test_path(void)
 	T_ASSERT(p && strcmp(p, "/home/bob/a-bob-alice@far.example:2222") == 0);
 	free(p);
 	kg_client_config_free(&cfg);
+	/* yes forwards the IdentityAgent kssh uses; none means none */
+	kg_client_config_init(&cfg);
+	kg_cfg_err err;
+	T_OK(kg_client_config_apply_option(&cfg, "IdentityAgent=~/agent.%u", &err));
+	T_OK(kg_client_config_apply_option(&cfg, "ForwardAgent=yes", &err));
+	T_OK(kg_client_config_finish(&cfg, "far.example", "bob"));
+	T_OK(kg_cli_agent_fwd_path(&cfg, "/home/bob", "bob", &p));
+	T_ASSERT(p && strcmp(p, "/home/bob/agent.bob") == 0);
+	free(p);
+	kg_client_config_free(&cfg);
+	kg_client_config_init(&cfg);
+	T_OK(kg_client_config_apply_option(&cfg, "IdentityAgent=none", &err));
+	T_OK(kg_client_config_apply_option(&cfg, "ForwardAgent=yes", &err));
+	T_OK(kg_client_config_finish(&cfg, "far.example", "bob"));
+	T_OK(kg_cli_agent_fwd_path(&cfg, "/home/bob", "bob", &p));
+	T_ASSERT(p == NULL);
+	kg_client_config_free(&cfg);
 	/* yes with no agent in the environment: nothing to forward */
 	unsetenv("SSH_AUTH_SOCK");
 	cfg_with(&cfg, "yes");
