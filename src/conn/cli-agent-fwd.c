@@ -36,6 +36,20 @@ int kg_cli_agent_fwd_path(const kg_client_config *cfg, const char *home, const c
 	return r;
 }
 
+int kg_cli_agent_fwd_flag(kg_strlist *flag_opts, int on)
+{
+	const char *opt = on ? "ForwardAgent=yes" : "ForwardAgent=no";
+	for (size_t i = 0; i < flag_opts->n; i++)
+		if (strncmp(flag_opts->v[i], "ForwardAgent=", 13) == 0) {
+			char *d = strdup(opt);
+			ENSURE(d != NULL, KG_ERR_ALLOC);
+			free(flag_opts->v[i]);
+			flag_opts->v[i] = d;
+			return KG_OK;
+		}
+	return kg_strlist_add(flag_opts, opt);
+}
+
 void kg_cli_agent_fwd_warning(const char *host, size_t nkeys, char *buf, size_t len)
 {
 	snprintf(buf, len,

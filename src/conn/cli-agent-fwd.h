@@ -20,6 +20,10 @@
  * tokens expanded (user: the local user). */
 int kg_cli_agent_fwd_path(const kg_client_config *cfg, const char *home, const char *user, char **out) KG_WUR;
 
+/* kssh -A (on) / -a: sets ForwardAgent in the flag options (which win
+ * over -o and the files); the last of the two flags wins, as in OpenSSH. */
+int kg_cli_agent_fwd_flag(kg_strlist *flag_opts, int on) KG_WUR;
+
 /* The one-line warning for forwarding an agent holding nkeys keys to
  * host, into buf. */
 void kg_cli_agent_fwd_warning(const char *host, size_t nkeys, char *buf, size_t len);

@@ -255,7 +255,8 @@ static int start(kg_svr_sessions *ss, kg_svr_session *s, const char *command, co
 	req.server_env = (const char *const *)senv.v;
 	req.n_server_env = senv.n;
 	req.chroot_dir = root;
-	/* agentfwd: ~/.ssh/rc as sshd, but not for subsystems or ForceCommand */
+	/* agentfwd: ~/.ssh/rc as sshd, but not for subsystems or ForceCommand
+	 * (/etc/ssh/sshrc, run by sshd when there is no ~/.ssh/rc, is not) */
 	char *rc = NULL;
 	if (ss->cfg->permit_user_rc == 1 && !(ss->ak && ss->ak->no_user_rc) && !adm && strcmp(what, "subsystem") != 0 &&
 	    (rc = malloc(strlen(ss->user->home) + sizeof("/.ssh/rc"))) != NULL)

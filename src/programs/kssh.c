@@ -287,8 +287,8 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 			case 'V':
 				fprintf(stderr, "%s, %s\n", &KG_TR_VERSION[8], OpenSSL_version(OPENSSL_VERSION));
 				exit(0);
-			case 'A': case 'a':  /* agentfwd: -A / -a, winning over -o */
-				r = kg_strlist_add(&cl->flag_opts, c == 'A' ? "ForwardAgent=yes" : "ForwardAgent=no");
+			case 'A': case 'a':  /* agentfwd: -A / -a, winning over -o; the last one wins */
+				r = kg_cli_agent_fwd_flag(&cl->flag_opts, c == 'A');
 				break;
 			case '2': case 'k': case 'x':
 				break;  /* protocol 2, no GSSAPI/X11 forwarding: what kssh does */

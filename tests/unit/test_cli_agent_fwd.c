@@ -86,6 +86,18 @@ static void test_path(void)
 	kg_client_config_free(&cfg);
 }
 
+static void test_flags(void)
+{
+	kg_strlist l = { NULL, 0 };
+	T_OK(kg_strlist_add(&l, "LogLevel=DEBUG1"));
+	T_OK(kg_cli_agent_fwd_flag(&l, 1));
+	T_OK(kg_cli_agent_fwd_flag(&l, 0));
+	T_ASSERT(l.n == 2 && strcmp(l.v[1], "ForwardAgent=no") == 0);
+	T_OK(kg_cli_agent_fwd_flag(&l, 1));
+	T_ASSERT(l.n == 2 && strcmp(l.v[1], "ForwardAgent=yes") == 0);
+	kg_strlist_free(&l);
+}
+
 static void test_warning(void)
 {
 	char m[512];
@@ -249,6 +261,7 @@ int main(void)
 {
 	T_RUN(test_session_bind);
 	T_RUN(test_path);
+	T_RUN(test_flags);
 	T_RUN(test_warning);
 	T_RUN(test_request);
 	T_RUN(test_refused_unasked);
