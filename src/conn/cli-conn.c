@@ -133,6 +133,14 @@ static int prepare_identities(kg_client *c)
 			free(text);
 		}
 		free(pubpath);
+		/* IdentityFile naming the public key itself (the agent holds
+		 * the private half), as OpenSSH allows. */
+		if (!id->pub && kg_read_text_file(path, 64 * 1024, &text, &len, NULL) == KG_OK) {
+			if (kg_key_from_line(text, &id->pub) < 0)
+				id->pub = NULL;
+			OPENSSL_cleanse(text, len);  /* it may have been the private key */
+			free(text);
+		}
 		if (!id->pub) {
 			if (access(path, F_OK) != 0) {
 				if (!c->cfg->identity_files_default)

@@ -113,8 +113,8 @@ if SSH_AUTH_SOCK=$T/agent2.sock ssh-add -H "$T/dest_kh" -h kagi-dest -h "kagi-de
 	! SSH_AUTH_SOCK=$T/agent2.sock ssh-add -T "$T/user_ed25519.pub" >/dev/null 2>&1
 	res "session-bind: the agent refuses the constrained key on an unbound connection"
 	mv "$T/user_ed25519" "$T/user_key.hidden"  # only the agent can sign (user_ed25519.pub names the key)
-	out=$(SSH_AUTH_SOCK=$T/agent2.sock CLIENT_USER=$U client kssh "$P1" "" 'echo bound' </dev/null 2>"$T/e6")
-	[ "$out" = bound ]; res "session-bind: a destination-constrained key logs in with kssh" || cat "$T/e6" >&2
+	out=$(SSH_AUTH_SOCK=$T/agent2.sock CLIENT_USER=$U client kssh "$P1" "-i $T/user_ed25519.pub" 'echo bound' </dev/null 2>"$T/e6")
+	[ "$out" = bound ]; res "session-bind: a destination-constrained key logs in with kssh (-i naming the .pub)" || cat "$T/e6" >&2
 	if [ -n "$SP" ]; then
 		out=$(SSH_AUTH_SOCK=$T/agent2.sock CLIENT_USER=$U client kssh "$P1" "-A" \
 			"$SSH $far -p $SP -l $U 127.0.0.1 echo bound-hop" </dev/null 2>"$T/e7")
