@@ -1,5 +1,6 @@
 /* The server's forwarded agent: the per-connection listener and its channels. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,15 @@ static void on_accept(void *ctx, int fd, int revents)
 	kg_engine_kick(e);
 }
 
+/* The server stopping (SIGTERM) ends the connection through its usual
+ * end, so the socket and its directory are still removed. */
+static void on_term(void *ctx, int signo)
+{
+	kg_svr_agent_fwd *af = ctx;
+	kg_info(af->log, "Received signal %d; terminating.", signo);
+	kg_engine_fail(af->eng, KG_ERR_CLOSED);
+}
+
 static int make_listener(void *arg)
 {
 	kg_svr_agent_fwd *af = arg;
@@ -146,6 +156,8 @@ int kg_svr_agent_fwd_request(kg_svr_agent_fwd **afp, kg_engine *e, kg_logger *lo
 	int r = kg_fwd_as_user(log, u, make_listener, af);
 	if (r >= 0)
 		r = kg_loop_add_fd(e->loop, af->lfd, KG_LOOP_READ, on_accept, af);
+	if (r >= 0 && kg_loop_add_signal(e->loop, SIGTERM, on_term, af) < 0)
+		kg_debug(log, "agent forwarding: SIGTERM already taken; the socket is removed only at a normal end");
 	if (r < 0) {
 		kg_error(log, "agent forwarding for %s: cannot listen on %s: %s", u->name,
 			 af->path ? af->path : "a private directory", strerror(errno));

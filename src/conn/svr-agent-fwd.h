@@ -5,7 +5,7 @@
  * or root only, SO_PEERCRED) becomes an auth-agent@openssh.com channel to
  * the client, relayed (common-forward-relay.h).  The sessions that asked
  * get SSH_AUTH_SOCK.  Socket and directory are removed when the
- * connection ends.
+ * connection ends, also when it is ended by SIGTERM (the server stopping).
  *
  * Allowed by AllowAgentForwarding, unless DisableForwarding or the key's
  * no-agent-forwarding / restrict (without agent-forwarding) say no. */

@@ -43,6 +43,17 @@ i=0; while [ -n "$sock" ] && [ -e "$sock" ] && [ $i -lt 30 ]; do sleep 0.1; i=$(
 [ -n "$sock" ] && [ ! -e "$sock" ] && [ ! -e "$(dirname "$sock")" ]; res "socket and directory removed after logout"
 grep -q "^Warning: agent forwarded to 127.0.0.1: .*its 1 key " "$T/e1" && [ "$(grep -c "agent forwarded" "$T/e1")" -eq 1 ]
 res "kssh -A warns once what the forwarded agent exposes" || cat "$T/e1" >&2
+# The connection ended by SIGTERM (ksshd stopping): the socket goes too.
+rm -f "$T/w/sock2"
+CLIENT_USER=$U client kssh "$P1" "-A" 'echo "$SSH_AUTH_SOCK" >'"$T/w/sock2"'; sleep 20' </dev/null >/dev/null 2>&1 &
+kpid=$!
+i=0; while [ ! -s "$T/w/sock2" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+sock2=$(cat "$T/w/sock2" 2>/dev/null); cpid=${sock2##*/agent.}
+[ -n "$cpid" ] && [ -S "$sock2" ] && kill -TERM "$cpid" 2>/dev/null
+i=0; while [ -n "$sock2" ] && [ -e "$sock2" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+[ -n "$sock2" ] && [ ! -e "$sock2" ] && [ ! -e "$(dirname "$sock2")" ]
+res "socket and directory removed when the connection is ended by SIGTERM" || echo "sock2=$sock2" >&2
+kill "$kpid" 2>/dev/null; wait "$kpid" 2>/dev/null
 CLIENT_USER=$U client kssh "$P1" "-A -q" true </dev/null 2>"$T/e2"
 ! grep -q "agent forwarded" "$T/e2"; res "kssh -A -q: no warning"
 out=$(CLIENT_USER=$U client kssh "$P1" "" 'echo "[$SSH_AUTH_SOCK]"' </dev/null 2>&1)
