@@ -161,7 +161,6 @@ static const kg_cfg_kw client_kws[] = {
 	{ "GSSAPIDelegateCredentials", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "ForwardX11", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "ForwardX11Trusted", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "AddKeysToAgent", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	/* hk */
 	{ "HostKeyAlias", KG_CFG_STR, CC(host_key_alias), 0, 0, NULL },
 	{ "CheckHostIP", KG_CFG_FLAG, CC(check_host_ip), 0, 0, NULL },
@@ -175,6 +174,8 @@ static const kg_cfg_kw client_kws[] = {
 	{ "ConnectionAttempts", KG_CFG_INT, CC(connection_attempts), 1, 2147483647, NULL },
 	/* agent */
 	{ "IdentityAgent", KG_CFG_STR, CC(identity_agent), 0, 0, NULL },
+	/* agentfwd */
+	{ "AddKeysToAgent", KG_CFG_RAW, CC(add_keys_to_agent), 0, 0, NULL },
 };
 
 /* Keywords kagi does not act on.  The first value that applies to the
@@ -194,7 +195,6 @@ static const struct unsupported_rule {
 	{ "LocalForward", NULL, UNSUP_WARN },
 	{ "RemoteForward", NULL, UNSUP_WARN },
 	{ "DynamicForward", NULL, UNSUP_WARN },
-	{ "ForwardAgent", "no", UNSUP_WARN },
 	{ "ForwardX11", "no", UNSUP_WARN },
 	{ "ControlMaster", "no", UNSUP_WARN },
 	{ "ControlPath", "none", UNSUP_WARN },
@@ -204,7 +204,6 @@ static const struct unsupported_rule {
 	{ "UpdateHostKeys", "no", UNSUP_WARN },
 	{ "VerifyHostKeyDNS", "no", UNSUP_WARN },
 	{ "CheckHostIP", "no", UNSUP_WARN },
-	{ "AddKeysToAgent", "no", UNSUP_WARN },
 	{ "GSSAPIAuthentication", "no", UNSUP_QUIET },
 	{ "GSSAPIDelegateCredentials", "no", UNSUP_QUIET },
 	/* LocalCommand: reported (not only under -v), as the user set it up

@@ -118,6 +118,8 @@ typedef struct kg_client_config {
 	int enable_escape_commandline;
 	/* kbd: keyboard-interactive */
 	char *kbd_interactive_devices;      /* submethods sent as they are; NULL = none */
+	/* agentfwd */
+	char *add_keys_to_agent;            /* raw AddKeysToAgent (config/add-keys.h); NULL = no */
 } kg_client_config;
 
 void kg_client_config_init(kg_client_config *cfg);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "config/client-dump.h"
+#include "config/add-keys.h"
 #include "config/client-tokens.h"
 #include "core/cipher.h"
 #include "core/defaults.h"
@@ -144,6 +145,13 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 		fprintf(out, "sendenv %s\n", cfg->send_env.v[i]);
 	for (size_t i = 0; i < cfg->set_env.n; i++)
 		fprintf(out, "setenv %s\n", cfg->set_env.v[i]);
+	kg_add_keys ak;  /* agentfwd */
+	char akv[64];
+	if (kg_add_keys_parse(cfg->add_keys_to_agent, &ak) == KG_OK)
+		kg_add_keys_format(&ak, akv, sizeof(akv));
+	else
+		snprintf(akv, sizeof(akv), "%.60s", cfg->add_keys_to_agent);
+	fprintf(out, "addkeystoagent %s\n", akv);
 	fprintf(out, "forwardagent %s\n", cfg->forward_agent_spec ? cfg->forward_agent_spec : "no");
 	if (cfg->connect_timeout > 0)
 		fprintf(out, "connecttimeout %d\n", cfg->connect_timeout);

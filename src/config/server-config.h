@@ -83,6 +83,7 @@ typedef struct kg_server_config {
 	int disable_forwarding;
 	int allow_agent_forwarding;
 	int permit_tty;
+	int permit_user_rc;                 /* agentfwd: PermitUserRC (~/.ssh/rc) */
 	int x11_forwarding;
 	int client_alive_interval;
 	int client_alive_count_max;

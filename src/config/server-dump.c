@@ -118,6 +118,7 @@ int kg_server_config_dump(const kg_server_config *c, const kg_svr_dump_algs *alg
 	fprintf(out, "printlastlog %s\n", yn(c->print_last_log));
 	fprintf(out, "x11forwarding %s\n", yn(c->x11_forwarding));
 	fprintf(out, "permittty %s\n", yn(c->permit_tty));
+	fprintf(out, "permituserrc %s\n", yn(c->permit_user_rc));
 	fprintf(out, "strictmodes %s\n", yn(c->strict_modes));
 	fprintf(out, "permitemptypasswords %s\n", yn(c->permit_empty_passwords));
 	fprintf(out, "compression %s\n", c->compression == KG_COMP_NO ? "no" : "yes");

@@ -18,6 +18,7 @@
 #include "core/keyfile.h"
 #include "core/names.h"
 #include "core/randomart.h"
+#include "conn/cli-agent-add.h"
 #include "conn/cli-conn.h"
 #include "conn/cli-hostkey.h"
 #include "conn/cli-jump.h"
@@ -39,7 +40,10 @@ static int load_private_cb(void *arg, kg_cli_identity *id)
 	kg_client *c = arg;
 	if (id->priv)
 		return KG_OK;
-	return kg_client_load_private(c->log, id->path, c->cfg->batch_mode == 1, &id->priv);
+	int r = kg_client_load_private(c->log, id->path, c->cfg->batch_mode == 1, &id->priv);
+	if (r == KG_OK)
+		kg_cli_agent_add_key(c, id);  /* agentfwd: AddKeysToAgent */
+	return r;
 }
 
 /* ~, ${ENV} and %-tokens as ssh_config(5) allows them for keyword kw. */
@@ -125,6 +129,14 @@ static int prepare_identities(kg_client *c)
 			free(text);
 		}
 		free(pubpath);
+		/* IdentityFile naming the public key itself (the agent holds
+		 * the private half), as OpenSSH allows. */
+		if (!id->pub && kg_read_text_file(path, 64 * 1024, &text, &len, NULL) == KG_OK) {
+			if (kg_key_from_line(text, &id->pub) < 0)
+				id->pub = NULL;
+			OPENSSL_cleanse(text, len);  /* it may have been the private key */
+			free(text);
+		}
 		if (!id->pub) {
 			if (access(path, F_OK) != 0) {
 				if (!c->cfg->identity_files_default)
@@ -548,6 +560,12 @@ static int start_auth(kg_client *c)
 		.kbd_answer = kbd_answer,
 		.event = auth_event, .cb_arg = c,
 	};
+	/* session-bind@openssh.com before the agent signs (PROTOCOL.agent);
+	 * an agent without it is fine. */
+	if (c->agent_path && kg_agent_session_bind(&c->agent, c->tr, 0) == KG_OK)
+		kg_debug(c->log, "bound agent to hostkey");
+	else if (c->agent_path)
+		kg_debug2(c->log, "ssh_agent_bind_hostkey: agent refused operation");
 	GUARD(kg_cli_auth_start(&c->auth, &ac, c->tr));
 	kg_engine_kick(&c->eng);
 	return KG_OK;
@@ -601,6 +619,7 @@ int kg_client_open(kg_client *c)
 		c->peer_port = cfg->port;
 		GUARD(kg_net_set_nonblock(c->fd, 1));
 	}
+	GUARD(kg_cli_agent_add_check(c));  /* agentfwd: AddKeysToAgent's value */
 	GUARD(prepare_identities(c));
 	preferred_order_note(c);
 	GUARD(setup_transport(c));
@@ -662,6 +681,8 @@ void kg_client_close(kg_client *c)
 		kg_agent_close(&c->agent);
 	free(c->agent_path);
 	c->agent_path = NULL;
+	free(c->agent_fwd_path);
+	c->agent_fwd_path = NULL;
 	c->n_ids = 0;
 	free(c->kex_algs);
 	free(c->hostkey_algs);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "core/channel.h"
+#include "conn/cli-agent-fwd.h"
 #include "conn/cli-escape.h"
 #include "conn/cli-session.h"
 #include "config/config-common.h"
@@ -262,6 +263,7 @@ static int start_session(session *s)
 {
 	kg_conn *cn = &s->e->conn;
 	const kg_client_config *cfg = s->c->cfg;
+	GUARD(kg_cli_agent_fwd_request(s->c, cn, s->k.ch));  /* agentfwd: -A */
 	if (s->o->want_tty) {
 		const char *term = getenv("TERM");
 		uint32_t cols = 80, rows = 24, px = 0, py = 0;

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include "core/transport.h"
 #include "explain/explain.h"
+#include "conn/cli-agent-fwd.h"
 #include "conn/cli-conn.h"
 #include "conn/cli-session.h"
 #include "conn/cli-proc.h"
@@ -25,19 +26,19 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: kssh [-246aCGknqsTtVvx] [-c cipher_spec] [-e escape_char] [-F configfile]\n"
+		"usage: kssh [-246AaCGknqsTtVvx] [-c cipher_spec] [-e escape_char] [-F configfile]\n"
 		"            [-i identity_file] [-J destination] [-l login_name] [-m mac_spec]\n"
 		"            [-o option] [-p port] [-W host:port] [--explain] [--explain-html file]\n"
 		"            destination [command [argument ...]]\n");
 }
 
 /* OpenSSH flags kssh does not do yet: refused, never accepted and ignored.
- * (-a, -x and -k ask for what kssh does anyway and are accepted.) */
+ * (-x and -k ask for what kssh does anyway and are accepted.) */
 static const struct {
 	char flag;
 	const char *what;
 } unsupported_flags[] = {
-	{ 'A', "agent forwarding" }, { 'B', "bind interface" },
+	{ 'B', "bind interface" },
 	{ 'b', "bind address" }, { 'D', "dynamic port forwarding" },
 	{ 'g', "remote hosts connecting to forwarded ports" }, { 'I', "PKCS#11" },
 	{ 'K', "GSSAPI authentication" }, { 'L', "local port forwarding" }, { 'M', "connection sharing" },
@@ -287,8 +288,11 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 			case 'V':
 				fprintf(stderr, "%s, %s\n", &KG_TR_VERSION[8], OpenSSL_version(OPENSSL_VERSION));
 				exit(0);
-			case '2': case 'a': case 'k': case 'x':
-				break;  /* protocol 2, no agent/GSSAPI/X11 forwarding: what kssh does */
+			case 'A': case 'a':  /* agentfwd: -A / -a, winning over -o; the last one wins */
+				r = kg_cli_agent_fwd_flag(&cl->flag_opts, c == 'A');
+				break;
+			case '2': case 'k': case 'x':
+				break;  /* protocol 2, no GSSAPI/X11 forwarding: what kssh does */
 			default:
 				r = refuse_flag(c, optarg);
 				break;
@@ -551,6 +555,8 @@ int main(int argc, char **argv)
 		.stdin_null = stdin_null, .quiet = cl.quiet,
 		.forward_host = cl.fwd_host, .forward_port = cl.fwd_port,
 	};
+	if (r == KG_OK)
+		r = kg_cli_agent_fwd_start(&c);  /* agentfwd: -A / ForwardAgent */
 	/* fwd: the forwardings are set up here, before -f goes to the background. */
 	if (r == KG_OK && cfg.fork_after_authentication == 1)
 		r = kg_cli_proc_background(&c, session_none && !cl.fwd_host ? NULL : &so);

@@ -391,7 +391,6 @@ static void test_client_unsupported_warned_once(void)
 		"cfg line 1: LocalForward is not supported yet, ignored",
 		"cfg line 3: RemoteForward is not supported yet, ignored",
 		"cfg line 4: DynamicForward is not supported yet, ignored",
-		"cfg line 5: ForwardAgent is not supported yet, ignored",
 		"cfg line 6: ForwardX11 is not supported yet, ignored",
 		"cfg line 7: ControlMaster is not supported yet, ignored",
 		"cfg line 8: ControlPath is not supported yet, ignored",
@@ -420,12 +419,11 @@ static void test_client_unsupported_warned_once(void)
 
 	/* On the command line: the same warning, without a line number. */
 	kg_client_config_init(&c);
-	T_OK(kg_client_config_apply_option(&c, "ForwardAgent=yes", &err));
-	T_OK(kg_client_config_apply_option(&c, "ForwardAgent=yes", &err));
+	T_OK(kg_client_config_apply_option(&c, "ForwardAgent=yes", &err));  /* done: no warning */
 	T_OK(kg_client_config_apply_option(&c, "LocalForward=1 h:2", &err));
-	ok = c.unsupported.n == 2 &&
-	     strcmp(c.unsupported.v[0], "command line: ForwardAgent is not supported yet, ignored") == 0 &&
-	     strcmp(c.unsupported.v[1], "command line: LocalForward is not supported yet, ignored") == 0;
+	T_OK(kg_client_config_apply_option(&c, "LocalForward=1 h:2", &err));
+	ok = c.unsupported.n == 1 &&
+	     strcmp(c.unsupported.v[0], "command line: LocalForward is not supported yet, ignored") == 0;
 	kg_client_config_free(&c);
 	T_ASSERT(ok);
 }
@@ -836,11 +834,12 @@ static void test_server_unsupported(void)
 	kg_server_config_free(&s);
 	T_ASSERT(ok);
 
-	/* the defaults: keyboard-interactive on; AllowAgentForwarding yes as sshd
-	 * (stored; agent requests are refused when they come) */
+	/* the defaults: keyboard-interactive on; AllowAgentForwarding and
+	 * PermitUserRC yes as sshd */
 	kg_server_config_init(&s);
 	T_OK(kg_server_config_finish(&s));
-	ok = s.kbd_interactive_authentication == 1 && s.allow_agent_forwarding == 1 && s.warnings.n == 0 &&
+	ok = s.kbd_interactive_authentication == 1 && s.allow_agent_forwarding == 1 && s.permit_user_rc == 1 &&
+	     s.warnings.n == 0 &&
 	     s.use_dns == 0 && strcmp(s.permit_user_environment, "no") == 0;
 	kg_server_config_free(&s);
 	T_ASSERT(ok);
