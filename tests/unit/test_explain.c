@@ -14,8 +14,9 @@ static char *story_of(const kg_explain *ex)
 {
 	kg_buf b;
 	kg_buf_init(&b, 0);
+	unsigned sec = 0;
 	for (int p = 0; p < EX_NPARTS; p++)
-		if (ex_story_part(ex, p, &b) < 0) {
+		if (ex_story_part(ex, p, &sec, &b) < 0) {
 			kg_buf_free(&b);
 			return NULL;
 		}
