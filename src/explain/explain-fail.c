@@ -201,7 +201,9 @@ int ex_story_fail_tried(const kg_explain *ex, kg_buf *o)
 		}
 	}
 	if (f.offered == 0 && f.unusable == 0 && f.pw_sent == 0 && f.kbd_sent == 0 && !f.pw_noprompt && !f.kbd_noprompt)
-		GUARD(ex_item(o, 'B', _("Nothing: %s had no key to offer and no password to send."), ex->program));
+		GUARD(ex_item(o, 'B', f.methods && !kg_namelist_has(f.methods, "password") ?
+			      _("Nothing: %s had no key to offer, and the server asks for no password.") :
+			      _("Nothing: %s had no key to offer and no password to send."), ex->program));
 	if (ex->peer_disc)
 		return ex_item(o, 'B', _("Then the server closed the connection: \"%s\"."), ex->disc_text);
 	return ex_item(o, 'B', _("Then %s had nothing left to try (no more authentication methods), and gave up."),
@@ -282,16 +284,19 @@ static int part_causes(const kg_explain *ex, const facts *f, unsigned *sec, kg_b
 	if (agent_empty)
 		GUARD(ex_item(o, 'B', "%s", _("Fix: add your key to it with ssh-add ~/.ssh/id_ed25519 (ssh-add -l "
 					      "shows what it holds).")));
-	if (f->offered == 0 && f->unusable == 0 && !agent_empty)
+	const int no_key = f->offered == 0 && f->unusable == 0 && !agent_empty;
+	if (no_key)
 		GUARD(ex_item(o, 'A', _("No key was offered: %s found none (no -i, none of the usual files such as "
 					"~/.ssh/id_ed25519, no key in an agent), or key login is switched off on this "
 					"side (PubkeyAuthentication no)."), prog));
 	if (f->refused) {
 		GUARD(ex_item(o, 'A', _("The server does not know your public key for the user %s: it is not in that "
 					"account's ~/.ssh/authorized_keys on the server."), user));
-		GUARD(ex_item(o, 'B', "%s", _("Fix: add the line of your .pub file to that file (ssh-copy-id does "
-					      "it; on a cloud server, choose the key when you create it). The server also "
-					      "ignores the file when others can write to it or to ~/.ssh.")));
+		GUARD(ex_item(o, 'B', "%s", _("Fix: add your public key (the line in your .pub file) to that "
+					      "account's ~/.ssh/authorized_keys. ssh-copy-id does it; on a cloud "
+					      "server, choose the key when you create the server.")));
+		GUARD(ex_item(o, 'B', "%s", _("The server also ignores that file when other users can write to it "
+					      "or to ~/.ssh.")));
 	}
 	const int usual_name = strcmp(user, "ec2-user") == 0 || strcmp(user, "ubuntu") == 0 ||
 			       strcmp(user, "admin") == 0;
@@ -319,8 +324,9 @@ static int part_causes(const kg_explain *ex, const facts *f, unsigned *sec, kg_b
 	if (ex->peer_disc && strstr(ex->disc_text, "Too many"))
 		GUARD(ex_item(o, 'A', _("The server stopped after too many attempts (MaxAuthTries): %zu key(s) were "
 					"offered. Name the right one: -i FILE -o IdentitiesOnly=yes"), f->offered));
+	/* Said only to someone who had no key at all: a password was all they had. */
 	if (f->methods && !kg_namelist_has(f->methods, "password") &&
-	    !kg_namelist_has(f->methods, "keyboard-interactive") && f->offered == 0)
+	    !kg_namelist_has(f->methods, "keyboard-interactive") && no_key)
 		GUARD(ex_item(o, 'A', "%s", _("The server does not accept passwords (PasswordAuthentication no on the "
 					      "server). Only a key will do: make one with kssh-keygen -t ed25519 and "
 					      "have its .pub file added to the account's authorized_keys.")));
@@ -353,7 +359,10 @@ static int part_lesson(const kg_explain *ex, const facts *f, unsigned *sec, kg_b
 	GUARD(ex_item(o, 'P', "%s", _("What failed is the second job: proving who you are. The server did not "
 				      "let you in, but nothing secret leaked: a private key never leaves this "
 				      "computer, and a password travels only inside the encrypted channel.")));
-	if (f->offered)
+	if (f->perms || f->passphrase)
+		GUARD(ex_item(o, 'M', "%s", _("Your key never got that far: a signature needs the private key, and "
+					      "it could not be used on this computer, so nothing was signed.")));
+	else if (f->refused)
 		GUARD(ex_item(o, 'M', "%s", _("With a key, proving who you are is a signature: your computer signs "
 					      "this connection's session ID with the private key, and the server "
 					      "checks it with the public key it has for your account. Without that "
