@@ -409,10 +409,22 @@ static int cols_of(const char *s, size_t n)
 	return c;
 }
 
-/* Closing punctuation must not start a line. */
+/* Closing punctuation, the long-vowel mark and small kana must not start
+ * a line. */
 static int no_break_before(const unsigned char *s)
 {
-	return s[0] == 0xe3 && s[1] == 0x80 && (s[2] == 0x81 || s[2] == 0x82 || s[2] == 0x8d || s[2] == 0x8f);
+	if (s[0] != 0xe3)
+		return 0;
+	if (s[1] == 0x80)
+		return s[2] == 0x81 || s[2] == 0x82 || s[2] == 0x8d || s[2] == 0x8f;
+	if (s[1] == 0x81)   /* small hiragana ぁぃぅぇぉっ */
+		return s[2] == 0x81 || s[2] == 0x83 || s[2] == 0x85 || s[2] == 0x87 || s[2] == 0x89 || s[2] == 0xa3;
+	if (s[1] == 0x82)   /* small hiragana ゃゅょ, small katakana ァィゥェォ */
+		return s[2] == 0x83 || s[2] == 0x85 || s[2] == 0x87 || s[2] == 0xa1 || s[2] == 0xa3 ||
+		       s[2] == 0xa5 || s[2] == 0xa7 || s[2] == 0xa9;
+	if (s[1] == 0x83)   /* small katakana ッャュョ, the long-vowel mark ー */
+		return s[2] == 0x83 || s[2] == 0xa3 || s[2] == 0xa5 || s[2] == 0xa7 || s[2] == 0xbc;
+	return 0;
 }
 
 /* Writes text wrapped at TEXT_WIDTH: first line after lead, the others
