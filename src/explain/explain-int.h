@@ -123,7 +123,7 @@ void ex_short_hex(const uint8_t *p, size_t n, char *out, size_t outlen);
 /* Copies s into out (outlen bytes), turning control characters into '?'. */
 void ex_clean_copy(char *out, size_t outlen, const char *s);
 
-/* explain-text.c: one item (see below); newlines in the text become spaces. */
+/* explain-item.c: one item (see below); newlines in the text become spaces. */
 int ex_item(kg_buf *o, char kind, const char *fmt, ...) KG_WUR __attribute__((format(printf, 3, 4)));
 
 /* explain-text.c: the story as items, one per line: a kind letter, a tab,
@@ -131,7 +131,7 @@ int ex_item(kg_buf *o, char kind, const char *fmt, ...) KG_WUR __attribute__((fo
  * V label/value, B bullet, A advice, M misconception corrected.  Shared by
  * the terminal printer and the HTML page. */
 int ex_story_part(const kg_explain *ex, int part, unsigned *section, kg_buf *out) KG_WUR;
-/* A section title, numbered: "T\t<++*section>. <text>". */
+/* explain-item.c: a section title, numbered: "T\t<++*section>. <text>". */
 int ex_title(kg_buf *o, unsigned *section, const char *text) KG_WUR;
 /* The live printer's hook: writes the parts that are complete. */
 void ex_text_progress(kg_explain *ex);

@@ -2,31 +2,11 @@
  * of items (title, paragraph, label/value, bullet, advice, misconception)
  * that the terminal printer below and the HTML page both render.  Every
  * value comes from this connection; none of them is secret. */
-#include <stdarg.h>
 #include <string.h>
 #include "core/cipher.h"
 #include "core/kex.h"
 #include "core/names.h"
 #include "explain/explain-int.h"
-
-int ex_item(kg_buf *o, char kind, const char *fmt, ...)
-{
-	char text[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	/* Items are lines: no newline may hide inside one. */
-	for (char *p = text; *p; p++)
-		if (*p == '\n')
-			*p = ' ';
-	return kg_buf_putf(o, "%c\t%s\n", kind, text);
-}
-
-int ex_title(kg_buf *o, unsigned *section, const char *text)
-{
-	return ex_item(o, 'T', "%u. %s", ++*section, text);
-}
 
 static int value(kg_buf *o, const char *label, const char *val)
 {
