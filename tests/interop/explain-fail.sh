@@ -139,7 +139,20 @@ else
 	skip "e: ssh-agent is not installed"
 fi
 
-# Japanese: the same story as (a) and (e)
+# kscp tells the same story
+KSCP=$KAGI_BIN/kscp
+if [ -x "$KSCP" ]; then
+	echo data >"$T/file"
+	HOME=$T/home timeout -k 5 30 "$KSCP" -F /dev/null -P "$PORT" -i "$T/other_ed25519" -o BatchMode=yes \
+		-o IdentitiesOnly=yes -o UserKnownHostsFile="$T/known_hosts" -o GlobalKnownHostsFile=/dev/null \
+		-o StrictHostKeyChecking=no --explain "$T/file" "$ACCT@127.0.0.1:/tmp/" >"$T/scp.out" 2>"$T/scp.err" </dev/null
+	echo $? >"$T/scp.rc"
+	tr '\n' ' ' <"$T/scp.err" | tr -s ' ' >"$T/scp.flat"
+	[ "$(cat "$T/scp.rc")" -ne 0 ] && numbered scp && has scp "$C_NOTAUTH" && has scp "Then kscp had nothing left to try"
+	res "kscp: the story of a refused key"
+fi
+
+# Japanese: the same story as (a) and (d)
 LANG=ja_JP.UTF-8 LC_ALL= LANGUAGE= story ja "$ACCT" "$BATCH -i $T/other_ed25519"
 refused ja && numbered ja && has ja "authorized_keys" && grep -q '公開鍵' "$T/ja.err" \
 	&& ! grep -q "does not know your public key" "$T/ja.err" && ! grep -q "What the server allows" "$T/ja.err"
