@@ -139,6 +139,32 @@ else
 	skip "e: ssh-agent is not installed"
 fi
 
+# a key file that is not there; a passphrase BatchMode cannot ask for
+story f "$ACCT" "$BATCH -i $T/no-such-key"
+refused f && numbered f && has f "The key file $T/no-such-key does not exist" && only f
+res "f: a missing key file, and no unfitting cause"
+"$SSH_KEYGEN" -q -t ed25519 -N "secret-$$" -C enc -f "$T/enc_ed25519" </dev/null && cat "$T/enc_ed25519.pub" >>"$T/ak/$ACCT"
+story g "$ACCT" "$BATCH -i $T/enc_ed25519"
+refused g && numbered g && has g "is protected by a passphrase, and it could not be unlocked" && only g
+res "g: a passphrase BatchMode could not ask for, and no unfitting cause"
+
+# OpenSSH's sshd refuses the same way, and the story is the same
+if [ $IS_ROOT -eq 1 ] && [ -x "$SSHD" ]; then
+	cp "$T/d.conf" "$T/o.conf"
+	if start_server sshd o; then
+		SAVE=$PORT; PORT=$SRV_PORT
+		story o "$ACCT" "$BATCH -i $T/other_ed25519"
+		refused o && numbered o && has o "Server software SSH-2.0-OpenSSH" && has o "the server does not accept this key" \
+			&& only o "$C_NOTAUTH"
+		res "sshd: a key not in authorized_keys"
+		story o2 "$ACCT" "$BATCH -i $T/open_ed25519"
+		refused o2 && numbered o2 && only o2 "$C_PERMS"; res "sshd: an open key file"
+		PORT=$SAVE
+	else
+		fail "sshd start"
+	fi
+fi
+
 # kscp tells the same story
 KSCP=$KAGI_BIN/kscp
 if [ -x "$KSCP" ]; then
