@@ -315,7 +315,7 @@ static int part_advice(const kg_explain *ex, unsigned *sec, kg_buf *o)
 					     "chmod 600, and consider giving it a passphrase: ssh-keygen -p -f %s"),
 				   f->path, f->path));
 	}
-	if (ex->password_sent)
+	if (ex->password_sent && ex->auth_ok)
 		GUARD(ex_item(o, 'A', "%s", _("You logged in with a password. A key pair is safer: the server (or an "
 					 "impostor) never receives anything it could reuse. Make one with kssh-keygen "
 					 "-t ed25519 and add the .pub file to ~/.ssh/authorized_keys on the server.")));

@@ -58,9 +58,10 @@ C_USER="Perhaps the user name is wrong"
 C_NOPW="The server does not accept passwords"
 C_AGENT="holds no keys"
 C_NOKEY="No key was offered"
+C_PWBAD="The password was refused"
 only() { # name cause... : those causes and no other
 	_n=$1; shift
-	for _c in "$C_PERMS" "$C_NOTAUTH" "$C_USER" "$C_NOPW" "$C_AGENT" "$C_NOKEY"; do
+	for _c in "$C_PERMS" "$C_NOTAUTH" "$C_USER" "$C_NOPW" "$C_AGENT" "$C_NOKEY" "$C_PWBAD"; do
 		_want=0
 		for _w in "$@"; do [ "$_w" = "$_c" ] && _want=1; done
 		if [ $_want -eq 1 ]; then has "$_n" "$_c" || { note "$_n: missing cause: $_c"; return 1; }
@@ -147,6 +148,21 @@ res "f: a missing key file, and no unfitting cause"
 story g "$ACCT" "$BATCH -i $T/enc_ed25519"
 refused g && numbered g && has g "is protected by a passphrase, and it could not be unlocked" && only g
 res "g: a passphrase BatchMode could not ask for, and no unfitting cause"
+
+# a wrong password (once: sshpass stops at a second prompt) to a server that takes passwords
+if [ "$ACCT" = "${PWUSER:-}" ] && [ -n "${PWPASS:-}" ] && command -v sshpass >/dev/null 2>&1; then
+	sed 's/^PasswordAuthentication no/PasswordAuthentication yes/' "$T/d.conf" >"$T/p.conf"
+	if start_server ksshd p; then
+		SAVE=$PORT; PORT=$SRV_PORT
+		SSHPASS=wrong-$PWPASS story p "$ACCT" "-o PubkeyAuthentication=no -o BatchMode=no -o NumberOfPasswordPrompts=1" "sshpass -e"
+		refused p && numbered p && has p "Password: sent 1 time(s) inside the encrypted channel; refused 1 time(s)." \
+			&& only p "$C_PWBAD" "$C_NOKEY" && ! grep -qF -- "$PWPASS" "$T/p.err"
+		res "p: a wrong password, and the password never shown"
+		PORT=$SAVE
+	else
+		fail "ksshd (passwords) start"
+	fi
+fi
 
 # OpenSSH's sshd refuses the same way, and the story is the same
 if [ $IS_ROOT -eq 1 ] && [ -x "$SSHD" ]; then

@@ -281,7 +281,7 @@ static void test_fail_agent_and_passwords(void)
 		ev(ex, KG_AUTH_EV_METHODS, "password", NULL, 0);
 	}
 	kg_explain_note_outcome(ex, KG_ERR_AUTH_FAILED);
-	s = printed(ex, 7);   /* advice: the password */
+	s = printed(ex, 6);   /* no "you logged in with a password": you did not */
 	T_ASSERT(s != NULL);
 	T_ASSERT(strstr(s, "Password: sent 3 time(s) inside the encrypted channel; refused 3 time(s).") != NULL);
 	T_ASSERT(causes_are(s, 1u << 5 | 1u << 7) && strstr(s, "refused (3 time(s))"));
