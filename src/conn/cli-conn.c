@@ -56,6 +56,19 @@ static int expand_path(const kg_client *c, const char *kw, const char *raw, char
 	return r;
 }
 
+/* Tells the observer (--explain) about an identity or agent before
+ * authentication starts: a key file that cannot be used, the agent. */
+static void id_event(const kg_client *c, enum kg_cli_auth_event_type type, const char *path, int err,
+		     size_t count)
+{
+	if (!c->hooks.auth_event)
+		return;
+	kg_cli_identity id = { .path = path, .from_cmdline = !c->cfg->identity_files_default };
+	kg_cli_auth_event ev = { .type = type, .text = type == KG_AUTH_EV_AGENT ? path : NULL,
+				 .id = type == KG_AUTH_EV_AGENT ? NULL : &id, .err = err, .count = count };
+	c->hooks.auth_event(c->hooks.arg, &ev);
+}
+
 /* Connects to the agent (IdentityAgent, else SSH_AUTH_SOCK) and puts its
  * keys among the identities; an agent that cannot be reached is skipped. */
 static int open_agent(kg_client *c)
@@ -74,6 +87,7 @@ static int open_agent(kg_client *c)
 		return KG_OK;
 	if (kg_agent_open(path, &c->agent) < 0) {
 		kg_debug(c->log, "get_agent_identities: ssh_get_authentication_socket: %s", strerror(errno));
+		id_event(c, KG_AUTH_EV_AGENT, path, KG_ERR_SYSTEM, 0);
 		free(path);
 		return KG_OK;
 	}
@@ -81,11 +95,13 @@ static int open_agent(kg_client *c)
 	int n = kg_agent_merge_identities(&c->agent, c->cfg->identities_only == 1, &c->ids, &c->n_ids);
 	if (n < 0) {
 		kg_debug(c->log, "get_agent_identities: agent refused the list: %s", kg_err_str(n));
+		id_event(c, KG_AUTH_EV_AGENT, path, n, 0);
 		kg_agent_close(&c->agent);
 		c->agent.fd = -1;
 		return KG_OK;
 	}
 	kg_debug(c->log, "get_agent_identities: agent returned %d keys", n);
+	id_event(c, KG_AUTH_EV_AGENT, path, KG_OK, (size_t)n);
 	return KG_OK;
 }
 
@@ -139,13 +155,18 @@ static int prepare_identities(kg_client *c)
 		}
 		if (!id->pub) {
 			if (access(path, F_OK) != 0) {
-				if (!c->cfg->identity_files_default)
+				if (!c->cfg->identity_files_default) {
 					kg_info(c->log, "Warning: Identity file %s not accessible: %s.", path, strerror(errno));
+					id_event(c, KG_AUTH_EV_KEY_UNUSABLE, path, KG_ERR_NOT_FOUND, 0);
+				}
 				free(path);
 				continue;
 			}
-			if (kg_client_load_private(c->log, path, c->cfg->batch_mode == 1, &id->priv) < 0 ||
-			    kg_key_public_copy(id->priv, &id->pub) < 0) {
+			int lr = kg_client_load_private(c->log, path, c->cfg->batch_mode == 1, &id->priv);
+			if (lr >= 0)
+				lr = kg_key_public_copy(id->priv, &id->pub);
+			if (lr < 0) {
+				id_event(c, KG_AUTH_EV_KEY_UNUSABLE, path, lr, 0);
 				kg_key_free(id->priv);
 				id->priv = NULL;
 				free(path);
