@@ -219,6 +219,7 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 		if (expand_path(c, cfg->user_known_hosts_files.v[i], &p) == KG_OK)
 			files[nf++] = p;
 	}
+	size_t nu = nf;
 	for (size_t i = 0; i < cfg->global_known_hosts_files.n; i++)
 		files[nf++] = strdup(cfg->global_known_hosts_files.v[i]);
 	kg_kh_result res;
@@ -234,6 +235,10 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 	case KG_KH_MATCH:
 		kg_debug(c->log, "Host '%s' is known and matches the %s host key.", name, kg_key_type_short(key->type));
 		kg_debug(c->log, "Found key in %s:%zu", res.file, res.line);
+		for (size_t i = 0; i < nu; i++)
+			c->hk_trusted |= res.file == files[i];
+		if (!c->hk_trusted && cfg->update_host_keys != KG_UHK_NO)
+			kg_debug3(c->log, "check_host_key: host key found in GlobalKnownHostsFile; disabling UpdateHostkeys");
 		status = "known";
 		r = KG_OK;
 		break;
@@ -281,6 +286,9 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 				r = KG_ERR_HOSTKEY_REJECTED;
 				break;
 			}
+			c->hk_trusted = 1;
+		} else if (cfg->update_host_keys != KG_UHK_NO) {
+			kg_debug(c->log, "check_host_key: hostkey not known or explicitly trusted: disabling UpdateHostkeys");
 		}
 		r = add_known_host(c, key, name);
 		status = "new";
@@ -537,6 +545,26 @@ static int authenticated(void *arg)
 	return ((kg_client *)arg)->authenticated;
 }
 
+/* UpdateHostKeys: the server's hostkeys-00 is handled from now on. */
+static int start_hostkeys_update(kg_client *c)
+{
+	const kg_strlist *l = &c->cfg->user_known_hosts_files;
+	char **files = calloc(l->n ? l->n : 1, sizeof(char *));
+	ENSURE(files != NULL, KG_ERR_ALLOC);
+	size_t n = 0;
+	for (size_t i = 0; i < l->n; i++)
+		n += expand_path(c, l->v[i], &files[n]) == KG_OK;
+	kg_cli_hkupd_opts o = { .log = c->log, .host = kh_host(c), .port = kh_port(c),
+				.files = (const char *const *)files, .nfiles = n,
+				.hash = c->cfg->hash_known_hosts == 1, .hostkey_algs = c->hostkey_algs };
+	int r = kg_cli_hkupd_setup(&c->hkupd, &o, c->cfg->update_host_keys, c->hk_trusted, c->hk_ask_ok, &c->eng,
+				   &c->dispatch);
+	for (size_t i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+	return r;
+}
+
 static int start_auth(kg_client *c)
 {
 	kg_client_config *cfg = c->cfg;
@@ -620,6 +648,8 @@ int kg_client_open(kg_client *c)
 		return r;
 	}
 	if (r >= 0)
+		r = start_hostkeys_update(c);
+	if (r >= 0)
 		r = start_auth(c);
 	if (r >= 0)
 		r = kg_engine_run(&c->eng, authenticated, c, -1);
@@ -646,6 +676,8 @@ void kg_client_close(kg_client *c)
 	if (c->eng_ready)
 		kg_engine_free(&c->eng);
 	c->eng_ready = 0;
+	kg_cli_hkupd_free(c->hkupd);
+	c->hkupd = NULL;
 	if (c->loop_ready)
 		kg_loop_free(&c->loop);
 	c->loop_ready = 0;

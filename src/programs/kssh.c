@@ -553,6 +553,7 @@ int main(int argc, char **argv)
 	c.fd = -1;
 	c.config_file = cl.config_file;
 	c.verbose = cl.verbose;
+	c.hk_ask_ok = !cl.command && !cl.fwd_host && cfg.request_tty != KG_TTY_NO && cfg.log_level >= KG_LOG_INFO;
 	kg_explain *ex = NULL;
 	if ((cl.explain || cl.explain_html) && start_explain(&cl, &cfg, &c, &ex) < 0)
 		return EXIT_KAGI_ERROR;
