@@ -1,0 +1,369 @@
+/* Exercises src/conn/cli-hostkeys-update.c (UpdateHostKeys): the server's
+ * list against known_hosts, the hostkeys-prove request and its signatures
+ * (made by the server's side, svr-hostkeys.c), a bad signature learned
+ * not, keys no longer offered removed from lines naming the host alone,
+ * lines with patterns or markers leaving the file alone, HostKeyAlgorithms
+ * limiting what is learned, and the set-up rules (no, untrusted, ask
+ * with a remote command). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "t.h"
+#include "config/client-config.h"
+#include "config/config-common.h"
+#include "config/known-hosts.h"
+#include "conn/cli-hostkeys-update.h"
+#include "conn/svr-hostkeys.h"
+
+static char dir[] = "/tmp/kg-hkupd-XXXXXX";
+static char kh[64];
+static kg_key *srv[3];  /* the server's keys: ed25519, ecdsa, rsa (private) */
+static kg_key *stale;   /* a key the server no longer has */
+static const uint8_t sid[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		abort();
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		abort();
+	close(fd);
+}
+
+static char *read_file(const char *path)
+{
+	char *t = NULL;
+	size_t n;
+	if (kg_read_text_file(path, 0, &t, &n, NULL) != KG_OK)
+		return NULL;
+	return t;
+}
+
+/* "name type base64\n" for k, as known_hosts holds it (hashed if asked). */
+static char *entry(const char *host, int port, const kg_key *k, int hash)
+{
+	kg_buf b;
+	kg_buf_init(&b, 0);
+	if (kg_known_hosts_format_entry(host, port, k, hash, &b) < 0)
+		abort();
+	char *s = strndup((const char *)kg_buf_ptr(&b), kg_buf_len(&b));
+	kg_buf_free(&b);
+	return s;
+}
+
+static kg_cli_hkupd *updater(const char *algs, int hash)
+{
+	const char *files[] = { kh, "/nonexistent/known_hosts2" };
+	kg_cli_hkupd_opts o = { .log = NULL, .host = "h.example", .port = 2222, .files = files, .nfiles = 2,
+				.hash = hash, .hostkey_algs = algs };
+	kg_cli_hkupd *u = NULL;
+	if (kg_cli_hkupd_new(&u, &o, NULL) < 0)
+		abort();
+	return u;
+}
+
+/* The hostkeys-00 data for the server keys [0, n). */
+static void offer(kg_buf *m, size_t n)
+{
+	kg_buf_init(m, 0);
+	if (kg_svr_hostkeys_message(srv, n, m) < 0)
+		abort();
+}
+
+static void setup(void)
+{
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(kh, sizeof(kh), "%s/known_hosts", dir);
+	if (kg_key_generate(KG_KEY_ED25519, 0, &srv[0]) < 0 || kg_key_generate(KG_KEY_ECDSA_P256, 0, &srv[1]) < 0 ||
+	    kg_key_generate(KG_KEY_RSA, 2048, &srv[2]) < 0 || kg_key_generate(KG_KEY_ED25519, 0, &stale) < 0)
+		abort();
+}
+
+/* Known: the ed25519 key.  Offered: ed25519, ecdsa, rsa.  The two new ones
+ * are proved with the server's own code and appended; the rest of the
+ * file stays as it was, and the old contents are kept as FILE.old. */
+static void test_learn_new_keys(void)
+{
+	char *e0 = entry("h.example", 2222, srv[0], 0);
+	char *other = entry("other.example", 22, stale, 0);
+	char before[4096];
+	snprintf(before, sizeof(before), "# comment\n%s%s", e0, other);
+	write_file(kh, before);
+	kg_cli_hkupd *u = updater(NULL, 0);
+	kg_buf m, prove, sigs;
+	offer(&m, 3);
+	kg_buf_init(&prove, 0);
+	kg_buf_init(&sigs, 0);
+	int r = kg_cli_hkupd_receive(u, kg_buf_ptr(&m), kg_buf_len(&m), &prove);
+	/* The prove request names the ecdsa and rsa keys, in order. */
+	kg_buf want;
+	kg_buf_init(&want, 0);
+	T_OK(kg_svr_hostkeys_message(&srv[1], 2, &want));
+	int same = kg_buf_len(&want) == kg_buf_len(&prove) &&
+		   memcmp(kg_buf_ptr(&want), kg_buf_ptr(&prove), kg_buf_len(&want)) == 0;
+	T_OK(kg_svr_hostkeys_prove(srv, 3, sid, sizeof(sid), "ssh-ed25519", kg_buf_ptr(&prove), kg_buf_len(&prove),
+				   &sigs));
+	int pr = kg_cli_hkupd_proved(u, sid, sizeof(sid), "ssh-ed25519", kg_buf_ptr(&sigs), kg_buf_len(&sigs));
+	int ar = kg_cli_hkupd_apply(u);
+	char *after = read_file(kh), *old = NULL;
+	char oldpath[96];
+	snprintf(oldpath, sizeof(oldpath), "%s.old", kh);
+	old = read_file(oldpath);
+	char *e1 = entry("h.example", 2222, srv[1], 0), *e2 = entry("h.example", 2222, srv[2], 0);
+	char expect[8192];
+	snprintf(expect, sizeof(expect), "%s%s%s", before, e1, e2);
+	int ok = r == KG_HKUPD_PROVE && same && pr == KG_OK && ar == KG_OK && after && strcmp(after, expect) == 0 &&
+		 old && strcmp(old, before) == 0;
+	if (!ok)
+		fprintf(stderr, "r=%d same=%d pr=%d ar=%d\n%s", r, same, pr, ar, after ? after : "(none)\n");
+	/* Everything known now: a second offer changes nothing. */
+	kg_buf_reset(&prove);
+	int r2 = kg_cli_hkupd_receive(u, kg_buf_ptr(&m), kg_buf_len(&m), &prove);
+	kg_cli_hkupd_free(u);
+	kg_buf_free(&m);
+	kg_buf_free(&prove);
+	kg_buf_free(&sigs);
+	kg_buf_free(&want);
+	free(e0);
+	free(e1);
+	free(e2);
+	free(other);
+	free(after);
+	free(old);
+	T_ASSERT(ok);
+	T_ASSERT(r2 == KG_HKUPD_NOTHING);
+}
+
+/* A signature that does not verify (one byte changed, or made over
+ * another session identifier): nothing is learned. */
+static void test_bad_signature_not_learned(void)
+{
+	for (int variant = 0; variant < 3; variant++) {
+		char *e0 = entry("h.example", 2222, srv[0], 0);
+		write_file(kh, e0);
+		kg_cli_hkupd *u = updater(NULL, 0);
+		kg_buf m, prove, sigs;
+		offer(&m, 2);
+		kg_buf_init(&prove, 0);
+		kg_buf_init(&sigs, 0);
+		int r = kg_cli_hkupd_receive(u, kg_buf_ptr(&m), kg_buf_len(&m), &prove);
+		uint8_t other_sid[32] = { 9 };
+		T_OK(kg_svr_hostkeys_prove(srv, 2, variant == 1 ? other_sid : sid, sizeof(sid), "ssh-ed25519",
+					   kg_buf_ptr(&prove), kg_buf_len(&prove), &sigs));
+		uint8_t *p = kg_buf_mutable_ptr(&sigs);
+		if (variant == 0)
+			p[kg_buf_len(&sigs) - 3] ^= 0x40;
+		size_t slen = kg_buf_len(&sigs);
+		if (variant == 2)
+			slen -= 1;  /* truncated */
+		int pr = kg_cli_hkupd_proved(u, sid, sizeof(sid), "ssh-ed25519", kg_buf_ptr(&sigs), slen);
+		int ar = kg_cli_hkupd_apply(u);
+		char *after = read_file(kh);
+		int ok = r == KG_HKUPD_PROVE && pr < 0 && ar == KG_OK && after && strcmp(after, e0) == 0;
+		if (!ok)
+			fprintf(stderr, "variant %d: r=%d pr=%d ar=%d\n", variant, r, pr, ar);
+		kg_cli_hkupd_free(u);
+		kg_buf_free(&m);
+		kg_buf_free(&prove);
+		kg_buf_free(&sigs);
+		free(e0);
+		free(after);
+		T_ASSERT(ok);
+	}
+}
+
+/* A stale key on a line naming the host alone is removed without any
+ * proof; the same key on a line also naming another host stays. */
+static void test_remove_stale(void)
+{
+	char *e0 = entry("h.example", 2222, srv[0], 0), *es = entry("h.example", 2222, stale, 0);
+	char *rawkey = strchr(es, ' ') + 1;
+	char text[4096];
+	snprintf(text, sizeof(text), "%s%s[h.example]:2222,alias %s", e0, es, rawkey);
+	write_file(kh, text);
+	kg_cli_hkupd *u = updater(NULL, 0);
+	kg_buf m, prove;
+	offer(&m, 1);
+	kg_buf_init(&prove, 0);
+	int r = kg_cli_hkupd_receive(u, kg_buf_ptr(&m), kg_buf_len(&m), &prove);
+	int ar = kg_cli_hkupd_apply(u);
+	char *after = read_file(kh);
+	char expect[4096];
+	snprintf(expect, sizeof(expect), "%s[h.example]:2222,alias %s", e0, rawkey);
+	int ok = r == KG_HKUPD_UPDATE && kg_buf_len(&prove) == 0 && ar == KG_OK && after && strcmp(after, expect) == 0;
+	if (!ok)
+		fprintf(stderr, "r=%d ar=%d\n%s", r, ar, after ? after : "");
+	kg_cli_hkupd_free(u);
+	kg_buf_free(&m);
+	kg_buf_free(&prove);
+	free(e0);
+	free(es);
+	free(after);
+	T_ASSERT(ok);
+}
+
+/* A wildcard pattern or a marker among the host's lines: hands off. */
+static void test_patterns_and_markers_skip(void)
+{
+	static const char *const forms[] = { "[h.exa*]:2222", "@revoked [h.example]:2222",
+					     "@cert-authority [h.example]:2222" };
+	char *es = entry("x", 22, stale, 0);
+	char *e0 = entry("h.example", 2222, srv[0], 0);
+	for (size_t i = 0; i < KG_ARRAY_LEN(forms); i++) {
+		char line[2048], text[4096];
+		snprintf(line, sizeof(line), "%s %s", forms[i], strchr(es, ' ') + 1);
+		snprintf(text, sizeof(text), "%s%s", e0, line);
+		write_file(kh, text);
+		kg_cli_hkupd *u = updater(NULL, 0);
+		kg_buf m, prove;
+		offer(&m, 2);
+		kg_buf_init(&prove, 0);
+		int r = kg_cli_hkupd_receive(u, kg_buf_ptr(&m), kg_buf_len(&m), &prove);
+		kg_cli_hkupd_free(u);
+		kg_buf_free(&m);
+		kg_buf_free(&prove);
+		if (r != KG_HKUPD_NOTHING)
+			fprintf(stderr, "form %zu: %d\n", i, r);
+		T_ASSERT(r == KG_HKUPD_NOTHING);
+	}
+	free(es);
+	free(e0);
+}
+
+/* HostKeyAlgorithms without ecdsa: the ecdsa key is neither learned nor,
+ * when known, removed; a hashed known entry counts as known and
+ * HashKnownHosts hashes the learned line. */
+static void test_algorithms_and_hashing(void)
+{
+	char *h0 = entry("h.example", 2222, srv[0], 1), *e1 = entry("h.example", 2222, srv[1], 0);
+	char text[4096];
+	snprintf(text, sizeof(text), "%s%s", h0, e1);
+	write_file(kh, text);
+	kg_cli_hkupd *u = updater("ssh-ed25519,rsa-sha2-512", 1);
+	kg_buf m, prove, sigs;
+	offer(&m, 3);
+	kg_buf_init(&prove, 0);
+	kg_buf_init(&sigs, 0);
+	int r = kg_cli_hkupd_receive(u, kg_buf_ptr(&m), kg_buf_len(&m), &prove);
+	T_OK(kg_svr_hostkeys_prove(srv, 3, sid, sizeof(sid), "rsa-sha2-256", kg_buf_ptr(&prove), kg_buf_len(&prove),
+				   &sigs));
+	int pr = kg_cli_hkupd_proved(u, sid, sizeof(sid), "rsa-sha2-256", kg_buf_ptr(&sigs), kg_buf_len(&sigs));
+	int ar = kg_cli_hkupd_apply(u);
+	char *after = read_file(kh);
+	/* Three lines: the two kept as they were, then a hashed rsa line. */
+	const char *third = after ? strstr(after + strlen(text) - 1, "\n|1|") : NULL;
+	int ok = r == KG_HKUPD_PROVE && pr == KG_OK && ar == KG_OK && after && strncmp(after, text, strlen(text)) == 0 &&
+		 third && strstr(third, " ssh-rsa ") && strchr(third + 1, '\n') && !strchr(strchr(third + 1, '\n') + 1, '\n');
+	if (!ok)
+		fprintf(stderr, "r=%d pr=%d ar=%d\n%s", r, pr, ar, after ? after : "");
+	/* An RSA proof made with another algorithm than the key exchange's is refused. */
+	kg_buf_reset(&prove);
+	kg_buf_reset(&sigs);
+	write_file(kh, text);
+	int r2 = kg_cli_hkupd_receive(u, kg_buf_ptr(&m), kg_buf_len(&m), &prove);
+	T_OK(kg_svr_hostkeys_prove(srv, 3, sid, sizeof(sid), "ssh-ed25519", kg_buf_ptr(&prove), kg_buf_len(&prove),
+				   &sigs));  /* rsa-sha2-512 */
+	int pr2 = kg_cli_hkupd_proved(u, sid, sizeof(sid), "rsa-sha2-256", kg_buf_ptr(&sigs), kg_buf_len(&sigs));
+	kg_cli_hkupd_free(u);
+	kg_buf_free(&m);
+	kg_buf_free(&prove);
+	kg_buf_free(&sigs);
+	free(h0);
+	free(e1);
+	free(after);
+	T_ASSERT(ok);
+	T_ASSERT(r2 == KG_HKUPD_PROVE && pr2 < 0);
+}
+
+/* Garbage, duplicates and an empty list change nothing. */
+static void test_bad_offers(void)
+{
+	char *e0 = entry("h.example", 2222, srv[0], 0);
+	write_file(kh, e0);
+	kg_cli_hkupd *u = updater(NULL, 0);
+	kg_buf m, prove;
+	kg_buf_init(&prove, 0);
+	const uint8_t junk[] = { 0, 0, 1, 0, 'x' };
+	T_ASSERT(kg_cli_hkupd_receive(u, junk, sizeof(junk), &prove) == KG_HKUPD_NOTHING);
+	T_ASSERT(kg_cli_hkupd_receive(u, junk, 0, &prove) == KG_HKUPD_NOTHING);
+	kg_key *dup[2] = { srv[1], srv[1] };
+	kg_buf_init(&m, 0);
+	T_OK(kg_svr_hostkeys_message(dup, 2, &m));
+	int r = kg_cli_hkupd_receive(u, kg_buf_ptr(&m), kg_buf_len(&m), &prove);
+	kg_buf_free(&m);
+	/* An unknown key type is disregarded, the rest still counts. */
+	kg_buf_init(&m, 0);
+	T_OK(kg_buf_put_string(&m, "\0\0\0\x0bssh-unknown\0\0\0\0", 19));
+	T_OK(kg_svr_hostkeys_message(srv, 1, &m));
+	int r2 = kg_cli_hkupd_receive(u, kg_buf_ptr(&m), kg_buf_len(&m), &prove);
+	kg_buf_free(&m);
+	kg_buf_free(&prove);
+	kg_cli_hkupd_free(u);
+	char *after = read_file(kh);
+	int same = after && strcmp(after, e0) == 0;
+	free(after);
+	free(e0);
+	T_ASSERT(r == KG_HKUPD_NOTHING && r2 == KG_HKUPD_NOTHING && same);
+}
+
+static int dummy_global(void *arg, kg_conn *c, const kg_conn_event *ev)
+{
+	(void)arg;
+	(void)c;
+	(void)ev;
+	return KG_OK;
+}
+
+/* The set-up: off, untrusted, or ask with a remote command register
+ * nothing; yes registers hostkeys-00 (once). */
+static void test_setup_rules(void)
+{
+	const char *files[] = { kh };
+	kg_cli_hkupd_opts o = { .host = "h", .port = 22, .files = files, .nfiles = 1 };
+	kg_cli_dispatch d;
+	kg_cli_dispatch_init(&d);
+	kg_cli_hkupd *u = NULL;
+	T_OK(kg_cli_hkupd_setup(&u, &o, KG_UHK_NO, 1, 1, NULL, &d));
+	T_ASSERT(u == NULL && d.n_global == 0);
+	T_OK(kg_cli_hkupd_setup(&u, &o, KG_UHK_YES, 0, 1, NULL, &d));
+	T_ASSERT(u == NULL && d.n_global == 0);
+	T_OK(kg_cli_hkupd_setup(&u, &o, KG_UHK_ASK, 1, 0, NULL, &d));
+	T_ASSERT(u == NULL && d.n_global == 0);
+	o.nfiles = 0;
+	T_OK(kg_cli_hkupd_setup(&u, &o, KG_UHK_YES, 1, 1, NULL, &d));
+	T_ASSERT(u == NULL && d.n_global == 0);
+	o.nfiles = 1;
+	T_OK(kg_cli_hkupd_setup(&u, &o, KG_UHK_YES, 1, 0, NULL, &d));
+	T_ASSERT(u != NULL && d.n_global == 1 && strcmp(d.global[0].name, KG_HOSTKEYS_REQ) == 0);
+	/* Someone else serving the name already: refused, nothing left behind. */
+	kg_cli_hkupd *u2 = NULL;
+	T_ASSERT(kg_cli_hkupd_setup(&u2, &o, KG_UHK_YES, 1, 0, NULL, &d) == KG_ERR_ARG && u2 == NULL);
+	kg_cli_dispatch_forget(&d, u);
+	kg_cli_hkupd_free(u);
+	T_ASSERT(kg_cli_on_global(&d, KG_HOSTKEYS_REQ, dummy_global, NULL) == KG_OK);
+}
+
+int main(void)
+{
+	setup();
+	T_RUN(test_learn_new_keys);
+	T_RUN(test_bad_signature_not_learned);
+	T_RUN(test_remove_stale);
+	T_RUN(test_patterns_and_markers_skip);
+	T_RUN(test_algorithms_and_hashing);
+	T_RUN(test_bad_offers);
+	T_RUN(test_setup_rules);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	for (size_t i = 0; i < 3; i++)
+		kg_key_free(srv[i]);
+	kg_key_free(stale);
+	return T_DONE();
+}
