@@ -166,7 +166,9 @@ static int kh_port(const kg_client *c)
 	return c->cfg->host_key_alias ? 22 : c->cfg->port;
 }
 
-static int add_known_host(kg_client *c, const kg_key *key, const char *name)
+/* A new host key goes to the first UserKnownHostsFile; with CheckHostIP,
+ * under the address too (ipname). */
+static int add_known_host(kg_client *c, const kg_key *key, const char *name, const char *ipname)
 {
 	if (c->cfg->user_known_hosts_files.n == 0)
 		return KG_OK;
@@ -175,13 +177,13 @@ static int add_known_host(kg_client *c, const kg_key *key, const char *name)
 	kg_buf_init(&line, 0);
 	int r = expand_path(c, c->cfg->user_known_hosts_files.v[0], &path);
 	if (r >= 0)
-		r = kg_known_hosts_format_entry(kh_host(c), kh_port(c), key, c->cfg->hash_known_hosts == 1, &line);
+		r = kg_cli_hostkey_entry(name, ipname, key, c->cfg->hash_known_hosts == 1, &line);
 	if (r >= 0)
 		r = kg_known_hosts_append(path, (const char *)kg_buf_ptr(&line), kg_buf_len(&line));
 	/* Both at INFO, as OpenSSH logs them: LogLevel ERROR hides them. */
 	if (r >= 0)
-		kg_info(c->log, "Warning: Permanently added '%s' (%s) to the list of known hosts.", name,
-			kg_key_type_short(key->type));
+		kg_info(c->log, "Warning: Permanently added '%s%s%s' (%s) to the list of known hosts.", name,
+			ipname ? "," : "", ipname ? ipname : "", kg_key_type_short(key->type));
 	else
 		kg_info(c->log, "Failed to add the host to the list of known hosts (%s).", path ? path : "?");
 	free(path);
@@ -226,6 +228,9 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 	kg_kh_result_init(&res);
 	int r = kg_known_hosts_check_files(files, nf, kh_host(c), kh_port(c), key, &res);
 	int shkc = cfg->strict_host_key_checking;
+	kg_cli_hostip ip = { 0 };
+	if (r >= 0 && kg_cli_hostip_wanted(cfg->check_host_ip, cfg->hostname, c->peer_ip))
+		r = kg_cli_hostip_check(&ip, files, nf, c->peer_ip, cfg->port, key);
 	const char *status = "new";
 	if (r < 0) {
 		kg_error(c->log, "known_hosts check failed: %s", kg_err_str(r));
@@ -240,7 +245,7 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 		if (!c->hk_trusted && cfg->update_host_keys != KG_UHK_NO)
 			kg_debug3(c->log, "check_host_key: host key found in GlobalKnownHostsFile; disabling UpdateHostkeys");
 		status = "known";
-		r = KG_OK;
+		r = kg_cli_hostip_matched(c->log, &ip, key, nu ? files[0] : NULL, cfg->hash_known_hosts == 1);
 		break;
 	case KG_KH_REVOKED:
 		kg_error(c->log, "Host key %s %s revoked by file %s", kg_key_type_short(key->type), fp, res.file);
@@ -248,6 +253,7 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 		r = KG_ERR_REVOKED;
 		break;
 	case KG_KH_CHANGED:
+		kg_cli_hostip_spoofing(c->log, &ip, key, name);
 		kg_cli_hostkey_changed(c->log, key, fp, &res, name);
 		status = "changed";
 		if (shkc == KG_SHKC_NO) {
@@ -290,13 +296,16 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 		} else if (cfg->update_host_keys != KG_UHK_NO) {
 			kg_debug(c->log, "check_host_key: hostkey not known or explicitly trusted: disabling UpdateHostkeys");
 		}
-		r = add_known_host(c, key, name);
+		r = add_known_host(c, key, name, ip.name && ip.res.status == KG_KH_NEW ? ip.name : NULL);
 		status = "new";
 		break;
 	}
+	if (r >= 0)
+		r = kg_cli_hostip_mismatch(c->log, &ip, key, name, &res, shkc, cfg->batch_mode == 1);
 	if (c->hooks.hostkey)
 		c->hooks.hostkey(c->hooks.arg, key, status, res.file, res.line);
 out:
+	kg_cli_hostip_free(&ip);
 	for (size_t i = 0; i < nf; i++)
 		free((char *)files[i]);
 	free(files);

@@ -4,7 +4,9 @@
  * not, keys no longer offered removed from lines naming the host alone,
  * lines with patterns or markers leaving the file alone, HostKeyAlgorithms
  * limiting what is learned, and the set-up rules (no, untrusted, ask
- * with a remote command). */
+ * with a remote command).  Also CheckHostIP in src/conn/cli-hostkey.c:
+ * which addresses are checked, the address recorded beside a known host
+ * key, the mismatch and DNS spoofing warnings. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include "config/client-config.h"
 #include "config/config-common.h"
 #include "config/known-hosts.h"
+#include "conn/cli-hostkey.h"
 #include "conn/cli-hostkeys-update.h"
 #include "conn/svr-hostkeys.h"
 
@@ -348,6 +351,147 @@ static void test_setup_rules(void)
 	T_ASSERT(kg_cli_on_global(&d, KG_HOSTKEYS_REQ, dummy_global, NULL) == KG_OK);
 }
 
+/* A logger writing to a file, read back for the messages. */
+static kg_logger lg;
+static char logpath[96];
+
+static void log_open(void)
+{
+	snprintf(logpath, sizeof(logpath), "%s/log", dir);
+	kg_log_init(&lg, "kssh", KG_LOG_INFO, 0, 0);
+	lg.fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+}
+
+static char *log_text(void)
+{
+	close(lg.fd);
+	return read_file(logpath);
+}
+
+static void test_hostip_wanted(void)
+{
+	T_ASSERT(kg_cli_hostip_wanted(1, "h.example", "198.51.100.7") == 1);
+	T_ASSERT(kg_cli_hostip_wanted(1, "h.example", "2001:db8::7") == 1);
+	T_ASSERT(kg_cli_hostip_wanted(0, "h.example", "198.51.100.7") == 0);
+	T_ASSERT(kg_cli_hostip_wanted(1, "198.51.100.7", "198.51.100.7") == 0);  /* the host is the address */
+	T_ASSERT(kg_cli_hostip_wanted(1, "localhost", "127.0.0.1") == 0);
+	T_ASSERT(kg_cli_hostip_wanted(1, "localhost", "127.1.2.3") == 0);
+	T_ASSERT(kg_cli_hostip_wanted(1, "localhost", "::1") == 0);
+	T_ASSERT(kg_cli_hostip_wanted(1, "localhost", "::ffff:127.0.0.1") == 0);
+	T_ASSERT(kg_cli_hostip_wanted(1, "h.example", "h.example") == 0);  /* no address (a jump) */
+}
+
+/* The new host line carries the address; hashed, one line each. */
+static void test_hostip_entry(void)
+{
+	kg_buf b;
+	kg_buf_init(&b, 0);
+	T_OK(kg_cli_hostkey_entry("[h.example]:2222", "[198.51.100.7]:2222", srv[0], 0, &b));
+	char *e = entry("x", 22, srv[0], 0);
+	char want[1024];
+	snprintf(want, sizeof(want), "[h.example]:2222,[198.51.100.7]:2222 %s", strchr(e, ' ') + 1);
+	int ok = kg_buf_len(&b) == strlen(want) && memcmp(kg_buf_ptr(&b), want, strlen(want)) == 0;
+	kg_buf_reset(&b);
+	T_OK(kg_cli_hostkey_entry("h.example", "198.51.100.7", srv[0], 1, &b));
+	char *t = strndup((const char *)kg_buf_ptr(&b), kg_buf_len(&b));
+	char *nl = strchr(t, '\n');
+	int two = nl && strncmp(t, "|1|", 3) == 0 && strncmp(nl + 1, "|1|", 3) == 0 && strchr(nl + 1, '\n') &&
+		  strchr(nl + 1, '\n')[1] == '\0';
+	/* Each hashed line is found under its own name. */
+	write_file(kh, t);
+	kg_kh_result r1, r2;
+	kg_kh_result_init(&r1);
+	kg_kh_result_init(&r2);
+	const char *files[] = { kh };
+	T_OK(kg_known_hosts_check_files(files, 1, "h.example", 22, srv[0], &r1));
+	T_OK(kg_known_hosts_check_files(files, 1, "198.51.100.7", 22, srv[0], &r2));
+	T_ASSERT(kg_cli_hostkey_entry("bad,name", NULL, srv[0], 0, &b) == KG_ERR_ARG);
+	kg_buf_free(&b);
+	free(e);
+	free(t);
+	T_ASSERT(ok);
+	T_ASSERT(two && r1.status == KG_KH_MATCH && r2.status == KG_KH_MATCH && r2.line == 2);
+}
+
+/* Host known, address not: the address is added with OpenSSH's warning. */
+static void test_hostip_recorded(void)
+{
+	char *e0 = entry("h.example", 2222, srv[0], 0);
+	write_file(kh, e0);
+	const char *files[] = { kh };
+	kg_cli_hostip ip = { 0 };
+	T_OK(kg_cli_hostip_check(&ip, files, 1, "198.51.100.7", 2222, srv[0]));
+	T_ASSERT(ip.res.status == KG_KH_NEW && strcmp(ip.name, "[198.51.100.7]:2222") == 0);
+	log_open();
+	T_OK(kg_cli_hostip_matched(&lg, &ip, srv[0], kh, 0));
+	char *msgs = log_text();
+	char *after = read_file(kh);
+	char *eip = entry("198.51.100.7", 2222, srv[0], 0);
+	char want[2048];
+	snprintf(want, sizeof(want), "%s%s", e0, eip);
+	int ok = after && strcmp(after, want) == 0 && msgs &&
+		 strcmp(msgs, "Warning: Permanently added the ED25519 host key for IP address '[198.51.100.7]:2222' to "
+			"the list of known hosts.\n") == 0;
+	if (!ok)
+		fprintf(stderr, "%s---\n%s", after ? after : "", msgs ? msgs : "");
+	/* Next time it is known: nothing more is added. */
+	T_OK(kg_cli_hostip_check(&ip, files, 1, "198.51.100.7", 2222, srv[0]));
+	int known = ip.res.status == KG_KH_MATCH;
+	kg_cli_hostip_free(&ip);
+	free(e0);
+	free(eip);
+	free(msgs);
+	free(after);
+	T_ASSERT(ok && known);
+}
+
+/* The address's entry holds another key while the host's matches: the
+ * warning, then refusal under strict checking, only the warning with no;
+ * the host's key changed while the address's did not: DNS spoofing. */
+static void test_hostip_mismatch(void)
+{
+	char *e0 = entry("h.example", 22, srv[0], 0), *eip = entry("198.51.100.7", 22, stale, 0);
+	char text[2048];
+	snprintf(text, sizeof(text), "%s%s", e0, eip);
+	write_file(kh, text);
+	const char *files[] = { kh };
+	kg_kh_result host;
+	kg_kh_result_init(&host);
+	T_OK(kg_known_hosts_check_files(files, 1, "h.example", 22, srv[0], &host));
+	kg_cli_hostip ip = { 0 };
+	T_OK(kg_cli_hostip_check(&ip, files, 1, "198.51.100.7", 22, srv[0]));
+	log_open();
+	int strict = kg_cli_hostip_mismatch(&lg, &ip, srv[0], "h.example", &host, KG_SHKC_YES, 1);
+	int lax = kg_cli_hostip_mismatch(&lg, &ip, srv[0], "h.example", &host, KG_SHKC_NO, 1);
+	char *msgs = log_text();
+	char want[2048];
+	snprintf(want, sizeof(want),
+		 "Warning: the ED25519 host key for 'h.example' differs from the key for the IP address '198.51.100.7'\n"
+		 "Offending key for IP in %s:2\nMatching host key in %s:1\n"
+		 "Exiting, you have requested strict checking.\n"
+		 "Warning: the ED25519 host key for 'h.example' differs from the key for the IP address '198.51.100.7'\n"
+		 "Offending key for IP in %s:2\nMatching host key in %s:1\n", kh, kh, kh, kh);
+	int ok = strict == KG_ERR_HOSTKEY_CHANGED && lax == KG_OK && ip.res.status == KG_KH_CHANGED && msgs &&
+		 strcmp(msgs, want) == 0;
+	if (!ok)
+		fprintf(stderr, "strict=%d lax=%d\n%s", strict, lax, msgs ? msgs : "");
+	free(msgs);
+	/* The host's key changed, the address's is the one offered. */
+	T_OK(kg_cli_hostip_check(&ip, files, 1, "198.51.100.7", 22, stale));
+	log_open();
+	kg_cli_hostip_spoofing(&lg, &ip, stale, "h.example");
+	msgs = log_text();
+	int spoof = ip.res.status == KG_KH_MATCH && msgs && strstr(msgs, "WARNING: POSSIBLE DNS SPOOFING DETECTED!") &&
+		    strstr(msgs, "The ED25519 host key for h.example has changed,\n") &&
+		    strstr(msgs, "and the key for the corresponding IP address 198.51.100.7\nis unchanged. This could");
+	kg_cli_hostip_free(&ip);
+	free(msgs);
+	free(e0);
+	free(eip);
+	T_ASSERT(ok);
+	T_ASSERT(spoof);
+}
+
 int main(void)
 {
 	setup();
@@ -358,6 +502,10 @@ int main(void)
 	T_RUN(test_algorithms_and_hashing);
 	T_RUN(test_bad_offers);
 	T_RUN(test_setup_rules);
+	T_RUN(test_hostip_wanted);
+	T_RUN(test_hostip_entry);
+	T_RUN(test_hostip_recorded);
+	T_RUN(test_hostip_mismatch);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
