@@ -22,6 +22,7 @@
 #include "conn/cli-hostkey.h"
 #include "conn/cli-jump.h"
 #include "conn/cli-keyload.h"
+#include "conn/cli-verbose.h"
 #include "config/known-hosts.h"
 #include "config/known-hosts-edit.h"
 #include "sys/net.h"
@@ -199,7 +200,9 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 	if (c->hooks.peer_version)
 		c->hooks.peer_version(c->hooks.arg, kg_tr_peer_version(c->tr));
 	char fp[128], *name = NULL;
+	kg_cli_verbose_remote_version(c->log, kg_tr_peer_version(c->tr));
 	GUARD(kg_key_fingerprint(key, fp, sizeof(fp)));
+	kg_debug(c->log, "Server host key: %s %s", kg_key_type_name(key->type), fp);
 	GUARD(kg_known_hosts_name(kh_host(c), kh_port(c), &name));
 	if (cfg->host_key_alias)
 		kg_debug(c->log, "using hostkeyalias: %s", cfg->host_key_alias);
@@ -355,6 +358,7 @@ static int kbd_answer(void *arg, const kg_kbd_request *q, kg_kbd_response *r)
 static void auth_event(void *arg, const kg_cli_auth_event *ev)
 {
 	kg_client *c = arg;
+	char idtext[1200];
 	switch (ev->type) {
 	case KG_AUTH_EV_BANNER:
 		/* Line by line on stderr, as ssh shows it (not at LogLevel QUIET/FATAL/ERROR). */
@@ -371,10 +375,10 @@ static void auth_event(void *arg, const kg_cli_auth_event *ev)
 		c->auth_methods = ev->text ? strdup(ev->text) : NULL;
 		break;
 	case KG_AUTH_EV_KEY_OFFERED:
-		kg_debug(c->log, "Offering public key: %s %s", ev->id->path, ev->alg);
-		break;
 	case KG_AUTH_EV_KEY_ACCEPTED:
-		kg_debug(c->log, "Server accepts key: %s %s", ev->id->path, ev->alg);
+		kg_cli_verbose_identity(ev->id, idtext, sizeof(idtext));
+		kg_debug(c->log, "%s: %s", ev->type == KG_AUTH_EV_KEY_OFFERED ? "Offering public key" : "Server accepts key",
+			 idtext);
 		break;
 	case KG_AUTH_EV_SUCCESS:
 		kg_verbose(c->log, "Authenticated to %s ([%s]:%d) using \"%s\".", c->cfg->hostname, c->peer_ip,
@@ -508,11 +512,12 @@ static void trace_tramp(void *arg, int sent, const uint8_t *p, size_t n)
 static void kex_tramp(void *arg, const kg_kex_result *k)
 {
 	kg_client *c = arg;
-	kg_verbose(c->log, "kex: algorithm: %s, host key algorithm: %s", k->kex, k->hostkey_alg);
-	kg_verbose(c->log, "kex: server->client cipher: %s MAC: %s compression: %s", k->cipher_s2c,
-		   k->mac_s2c ? k->mac_s2c : "<implicit>", k->comp_s2c);
-	kg_verbose(c->log, "kex: client->server cipher: %s MAC: %s compression: %s", k->cipher_c2s,
-		   k->mac_c2s ? k->mac_c2s : "<implicit>", k->comp_c2s);
+	kg_debug(c->log, "kex: algorithm: %s", k->kex);
+	kg_debug(c->log, "kex: host key algorithm: %s", k->hostkey_alg);
+	kg_debug(c->log, "kex: server->client cipher: %s MAC: %s compression: %s", k->cipher_s2c,
+		 k->mac_s2c ? k->mac_s2c : "<implicit>", k->comp_s2c);
+	kg_debug(c->log, "kex: client->server cipher: %s MAC: %s compression: %s", k->cipher_c2s,
+		 k->mac_c2s ? k->mac_c2s : "<implicit>", k->comp_c2s);
 	if (c->hooks.kex_done)
 		c->hooks.kex_done(c->hooks.arg, k);
 }
@@ -589,6 +594,11 @@ static int start_auth(kg_client *c)
 		.kbd_answer = kbd_answer,
 		.event = auth_event, .cb_arg = c,
 	};
+	char idtext[1200];
+	for (size_t i = 0; ac.try_pubkey && i < c->n_ids; i++) {
+		kg_cli_verbose_identity(&c->ids[i], idtext, sizeof(idtext));
+		kg_debug(c->log, "Will attempt key: %s", idtext);
+	}
 	GUARD(kg_cli_auth_start(&c->auth, &ac, c->tr));
 	kg_engine_kick(&c->eng);
 	return KG_OK;
@@ -645,6 +655,8 @@ int kg_client_open(kg_client *c)
 	GUARD(prepare_identities(c));
 	preferred_order_note(c);
 	GUARD(setup_transport(c));
+	kg_debug(c->log, "Local version string %s", KG_TR_VERSION);
+	kg_debug(c->log, "Authenticating to %s:%d as '%s'", cfg->hostname, cfg->port, cfg->user);
 	kg_engine_hooks hooks = { .message = auth_message, .open_request = open_request,
 				  .global_request = global_request, .arg = c };
 	GUARD(kg_engine_init(&c->eng, &c->loop, c->fd, c->fd, c->tr, &hooks));

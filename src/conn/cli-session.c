@@ -317,8 +317,12 @@ static int start_session(session *s)
 		free(name);
 		GUARD(r);
 	}
-	if (s->o->subsystem)
+	if (s->o->subsystem) {
+		kg_debug(s->c->log, "Sending subsystem: %s", s->o->command);
 		return kg_conn_req_subsystem(cn, s->k.ch, 1, s->o->command);
+	}
+	if (s->o->command)
+		kg_debug(s->c->log, "Sending command: %s", s->o->command);
 	if (s->o->command)
 		return kg_conn_req_exec(cn, s->k.ch, 1, (const uint8_t *)s->o->command, strlen(s->o->command));
 	return kg_conn_req_shell(cn, s->k.ch, 1);

@@ -13,6 +13,7 @@
 #include "conn/cli-conn.h"
 #include "conn/cli-session.h"
 #include "conn/cli-proc.h"
+#include "conn/cli-verbose.h"
 #include "config/client-config.h"
 #include "config/client-dump.h"
 #include "config/escape-char.h"
@@ -494,6 +495,8 @@ int main(int argc, char **argv)
 	}
 	kg_logger lg;
 	kg_log_init(&lg, "kssh", cfg.log_level, 0, 0);
+	if (cl.verbose)  /* hk: the version first, as ssh -v */
+		kg_info(&lg, "%s, %s", &KG_TR_VERSION[8], OpenSSL_version(OPENSSL_VERSION));
 	int esc_ch = KG_ESCAPE_DEFAULT;
 	if (cfg.escape_char && kg_escape_char_parse(cfg.escape_char, &esc_ch) < 0) {
 		fprintf(stderr, "kssh: Bad escape character '%s'.\n", cfg.escape_char);
@@ -559,6 +562,7 @@ int main(int argc, char **argv)
 		return EXIT_KAGI_ERROR;
 	int status = EXIT_KAGI_ERROR;
 	int r = kg_client_open(&c);
+	uint64_t hk_start = kg_monotonic_ms();  /* hk: for the -v transfer totals */
 	kg_cli_session_opts so = {
 		.escape_on = 1, .escape_char = esc_ch,
 		.command = cl.command, .subsystem = cfg.session_type == KG_SESSION_SUBSYSTEM, .want_tty = want_tty,
@@ -578,6 +582,8 @@ int main(int argc, char **argv)
 			status = EXIT_KAGI_ERROR;
 		lg.crlf = 0;
 	}
+	if (r == KG_OK)
+		kg_cli_verbose_end(&lg, c.tr, hk_start, status);
 	if (ex)
 		finish_explain(&cl, ex, r < 0 ? r : KG_OK);
 	kg_client_close(&c);

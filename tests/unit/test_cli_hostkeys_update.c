@@ -6,7 +6,8 @@
  * limiting what is learned, and the set-up rules (no, untrusted, ask
  * with a remote command).  Also CheckHostIP in src/conn/cli-hostkey.c:
  * which addresses are checked, the address recorded beside a known host
- * key, the mismatch and DNS spoofing warnings. */
+ * key, the mismatch and DNS spoofing warnings.  And the -v lines of
+ * src/conn/cli-verbose.c in ssh's wording. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "config/known-hosts.h"
 #include "conn/cli-hostkey.h"
 #include "conn/cli-hostkeys-update.h"
+#include "conn/cli-verbose.h"
 #include "conn/svr-hostkeys.h"
 
 static char dir[] = "/tmp/kg-hkupd-XXXXXX";
@@ -492,6 +494,34 @@ static void test_hostip_mismatch(void)
 	T_ASSERT(spoof);
 }
 
+static void test_verbose_lines(void)
+{
+	log_open();
+	lg.level = KG_LOG_DEBUG1;
+	kg_cli_verbose_remote_version(&lg, "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10");
+	kg_cli_verbose_remote_version(&lg, "garbage");
+	kg_cli_verbose_end(&lg, NULL, 0, 3);
+	char *msgs = log_text();
+	int ok = msgs && strcmp(msgs, "debug1: Remote protocol version 2.0, remote software version OpenSSH_9.2p1 "
+				"Debian-2+deb12u10\ndebug1: Exit status 3\n") == 0;
+	if (!ok)
+		fprintf(stderr, "%s", msgs ? msgs : "");
+	free(msgs);
+	T_ASSERT(ok);
+	char fp[KG_KEY_FP_LEN], want[256], got[1200];
+	T_OK(kg_key_fingerprint(srv[1], fp, sizeof(fp)));
+	kg_cli_identity id = { .pub = srv[1], .path = "/k/id_ecdsa", .from_cmdline = 1 };
+	kg_cli_verbose_identity(&id, got, sizeof(got));
+	snprintf(want, sizeof(want), "/k/id_ecdsa ECDSA %s explicit", fp);
+	T_ASSERT(strcmp(got, want) == 0);
+	id.from_cmdline = 0;
+	id.from_agent = 1;
+	id.path = "me@host";
+	kg_cli_verbose_identity(&id, got, sizeof(got));
+	snprintf(want, sizeof(want), "me@host ECDSA %s agent", fp);
+	T_ASSERT(strcmp(got, want) == 0);
+}
+
 int main(void)
 {
 	setup();
@@ -506,6 +536,7 @@ int main(void)
 	T_RUN(test_hostip_entry);
 	T_RUN(test_hostip_recorded);
 	T_RUN(test_hostip_mismatch);
+	T_RUN(test_verbose_lines);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
