@@ -442,6 +442,10 @@ int kg_cli_hkupd_apply(kg_cli_hkupd *u)
 		return KG_OK;
 	int level = u->ask ? KG_LOG_INFO : KG_LOG_VERBOSE;
 	char fp[KG_KEY_FP_LEN];
+	if (u->ask) {
+		kg_info(u->log, "The server has updated its host keys.");
+		kg_info(u->log, "These changes were verified by the server's existing trusted key.");
+	}
 	for (size_t i = 0; i < u->n_keys; i++) {
 		if (u->permitted[i] && !u->known[i]) {
 			fingerprint(u->keys[i], fp, sizeof(fp));
@@ -472,14 +476,14 @@ int kg_cli_hkupd_apply(kg_cli_hkupd *u)
 	}
 	kg_buf out;
 	kg_buf_init(&out, 0);
-	struct rewrite w = { .u = u, .level = level, .out = &out };
+	struct rewrite w = { .u = u, .level = KG_LOG_VERBOSE, .out = &out };
 	if (r >= 0 && existed)
 		r = kg_khe_foreach(text, tl, u->name, 0, 1, rewrite_cb, &w);
 	for (size_t i = 0; i < u->n_keys && r >= 0; i++) {
 		if (!u->permitted[i] || u->known[i])
 			continue;
 		fingerprint(u->keys[i], fp, sizeof(fp));
-		kg_log(u->log, level, "Adding new key for %s to %s: %s %s", u->name, path,
+		kg_verbose(u->log, "Adding new key for %s to %s: %s %s", u->name, path,
 		       kg_key_type_name(u->keys[i]->type), fp);
 		r = kg_known_hosts_format_entry(u->host, u->port, u->keys[i], u->hash, &out);
 	}

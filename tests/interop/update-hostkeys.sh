@@ -87,5 +87,33 @@ for s in sshd ksshd; do
 	out=$(client kssh "$port" "-o CheckHostIP=yes -o LogLevel=INFO" echo ok </dev/null 2>"$T/e")
 	[ "$out" = ok ] && cmp -s "$T/known_hosts" "$T/before" && [ ! -s "$T/e" ]
 	res "$s: CheckHostIP=yes to 127.0.0.1 adds no address line and says nothing" || cat "$T/e" "$T/known_hosts" >&2
+
+	# UpdateHostKeys=ask in an interactive session on a terminal: the keys
+	# are shown and the file changes only after "yes".
+	command -v tmux >/dev/null || { skip "$s: UpdateHostKeys=ask (no tmux)"; continue; }
+	for answer in no yes; do
+		line "$port" "$T/host_ed25519.pub" >"$T/known_hosts"
+		TM="tmux -L kagi-uhk-$$"
+		$TM kill-server 2>/dev/null
+		$TM new-session -d -s kt -x 150 -y 40 "env -i PATH=$PATH HOME=$T TERM=xterm $KSSH -F /dev/null -p $port \
+			-l $TUSER -i $T/user_ed25519 -o UserKnownHostsFile=$T/known_hosts -o GlobalKnownHostsFile=/dev/null \
+			-o UpdateHostKeys=ask -o LogLevel=INFO 127.0.0.1; sleep 3" || { fail "$s tmux"; continue; }
+		i=0; shown=0
+		while [ $i -lt 100 ]; do
+			$TM capture-pane -p -t kt >"$T/screen" 2>/dev/null
+			grep -q 'Accept updated hostkeys? (yes/no):' "$T/screen" && { shown=1; break; }
+			sleep 0.1; i=$((i + 1))
+		done
+		$TM send-keys -t kt "$answer" Enter
+		sleep 1
+		$TM send-keys -t kt "exit" Enter
+		sleep 1
+		$TM kill-server 2>/dev/null
+		if [ "$answer" = yes ]; then want=2; else want=1; fi
+		[ $shown -eq 1 ] && grep -qx "Learned new hostkey: $kind $fp" "$T/screen" &&
+			grep -qx "The server has updated its host keys." "$T/screen" &&
+			[ "$(wc -l <"$T/known_hosts")" -eq $want ]
+		res "$s: UpdateHostKeys=ask on a terminal, answered $answer" || { cat "$T/screen" "$T/known_hosts" >&2; }
+	done
 done
 finish
