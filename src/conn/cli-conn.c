@@ -147,7 +147,7 @@ static int prepare_identities(kg_client *c)
 		}
 		id->path = path;
 		id->from_cmdline = !c->cfg->identity_files_default;
-		kg_debug(c->log, "identity file %s type %s", path, kg_key_type_name(id->pub->type));
+		kg_debug(c->log, "identity file %s type %d", path, kg_cli_verbose_keytype_num(id->pub->type));
 		c->n_ids++;
 	}
 	return open_agent(c);
@@ -566,8 +566,8 @@ static int start_hostkeys_update(kg_client *c)
 	char **files = calloc(l->n ? l->n : 1, sizeof(char *));
 	ENSURE(files != NULL, KG_ERR_ALLOC);
 	size_t n = 0;
-	for (size_t i = 0; i < l->n; i++)
-		n += expand_path(c, l->v[i], &files[n]) == KG_OK;
+	for (size_t i = 0; i < l->n; i++)  /* "none": no user file */
+		n += strcasecmp(l->v[i], "none") != 0 && expand_path(c, l->v[i], &files[n]) == KG_OK;
 	kg_cli_hkupd_opts o = { .log = c->log, .host = kh_host(c), .port = kh_port(c),
 				.files = (const char *const *)files, .nfiles = n,
 				.hash = c->cfg->hash_known_hosts == 1, .hostkey_algs = c->hostkey_algs };

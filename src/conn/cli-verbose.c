@@ -27,6 +27,22 @@ void kg_cli_verbose_identity(const kg_cli_identity *id, char *out, size_t n)
 		 id->from_cmdline ? " explicit" : "", id->from_agent ? " agent" : "");
 }
 
+int kg_cli_verbose_keytype_num(enum kg_keytype t)
+{
+	switch (t) {
+	case KG_KEY_RSA:
+		return 0;
+	case KG_KEY_ECDSA_P256:
+	case KG_KEY_ECDSA_P384:
+	case KG_KEY_ECDSA_P521:
+		return 2;
+	case KG_KEY_ED25519:
+		return 3;
+	default:
+		return -1;
+	}
+}
+
 void kg_cli_verbose_end(const kg_logger *log, const kg_transport *tr, uint64_t start_ms, int status)
 {
 	if (tr) {

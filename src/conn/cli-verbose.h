@@ -20,6 +20,10 @@ void kg_cli_verbose_remote_version(const kg_logger *log, const char *version);
  * IdentityFile) and " agent" when the agent holds it. */
 void kg_cli_verbose_identity(const kg_cli_identity *id, char *out, size_t n);
 
+/* The number ssh prints for a key type in "identity file PATH type N"
+ * (RSA 0, ECDSA 2, ED25519 3). */
+int kg_cli_verbose_keytype_num(enum kg_keytype t);
+
 /* At the end, at VERBOSE: "Transferred: sent N, received M bytes, in S
  * seconds" and "Bytes per second: ..." since start_ms (kg_monotonic_ms),
  * then at DEBUG1 "Exit status N". */

@@ -18,7 +18,7 @@ for s in ksshd sshd; do
 	client kssh "$port" "-v -o LogLevel=DEBUG1" 'exit 3' </dev/null >/dev/null 2>"$T/k.e"
 	head -n 1 "$T/k.e" | grep -q '^kagi_[0-9.]*, OpenSSL '
 	res "$s: the version line comes first" || head -n 3 "$T/k.e" >&2
-	for p in "Remote protocol version " "Authenticating to " "Server host key: " "kex: host key algorithm: " \
+	for p in "identity file $T/user_ed25519 " "Remote protocol version " "Authenticating to " "Server host key: " "kex: host key algorithm: " \
 		"Host '.*' is known and matches" "Found key in " "Will attempt key: " "Offering public key: " \
 		"Server accepts key: " "Authentications that can continue: " "Sending command: " "Exit status "; do
 		want=$(tr -d "\r" <"$T/s.e" | grep -m1 "^debug1: $p"); got=$(grep -m1 "^debug1: $p" "$T/k.e")

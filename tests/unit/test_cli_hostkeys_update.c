@@ -520,6 +520,8 @@ static void test_verbose_lines(void)
 	kg_cli_verbose_identity(&id, got, sizeof(got));
 	snprintf(want, sizeof(want), "me@host ECDSA %s agent", fp);
 	T_ASSERT(strcmp(got, want) == 0);
+	T_ASSERT(kg_cli_verbose_keytype_num(KG_KEY_RSA) == 0 && kg_cli_verbose_keytype_num(KG_KEY_ECDSA_P384) == 2 &&
+		 kg_cli_verbose_keytype_num(KG_KEY_ED25519) == 3);
 }
 
 int main(void)
