@@ -249,3 +249,63 @@ int kg_cli_hostip_mismatch(const kg_logger *log, const kg_cli_hostip *h, const k
 	kg_error(log, "Exiting, you have requested strict checking.");
 	return KG_ERR_HOSTKEY_CHANGED;
 }
+
+/* ---------------- other names of a new key ---------------- */
+
+struct other_names {
+	const kg_key *key;
+	const char *file;      /* as shown (~ for the home directory) */
+	kg_buf *out;
+	size_t shown, omitted;
+};
+
+#define OTHER_NAMES_MAX 8
+
+static int other_cb(const kg_khe_line *l, void *arg)
+{
+	struct other_names *o = arg;
+	if (l->status != KG_KHE_OK || l->marker != KG_KHE_MK_NONE || !l->key || !kg_key_equal_public(l->key, o->key))
+		return KG_OK;
+	if (o->shown >= OTHER_NAMES_MAX) {
+		o->omitted++;
+		return KG_OK;
+	}
+	o->shown++;
+	if (l->hosts_len >= 3 && memcmp(l->hosts, "|1|", 3) == 0)
+		return kg_buf_putf(o->out, "    %s:%zu: [hashed name]\r\n", o->file, l->lineno);
+	return kg_buf_putf(o->out, "    %s:%zu: %.*s\r\n", o->file, l->lineno, (int)l->hosts_len, l->hosts);
+}
+
+int kg_cli_hostkey_other_names(const char *const *files, size_t nfiles, const kg_key *key, const char *home,
+			       kg_buf *out)
+{
+	ENSURE(key != NULL && out != NULL, KG_ERR_ARG);
+	kg_buf names;
+	kg_buf_init(&names, 0);
+	struct other_names o = { .key = key, .out = &names };
+	int r = KG_OK;
+	for (size_t i = 0; i < nfiles && r >= 0; i++) {
+		char *text = NULL, shown[1200];
+		size_t len = 0;
+		if (!files[i] || kg_read_text_file(files[i], 64u * 1024 * 1024, &text, &len, NULL) != KG_OK)
+			continue;
+		size_t hl = home ? strlen(home) : 0;
+		if (hl > 1 && strncmp(files[i], home, hl) == 0 && files[i][hl] == '/')
+			snprintf(shown, sizeof(shown), "~%s", files[i] + hl);
+		else
+			snprintf(shown, sizeof(shown), "%s", files[i]);
+		o.file = shown;
+		r = kg_khe_foreach(text, len, NULL, 0, 1, other_cb, &o);
+		free(text);
+	}
+	if (r >= 0 && o.shown == 0)
+		r = kg_buf_putf(out, "This key is not known by any other names.\r\n");
+	else if (r >= 0)
+		r = kg_buf_putf(out, "This host key is known by the following other names/addresses:\r\n");
+	if (r >= 0 && o.shown)
+		r = kg_buf_put(out, kg_buf_ptr(&names), kg_buf_len(&names));
+	if (r >= 0 && o.omitted)
+		r = kg_buf_putf(out, "    (%zu additional names omitted)\r\n", o.omitted);
+	kg_buf_free(&names);
+	return r;
+}

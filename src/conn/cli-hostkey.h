@@ -52,4 +52,11 @@ void kg_cli_hostip_spoofing(const kg_logger *log, const kg_cli_hostip *h, const 
 int kg_cli_hostip_mismatch(const kg_logger *log, const kg_cli_hostip *h, const kg_key *key, const char *name,
 			   const kg_kh_result *host, int shkc, int batch) KG_WUR;
 
+/* For the new-host question: "This key is not known by any other names."
+ * or "This host key is known by the following other names/addresses:"
+ * and a "    FILE:LINE: NAMES" line for each (at most 8; the home
+ * directory shown as ~), each line ending in \r\n, appended to out. */
+int kg_cli_hostkey_other_names(const char *const *files, size_t nfiles, const kg_key *key, const char *home,
+			       kg_buf *out) KG_WUR;
+
 #endif

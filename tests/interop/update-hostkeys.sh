@@ -88,6 +88,31 @@ for s in sshd ksshd; do
 	[ "$out" = ok ] && cmp -s "$T/known_hosts" "$T/before" && [ ! -s "$T/e" ]
 	res "$s: CheckHostIP=yes to 127.0.0.1 adds no address line and says nothing" || cat "$T/e" "$T/known_hosts" >&2
 
+	# The new-host question reads as ssh's: the address with its port, and
+	# the other names the key is known by.
+	if [ "$s" = sshd ] && command -v tmux >/dev/null; then
+		: >"$T/known_hosts"
+		printf 'otherhost %s\n' "$(cut -d' ' -f1-2 "$T/host_ed25519.pub")" >"$T/known_hosts2"
+		TM="tmux -L kagi-uhq-$$"
+		for prog in "$SSH" "$KSSH"; do
+			$TM kill-server 2>/dev/null
+			$TM new-session -d -s kt -x 150 -y 20 "env -i PATH=$PATH HOME=$T TERM=xterm $prog -F /dev/null \
+				-p $port -l $TUSER -i $T/user_ed25519 -o 'UserKnownHostsFile=$T/known_hosts $T/known_hosts2' \
+				-o GlobalKnownHostsFile=/dev/null -o LogLevel=INFO 127.0.0.1 true; sleep 2" || break
+			i=0
+			while [ $i -lt 50 ]; do
+				$TM capture-pane -p -t kt | grep -v '^$' >"$T/q.$(basename "$prog")"
+				grep -q 'continue connecting' "$T/q.$(basename "$prog")" && break
+				sleep 0.1; i=$((i + 1))
+			done
+			$TM send-keys -t kt no Enter
+			sleep 0.3
+			$TM kill-server 2>/dev/null
+		done
+		grep -q '~/known_hosts2:1: otherhost' "$T/q.ssh" && cmp -s "$T/q.ssh" "$T/q.kssh"
+		res "$s: the new-host question equals ssh's (other names listed)" || diff "$T/q.ssh" "$T/q.kssh" >&2
+	fi
+
 	# UpdateHostKeys=ask in an interactive session on a terminal: the keys
 	# are shown and the file changes only after "yes".
 	command -v tmux >/dev/null || { skip "$s: UpdateHostKeys=ask (no tmux)"; continue; }

@@ -6,7 +6,8 @@
  * limiting what is learned, and the set-up rules (no, untrusted, ask
  * with a remote command).  Also CheckHostIP in src/conn/cli-hostkey.c:
  * which addresses are checked, the address recorded beside a known host
- * key, the mismatch and DNS spoofing warnings.  And the -v lines of
+ * key, the mismatch and DNS spoofing warnings, the other names of a new
+ * key in the new-host question.  And the -v lines of
  * src/conn/cli-verbose.c in ssh's wording. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -494,6 +495,37 @@ static void test_hostip_mismatch(void)
 	T_ASSERT(spoof);
 }
 
+/* The new-host question names the other entries holding the same key. */
+static void test_other_names(void)
+{
+	char *e = entry("other.example", 22, srv[0], 0), *h = entry("hashed.example", 2222, srv[0], 1);
+	char *x = entry("unrelated.example", 22, stale, 0);
+	char text[4096], path2[96];
+	snprintf(text, sizeof(text), "%s%s@revoked bad %s%s", x, e, strchr(e, ' ') + 1, h);
+	write_file(kh, text);
+	snprintf(path2, sizeof(path2), "%s/none", dir);
+	const char *files[] = { kh, path2 };
+	kg_buf out;
+	kg_buf_init(&out, 0);
+	T_OK(kg_cli_hostkey_other_names(files, 2, srv[0], dir, &out));
+	char want[1024];
+	snprintf(want, sizeof(want), "This host key is known by the following other names/addresses:\r\n"
+		 "    ~/known_hosts:2: other.example\r\n    ~/known_hosts:4: [hashed name]\r\n");
+	int ok = kg_buf_len(&out) == strlen(want) && memcmp(kg_buf_ptr(&out), want, strlen(want)) == 0;
+	if (!ok)
+		fprintf(stderr, "%.*s", (int)kg_buf_len(&out), (const char *)kg_buf_ptr(&out));
+	kg_buf_reset(&out);
+	T_OK(kg_cli_hostkey_other_names(files, 2, srv[1], "/elsewhere", &out));
+	const char *none = "This key is not known by any other names.\r\n";
+	int ok2 = kg_buf_len(&out) == strlen(none) && memcmp(kg_buf_ptr(&out), none, strlen(none)) == 0;
+	kg_buf_free(&out);
+	free(e);
+	free(h);
+	free(x);
+	T_ASSERT(ok);
+	T_ASSERT(ok2);
+}
+
 static void test_verbose_lines(void)
 {
 	log_open();
@@ -538,6 +570,7 @@ int main(void)
 	T_RUN(test_hostip_entry);
 	T_RUN(test_hostip_recorded);
 	T_RUN(test_hostip_mismatch);
+	T_RUN(test_other_names);
 	T_RUN(test_verbose_lines);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
