@@ -7,7 +7,9 @@
 # key the server no longer has is removed; UpdateHostKeys=no, the default
 # with UserKnownHostsFile given, accept-new on first contact and a
 # wildcard line leave the file alone; UpdateHostKeys=ask with a command is
-# off and, in an interactive session on a terminal (tmux), asks first;
+# off and, in an interactive session on a terminal (tmux), asks first (the
+# answer echoed although the session's terminal is in raw mode); the
+# new-host question equals ssh's;
 # CheckHostIP=yes to a loopback address adds no address line (as ssh).
 . "$(dirname "$0")/lib.sh"
 
@@ -131,14 +133,15 @@ for s in sshd ksshd; do
 		done
 		$TM send-keys -t kt "$answer" Enter
 		sleep 1
+		$TM capture-pane -p -t kt >"$T/screen2" 2>/dev/null
 		$TM send-keys -t kt "exit" Enter
 		sleep 1
 		$TM kill-server 2>/dev/null
 		if [ "$answer" = yes ]; then want=2; else want=1; fi
 		[ $shown -eq 1 ] && grep -qx "Learned new hostkey: $kind $fp" "$T/screen" &&
 			grep -qx "The server has updated its host keys." "$T/screen" &&
-			[ "$(wc -l <"$T/known_hosts")" -eq $want ]
-		res "$s: UpdateHostKeys=ask on a terminal, answered $answer" || { cat "$T/screen" "$T/known_hosts" >&2; }
+			[ "$(wc -l <"$T/known_hosts")" -eq $want ] && grep -q "^Accept updated hostkeys? (yes/no): $answer\$" "$T/screen2"
+		res "$s: UpdateHostKeys=ask on a terminal, answered $answer (echoed)" || { cat "$T/screen" "$T/known_hosts" >&2; }
 	done
 done
 finish
