@@ -448,6 +448,7 @@ int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_sta
 		(void)!kg_loop_add_signal(&c->loop, term_sigs[i], on_signal, &s);
 	if (tty)
 		(void)!kg_tty_raw_enter(STDIN_FILENO, &s.tty);
+	kg_debug(c->log, "Entering interactive session.");
 	kg_buf_init(&s.esc_send, 1u << 20);
 	s.escapes = tty && o->escape_on && o->escape_char != KG_ESCAPE_NONE && !o->forward_host && s.stdin_fd >= 0;
 	kg_cli_escape_init(&s.esc, o->escape_char);

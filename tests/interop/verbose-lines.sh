@@ -20,7 +20,7 @@ for s in ksshd sshd; do
 	res "$s: the version line comes first" || head -n 3 "$T/k.e" >&2
 	for p in "identity file $T/user_ed25519 " "Remote protocol version " "Authenticating to " "Server host key: " "kex: host key algorithm: " \
 		"Host '.*' is known and matches" "Found key in " "Will attempt key: " "Offering public key: " \
-		"Server accepts key: " "Authentications that can continue: " "Sending command: " "Exit status "; do
+		"Server accepts key: " "Authentications that can continue: " "Entering interactive session." "Sending command: " "Exit status "; do
 		want=$(tr -d "\r" <"$T/s.e" | grep -m1 "^debug1: $p"); got=$(grep -m1 "^debug1: $p" "$T/k.e")
 		[ -n "$want" ] && [ "$want" = "$got" ]
 		res "$s: -v prints '$p' as ssh does" || note "ssh:  $want" "kssh: $got"
