@@ -270,6 +270,14 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 		break;
 	case KG_KH_NEW:
 	default:
+		if (!cfg->host_key_alias && kh_port(c) != 22 &&
+		    (r = kg_cli_hostkey_portless(c->log, files, nf, kh_host(c), key)) != 0) {
+			if (r > 0 && cfg->update_host_keys != KG_UHK_NO)
+				kg_debug(c->log, "check_host_key: hostkey not known or explicitly trusted: disabling UpdateHostkeys");
+			status = "known";
+			r = r > 0 ? KG_OK : r;
+			break;
+		}
 		if (shkc == KG_SHKC_YES) {
 			kg_error(c->log, "No %s host key is known for %s and you have requested strict checking.",
 				 kg_key_type_short(key->type), name);

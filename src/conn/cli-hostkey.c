@@ -309,3 +309,24 @@ int kg_cli_hostkey_other_names(const char *const *files, size_t nfiles, const kg
 	kg_buf_free(&names);
 	return r;
 }
+
+int kg_cli_hostkey_portless(const kg_logger *log, const char *const *files, size_t nfiles, const char *host,
+			    const kg_key *key)
+{
+	kg_debug(log, "checking without port identifier");
+	kg_kh_result res;
+	kg_kh_result_init(&res);
+	char *name = NULL;
+	GUARD(kg_known_hosts_name(host, 22, &name));
+	int r = kg_known_hosts_check_files(files, nfiles, host, 22, key, &res);
+	if (r >= 0 && res.status == KG_KH_MATCH) {
+		kg_debug(log, "Host '%s' is known and matches the %s host key.", name, kg_key_type_short(key->type));
+		kg_debug(log, "Found key in %s:%zu", res.file, res.line);
+		kg_debug(log, "found matching key w/out port");
+		r = 1;
+	} else if (r >= 0) {
+		r = 0;
+	}
+	free(name);
+	return r;
+}

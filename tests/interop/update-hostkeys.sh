@@ -83,6 +83,15 @@ for s in sshd ksshd; do
 	[ "$out" = ok ] && cmp -s "$T/known_hosts" "$T/before" && grep -q "wildcard host pattern found, skipping" "$T/e"
 	res "$s: a wildcard line for the host leaves the file alone" || cat "$T/e" >&2
 
+	# Only a port-less entry for the host: accepted as ssh accepts it, not
+	# added, and not trusted for UpdateHostKeys.
+	printf '127.0.0.1 %s\n' "$(cut -d' ' -f1-2 "$T/host_ed25519.pub")" >"$T/known_hosts"; cp "$T/known_hosts" "$T/before"
+	out=$(client kssh "$port" "-o StrictHostKeyChecking=yes -o UpdateHostKeys=yes -o LogLevel=DEBUG" echo ok \
+		</dev/null 2>"$T/e")
+	[ "$out" = ok ] && cmp -s "$T/known_hosts" "$T/before" && grep -qx "debug1: found matching key w/out port" "$T/e" &&
+		grep -q "hostkey not known or explicitly trusted: disabling UpdateHostkeys" "$T/e"
+	res "$s: a key listed for the host without the port is accepted, as ssh" || cat "$T/e" >&2
+
 	# CheckHostIP to a loopback address: no address entry, as ssh (it
 	# checks addresses only for remote hosts); the keyword is not refused.
 	line "$port" "$T/host_ed25519.pub" >"$T/known_hosts"; cp "$T/known_hosts" "$T/before"

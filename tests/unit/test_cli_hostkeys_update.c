@@ -7,7 +7,7 @@
  * with a remote command).  Also CheckHostIP in src/conn/cli-hostkey.c:
  * which addresses are checked, the address recorded beside a known host
  * key, the mismatch and DNS spoofing warnings, the other names of a new
- * key in the new-host question.  And the -v lines of
+ * key in the new-host question, a port-less entry accepted for host:port.  And the -v lines of
  * src/conn/cli-verbose.c in ssh's wording. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -526,6 +526,18 @@ static void test_other_names(void)
 	T_ASSERT(ok2);
 }
 
+/* [host]:port unknown: the port-less entry's key is accepted. */
+static void test_portless(void)
+{
+	char *e = entry("h.example", 22, srv[0], 0);
+	write_file(kh, e);
+	const char *files[] = { kh };
+	T_ASSERT(kg_cli_hostkey_portless(NULL, files, 1, "h.example", srv[0]) == 1);
+	T_ASSERT(kg_cli_hostkey_portless(NULL, files, 1, "h.example", srv[1]) == 0);
+	T_ASSERT(kg_cli_hostkey_portless(NULL, files, 1, "other.example", srv[0]) == 0);
+	free(e);
+}
+
 static void test_verbose_lines(void)
 {
 	log_open();
@@ -571,6 +583,7 @@ int main(void)
 	T_RUN(test_hostip_recorded);
 	T_RUN(test_hostip_mismatch);
 	T_RUN(test_other_names);
+	T_RUN(test_portless);
 	T_RUN(test_verbose_lines);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
