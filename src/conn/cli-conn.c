@@ -292,23 +292,9 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 				r = KG_ERR_HOSTKEY_REJECTED;
 				break;
 			}
-			char *ipn = NULL;
-			kg_buf other;
-			kg_buf_init(&other, 0);
-			if (kg_known_hosts_name(c->peer_ip, cfg->port, &ipn) < 0 ||
-			    kg_cli_hostkey_other_names(files, nf, key, getenv("HOME") ? getenv("HOME") : c->home, &other) < 0 || kg_buf_put_u8(&other, 0) < 0) {
-				free(ipn);
-				kg_buf_free(&other);
-				r = KG_ERR_ALLOC;
+			if ((r = kg_cli_hostkey_question(q, sizeof(q), name, c->peer_ip, cfg->port, key, fp, files, nf,
+							 getenv("HOME") ? getenv("HOME") : c->home)) < 0)
 				break;
-			}
-			snprintf(q, sizeof(q),
-				 "The authenticity of host '%s (%s)' can't be established.\r\n"
-				 "%s key fingerprint is %s.\r\n%s"
-				 "Are you sure you want to continue connecting (yes/no/[fingerprint])? ",
-				 name, ipn, kg_key_type_short(key->type), fp, (const char *)kg_buf_ptr(&other));
-			free(ipn);
-			kg_buf_free(&other);
 			int yes = kg_tty_ask_confirm(q, fp);
 			if (yes != 1) {
 				kg_error(c->log, "Host key verification failed.");

@@ -330,3 +330,25 @@ int kg_cli_hostkey_portless(const kg_logger *log, const char *const *files, size
 	free(name);
 	return r;
 }
+
+int kg_cli_hostkey_question(char *q, size_t n, const char *name, const char *ip, int port, const kg_key *key,
+			    const char *fp, const char *const *files, size_t nfiles, const char *home)
+{
+	char *ipn = NULL;
+	kg_buf other;
+	kg_buf_init(&other, 0);
+	int r = kg_known_hosts_name(ip, port, &ipn);
+	if (r >= 0)
+		r = kg_cli_hostkey_other_names(files, nfiles, key, home, &other);
+	if (r >= 0)
+		r = kg_buf_put_u8(&other, 0);
+	if (r >= 0)
+		snprintf(q, n,
+			 "The authenticity of host '%s (%s)' can't be established.\r\n"
+			 "%s key fingerprint is %s.\r\n%s"
+			 "Are you sure you want to continue connecting (yes/no/[fingerprint])? ",
+			 name, ipn, kg_key_type_short(key->type), fp, (const char *)kg_buf_ptr(&other));
+	free(ipn);
+	kg_buf_free(&other);
+	return r;
+}

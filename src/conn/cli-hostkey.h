@@ -59,6 +59,11 @@ int kg_cli_hostip_mismatch(const kg_logger *log, const kg_cli_hostip *h, const k
 int kg_cli_hostkey_other_names(const char *const *files, size_t nfiles, const kg_key *key, const char *home,
 			       kg_buf *out) KG_WUR;
 
+/* The new-host question (ssh's words) for key (fingerprint fp) of name,
+ * reached at ip:port, into q (n bytes), with the other names above. */
+int kg_cli_hostkey_question(char *q, size_t n, const char *name, const char *ip, int port, const kg_key *key,
+			    const char *fp, const char *const *files, size_t nfiles, const char *home) KG_WUR;
+
 /* host:port (port not 22, no HostKeyAlias) is not listed: ssh then
  * accepts the key when it is listed for the host without a port (it is
  * not added, and UpdateHostKeys does not count it as trusted).  1 when it

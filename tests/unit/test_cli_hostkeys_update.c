@@ -535,7 +535,16 @@ static void test_portless(void)
 	T_ASSERT(kg_cli_hostkey_portless(NULL, files, 1, "h.example", srv[0]) == 1);
 	T_ASSERT(kg_cli_hostkey_portless(NULL, files, 1, "h.example", srv[1]) == 0);
 	T_ASSERT(kg_cli_hostkey_portless(NULL, files, 1, "other.example", srv[0]) == 0);
+	char q[4096];
+	T_OK(kg_cli_hostkey_question(q, sizeof(q), "[h.example]:2222", "198.51.100.7", 2222, srv[0], "SHA256:x", files,
+				     1, "/nowhere"));
+	char want[4096];
+	snprintf(want, sizeof(want), "The authenticity of host '[h.example]:2222 ([198.51.100.7]:2222)' can't be "
+		 "established.\r\nED25519 key fingerprint is SHA256:x.\r\nThis host key is known by the following other "
+		 "names/addresses:\r\n    %s:1: h.example\r\nAre you sure you want to continue connecting "
+		 "(yes/no/[fingerprint])? ", kh);
 	free(e);
+	T_ASSERT(strcmp(q, want) == 0);
 }
 
 static void test_verbose_lines(void)
