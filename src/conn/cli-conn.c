@@ -574,14 +574,19 @@ static int start_hostkeys_update(kg_client *c)
 	size_t n = 0;
 	for (size_t i = 0; i < l->n; i++)  /* "none": no user file */
 		n += strcasecmp(l->v[i], "none") != 0 && expand_path(c, l->v[i], &files[n]) == KG_OK;
-	kg_cli_hkupd_opts o = { .log = c->log, .host = kh_host(c), .port = kh_port(c),
+	char *ip = NULL;
+	int r = kg_cli_hostip_wanted(c->cfg->check_host_ip, c->cfg->hostname, c->peer_ip) ?
+		kg_known_hosts_name(c->peer_ip, c->cfg->port, &ip) : KG_OK;
+	kg_cli_hkupd_opts o = { .log = c->log, .host = kh_host(c), .port = kh_port(c), .ip = ip,
 				.files = (const char *const *)files, .nfiles = n,
 				.hash = c->cfg->hash_known_hosts == 1, .hostkey_algs = c->hostkey_algs };
-	int r = kg_cli_hkupd_setup(&c->hkupd, &o, c->cfg->update_host_keys, c->hk_trusted, c->hk_ask_ok, &c->eng,
+	if (r >= 0)
+		r = kg_cli_hkupd_setup(&c->hkupd, &o, c->cfg->update_host_keys, c->hk_trusted, c->hk_ask_ok, &c->eng,
 				   &c->dispatch);
 	for (size_t i = 0; i < n; i++)
 		free(files[i]);
 	free(files);
+	free(ip);
 	return r;
 }
 

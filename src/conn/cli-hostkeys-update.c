@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "conn/cli-hostkey.h"
 #include "conn/cli-hostkeys-update.h"
 #include "conn/svr-hostkeys.h"
 #include "config/client-config.h"
@@ -23,6 +24,7 @@
 struct kg_cli_hkupd {
 	const kg_logger *log;
 	char *host, *name, *algs;
+	char *ip;              /* CheckHostIP: the address's known_hosts name, or NULL */
 	int port, hash, ask;
 	char **files;
 	size_t nfiles;
@@ -56,6 +58,7 @@ int kg_cli_hkupd_new(kg_cli_hkupd **out, const kg_cli_hkupd_opts *o, kg_engine *
 	u->log = o->log;
 	u->host = dup_or_null(o->host, &bad);
 	u->algs = dup_or_null(o->hostkey_algs, &bad);
+	u->ip = dup_or_null(o->ip, &bad);
 	u->port = o->port;
 	u->hash = o->hash;
 	u->ask = o->ask;
@@ -95,6 +98,7 @@ void kg_cli_hkupd_free(kg_cli_hkupd *u)
 	free(u->host);
 	free(u->name);
 	free(u->algs);
+	free(u->ip);
 	free(u);
 }
 
@@ -116,12 +120,23 @@ static void fingerprint(const kg_key *k, char *fp, size_t n)
 		snprintf(fp, n, "?");
 }
 
-/* The line names the host and nothing else (a hashed name is one name). */
-static int sole_name(const kg_khe_line *l, const char *name)
+static int field_is(const char *f, size_t n, const char *a, const char *b)
+{
+	size_t al = strlen(a);
+	if (!b)
+		return n == al && strncasecmp(f, a, n) == 0;
+	return n == al + 1 + strlen(b) && strncasecmp(f, a, al) == 0 && f[al] == ',' &&
+	       strncasecmp(f + al + 1, b, n - al - 1) == 0;
+}
+
+/* The line names the host and nothing else (a hashed name is one name;
+ * with CheckHostIP "host,address" counts too). */
+static int sole_name(const kg_khe_line *l, const char *name, const char *ip)
 {
 	if (l->hosts_len >= 3 && memcmp(l->hosts, "|1|", 3) == 0)
 		return 1;
-	return l->hosts_len == strlen(name) && strncasecmp(l->hosts, name, l->hosts_len) == 0;
+	return field_is(l->hosts, l->hosts_len, name, NULL) ||
+	       (ip && (field_is(l->hosts, l->hosts_len, name, ip) || field_is(l->hosts, l->hosts_len, ip, name)));
 }
 
 static int has_pattern(const kg_khe_line *l)
@@ -164,7 +179,7 @@ static int scan_cb(const kg_khe_line *l, void *arg)
 	}
 	/* A key of the host the server no longer has: dropped from the file
 	 * we rewrite when the line names the host alone. */
-	if (!s->first_file || !sole_name(l, u->name) || u->n_old >= MAX_KEYS)
+	if (!s->first_file || !sole_name(l, u->name, u->ip) || u->n_old >= MAX_KEYS)
 		return KG_OK;
 	for (size_t i = 0; i < u->n_old; i++)
 		if (kg_key_equal_public(u->old[i], l->key))
@@ -233,7 +248,7 @@ int kg_cli_hkupd_receive(kg_cli_hkupd *u, const uint8_t *data, size_t len, kg_bu
 	}
 	struct scan s = { .u = u };
 	for (size_t f = 0; f < u->nfiles && !s.skip; f++) {
-		kg_debug(u->log, FN ": searching %s for %s / (none)", u->files[f], u->name);
+		kg_debug(u->log, FN ": searching %s for %s / %s", u->files[f], u->name, u->ip ? u->ip : "(none)");
 		char *text = NULL;
 		size_t tl = 0;
 		int r = kg_read_text_file(u->files[f], MAX_FILE, &text, &tl, NULL);
@@ -382,7 +397,7 @@ static int rewrite_cb(const kg_khe_line *l, void *arg)
 {
 	struct rewrite *w = arg;
 	const kg_cli_hkupd *u = w->u;
-	if (l->status == KG_KHE_MATCHED && l->marker == KG_KHE_MK_NONE && l->key && sole_name(l, u->name) &&
+	if (l->status == KG_KHE_MATCHED && l->marker == KG_KHE_MK_NONE && l->key && sole_name(l, u->name, u->ip) &&
 	    is_old(u, l->key)) {
 		kg_log(u->log, w->level, "%s:%zu: Removed %s key for host %s", u->files[0], l->lineno,
 		       kg_key_type_short(l->key->type), u->name);
@@ -485,7 +500,7 @@ int kg_cli_hkupd_apply(kg_cli_hkupd *u)
 		fingerprint(u->keys[i], fp, sizeof(fp));
 		kg_verbose(u->log, "Adding new key for %s to %s: %s %s", u->name, path,
 		       kg_key_type_name(u->keys[i]->type), fp);
-		r = kg_known_hosts_format_entry(u->host, u->port, u->keys[i], u->hash, &out);
+		r = kg_cli_hostkey_entry(u->name, u->ip, u->keys[i], u->hash, &out);
 	}
 	if (r >= 0)
 		r = replace_file(path, &out, st.st_mode, existed);

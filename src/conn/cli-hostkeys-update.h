@@ -20,6 +20,7 @@ typedef struct kg_cli_hkupd_opts {
 	const kg_logger *log;
 	const char *host;          /* the known_hosts name: HostKeyAlias (port 22) or host with its port */
 	int port;
+	const char *ip;            /* CheckHostIP: the address as known_hosts names it (new lines "host,ip"); NULL: off */
 	const char *const *files;  /* UserKnownHostsFile, expanded; files[0] is the one updated */
 	size_t nfiles;
 	int hash;                  /* HashKnownHosts: new lines hashed */

@@ -213,6 +213,45 @@ static void test_remove_stale(void)
 	T_ASSERT(ok);
 }
 
+/* With CheckHostIP: learned lines name the host and the address; a stale
+ * key on a "address,host" line goes. */
+static void test_update_with_address(void)
+{
+	char *e0 = entry("x", 22, srv[0], 0), *es = entry("x", 22, stale, 0);
+	char text[4096];
+	snprintf(text, sizeof(text), "h.example,198.51.100.7 %s198.51.100.7,h.example %s", strchr(e0, ' ') + 1,
+		 strchr(es, ' ') + 1);
+	write_file(kh, text);
+	const char *files[] = { kh };
+	kg_cli_hkupd_opts o = { .host = "h.example", .port = 22, .ip = "198.51.100.7", .files = files, .nfiles = 1 };
+	kg_cli_hkupd *u = NULL;
+	T_OK(kg_cli_hkupd_new(&u, &o, NULL));
+	kg_buf m, prove, sigs;
+	offer(&m, 2);
+	kg_buf_init(&prove, 0);
+	kg_buf_init(&sigs, 0);
+	int r = kg_cli_hkupd_receive(u, kg_buf_ptr(&m), kg_buf_len(&m), &prove);
+	T_OK(kg_svr_hostkeys_prove(srv, 2, sid, sizeof(sid), NULL, kg_buf_ptr(&prove), kg_buf_len(&prove), &sigs));
+	int pr = kg_cli_hkupd_proved(u, sid, sizeof(sid), "ssh-ed25519", kg_buf_ptr(&sigs), kg_buf_len(&sigs));
+	int ar = kg_cli_hkupd_apply(u);
+	char *after = read_file(kh), *e1 = entry("x", 22, srv[1], 0);
+	char want[4096];
+	snprintf(want, sizeof(want), "h.example,198.51.100.7 %sh.example,198.51.100.7 %s", strchr(e0, ' ') + 1,
+		 strchr(e1, ' ') + 1);
+	int ok = r == KG_HKUPD_PROVE && pr == KG_OK && ar == KG_OK && after && strcmp(after, want) == 0;
+	if (!ok)
+		fprintf(stderr, "r=%d pr=%d ar=%d\n%s", r, pr, ar, after ? after : "");
+	kg_cli_hkupd_free(u);
+	kg_buf_free(&m);
+	kg_buf_free(&prove);
+	kg_buf_free(&sigs);
+	free(e0);
+	free(es);
+	free(e1);
+	free(after);
+	T_ASSERT(ok);
+}
+
 /* A wildcard pattern or a marker among the host's lines: hands off. */
 static void test_patterns_and_markers_skip(void)
 {
@@ -583,6 +622,7 @@ int main(void)
 	T_RUN(test_learn_new_keys);
 	T_RUN(test_bad_signature_not_learned);
 	T_RUN(test_remove_stale);
+	T_RUN(test_update_with_address);
 	T_RUN(test_patterns_and_markers_skip);
 	T_RUN(test_algorithms_and_hashing);
 	T_RUN(test_bad_offers);
