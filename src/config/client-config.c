@@ -201,9 +201,7 @@ static const struct unsupported_rule {
 	{ "ControlPersist", "no", UNSUP_WARN },
 	{ "PubkeyAcceptedAlgorithms", NULL, UNSUP_WARN },
 	{ "PubkeyAcceptedKeyTypes", NULL, UNSUP_WARN },
-	{ "UpdateHostKeys", "no", UNSUP_WARN },
 	{ "VerifyHostKeyDNS", "no", UNSUP_WARN },
-	{ "CheckHostIP", "no", UNSUP_WARN },
 	{ "GSSAPIAuthentication", "no", UNSUP_QUIET },
 	{ "GSSAPIDelegateCredentials", "no", UNSUP_QUIET },
 	/* LocalCommand: reported (not only under -v), as the user set it up

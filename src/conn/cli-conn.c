@@ -24,6 +24,7 @@
 #include "conn/cli-jump.h"
 #include "conn/cli-keyload.h"
 #include "config/client-tokens.h"
+#include "conn/cli-verbose.h"
 #include "config/known-hosts.h"
 #include "config/known-hosts-edit.h"
 #include "sys/net.h"
@@ -175,7 +176,7 @@ static int prepare_identities(kg_client *c)
 		}
 		id->path = path;
 		id->from_cmdline = !c->cfg->identity_files_default;
-		kg_debug(c->log, "identity file %s type %s", path, kg_key_type_name(id->pub->type));
+		kg_debug(c->log, "identity file %s type %d", path, kg_cli_verbose_keytype_num(id->pub->type));
 		c->n_ids++;
 	}
 	return open_agent(c);
@@ -195,7 +196,9 @@ static int kh_port(const kg_client *c)
 	return c->cfg->host_key_alias ? 22 : c->cfg->port;
 }
 
-static int add_known_host(kg_client *c, const kg_key *key, const char *name)
+/* A new host key goes to the first UserKnownHostsFile; with CheckHostIP,
+ * under the address too (ipname). */
+static int add_known_host(kg_client *c, const kg_key *key, const char *name, const char *ipname)
 {
 	if (c->cfg->user_known_hosts_files.n == 0)
 		return KG_OK;
@@ -204,13 +207,13 @@ static int add_known_host(kg_client *c, const kg_key *key, const char *name)
 	kg_buf_init(&line, 0);
 	int r = expand_path(c, "UserKnownHostsFile", c->cfg->user_known_hosts_files.v[0], &path);
 	if (r >= 0)
-		r = kg_known_hosts_format_entry(kh_host(c), kh_port(c), key, c->cfg->hash_known_hosts == 1, &line);
+		r = kg_cli_hostkey_entry(name, ipname, key, c->cfg->hash_known_hosts == 1, &line);
 	if (r >= 0)
 		r = kg_known_hosts_append(path, (const char *)kg_buf_ptr(&line), kg_buf_len(&line));
 	/* Both at INFO, as OpenSSH logs them: LogLevel ERROR hides them. */
 	if (r >= 0)
-		kg_info(c->log, "Warning: Permanently added '%s' (%s) to the list of known hosts.", name,
-			kg_key_type_short(key->type));
+		kg_info(c->log, "Warning: Permanently added '%s%s%s' (%s) to the list of known hosts.", name,
+			ipname ? "," : "", ipname ? ipname : "", kg_key_type_short(key->type));
 	else
 		kg_info(c->log, "Failed to add the host to the list of known hosts (%s).", path ? path : "?");
 	free(path);
@@ -226,7 +229,9 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 	if (c->hooks.peer_version)
 		c->hooks.peer_version(c->hooks.arg, kg_tr_peer_version(c->tr));
 	char fp[128], *name = NULL;
+	kg_cli_verbose_remote_version(c->log, kg_tr_peer_version(c->tr));
 	GUARD(kg_key_fingerprint(key, fp, sizeof(fp)));
+	kg_debug(c->log, "Server host key: %s %s", kg_key_type_name(key->type), fp);
 	GUARD(kg_known_hosts_name(kh_host(c), kh_port(c), &name));
 	if (cfg->host_key_alias)
 		kg_debug(c->log, "using hostkeyalias: %s", cfg->host_key_alias);
@@ -248,12 +253,16 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 		if (expand_path(c, "UserKnownHostsFile", cfg->user_known_hosts_files.v[i], &p) == KG_OK)
 			files[nf++] = p;
 	}
+	size_t nu = nf;
 	for (size_t i = 0; i < cfg->global_known_hosts_files.n; i++)
 		files[nf++] = strdup(cfg->global_known_hosts_files.v[i]);
 	kg_kh_result res;
 	kg_kh_result_init(&res);
 	int r = kg_known_hosts_check_files(files, nf, kh_host(c), kh_port(c), key, &res);
 	int shkc = cfg->strict_host_key_checking;
+	kg_cli_hostip ip = { 0 };
+	if (r >= 0 && kg_cli_hostip_wanted(cfg->check_host_ip, cfg->hostname, c->peer_ip))
+		r = kg_cli_hostip_check(&ip, files, nf, c->peer_ip, cfg->port, key);
 	const char *status = "new";
 	if (r < 0) {
 		kg_error(c->log, "known_hosts check failed: %s", kg_err_str(r));
@@ -263,8 +272,12 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 	case KG_KH_MATCH:
 		kg_debug(c->log, "Host '%s' is known and matches the %s host key.", name, kg_key_type_short(key->type));
 		kg_debug(c->log, "Found key in %s:%zu", res.file, res.line);
+		for (size_t i = 0; i < nu; i++)
+			c->hk_trusted |= res.file == files[i];
+		if (!c->hk_trusted && cfg->update_host_keys != KG_UHK_NO)
+			kg_debug3(c->log, "check_host_key: host key found in GlobalKnownHostsFile; disabling UpdateHostkeys");
 		status = "known";
-		r = KG_OK;
+		r = kg_cli_hostip_matched(c->log, &ip, key, nu ? files[0] : NULL, cfg->hash_known_hosts == 1);
 		break;
 	case KG_KH_REVOKED:
 		kg_error(c->log, "Host key %s %s revoked by file %s", kg_key_type_short(key->type), fp, res.file);
@@ -272,6 +285,7 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 		r = KG_ERR_REVOKED;
 		break;
 	case KG_KH_CHANGED:
+		kg_cli_hostip_spoofing(c->log, &ip, key, name);
 		kg_cli_hostkey_changed(c->log, key, fp, &res, name);
 		status = "changed";
 		if (shkc == KG_SHKC_NO) {
@@ -285,6 +299,14 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 		break;
 	case KG_KH_NEW:
 	default:
+		if (!cfg->host_key_alias && kh_port(c) != 22 &&
+		    (r = kg_cli_hostkey_portless(c->log, files, nf, kh_host(c), key)) != 0) {
+			if (r > 0 && cfg->update_host_keys != KG_UHK_NO)
+				kg_debug(c->log, "check_host_key: hostkey not known or explicitly trusted: disabling UpdateHostkeys");
+			status = "known";
+			r = r > 0 ? KG_OK : r;
+			break;
+		}
 		if (shkc == KG_SHKC_YES) {
 			kg_error(c->log, "No %s host key is known for %s and you have requested strict checking.",
 				 kg_key_type_short(key->type), name);
@@ -293,31 +315,35 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 			break;
 		}
 		if (shkc == KG_SHKC_ASK) {
-			char q[1024];
+			char q[4096];
 			if (c->cfg->batch_mode == 1) {
 				kg_error(c->log, "Host key verification failed.");
 				r = KG_ERR_HOSTKEY_REJECTED;
 				break;
 			}
-			snprintf(q, sizeof(q),
-				 "The authenticity of host '%s (%s)' can't be established.\r\n"
-				 "%s key fingerprint is %s.\r\n"
-				 "Are you sure you want to continue connecting (yes/no/[fingerprint])? ",
-				 name, c->peer_ip, kg_key_type_short(key->type), fp);
+			if ((r = kg_cli_hostkey_question(q, sizeof(q), name, c->peer_ip, cfg->port, key, fp, files, nf,
+							 getenv("HOME") ? getenv("HOME") : c->home)) < 0)
+				break;
 			int yes = kg_tty_ask_confirm(q, fp);
 			if (yes != 1) {
 				kg_error(c->log, "Host key verification failed.");
 				r = KG_ERR_HOSTKEY_REJECTED;
 				break;
 			}
+			c->hk_trusted = 1;
+		} else if (cfg->update_host_keys != KG_UHK_NO) {
+			kg_debug(c->log, "check_host_key: hostkey not known or explicitly trusted: disabling UpdateHostkeys");
 		}
-		r = add_known_host(c, key, name);
+		r = add_known_host(c, key, name, ip.name && ip.res.status == KG_KH_NEW ? ip.name : NULL);
 		status = "new";
 		break;
 	}
+	if (r >= 0)
+		r = kg_cli_hostip_mismatch(c->log, &ip, key, name, &res, shkc, cfg->batch_mode == 1);
 	if (c->hooks.hostkey)
 		c->hooks.hostkey(c->hooks.arg, key, status, res.file, res.line);
 out:
+	kg_cli_hostip_free(&ip);
 	for (size_t i = 0; i < nf; i++)
 		free((char *)files[i]);
 	free(files);
@@ -367,6 +393,7 @@ static int kbd_answer(void *arg, const kg_kbd_request *q, kg_kbd_response *r)
 static void auth_event(void *arg, const kg_cli_auth_event *ev)
 {
 	kg_client *c = arg;
+	char idtext[1200];
 	switch (ev->type) {
 	case KG_AUTH_EV_BANNER:
 		/* Line by line on stderr, as ssh shows it (not at LogLevel QUIET/FATAL/ERROR). */
@@ -383,10 +410,10 @@ static void auth_event(void *arg, const kg_cli_auth_event *ev)
 		c->auth_methods = ev->text ? strdup(ev->text) : NULL;
 		break;
 	case KG_AUTH_EV_KEY_OFFERED:
-		kg_debug(c->log, "Offering public key: %s %s", ev->id->path, ev->alg);
-		break;
 	case KG_AUTH_EV_KEY_ACCEPTED:
-		kg_debug(c->log, "Server accepts key: %s %s", ev->id->path, ev->alg);
+		kg_cli_verbose_identity(ev->id, idtext, sizeof(idtext));
+		kg_debug(c->log, "%s: %s", ev->type == KG_AUTH_EV_KEY_OFFERED ? "Offering public key" : "Server accepts key",
+			 idtext);
 		break;
 	case KG_AUTH_EV_SUCCESS:
 		kg_verbose(c->log, "Authenticated to %s ([%s]:%d) using \"%s\".", c->cfg->hostname, c->peer_ip,
@@ -520,11 +547,12 @@ static void trace_tramp(void *arg, int sent, const uint8_t *p, size_t n)
 static void kex_tramp(void *arg, const kg_kex_result *k)
 {
 	kg_client *c = arg;
-	kg_verbose(c->log, "kex: algorithm: %s, host key algorithm: %s", k->kex, k->hostkey_alg);
-	kg_verbose(c->log, "kex: server->client cipher: %s MAC: %s compression: %s", k->cipher_s2c,
-		   k->mac_s2c ? k->mac_s2c : "<implicit>", k->comp_s2c);
-	kg_verbose(c->log, "kex: client->server cipher: %s MAC: %s compression: %s", k->cipher_c2s,
-		   k->mac_c2s ? k->mac_c2s : "<implicit>", k->comp_c2s);
+	kg_debug(c->log, "kex: algorithm: %s", k->kex);
+	kg_debug(c->log, "kex: host key algorithm: %s", k->hostkey_alg);
+	kg_debug(c->log, "kex: server->client cipher: %s MAC: %s compression: %s", k->cipher_s2c,
+		 k->mac_s2c ? k->mac_s2c : "<implicit>", k->comp_s2c);
+	kg_debug(c->log, "kex: client->server cipher: %s MAC: %s compression: %s", k->cipher_c2s,
+		 k->mac_c2s ? k->mac_c2s : "<implicit>", k->comp_c2s);
 	if (c->hooks.kex_done)
 		c->hooks.kex_done(c->hooks.arg, k);
 }
@@ -566,6 +594,31 @@ static int authenticated(void *arg)
 	return ((kg_client *)arg)->authenticated;
 }
 
+/* UpdateHostKeys: the server's hostkeys-00 is handled from now on. */
+static int start_hostkeys_update(kg_client *c)
+{
+	const kg_strlist *l = &c->cfg->user_known_hosts_files;
+	char **files = calloc(l->n ? l->n : 1, sizeof(char *));
+	ENSURE(files != NULL, KG_ERR_ALLOC);
+	size_t n = 0;
+	for (size_t i = 0; i < l->n; i++)  /* "none": no user file */
+		n += strcasecmp(l->v[i], "none") != 0 && expand_path(c, "UserKnownHostsFile", l->v[i], &files[n]) == KG_OK;
+	char *ip = NULL;
+	int r = kg_cli_hostip_wanted(c->cfg->check_host_ip, c->cfg->hostname, c->peer_ip) ?
+		kg_known_hosts_name(c->peer_ip, c->cfg->port, &ip) : KG_OK;
+	kg_cli_hkupd_opts o = { .log = c->log, .host = kh_host(c), .port = kh_port(c), .ip = ip,
+				.files = (const char *const *)files, .nfiles = n,
+				.hash = c->cfg->hash_known_hosts == 1, .hostkey_algs = c->hostkey_algs };
+	if (r >= 0)
+		r = kg_cli_hkupd_setup(&c->hkupd, &o, c->cfg->update_host_keys, c->hk_trusted, c->hk_ask_ok, &c->eng,
+				   &c->dispatch);
+	for (size_t i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+	free(ip);
+	return r;
+}
+
 static int start_auth(kg_client *c)
 {
 	kg_client_config *cfg = c->cfg;
@@ -587,6 +640,11 @@ static int start_auth(kg_client *c)
 		kg_debug(c->log, "bound agent to hostkey");
 	else if (c->agent_path)
 		kg_debug2(c->log, "ssh_agent_bind_hostkey: agent refused operation");
+	char idtext[1200];
+	for (size_t i = 0; ac.try_pubkey && i < c->n_ids; i++) {
+		kg_cli_verbose_identity(&c->ids[i], idtext, sizeof(idtext));
+		kg_debug(c->log, "Will attempt key: %s", idtext);
+	}
 	GUARD(kg_cli_auth_start(&c->auth, &ac, c->tr));
 	kg_engine_kick(&c->eng);
 	return KG_OK;
@@ -644,6 +702,8 @@ int kg_client_open(kg_client *c)
 	GUARD(prepare_identities(c));
 	preferred_order_note(c);
 	GUARD(setup_transport(c));
+	kg_debug(c->log, "Local version string %s", KG_TR_VERSION);
+	kg_debug(c->log, "Authenticating to %s:%d as '%s'", cfg->hostname, cfg->port, cfg->user);
 	kg_engine_hooks hooks = { .message = auth_message, .open_request = open_request,
 				  .global_request = global_request, .arg = c };
 	GUARD(kg_engine_init(&c->eng, &c->loop, c->fd, c->fd, c->tr, &hooks));
@@ -655,6 +715,8 @@ int kg_client_open(kg_client *c)
 		kg_error(c->log, "Connection timed out during banner exchange");
 		return r;
 	}
+	if (r >= 0)
+		r = start_hostkeys_update(c);
 	if (r >= 0)
 		r = start_auth(c);
 	if (r >= 0)
@@ -682,6 +744,8 @@ void kg_client_close(kg_client *c)
 	if (c->eng_ready)
 		kg_engine_free(&c->eng);
 	c->eng_ready = 0;
+	kg_cli_hkupd_free(c->hkupd);
+	c->hkupd = NULL;
 	if (c->loop_ready)
 		kg_loop_free(&c->loop);
 	c->loop_ready = 0;

@@ -14,6 +14,7 @@
 #include "conn/cli-conn.h"
 #include "conn/cli-session.h"
 #include "conn/cli-proc.h"
+#include "conn/cli-verbose.h"
 #include "config/client-config.h"
 #include "config/client-dump.h"
 #include "config/client-read.h"
@@ -491,6 +492,8 @@ int main(int argc, char **argv)
 	kg_log_init(&lg, "kssh", cfg.log_level, 0, 0);
 	if (lfd >= 0)
 		lg.fd = lfd;
+	if (cl.verbose)  /* hk: the version first, as ssh -v */
+		kg_info(&lg, "%s, %s", &KG_TR_VERSION[8], OpenSSL_version(OPENSSL_VERSION));
 	int esc_ch = KG_ESCAPE_DEFAULT;
 	if (cfg.escape_char && kg_escape_char_parse(cfg.escape_char, &esc_ch) < 0) {
 		fprintf(stderr, "kssh: Bad escape character '%s'.\n", cfg.escape_char);
@@ -543,11 +546,13 @@ int main(int argc, char **argv)
 	c.fd = -1;
 	c.config_file = cl.config_file;
 	c.verbose = cl.verbose;
+	c.hk_ask_ok = !cl.command && !cl.fwd_host && cfg.request_tty != KG_TTY_NO && cfg.log_level >= KG_LOG_INFO;
 	kg_explain *ex = NULL;
 	if ((cl.explain || cl.explain_html) && start_explain(&cl, &cfg, &c, &ex) < 0)
 		return EXIT_KAGI_ERROR;
 	int status = EXIT_KAGI_ERROR;
 	int r = kg_client_open(&c);
+	uint64_t hk_start = kg_monotonic_ms();  /* hk: for the -v transfer totals */
 	kg_cli_session_opts so = {
 		.escape_on = 1, .escape_char = esc_ch,
 		.escape_cmdline = cfg.enable_escape_commandline,
@@ -570,6 +575,8 @@ int main(int argc, char **argv)
 			status = EXIT_KAGI_ERROR;
 		lg.crlf = 0;
 	}
+	if (r == KG_OK)
+		kg_cli_verbose_end(&lg, c.tr, hk_start, status);
 	if (ex)
 		finish_explain(&cl, ex, r < 0 ? r : KG_OK);
 	kg_client_close(&c);
