@@ -21,6 +21,7 @@
 #include "conn/cli-agent-add.h"
 #include "conn/cli-conn.h"
 #include "conn/cli-hostkey.h"
+#include "conn/cli-identities.h"
 #include "conn/cli-jump.h"
 #include "conn/cli-keyload.h"
 #include "config/client-tokens.h"
@@ -29,158 +30,6 @@
 #include "config/known-hosts-edit.h"
 #include "sys/net.h"
 #include "sys/tty.h"
-
-/* The program's own name for "prog: message" lines (kssh, kscp, ksftp). */
-static const char *prog_name(const kg_client *c)
-{
-	return c->log && c->log->ident ? c->log->ident : "kssh";
-}
-
-static int load_private_cb(void *arg, kg_cli_identity *id)
-{
-	kg_client *c = arg;
-	if (id->priv)
-		return KG_OK;
-	int r = kg_client_load_private(c->log, id->path, c->cfg->batch_mode == 1, &id->priv);
-	if (r == KG_OK)
-		kg_cli_agent_add_key(c, id);  /* agentfwd: AddKeysToAgent */
-	return r;
-}
-
-/* ~, ${ENV} and %-tokens as ssh_config(5) allows them for keyword kw. */
-static int expand_path(const kg_client *c, const char *kw, const char *raw, char **out)
-{
-	kg_cfg_err e;
-	int r = kg_cli_expand(c->cfg, c->home, c->local_user, kw, raw, out, &e);
-	if (r == KG_ERR_CONFIG)
-		kg_error(c->log, "%s: %s", prog_name(c), e.msg);
-	return r;
-}
-
-/* Tells the observer (--explain) about an identity or agent before
- * authentication starts: a key file that cannot be used, the agent. */
-static void id_event(const kg_client *c, enum kg_cli_auth_event_type type, const char *path, int err,
-		     size_t count)
-{
-	if (!c->hooks.auth_event)
-		return;
-	kg_cli_identity id = { .path = path, .from_cmdline = !c->cfg->identity_files_default };
-	kg_cli_auth_event ev = { .type = type, .text = type == KG_AUTH_EV_AGENT ? path : NULL,
-				 .id = type == KG_AUTH_EV_AGENT ? NULL : &id, .err = err, .count = count };
-	c->hooks.auth_event(c->hooks.arg, &ev);
-}
-
-/* Connects to the agent (IdentityAgent, else SSH_AUTH_SOCK) and puts its
- * keys among the identities; an agent that cannot be reached is skipped. */
-static int open_agent(kg_client *c)
-{
-	c->agent.fd = -1;
-	if (c->cfg->pubkey_authentication == 0)
-		return KG_OK;
-	const char *ia = c->cfg->identity_agent;
-	char *path = NULL;
-	if (ia && strcasecmp(ia, "none") != 0 && strcmp(ia, "SSH_AUTH_SOCK") != 0 && ia[0] != '$') {
-		GUARD(expand_path(c, "IdentityAgent", ia, &path));
-	} else {
-		GUARD(kg_agent_socket_path(ia, &path));
-	}
-	if (!path)
-		return KG_OK;
-	if (kg_agent_open(path, &c->agent) < 0) {
-		kg_debug(c->log, "get_agent_identities: ssh_get_authentication_socket: %s", strerror(errno));
-		id_event(c, KG_AUTH_EV_AGENT, path, KG_ERR_SYSTEM, 0);
-		free(path);
-		return KG_OK;
-	}
-	c->agent_path = path;
-	int n = kg_agent_merge_identities(&c->agent, c->cfg->identities_only == 1, &c->ids, &c->n_ids);
-	if (n < 0) {
-		kg_debug(c->log, "get_agent_identities: agent refused the list: %s", kg_err_str(n));
-		id_event(c, KG_AUTH_EV_AGENT, path, n, 0);
-		kg_agent_close(&c->agent);
-		c->agent.fd = -1;
-		return KG_OK;
-	}
-	kg_debug(c->log, "get_agent_identities: agent returned %d keys", n);
-	id_event(c, KG_AUTH_EV_AGENT, path, KG_OK, (size_t)n);
-	return KG_OK;
-}
-
-static int agent_sign_cb(void *arg, kg_cli_identity *id, const char *alg, const uint8_t *data, size_t len,
-			 kg_buf *sig)
-{
-	kg_client *c = arg;
-	ENSURE(c->agent.fd >= 0, KG_ERR_NOT_FOUND);
-	kg_buf blob;
-	kg_buf_init(&blob, 0);
-	int r = kg_key_to_blob(id->pub, &blob);
-	if (r >= 0)
-		r = kg_agent_sign(&c->agent, kg_buf_ptr(&blob), kg_buf_len(&blob), data, len,
-				  kg_agent_sign_flags(id->pub->type, alg), sig);
-	if (r < 0)
-		kg_debug(c->log, "agent refused to sign with %s: %s", id->path ? id->path : "", kg_err_str(r));
-	kg_buf_free(&blob);
-	return r;
-}
-
-/* Loads the public half of every identity: from "path.pub", or else from
- * the private key file itself (which may ask for its passphrase). */
-static int prepare_identities(kg_client *c)
-{
-	const kg_strlist *files = &c->cfg->identity_files;
-	c->ids = calloc(files->n ? files->n : 1, sizeof(*c->ids));
-	ENSURE(c->ids != NULL, KG_ERR_ALLOC);
-	for (size_t i = 0; i < files->n; i++) {
-		char *path = NULL;
-		if (expand_path(c, "IdentityFile", files->v[i], &path) < 0)
-			continue;
-		kg_cli_identity *id = &c->ids[c->n_ids];
-		char *pubpath = malloc(strlen(path) + 5);
-		ENSURE(pubpath != NULL, KG_ERR_ALLOC);
-		sprintf(pubpath, "%s.pub", path);
-		char *text = NULL;
-		size_t len;
-		if (kg_read_text_file(pubpath, 64 * 1024, &text, &len, NULL) == KG_OK) {
-			if (kg_key_from_line(text, &id->pub) < 0)
-				id->pub = NULL;
-			free(text);
-		}
-		free(pubpath);
-		/* IdentityFile naming the public key itself (the agent holds
-		 * the private half), as OpenSSH allows. */
-		if (!id->pub && kg_read_text_file(path, 64 * 1024, &text, &len, NULL) == KG_OK) {
-			if (kg_key_from_line(text, &id->pub) < 0)
-				id->pub = NULL;
-			OPENSSL_cleanse(text, len);  /* it may have been the private key */
-			free(text);
-		}
-		if (!id->pub) {
-			if (access(path, F_OK) != 0) {
-				if (!c->cfg->identity_files_default) {
-					kg_info(c->log, "Warning: Identity file %s not accessible: %s.", path, strerror(errno));
-					id_event(c, KG_AUTH_EV_KEY_UNUSABLE, path, KG_ERR_NOT_FOUND, 0);
-				}
-				free(path);
-				continue;
-			}
-			int lr = kg_client_load_private(c->log, path, c->cfg->batch_mode == 1, &id->priv);
-			if (lr >= 0)
-				lr = kg_key_public_copy(id->priv, &id->pub);
-			if (lr < 0) {
-				id_event(c, KG_AUTH_EV_KEY_UNUSABLE, path, lr, 0);
-				kg_key_free(id->priv);
-				id->priv = NULL;
-				free(path);
-				continue;
-			}
-		}
-		id->path = path;
-		id->from_cmdline = !c->cfg->identity_files_default;
-		kg_debug(c->log, "identity file %s type %d", path, kg_cli_verbose_keytype_num(id->pub->type));
-		c->n_ids++;
-	}
-	return open_agent(c);
-}
 
 /* ---------------- host key ---------------- */
 
@@ -205,7 +54,7 @@ static int add_known_host(kg_client *c, const kg_key *key, const char *name, con
 	char *path = NULL;
 	kg_buf line;
 	kg_buf_init(&line, 0);
-	int r = expand_path(c, "UserKnownHostsFile", c->cfg->user_known_hosts_files.v[0], &path);
+	int r = kg_client_expand_path(c, "UserKnownHostsFile", c->cfg->user_known_hosts_files.v[0], &path);
 	if (r >= 0)
 		r = kg_cli_hostkey_entry(name, ipname, key, c->cfg->hash_known_hosts == 1, &line);
 	if (r >= 0)
@@ -250,7 +99,7 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 	size_t nf = 0;
 	for (size_t i = 0; i < cfg->user_known_hosts_files.n; i++) {
 		char *p = NULL;
-		if (expand_path(c, "UserKnownHostsFile", cfg->user_known_hosts_files.v[i], &p) == KG_OK)
+		if (kg_client_expand_path(c, "UserKnownHostsFile", cfg->user_known_hosts_files.v[i], &p) == KG_OK)
 			files[nf++] = p;
 	}
 	size_t nu = nf;
@@ -498,7 +347,7 @@ static int known_types_first(kg_client *c)
 	int r = KG_OK;
 	for (size_t li = 0; li < 2 && r >= 0; li++)
 		for (size_t i = 0; i < lists[li]->n && r >= 0; i++)
-			if ((r = expand_path(c, "UserKnownHostsFile", lists[li]->v[i], &paths[n])) == KG_OK)
+			if ((r = kg_client_expand_path(c, "UserKnownHostsFile", lists[li]->v[i], &paths[n])) == KG_OK)
 				n++;
 	int changed = 0;
 	if (r >= 0)
@@ -602,7 +451,7 @@ static int start_hostkeys_update(kg_client *c)
 	ENSURE(files != NULL, KG_ERR_ALLOC);
 	size_t n = 0;
 	for (size_t i = 0; i < l->n; i++)  /* "none": no user file */
-		n += strcasecmp(l->v[i], "none") != 0 && expand_path(c, "UserKnownHostsFile", l->v[i], &files[n]) == KG_OK;
+		n += strcasecmp(l->v[i], "none") != 0 && kg_client_expand_path(c, "UserKnownHostsFile", l->v[i], &files[n]) == KG_OK;
 	char *ip = NULL;
 	int r = kg_cli_hostip_wanted(c->cfg->check_host_ip, c->cfg->hostname, c->peer_ip) ?
 		kg_known_hosts_name(c->peer_ip, c->cfg->port, &ip) : KG_OK;
@@ -630,7 +479,7 @@ static int start_auth(kg_client *c)
 			   preferred(c, "keyboard-interactive"),
 		.kbd_devices = cfg->kbd_interactive_devices,
 		.password_prompts = cfg->number_of_password_prompts,
-		.load_private = load_private_cb, .get_password = get_password, .agent_sign = agent_sign_cb,
+		.load_private = kg_cli_identities_load_private, .get_password = get_password, .agent_sign = kg_cli_identities_agent_sign,
 		.kbd_answer = kbd_answer,
 		.event = auth_event, .cb_arg = c,
 	};
@@ -685,7 +534,7 @@ int kg_client_open(kg_client *c)
 			kg_debug(c->log, "Trying again...");
 		}
 		if (r < 0) {
-			kg_error(c->log, "%s: %s", prog_name(c), err);
+			kg_error(c->log, "%s: %s", kg_client_prog(c), err);
 			return r;
 		}
 		if (kg_net_set_keepalive(c->fd, cfg->tcp_keepalive != 0) < 0)
@@ -699,7 +548,7 @@ int kg_client_open(kg_client *c)
 		GUARD(kg_net_set_nonblock(c->fd, 1));
 	}
 	GUARD(kg_cli_agent_add_check(c));  /* agentfwd: AddKeysToAgent's value */
-	GUARD(prepare_identities(c));
+	GUARD(kg_cli_identities_prepare(c));
 	preferred_order_note(c);
 	GUARD(setup_transport(c));
 	kg_debug(c->log, "Local version string %s", KG_TR_VERSION);
