@@ -1,0 +1,207 @@
+/* The agent's request handling over its key table. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include "agent/agent-server.h"
+#include "core/keyfile.h"
+#include "core/randomart.h"
+#include "sys/askpass.h"
+
+#define LOCK_ROUNDS 1
+
+void kg_agent_server_init(kg_agent_server *s, kg_loop *loop, const kg_logger *log)
+{
+	memset(s, 0, sizeof(*s));
+	kg_agent_keys_init(&s->keys, loop);
+	s->log = log;
+}
+
+void kg_agent_server_free(kg_agent_server *s)
+{
+	kg_agent_keys_free(&s->keys);
+	OPENSSL_cleanse(s->lock_hash, sizeof(s->lock_hash));
+	OPENSSL_cleanse(s->lock_salt, sizeof(s->lock_salt));
+	s->locked = 0;
+}
+
+static int status(kg_buf *out, int ok)
+{
+	return kg_agent_put_simple(out, ok ? KG_AGENT_SUCCESS : KG_AGENT_FAILURE);
+}
+
+static int identities(kg_agent_server *s, kg_buf *out)
+{
+	size_t mark;
+	(void)kg_agent_keys_expire(&s->keys);
+	GUARD(kg_agent_put_identities_begin(out, &mark));
+	uint32_t n = 0;
+	/* A locked agent lists nothing. */
+	for (size_t i = 0; !s->locked && i < s->keys.n; i++, n++)
+		GUARD(kg_agent_put_identity(out, s->keys.v[i].blob, s->keys.v[i].blob_len, s->keys.v[i].comment));
+	return kg_agent_put_identities_end(out, mark, n);
+}
+
+char *kg_agent_confirm_prompt(const kg_agent_entry *e)
+{
+	char fp[KG_KEY_FP_LEN];
+	if (kg_key_fingerprint(e->key, fp, sizeof(fp)) < 0)
+		snprintf(fp, sizeof(fp), "?");
+	size_t n = strlen(e->comment) + strlen(fp) + 64;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "Allow use of key %s?\nKey fingerprint %s.", e->comment, fp);
+	return p;
+}
+
+int kg_agent_confirm_askpass(void *ctx, const kg_agent_entry *e)
+{
+	(void)ctx;
+	char *prompt = kg_agent_confirm_prompt(e);
+	ENSURE(prompt != NULL, KG_ERR_ALLOC);
+	int r = kg_askpass_confirm(kg_askpass_program(), prompt);
+	free(prompt);
+	return r;
+}
+
+static int sign(kg_agent_server *s, const kg_agent_request *req, kg_buf *out)
+{
+	kg_agent_entry *e = s->locked ? NULL : kg_agent_keys_find(&s->keys, req->blob, req->blob_len);
+	if (!e) {
+		kg_debug(s->log, "sign request: key not held%s", s->locked ? " (agent locked)" : "");
+		return status(out, 0);
+	}
+	if (e->confirm) {
+		int ok = s->confirm && s->confirm(s->confirm_ctx, e) == KG_OK;
+		/* The table may have changed meanwhile only through this call. */
+		if (!ok) {
+			kg_info(s->log, "agent key %s use refused by the user", e->comment);
+			return status(out, 0);
+		}
+	}
+	const char *alg = kg_agent_flags_sigalg(e->key->type, req->flags);
+	kg_buf sig;
+	kg_buf_init(&sig, 64 * 1024);
+	int r = kg_key_sign(e->key, alg, req->data, req->data_len, &sig);
+	if (r < 0) {
+		kg_debug(s->log, "sign request: %s signature failed: %s", alg, kg_err_str(r));
+		kg_buf_free(&sig);
+		return status(out, 0);
+	}
+	kg_debug(s->log, "signed with %s key %s (%s)", kg_key_type_short(e->key->type), e->comment, alg);
+	r = kg_agent_put_sign_response(out, kg_buf_ptr(&sig), kg_buf_len(&sig));
+	kg_buf_free(&sig);
+	return r;
+}
+
+static int add(kg_agent_server *s, kg_agent_request *req, kg_buf *out)
+{
+	if (s->locked)
+		return status(out, 0);
+	uint32_t life = req->lifetime ? req->lifetime : s->default_life;
+	kg_key *k = req->key;
+	req->key = NULL;
+	int r = kg_agent_keys_add(&s->keys, k, life, req->confirm);
+	if (r < 0)
+		kg_info(s->log, "add identity failed: %s", kg_err_str(r));
+	else
+		kg_debug(s->log, "added key (lifetime %u, confirm %d)", (unsigned)life, req->confirm);
+	return status(out, r >= 0);
+}
+
+static int lock_hash(const kg_agent_server *s, const kg_agent_request *req, uint8_t out[KG_AGENT_LOCK_HASH])
+{
+	return kg_bcrypt_pbkdf((const char *)req->pass, req->pass_len, s->lock_salt, sizeof(s->lock_salt), out,
+			       KG_AGENT_LOCK_HASH, LOCK_ROUNDS);
+}
+
+static int lock(kg_agent_server *s, const kg_agent_request *req, kg_buf *out)
+{
+	if (req->type == KG_AGENTC_LOCK) {
+		if (s->locked || req->pass_len == 0)
+			return status(out, 0);
+		if (RAND_bytes(s->lock_salt, sizeof(s->lock_salt)) != 1 || lock_hash(s, req, s->lock_hash) < 0) {
+			OPENSSL_cleanse(s->lock_hash, sizeof(s->lock_hash));
+			return status(out, 0);
+		}
+		s->locked = 1;
+		kg_debug(s->log, "agent locked");
+		return status(out, 1);
+	}
+	if (!s->locked)
+		return status(out, 0);
+	uint8_t h[KG_AGENT_LOCK_HASH];
+	int ok = lock_hash(s, req, h) >= 0 && kg_ct_memcmp(h, s->lock_hash, sizeof(h)) == 0;
+	OPENSSL_cleanse(h, sizeof(h));
+	if (!ok) {
+		s->unlock_failures++;
+		kg_info(s->log, "agent unlock failed (%u so far)", s->unlock_failures);
+		return status(out, 0);
+	}
+	s->locked = 0;
+	s->unlock_failures = 0;
+	OPENSSL_cleanse(s->lock_hash, sizeof(s->lock_hash));
+	OPENSSL_cleanse(s->lock_salt, sizeof(s->lock_salt));
+	kg_debug(s->log, "agent unlocked");
+	return status(out, 1);
+}
+
+/* "query": SUCCESS, the name, then the extensions this agent knows. */
+static int extension(kg_agent_server *s, const kg_agent_request *req, kg_buf *out)
+{
+	if (strcmp(req->ext_name, "query") != 0) {
+		kg_debug(s->log, "extension %s not supported", req->ext_name);
+		return status(out, 0);
+	}
+	size_t mark = kg_buf_len(out);
+	GUARD(kg_buf_put_u32(out, 0));
+	GUARD(kg_buf_put_u8(out, KG_AGENT_SUCCESS));
+	GUARD(kg_buf_put_cstring(out, "query"));
+	GUARD(kg_buf_put_cstring(out, "query"));
+	kg_poke_u32(kg_buf_mutable_ptr(out) + mark, (uint32_t)(kg_buf_len(out) - mark - 4));
+	return KG_OK;
+}
+
+int kg_agent_server_handle(kg_agent_server *s, const uint8_t *msg, size_t len, kg_buf *out)
+{
+	kg_agent_request req;
+	int r = kg_agent_request_parse(msg, len, &req);
+	if (r < 0) {
+		kg_debug(s->log, "bad agent request (type %u): %s", (unsigned)req.type, kg_err_str(r));
+		return status(out, 0);
+	}
+	switch (req.type) {
+	case KG_AGENTC_REQUEST_IDENTITIES:
+		r = identities(s, out);
+		break;
+	case KG_AGENTC_SIGN_REQUEST:
+		r = sign(s, &req, out);
+		break;
+	case KG_AGENTC_ADD_IDENTITY:
+	case KG_AGENTC_ADD_ID_CONSTRAINED:
+		r = add(s, &req, out);
+		break;
+	case KG_AGENTC_REMOVE_IDENTITY:
+		r = status(out, !s->locked && kg_agent_keys_remove(&s->keys, req.blob, req.blob_len) == KG_OK);
+		break;
+	case KG_AGENTC_REMOVE_ALL_IDENTITIES:
+		if (!s->locked)
+			kg_agent_keys_clear(&s->keys);
+		r = status(out, !s->locked);
+		break;
+	case KG_AGENTC_LOCK:
+	case KG_AGENTC_UNLOCK:
+		r = lock(s, &req, out);
+		break;
+	case KG_AGENTC_EXTENSION:
+		r = s->locked ? status(out, 0) : extension(s, &req, out);
+		break;
+	default:
+		kg_debug(s->log, "unknown agent request %u", (unsigned)req.type);
+		r = status(out, 0);
+		break;
+	}
+	kg_agent_request_free(&req);
+	return r;
+}

@@ -1,0 +1,44 @@
+/* The agent's answers (kssh-agent): one request in, one answer out, over
+ * the key table.  REQUEST_IDENTITIES, SIGN_REQUEST (rsa-sha2-256/512
+ * flags; a key with the confirm constraint asks first), ADD_IDENTITY and
+ * ADD_ID_CONSTRAINED (lifetime, confirm; a default lifetime), REMOVE_*,
+ * LOCK/UNLOCK (the passphrase kept only as a salted bcrypt-pbkdf hash,
+ * compared in constant time), EXTENSION ("query"; others FAILURE). */
+#ifndef KAGI_AGENT_SERVER_H
+#define KAGI_AGENT_SERVER_H
+
+#include "agent/agent-keys.h"
+#include "core/agent.h"
+#include "sys/log.h"
+
+#define KG_AGENT_LOCK_HASH 32
+#define KG_AGENT_LOCK_SALT 16
+
+/* Asks whether e may be used now: KG_OK to allow. */
+typedef int (*kg_agent_confirm_fn)(void *ctx, const kg_agent_entry *e);
+
+typedef struct kg_agent_server {
+	kg_agent_keys keys;
+	const kg_logger *log;      /* may be NULL */
+	uint32_t default_life;     /* seconds for keys added without one; 0 = none */
+	int locked;
+	uint8_t lock_hash[KG_AGENT_LOCK_HASH];
+	uint8_t lock_salt[KG_AGENT_LOCK_SALT];
+	unsigned int unlock_failures;
+	kg_agent_confirm_fn confirm;  /* NULL: confirm-constrained keys are never used */
+	void *confirm_ctx;
+} kg_agent_server;
+
+void kg_agent_server_init(kg_agent_server *s, kg_loop *loop, const kg_logger *log);
+/* Wipes the keys and the lock hash. */
+void kg_agent_server_free(kg_agent_server *s);
+/* Answers one message's contents (after its length) by appending one
+ * framed answer to out.  A malformed request gets FAILURE; an error is
+ * returned only when out cannot take the answer. */
+int kg_agent_server_handle(kg_agent_server *s, const uint8_t *msg, size_t len, kg_buf *out) KG_WUR;
+/* The confirmation the agent's askpass shows for e (malloc'ed). */
+char *kg_agent_confirm_prompt(const kg_agent_entry *e);
+/* The confirm callback that runs the SSH_ASKPASS program (ctx: unused). */
+int kg_agent_confirm_askpass(void *ctx, const kg_agent_entry *e);
+
+#endif
