@@ -1,0 +1,392 @@
+/* kssh-agent and kssh-add logic: the key table (src/agent/agent-keys.c)
+ * with lifetimes, every request src/agent/agent-server.c answers (lock,
+ * confirm, rsa-sha2 flags), the socket side src/agent/agent-listen.c
+ * (peer uid check, a forked client served on the loop), the modes' helpers
+ * in src/agent/agent-run.c and src/agent/agent-add.c, and the askpass
+ * runner src/sys/askpass.c. */
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "t.h"
+#include "agent/agent-add.h"
+#include "agent/agent-listen.h"
+#include "agent/agent-run.h"
+#include "agent/agent-server.h"
+#include "sys/agent-sock.h"
+#include "core/keyfile.h"
+#include "sys/askpass.h"
+
+static kg_key *ed, *rsa;
+static uint64_t fake_ms = 1000;
+static uint64_t fake_now(void) { return fake_ms; }
+
+static kg_key *copy_private(const kg_key *k)
+{
+	/* Through the agent wire form, as an ADD request carries it. */
+	kg_buf b;
+	kg_buf_init(&b, 0);
+	kg_key *out = kg_key_new();
+	if (kg_keyfile_write_private_key(k, &b) < 0 || kg_keyfile_read_private_key(&b, out) < 0) {
+		kg_key_free(out);
+		out = NULL;
+	}
+	kg_buf_free(&b);
+	if (out)
+		out->comment = strdup("c");
+	return out;
+}
+
+static void blob_of(const kg_key *k, kg_buf *b)
+{
+	kg_buf_init(b, 0);
+	if (kg_key_to_blob(k, b) < 0)
+		abort();
+}
+
+static void test_keys_table(void)
+{
+	kg_agent_keys t;
+	kg_agent_keys_init(&t, NULL);
+	t.now = fake_now;
+	kg_buf b1, b2;
+	blob_of(ed, &b1);
+	blob_of(rsa, &b2);
+	T_OK(kg_agent_keys_add(&t, copy_private(ed), 0, 0));
+	T_OK(kg_agent_keys_add(&t, copy_private(rsa), 5, 1));
+	T_ASSERT(t.n == 2);
+	/* the same key again replaces it with the new constraints */
+	T_OK(kg_agent_keys_add(&t, copy_private(ed), 2, 1));
+	T_ASSERT(t.n == 2);
+	kg_agent_entry *e = kg_agent_keys_find(&t, kg_buf_ptr(&b1), kg_buf_len(&b1));
+	T_ASSERT(e && e->confirm && e->expires_ms == 3000 && strcmp(e->comment, "c") == 0);
+	T_ASSERT(kg_agent_keys_add(&t, NULL, 0, 0) == KG_ERR_ARG);
+	fake_ms = 3000;  /* ed's lifetime is over */
+	T_ASSERT(kg_agent_keys_find(&t, kg_buf_ptr(&b1), kg_buf_len(&b1)) == NULL);
+	T_ASSERT(t.n == 1);
+	T_ASSERT(kg_agent_keys_remove(&t, kg_buf_ptr(&b1), kg_buf_len(&b1)) == KG_ERR_NOT_FOUND);
+	T_OK(kg_agent_keys_remove(&t, kg_buf_ptr(&b2), kg_buf_len(&b2)));
+	T_ASSERT(t.n == 0);
+	T_OK(kg_agent_keys_add(&t, copy_private(ed), 0, 0));
+	kg_agent_keys_clear(&t);
+	T_ASSERT(t.n == 0);
+	kg_agent_keys_free(&t);
+	kg_buf_free(&b1);
+	kg_buf_free(&b2);
+	fake_ms = 1000;
+}
+
+static void test_keys_timer(void)
+{
+	kg_loop lp;
+	kg_loop_init(&lp);
+	kg_agent_keys t;
+	kg_agent_keys_init(&t, &lp);
+	T_OK(kg_agent_keys_add(&t, copy_private(ed), 1, 0));
+	T_ASSERT(t.timer_set && lp.ntimers == 1);
+	uint64_t start = kg_monotonic_ms();
+	while (t.n > 0 && kg_monotonic_ms() - start < 3000)
+		(void)!kg_loop_run_once(&lp, 100);
+	T_ASSERT(t.n == 0 && !t.timer_set && kg_monotonic_ms() - start >= 900);
+	T_OK(kg_agent_keys_add(&t, copy_private(ed), 100, 0));
+	kg_agent_keys_free(&t);
+	T_ASSERT(lp.ntimers == 0);  /* the timer went with the key */
+	kg_loop_free(&lp);
+}
+
+/* Runs one request through the server and returns the answer's type. */
+static int ask(kg_agent_server *s, kg_buf *req, kg_buf *ans)
+{
+	size_t n;
+	kg_buf_reset(ans);
+	if (kg_agent_frame(kg_buf_ptr(req), kg_buf_len(req), &n) < 0)
+		return -1;
+	int r = kg_agent_server_handle(s, kg_buf_ptr(req) + 4, n, ans);
+	kg_buf_reset(req);
+	if (r < 0 || kg_buf_len(ans) < 5)
+		return -1;
+	return kg_buf_ptr(ans)[4];
+}
+
+static int n_ids(kg_agent_server *s)
+{
+	kg_buf req, ans;
+	kg_buf_init(&req, 0);
+	kg_buf_init(&ans, 0);
+	kg_agent_id *ids = NULL;
+	size_t n = 0;
+	int r = -1;
+	if (kg_agent_put_simple(&req, KG_AGENTC_REQUEST_IDENTITIES) == 0 &&
+	    ask(s, &req, &ans) == KG_AGENT_IDENTITIES_ANSWER &&
+	    kg_agent_parse_identities(kg_buf_ptr(&ans) + 4, kg_buf_len(&ans) - 4, &ids, &n) == 0)
+		r = (int)n;
+	kg_agent_ids_free(ids, n);
+	kg_buf_free(&req);
+	kg_buf_free(&ans);
+	return r;
+}
+
+static int confirm_answer, confirm_calls;
+static int fake_confirm(void *ctx, const kg_agent_entry *e)
+{
+	(void)ctx;
+	(void)e;
+	confirm_calls++;
+	return confirm_answer;
+}
+
+static void test_server_requests(void)
+{
+	kg_agent_server s;
+	kg_agent_server_init(&s, NULL, NULL);
+	s.confirm = fake_confirm;
+	kg_buf req, ans, b1, b2;
+	kg_buf_init(&req, 0);
+	kg_buf_init(&ans, 0);
+	blob_of(ed, &b1);
+	blob_of(rsa, &b2);
+	T_ASSERT(n_ids(&s) == 0);
+	T_OK(kg_agent_put_add(&req, ed, "edkey", 0, 0));
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_SUCCESS);
+	T_OK(kg_agent_put_add(&req, rsa, "rsakey", 0, 1));
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_SUCCESS);
+	T_ASSERT(n_ids(&s) == 2);
+	/* RSA with the rsa-sha2-256 flag */
+	T_OK(kg_agent_put_sign_request(&req, kg_buf_ptr(&b2), kg_buf_len(&b2), (const uint8_t *)"data", 4,
+				       KG_AGENT_RSA_SHA2_256));
+	confirm_answer = KG_OK;
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_SIGN_RESPONSE && confirm_calls == 1);
+	uint8_t *sig;
+	size_t slen;
+	T_OK(kg_agent_parse_sign_response(kg_buf_ptr(&ans) + 4, kg_buf_len(&ans) - 4, &sig, &slen));
+	T_OK(kg_key_verify(rsa, "rsa-sha2-256", sig, slen, (const uint8_t *)"data", 4));
+	free(sig);
+	/* the confirm callback says no: refused */
+	confirm_answer = KG_ERR_AUTH_FAILED;
+	T_OK(kg_agent_put_sign_request(&req, kg_buf_ptr(&b2), kg_buf_len(&b2), (const uint8_t *)"data", 4,
+				       KG_AGENT_RSA_SHA2_512));
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_FAILURE && confirm_calls == 2);
+	/* no confirmation for a key without the constraint */
+	T_OK(kg_agent_put_sign_request(&req, kg_buf_ptr(&b1), kg_buf_len(&b1), (const uint8_t *)"x", 1, 0));
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_SIGN_RESPONSE && confirm_calls == 2);
+	/* lock: nothing listed, nothing signed, no adding; wrong unlock refused */
+	T_OK(kg_agent_put_lock(&req, 1, "sesame"));
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_SUCCESS && s.locked);
+	T_ASSERT(kg_ct_memcmp(s.lock_hash, "sesame", 6) != 0);
+	T_ASSERT(n_ids(&s) == 0);
+	T_OK(kg_agent_put_sign_request(&req, kg_buf_ptr(&b1), kg_buf_len(&b1), (const uint8_t *)"x", 1, 0));
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_FAILURE);
+	T_OK(kg_agent_put_lock(&req, 1, "again"));
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_FAILURE);
+	T_OK(kg_agent_put_lock(&req, 0, "wrong"));
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_FAILURE && s.locked);
+	T_OK(kg_agent_put_lock(&req, 0, "sesame"));
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_SUCCESS && !s.locked);
+	T_ASSERT(n_ids(&s) == 2);
+	T_OK(kg_agent_put_lock(&req, 0, "sesame"));  /* not locked */
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_FAILURE);
+	/* extensions: query answered, others refused */
+	T_OK(kg_agent_put_extension(&req, "query", NULL, 0));
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_SUCCESS);
+	T_OK(kg_agent_put_extension(&req, "nothing@example.com", NULL, 0));
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_FAILURE);
+	/* a malformed request and an unknown type: FAILURE, no crash */
+	uint8_t bad[] = {0, 0, 0, 3, KG_AGENTC_SIGN_REQUEST, 0, 9};
+	T_OK(kg_buf_put(&req, bad, sizeof(bad)));
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_FAILURE);
+	T_OK(kg_agent_put_simple(&req, 99));
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_FAILURE);
+	/* remove one, then all */
+	T_OK(kg_agent_put_remove(&req, kg_buf_ptr(&b1), kg_buf_len(&b1)));
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_SUCCESS && n_ids(&s) == 1);
+	T_OK(kg_agent_put_remove(&req, kg_buf_ptr(&b1), kg_buf_len(&b1)));
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_FAILURE);
+	T_OK(kg_agent_put_simple(&req, KG_AGENTC_REMOVE_ALL_IDENTITIES));
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_SUCCESS && n_ids(&s) == 0);
+	/* the default lifetime applies to keys added without one */
+	s.default_life = 60;
+	T_OK(kg_agent_put_add(&req, ed, "edkey", 0, 0));
+	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_SUCCESS);
+	T_ASSERT(s.keys.n == 1 && s.keys.v[0].expires_ms > 0);
+	char *prompt = kg_agent_confirm_prompt(&s.keys.v[0]);
+	T_ASSERT(prompt && strncmp(prompt, "Allow use of key edkey?\nKey fingerprint SHA256:", 47) == 0);
+	free(prompt);
+	kg_agent_server_free(&s);
+	kg_buf_free(&req);
+	kg_buf_free(&ans);
+	kg_buf_free(&b1);
+	kg_buf_free(&b2);
+}
+
+static void test_peer_check(void)
+{
+	T_ASSERT(kg_agent_peer_allowed(1000, 1000));
+	T_ASSERT(kg_agent_peer_allowed(0, 1000));
+	T_ASSERT(!kg_agent_peer_allowed(1001, 1000));
+	T_ASSERT(!kg_agent_peer_allowed(65534, 0));
+}
+
+/* A forked client adds a key, lists it and sends a too-large frame while
+ * the parent serves on the loop. */
+static void test_listener(void)
+{
+	char *dir, path[512];
+	T_OK(kg_agent_sock_private_dir(NULL, &dir));
+	snprintf(path, sizeof(path), "%s/agent.t", dir);
+	int lfd;
+	T_OK(kg_agent_sock_listen(path, &lfd));
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd, fd2;
+		kg_buf req, ans;
+		kg_buf_init(&req, 0);
+		kg_buf_init(&ans, 0);
+		if (kg_agent_sock_connect(path, &fd) < 0 || kg_agent_sock_connect(path, &fd2) < 0)
+			_exit(10);
+		if (kg_agent_put_add(&req, ed, "via-socket", 0, 0) < 0 || kg_agent_sock_call(fd, &req, &ans) < 0 ||
+		    kg_agent_parse_status(kg_buf_ptr(&ans), kg_buf_len(&ans)) < 0)
+			_exit(11);
+		kg_buf_reset(&req);
+		kg_agent_id *ids;
+		size_t n;
+		/* the second client sees what the first added */
+		if (kg_agent_put_simple(&req, KG_AGENTC_REQUEST_IDENTITIES) < 0 ||
+		    kg_agent_sock_call(fd2, &req, &ans) < 0 ||
+		    kg_agent_parse_identities(kg_buf_ptr(&ans), kg_buf_len(&ans), &ids, &n) < 0 || n != 1 ||
+		    strcmp(ids[0].comment, "via-socket") != 0)
+			_exit(12);
+		/* an impossible length: the agent drops the client */
+		uint8_t huge[5] = {0x7f, 0, 0, 0, 11};
+		if (write(fd, huge, sizeof(huge)) != 5)
+			_exit(13);
+		char c;
+		if (read(fd, &c, 1) != 0)
+			_exit(14);
+		_exit(0);
+	}
+	kg_loop lp;
+	kg_loop_init(&lp);
+	kg_agent_server s;
+	kg_agent_server_init(&s, &lp, NULL);
+	kg_agent_listener l;
+	T_OK(kg_agent_listen_start(&l, &lp, &s, lfd, NULL));
+	int st = -1;
+	uint64_t start = kg_monotonic_ms();
+	while (kg_monotonic_ms() - start < 10000) {
+		(void)!kg_loop_run_once(&lp, 50);
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+	}
+	T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	T_ASSERT(s.keys.n == 1);
+	kg_agent_listen_stop(&l);
+	kg_agent_server_free(&s);
+	kg_loop_free(&lp);
+	unlink(path);
+	rmdir(dir);
+	free(dir);
+}
+
+static void write_script(const char *path, const char *body)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		abort();
+	fprintf(f, "#!/bin/sh\n%s\n", body);
+	fclose(f);
+	chmod(path, 0700);
+}
+
+static void test_askpass(void)
+{
+	char dir[] = "/tmp/kagi-askpass.XXXXXX", yes[64], no[64], pass[64], buf[64];
+	T_ASSERT(mkdtemp(dir) != NULL);
+	snprintf(yes, sizeof(yes), "%s/yes", dir);
+	snprintf(no, sizeof(no), "%s/no", dir);
+	snprintf(pass, sizeof(pass), "%s/pass", dir);
+	write_script(yes, "[ \"$SSH_ASKPASS_PROMPT\" = confirm ] || exit 1; echo yes");
+	write_script(no, "exit 1");
+	write_script(pass, "[ -z \"$SSH_ASKPASS_PROMPT\" ] || exit 1; echo \"p:$1\"; echo second");
+	T_OK(kg_askpass_confirm(yes, "Allow?"));
+	T_ASSERT(kg_askpass_confirm(no, "Allow?") == KG_ERR_AUTH_FAILED);
+	T_ASSERT(kg_askpass_confirm(pass, "Allow?") == KG_ERR_AUTH_FAILED);  /* answers neither "" nor yes */
+	T_ASSERT(kg_askpass_confirm("/nonexistent/askpass", "Allow?") == KG_ERR_AUTH_FAILED);
+	setenv("SSH_ASKPASS_PROMPT", "confirm", 1);
+	T_OK(kg_askpass_run(pass, "Enter:", 0, buf, sizeof(buf)));
+	unsetenv("SSH_ASKPASS_PROMPT");
+	T_ASSERT(strcmp(buf, "p:Enter:") == 0);
+	T_ASSERT(kg_askpass_run(no, "x", 0, buf, sizeof(buf)) == KG_ERR_AUTH_FAILED && buf[0] == '\0');
+	T_ASSERT(kg_askpass_run("/nonexistent/askpass", "x", 0, buf, sizeof(buf)) == KG_ERR_SYSTEM);
+	T_OK(kg_askpass_run(pass, "a-long-prompt", 0, buf, 5));
+	T_ASSERT(strcmp(buf, "p:a-") == 0);
+	setenv("SSH_ASKPASS", yes, 1);
+	T_ASSERT(strcmp(kg_askpass_program(), yes) == 0);
+	unsetenv("SSH_ASKPASS");
+	T_ASSERT(strcmp(kg_askpass_program(), KG_ASKPASS_DEFAULT) == 0);
+	unlink(yes);
+	unlink(no);
+	unlink(pass);
+	rmdir(dir);
+}
+
+static void test_run_helpers(void)
+{
+	setenv("SHELL", "/bin/tcsh", 1);
+	T_ASSERT(kg_agentd_shell_is_csh());
+	setenv("SHELL", "/bin/bash", 1);
+	T_ASSERT(!kg_agentd_shell_is_csh());
+	unsetenv("SSH_AGENT_PID");
+	T_ASSERT(kg_agentd_kill(0) == 1);
+	setenv("SSH_AGENT_PID", "abc", 1);
+	T_ASSERT(kg_agentd_kill(0) == 1);
+	setenv("SSH_AGENT_PID", "1", 1);  /* never init */
+	T_ASSERT(kg_agentd_kill(0) == 1);
+	unsetenv("SSH_AGENT_PID");
+}
+
+static void test_add_helpers(void)
+{
+	T_ASSERT(strcmp(kg_add_default_name(0), "id_rsa") == 0);
+	T_ASSERT(strcmp(kg_add_default_name(3), "id_ed25519") == 0);
+	T_ASSERT(kg_add_default_name(7) == NULL);
+	unsetenv("DISPLAY");
+	unsetenv("WAYLAND_DISPLAY");
+	setenv("SSH_ASKPASS_REQUIRE", "force", 1);
+	T_ASSERT(kg_add_use_askpass() == 1);
+	setenv("SSH_ASKPASS_REQUIRE", "prefer", 1);
+	T_ASSERT(kg_add_use_askpass() == 0);
+	setenv("DISPLAY", ":0", 1);
+	T_ASSERT(kg_add_use_askpass() == 1);
+	setenv("SSH_ASKPASS_REQUIRE", "never", 1);
+	T_ASSERT(kg_add_use_askpass() == 0);
+	unsetenv("SSH_ASKPASS_REQUIRE");
+	T_ASSERT(kg_add_use_askpass() == !isatty(STDIN_FILENO));
+	unsetenv("DISPLAY");
+	/* no agent to talk to: exit status 2 */
+	kg_add_opts o;
+	memset(&o, 0, sizeof(o));
+	o.op = KG_ADD_LIST_FP;
+	unsetenv("SSH_AUTH_SOCK");
+	T_ASSERT(kg_add_run(&o) == 2);
+	setenv("SSH_AUTH_SOCK", "/nonexistent/agent.sock", 1);
+	T_ASSERT(kg_add_run(&o) == 2);
+	unsetenv("SSH_AUTH_SOCK");
+}
+
+int main(void)
+{
+	if (kg_key_generate(KG_KEY_ED25519, 0, &ed) < 0 || kg_key_generate(KG_KEY_RSA, 2048, &rsa) < 0) {
+		printf("FAIL: key generation\n");
+		return 1;
+	}
+	T_RUN(test_keys_table);
+	T_RUN(test_keys_timer);
+	T_RUN(test_server_requests);
+	T_RUN(test_peer_check);
+	T_RUN(test_listener);
+	T_RUN(test_askpass);
+	T_RUN(test_run_helpers);
+	T_RUN(test_add_helpers);
+	kg_key_free(ed);
+	kg_key_free(rsa);
+	return T_DONE();
+}
