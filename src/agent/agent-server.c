@@ -147,7 +147,8 @@ static int lock(kg_agent_server *s, const kg_agent_request *req, kg_buf *out)
 	return status(out, 1);
 }
 
-/* "query": SUCCESS, the name, then the extensions this agent knows. */
+/* "query": SUCCESS, then the names of the extensions this agent knows
+ * (draft-miller-ssh-agent 4.7.1). */
 static int extension(kg_agent_server *s, const kg_agent_request *req, kg_buf *out)
 {
 	if (strcmp(req->ext_name, "query") != 0) {
@@ -157,7 +158,6 @@ static int extension(kg_agent_server *s, const kg_agent_request *req, kg_buf *ou
 	size_t mark = kg_buf_len(out);
 	GUARD(kg_buf_put_u32(out, 0));
 	GUARD(kg_buf_put_u8(out, KG_AGENT_SUCCESS));
-	GUARD(kg_buf_put_cstring(out, "query"));
 	GUARD(kg_buf_put_cstring(out, "query"));
 	kg_poke_u32(kg_buf_mutable_ptr(out) + mark, (uint32_t)(kg_buf_len(out) - mark - 4));
 	return KG_OK;

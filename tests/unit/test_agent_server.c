@@ -187,6 +187,7 @@ static void test_server_requests(void)
 	/* extensions: query answered, others refused */
 	T_OK(kg_agent_put_extension(&req, "query", NULL, 0));
 	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_SUCCESS);
+	T_ASSERT(kg_buf_len(&ans) == 14 && memcmp(kg_buf_ptr(&ans) + 5, "\0\0\0\5query", 9) == 0);
 	T_OK(kg_agent_put_extension(&req, "nothing@example.com", NULL, 0));
 	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_FAILURE);
 	/* a malformed request and an unknown type: FAILURE, no crash */
