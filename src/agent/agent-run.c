@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include "agent/agent-listen.h"
 #include "agent/agent-run.h"
@@ -126,10 +128,19 @@ static int make_socket(agentd *a, const kg_agentd_opts *o, int *lfd)
 	return KG_OK;
 }
 
+/* The keys must not reach a core file nor a debugger of the same uid. */
+static void protect_memory(void)
+{
+	struct rlimit rl = {0, 0};
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 /* Runs the agent until a signal (or the command's end) stops it. */
 static int serve(agentd *a, int lfd, int catch_int)
 {
 	static const int sigs[] = {SIGTERM, SIGHUP, SIGINT};
+	protect_memory();
 	signal(SIGPIPE, SIG_IGN);
 	if (!catch_int)
 		signal(SIGINT, SIG_IGN);
@@ -185,6 +196,7 @@ int kg_agentd_run(kg_agentd_opts *o)
 	kg_log_init(&a.log, "kssh-agent", o->debug ? KG_LOG_DEBUG3 : KG_LOG_ERROR, 0, 0);
 	kg_agent_server_init(&a.srv, &a.loop, &a.log);
 	a.srv.default_life = o->life;
+	a.srv.fp_hash = o->fp;
 	a.srv.confirm = kg_agent_confirm_askpass;
 	a.lst.lfd = -1;
 	int csh = o->csh < 0 ? kg_agentd_shell_is_csh() : o->csh;

@@ -6,6 +6,7 @@
 #define KAGI_AGENT_RUN_H
 
 #include <stdint.h>
+#include "core/randomart.h"
 
 typedef struct kg_agentd_opts {
 	int csh;                 /* 1 csh, 0 sh, -1 from $SHELL */
@@ -13,6 +14,7 @@ typedef struct kg_agentd_opts {
 	int debug;               /* -d */
 	const char *bind;        /* -a */
 	uint32_t life;           /* -t, seconds; 0 = none */
+	enum kg_fp_hash fp;      /* -E: fingerprints in log lines */
 	char **cmd;              /* command and arguments, or NULL */
 } kg_agentd_opts;
 

@@ -6,7 +6,6 @@
 #include <openssl/rand.h>
 #include "agent/agent-server.h"
 #include "core/keyfile.h"
-#include "core/randomart.h"
 #include "sys/askpass.h"
 
 #define LOCK_ROUNDS 1
@@ -89,7 +88,12 @@ static int sign(kg_agent_server *s, const kg_agent_request *req, kg_buf *out)
 		kg_buf_free(&sig);
 		return status(out, 0);
 	}
-	kg_debug(s->log, "signed with %s key %s (%s)", kg_key_type_short(e->key->type), e->comment, alg);
+	if (kg_log_enabled(s->log, KG_LOG_DEBUG1)) {
+		char fp[128];
+		if (kg_key_fingerprint_hash(e->key, s->fp_hash, fp, sizeof(fp)) < 0)
+			snprintf(fp, sizeof(fp), "?");
+		kg_debug(s->log, "signed with %s key %s %s (%s)", kg_key_type_short(e->key->type), fp, e->comment, alg);
+	}
 	r = kg_agent_put_sign_response(out, kg_buf_ptr(&sig), kg_buf_len(&sig));
 	kg_buf_free(&sig);
 	return r;

@@ -9,6 +9,7 @@
 
 #include "agent/agent-keys.h"
 #include "core/agent.h"
+#include "core/randomart.h"
 #include "sys/log.h"
 
 #define KG_AGENT_LOCK_HASH 32
@@ -25,6 +26,7 @@ typedef struct kg_agent_server {
 	uint8_t lock_hash[KG_AGENT_LOCK_HASH];
 	uint8_t lock_salt[KG_AGENT_LOCK_SALT];
 	unsigned int unlock_failures;
+	enum kg_fp_hash fp_hash;   /* fingerprints in log lines (-E) */
 	kg_agent_confirm_fn confirm;  /* NULL: confirm-constrained keys are never used */
 	void *confirm_ctx;
 } kg_agent_server;

@@ -25,7 +25,6 @@ int main(int argc, char **argv)
 	o.csh = -1;
 	int kill_agent = 0, c;
 	long life;
-	enum kg_fp_hash fp;
 	while ((c = getopt(argc, argv, "+cDdksa:E:t:O:P:")) != -1) {
 		switch (c) {
 		case 'c':
@@ -53,7 +52,7 @@ int main(int argc, char **argv)
 			o.bind = optarg;
 			break;
 		case 'E':
-			if (kg_fp_hash_from_name(optarg, &fp) < 0) {
+			if (kg_fp_hash_from_name(optarg, &o.fp) < 0) {
 				fprintf(stderr, "Invalid hash algorithm \"%s\"\n", optarg);
 				return 1;
 			}

@@ -123,7 +123,11 @@ SSH_AUTH_SOCK=$KS "$KADD" -t 2 "$T/ecdsa" 2>"$T/t.err" && grep -q "^Lifetime set
 	[ "$(SSH_AUTH_SOCK=$KS ssh-add -l | wc -l)" = 3 ]
 res "kssh-add -t 2 adds with a lifetime" || cat "$T/t.err" >&2
 SSH_AUTH_SOCK=$OS "$KADD" -q -t 2 "$T/ecdsa" 2>/dev/null
+LS=$T/lagent.sock
+start_agent "$LS" "$KAGENT" -t 2 && SSH_AUTH_SOCK=$LS ssh-add -q "$T/ecdsa" 2>/dev/null &&
+	[ "$(SSH_AUTH_SOCK=$LS ssh-add -l | grep -c ECDSA)" = 1 ]; res "kssh-agent -t 2 holds a key added without a lifetime"
 sleep 3
+[ "$(SSH_AUTH_SOCK=$LS ssh-add -l)" = "The agent has no identities." ]; res "kssh-agent -t 2: the default lifetime ends"
 [ "$(SSH_AUTH_SOCK=$KS ssh-add -l | grep -c ECDSA)" = 0 ] && [ "$(SSH_AUTH_SOCK=$KS ssh-add -l | wc -l)" = 2 ]
 res "kssh-agent drops the key after its lifetime"
 [ "$(SSH_AUTH_SOCK=$OS ssh-add -l | grep -c ECDSA)" = 0 ]; res "ssh-agent drops a key kssh-add -t 2 added"
@@ -156,11 +160,16 @@ fi
 
 # ---- -d debug output, the daemon, -k, csh lines, a command ----
 DS=$T/dagent.sock
-"$KAGENT" -d -a "$DS" >"$DS.out" 2>&1 </dev/null &
+"$KAGENT" -d -E md5 -a "$DS" >"$DS.out" 2>&1 </dev/null &
 DPID=$!; echo $DPID >>"$T/pids"
 i=0; while [ ! -S "$DS" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-SSH_AUTH_SOCK=$DS ssh-add -l >/dev/null 2>&1; sleep 0.2
-grep -q "^debug1: agent client connected" "$DS.out"; res "kssh-agent -d writes debug lines"
+SSH_AUTH_SOCK=$DS ssh-add -q "$T/rsa" 2>/dev/null
+echo data >"$T/msg"
+SSH_AUTH_SOCK=$DS "$SSH_KEYGEN" -Y sign -n file -f "$T/rsa.pub" "$T/msg" >/dev/null 2>&1 &&
+	"$SSH_KEYGEN" -Y check-novalidate -n file -s "$T/msg.sig" <"$T/msg" >/dev/null 2>&1; res "kssh-agent signs for ssh-keygen -Y sign"
+sleep 0.2
+grep -q "^debug1: agent client connected" "$DS.out" && grep -q "^debug1: signed with RSA key MD5:[0-9a-f:]* kagi-test-rsa (rsa-sha2-512)" "$DS.out"
+res "kssh-agent -d writes debug lines (-E md5 fingerprints)" || cat "$DS.out" >&2
 kill "$DPID"; sleep 0.3
 [ ! -e "$DS" ]; res "kssh-agent removes its socket when it ends"
 out=$("$KAGENT" -s 2>&1)
