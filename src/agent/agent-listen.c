@@ -20,6 +20,7 @@ static void client_close(kg_agent_listener *l, size_t i)
 	close(c->fd);
 	kg_buf_free(&c->in);   /* wiped: requests carry keys and passphrases */
 	kg_buf_free(&c->out);
+	kg_agent_binds_free(&c->binds);
 	free(c);
 	l->clients[i] = l->clients[--l->nclients];
 	l->clients[l->nclients] = NULL;
@@ -45,7 +46,7 @@ static int answer(kg_agent_listener *l, kg_agent_client *c)
 			return KG_OK;
 		GUARD(r);
 		uint8_t *msg = kg_buf_mutable_ptr(&c->in) + 4;
-		r = kg_agent_server_handle(l->srv, msg, n, &c->out);
+		r = kg_agent_server_handle(l->srv, &c->binds, msg, n, &c->out);
 		memset(msg, 0, n);
 		GUARD(r);
 		GUARD(kg_buf_consume(&c->in, 4 + n));

@@ -17,6 +17,7 @@
 typedef struct kg_agent_client {
 	int fd;
 	kg_buf in, out;
+	kg_agent_binds binds;
 } kg_agent_client;
 
 typedef struct kg_agent_listener {

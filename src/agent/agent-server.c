@@ -151,10 +151,62 @@ static int lock(kg_agent_server *s, const kg_agent_request *req, kg_buf *out)
 	return status(out, 1);
 }
 
+void kg_agent_binds_free(kg_agent_binds *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->v[i].hostkey);
+	memset(b, 0, sizeof(*b));
+}
+
+/* session-bind@openssh.com: the host key must have signed the session id.
+ * A connection bound for authentication takes no further binding; the
+ * same binding twice is fine; at most KG_AGENT_MAX_BINDS. */
+static int session_bind(kg_agent_server *s, kg_agent_binds *b, const kg_agent_request *req, kg_buf *out)
+{
+	if (!b)
+		return status(out, 0);
+	kg_key *hk = NULL;
+	int ok = kg_key_from_blob(req->bind_hostkey, req->bind_hostkey_len, &hk) >= 0 &&
+		 kg_key_verify(hk, NULL, req->bind_sig, req->bind_sig_len, req->bind_sid, req->bind_sid_len) == KG_OK;
+	kg_key_free(hk);
+	if (!ok) {
+		kg_info(s->log, "session-bind: the host key's signature does not verify");
+		return status(out, 0);
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		kg_agent_bind *x = &b->v[i];
+		if (!x->forwarding) {
+			kg_info(s->log, "session-bind: connection already bound for authentication");
+			return status(out, 0);
+		}
+		if (x->sid_len == req->bind_sid_len && memcmp(x->sid, req->bind_sid, x->sid_len) == 0) {
+			ok = x->hostkey_len == req->bind_hostkey_len &&
+			     memcmp(x->hostkey, req->bind_hostkey, x->hostkey_len) == 0;
+			return status(out, ok);
+		}
+	}
+	if (b->n >= KG_AGENT_MAX_BINDS)
+		return status(out, 0);
+	kg_agent_bind *x = &b->v[b->n];
+	x->hostkey = malloc(req->bind_hostkey_len ? req->bind_hostkey_len : 1);
+	if (!x->hostkey)
+		return status(out, 0);
+	memcpy(x->hostkey, req->bind_hostkey, req->bind_hostkey_len);
+	x->hostkey_len = req->bind_hostkey_len;
+	memcpy(x->sid, req->bind_sid, req->bind_sid_len);  /* at most 64: the codec checks */
+	x->sid_len = req->bind_sid_len;
+	x->forwarding = req->bind_forwarding;
+	b->n++;
+	kg_debug(s->log, "session bound (%s)", x->forwarding ? "forwarding" : "authentication");
+	return status(out, 1);
+}
+
 /* "query": SUCCESS, then the names of the extensions this agent knows
  * (draft-miller-ssh-agent 4.7.1). */
-static int extension(kg_agent_server *s, const kg_agent_request *req, kg_buf *out)
+static int extension(kg_agent_server *s, kg_agent_binds *b, const kg_agent_request *req, kg_buf *out)
 {
+	if (strcmp(req->ext_name, "session-bind@openssh.com") == 0)
+		return session_bind(s, b, req, out);
 	if (strcmp(req->ext_name, "query") != 0) {
 		kg_debug(s->log, "extension %s not supported", req->ext_name);
 		return status(out, 0);
@@ -163,11 +215,12 @@ static int extension(kg_agent_server *s, const kg_agent_request *req, kg_buf *ou
 	GUARD(kg_buf_put_u32(out, 0));
 	GUARD(kg_buf_put_u8(out, KG_AGENT_SUCCESS));
 	GUARD(kg_buf_put_cstring(out, "query"));
+	GUARD(kg_buf_put_cstring(out, "session-bind@openssh.com"));
 	kg_poke_u32(kg_buf_mutable_ptr(out) + mark, (uint32_t)(kg_buf_len(out) - mark - 4));
 	return KG_OK;
 }
 
-int kg_agent_server_handle(kg_agent_server *s, const uint8_t *msg, size_t len, kg_buf *out)
+int kg_agent_server_handle(kg_agent_server *s, kg_agent_binds *b, const uint8_t *msg, size_t len, kg_buf *out)
 {
 	kg_agent_request req;
 	int r = kg_agent_request_parse(msg, len, &req);
@@ -199,7 +252,7 @@ int kg_agent_server_handle(kg_agent_server *s, const uint8_t *msg, size_t len, k
 		r = lock(s, &req, out);
 		break;
 	case KG_AGENTC_EXTENSION:
-		r = s->locked ? status(out, 0) : extension(s, &req, out);
+		r = s->locked ? status(out, 0) : extension(s, b, &req, out);
 		break;
 	default:
 		kg_debug(s->log, "unknown agent request %u", (unsigned)req.type);

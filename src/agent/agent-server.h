@@ -3,7 +3,9 @@
  * flags; a key with the confirm constraint asks first), ADD_IDENTITY and
  * ADD_ID_CONSTRAINED (lifetime, confirm; a default lifetime), REMOVE_*,
  * LOCK/UNLOCK (the passphrase kept only as a salted bcrypt-pbkdf hash,
- * compared in constant time), EXTENSION ("query"; others FAILURE). */
+ * compared in constant time), EXTENSION ("query", and
+ * session-bind@openssh.com: the host key's signature over the session id
+ * checked and the binding kept per connection; others FAILURE). */
 #ifndef KAGI_AGENT_SERVER_H
 #define KAGI_AGENT_SERVER_H
 
@@ -14,6 +16,21 @@
 
 #define KG_AGENT_LOCK_HASH 32
 #define KG_AGENT_LOCK_SALT 16
+
+/* The sessions one client connection bound (session-bind@openssh.com). */
+#define KG_AGENT_MAX_BINDS 16
+typedef struct kg_agent_bind {
+	uint8_t *hostkey;
+	size_t hostkey_len;
+	uint8_t sid[64];
+	size_t sid_len;
+	int forwarding;
+} kg_agent_bind;
+typedef struct kg_agent_binds {
+	kg_agent_bind v[KG_AGENT_MAX_BINDS];
+	size_t n;
+} kg_agent_binds;
+void kg_agent_binds_free(kg_agent_binds *b);
 
 /* Asks whether e may be used now: KG_OK to allow. */
 typedef int (*kg_agent_confirm_fn)(void *ctx, const kg_agent_entry *e);
@@ -34,10 +51,12 @@ typedef struct kg_agent_server {
 void kg_agent_server_init(kg_agent_server *s, kg_loop *loop, const kg_logger *log);
 /* Wipes the keys and the lock hash. */
 void kg_agent_server_free(kg_agent_server *s);
-/* Answers one message's contents (after its length) by appending one
+/* Answers one message's contents (after its length) from the connection
+ * whose bindings are b (NULL: session-bind refused) by appending one
  * framed answer to out.  A malformed request gets FAILURE; an error is
  * returned only when out cannot take the answer. */
-int kg_agent_server_handle(kg_agent_server *s, const uint8_t *msg, size_t len, kg_buf *out) KG_WUR;
+int kg_agent_server_handle(kg_agent_server *s, kg_agent_binds *b, const uint8_t *msg, size_t len,
+			   kg_buf *out) KG_WUR;
 /* The confirmation the agent's askpass shows for e (malloc'ed). */
 char *kg_agent_confirm_prompt(const kg_agent_entry *e);
 /* The confirm callback that runs the SSH_ASKPASS program (ctx: unused). */

@@ -170,6 +170,8 @@ SSH_AUTH_SOCK=$DS "$SSH_KEYGEN" -Y sign -n file -f "$T/rsa.pub" "$T/msg" >/dev/n
 sleep 0.2
 grep -q "^debug1: agent client connected" "$DS.out" && grep -q "^debug1: signed with RSA key MD5:[0-9a-f:]* kagi-test-rsa (rsa-sha2-512)" "$DS.out"
 res "kssh-agent -d writes debug lines (-E md5 fingerprints)" || cat "$DS.out" >&2
+[ "$(login ssh "$OPORT" "$DS")" = ok ] && grep -q "^debug1: session bound (authentication)" "$DS.out"
+res "OpenSSH's ssh binds its session to kssh-agent (session-bind@openssh.com verified)" || tail -5 "$DS.out" >&2
 kill "$DPID"; sleep 0.3
 [ ! -e "$DS" ]; res "kssh-agent removes its socket when it ends"
 out=$("$KAGENT" -s 2>&1)

@@ -100,7 +100,7 @@ static int ask(kg_agent_server *s, kg_buf *req, kg_buf *ans)
 	kg_buf_reset(ans);
 	if (kg_agent_frame(kg_buf_ptr(req), kg_buf_len(req), &n) < 0)
 		return -1;
-	int r = kg_agent_server_handle(s, kg_buf_ptr(req) + 4, n, ans);
+	int r = kg_agent_server_handle(s, NULL, kg_buf_ptr(req) + 4, n, ans);
 	kg_buf_reset(req);
 	if (r < 0 || kg_buf_len(ans) < 5)
 		return -1;
@@ -187,7 +187,7 @@ static void test_server_requests(void)
 	/* extensions: query answered, others refused */
 	T_OK(kg_agent_put_extension(&req, "query", NULL, 0));
 	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_SUCCESS);
-	T_ASSERT(kg_buf_len(&ans) == 14 && memcmp(kg_buf_ptr(&ans) + 5, "\0\0\0\5query", 9) == 0);
+	T_ASSERT(kg_buf_len(&ans) == 42 && memcmp(kg_buf_ptr(&ans) + 5, "\0\0\0\5query\0\0\0\030session-bind", 21) == 0);
 	T_OK(kg_agent_put_extension(&req, "nothing@example.com", NULL, 0));
 	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_FAILURE);
 	/* a malformed request and an unknown type: FAILURE, no crash */
@@ -216,6 +216,79 @@ static void test_server_requests(void)
 	kg_buf_free(&ans);
 	kg_buf_free(&b1);
 	kg_buf_free(&b2);
+}
+
+/* Runs req on the connection whose bindings are b. */
+static int ask_bound(kg_agent_server *s, kg_agent_binds *b, kg_buf *req)
+{
+	kg_buf ans;
+	kg_buf_init(&ans, 0);
+	size_t n;
+	int r = kg_agent_frame(kg_buf_ptr(req), kg_buf_len(req), &n);
+	if (r >= 0)
+		r = kg_agent_server_handle(s, b, kg_buf_ptr(req) + 4, n, &ans);
+	if (r >= 0)
+		r = kg_buf_len(&ans) >= 5 ? kg_buf_ptr(&ans)[4] : -1;
+	kg_buf_reset(req);
+	kg_buf_free(&ans);
+	return r;
+}
+
+static int put_bind(kg_buf *req, const kg_key *hk, const char *sid, const char *signed_sid, int fwd)
+{
+	kg_buf blob, sig;
+	blob_of(hk, &blob);
+	kg_buf_init(&sig, 0);
+	int r = kg_key_sign(hk, NULL, (const uint8_t *)signed_sid, strlen(signed_sid), &sig);
+	if (r >= 0)
+		r = kg_agent_put_session_bind(req, kg_buf_ptr(&blob), kg_buf_len(&blob), (const uint8_t *)sid,
+					      strlen(sid), kg_buf_ptr(&sig), kg_buf_len(&sig), fwd);
+	kg_buf_free(&blob);
+	kg_buf_free(&sig);
+	return r;
+}
+
+static void test_session_bind(void)
+{
+	kg_agent_server s;
+	kg_agent_server_init(&s, NULL, NULL);
+	kg_agent_binds b, b2;
+	memset(&b, 0, sizeof(b));
+	memset(&b2, 0, sizeof(b2));
+	kg_buf req;
+	kg_buf_init(&req, 0);
+	/* a signature over another session id: refused */
+	T_OK(put_bind(&req, ed, "session-one", "session-two", 1));
+	T_ASSERT(ask_bound(&s, &b, &req) == KG_AGENT_FAILURE && b.n == 0);
+	/* without connection state (NULL): refused */
+	T_OK(put_bind(&req, ed, "session-one", "session-one", 1));
+	T_ASSERT(ask_bound(&s, NULL, &req) == KG_AGENT_FAILURE);
+	/* forwarding bindings stack; the same one twice is fine */
+	T_OK(put_bind(&req, ed, "session-one", "session-one", 1));
+	T_ASSERT(ask_bound(&s, &b, &req) == KG_AGENT_SUCCESS && b.n == 1 && b.v[0].forwarding);
+	T_OK(put_bind(&req, ed, "session-one", "session-one", 1));
+	T_ASSERT(ask_bound(&s, &b, &req) == KG_AGENT_SUCCESS && b.n == 1);
+	/* the same session id with another host key: refused */
+	T_OK(put_bind(&req, rsa, "session-one", "session-one", 1));
+	T_ASSERT(ask_bound(&s, &b, &req) == KG_AGENT_FAILURE);
+	T_OK(put_bind(&req, rsa, "session-two", "session-two", 0));
+	T_ASSERT(ask_bound(&s, &b, &req) == KG_AGENT_SUCCESS && b.n == 2 && !b.v[1].forwarding);
+	/* bound for authentication: no further binding */
+	T_OK(put_bind(&req, ed, "session-three", "session-three", 1));
+	T_ASSERT(ask_bound(&s, &b, &req) == KG_AGENT_FAILURE && b.n == 2);
+	/* another connection has its own bindings; at most KG_AGENT_MAX_BINDS */
+	for (int i = 0; i < (int)KG_AGENT_MAX_BINDS + 1; i++) {
+		char sid[32];
+		snprintf(sid, sizeof(sid), "sid-%d", i);
+		T_OK(put_bind(&req, ed, sid, sid, 1));
+		T_ASSERT(ask_bound(&s, &b2, &req) == (i < (int)KG_AGENT_MAX_BINDS ? KG_AGENT_SUCCESS : KG_AGENT_FAILURE));
+	}
+	T_ASSERT(b2.n == KG_AGENT_MAX_BINDS);
+	kg_agent_binds_free(&b);
+	kg_agent_binds_free(&b2);
+	T_ASSERT(b.n == 0);
+	kg_buf_free(&req);
+	kg_agent_server_free(&s);
 }
 
 static void test_peer_check(void)
@@ -382,6 +455,7 @@ int main(void)
 	T_RUN(test_keys_table);
 	T_RUN(test_keys_timer);
 	T_RUN(test_server_requests);
+	T_RUN(test_session_bind);
 	T_RUN(test_peer_check);
 	T_RUN(test_listener);
 	T_RUN(test_askpass);
