@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include "agent/agent-add.h"
 #include "config/config-common.h"
 #include "core/agent.h"
@@ -222,7 +223,8 @@ static int add_file(add_ctx *c, const char *path, int must_exist)
 	return r;
 }
 
-/* The public key of path: its .pub, else the public half of the key file. */
+/* The public key of path: its .pub, the file itself as a public key line,
+ * else the public half of the key file. */
 static int load_public(const char *path, int must_exist, kg_key **out)
 {
 	char pub[4200], *text = NULL;
@@ -240,7 +242,9 @@ static int load_public(const char *path, int must_exist, kg_key **out)
 			fprintf(stderr, "Bad key file %s: %s\n", path, strerror(r == KG_ERR_SYSTEM ? errno : ENOENT));
 		return r;
 	}
-	r = kg_keyfile_public_of_private((const uint8_t *)text, len, out);
+	r = kg_keyfile_is_private((const uint8_t *)text, len) ? KG_ERR_FORMAT : kg_key_from_line(text, out);
+	if (r < 0)
+		r = kg_keyfile_public_of_private((const uint8_t *)text, len, out);
 	if (r < 0 && kg_keyfile_parse_private((const uint8_t *)text, len, NULL, out) >= 0)
 		r = KG_OK;
 	if (r >= 0 && (*out)->has_private) {
@@ -278,6 +282,42 @@ static int delete_file(add_ctx *c, const char *path, int must_exist)
 			k->comment && *k->comment ? k->comment : "no comment");
 	kg_buf_free(&blob);
 	kg_buf_free(&req);
+	kg_key_free(k);
+	return r;
+}
+
+/* -T: the agent signs random data with path's key; the signature must verify. */
+static int test_file(add_ctx *c, const char *path, int must_exist)
+{
+	kg_key *k = NULL;
+	int r = load_public(path, must_exist, &k);
+	if (r < 0)
+		return r;
+	uint8_t data[256];
+	const char *alg = k->type == KG_KEY_RSA ? "rsa-sha2-256" : NULL;
+	kg_buf blob, req, ans;
+	kg_buf_init(&blob, 0);
+	kg_buf_init(&req, 0);
+	kg_buf_init(&ans, KG_AGENT_MAX_MSG);
+	uint8_t *sig = NULL;
+	size_t slen = 0;
+	r = RAND_bytes(data, sizeof(data)) == 1 ? kg_key_to_blob(k, &blob) : KG_ERR_CRYPTO;
+	if (r >= 0)
+		r = kg_agent_put_sign_request(&req, kg_buf_ptr(&blob), kg_buf_len(&blob), data, sizeof(data),
+					      kg_agent_sign_flags(k->type, alg));
+	if (r >= 0)
+		r = call(c, &req, &ans);
+	if (r >= 0)
+		r = kg_agent_parse_sign_response(kg_buf_ptr(&ans), kg_buf_len(&ans), &sig, &slen);
+	if (r < 0) {
+		fprintf(stderr, "Agent signature failed for %s: %s\n", path, why(r));
+	} else if ((r = kg_key_verify(k, alg, sig, slen, data, sizeof(data))) < 0) {
+		fprintf(stderr, "Signature verification failed for %s: %s\n", path, kg_err_str(r));
+	}
+	free(sig);
+	kg_buf_free(&blob);
+	kg_buf_free(&req);
+	kg_buf_free(&ans);
 	kg_key_free(k);
 	return r;
 }
@@ -388,6 +428,9 @@ int kg_add_run(const kg_add_opts *o)
 		break;
 	case KG_ADD_KEYS:
 		rc = each_file(&c, add_file);
+		break;
+	case KG_ADD_TEST:
+		rc = each_file(&c, test_file);
 		break;
 	}
 	OPENSSL_cleanse(c.last_pass, sizeof(c.last_pass));

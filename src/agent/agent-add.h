@@ -1,7 +1,7 @@
 /* kssh-add's operations (ssh-add's behaviour and messages): adding key
  * files (the ~/.ssh/id_* defaults when none is named; passphrases from the
  * terminal, or SSH_ASKPASS without one), -l/-L listing, -d/-D removal,
- * -x/-X lock and unlock.  Exit status as ssh-add: 0 ok, 1 failure, 2 no
+ * -x/-X lock and unlock, -T (the agent signs with each file's key).  Exit status as ssh-add: 0 ok, 1 failure, 2 no
  * connection to the agent. */
 #ifndef KAGI_AGENT_ADD_H
 #define KAGI_AGENT_ADD_H
@@ -10,7 +10,7 @@
 #include "core/randomart.h"
 
 enum kg_add_op { KG_ADD_KEYS = 0, KG_ADD_LIST_FP, KG_ADD_LIST_PUB, KG_ADD_DELETE, KG_ADD_DELETE_ALL,
-		 KG_ADD_LOCK, KG_ADD_UNLOCK };
+		 KG_ADD_LOCK, KG_ADD_UNLOCK, KG_ADD_TEST };
 
 typedef struct kg_add_opts {
 	enum kg_add_op op;

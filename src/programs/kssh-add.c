@@ -1,5 +1,5 @@
 /* kssh-add: ssh-add's command line (files, -l/-L/-E, -d/-D, -t, -c, -x/-X,
- * -q); the work is in src/agent/agent-add.c. */
+ * -q, -T); the work is in src/agent/agent-add.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: kssh-add [-cDdkLlqvXx] [-E fingerprint_hash] [-t life] [file ...]\n"
+		"       kssh-add -T pubkey ...\n"
 		"       kssh-add -e pkcs11\n"
 		"       kssh-add -s pkcs11\n");
 }
@@ -88,8 +89,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "kssh-add: destination constraints (-%c) are not supported\n", c);
 			return 1;
 		case 'T':
-			fprintf(stderr, "kssh-add: -T (testing keys) is not supported\n");
-			return 1;
+			r = set_op(&o, KG_ADD_TEST);
+			break;
 		case 'M':
 		case 'm':
 			fprintf(stderr, "kssh-add: -%c (hop limits) is not supported\n", c);
@@ -103,7 +104,8 @@ int main(int argc, char **argv)
 	}
 	o.files = argv + optind;
 	o.nfiles = argc - optind;
-	if (o.nfiles > 0 && o.op != KG_ADD_KEYS && o.op != KG_ADD_DELETE) {
+	if ((o.nfiles > 0 && o.op != KG_ADD_KEYS && o.op != KG_ADD_DELETE && o.op != KG_ADD_TEST) ||
+	    (o.nfiles == 0 && o.op == KG_ADD_TEST)) {
 		usage();
 		return 1;
 	}

@@ -84,6 +84,8 @@ echo "$(SSH_AUTH_SOCK=$KS "$KADD" -l)" | grep -q "^256 SHA256:[A-Za-z0-9+/]* kag
 res "kssh-add -l line format"
 [ "$(SSH_AUTH_SOCK=$OS login ssh "$OPORT" "$OS")" = ok ]; res "a key kssh-add put in ssh-agent logs in"
 
+SSH_AUTH_SOCK=$KS "$KADD" -T "$T/rsa.pub" "$T/user_ed25519.pub" && ! SSH_AUTH_SOCK=$KS "$KADD" -T "$T/ck.pub" 2>/dev/null
+res "kssh-add -T: the agent signs for the keys it holds, not for others"
 # ---- -d and -D ----
 SSH_AUTH_SOCK=$KS "$KADD" -d "$T/ecdsa" 2>"$T/d.err" && grep -q "^Identity removed: $T/ecdsa ECDSA (kagi-test-ecdsa)\$" "$T/d.err" &&
 	[ "$(SSH_AUTH_SOCK=$KS ssh-add -l | wc -l)" = 2 ]
