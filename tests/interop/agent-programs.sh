@@ -221,4 +221,36 @@ res "kssh-add with no file adds ~/.ssh/id_ed25519 (passphrase by SSH_ASKPASS)" |
 chmod 644 "$HOME/.ssh/id_ed25519"
 SSH_AUTH_SOCK=$KS "$KADD" "$HOME/.ssh/id_ed25519" </dev/null 2>"$T/perm.err"; rc=$?
 [ $rc = 1 ] && grep -q "UNPROTECTED PRIVATE KEY FILE" "$T/perm.err"; res "kssh-add refuses a key file others can read"
+# ---- passphrases and lock passwords on a real terminal (tmux) ----
+if command -v tmux >/dev/null 2>&1; then
+	TM="tmux -L kagi-agentp-$$"
+	wait_screen() {
+		_i=0; _max=$(( ${2:-10} * 10 ))
+		while [ $_i -lt $_max ]; do
+			$TM capture-pane -p -S -100 -t ka >"$T/screen" 2>/dev/null
+			grep -Eq "$1" "$T/screen" && return 0
+			sleep 0.1; _i=$((_i + 1))
+		done
+		note "screen did not show '$1':"; sed 's/^/#   /' "$T/screen" >&2
+		return 1
+	}
+	"$SSH_KEYGEN" -q -t ed25519 -N tty-pass -C tty-key -f "$T/enc"
+	printf "PS1='local\$ '; export PS1\nexec sh -i\n" >"$T/run.sh"
+	$TM new-session -d -s ka -x 120 -y 30 "env -i PATH=$PATH HOME=$HOME TERM=xterm SSH_AUTH_SOCK=$KS sh $T/run.sh"
+	wait_screen '^local\$'
+	$TM send-keys -t ka "$KADD $T/enc" Enter
+	wait_screen "Enter passphrase for $T/enc:" && $TM send-keys -t ka "nope" Enter &&
+		wait_screen "Bad passphrase, try again for $T/enc:" && $TM send-keys -t ka "tty-pass" Enter &&
+		wait_screen "^Identity added: $T/enc \(tty-key\)" && ! grep -q "tty-pass" "$T/screen"
+	res "kssh-add asks for the passphrase on the terminal (no echo), again when wrong"
+	$TM send-keys -t ka "clear; $KADD -x" Enter
+	wait_screen "Enter lock password:" && $TM send-keys -t ka "pw-tty" Enter && wait_screen "Again:" &&
+		$TM send-keys -t ka "pw-tty" Enter && wait_screen "^Agent locked\.$" &&
+		$TM send-keys -t ka "clear; $KADD -X" Enter && wait_screen "Enter lock password:" &&
+		$TM send-keys -t ka "pw-tty" Enter && wait_screen "^Agent unlocked\.$" && ! grep -q "pw-tty" "$T/screen"
+	res "kssh-add -x/-X read the lock password on the terminal"
+	$TM kill-server 2>/dev/null
+else
+	skip "terminal prompts (no tmux)"
+fi
 finish
