@@ -221,6 +221,12 @@ res "kssh-add with no file adds ~/.ssh/id_ed25519 (passphrase by SSH_ASKPASS)" |
 chmod 644 "$HOME/.ssh/id_ed25519"
 SSH_AUTH_SOCK=$KS "$KADD" "$HOME/.ssh/id_ed25519" </dev/null 2>"$T/perm.err"; rc=$?
 [ $rc = 1 ] && grep -q "UNPROTECTED PRIVATE KEY FILE" "$T/perm.err"; res "kssh-add refuses a key file others can read"
+# ---- bad clients: the agent drops them and goes on serving ----
+"$PY" "$(dirname "$0")/agent_abuse.py" "$KS" >"$T/abuse.out" 2>&1
+! grep -q "^bad" "$T/abuse.out" && [ "$(grep -c "^ok" "$T/abuse.out")" = 5 ] && running "$(sed -n 's/^echo Agent pid \([0-9]*\);$/\1/p' "$KS.out")" &&
+	[ "$(SSH_AUTH_SOCK=$KS ssh-add -l | wc -l)" -ge 2 ]
+res "kssh-agent survives bad clients (lengths, garbage, floods, 300 connections)" || cat "$T/abuse.out" >&2
+
 # ---- passphrases and lock passwords on a real terminal (tmux) ----
 if command -v tmux >/dev/null 2>&1; then
 	TM="tmux -L kagi-agentp-$$"
