@@ -14,6 +14,7 @@ void kg_agent_keys_init(kg_agent_keys *t, kg_loop *loop)
 static void entry_free(kg_agent_entry *e)
 {
 	kg_key_free(e->key);  /* libcrypto clears private key material */
+	kg_agent_dest_free(e->dest, e->ndest);
 	free(e->blob);
 	if (e->comment) {
 		OPENSSL_cleanse(e->comment, strlen(e->comment));
@@ -85,12 +86,18 @@ static kg_agent_entry *lookup(kg_agent_keys *t, const uint8_t *blob, size_t len,
 	return NULL;
 }
 
-int kg_agent_keys_add(kg_agent_keys *t, kg_key *key, uint32_t lifetime, int confirm)
+int kg_agent_keys_add(kg_agent_keys *t, kg_key *key, uint32_t lifetime, int confirm, kg_agent_dest *dest,
+		      size_t ndest)
 {
 	kg_agent_entry e;
 	memset(&e, 0, sizeof(e));
 	e.key = key;
-	ENSURE(key && key->has_private, (kg_key_free(key), KG_ERR_ARG));
+	e.dest = dest;
+	e.ndest = dest ? ndest : 0;
+	if (!key || !key->has_private) {
+		entry_free(&e);
+		return KG_ERR_ARG;
+	}
 	kg_buf b;
 	kg_buf_init(&b, 64 * 1024);
 	int r = kg_key_to_blob(key, &b);

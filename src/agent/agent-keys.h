@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "agent/agent-dest.h"
 #include "core/key.h"
 #include "sys/loop.h"
 
@@ -20,6 +21,8 @@ typedef struct kg_agent_entry {
 	char *comment;
 	int confirm;
 	uint64_t expires_ms;  /* on kg_monotonic_ms(); 0 = never */
+	kg_agent_dest *dest;  /* destination restrictions, or NULL */
+	size_t ndest;
 } kg_agent_entry;
 
 typedef struct kg_agent_keys {
@@ -34,10 +37,12 @@ typedef struct kg_agent_keys {
 void kg_agent_keys_init(kg_agent_keys *t, kg_loop *loop);
 /* Wipes and frees every key; cancels the timer. */
 void kg_agent_keys_free(kg_agent_keys *t);
-/* Takes key (a private key; comment from key->comment) whatever the
- * result.  A key already held is replaced with the new constraints.
- * lifetime in seconds, 0 = none.  KG_ERR_NO_SPACE when the table is full. */
-int kg_agent_keys_add(kg_agent_keys *t, kg_key *key, uint32_t lifetime, int confirm) KG_WUR;
+/* Takes key (a private key; comment from key->comment) and dest (ndest
+ * destination restrictions, may be NULL) whatever the result.  A key
+ * already held is replaced with the new constraints.  lifetime in
+ * seconds, 0 = none.  KG_ERR_NO_SPACE when the table is full. */
+int kg_agent_keys_add(kg_agent_keys *t, kg_key *key, uint32_t lifetime, int confirm, kg_agent_dest *dest,
+		      size_t ndest) KG_WUR;
 /* The entry holding blob, or NULL (expired keys are never found). */
 kg_agent_entry *kg_agent_keys_find(kg_agent_keys *t, const uint8_t *blob, size_t len);
 /* KG_ERR_NOT_FOUND when not held. */

@@ -193,7 +193,7 @@ int kg_agentd_run(kg_agentd_opts *o)
 	agentd a;
 	memset(&a, 0, sizeof(a));
 	kg_loop_init(&a.loop);
-	kg_log_init(&a.log, "kssh-agent", o->debug ? KG_LOG_DEBUG3 : KG_LOG_ERROR, 0, 0);
+	kg_log_init(&a.log, "kssh-agent", o->debug ? KG_LOG_DEBUG3 : KG_LOG_INFO, 0, 0);
 	kg_agent_server_init(&a.srv, &a.loop, &a.log);
 	a.srv.default_life = o->life;
 	a.srv.fp_hash = o->fp;

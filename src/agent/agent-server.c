@@ -30,15 +30,35 @@ static int status(kg_buf *out, int ok)
 	return kg_agent_put_simple(out, ok ? KG_AGENT_SUCCESS : KG_AGENT_FAILURE);
 }
 
-static int identities(kg_agent_server *s, kg_buf *out)
+/* The hops b bound, as the destination check takes them. */
+static size_t hops_of(const kg_agent_binds *b, kg_agent_dest_hop *h)
 {
+	size_t n = b ? b->n : 0;
+	for (size_t i = 0; i < n; i++) {
+		h[i].hostkey = b->v[i].hostkey;
+		h[i].hostkey_len = b->v[i].hostkey_len;
+		h[i].forwarding = b->v[i].forwarding;
+	}
+	return n;
+}
+
+static int identities(kg_agent_server *s, const kg_agent_binds *b, kg_buf *out)
+{
+	kg_agent_dest_hop h[KG_AGENT_MAX_BINDS];
+	size_t nh = hops_of(b, h);
 	size_t mark;
 	(void)kg_agent_keys_expire(&s->keys);
 	GUARD(kg_agent_put_identities_begin(out, &mark));
 	uint32_t n = 0;
 	/* A locked agent lists nothing. */
-	for (size_t i = 0; !s->locked && i < s->keys.n; i++, n++)
-		GUARD(kg_agent_put_identity(out, s->keys.v[i].blob, s->keys.v[i].blob_len, s->keys.v[i].comment));
+	for (size_t i = 0; !s->locked && i < s->keys.n; i++) {
+		const kg_agent_entry *e = &s->keys.v[i];
+		/* A key restricted to other destinations is not shown here. */
+		if (!kg_agent_dest_permitted(e->dest, e->ndest, h, nh, NULL))
+			continue;
+		GUARD(kg_agent_put_identity(out, e->blob, e->blob_len, e->comment));
+		n++;
+	}
 	return kg_agent_put_identities_end(out, mark, n);
 }
 
@@ -64,13 +84,54 @@ int kg_agent_confirm_askpass(void *ctx, const kg_agent_entry *e)
 	return r;
 }
 
-static int sign(kg_agent_server *s, const kg_agent_request *req, kg_buf *out)
+/* A destination-restricted key signs only a user authentication request
+ * for a permitted hop, over the session the connection bound last. */
+static int dest_ok(kg_agent_server *s, const kg_agent_binds *b, const kg_agent_entry *e,
+		   const kg_agent_request *req)
+{
+	kg_agent_dest_hop h[KG_AGENT_MAX_BINDS];
+	size_t nh = hops_of(b, h);
+	if (nh == 0) {
+		kg_info(s->log, "refusing use of destination-constrained key to sign on an unbound connection");
+		return 0;
+	}
+	const uint8_t *sid, *hk;
+	size_t sid_len, hk_len;
+	char *user = NULL;
+	if (kg_agent_dest_userauth(req->data, req->data_len, e->blob, e->blob_len, &sid, &sid_len, &user, &hk,
+				   &hk_len) < 0) {
+		kg_info(s->log, "refusing use of destination-constrained key to sign an unidentified signature");
+		return 0;
+	}
+	const kg_agent_bind *last = &b->v[nh - 1];
+	int ok = kg_agent_dest_permitted(e->dest, e->ndest, h, nh, user);
+	if (!ok)
+		kg_info(s->log, "destination-constrained key not permitted for user %s over these hops", user);
+	if (ok && (sid_len != last->sid_len || memcmp(sid, last->sid, sid_len) != 0)) {
+		kg_info(s->log, "unexpected session ID on signature request for target user %s", user);
+		ok = 0;
+	}
+	if (ok && nh > 1 && !hk) {
+		kg_info(s->log, "refusing use of destination-constrained key: no hostkey in the signature for a forwarded connection");
+		ok = 0;
+	}
+	if (ok && hk && (hk_len != last->hostkey_len || memcmp(hk, last->hostkey, hk_len) != 0)) {
+		kg_info(s->log, "refusing use of destination-constrained key: host key in the request is not the bound one");
+		ok = 0;
+	}
+	free(user);
+	return ok;
+}
+
+static int sign(kg_agent_server *s, const kg_agent_binds *b, const kg_agent_request *req, kg_buf *out)
 {
 	kg_agent_entry *e = s->locked ? NULL : kg_agent_keys_find(&s->keys, req->blob, req->blob_len);
 	if (!e) {
 		kg_debug(s->log, "sign request: key not held%s", s->locked ? " (agent locked)" : "");
 		return status(out, 0);
 	}
+	if (e->ndest && !dest_ok(s, b, e, req))
+		return status(out, 0);
 	if (e->confirm) {
 		int ok = s->confirm && s->confirm(s->confirm_ctx, e) == KG_OK;
 		/* The table may have changed meanwhile only through this call. */
@@ -104,13 +165,20 @@ static int add(kg_agent_server *s, kg_agent_request *req, kg_buf *out)
 	if (s->locked)
 		return status(out, 0);
 	uint32_t life = req->lifetime ? req->lifetime : s->default_life;
+	kg_agent_dest *dest = NULL;
+	size_t ndest = 0;
+	if (req->dest && kg_agent_dest_parse(req->dest, req->dest_len, &dest, &ndest) < 0) {
+		kg_info(s->log, "add identity: bad destination restriction");
+		return status(out, 0);
+	}
 	kg_key *k = req->key;
 	req->key = NULL;
-	int r = kg_agent_keys_add(&s->keys, k, life, req->confirm);
+	int r = kg_agent_keys_add(&s->keys, k, life, req->confirm, dest, ndest);
 	if (r < 0)
 		kg_info(s->log, "add identity failed: %s", kg_err_str(r));
 	else
-		kg_debug(s->log, "added key (lifetime %u, confirm %d)", (unsigned)life, req->confirm);
+		kg_debug(s->log, "added key (lifetime %u, confirm %d, %zu destination restrictions)", (unsigned)life,
+			 req->confirm, ndest);
 	return status(out, r >= 0);
 }
 
@@ -180,7 +248,7 @@ static int session_bind(kg_agent_server *s, kg_agent_binds *b, const kg_agent_re
 			return status(out, 0);
 		}
 		if (x->sid_len == req->bind_sid_len && memcmp(x->sid, req->bind_sid, x->sid_len) == 0) {
-			ok = x->hostkey_len == req->bind_hostkey_len &&
+			ok = x->forwarding == req->bind_forwarding && x->hostkey_len == req->bind_hostkey_len &&
 			     memcmp(x->hostkey, req->bind_hostkey, x->hostkey_len) == 0;
 			return status(out, ok);
 		}
@@ -230,10 +298,10 @@ int kg_agent_server_handle(kg_agent_server *s, kg_agent_binds *b, const uint8_t 
 	}
 	switch (req.type) {
 	case KG_AGENTC_REQUEST_IDENTITIES:
-		r = identities(s, out);
+		r = identities(s, b, out);
 		break;
 	case KG_AGENTC_SIGN_REQUEST:
-		r = sign(s, &req, out);
+		r = sign(s, b, &req, out);
 		break;
 	case KG_AGENTC_ADD_IDENTITY:
 	case KG_AGENTC_ADD_ID_CONSTRAINED:

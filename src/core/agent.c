@@ -175,10 +175,21 @@ static int parse_constraints(kg_buf *b, kg_agent_request *req)
 			ENSURE(!req->confirm, KG_ERR_FORMAT);
 			req->confirm = 1;
 			break;
+		case KG_AGENT_CONSTRAIN_EXTENSION:
+		case KG_AGENT_CONSTRAIN_EXTENSION_OPENSSH: {
+			/* Only destination restrictions (their contents are the
+			 * agent's to parse); any other extension is refused. */
+			const uint8_t *name;
+			size_t nlen;
+			GUARD(kg_buf_get_string_direct(b, &name, &nlen));
+			ENSURE(nlen == strlen(KG_AGENT_RESTRICT_DEST) && memcmp(name, KG_AGENT_RESTRICT_DEST, nlen) == 0 &&
+				       req->dest == NULL, KG_ERR_PROTOCOL);
+			GUARD(kg_buf_get_string_direct(b, &req->dest, &req->dest_len));
+			break;
+		}
 		default:
-			/* Extension constraints (destination restrictions and the
-			 * like) and unknown ones: the agent must refuse the key
-			 * rather than hold it with fewer limits than asked. */
+			/* Unknown constraints: the agent must refuse the key rather
+			 * than hold it with fewer limits than asked. */
 			return KG_ERR_PROTOCOL;
 		}
 	}

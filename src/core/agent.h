@@ -28,6 +28,9 @@ enum kg_agent_msg {
 #define KG_AGENT_CONSTRAIN_LIFETIME 1
 #define KG_AGENT_CONSTRAIN_CONFIRM 2
 #define KG_AGENT_CONSTRAIN_EXTENSION 3
+/* The number OpenSSH sends for an extension constraint (PROTOCOL.agent). */
+#define KG_AGENT_CONSTRAIN_EXTENSION_OPENSSH 255
+#define KG_AGENT_RESTRICT_DEST "restrict-destination-v00@openssh.com"
 #define KG_AGENT_RSA_SHA2_256 2
 #define KG_AGENT_RSA_SHA2_512 4
 
@@ -72,6 +75,10 @@ typedef struct kg_agent_request {
 	kg_key *key;
 	uint32_t lifetime;      /* seconds, 0 = none */
 	int confirm;
+	/* the restrict-destination-v00@openssh.com constraint's contents (the
+	 * agent parses them), or NULL */
+	const uint8_t *dest;
+	size_t dest_len;
 	/* LOCK/UNLOCK: the passphrase */
 	const uint8_t *pass;
 	size_t pass_len;

@@ -41,7 +41,8 @@ start_agent() {
 	_s=$1; shift
 	SSH_ASKPASS="$T/confirm.sh" "$@" -D -a "$_s" >"$_s.out" 2>&1 </dev/null &
 	echo $! >>"$T/pids"
-	_i=0; while [ ! -S "$_s" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+	# The lines are printed once the socket listens.
+	_i=0; while ! grep -q "^echo Agent pid" "$_s.out" 2>/dev/null && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
 	[ -S "$_s" ]
 }
 KS=$T/kagent.sock
@@ -148,6 +149,18 @@ echo yes >"$T/answer"
 echo no >"$T/answer"
 [ "$(login kssh "$KPORT" "$CS")" != ok ] && [ -s "$T/confirm.log" ]; res "-c: kssh refused too when the askpass says no"
 
+# ---- destination restrictions (ssh-add -h) ----
+gen_key "$T/host2" ed25519
+SERVER_HOSTKEYS=$T/host2 start_server ksshd s3 && XPORT=$SRV_PORT || fail "start a ksshd with another host key"
+echo "dest-ok $(cut -d' ' -f1,2 "$T/host_ed25519.pub")" >"$T/kh_dest"
+RS=$T/ragent.sock
+start_agent "$RS" "$KAGENT" || fail "kssh-agent for restricted keys starts"
+SSH_AUTH_SOCK=$RS ssh-add -H "$T/kh_dest" -h dest-ok "$T/ck" 2>"$T/h.err" && [ "$(SSH_AUTH_SOCK=$RS ssh-add -l | wc -l)" = 1 ]
+res "ssh-add -h adds a destination-restricted key to kssh-agent" || cat "$T/h.err" >&2
+[ "$(login ssh "$OPORT" "$RS")" = ok ]; res "a restricted key logs in to the permitted host (OpenSSH's ssh)" || tail -3 "$T/login.err" >&2
+[ "$(login ssh "$XPORT" "$RS")" != ok ] && [ "$(login ssh "$XPORT" "$KS")" = ok ]
+res "a restricted key is not offered to another host" || tail -3 "$RS.out" >&2
+
 # ---- a peer of another uid ----
 if [ $IS_ROOT -eq 1 ] && command -v setpriv >/dev/null 2>&1; then
 	# Open the directory and socket to everyone: only the uid check is left.
@@ -164,7 +177,7 @@ fi
 DS=$T/dagent.sock
 "$KAGENT" -d -E md5 -a "$DS" >"$DS.out" 2>&1 </dev/null &
 DPID=$!; echo $DPID >>"$T/pids"
-i=0; while [ ! -S "$DS" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+i=0; while ! grep -q "^echo Agent pid" "$DS.out" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 SSH_AUTH_SOCK=$DS ssh-add -q "$T/rsa" 2>/dev/null
 echo data >"$T/msg"
 SSH_AUTH_SOCK=$DS "$SSH_KEYGEN" -Y sign -n file -f "$T/rsa.pub" "$T/msg" >/dev/null 2>&1 &&

@@ -1,6 +1,7 @@
 /* kssh-agent and kssh-add logic: the key table (src/agent/agent-keys.c)
  * with lifetimes, every request src/agent/agent-server.c answers (lock,
- * confirm, rsa-sha2 flags), the socket side src/agent/agent-listen.c
+ * confirm, rsa-sha2 flags, session binding), destination restrictions
+ * src/agent/agent-dest.c, the socket side src/agent/agent-listen.c
  * (peer uid check, a forked client served on the loop), the modes' helpers
  * in src/agent/agent-run.c and src/agent/agent-add.c, and the askpass
  * runner src/sys/askpass.c. */
@@ -9,6 +10,7 @@
 #include <unistd.h>
 #include "t.h"
 #include "agent/agent-add.h"
+#include "agent/agent-dest.h"
 #include "agent/agent-listen.h"
 #include "agent/agent-run.h"
 #include "agent/agent-server.h"
@@ -51,22 +53,22 @@ static void test_keys_table(void)
 	kg_buf b1, b2;
 	blob_of(ed, &b1);
 	blob_of(rsa, &b2);
-	T_OK(kg_agent_keys_add(&t, copy_private(ed), 0, 0));
-	T_OK(kg_agent_keys_add(&t, copy_private(rsa), 5, 1));
+	T_OK(kg_agent_keys_add(&t, copy_private(ed), 0, 0, NULL, 0));
+	T_OK(kg_agent_keys_add(&t, copy_private(rsa), 5, 1, NULL, 0));
 	T_ASSERT(t.n == 2);
 	/* the same key again replaces it with the new constraints */
-	T_OK(kg_agent_keys_add(&t, copy_private(ed), 2, 1));
+	T_OK(kg_agent_keys_add(&t, copy_private(ed), 2, 1, NULL, 0));
 	T_ASSERT(t.n == 2);
 	kg_agent_entry *e = kg_agent_keys_find(&t, kg_buf_ptr(&b1), kg_buf_len(&b1));
 	T_ASSERT(e && e->confirm && e->expires_ms == 3000 && strcmp(e->comment, "c") == 0);
-	T_ASSERT(kg_agent_keys_add(&t, NULL, 0, 0) == KG_ERR_ARG);
+	T_ASSERT(kg_agent_keys_add(&t, NULL, 0, 0, NULL, 0) == KG_ERR_ARG);
 	fake_ms = 3000;  /* ed's lifetime is over */
 	T_ASSERT(kg_agent_keys_find(&t, kg_buf_ptr(&b1), kg_buf_len(&b1)) == NULL);
 	T_ASSERT(t.n == 1);
 	T_ASSERT(kg_agent_keys_remove(&t, kg_buf_ptr(&b1), kg_buf_len(&b1)) == KG_ERR_NOT_FOUND);
 	T_OK(kg_agent_keys_remove(&t, kg_buf_ptr(&b2), kg_buf_len(&b2)));
 	T_ASSERT(t.n == 0);
-	T_OK(kg_agent_keys_add(&t, copy_private(ed), 0, 0));
+	T_OK(kg_agent_keys_add(&t, copy_private(ed), 0, 0, NULL, 0));
 	kg_agent_keys_clear(&t);
 	T_ASSERT(t.n == 0);
 	kg_agent_keys_free(&t);
@@ -81,13 +83,13 @@ static void test_keys_timer(void)
 	kg_loop_init(&lp);
 	kg_agent_keys t;
 	kg_agent_keys_init(&t, &lp);
-	T_OK(kg_agent_keys_add(&t, copy_private(ed), 1, 0));
+	T_OK(kg_agent_keys_add(&t, copy_private(ed), 1, 0, NULL, 0));
 	T_ASSERT(t.timer_set && lp.ntimers == 1);
 	uint64_t start = kg_monotonic_ms();
 	while (t.n > 0 && kg_monotonic_ms() - start < 3000)
 		(void)!kg_loop_run_once(&lp, 100);
 	T_ASSERT(t.n == 0 && !t.timer_set && kg_monotonic_ms() - start >= 900);
-	T_OK(kg_agent_keys_add(&t, copy_private(ed), 100, 0));
+	T_OK(kg_agent_keys_add(&t, copy_private(ed), 100, 0, NULL, 0));
 	kg_agent_keys_free(&t);
 	T_ASSERT(lp.ntimers == 0);  /* the timer went with the key */
 	kg_loop_free(&lp);
@@ -291,6 +293,119 @@ static void test_session_bind(void)
 	kg_agent_server_free(&s);
 }
 
+/* Appends a hop (user, host, reserved, (key, is_ca)*) as a string. */
+static int put_hop(kg_buf *out, const char *user, const char *host, const kg_key *const *keys, size_t n)
+{
+	kg_buf h, blob;
+	kg_buf_init(&h, 0);
+	int r = kg_buf_put_cstring(&h, user);
+	if (r >= 0)
+		r = kg_buf_put_cstring(&h, host);
+	if (r >= 0)
+		r = kg_buf_put_string(&h, NULL, 0);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		blob_of(keys[i], &blob);
+		r = kg_buf_put_string(&h, kg_buf_ptr(&blob), kg_buf_len(&blob));
+		if (r >= 0)
+			r = kg_buf_put_u8(&h, 0);
+		kg_buf_free(&blob);
+	}
+	if (r >= 0)
+		r = kg_buf_put_stringb(out, &h);
+	kg_buf_free(&h);
+	return r;
+}
+
+/* One constraint: from (host, key) to (user, host, key). */
+static int put_dest(kg_buf *out, const char *from_host, const kg_key *from_key, const char *to_user,
+		    const char *to_host, const kg_key *to_key)
+{
+	kg_buf d;
+	kg_buf_init(&d, 0);
+	int r = put_hop(&d, "", from_host, &from_key, from_key ? 1 : 0);
+	if (r >= 0)
+		r = put_hop(&d, to_user, to_host, &to_key, to_key ? 1 : 0);
+	if (r >= 0)
+		r = kg_buf_put_string(&d, NULL, 0);
+	if (r >= 0)
+		r = kg_buf_put_stringb(out, &d);
+	kg_buf_free(&d);
+	return r;
+}
+
+static void test_dest(void)
+{
+	kg_key *hostA = NULL, *hostB = NULL;
+	T_OK(kg_key_generate(KG_KEY_ED25519, 0, &hostA));
+	T_OK(kg_key_generate(KG_KEY_ECDSA_P256, 0, &hostB));
+	kg_buf c, ba, bb;
+	kg_buf_init(&c, 0);
+	blob_of(hostA, &ba);
+	blob_of(hostB, &bb);
+	/* here -> A (any user), then A -> B as "alice*" only */
+	T_OK(put_dest(&c, "", NULL, "", "hostA", hostA));
+	T_OK(put_dest(&c, "hostA", hostA, "alice*", "hostB", hostB));
+	kg_agent_dest *d = NULL;
+	size_t n = 0;
+	T_OK(kg_agent_dest_parse(kg_buf_ptr(&c), kg_buf_len(&c), &d, &n));
+	T_ASSERT(n == 2 && strcmp(d[1].to.user, "alice*") == 0 && d[1].from.nkeys == 1);
+	kg_agent_dest_hop toA = {kg_buf_ptr(&ba), kg_buf_len(&ba), 0}, toB = {kg_buf_ptr(&bb), kg_buf_len(&bb), 0};
+	kg_agent_dest_hop fwdA = toA, h[2];
+	fwdA.forwarding = 1;
+	T_ASSERT(kg_agent_dest_permitted(d, n, NULL, 0, "x"));           /* local use */
+	T_ASSERT(kg_agent_dest_permitted(d, n, &toA, 1, "bob"));
+	T_ASSERT(!kg_agent_dest_permitted(d, n, &toB, 1, "alice"));      /* B is not a first hop */
+	h[0] = fwdA;
+	h[1] = toB;
+	T_ASSERT(kg_agent_dest_permitted(d, n, h, 2, "alice1"));
+	T_ASSERT(!kg_agent_dest_permitted(d, n, h, 2, "bob"));            /* user pattern */
+	T_ASSERT(kg_agent_dest_permitted(d, n, h, 2, NULL));              /* listing */
+	h[0] = toA;                                                       /* A bound for auth, not forwarding */
+	T_ASSERT(!kg_agent_dest_permitted(d, n, h, 2, "alice1"));
+	T_ASSERT(!kg_agent_dest_permitted(d, n, &fwdA, 1, "bob"));        /* signing over a forwarding hop */
+	kg_agent_dest_free(d, n);
+	/* refused: a "from" user, no destination keys, trailing bytes */
+	kg_buf_reset(&c);
+	T_OK(put_dest(&c, "", NULL, "", "hostA", NULL));
+	T_ASSERT(kg_agent_dest_parse(kg_buf_ptr(&c), kg_buf_len(&c), &d, &n) < 0);
+	kg_buf_reset(&c);
+	T_OK(put_dest(&c, "hostA", NULL, "", "hostB", hostB));            /* a from host without keys */
+	T_ASSERT(kg_agent_dest_parse(kg_buf_ptr(&c), kg_buf_len(&c), &d, &n) < 0);
+	T_ASSERT(kg_agent_dest_parse((const uint8_t *)"", 0, &d, &n) < 0);
+	/* user auth requests: plain and host-bound */
+	kg_buf u, kb;
+	kg_buf_init(&u, 0);
+	blob_of(ed, &kb);
+	T_OK(kg_buf_put_string(&u, "SID", 3));
+	T_OK(kg_buf_put_u8(&u, 50));
+	T_OK(kg_buf_put_cstring(&u, "alice"));
+	T_OK(kg_buf_put_cstring(&u, "ssh-connection"));
+	T_OK(kg_buf_put_cstring(&u, "publickey-hostbound-v00@openssh.com"));
+	T_OK(kg_buf_put_bool(&u, 1));
+	T_OK(kg_buf_put_cstring(&u, "ssh-ed25519"));
+	T_OK(kg_buf_put_stringb(&u, &kb));
+	T_OK(kg_buf_put_stringb(&u, &ba));
+	const uint8_t *sid, *hk;
+	size_t sl, hl;
+	char *user;
+	T_OK(kg_agent_dest_userauth(kg_buf_ptr(&u), kg_buf_len(&u), kg_buf_ptr(&kb), kg_buf_len(&kb), &sid, &sl, &user,
+				    &hk, &hl));
+	T_ASSERT(sl == 3 && strcmp(user, "alice") == 0 && hl == kg_buf_len(&ba));
+	free(user);
+	/* another key's blob than the one signing: refused */
+	T_ASSERT(kg_agent_dest_userauth(kg_buf_ptr(&u), kg_buf_len(&u), kg_buf_ptr(&ba), kg_buf_len(&ba), &sid, &sl,
+					&user, &hk, &hl) < 0);
+	T_ASSERT(kg_agent_dest_userauth((const uint8_t *)"abc", 3, kg_buf_ptr(&kb), kg_buf_len(&kb), &sid, &sl, &user,
+					&hk, &hl) < 0);
+	kg_buf_free(&u);
+	kg_buf_free(&kb);
+	kg_buf_free(&c);
+	kg_buf_free(&ba);
+	kg_buf_free(&bb);
+	kg_key_free(hostA);
+	kg_key_free(hostB);
+}
+
 static void test_peer_check(void)
 {
 	T_ASSERT(kg_agent_peer_allowed(1000, 1000));
@@ -456,6 +571,7 @@ int main(void)
 	T_RUN(test_keys_timer);
 	T_RUN(test_server_requests);
 	T_RUN(test_session_bind);
+	T_RUN(test_dest);
 	T_RUN(test_peer_check);
 	T_RUN(test_listener);
 	T_RUN(test_askpass);
