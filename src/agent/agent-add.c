@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include "agent/agent-add.h"
+#include "agent/agent-dest.h"
 #include "config/config-common.h"
 #include "core/agent.h"
 #include "core/keyfile.h"
@@ -24,6 +25,7 @@ typedef struct add_ctx {
 	int fd;
 	char last_pass[PASS_MAX];   /* tried first on the next key, as ssh-add does */
 	int have_last;
+	kg_buf dest;                /* the -h restrictions, built once */
 } add_ctx;
 
 static const char *const defaults[] = {"id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk",
@@ -206,7 +208,8 @@ static int add_file(add_ctx *c, const char *path, int must_exist)
 	const char *comment = k->comment && *k->comment ? k->comment : path;
 	kg_buf req;
 	kg_buf_init(&req, 0);
-	r = kg_agent_put_add(&req, k, comment, c->o->life, c->o->confirm);
+	r = kg_agent_put_add_dest(&req, k, comment, c->o->life, c->o->confirm,
+				  c->o->ndests ? kg_buf_ptr(&c->dest) : NULL, kg_buf_len(&c->dest));
 	if (r >= 0)
 		r = call_status(c, &req);
 	kg_buf_free(&req);
@@ -391,11 +394,41 @@ static int each_file(add_ctx *c, int (*fn)(add_ctx *, const char *, int))
 	return count == 0 ? 1 : rc;
 }
 
+/* The -h specs as one constraint list; 1 (told) when one is bad. */
+static int build_dests(add_ctx *c)
+{
+	char kh[2][4200];
+	const char *defaults_kh[4] = {kh[0], kh[1], "/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"};
+	snprintf(kh[0], sizeof(kh[0]), "%s/.ssh/known_hosts", home_dir());
+	snprintf(kh[1], sizeof(kh[1]), "%s/.ssh/known_hosts2", home_dir());
+	const char *const *files = c->o->nhostfiles ? c->o->hostfiles : defaults_kh;
+	size_t nfiles = c->o->nhostfiles ? (size_t)c->o->nhostfiles : 4;
+	for (int i = 0; i < c->o->ndests; i++) {
+		const char *missing = NULL;
+		int r = kg_agent_dest_build(c->o->dests[i], files, nfiles, &c->dest, &missing);
+		if (r == KG_ERR_NOT_FOUND) {
+			fprintf(stderr, "No host keys found for destination \"%s\"\n", missing);
+			return 1;
+		}
+		if (r < 0) {
+			fprintf(stderr, "Invalid key constraint \"%s\"%s\n", c->o->dests[i],
+				r == KG_ERR_ARG ? ": cannot specify user on 'from' host" : "");
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int kg_add_run(const kg_add_opts *o)
 {
 	add_ctx c;
 	memset(&c, 0, sizeof(c));
 	c.o = o;
+	kg_buf_init(&c.dest, 0);
+	if (o->ndests && build_dests(&c)) {
+		kg_buf_free(&c.dest);
+		return 1;
+	}
 	const char *sock = getenv("SSH_AUTH_SOCK");
 	if (!sock || !*sock) {
 		fprintf(stderr, "Could not open a connection to your authentication agent.\n");
@@ -434,6 +467,7 @@ int kg_add_run(const kg_add_opts *o)
 		break;
 	}
 	OPENSSL_cleanse(c.last_pass, sizeof(c.last_pass));
+	kg_buf_free(&c.dest);
 	close(c.fd);
 	return rc;
 }

@@ -18,6 +18,10 @@ typedef struct kg_add_opts {
 	int quiet;               /* -q */
 	int confirm;             /* -c */
 	uint32_t life;           /* -t seconds, 0 = none */
+	char **dests;            /* -h destination restrictions */
+	int ndests;
+	const char **hostfiles;  /* -H known_hosts files (none: the defaults) */
+	int nhostfiles;
 	char **files;
 	int nfiles;
 } kg_add_opts;

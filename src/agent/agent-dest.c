@@ -3,6 +3,7 @@
 #include <string.h>
 #include "agent/agent-dest.h"
 #include "config/config-common.h"
+#include "config/known-hosts.h"
 
 #define MAX_DESTS 64u
 #define MAX_HOP_KEYS 64u
@@ -189,5 +190,122 @@ int kg_agent_dest_userauth(const uint8_t *data, size_t len, const uint8_t *blob,
 		free(*user);
 		*user = NULL;
 	}
+	return r;
+}
+
+/* Adds the keys files list for host to v (deduplicated). */
+static int host_keys(const char *host, const char *const *files, size_t nfiles, kg_key **v, size_t *n)
+{
+	for (size_t f = 0; f < nfiles; f++) {
+		char *text = NULL;
+		size_t len = 0;
+		int r = kg_read_text_file(files[f], 0, &text, &len, NULL);
+		if (r == KG_ERR_NOT_FOUND || r == KG_ERR_SYSTEM)
+			continue;
+		GUARD(r);
+		for (char *line = text, *next; line && *line; line = next) {
+			next = strchr(line, '\n');
+			size_t ll = next ? (size_t)(next - line) : strlen(line);
+			if (next)
+				*next++ = '\0';
+			while (*line == ' ' || *line == '\t')
+				line++;
+			if (*line == '#' || *line == '@' || *line == '\0')
+				continue;  /* markers: no certificate authorities, revoked keys never */
+			char *sp = strpbrk(line, " \t");
+			kg_key *k = NULL;
+			if (!sp || kg_key_from_line(sp, &k) < 0)
+				continue;
+			kg_kh_result res;
+			kg_kh_result_init(&res);
+			int dup = 0;
+			for (size_t i = 0; i < *n; i++)
+				dup |= kg_key_equal_public(v[i], k);
+			if (!dup && *n < MAX_HOP_KEYS && kg_known_hosts_check(line, ll, files[f], host, 22, k, &res) >= 0 &&
+			    res.status == KG_KH_MATCH) {
+				free(k->comment);
+				k->comment = NULL;
+				v[(*n)++] = k;
+				k = NULL;
+			}
+			kg_key_free(k);
+		}
+		free(text);
+	}
+	return KG_OK;
+}
+
+/* One hop's string: user, host, reserved, then its keys. */
+static int build_hop(const char *user, const char *host, const char *const *files, size_t nfiles, int need_keys,
+		     kg_buf *out, const char **missing)
+{
+	kg_key *keys[MAX_HOP_KEYS];
+	size_t n = 0;
+	kg_buf h, blob;
+	kg_buf_init(&h, 0);
+	kg_buf_init(&blob, 0);
+	int r = need_keys ? host_keys(host, files, nfiles, keys, &n) : KG_OK;
+	if (r >= 0 && need_keys && n == 0) {
+		*missing = host;
+		r = KG_ERR_NOT_FOUND;
+	}
+	if (r >= 0)
+		r = kg_buf_put_cstring(&h, user);
+	if (r >= 0)
+		r = kg_buf_put_cstring(&h, host);
+	if (r >= 0)
+		r = kg_buf_put_string(&h, NULL, 0);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		kg_buf_reset(&blob);
+		r = kg_key_to_blob(keys[i], &blob);
+		if (r >= 0)
+			r = kg_buf_put_stringb(&h, &blob);
+		if (r >= 0)
+			r = kg_buf_put_u8(&h, 0);
+	}
+	if (r >= 0)
+		r = kg_buf_put_stringb(out, &h);
+	for (size_t i = 0; i < n; i++)
+		kg_key_free(keys[i]);
+	kg_buf_free(&h);
+	kg_buf_free(&blob);
+	return r;
+}
+
+int kg_agent_dest_build(const char *spec, const char *const *files, size_t nfiles, kg_buf *out,
+			const char **missing)
+{
+	char *s = strdup(spec);
+	ENSURE(s != NULL, KG_ERR_ALLOC);
+	char *to = strchr(s, '>'), *from = NULL;
+	if (to) {
+		*to++ = '\0';
+		from = s;
+	} else {
+		to = s;
+	}
+	char *at = strrchr(to, '@'), *user = (char *)"";
+	if (at) {
+		*at = '\0';
+		user = to;
+		to = at + 1;
+	}
+	int r = KG_OK;
+	if (!*to || (from && (!*from || strchr(from, '@'))))
+		r = KG_ERR_ARG;
+	kg_buf d;
+	kg_buf_init(&d, 0);
+	if (r >= 0)
+		r = build_hop("", from ? from : "", files, nfiles, from != NULL, &d, missing);
+	if (r >= 0)
+		r = build_hop(user, to, files, nfiles, 1, &d, missing);
+	if (r >= 0)
+		r = kg_buf_put_string(&d, NULL, 0);
+	if (r >= 0)
+		r = kg_buf_put_stringb(out, &d);
+	if (r == KG_ERR_NOT_FOUND)
+		*missing = spec + (*missing - s);  /* name it in the caller's string */
+	kg_buf_free(&d);
+	free(s);
 	return r;
 }

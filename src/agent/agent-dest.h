@@ -47,4 +47,12 @@ int kg_agent_dest_userauth(const uint8_t *data, size_t len, const uint8_t *blob,
 			   const uint8_t **sid, size_t *sid_len, char **user, const uint8_t **hostkey,
 			   size_t *hostkey_len) KG_WUR;
 
+/* kssh-add -h: appends the constraint spec names ("[user@]host" from this
+ * machine, or "fromhost>[user@]host") to out, the hosts' keys taken from
+ * the known_hosts files[0..nfiles) (missing files skipped).  KG_ERR_ARG
+ * for a user on the "from" host, KG_ERR_NOT_FOUND (with *missing, not
+ * copied, naming the host) when a host has no known key. */
+int kg_agent_dest_build(const char *spec, const char *const *files, size_t nfiles, kg_buf *out,
+			const char **missing) KG_WUR;
+
 #endif

@@ -1,5 +1,5 @@
 /* kssh-add: ssh-add's command line (files, -l/-L/-E, -d/-D, -t, -c, -x/-X,
- * -q, -T); the work is in src/agent/agent-add.c. */
+ * -q, -T, -h/-H); the work is in src/agent/agent-add.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +10,21 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: kssh-add [-cDdkLlqvXx] [-E fingerprint_hash] [-t life] [file ...]\n"
+		"usage: kssh-add [-cDdkLlqvXx] [-E fingerprint_hash] [-H hostkey_file]\n"
+		"                [-h destination_constraint] [-t life] [file ...]\n"
 		"       kssh-add -T pubkey ...\n"
 		"       kssh-add -e pkcs11\n"
 		"       kssh-add -s pkcs11\n");
+}
+
+static int add_arg(char ***v, int *n, char *arg)
+{
+	char **nv = realloc(*v, (size_t)(*n + 1) * sizeof(*nv));
+	if (!nv)
+		return -1;
+	nv[(*n)++] = arg;
+	*v = nv;
+	return 0;
 }
 
 static int set_op(kg_add_opts *o, enum kg_add_op op)
@@ -86,8 +97,10 @@ int main(int argc, char **argv)
 			return 1;
 		case 'h':
 		case 'H':
-			fprintf(stderr, "kssh-add: destination constraints (-%c) are not supported\n", c);
-			return 1;
+			if (add_arg(c == 'h' ? &o.dests : (char ***)&o.hostfiles, c == 'h' ? &o.ndests : &o.nhostfiles,
+				    optarg) < 0)
+				return 1;
+			break;
 		case 'T':
 			r = set_op(&o, KG_ADD_TEST);
 			break;
@@ -109,5 +122,8 @@ int main(int argc, char **argv)
 		usage();
 		return 1;
 	}
-	return kg_add_run(&o);
+	int rc = kg_add_run(&o);
+	free(o.dests);
+	free(o.hostfiles);
+	return rc;
 }

@@ -161,6 +161,19 @@ res "ssh-add -h adds a destination-restricted key to kssh-agent" || cat "$T/h.er
 [ "$(login ssh "$XPORT" "$RS")" != ok ] && [ "$(login ssh "$XPORT" "$KS")" = ok ]
 res "a restricted key is not offered to another host" || tail -3 "$RS.out" >&2
 
+RO=$T/roagent.sock
+start_agent "$RO" ssh-agent || fail "ssh-agent for restricted keys starts"
+SSH_AUTH_SOCK=$RO "$KADD" -H "$T/kh_dest" -h dest-ok "$T/ck" 2>"$T/h.err" &&
+	[ "$(login ssh "$OPORT" "$RO")" = ok ] && [ "$(login ssh "$XPORT" "$RO")" != ok ]
+res "kssh-add -h: ssh-agent holds the key for the permitted host only" || cat "$T/h.err" >&2
+SSH_AUTH_SOCK=$KS "$KADD" -D >/dev/null 2>&1
+SSH_AUTH_SOCK=$KS "$KADD" -H "$T/kh_dest" -h "$TUSER@dest-ok" "$T/ck" 2>"$T/h.err" &&
+	[ "$(login ssh "$OPORT" "$KS")" = ok ] && [ "$(login ssh "$XPORT" "$KS")" != ok ]
+res "kssh-add -h user@host to kssh-agent" || cat "$T/h.err" >&2
+out=$(SSH_AUTH_SOCK=$KS "$KADD" -H "$T/kh_dest" -h nowhere "$T/ck" 2>&1); rc=$?
+[ $rc = 1 ] && [ "$out" = 'No host keys found for destination "nowhere"' ]; res "kssh-add -h for a host with no known key" || echo "$out" >&2
+SSH_AUTH_SOCK=$KS "$KADD" -D >/dev/null 2>&1
+SSH_AUTH_SOCK=$KS "$KADD" -q "$T/user_ed25519" "$T/rsa" 2>/dev/null
 # ---- a peer of another uid ----
 if [ $IS_ROOT -eq 1 ] && command -v setpriv >/dev/null 2>&1; then
 	# Open the directory and socket to everyone: only the uid check is left.

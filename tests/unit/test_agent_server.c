@@ -406,6 +406,44 @@ static void test_dest(void)
 	kg_key_free(hostB);
 }
 
+static void test_dest_build(void)
+{
+	char path[] = "/tmp/kagi-kh.XXXXXX";
+	int fd = mkstemp(path);
+	T_ASSERT(fd >= 0);
+	kg_buf line;
+	kg_buf_init(&line, 0);
+	T_OK(kg_buf_put(&line, "# comment\nhostA,other ", 22));
+	T_OK(kg_key_to_line(ed, &line));
+	T_OK(kg_buf_put(&line, "\n@revoked hostA ", 16));
+	T_OK(kg_key_to_line(rsa, &line));
+	T_OK(kg_buf_put(&line, "\nhostB ", 7));
+	T_OK(kg_key_to_line(rsa, &line));
+	T_OK(kg_buf_put(&line, "\n", 1));
+	T_ASSERT(write(fd, kg_buf_ptr(&line), kg_buf_len(&line)) == (ssize_t)kg_buf_len(&line));
+	close(fd);
+	const char *files[] = {"/nonexistent/known_hosts", path};
+	kg_buf out;
+	kg_buf_init(&out, 0);
+	const char *missing = NULL;
+	T_OK(kg_agent_dest_build("hostA", files, 2, &out, &missing));
+	T_OK(kg_agent_dest_build("hostA>bob@hostB", files, 2, &out, &missing));
+	kg_agent_dest *d;
+	size_t n;
+	T_OK(kg_agent_dest_parse(kg_buf_ptr(&out), kg_buf_len(&out), &d, &n));
+	T_ASSERT(n == 2 && d[0].from.host[0] == '\0' && d[0].to.nkeys == 1 && kg_key_equal_public(d[0].to.keys[0], ed));
+	T_ASSERT(strcmp(d[1].from.host, "hostA") == 0 && strcmp(d[1].to.user, "bob") == 0 &&
+		 kg_key_equal_public(d[1].to.keys[0], rsa));
+	kg_agent_dest_free(d, n);
+	T_ASSERT(kg_agent_dest_build("nohost", files, 2, &out, &missing) == KG_ERR_NOT_FOUND &&
+		 strcmp(missing, "nohost") == 0);
+	T_ASSERT(kg_agent_dest_build("u@hostA>hostB", files, 2, &out, &missing) == KG_ERR_ARG);
+	T_ASSERT(kg_agent_dest_build(">hostB", files, 2, &out, &missing) == KG_ERR_ARG);
+	kg_buf_free(&out);
+	kg_buf_free(&line);
+	unlink(path);
+}
+
 static void test_peer_check(void)
 {
 	T_ASSERT(kg_agent_peer_allowed(1000, 1000));
@@ -572,6 +610,7 @@ int main(void)
 	T_RUN(test_server_requests);
 	T_RUN(test_session_bind);
 	T_RUN(test_dest);
+	T_RUN(test_dest_build);
 	T_RUN(test_peer_check);
 	T_RUN(test_listener);
 	T_RUN(test_askpass);
