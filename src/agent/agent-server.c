@@ -7,6 +7,7 @@
 #include "agent/agent-server.h"
 #include "core/keyfile.h"
 #include "sys/askpass.h"
+#include "sys/fail-delay.h"
 
 #define LOCK_ROUNDS 1
 
@@ -15,6 +16,7 @@ void kg_agent_server_init(kg_agent_server *s, kg_loop *loop, const kg_logger *lo
 	memset(s, 0, sizeof(*s));
 	kg_agent_keys_init(&s->keys, loop);
 	s->log = log;
+	s->unlock_delay_ms = 100;
 }
 
 void kg_agent_server_free(kg_agent_server *s)
@@ -207,8 +209,12 @@ static int lock(kg_agent_server *s, const kg_agent_request *req, kg_buf *out)
 	int ok = lock_hash(s, req, h) >= 0 && kg_ct_memcmp(h, s->lock_hash, sizeof(h)) == 0;
 	OPENSSL_cleanse(h, sizeof(h));
 	if (!ok) {
-		s->unlock_failures++;
+		/* Guessing is slowed down: 0.1 s more per failure, up to 10 s. */
+		if (s->unlock_failures < 100)
+			s->unlock_failures++;
 		kg_info(s->log, "agent unlock failed (%u so far)", s->unlock_failures);
+		if (s->unlock_delay_ms)
+			kg_fail_delay_wait(kg_fail_delay_now(), (uint64_t)s->unlock_failures * s->unlock_delay_ms * 1000000u);
 		return status(out, 0);
 	}
 	s->locked = 0;

@@ -43,6 +43,7 @@ typedef struct kg_agent_server {
 	uint8_t lock_hash[KG_AGENT_LOCK_HASH];
 	uint8_t lock_salt[KG_AGENT_LOCK_SALT];
 	unsigned int unlock_failures;
+	unsigned int unlock_delay_ms;  /* a failed unlock waits this much per failure so far (100) */
 	enum kg_fp_hash fp_hash;   /* fingerprints in log lines (-E) */
 	kg_agent_confirm_fn confirm;  /* NULL: confirm-constrained keys are never used */
 	void *confirm_ctx;

@@ -27,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kg_agent_server s;
 	kg_agent_server_init(&s, NULL, NULL);
 	s.confirm = no_confirm;
+	s.unlock_delay_ms = 0;
 	kg_agent_binds b = {0};
 	kg_buf out;
 	kg_buf_init(&out, 0);

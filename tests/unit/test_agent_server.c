@@ -180,7 +180,9 @@ static void test_server_requests(void)
 	T_OK(kg_agent_put_lock(&req, 1, "again"));
 	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_FAILURE);
 	T_OK(kg_agent_put_lock(&req, 0, "wrong"));
+	uint64_t t0 = kg_monotonic_ms();
 	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_FAILURE && s.locked);
+	T_ASSERT(kg_monotonic_ms() - t0 >= 100);  /* a failed unlock is slowed down */
 	T_OK(kg_agent_put_lock(&req, 0, "sesame"));
 	T_ASSERT(ask(&s, &req, &ans) == KG_AGENT_SUCCESS && !s.locked);
 	T_ASSERT(n_ids(&s) == 2);
