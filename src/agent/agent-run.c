@@ -120,7 +120,7 @@ static int make_socket(agentd *a, const kg_agentd_opts *o, int *lfd)
 	}
 	ENSURE(a->path != NULL, KG_ERR_ALLOC);
 	if (kg_agent_sock_listen(a->path, lfd) < 0) {
-		fprintf(stderr, "bind: %s\n", strerror(errno));
+		fprintf(stderr, "unix_listener: cannot bind to path %s: %s\n", a->path, strerror(errno));
 		free(a->path);
 		a->path = NULL;  /* not ours to remove */
 		return KG_ERR_SYSTEM;
