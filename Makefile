@@ -19,7 +19,7 @@ else ifeq ($(MLKEM),openssl)
 CPPFLAGS += -DKAGI_MLKEM_OPENSSL
 endif
 
-LIB_SRC   := $(sort $(wildcard src/core/*.c src/sys/*.c src/config/*.c src/conn/*.c src/scp/*.c src/sftp/*.c src/explain/*.c src/keygen/*.c))
+LIB_SRC   := $(sort $(wildcard src/core/*.c src/sys/*.c src/config/*.c src/conn/*.c src/scp/*.c src/sftp/*.c src/explain/*.c src/keygen/*.c src/agent/*.c))
 LIB_OBJ   := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 PROG_SRC  := $(sort $(wildcard src/programs/*.c))
 PROGS     := $(patsubst src/programs/%.c,$(BUILD)/bin/%,$(PROG_SRC))
@@ -31,7 +31,7 @@ FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 LANGS     := ja
 LOCALE_MO := $(patsubst %,$(BUILD)/locale/%/LC_MESSAGES/kagi.mo,$(LANGS))
 
-BIN_PROGS  := kssh kscp ksftp kssh-keygen
+BIN_PROGS  := kssh kscp ksftp kssh-keygen kssh-agent kssh-add
 SBIN_PROGS := ksshd ksftp-server
 
 .PHONY: all deps check unit test-bins install demo bench clean fuzz asan clang-build keydump po

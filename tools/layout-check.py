@@ -4,7 +4,7 @@ every file opens with a one-line comment; no file over 800 lines; includes
 point only down the layers; no two .c files call each other (directly or
 round a cycle) through their headers; only src/sys/loop.c waits on
 descriptors; every file in sys/conn/config/scp/sftp is named (by path) by a
-unit test.  Usage: layout-check.py [ROOT]"""
+unit test (src/agent too).  Usage: layout-check.py [ROOT]"""
 import os, re, sys
 
 root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), '..')
@@ -20,9 +20,10 @@ ALLOWED = {
     'sftp': {'conn', 'config', 'sys', 'core'},
     'scp': {'sftp', 'conn', 'config', 'sys', 'core'},
     'keygen': {'config', 'sys', 'core'},
-    'programs': {'scp', 'sftp', 'explain', 'keygen', 'conn', 'config', 'sys', 'core'},
+    'agent': {'config', 'sys', 'core'},
+    'programs': {'scp', 'sftp', 'explain', 'keygen', 'agent', 'conn', 'config', 'sys', 'core'},
 }
-NAMED_DIRS = ['sys', 'conn', 'config', 'scp', 'sftp']
+NAMED_DIRS = ['sys', 'conn', 'config', 'scp', 'sftp', 'agent']
 
 files = []
 for d in sorted(os.listdir('src')):

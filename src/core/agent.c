@@ -74,8 +74,14 @@ int kg_agent_put_sign_request(kg_buf *out, const uint8_t *blob, size_t blob_len,
 
 int kg_agent_put_add(kg_buf *out, const kg_key *priv, const char *comment, uint32_t lifetime, int confirm)
 {
+	return kg_agent_put_add_dest(out, priv, comment, lifetime, confirm, NULL, 0);
+}
+
+int kg_agent_put_add_dest(kg_buf *out, const kg_key *priv, const char *comment, uint32_t lifetime, int confirm,
+			  const uint8_t *dest, size_t dest_len)
+{
 	ENSURE(priv != NULL && priv->has_private, KG_ERR_ARG);
-	const int constrained = lifetime > 0 || confirm;
+	const int constrained = lifetime > 0 || confirm || dest;
 	size_t m = kg_buf_len(out);
 	int r = begin(out, constrained ? KG_AGENTC_ADD_ID_CONSTRAINED : KG_AGENTC_ADD_IDENTITY, &m);
 	if (r >= 0)
@@ -86,6 +92,9 @@ int kg_agent_put_add(kg_buf *out, const kg_key *priv, const char *comment, uint3
 		r = kg_buf_put_u32(out, lifetime);
 	if (r >= 0 && confirm)
 		r = kg_buf_put_u8(out, KG_AGENT_CONSTRAIN_CONFIRM);
+	if (r >= 0 && dest && (r = kg_buf_put_u8(out, KG_AGENT_CONSTRAIN_EXTENSION_OPENSSH)) >= 0 &&
+	    (r = kg_buf_put_cstring(out, KG_AGENT_RESTRICT_DEST)) >= 0)
+		r = kg_buf_put_string(out, dest, dest_len);
 	return finish(out, m, r);
 }
 
@@ -175,10 +184,21 @@ static int parse_constraints(kg_buf *b, kg_agent_request *req)
 			ENSURE(!req->confirm, KG_ERR_FORMAT);
 			req->confirm = 1;
 			break;
+		case KG_AGENT_CONSTRAIN_EXTENSION:
+		case KG_AGENT_CONSTRAIN_EXTENSION_OPENSSH: {
+			/* Only destination restrictions (their contents are the
+			 * agent's to parse); any other extension is refused. */
+			const uint8_t *name;
+			size_t nlen;
+			GUARD(kg_buf_get_string_direct(b, &name, &nlen));
+			ENSURE(nlen == strlen(KG_AGENT_RESTRICT_DEST) && memcmp(name, KG_AGENT_RESTRICT_DEST, nlen) == 0 &&
+				       req->dest == NULL, KG_ERR_PROTOCOL);
+			GUARD(kg_buf_get_string_direct(b, &req->dest, &req->dest_len));
+			break;
+		}
 		default:
-			/* Extension constraints (destination restrictions and the
-			 * like) and unknown ones: the agent must refuse the key
-			 * rather than hold it with fewer limits than asked. */
+			/* Unknown constraints: the agent must refuse the key rather
+			 * than hold it with fewer limits than asked. */
 			return KG_ERR_PROTOCOL;
 		}
 	}

@@ -28,6 +28,9 @@ enum kg_agent_msg {
 #define KG_AGENT_CONSTRAIN_LIFETIME 1
 #define KG_AGENT_CONSTRAIN_CONFIRM 2
 #define KG_AGENT_CONSTRAIN_EXTENSION 3
+/* The number OpenSSH sends for an extension constraint (PROTOCOL.agent). */
+#define KG_AGENT_CONSTRAIN_EXTENSION_OPENSSH 255
+#define KG_AGENT_RESTRICT_DEST "restrict-destination-v00@openssh.com"
 #define KG_AGENT_RSA_SHA2_256 2
 #define KG_AGENT_RSA_SHA2_512 4
 
@@ -48,6 +51,12 @@ int kg_agent_put_sign_request(kg_buf *out, const uint8_t *blob, size_t blob_len,
 /* ADD_IDENTITY, or ADD_ID_CONSTRAINED when lifetime > 0 or confirm. */
 int kg_agent_put_add(kg_buf *out, const kg_key *priv, const char *comment, uint32_t lifetime,
 		     int confirm) KG_WUR;
+/* The same with a destination restriction: dest (dest_len bytes, the
+ * constraint[] list of PROTOCOL.agent) sent as OpenSSH's
+ * restrict-destination-v00@openssh.com extension constraint; dest NULL is
+ * kg_agent_put_add. */
+int kg_agent_put_add_dest(kg_buf *out, const kg_key *priv, const char *comment, uint32_t lifetime, int confirm,
+			  const uint8_t *dest, size_t dest_len) KG_WUR;
 int kg_agent_put_remove(kg_buf *out, const uint8_t *blob, size_t blob_len) KG_WUR;
 int kg_agent_put_lock(kg_buf *out, int lock, const char *pass) KG_WUR;
 int kg_agent_put_extension(kg_buf *out, const char *name, const uint8_t *data, size_t len) KG_WUR;
@@ -72,6 +81,10 @@ typedef struct kg_agent_request {
 	kg_key *key;
 	uint32_t lifetime;      /* seconds, 0 = none */
 	int confirm;
+	/* the restrict-destination-v00@openssh.com constraint's contents (the
+	 * agent parses them), or NULL */
+	const uint8_t *dest;
+	size_t dest_len;
 	/* LOCK/UNLOCK: the passphrase */
 	const uint8_t *pass;
 	size_t pass_len;

@@ -107,9 +107,18 @@ static void test_constraints(void)
 	kg_agent_request_free(&req);
 	const uint8_t unknown[] = { 9 };
 	T_ASSERT(constrained(unknown, sizeof(unknown), &req) < 0 && req.key == NULL);
-	/* an extension constraint (e.g. a destination restriction) is refused */
+	/* an extension constraint other than a destination restriction is refused */
 	const uint8_t ext[] = { 3, 0, 0, 0, 4, 'x', '@', 'y', 'z' };
 	T_ASSERT(constrained(ext, sizeof(ext), &req) < 0);
+	/* a destination restriction (OpenSSH's number 255) is handed over as it is */
+	uint8_t dest[96] = { 255, 0, 0, 0, 36 };
+	memcpy(dest + 5, KG_AGENT_RESTRICT_DEST, 36);
+	memcpy(dest + 41, "\0\0\0\3abc", 7);
+	T_OK(constrained(dest, 48, &req));
+	T_ASSERT(req.dest != NULL && req.dest_len == 3);  /* a view into the freed message */
+	kg_agent_request_free(&req);
+	memcpy(dest + 48, dest, 48);  /* twice: refused */
+	T_ASSERT(constrained(dest, 96, &req) < 0);
 	const uint8_t short_life[] = { 1, 0, 0 };
 	T_ASSERT(constrained(short_life, sizeof(short_life), &req) < 0);
 	const uint8_t twice[] = { 2, 2 };
