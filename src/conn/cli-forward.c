@@ -196,13 +196,23 @@ int kg_cli_forwards_command(void *arg, const char *line, char *msg, size_t msgle
 	kg_fwd_spec spec;
 	if (cancel) {
 		/* Only the listen side: "[bind:]port" or a path. */
-		if (kg_fwd_spec_parse(p, KG_FWDSPEC_DYNAMIC, &spec) < 0) {
+		int r = KG_OK;
+		if (strchr(p, '/')) {
+			memset(&spec, 0, sizeof(spec));
+			spec.listen_port = -1;
+			spec.listen_path = strdup(p);
+			if (!spec.listen_path)
+				return KG_ERR_ALLOC;
+		} else {
+			r = kg_fwd_spec_parse(p, KG_FWDSPEC_DYNAMIC, &spec);
+		}
+		if (r < 0) {
 			kg_info(log, "Bad forwarding close specification.");
 			return KG_ERR_ARG;
 		}
 		spec.kind = kind;
 		spec.dynamic = kind == KG_FWDSPEC_DYNAMIC;
-		int r = kg_cli_forwards_cancel(f, &spec, NULL, NULL);
+		r = kg_cli_forwards_cancel(f, &spec, NULL, NULL);
 		kg_fwd_spec_free(&spec);
 		kg_info(log, "%s", r >= 0 ? "Canceled forwarding." : "Unknown port forwarding.");
 		return r == KG_ERR_ALLOC ? r : KG_OK;
