@@ -96,7 +96,7 @@ static const kg_cfg_kw client_kws[] = {
 	{ "ControlPersist", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "DynamicForward", KG_CFG_RAW_ACC, CC(dynamic_forwards), 0, 0, NULL },
 	/* What OpenSSH's scp passes to ssh ("-S kssh"). */
-	{ "ClearAllForwardings", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "ClearAllForwardings", KG_CFG_FLAG, CC(clear_all_forwardings), 0, 0, NULL },
 	{ "PermitLocalCommand", KG_CFG_FLAG, CC(permit_local_command), 0, 0, NULL },
 	{ "LocalCommand", KG_CFG_RAW, CC(local_command), 0, 0, NULL },
 	{ "RemoteCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
@@ -718,5 +718,11 @@ int kg_client_config_finish(kg_client_config *cfg, const char *host, const char 
 	/* fwd */
 	default_int(&cfg->gateway_ports, 0);
 	default_int(&cfg->stream_local_bind_unlink, 0);
+	default_int(&cfg->clear_all_forwardings, 0);
+	if (cfg->clear_all_forwardings == 1) {
+		kg_strlist_free(&cfg->local_forwards);
+		kg_strlist_free(&cfg->remote_forwards);
+		kg_strlist_free(&cfg->dynamic_forwards);
+	}
 	return KG_OK;
 }

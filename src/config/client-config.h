@@ -117,6 +117,7 @@ typedef struct kg_client_config {
 	kg_strlist dynamic_forwards;        /* raw DynamicForward values, as local_forwards */
 	int gateway_ports;                  /* GatewayPorts (-g): listen on every address */
 	int stream_local_bind_unlink;       /* StreamLocalBindUnlink: replace a stale socket file */
+	int clear_all_forwardings;          /* ClearAllForwardings: finish() empties the lists */
 } kg_client_config;
 
 void kg_client_config_init(kg_client_config *cfg);

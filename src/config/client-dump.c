@@ -125,6 +125,7 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	fprintf(out, "batchmode %s\n", yn(cfg->batch_mode));
 	fprintf(out, "checkhostip %s\n", yn(cfg->check_host_ip));
 	fprintf(out, "compression %s\n", yn(cfg->compression));
+	fprintf(out, "clearallforwardings %s\n", yn(cfg->clear_all_forwardings));
 	fprintf(out, "exitonforwardfailure %s\n", yn(cfg->exit_on_forward_failure));
 	fprintf(out, "gatewayports %s\n", yn(cfg->gateway_ports));
 	fprintf(out, "hashknownhosts %s\n", yn(cfg->hash_known_hosts));
