@@ -111,6 +111,8 @@ typedef struct kg_client_config {
 	/* agent */
 	char *identity_agent;               /* raw IdentityAgent: none, SSH_AUTH_SOCK, $VAR or a path */
 	char *forward_agent_spec;           /* raw ForwardAgent: yes, no, a path or $VAR (sets forward_agent) */
+	/* esc: ~C (EnableEscapeCommandline; off unless asked for, as OpenSSH) */
+	int enable_escape_commandline;
 	/* kbd: keyboard-interactive */
 	char *kbd_interactive_devices;      /* submethods sent as they are; NULL = none */
 	/* fwd: forwarding */
