@@ -230,6 +230,18 @@ invalid:
 	return KG_ERR_ARG;
 }
 
+int kg_cli_forwards_idle(void *arg)
+{
+	const kg_cli_forwards *f = arg;
+	const kg_conn *cn = &f->c->eng.conn;
+	if (!f->c->eng.conn_ready)
+		return 1;
+	for (uint32_t i = 0; i < cn->cfg.max_channels; i++)
+		if (cn->chans[i].state != KG_CH_FREE && cn->chans[i].user)
+			return 0;
+	return 1;
+}
+
 void kg_cli_forwards_free(kg_cli_forwards *f)
 {
 	if (!f)
