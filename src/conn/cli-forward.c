@@ -41,6 +41,11 @@ static const kg_strlist *list_of(const kg_client_config *cfg, int kind)
 
 int kg_cli_forwards_check_config(const kg_client_config *cfg, char *msg, size_t msglen)
 {
+	unsigned mask;
+	if (kg_cli_lfwd_mask(cfg, &mask) < 0) {
+		snprintf(msg, msglen, "Bad mask '%s' (StreamLocalBindMask).", cfg->stream_local_bind_mask);
+		return KG_ERR_CONFIG;
+	}
 	for (int kind = 0; kind <= KG_FWDSPEC_DYNAMIC; kind++) {
 		const kg_strlist *l = list_of(cfg, kind);
 		for (size_t i = 0; i < l->n; i++) {

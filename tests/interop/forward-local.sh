@@ -248,11 +248,14 @@ Host *
   RemoteForward 127.0.0.1:8001
   GatewayPorts yes
   ExitOnForwardFailure yes
+  StreamLocalBindMask 077
+  StreamLocalBindUnlink yes
 EOF
 for k in kssh ssh; do
 	if [ $k = kssh ]; then b=$KSSH; else b=$SSH; fi
 	"$b" -F "$T/g.conf" -L 5555:x:6 -D '*:7777' -R 9:a:10 -G somehost 2>/dev/null |
-		grep -E '^(localforward|remoteforward|dynamicforward|gatewayports|exitonforwardfailure) ' >"$T/G-$k"
+		grep -E '^(localforward|remoteforward|dynamicforward|gatewayports|exitonforwardfailure|streamlocalbind[a-z]*) ' \
+			>"$T/G-$k"
 done
 [ -s "$T/G-ssh" ] && diff "$T/G-ssh" "$T/G-kssh" >&2
 res "kssh -G forwarding lines equal ssh -G's"
