@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "conn/cli-fwd-remote.h"
-#include "conn/cli-fwd-socks.h"
+#include "conn/cli-rfwd-socks.h"
 #include "conn/common-forward-relay.h"
 #include "core/buf.h"
 
@@ -423,7 +423,7 @@ static int refuse_open(kg_conn *c, kg_channel *ch)
 static int connect_target(kg_cli_rfwd *r, const ent *x, kg_channel *ch)
 {
 	if (x->spec.dynamic)
-		return kg_cli_socks_answer(r->eng, r->log, ch, socks_allowed, r);
+		return kg_cli_rfwd_socks_answer(r->eng, r->log, ch, socks_allowed, r);
 	if (x->spec.connect_path)
 		return kg_fwd_relay_connect_unix(r->eng, r->log, NULL, ch, x->spec.connect_path);
 	return kg_fwd_relay_connect_tcp(r->eng, r->log, NULL, ch, x->spec.connect_host,

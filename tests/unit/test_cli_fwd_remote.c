@@ -1,4 +1,4 @@
-/* Exercises src/conn/cli-fwd-remote.c and src/conn/cli-fwd-socks.c (and
+/* Exercises src/conn/cli-fwd-remote.c and src/conn/cli-rfwd-socks.c (and
  * kg_fwd_relay_open in src/conn/common-forward-relay.c): a client engine
  * whose server opens and global requests go through a kg_cli_dispatch,
  * joined by pipes to a server engine serving forwardings with

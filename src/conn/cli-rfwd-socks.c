@@ -1,10 +1,10 @@
-/* A channel answered as a SOCKS server, then relayed (see cli-fwd-socks.h). */
+/* A channel answered as a SOCKS server, then relayed (see cli-rfwd-socks.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "conn/cli-fwd-socks.h"
+#include "conn/cli-rfwd-socks.h"
 #include "conn/common-forward-relay.h"
 #include "core/socks.h"
 #include "sys/net-fwd.h"
@@ -18,7 +18,7 @@ enum { ST_REQUEST, ST_DIALING, ST_CLOSING };
 typedef struct sx {
 	kg_consumer k;           /* k.ch NULL once released */
 	kg_logger *log;
-	kg_cli_socks_allow allow;
+	kg_cli_rfwd_socks_allow allow;
 	void *arg;
 	int state;
 	kg_socks socks;
@@ -224,7 +224,7 @@ static void on_release(kg_consumer *k)
 
 static const kg_consumer_ops sx_ops = { .data = on_data, .eof = on_eof, .release = on_release };
 
-int kg_cli_socks_answer(kg_engine *e, kg_logger *log, kg_channel *ch, kg_cli_socks_allow allow, void *arg)
+int kg_cli_rfwd_socks_answer(kg_engine *e, kg_logger *log, kg_channel *ch, kg_cli_rfwd_socks_allow allow, void *arg)
 {
 	sx *s = calloc(1, sizeof(*s));
 	if (!s) {

@@ -5,20 +5,20 @@
  * back on the channel, and the channel then relayed to the socket
  * (common-forward-relay.h).  Channel data that arrives after the request
  * is written to the target once connected. */
-#ifndef KAGI_CLI_FWD_SOCKS_H
-#define KAGI_CLI_FWD_SOCKS_H
+#ifndef KAGI_CLI_RFWD_SOCKS_H
+#define KAGI_CLI_RFWD_SOCKS_H
 
 #include "conn/conn.h"
 #include "sys/log.h"
 
 /* Whether host:port may be connected to: 1 yes, 0 refused (the SOCKS
  * client is told "not allowed" and the channel closed). */
-typedef int (*kg_cli_socks_allow)(void *arg, const char *host, int port);
+typedef int (*kg_cli_rfwd_socks_allow)(void *arg, const char *host, int port);
 
 /* Answers ch, an incoming open (confirmed here) or an open channel with no
  * consumer.  allow NULL: every target.  allow's arg must stay valid while
  * the engine runs with ch in its SOCKS exchange. */
-int kg_cli_socks_answer(kg_engine *e, kg_logger *log, kg_channel *ch, kg_cli_socks_allow allow,
+int kg_cli_rfwd_socks_answer(kg_engine *e, kg_logger *log, kg_channel *ch, kg_cli_rfwd_socks_allow allow,
 			void *arg) KG_WUR;
 
 #endif
