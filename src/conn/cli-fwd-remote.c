@@ -139,6 +139,14 @@ void kg_cli_rfwd_permit_free(kg_cli_rfwd_permit *p)
 	permit_clear(p);
 }
 
+int kg_cli_rfwd_check_config(const kg_client_config *cfg, char *msg, size_t len)
+{
+	kg_cli_rfwd_permit p;
+	int rc = kg_cli_rfwd_permit_parse(&cfg->permit_remote_open, &p, msg, len);
+	permit_clear(&p);
+	return rc;
+}
+
 static int socks_allowed(void *arg, const char *host, int port)
 {
 	kg_cli_rfwd *r = arg;

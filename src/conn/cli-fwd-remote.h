@@ -51,5 +51,8 @@ typedef struct kg_cli_rfwd_permit {
 int kg_cli_rfwd_permit_parse(const kg_strlist *words, kg_cli_rfwd_permit *out, char *err, size_t errlen) KG_WUR;
 int kg_cli_rfwd_permit_allows(const kg_cli_rfwd_permit *p, const char *host, int port);
 void kg_cli_rfwd_permit_free(kg_cli_rfwd_permit *p);
+/* Checks cfg's PermitRemoteOpen before connecting: KG_ERR_CONFIG with the
+ * reason in msg. */
+int kg_cli_rfwd_check_config(const kg_client_config *cfg, char *msg, size_t len) KG_WUR;
 
 #endif
