@@ -11,7 +11,7 @@
 # is tested in forward-server.sh.
 . "$(dirname "$0")/lib.sh"
 
-have_prog kssh kssh ksshd sshd || finish
+have_prog kssh kssh ksshd ssh sshd || finish
 command -v curl >/dev/null 2>&1 || { skip "curl not installed"; finish; }
 setup_keys || { fail "setup keys"; finish; }
 
@@ -64,11 +64,13 @@ stop_bg() {
 	_c=$(pgrep -P "$1" | head -n1)
 	kill -TERM "${_c:-$1}" 2>/dev/null; wait "$1" 2>/dev/null
 }
-wait_for listening "$hport" && wait_for sock_exists "$T/http.sock" || { fail "http servers start"; finish; }
+if ! wait_for listening "$hport" || ! wait_for sock_exists "$T/http.sock"; then fail "http servers start"; finish; fi
 
+port_ksshd=
 for s in ksshd sshd; do
 	start_server "$s" "$s" || { fail "$s server start"; continue; }
 	port=$SRV_PORT
+	[ "$s" = ksshd ] && port_ksshd=$port
 
 	# -R to the HTTP server, fetched twice on the server-side port.
 	rp=$(free_port)
@@ -89,9 +91,16 @@ for s in ksshd sshd; do
 	stop_bg "$BG_PID"
 	wait_for not_listening "$rp"; res "the server-side port closes when kssh ends ($s)"
 
+	# An empty bind address ("*"): the server's open names it as asked.
+	rp=$(free_port)
+	bg_kssh "star-$s" "$port" "-R *:$rp:127.0.0.1:$hport"
+	wait_for listening "$rp" && fetch "http://127.0.0.1:$rp/f.txt"
+	res "-R '*:port:host:port' through $s" || cat "$T/star-$s.err" >&2
+	stop_bg "$BG_PID"
+
 	# -R 0: the allocated port is printed and works.
 	bg_kssh "r0-$s" "$port" "-R 0:127.0.0.1:$hport"
-	wait_for grep -q "^Allocated port [0-9]* for remote forward to 127.0.0.1:$hport\$" "$T/r0-$s.err"
+	wait_for grep -qs "^Allocated port [0-9]* for remote forward to 127.0.0.1:$hport\$" "$T/r0-$s.err"
 	ap=$(sed -n 's/^Allocated port \([0-9]*\) for remote forward.*/\1/p' "$T/r0-$s.err" | head -n 1)
 	[ -n "$ap" ] && fetch "http://127.0.0.1:$ap/f.txt"
 	res "-R 0: 'Allocated port $ap for remote forward to 127.0.0.1:$hport' and it works ($s)" || cat "$T/r0-$s.err" >&2
@@ -113,8 +122,8 @@ for s in ksshd sshd; do
 	wait_for listening "$rp" && fetch "http://127.0.0.1:$rp/f.txt"
 	res "-R port:/path (to a Unix socket) through $s" || cat "$T/u-$s.err" >&2
 	stop_bg "$BG_PID"
-	eval "port_$s=$port"
 done
+[ -n "$port_ksshd" ] || finish
 port=$port_ksshd
 
 # PermitRemoteOpen: the SOCKS mode reaches only what is listed.
@@ -133,6 +142,11 @@ stop_bg "$BG_PID"
 out=$(client kssh "$port" "-o PermitRemoteOpen=nohost -R 0" echo ran </dev/null 2>"$T/prb.err"); rc=$?
 [ $rc -eq 255 ] && [ -z "$out" ] && grep -q "PermitRemoteOpen" "$T/prb.err"
 res "a bad PermitRemoteOpen value is an error (exit 255)" || cat "$T/prb.err" >&2
+
+# kssh -G prints PermitRemoteOpen as ssh -G does.
+g1=$("$KSSH" -G -F /dev/null -o "PermitRemoteOpen=a:1 [::1]:*" x 2>&1 | grep '^permitremoteopen')
+g2=$("$SSH" -G -F /dev/null -o "PermitRemoteOpen=a:1 [::1]:*" x 2>&1 | grep '^permitremoteopen')
+[ -n "$g1" ] && [ "$g1" = "$g2" ]; res "kssh -G permitremoteopen as ssh -G ($g1)" || echo "$g1 | $g2" >&2
 
 # RemoteForward from a config file.
 rp=$(free_port)
