@@ -525,6 +525,8 @@ void kg_cli_rfwd_free(kg_cli_rfwd *r)
 		return;
 	if (r->d)
 		kg_cli_dispatch_forget(r->d, r);
+	if (r->eng)
+		kg_cli_rfwd_socks_forget(r->eng, r);
 	while (r->list) {
 		ent *x = r->list;
 		r->list = x->next;

@@ -224,6 +224,26 @@ static void on_release(kg_consumer *k)
 
 static const kg_consumer_ops sx_ops = { .data = on_data, .eof = on_eof, .release = on_release };
 
+static int deny_all(void *arg, const char *host, int port)
+{
+	(void)arg, (void)host, (void)port;
+	return 0;
+}
+
+void kg_cli_rfwd_socks_forget(kg_engine *e, const void *arg)
+{
+	for (uint32_t i = 0; e->conn_ready && i < e->conn.cfg.max_channels; i++) {
+		kg_consumer *k = e->conn.chans[i].state != KG_CH_FREE ? e->conn.chans[i].user : NULL;
+		if (!k || k->ops != &sx_ops)
+			continue;
+		sx *s = KG_CONSUMER_OF(k, sx, k);
+		if (s->arg == arg) {
+			s->allow = deny_all;
+			s->arg = NULL;
+		}
+	}
+}
+
 int kg_cli_rfwd_socks_answer(kg_engine *e, kg_logger *log, kg_channel *ch, kg_cli_rfwd_socks_allow allow, void *arg)
 {
 	sx *s = calloc(1, sizeof(*s));

@@ -16,9 +16,13 @@
 typedef int (*kg_cli_rfwd_socks_allow)(void *arg, const char *host, int port);
 
 /* Answers ch, an incoming open (confirmed here) or an open channel with no
- * consumer.  allow NULL: every target.  allow's arg must stay valid while
- * the engine runs with ch in its SOCKS exchange. */
+ * consumer.  allow NULL: every target.  allow's arg must stay valid until
+ * kg_cli_rfwd_socks_forget(e, arg). */
 int kg_cli_rfwd_socks_answer(kg_engine *e, kg_logger *log, kg_channel *ch, kg_cli_rfwd_socks_allow allow,
-			void *arg) KG_WUR;
+			     void *arg) KG_WUR;
+
+/* allow's arg is going away: the exchanges still waiting for their
+ * request on e are refused from now on. */
+void kg_cli_rfwd_socks_forget(kg_engine *e, const void *arg);
 
 #endif

@@ -8,8 +8,9 @@
  * never asked for refused as administratively prohibited, cancel (and an
  * unknown one), a Unix socket forwarding, -R with no target answering
  * SOCKS5 and SOCKS4a (with data sent ahead of the reply), PermitRemoteOpen
- * refusing a target (SOCKS "not allowed"), its parsing, and the config
- * keyword. */
+ * refusing a target (SOCKS "not allowed"), a SOCKS exchange outliving the
+ * forwardings (refused), bad requests, PermitRemoteOpen's parsing, and the
+ * config keyword. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -520,6 +521,43 @@ static void test_permit_remote_open(void)
 	fx_free(&f);
 }
 
+/* The forwardings go away while a SOCKS exchange waits for its request:
+ * it is refused, not served with a rule that is gone.  A bad spec and a
+ * cancel of one not yet answered are refused at once. */
+static void test_gone_and_bad(void)
+{
+	fx f;
+	T_OK(fx_setup(&f, NULL));
+	T_OK(add(&f, "0"));
+	T_ASSERT(f.ok);
+	int s = tcp_connect(f.allocated);
+	T_ASSERT(s >= 0);
+	char b[16];
+	T_ASSERT(write(s, "\x05\x01\x00", 3) == 3);
+	T_ASSERT(read_n(&f, s, b, 2) == 2 && b[1] == 0);
+	kg_cli_rfwd_free(f.r);
+	f.r = NULL;
+	uint8_t req[10] = { 5, 1, 0, 1, 127, 0, 0, 1, 0, 80 };
+	T_ASSERT(write(s, req, 10) == 10);
+	T_ASSERT(read_n(&f, s, b, 10) == 10 && b[1] == 2);
+	close(s);
+	T_OK(kg_cli_rfwd_new(&f.cli, &f.d, &f.log, &f.ccfg, &f.r));
+	kg_fwd_spec spec;
+	T_OK(kg_fwd_spec_parse("1234:h:1", KG_FWDSPEC_LOCAL, &spec));
+	f.ndone = 0;
+	T_ASSERT(kg_cli_rfwd_add(f.r, &spec, on_done, &f) == KG_ERR_ARG);
+	T_ASSERT(f.ndone == 1 && !f.ok && strcmp(f.msg, "remote port forwarding failed for listen port 1234") == 0);
+	kg_fwd_spec_free(&spec);
+	T_OK(kg_fwd_spec_parse("127.0.0.1:0:127.0.0.1:9", KG_FWDSPEC_REMOTE, &spec));
+	f.ndone = 0;
+	T_OK(kg_cli_rfwd_add(f.r, &spec, on_done, &f));
+	T_ASSERT(kg_cli_rfwd_cancel(f.r, &spec, NULL, NULL) == KG_ERR_NOT_FOUND);
+	T_OK(kg_engine_run(&f.cli, ndone_is, &f, 3000));
+	T_ASSERT(f.ok && f.allocated > 0);
+	kg_fwd_spec_free(&spec);
+	fx_free(&f);
+}
+
 static int permit_of(const char *value, kg_cli_rfwd_permit *p, char *err)
 {
 	kg_client_config c;
@@ -583,6 +621,7 @@ int main(void)
 	T_RUN(test_socks5);
 	T_RUN(test_socks4);
 	T_RUN(test_permit_remote_open);
+	T_RUN(test_gone_and_bad);
 	T_RUN(test_permit_parse);
 	return T_DONE();
 }
