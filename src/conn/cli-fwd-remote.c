@@ -238,6 +238,12 @@ static const char *target_of(const kg_fwd_spec *s, char *buf, size_t len)
 	return buf;
 }
 
+/* The listen port in OpenSSH's debug lines: -2 for a socket path. */
+static int listen_port_of(const kg_fwd_spec *s)
+{
+	return s->listen_path ? -2 : s->listen_port;
+}
+
 static void failed_msg(const kg_fwd_spec *s, char *msg, size_t len)
 {
 	if (s->listen_path)
@@ -253,6 +259,9 @@ static int add_reply(void *arg, int ok, const uint8_t *data, size_t len)
 	kg_cli_rfwd *r = x->r;
 	char tgt[TARGET_MAX], msg[MSG_MAX];
 	int allocated = 0;
+	const char *lname = x->spec.listen_path ? x->spec.listen_path : x->spec.listen_host;
+	kg_debug(r->log, "remote forward %s for: listen %s%s%d, connect %s", ok ? "success" : "failure",
+		 lname ? lname : "", lname ? ":" : "", listen_port_of(&x->spec), target_of(&x->spec, tgt, sizeof(tgt)));
 	if (ok && x->port == 0) {
 		uint32_t port = len >= 4 ? kg_peek_u32(data) : 0;
 		if (port == 0 || port > 65535) {
@@ -266,9 +275,6 @@ static int add_reply(void *arg, int ok, const uint8_t *data, size_t len)
 				target_of(&x->spec, tgt, sizeof(tgt)));
 		}
 	}
-	kg_debug(r->log, "remote forward %s for: listen %s%s%d, connect %s", ok ? "success" : "failure",
-		 x->spec.listen_path ? x->spec.listen_path : x->bind, x->spec.listen_path ? "" : ":",
-		 x->spec.listen_path ? 0 : x->spec.listen_port, target_of(&x->spec, tgt, sizeof(tgt)));
 	kg_cli_fwd_done done = x->done;
 	void *darg = x->arg;
 	x->answered = ok;
@@ -319,6 +325,10 @@ int kg_cli_rfwd_add(kg_cli_rfwd *r, const kg_fwd_spec *spec, kg_cli_fwd_done don
 			done(arg, spec, 0, 0, msg);
 		return bad ? KG_ERR_ARG : KG_ERR_ALLOC;
 	}
+	char tgt[TARGET_MAX];
+	kg_debug(r->log, "Remote connections from %.200s:%d forwarded to local address %.200s",
+		 spec->listen_path ? spec->listen_path : spec->listen_host ? spec->listen_host : "LOCALHOST",
+		 listen_port_of(spec), target_of(spec, tgt, sizeof(tgt)));
 	int rc = send_req(r, x, spec->listen_path ? LOCAL_FWD : TCPIP_FWD, x->port, add_reply);
 	if (rc < 0) {
 		failed_msg(spec, msg, sizeof(msg));
