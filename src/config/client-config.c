@@ -96,7 +96,7 @@ static const kg_cfg_kw client_kws[] = {
 	{ "ControlPersist", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "DynamicForward", KG_CFG_RAW_ACC, CC(dynamic_forwards), 0, 0, NULL },
 	/* What OpenSSH's scp passes to ssh ("-S kssh"). */
-	{ "ClearAllForwardings", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "ClearAllForwardings", KG_CFG_FLAG, CC(clear_all_forwardings), 0, 0, NULL },
 	{ "PermitLocalCommand", KG_CFG_FLAG, CC(permit_local_command), 0, 0, NULL },
 	{ "LocalCommand", KG_CFG_RAW, CC(local_command), 0, 0, NULL },
 	{ "RemoteCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
@@ -117,7 +117,7 @@ static const kg_cfg_kw client_kws[] = {
 	{ "CASignatureAlgorithms", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "CertificateFile", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "ChannelTimeout", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "EnableEscapeCommandline", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "EnableEscapeCommandline", KG_CFG_FLAG, CC(enable_escape_commandline), 0, 0, NULL },
 	{ "EnableSSHKeysign", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "FingerprintHash", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "ForwardX11Timeout", KG_CFG_IGNORE, 0, 0, 0, NULL },
@@ -233,7 +233,6 @@ static const struct unsupported_rule {
 	/* Keystroke timing obfuscation: kagi sends keystrokes as typed. */
 	{ "ObscureKeystrokeTiming", "no", UNSUP_WARN },
 	/* Rows of other lanes, warn-and-ignore until they flip them. */
-	{ "EnableEscapeCommandline", "no", UNSUP_QUIET },    /* esc */
 	{ "StreamLocalBindMask", NULL, UNSUP_QUIET },        /* fwd */
 	/* Hostname canonicalisation is done by kagi; CNAME following is not
 	 * (the name as canonicalised is used instead). */
@@ -677,6 +676,7 @@ int kg_client_config_finish(kg_client_config *cfg, const char *host, const char 
 			   "/etc/ssh/ssh_known_hosts2"));
 	default_int(&cfg->strict_host_key_checking, KG_SHKC_ASK);
 	default_int(&cfg->batch_mode, 0);
+	default_int(&cfg->enable_escape_commandline, 0);
 	default_int(&cfg->log_level, KG_LOG_INFO);
 	default_int(&cfg->pubkey_authentication, 1);
 	default_int(&cfg->password_authentication, 1);
@@ -718,5 +718,11 @@ int kg_client_config_finish(kg_client_config *cfg, const char *host, const char 
 	/* fwd */
 	default_int(&cfg->gateway_ports, 0);
 	default_int(&cfg->stream_local_bind_unlink, 0);
+	default_int(&cfg->clear_all_forwardings, 0);
+	if (cfg->clear_all_forwardings == 1) {
+		kg_strlist_free(&cfg->local_forwards);
+		kg_strlist_free(&cfg->remote_forwards);
+		kg_strlist_free(&cfg->dynamic_forwards);
+	}
 	return KG_OK;
 }

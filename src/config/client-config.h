@@ -111,12 +111,15 @@ typedef struct kg_client_config {
 	/* agent */
 	char *identity_agent;               /* raw IdentityAgent: none, SSH_AUTH_SOCK, $VAR or a path */
 	char *forward_agent_spec;           /* raw ForwardAgent: yes, no, a path or $VAR (sets forward_agent) */
+	/* esc: ~C (EnableEscapeCommandline; off unless asked for, as OpenSSH) */
+	int enable_escape_commandline;
 	/* kbd: keyboard-interactive */
 	char *kbd_interactive_devices;      /* submethods sent as they are; NULL = none */
 	/* fwd: forwarding */
 	kg_strlist dynamic_forwards;        /* raw DynamicForward values, as local_forwards */
 	int gateway_ports;                  /* GatewayPorts (-g): listen on every address */
 	int stream_local_bind_unlink;       /* StreamLocalBindUnlink: replace a stale socket file */
+	int clear_all_forwardings;          /* ClearAllForwardings: finish() empties the lists */
 	/* rfwd */
 	kg_strlist permit_remote_open;      /* PermitRemoteOpen's words (first line); empty: any */
 } kg_client_config;

@@ -125,6 +125,7 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	fprintf(out, "batchmode %s\n", yn(cfg->batch_mode));
 	fprintf(out, "checkhostip %s\n", yn(cfg->check_host_ip));
 	fprintf(out, "compression %s\n", yn(cfg->compression));
+	fprintf(out, "clearallforwardings %s\n", yn(cfg->clear_all_forwardings));
 	fprintf(out, "exitonforwardfailure %s\n", yn(cfg->exit_on_forward_failure));
 	fprintf(out, "gatewayports %s\n", yn(cfg->gateway_ports));
 	fprintf(out, "hashknownhosts %s\n", yn(cfg->hash_known_hosts));
@@ -143,6 +144,7 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	fprintf(out, "verifyhostkeydns %s\n", ask_name(cfg->verify_host_key_dns));
 	fprintf(out, "visualhostkey %s\n", yn(cfg->visual_host_key));
 	fprintf(out, "updatehostkeys %s\n", ask_name(cfg->update_host_keys));
+	fprintf(out, "enableescapecommandline %s\n", yn(cfg->enable_escape_commandline));
 	fprintf(out, "connectionattempts %d\n", cfg->connection_attempts);
 	fprintf(out, "numberofpasswordprompts %d\n", cfg->number_of_password_prompts);
 	fprintf(out, "serveralivecountmax %d\n", cfg->server_alive_count_max);

@@ -194,6 +194,14 @@ int kg_cli_lfwd_add(kg_cli_lfwd *l, const kg_fwd_spec *spec)
 		ls->spec.kind = KG_FWDSPEC_DYNAMIC;
 		ls->spec.dynamic = 1;
 	}
+	char tgt[KG_FWDSPEC_HOST_MAX + 16];
+	if (ls->spec.listen_path)
+		kg_debug(l->log, "Local connections to %s forwarded to remote address %s", ls->spec.listen_path,
+			 ls->spec.dynamic ? "socks:0" : kg_fwd_spec_target(&ls->spec, tgt, sizeof(tgt)));
+	else
+		kg_debug(l->log, "Local connections to %s:%d forwarded to remote address %s",
+			 ls->spec.listen_host ? ls->spec.listen_host : "LOCALHOST", ls->spec.listen_port,
+			 ls->spec.dynamic ? "socks:0" : kg_fwd_spec_target(&ls->spec, tgt, sizeof(tgt)));
 	int r = ls->spec.listen_path ? listen_unix(l, ls) : listen_tcp(l, ls);
 	if (r < 0) {
 		listener_free(ls);

@@ -447,6 +447,7 @@ int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_sta
 	kg_buf_init(&s.esc_send, 1u << 20);
 	s.escapes = tty && o->escape_on && o->escape_char != KG_ESCAPE_NONE && !o->forward_host && s.stdin_fd >= 0;
 	kg_cli_escape_init(&s.esc, o->escape_char);
+	s.esc.cmdline_off = !o->escape_cmdline;
 	if (s.stdin_fd >= 0)
 		set_nonblock(&s, s.stdin_fd, 0);
 	set_nonblock(&s, s.out.fd, 1);

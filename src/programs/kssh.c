@@ -587,6 +587,7 @@ int main(int argc, char **argv)
 	int r = kg_client_open(&c);
 	kg_cli_session_opts so = {
 		.escape_on = 1, .escape_char = esc_ch,
+		.escape_cmdline = cfg.enable_escape_commandline,
 		.command = cl.command, .subsystem = cfg.session_type == KG_SESSION_SUBSYSTEM, .want_tty = want_tty,
 		.stdin_null = stdin_null, .quiet = cl.quiet,
 		.forward_host = cl.fwd_host, .forward_port = cl.fwd_port,

@@ -8,13 +8,14 @@
 # same way, so the answers are checked to be ssh's.
 # Usage: forward-escape.sh [kssh-ksshd] [ssh-ksshd]
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tmux-lib.sh"
 select_pairs "${@:-kssh-ksshd ssh-ksshd}"
 command -v tmux >/dev/null || { fail "tmux not installed"; finish; }
 command -v curl >/dev/null 2>&1 || { skip "curl not installed"; finish; }
 
 setup_keys || { fail "setup keys"; finish; }
-TM="tmux -L kagi-fwdesc-$$"
-tm_stop() { $TM kill-server 2>/dev/null; }
+tm_init fwdesc
+TM_SCROLLBACK=300
 
 mkdir -p "$T/www" && echo "page-$$-$(date +%s)" >"$T/www/f.txt"
 hport=$(free_port)
@@ -22,16 +23,6 @@ hport=$(free_port)
 echo $! >>"$T/pids"
 want=$(cat "$T/www/f.txt")
 
-wait_screen() {
-	_i=0; _max=$(( ${2:-10} * 10 ))
-	while [ $_i -lt $_max ]; do
-		$TM capture-pane -p -S -300 -t kt >"$T/screen" 2>/dev/null
-		grep -Eq "$1" "$T/screen" && return 0
-		sleep 0.1; _i=$((_i + 1))
-	done
-	note "screen did not show '$1':"; sed 's/^/#   /' "$T/screen" >&2
-	return 1
-}
 # count PATTERN : lines of the screen matching.
 count() { $TM capture-pane -p -S -300 -t kt | grep -Ec "$1"; }
 wait_for() {
@@ -69,8 +60,7 @@ PS1='local\$ '; export PS1
 exec sh -i
 EOS
 	tm_stop
-	$TM new-session -d -s kt -x 150 -y 40 "env -i PATH=$PATH HOME=$T TERM=xterm sh $T/run.sh" ||
-		{ fail "$l tmux start"; continue; }
+	tm_start "$T/run.sh" || { fail "$l tmux start"; continue; }
 	wait_screen '^local\$' || { fail "$l local shell"; tm_stop; continue; }
 	$TM send-keys -t kt "$bin -t -F /dev/null -p $port -l $TUSER -i $T/user_ed25519 -o UserKnownHostsFile=$T/known_hosts -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o LogLevel=INFO -o EnableEscapeCommandline=yes 127.0.0.1 \"env PS1='rem\\$ ' sh -i\"" Enter
 	wait_screen '^rem\$' 20; res "$l remote shell" || { tm_stop; continue; }

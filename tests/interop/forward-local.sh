@@ -230,5 +230,18 @@ for k in kssh ssh; do
 done
 [ -s "$T/G-ssh" ] && diff "$T/G-ssh" "$T/G-kssh" >&2
 res "kssh -G forwarding lines equal ssh -G's"
+# ClearAllForwardings (what scp passes): none left, on the command line or in files.
+for k in kssh ssh; do
+	if [ $k = kssh ]; then b=$KSSH; else b=$SSH; fi
+	"$b" -F "$T/g.conf" -o ClearAllForwardings=yes -L 5555:x:6 -G somehost 2>/dev/null |
+		grep -E '^(localforward|remoteforward|dynamicforward|clearallforwardings) ' >"$T/GC-$k"
+done
+[ "$(cat "$T/GC-kssh")" = "clearallforwardings yes" ] && diff "$T/GC-ssh" "$T/GC-kssh" >&2
+res "ClearAllForwardings yes clears them all, as ssh -G shows"
+lp=$(free_port)
+out=$(client kssh "$port" "-o ClearAllForwardings=yes -L $lp:127.0.0.1:$hport" sh -c "'cat /proc/net/tcp'" </dev/null 2>"$T/caf.err")
+hex=$(printf '%04X' "$lp")
+[ -n "$out" ] && ! echo "$out" | grep -q ":$hex 00000000:0000 0A"
+res "ClearAllForwardings yes: no listener" || cat "$T/caf.err" >&2
 
 finish

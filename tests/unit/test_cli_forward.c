@@ -280,6 +280,18 @@ static void test_check(void)
 	T_ASSERT(kg_cli_forwards_check_config(&cfg, msg, sizeof(msg)) == KG_ERR_CONFIG &&
 		 strstr(msg, "Bad local forwarding specification 'x y z'"));
 	kg_client_config_free(&cfg);
+	/* ClearAllForwardings yes (as scp passes it): none are left. */
+	kg_client_config_init(&cfg);
+	kg_cfg_err err;
+	T_OK(kg_client_config_apply_option(&cfg, "ClearAllForwardings=yes", &err));
+	T_OK(kg_client_config_apply_option(&cfg, "LocalForward=1 h:2", &err));
+	T_OK(kg_client_config_apply_option(&cfg, "DynamicForward=3", &err));
+	T_OK(kg_client_config_apply_option(&cfg, "GatewayPorts=yes", &err));
+	T_ASSERT(cfg.local_forwards.n == 1 && cfg.dynamic_forwards.n == 1 && cfg.gateway_ports == 1);
+	T_OK(kg_client_config_finish(&cfg, "h", "me"));
+	T_ASSERT(cfg.local_forwards.n == 0 && cfg.dynamic_forwards.n == 0 && cfg.remote_forwards.n == 0 &&
+		 cfg.stream_local_bind_unlink == 0);
+	kg_client_config_free(&cfg);
 }
 
 /* LocalForward from the configuration: loopback only, direct-tcpip to the
