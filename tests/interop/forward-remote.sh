@@ -7,8 +7,9 @@
 # socket paths (streamlocal-forward@openssh.com), a second -R on a taken
 # port (OpenSSH's warning and the command still runs; exit 255 with
 # ExitOnForwardFailure yes, as ssh), PermitRemoteOpen limiting the SOCKS
-# mode, and RemoteForward from a config file.  OpenSSH's ssh -R to ksshd
-# is tested in forward-server.sh.
+# mode, -f -N -R, a server refusing forwarding (exit 255 with ssh's
+# line), kssh -G's permitremoteopen, and RemoteForward from a config file.
+# OpenSSH's ssh -R to ksshd is tested in forward-server.sh.
 . "$(dirname "$0")/lib.sh"
 
 have_prog kssh kssh ksshd ssh sshd || finish
@@ -147,6 +148,33 @@ res "a bad PermitRemoteOpen value is an error (exit 255)" || cat "$T/prb.err" >&
 g1=$("$KSSH" -G -F /dev/null -o "PermitRemoteOpen=a:1 [::1]:*" x 2>&1 | grep '^permitremoteopen')
 g2=$("$SSH" -G -F /dev/null -o "PermitRemoteOpen=a:1 [::1]:*" x 2>&1 | grep '^permitremoteopen')
 [ -n "$g1" ] && [ "$g1" = "$g2" ]; res "kssh -G permitremoteopen as ssh -G ($g1)" || echo "$g1 | $g2" >&2
+
+# -f -N: in the background only once the server answered the -R.
+rp=$(free_port)
+client kssh "$port" "-f -N -R $rp:127.0.0.1:$hport" </dev/null 2>"$T/f.err"; rc=$?
+listening "$rp"; up=$?
+fpid=$(pgrep -u "$(id -u)" -f -- "-R $rp:127.0.0.1:$hport" | head -n1)
+[ -n "$fpid" ] && echo "$fpid" >>"$T/pids"
+[ $rc -eq 0 ] && [ $up -eq 0 ] && fetch "http://127.0.0.1:$rp/f.txt"
+res "-f -N -R: backgrounded once the remote port listens, and it forwards" || cat "$T/f.err" >&2
+[ -n "$fpid" ] && kill -TERM "$fpid" && wait_for not_listening "$rp"
+res "-f -N -R: the background kssh ends on SIGTERM, the remote port closes"
+
+# A server that refuses forwarding: -R 0 fails as with ssh.
+write_server_config "$T/nofwd.conf" "$T/host_ed25519"
+echo "AllowTcpForwarding no" >>"$T/nofwd.conf"
+if start_server ksshd nofwd; then
+	for k in kssh ssh; do
+		out=$(client "$k" "$SRV_PORT" "-o ExitOnForwardFailure=yes -R 0:127.0.0.1:$hport" echo ran </dev/null \
+			2>"$T/nf-$k.err"); echo "$?|$out|$(grep -c 'Error: remote port forwarding failed for listen port 0' \
+			"$T/nf-$k.err")" >"$T/nf-$k.rc"
+	done
+	[ "$(cat "$T/nf-kssh.rc")" = "255||1" ] && [ "$(cat "$T/nf-ssh.rc")" = "255||1" ]
+	res "AllowTcpForwarding no: -R 0 with ExitOnForwardFailure exits 255 with ssh's error line" ||
+		{ cat "$T/nf-kssh.rc" "$T/nf-kssh.err" "$T/nf-ssh.rc"; } >&2
+else
+	fail "ksshd (AllowTcpForwarding no) start"
+fi
 
 # RemoteForward from a config file.
 rp=$(free_port)
