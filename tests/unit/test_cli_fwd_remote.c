@@ -3,7 +3,7 @@
  * whose server opens and global requests go through a kg_cli_dispatch,
  * joined by pipes to a server engine serving forwardings with
  * src/conn/svr-forward.c, both on one kg_loop.  Covered: -R 0 (the reply's
- * allocated port reported, a connection to it relayed to the target both
+ * allocated port reported, OpenSSH's "Allocated port" line, a connection to it relayed to the target both
  * ways), a taken port failing with OpenSSH's message, an open for a port
  * never asked for refused as administratively prohibited, cancel (and an
  * unknown one), a Unix socket forwarding, -R with no target answering
@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "t.h"
+#include "fdcap.h"
 #include "conn/cli-fwd-remote.h"
 #include "conn/svr-forward.h"
 #include "sys/net.h"
@@ -298,9 +299,20 @@ static void test_port0_relay_cancel(void)
 	T_ASSERT(l >= 0);
 	char spec[64];
 	snprintf(spec, sizeof(spec), "127.0.0.1:0:127.0.0.1:%d", tport);
-	T_OK(add(&f, spec));
+	/* OpenSSH's line on stderr, at the default level. */
+	kg_log_init(&f.log, "test", KG_LOG_INFO, 0, 0);
+	fdcap cap;
+	T_ASSERT(cap_begin(&cap, 2) == 0);
+	int rc = add(&f, spec);
+	char *said = cap_end(&cap);
+	kg_log_init(&f.log, "test", KG_LOG_QUIET, 0, 0);
+	T_OK(rc);
 	T_ASSERT(f.ok && f.allocated > 0 && f.allocated < 65536 && f.msg[0] == '\0');
 	int port = f.allocated;
+	char line[128];
+	snprintf(line, sizeof(line), "Allocated port %d for remote forward to 127.0.0.1:%d\n", port, tport);
+	T_ASSERT(said && strstr(said, line) != NULL);
+	free(said);
 	for (int round = 0; round < 2; round++) {
 		int s = tcp_connect(port);
 		T_ASSERT(s >= 0);
