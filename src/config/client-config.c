@@ -130,7 +130,6 @@ static const kg_cfg_kw client_kws[] = {
 	{ "LogVerbose", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "NoHostAuthenticationForLocalhost", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "ObscureKeystrokeTiming", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "PermitRemoteOpen", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "PKCS11Provider", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "SmartcardDevice", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "ProxyUseFdpass", KG_CFG_IGNORE, 0, 0, 0, NULL },
@@ -174,6 +173,8 @@ static const kg_cfg_kw client_kws[] = {
 	{ "ConnectionAttempts", KG_CFG_INT, CC(connection_attempts), 1, 2147483647, NULL },
 	/* agent */
 	{ "IdentityAgent", KG_CFG_STR, CC(identity_agent), 0, 0, NULL },
+	/* rfwd */
+	{ "PermitRemoteOpen", KG_CFG_LIST_FIRST, CC(permit_remote_open), 0, 0, NULL },
 };
 
 /* Keywords kagi does not act on.  The first value that applies to the
@@ -232,7 +233,6 @@ static const struct unsupported_rule {
 	/* Keystroke timing obfuscation: kagi sends keystrokes as typed. */
 	{ "ObscureKeystrokeTiming", "no", UNSUP_WARN },
 	/* Rows of other lanes, warn-and-ignore until they flip them. */
-	{ "PermitRemoteOpen", "any", UNSUP_WARN },           /* fwd */
 	/* Hostname canonicalisation is done by kagi; CNAME following is not
 	 * (the name as canonicalised is used instead). */
 	{ "CanonicalizePermittedCNAMEs", "none", UNSUP_QUIET },

@@ -121,6 +121,8 @@ typedef struct kg_client_config {
 	int stream_local_bind_unlink;       /* StreamLocalBindUnlink: replace a stale socket file */
 	int clear_all_forwardings;          /* ClearAllForwardings: finish() empties the lists */
 	char *stream_local_bind_mask;       /* StreamLocalBindMask as written (octal); NULL: 0177 */
+	/* rfwd */
+	kg_strlist permit_remote_open;      /* PermitRemoteOpen's words (first line); empty: any */
 } kg_client_config;
 
 void kg_client_config_init(kg_client_config *cfg);

@@ -177,6 +177,10 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 		fprintf(out, "sendenv %s\n", cfg->send_env.v[i]);
 	for (size_t i = 0; i < cfg->set_env.n; i++)
 		fprintf(out, "setenv %s\n", cfg->set_env.v[i]);
+	fputs("permitremoteopen", out);  /* rfwd */
+	for (size_t i = 0; i < cfg->permit_remote_open.n; i++)
+		fprintf(out, " %s", cfg->permit_remote_open.v[i]);
+	fputs(cfg->permit_remote_open.n ? "\n" : " any\n", out);
 	fprintf(out, "forwardagent %s\n", cfg->forward_agent_spec ? cfg->forward_agent_spec : "no");
 	if (cfg->connect_timeout > 0)
 		fprintf(out, "connecttimeout %d\n", cfg->connect_timeout);

@@ -81,10 +81,14 @@ static void start_done(void *arg, const kg_fwd_spec *spec, int ok, int allocated
 	kg_cli_forwards *f = arg;
 	(void)spec;
 	(void)allocated_port;
-	(void)msg;
 	f->answered++;
 	if (!ok)
 		f->remote_failed++;
+	/* rfwd: OpenSSH's lines for a refused remote forwarding. */
+	if (!ok && msg && f->c->cfg->exit_on_forward_failure == 1)
+		kg_error(f->c->log, "Error: %s", msg);
+	else if (!ok && msg)
+		kg_info(f->c->log, "Warning: %s", msg);
 }
 
 static int all_answered(void *arg)

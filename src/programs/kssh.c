@@ -548,7 +548,8 @@ int main(int argc, char **argv)
 	if (tty_warn)
 		kg_info(&lg, KG_CLI_NO_TTY_MSG);
 	char fmsg[256];
-	if (kg_cli_forwards_check_config(&cfg, fmsg, sizeof(fmsg)) < 0) {
+	if (kg_cli_forwards_check_config(&cfg, fmsg, sizeof(fmsg)) < 0 ||
+	    kg_cli_rfwd_check_config(&cfg, fmsg, sizeof(fmsg)) < 0) {  /* rfwd: PermitRemoteOpen */
 		fprintf(stderr, "kssh: %s\n", fmsg);
 		kg_client_config_free(&cfg);
 		free_cmdline(&cl);
