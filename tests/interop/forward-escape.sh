@@ -4,7 +4,7 @@
 # from outside), -KL/-KD cancelling them ("Canceled forwarding.", the port
 # closed), an unknown one ("Unknown port forwarding."), a malformed one
 # ("Bad local forwarding specification."), a port already taken (the bind error
-# and "Port forwarding failed."), -R answered.  OpenSSH's ssh is driven the
+# and "Port forwarding failed."), -R forwarding back and -KR cancelling it.  OpenSSH's ssh is driven the
 # same way, so the answers are checked to be ssh's.
 # Usage: forward-escape.sh [kssh-ksshd] [ssh-ksshd]
 . "$(dirname "$0")/lib.sh"
@@ -85,8 +85,11 @@ EOS
 		$TM capture-pane -p -S -300 -t kt | grep -q "^bind \[127.0.0.1\]:$hport: Address already in use"
 	res "$l ~C -L on a port taken: the bind error, Port forwarding failed."
 	rp=$(free_port)
-	cmd "-R $rp:127.0.0.1:$hport" '^(Forwarding port\.|Port forwarding failed\.)'
-	res "$l ~C -R is answered"
+	cmd "-R $rp:127.0.0.1:$hport" '^Forwarding port\.' && wait_for listening "$rp" &&
+		fetch "http://127.0.0.1:$rp/f.txt"
+	res "$l ~C -R: the server listens and forwards back"
+	cmd "-KR $rp" '^Canceled forwarding\.' && wait_for not_listening "$rp"
+	res "$l ~C -KR cancels the remote forwarding"
 	# The session is still there.
 	$TM send-keys -t kt Enter 'echo still-$((6*7))' Enter
 	wait_screen '(^|\$ )still-42$' 8; res "$l the session goes on after ~C"
