@@ -52,6 +52,11 @@ wait_for() {
 	return 1
 }
 sock_exists() { [ -S "$1" ]; }
+# listening_any PORT : a socket listens on 0.0.0.0:PORT.
+listening_any() {
+	_hex=$(printf '%04X' "$1")
+	awk -v p="00000000:$_hex" '$2 == p && $4 == "0A" { f = 1 } END { exit !f }' /proc/net/tcp
+}
 not_listening() { ! listening "$1"; }
 # bg_kssh NAME PORT "OPTS" : kssh -N in the background (pid in BG_PID).
 bg_kssh() {
@@ -69,7 +74,7 @@ stop_bg() {
 for s in ksshd sshd; do
 	start_server "$s" "$s" || { fail "$s server start"; continue; }
 	port=$SRV_PORT
-	eval "port_$s=$port"
+	[ "$s" = ksshd ] && port_ksshd=$port
 
 	# -L to the HTTP server; two fetches on one forwarding.
 	lp=$(free_port)
@@ -150,10 +155,7 @@ res "-f -N: the background kssh ends on SIGTERM"
 # -g: every address (0.0.0.0), not only loopback.
 lp=$(free_port)
 bg_kssh g "$port" "-g -L $lp:127.0.0.1:$hport"
-hex=$(printf '%04X' "$lp")
-wait_for listening "$lp" || wait_for awk -v p="00000000:$hex" '$2 == p && $4 == "0A" { f = 1 } END { exit !f }' /proc/net/tcp
-awk -v p="00000000:$hex" '$2 == p && $4 == "0A" { f = 1 } END { exit !f }' /proc/net/tcp &&
-	! listening "$lp" && fetch "$T/got" "http://127.0.0.1:$lp/f.txt"
+wait_for listening_any "$lp" && ! listening "$lp" && fetch "$T/got" "http://127.0.0.1:$lp/f.txt"
 res "-g listens on every address" || cat "$T/g.err" >&2
 stop_bg "$BG_PID"
 
