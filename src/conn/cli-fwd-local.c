@@ -155,6 +155,12 @@ static int listen_tcp(kg_cli_lfwd *l, listener *ls)
 				  sizeof(err));
 	if (r < 0) {
 		ls->n = 0;
+		static const char gai[] = "getaddrinfo: ";
+		if (strncmp(err, gai, sizeof(gai) - 1) == 0) {
+			kg_error(l->log, "channel_setup_fwd_listener_tcpip: getaddrinfo(%s): %s", addr ? addr : "(null)",
+				 err + sizeof(gai) - 1);
+			return KG_ERR_SYSTEM;
+		}
 		if (err[0])
 			kg_error(l->log, "%s", err);
 		kg_error(l->log, "channel_setup_fwd_listener_tcpip: cannot listen to port: %d", ls->spec.listen_port);

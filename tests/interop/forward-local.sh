@@ -177,6 +177,28 @@ out=$(client kssh "$port" "-o LogLevel=INFO -L 127.0.0.1:$hport:127.0.0.1:22" ec
 [ $rc -eq 0 ] && [ "$out" = ran ] && grep -q "cannot listen to port: $hport" "$T/nf.err"
 res "without ExitOnForwardFailure: a warning, the command runs" || cat "$T/nf.err" >&2
 
+# Bind addresses that cannot be listened on: the same lines as ssh's.
+for b in nosuch.invalid 198.51.100.1; do
+	for k in kssh ssh; do
+		client "$k" "$port" "-o LogLevel=INFO -L $b:4445:127.0.0.1:1" echo ran </dev/null 2>"$T/bb-$k.err" |
+			tr -d '\r' >"$T/bb-$k.out"
+		tr -d '\r' <"$T/bb-$k.err" | grep -v '^Warning: Permanently added' >"$T/bb-$k.msg"
+	done
+	[ "$(cat "$T/bb-kssh.out")" = ran ] && [ -s "$T/bb-ssh.msg" ] && diff "$T/bb-ssh.msg" "$T/bb-kssh.msg" >&2
+	res "-L $b:port: the command runs, the error lines are ssh's"
+done
+
+# An IPv6 bind address (if this machine has ::1).
+if "$PY" -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null; then
+	lp=$(free_port)
+	bg_kssh v6 "$port" "-L [::1]:$lp:127.0.0.1:$hport"
+	wait_for fetch "$T/got" -g "http://[::1]:$lp/f.txt" && ! listening "$lp"
+	res "-L [::1]:port listens on ::1 only" || cat "$T/v6.err" >&2
+	stop_bg "$BG_PID"
+else
+	skip "-L [::1]:port (no IPv6 loopback here)"
+fi
+
 # LocalForward and DynamicForward from a config file.
 lp=$(free_port); dp=$(free_port)
 cat >"$T/fwd.conf" <<EOF
