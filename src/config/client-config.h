@@ -108,6 +108,9 @@ typedef struct kg_client_config {
 	int final_pass;                     /* 1 while the second (final) pass is read */
 	int want_final_pass;                /* a Match final or CanonicalizeHostname asked for one */
 	int hostname_done;                  /* hostname holds the final name (tokens expanded) */
+	char *original_host;                /* the host as given (%n, Match originalhost); kg_client_config_read */
+	const char *home;                   /* set by the caller: ~ and %d (Match exec) */
+	int canonicalized;                  /* hostname was canonicalised (CanonicalizeHostname) */
 	/* agent */
 	char *identity_agent;               /* raw IdentityAgent: none, SSH_AUTH_SOCK, $VAR or a path */
 	char *forward_agent_spec;           /* raw ForwardAgent: yes, no, a path or $VAR (sets forward_agent) */
@@ -123,6 +126,8 @@ typedef struct kg_client_config {
 	char *stream_local_bind_mask;       /* StreamLocalBindMask as written (octal); NULL: 0177 */
 	/* rfwd */
 	kg_strlist permit_remote_open;      /* PermitRemoteOpen's words (first line); empty: any */
+	/* agentfwd */
+	char *add_keys_to_agent;            /* raw AddKeysToAgent (config/add-keys.h); NULL = no */
 } kg_client_config;
 
 void kg_client_config_init(kg_client_config *cfg);

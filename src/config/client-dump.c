@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 #include "config/client-dump.h"
 #include "config/forward-spec.h"
+#include "config/add-keys.h"
+#include "config/client-tokens.h"
 #include "core/cipher.h"
 #include "core/defaults.h"
 #include "core/kex.h"
@@ -60,18 +62,18 @@ static int print_algs(FILE *out, const char *kw, const kg_logger *lg, const char
 	return KG_OK;
 }
 
-/* UserKnownHostsFile and GlobalKnownHostsFile: ~ and tokens expanded, on
- * one line, as ssh -G shows them. */
-static int print_paths(FILE *out, const char *kw, const kg_strlist *l, const char *home, const kg_token *tok,
-		       size_t ntok)
+/* UserKnownHostsFile and GlobalKnownHostsFile: ~, ${ENV} and tokens
+ * expanded (kg_cli_expand), on one line, as ssh -G shows them. */
+static int print_paths(FILE *out, const char *kw, const kg_client_config *cfg, const kg_strlist *l,
+		       const char *home, const char *local_user, const kg_logger *lg)
 {
 	fputs(kw, out);
 	for (size_t i = 0; i < l->n; i++) {
-		char *t = NULL, *p = NULL;
-		int r = kg_expand_tilde(l->v[i], home, &t);
-		if (r == KG_OK)
-			r = kg_expand_tokens(t, tok, ntok, &p);
-		free(t);
+		char *p = NULL;
+		kg_cfg_err e;
+		int r = kg_cli_expand(cfg, home, local_user, "UserKnownHostsFile", l->v[i], &p, &e);
+		if (r == KG_ERR_CONFIG)
+			kg_error(lg, "%s: %s", lg && lg->ident ? lg->ident : "kssh", e.msg);
 		GUARD(r);
 		fprintf(out, " %s", p);
 		free(p);
@@ -110,16 +112,19 @@ static void print_forwards(FILE *out, const char *kw, const kg_strlist *l, int k
 	}
 }
 
+/* A list on one line, "none" when empty. */
+static void print_list(FILE *out, const char *kw, const kg_strlist *l)
+{
+	fputs(kw, out);
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(out, " %s", l->v[i]);
+	fputs(l->n ? "\n" : " none\n", out);
+}
+
 int kg_client_config_dump(const kg_client_config *cfg, const char *host, const char *home,
 			  const char *local_user, const kg_logger *lg, FILE *out)
 {
 	ENSURE(cfg != NULL && host != NULL && home != NULL && out != NULL, KG_ERR_ARG);
-	char port[16];
-	snprintf(port, sizeof(port), "%d", cfg->port);
-	const kg_token tok[] = {
-		{ 'd', home }, { 'h', cfg->hostname }, { 'n', host }, { 'p', port },
-		{ 'r', cfg->user }, { 'u', local_user ? local_user : cfg->user },
-	};
 	fprintf(out, "host %s\nuser %s\nhostname %s\nport %d\n", host, cfg->user, cfg->hostname, cfg->port);
 	fprintf(out, "addressfamily %s\n", af_name(cfg->address_family));
 	fprintf(out, "batchmode %s\n", yn(cfg->batch_mode));
@@ -170,9 +175,9 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	print_forwards(out, "remoteforward", &cfg->remote_forwards, KG_FWDSPEC_REMOTE);
 	for (size_t i = 0; i < cfg->identity_files.n; i++)
 		fprintf(out, "identityfile %s\n", cfg->identity_files.v[i]);
-	GUARD(print_paths(out, "globalknownhostsfile", &cfg->global_known_hosts_files, home, tok,
-			  KG_ARRAY_LEN(tok)));
-	GUARD(print_paths(out, "userknownhostsfile", &cfg->user_known_hosts_files, home, tok, KG_ARRAY_LEN(tok)));
+	const char *lu = local_user ? local_user : cfg->user;
+	GUARD(print_paths(out, "globalknownhostsfile", cfg, &cfg->global_known_hosts_files, home, lu, lg));
+	GUARD(print_paths(out, "userknownhostsfile", cfg, &cfg->user_known_hosts_files, home, lu, lg));
 	for (size_t i = 0; i < cfg->send_env.n; i++)
 		fprintf(out, "sendenv %s\n", cfg->send_env.v[i]);
 	for (size_t i = 0; i < cfg->set_env.n; i++)
@@ -181,6 +186,13 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	for (size_t i = 0; i < cfg->permit_remote_open.n; i++)
 		fprintf(out, " %s", cfg->permit_remote_open.v[i]);
 	fputs(cfg->permit_remote_open.n ? "\n" : " any\n", out);
+	kg_add_keys ak;  /* agentfwd */
+	char akv[64];
+	if (kg_add_keys_parse(cfg->add_keys_to_agent, &ak) == KG_OK)
+		kg_add_keys_format(&ak, akv, sizeof(akv));
+	else
+		snprintf(akv, sizeof(akv), "%.60s", cfg->add_keys_to_agent);
+	fprintf(out, "addkeystoagent %s\n", akv);
 	fprintf(out, "forwardagent %s\n", cfg->forward_agent_spec ? cfg->forward_agent_spec : "no");
 	if (cfg->connect_timeout > 0)
 		fprintf(out, "connecttimeout %d\n", cfg->connect_timeout);
@@ -193,5 +205,16 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 		cfg->stream_local_bind_mask ? strtoul(cfg->stream_local_bind_mask, NULL, 8) & 0777 : 0177ul);
 	if (cfg->proxy_jump && strcmp(cfg->proxy_jump, "none") != 0)
 		fprintf(out, "proxyjump %s\n", cfg->proxy_jump);
+	/* cfg: canonicalisation (ssh -G spells one keyword with a capital P). */
+	fprintf(out, "canonicalizefallbacklocal %s\n", yn(cfg->canonicalize_fallback_local));
+	fprintf(out, "canonicalizehostname %s\n", cfg->canonicalize_hostname == KG_CANON_ALWAYS ? "always" :
+		tf(cfg->canonicalize_hostname));
+	fprintf(out, "canonicalizemaxdots %d\n", cfg->canonicalize_max_dots);
+	print_list(out, "canonicaldomains", &cfg->canonical_domains);
+	print_list(out, "canonicalizePermittedcnames", &cfg->canonicalize_permitted_cnames);
+	fprintf(out, "permitlocalcommand %s\n", yn(cfg->permit_local_command));
+	if (cfg->local_command)
+		fprintf(out, "localcommand %s\n", cfg->local_command);
+	fprintf(out, "requiredrsasize %d\n", cfg->required_rsa_size);
 	return ferror(out) ? KG_ERR_SYSTEM : KG_OK;
 }

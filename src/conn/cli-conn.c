@@ -18,139 +18,18 @@
 #include "core/keyfile.h"
 #include "core/names.h"
 #include "core/randomart.h"
+#include "conn/cli-agent-add.h"
 #include "conn/cli-conn.h"
 #include "conn/cli-hostkey.h"
+#include "conn/cli-identities.h"
 #include "conn/cli-jump.h"
 #include "conn/cli-keyload.h"
+#include "config/client-tokens.h"
+#include "conn/cli-verbose.h"
 #include "config/known-hosts.h"
 #include "config/known-hosts-edit.h"
 #include "sys/net.h"
 #include "sys/tty.h"
-
-/* The program's own name for "prog: message" lines (kssh, kscp, ksftp). */
-static const char *prog_name(const kg_client *c)
-{
-	return c->log && c->log->ident ? c->log->ident : "kssh";
-}
-
-static int load_private_cb(void *arg, kg_cli_identity *id)
-{
-	kg_client *c = arg;
-	if (id->priv)
-		return KG_OK;
-	return kg_client_load_private(c->log, id->path, c->cfg->batch_mode == 1, &id->priv);
-}
-
-static int expand_path(const kg_client *c, const char *raw, char **out)
-{
-	char port[16];
-	snprintf(port, sizeof(port), "%d", c->cfg->port);
-	const kg_token tokens[] = {
-		{ 'd', c->home }, { 'u', c->local_user }, { 'h', c->cfg->hostname },
-		{ 'r', c->cfg->user }, { 'p', port }, { 'n', c->cfg->hostname },
-	};
-	char *tilde = NULL;
-	GUARD(kg_expand_tilde(raw, c->home, &tilde));
-	int r = kg_expand_tokens(tilde, tokens, KG_ARRAY_LEN(tokens), out);
-	free(tilde);
-	return r;
-}
-
-/* Connects to the agent (IdentityAgent, else SSH_AUTH_SOCK) and puts its
- * keys among the identities; an agent that cannot be reached is skipped. */
-static int open_agent(kg_client *c)
-{
-	c->agent.fd = -1;
-	if (c->cfg->pubkey_authentication == 0)
-		return KG_OK;
-	const char *ia = c->cfg->identity_agent;
-	char *path = NULL;
-	if (ia && strcasecmp(ia, "none") != 0 && strcmp(ia, "SSH_AUTH_SOCK") != 0 && ia[0] != '$') {
-		GUARD(expand_path(c, ia, &path));
-	} else {
-		GUARD(kg_agent_socket_path(ia, &path));
-	}
-	if (!path)
-		return KG_OK;
-	if (kg_agent_open(path, &c->agent) < 0) {
-		kg_debug(c->log, "get_agent_identities: ssh_get_authentication_socket: %s", strerror(errno));
-		free(path);
-		return KG_OK;
-	}
-	c->agent_path = path;
-	int n = kg_agent_merge_identities(&c->agent, c->cfg->identities_only == 1, &c->ids, &c->n_ids);
-	if (n < 0) {
-		kg_debug(c->log, "get_agent_identities: agent refused the list: %s", kg_err_str(n));
-		kg_agent_close(&c->agent);
-		c->agent.fd = -1;
-		return KG_OK;
-	}
-	kg_debug(c->log, "get_agent_identities: agent returned %d keys", n);
-	return KG_OK;
-}
-
-static int agent_sign_cb(void *arg, kg_cli_identity *id, const char *alg, const uint8_t *data, size_t len,
-			 kg_buf *sig)
-{
-	kg_client *c = arg;
-	ENSURE(c->agent.fd >= 0, KG_ERR_NOT_FOUND);
-	kg_buf blob;
-	kg_buf_init(&blob, 0);
-	int r = kg_key_to_blob(id->pub, &blob);
-	if (r >= 0)
-		r = kg_agent_sign(&c->agent, kg_buf_ptr(&blob), kg_buf_len(&blob), data, len,
-				  kg_agent_sign_flags(id->pub->type, alg), sig);
-	if (r < 0)
-		kg_debug(c->log, "agent refused to sign with %s: %s", id->path ? id->path : "", kg_err_str(r));
-	kg_buf_free(&blob);
-	return r;
-}
-
-/* Loads the public half of every identity: from "path.pub", or else from
- * the private key file itself (which may ask for its passphrase). */
-static int prepare_identities(kg_client *c)
-{
-	const kg_strlist *files = &c->cfg->identity_files;
-	c->ids = calloc(files->n ? files->n : 1, sizeof(*c->ids));
-	ENSURE(c->ids != NULL, KG_ERR_ALLOC);
-	for (size_t i = 0; i < files->n; i++) {
-		char *path = NULL;
-		if (expand_path(c, files->v[i], &path) < 0)
-			continue;
-		kg_cli_identity *id = &c->ids[c->n_ids];
-		char *pubpath = malloc(strlen(path) + 5);
-		ENSURE(pubpath != NULL, KG_ERR_ALLOC);
-		sprintf(pubpath, "%s.pub", path);
-		char *text = NULL;
-		size_t len;
-		if (kg_read_text_file(pubpath, 64 * 1024, &text, &len, NULL) == KG_OK) {
-			if (kg_key_from_line(text, &id->pub) < 0)
-				id->pub = NULL;
-			free(text);
-		}
-		free(pubpath);
-		if (!id->pub) {
-			if (access(path, F_OK) != 0) {
-				if (!c->cfg->identity_files_default)
-					kg_info(c->log, "Warning: Identity file %s not accessible: %s.", path, strerror(errno));
-				free(path);
-				continue;
-			}
-			if (kg_client_load_private(c->log, path, c->cfg->batch_mode == 1, &id->priv) < 0 ||
-			    kg_key_public_copy(id->priv, &id->pub) < 0) {
-				kg_key_free(id->priv);
-				id->priv = NULL;
-				free(path);
-				continue;
-			}
-		}
-		id->path = path;
-		id->from_cmdline = !c->cfg->identity_files_default;
-		kg_debug(c->log, "identity file %s type %s", path, kg_key_type_name(id->pub->type));
-		c->n_ids++;
-	}
-	return open_agent(c);
-}
 
 /* ---------------- host key ---------------- */
 
@@ -166,22 +45,24 @@ static int kh_port(const kg_client *c)
 	return c->cfg->host_key_alias ? 22 : c->cfg->port;
 }
 
-static int add_known_host(kg_client *c, const kg_key *key, const char *name)
+/* A new host key goes to the first UserKnownHostsFile; with CheckHostIP,
+ * under the address too (ipname). */
+static int add_known_host(kg_client *c, const kg_key *key, const char *name, const char *ipname)
 {
 	if (c->cfg->user_known_hosts_files.n == 0)
 		return KG_OK;
 	char *path = NULL;
 	kg_buf line;
 	kg_buf_init(&line, 0);
-	int r = expand_path(c, c->cfg->user_known_hosts_files.v[0], &path);
+	int r = kg_client_expand_path(c, "UserKnownHostsFile", c->cfg->user_known_hosts_files.v[0], &path);
 	if (r >= 0)
-		r = kg_known_hosts_format_entry(kh_host(c), kh_port(c), key, c->cfg->hash_known_hosts == 1, &line);
+		r = kg_cli_hostkey_entry(name, ipname, key, c->cfg->hash_known_hosts == 1, &line);
 	if (r >= 0)
 		r = kg_known_hosts_append(path, (const char *)kg_buf_ptr(&line), kg_buf_len(&line));
 	/* Both at INFO, as OpenSSH logs them: LogLevel ERROR hides them. */
 	if (r >= 0)
-		kg_info(c->log, "Warning: Permanently added '%s' (%s) to the list of known hosts.", name,
-			kg_key_type_short(key->type));
+		kg_info(c->log, "Warning: Permanently added '%s%s%s' (%s) to the list of known hosts.", name,
+			ipname ? "," : "", ipname ? ipname : "", kg_key_type_short(key->type));
 	else
 		kg_info(c->log, "Failed to add the host to the list of known hosts (%s).", path ? path : "?");
 	free(path);
@@ -197,7 +78,9 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 	if (c->hooks.peer_version)
 		c->hooks.peer_version(c->hooks.arg, kg_tr_peer_version(c->tr));
 	char fp[128], *name = NULL;
+	kg_cli_verbose_remote_version(c->log, kg_tr_peer_version(c->tr));
 	GUARD(kg_key_fingerprint(key, fp, sizeof(fp)));
+	kg_debug(c->log, "Server host key: %s %s", kg_key_type_name(key->type), fp);
 	GUARD(kg_known_hosts_name(kh_host(c), kh_port(c), &name));
 	if (cfg->host_key_alias)
 		kg_debug(c->log, "using hostkeyalias: %s", cfg->host_key_alias);
@@ -216,15 +99,19 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 	size_t nf = 0;
 	for (size_t i = 0; i < cfg->user_known_hosts_files.n; i++) {
 		char *p = NULL;
-		if (expand_path(c, cfg->user_known_hosts_files.v[i], &p) == KG_OK)
+		if (kg_client_expand_path(c, "UserKnownHostsFile", cfg->user_known_hosts_files.v[i], &p) == KG_OK)
 			files[nf++] = p;
 	}
+	size_t nu = nf;
 	for (size_t i = 0; i < cfg->global_known_hosts_files.n; i++)
 		files[nf++] = strdup(cfg->global_known_hosts_files.v[i]);
 	kg_kh_result res;
 	kg_kh_result_init(&res);
 	int r = kg_known_hosts_check_files(files, nf, kh_host(c), kh_port(c), key, &res);
 	int shkc = cfg->strict_host_key_checking;
+	kg_cli_hostip ip = { 0 };
+	if (r >= 0 && kg_cli_hostip_wanted(cfg->check_host_ip, cfg->hostname, c->peer_ip))
+		r = kg_cli_hostip_check(&ip, files, nf, c->peer_ip, cfg->port, key);
 	const char *status = "new";
 	if (r < 0) {
 		kg_error(c->log, "known_hosts check failed: %s", kg_err_str(r));
@@ -234,8 +121,12 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 	case KG_KH_MATCH:
 		kg_debug(c->log, "Host '%s' is known and matches the %s host key.", name, kg_key_type_short(key->type));
 		kg_debug(c->log, "Found key in %s:%zu", res.file, res.line);
+		for (size_t i = 0; i < nu; i++)
+			c->hk_trusted |= res.file == files[i];
+		if (!c->hk_trusted && cfg->update_host_keys != KG_UHK_NO)
+			kg_debug3(c->log, "check_host_key: host key found in GlobalKnownHostsFile; disabling UpdateHostkeys");
 		status = "known";
-		r = KG_OK;
+		r = kg_cli_hostip_matched(c->log, &ip, key, nu ? files[0] : NULL, cfg->hash_known_hosts == 1);
 		break;
 	case KG_KH_REVOKED:
 		kg_error(c->log, "Host key %s %s revoked by file %s", kg_key_type_short(key->type), fp, res.file);
@@ -243,6 +134,7 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 		r = KG_ERR_REVOKED;
 		break;
 	case KG_KH_CHANGED:
+		kg_cli_hostip_spoofing(c->log, &ip, key, name);
 		kg_cli_hostkey_changed(c->log, key, fp, &res, name);
 		status = "changed";
 		if (shkc == KG_SHKC_NO) {
@@ -256,6 +148,14 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 		break;
 	case KG_KH_NEW:
 	default:
+		if (!cfg->host_key_alias && kh_port(c) != 22 &&
+		    (r = kg_cli_hostkey_portless(c->log, files, nf, kh_host(c), key)) != 0) {
+			if (r > 0 && cfg->update_host_keys != KG_UHK_NO)
+				kg_debug(c->log, "check_host_key: hostkey not known or explicitly trusted: disabling UpdateHostkeys");
+			status = "known";
+			r = r > 0 ? KG_OK : r;
+			break;
+		}
 		if (shkc == KG_SHKC_YES) {
 			kg_error(c->log, "No %s host key is known for %s and you have requested strict checking.",
 				 kg_key_type_short(key->type), name);
@@ -264,31 +164,35 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 			break;
 		}
 		if (shkc == KG_SHKC_ASK) {
-			char q[1024];
+			char q[4096];
 			if (c->cfg->batch_mode == 1) {
 				kg_error(c->log, "Host key verification failed.");
 				r = KG_ERR_HOSTKEY_REJECTED;
 				break;
 			}
-			snprintf(q, sizeof(q),
-				 "The authenticity of host '%s (%s)' can't be established.\r\n"
-				 "%s key fingerprint is %s.\r\n"
-				 "Are you sure you want to continue connecting (yes/no/[fingerprint])? ",
-				 name, c->peer_ip, kg_key_type_short(key->type), fp);
+			if ((r = kg_cli_hostkey_question(q, sizeof(q), name, c->peer_ip, cfg->port, key, fp, files, nf,
+							 getenv("HOME") ? getenv("HOME") : c->home)) < 0)
+				break;
 			int yes = kg_tty_ask_confirm(q, fp);
 			if (yes != 1) {
 				kg_error(c->log, "Host key verification failed.");
 				r = KG_ERR_HOSTKEY_REJECTED;
 				break;
 			}
+			c->hk_trusted = 1;
+		} else if (cfg->update_host_keys != KG_UHK_NO) {
+			kg_debug(c->log, "check_host_key: hostkey not known or explicitly trusted: disabling UpdateHostkeys");
 		}
-		r = add_known_host(c, key, name);
+		r = add_known_host(c, key, name, ip.name && ip.res.status == KG_KH_NEW ? ip.name : NULL);
 		status = "new";
 		break;
 	}
+	if (r >= 0)
+		r = kg_cli_hostip_mismatch(c->log, &ip, key, name, &res, shkc, cfg->batch_mode == 1);
 	if (c->hooks.hostkey)
 		c->hooks.hostkey(c->hooks.arg, key, status, res.file, res.line);
 out:
+	kg_cli_hostip_free(&ip);
 	for (size_t i = 0; i < nf; i++)
 		free((char *)files[i]);
 	free(files);
@@ -338,6 +242,7 @@ static int kbd_answer(void *arg, const kg_kbd_request *q, kg_kbd_response *r)
 static void auth_event(void *arg, const kg_cli_auth_event *ev)
 {
 	kg_client *c = arg;
+	char idtext[1200];
 	switch (ev->type) {
 	case KG_AUTH_EV_BANNER:
 		/* Line by line on stderr, as ssh shows it (not at LogLevel QUIET/FATAL/ERROR). */
@@ -354,10 +259,10 @@ static void auth_event(void *arg, const kg_cli_auth_event *ev)
 		c->auth_methods = ev->text ? strdup(ev->text) : NULL;
 		break;
 	case KG_AUTH_EV_KEY_OFFERED:
-		kg_debug(c->log, "Offering public key: %s %s", ev->id->path, ev->alg);
-		break;
 	case KG_AUTH_EV_KEY_ACCEPTED:
-		kg_debug(c->log, "Server accepts key: %s %s", ev->id->path, ev->alg);
+		kg_cli_verbose_identity(ev->id, idtext, sizeof(idtext));
+		kg_debug(c->log, "%s: %s", ev->type == KG_AUTH_EV_KEY_OFFERED ? "Offering public key" : "Server accepts key",
+			 idtext);
 		break;
 	case KG_AUTH_EV_SUCCESS:
 		kg_verbose(c->log, "Authenticated to %s ([%s]:%d) using \"%s\".", c->cfg->hostname, c->peer_ip,
@@ -442,7 +347,7 @@ static int known_types_first(kg_client *c)
 	int r = KG_OK;
 	for (size_t li = 0; li < 2 && r >= 0; li++)
 		for (size_t i = 0; i < lists[li]->n && r >= 0; i++)
-			if ((r = expand_path(c, lists[li]->v[i], &paths[n])) == KG_OK)
+			if ((r = kg_client_expand_path(c, "UserKnownHostsFile", lists[li]->v[i], &paths[n])) == KG_OK)
 				n++;
 	int changed = 0;
 	if (r >= 0)
@@ -491,11 +396,12 @@ static void trace_tramp(void *arg, int sent, const uint8_t *p, size_t n)
 static void kex_tramp(void *arg, const kg_kex_result *k)
 {
 	kg_client *c = arg;
-	kg_verbose(c->log, "kex: algorithm: %s, host key algorithm: %s", k->kex, k->hostkey_alg);
-	kg_verbose(c->log, "kex: server->client cipher: %s MAC: %s compression: %s", k->cipher_s2c,
-		   k->mac_s2c ? k->mac_s2c : "<implicit>", k->comp_s2c);
-	kg_verbose(c->log, "kex: client->server cipher: %s MAC: %s compression: %s", k->cipher_c2s,
-		   k->mac_c2s ? k->mac_c2s : "<implicit>", k->comp_c2s);
+	kg_debug(c->log, "kex: algorithm: %s", k->kex);
+	kg_debug(c->log, "kex: host key algorithm: %s", k->hostkey_alg);
+	kg_debug(c->log, "kex: server->client cipher: %s MAC: %s compression: %s", k->cipher_s2c,
+		 k->mac_s2c ? k->mac_s2c : "<implicit>", k->comp_s2c);
+	kg_debug(c->log, "kex: client->server cipher: %s MAC: %s compression: %s", k->cipher_c2s,
+		 k->mac_c2s ? k->mac_c2s : "<implicit>", k->comp_c2s);
 	if (c->hooks.kex_done)
 		c->hooks.kex_done(c->hooks.arg, k);
 }
@@ -537,6 +443,31 @@ static int authenticated(void *arg)
 	return ((kg_client *)arg)->authenticated;
 }
 
+/* UpdateHostKeys: the server's hostkeys-00 is handled from now on. */
+static int start_hostkeys_update(kg_client *c)
+{
+	const kg_strlist *l = &c->cfg->user_known_hosts_files;
+	char **files = calloc(l->n ? l->n : 1, sizeof(char *));
+	ENSURE(files != NULL, KG_ERR_ALLOC);
+	size_t n = 0;
+	for (size_t i = 0; i < l->n; i++)  /* "none": no user file */
+		n += strcasecmp(l->v[i], "none") != 0 && kg_client_expand_path(c, "UserKnownHostsFile", l->v[i], &files[n]) == KG_OK;
+	char *ip = NULL;
+	int r = kg_cli_hostip_wanted(c->cfg->check_host_ip, c->cfg->hostname, c->peer_ip) ?
+		kg_known_hosts_name(c->peer_ip, c->cfg->port, &ip) : KG_OK;
+	kg_cli_hkupd_opts o = { .log = c->log, .host = kh_host(c), .port = kh_port(c), .ip = ip,
+				.files = (const char *const *)files, .nfiles = n,
+				.hash = c->cfg->hash_known_hosts == 1, .hostkey_algs = c->hostkey_algs };
+	if (r >= 0)
+		r = kg_cli_hkupd_setup(&c->hkupd, &o, c->cfg->update_host_keys, c->hk_trusted, c->hk_ask_ok, &c->eng,
+				   &c->dispatch);
+	for (size_t i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+	free(ip);
+	return r;
+}
+
 static int start_auth(kg_client *c)
 {
 	kg_client_config *cfg = c->cfg;
@@ -548,10 +479,21 @@ static int start_auth(kg_client *c)
 			   preferred(c, "keyboard-interactive"),
 		.kbd_devices = cfg->kbd_interactive_devices,
 		.password_prompts = cfg->number_of_password_prompts,
-		.load_private = load_private_cb, .get_password = get_password, .agent_sign = agent_sign_cb,
+		.load_private = kg_cli_identities_load_private, .get_password = get_password, .agent_sign = kg_cli_identities_agent_sign,
 		.kbd_answer = kbd_answer,
 		.event = auth_event, .cb_arg = c,
 	};
+	/* session-bind@openssh.com before the agent signs (PROTOCOL.agent);
+	 * an agent without it is fine. */
+	if (c->agent_path && kg_agent_session_bind(&c->agent, c->tr, 0) == KG_OK)
+		kg_debug(c->log, "bound agent to hostkey");
+	else if (c->agent_path)
+		kg_debug2(c->log, "ssh_agent_bind_hostkey: agent refused operation");
+	char idtext[1200];
+	for (size_t i = 0; ac.try_pubkey && i < c->n_ids; i++) {
+		kg_cli_verbose_identity(&c->ids[i], idtext, sizeof(idtext));
+		kg_debug(c->log, "Will attempt key: %s", idtext);
+	}
 	GUARD(kg_cli_auth_start(&c->auth, &ac, c->tr));
 	kg_engine_kick(&c->eng);
 	return KG_OK;
@@ -592,7 +534,7 @@ int kg_client_open(kg_client *c)
 			kg_debug(c->log, "Trying again...");
 		}
 		if (r < 0) {
-			kg_error(c->log, "%s: %s", prog_name(c), err);
+			kg_error(c->log, "%s: %s", kg_client_prog(c), err);
 			return r;
 		}
 		if (kg_net_set_keepalive(c->fd, cfg->tcp_keepalive != 0) < 0)
@@ -605,9 +547,12 @@ int kg_client_open(kg_client *c)
 		c->peer_port = cfg->port;
 		GUARD(kg_net_set_nonblock(c->fd, 1));
 	}
-	GUARD(prepare_identities(c));
+	GUARD(kg_cli_agent_add_check(c));  /* agentfwd: AddKeysToAgent's value */
+	GUARD(kg_cli_identities_prepare(c));
 	preferred_order_note(c);
 	GUARD(setup_transport(c));
+	kg_debug(c->log, "Local version string %s", KG_TR_VERSION);
+	kg_debug(c->log, "Authenticating to %s:%d as '%s'", cfg->hostname, cfg->port, cfg->user);
 	kg_engine_hooks hooks = { .message = auth_message, .open_request = open_request,
 				  .global_request = global_request, .arg = c };
 	GUARD(kg_engine_init(&c->eng, &c->loop, c->fd, c->fd, c->tr, &hooks));
@@ -619,6 +564,8 @@ int kg_client_open(kg_client *c)
 		kg_error(c->log, "Connection timed out during banner exchange");
 		return r;
 	}
+	if (r >= 0)
+		r = start_hostkeys_update(c);
 	if (r >= 0)
 		r = start_auth(c);
 	if (r >= 0)
@@ -646,6 +593,8 @@ void kg_client_close(kg_client *c)
 	if (c->eng_ready)
 		kg_engine_free(&c->eng);
 	c->eng_ready = 0;
+	kg_cli_hkupd_free(c->hkupd);
+	c->hkupd = NULL;
 	if (c->loop_ready)
 		kg_loop_free(&c->loop);
 	c->loop_ready = 0;
@@ -666,6 +615,8 @@ void kg_client_close(kg_client *c)
 		kg_agent_close(&c->agent);
 	free(c->agent_path);
 	c->agent_path = NULL;
+	free(c->agent_fwd_path);
+	c->agent_fwd_path = NULL;
 	c->n_ids = 0;
 	free(c->kex_algs);
 	free(c->hostkey_algs);

@@ -14,6 +14,7 @@
 #include "conn/cli-agent.h"
 #include "conn/cli-alive.h"
 #include "conn/cli-dispatch.h"
+#include "conn/cli-hostkeys-update.h"
 #include "conn/conn.h"
 #include "sys/log.h"
 #include "sys/loop.h"
@@ -63,6 +64,14 @@ typedef struct kg_client {
 	/* agent (cli-agent.c): the connection to IdentityAgent / SSH_AUTH_SOCK */
 	kg_agent_conn agent;
 	char *agent_path;
+	/* agentfwd (cli-agent-fwd.c): the agent socket forwarded (-A); NULL: none */
+	char *agent_fwd_path;
+	/* hk: UpdateHostKeys.  hk_ask_ok is set by the caller when the session
+	 * is interactive (no remote command), as UpdateHostKeys=ask needs;
+	 * hk_trusted once the host key was found in a user file or accepted
+	 * at the prompt. */
+	int hk_ask_ok, hk_trusted;
+	kg_cli_hkupd *hkupd;
 } kg_client;
 
 /* Channel windows of the client's channels. */

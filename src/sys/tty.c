@@ -414,9 +414,18 @@ static int tty_prompt(const char *prompt, char *buf, size_t len, int echo)
 		}
 		struct termios orig, quiet;
 		int have_tio = tcgetattr(fd, &orig) == 0;
+		/* Echo asked for on a terminal in raw mode (a question during a
+		 * session): a normal line discipline for the prompt's time. */
+		int cooked = echo && have_tio && !(orig.c_lflag & ECHO);
 		if (!echo && have_tio) {
 			quiet = orig;
 			quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+			(void)tcsetattr(fd, TCSAFLUSH, &quiet);
+		} else if (cooked) {
+			quiet = orig;
+			quiet.c_lflag |= ECHO | ECHOE | ECHOK | ICANON | ISIG | IEXTEN;
+			quiet.c_iflag |= ICRNL;
+			quiet.c_oflag |= OPOST | ONLCR;
 			(void)tcsetattr(fd, TCSAFLUSH, &quiet);
 		}
 		if (prompt != NULL)
@@ -426,6 +435,8 @@ static int tty_prompt(const char *prompt, char *buf, size_t len, int echo)
 		if (!echo && have_tio) {
 			(void)tcsetattr(fd, TCSAFLUSH, &orig);
 			tty_write(fd, "\n");  /* the newline the user typed was not echoed */
+		} else if (cooked) {
+			(void)tcsetattr(fd, TCSAFLUSH, &orig);
 		}
 		kg_tty_waiter_close(&w);
 		if (sig == 0)

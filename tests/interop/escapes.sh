@@ -43,15 +43,19 @@ EOS
 	$TM send-keys -t kt 'echo a~.b' Enter
 	wait_screen '^a~\.b$' 5; res "$l ~. in the middle of a line is sent as text"
 
-	# ~R: raise the log level to see the key exchange, rekey, go on.
+	# ~R: raise the log level to see the key exchange (debug1, as ssh), rekey, go on.
 	$TM send-keys -t kt Enter '~v'
 	wait_screen 'LogLevel VERBOSE' 5
+	$TM send-keys -t kt Enter '~v'
+	wait_screen 'LogLevel DEBUG' 5
 	n0=$(grep -c 'kex: algorithm:' "$T/screen")
 	$TM send-keys -t kt '~R'
 	sleep 1
 	$TM send-keys -t kt Enter 'echo after-$((40+2))' Enter
 	wait_screen '(^|\$ )after-42$' 8 && [ "$(grep -c 'kex: algorithm:' "$T/screen")" -gt "$n0" ]
 	res "$l ~R rekeys and the session goes on"
+	$TM send-keys -t kt Enter '~V'
+	sleep 0.3
 	$TM send-keys -t kt Enter '~V'
 	wait_screen 'LogLevel INFO' 5; res "$l ~V lowers the log level"
 

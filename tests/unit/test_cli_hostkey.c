@@ -1,7 +1,9 @@
 /* Exercises src/conn/cli-hostkey.c (known host key types first in
- * the algorithm order) and src/conn/cli-keyload.c (reading a private key
+ * the algorithm order), src/conn/cli-keyload.c (reading a private key
  * file as kssh does: the mode check, batch mode with an encrypted key,
- * a corrupt file). */
+ * a corrupt file) and src/conn/cli-identities.c (the identities kssh
+ * offers: a .pub beside the key, a key file alone, an IdentityFile naming
+ * the .pub, a missing file told to the observer; ~ expanded). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include "t.h"
 #include "config/known-hosts.h"
 #include "conn/cli-hostkey.h"
+#include "conn/cli-identities.h"
 #include "conn/cli-keyload.h"
 #include "core/keyfile.h"
 
@@ -111,12 +114,97 @@ static void test_load_private(void)
 	kg_key_free(k);
 }
 
+static int unusable_events;
+static void on_auth_event(void *arg, const kg_cli_auth_event *ev)
+{
+	(void)arg;
+	if (ev->type == KG_AUTH_EV_KEY_UNUSABLE && ev->id && strstr(ev->id->path, "missing"))
+		unusable_events++;
+}
+
+static void write_key(const char *path, const kg_key *k, int with_pub)
+{
+	kg_buf b;
+	kg_buf_init(&b, 0);
+	T_OK(kg_keyfile_write_private(k, NULL, "t", &b));
+	write_text(path, kg_buf_ptr(&b), kg_buf_len(&b), 0600);
+	kg_buf_reset(&b);
+	if (with_pub) {
+		char pub[128];
+		snprintf(pub, sizeof(pub), "%s.pub", path);
+		T_OK(kg_key_to_line(k, &b));
+		write_text(pub, kg_buf_ptr(&b), kg_buf_len(&b), 0644);
+	}
+	kg_buf_free(&b);
+}
+
+static void test_identities(void)
+{
+	kg_logger lg;
+	kg_log_init(&lg, "test", KG_LOG_QUIET, 0, 0);
+	kg_key *a = NULL, *b = NULL;
+	T_OK(kg_key_generate(KG_KEY_ED25519, 0, &a));
+	T_OK(kg_key_generate(KG_KEY_ECDSA_P256, 0, &b));
+	char pa[64], pb[64];
+	snprintf(pa, sizeof(pa), "%s/id_a", dir);
+	snprintf(pb, sizeof(pb), "%s/id_b", dir);
+	write_key(pa, a, 1);
+	write_key(pb, b, 0);
+	kg_client_config cfg;
+	kg_client_config_init(&cfg);
+	T_OK(kg_strlist_add(&cfg.identity_files, "~/id_a"));
+	T_OK(kg_strlist_add(&cfg.identity_files, "~/missing"));
+	T_OK(kg_strlist_add(&cfg.identity_files, "~/id_b"));
+	T_OK(kg_strlist_add(&cfg.identity_files, "~/id_a.pub"));
+	cfg.identity_agent = strdup("none");
+	T_OK(kg_client_config_finish(&cfg, "h", "me"));
+	kg_client c;
+	memset(&c, 0, sizeof(c));
+	c.cfg = &cfg;
+	c.log = &lg;
+	c.home = dir;
+	c.fd = -1;
+	c.local_user = "me";
+	c.hooks.auth_event = on_auth_event;
+	T_OK(kg_cli_identities_prepare(&c));
+	T_ASSERT(c.n_ids == 3 && unusable_events == 1);
+	char want[80];
+	snprintf(want, sizeof(want), "%s/id_a", dir);
+	T_ASSERT(strcmp(c.ids[0].path, want) == 0 && kg_key_equal_public(c.ids[0].pub, a) && !c.ids[0].priv);
+	/* no .pub: the key file itself was read, private half kept */
+	T_ASSERT(kg_key_equal_public(c.ids[1].pub, b) && c.ids[1].priv != NULL);
+	T_ASSERT(kg_key_equal_public(c.ids[2].pub, a) && c.ids[2].from_cmdline);
+	/* the private half of the first on demand */
+	T_OK(kg_cli_identities_load_private(&c, &c.ids[0]));
+	T_ASSERT(c.ids[0].priv != NULL);
+	/* no agent: signing through it is refused */
+	kg_buf sig;
+	kg_buf_init(&sig, 0);
+	T_ASSERT(kg_cli_identities_agent_sign(&c, &c.ids[0], "ssh-ed25519", (const uint8_t *)"x", 1, &sig) < 0);
+	kg_buf_free(&sig);
+	char *out = NULL;
+	T_OK(kg_client_expand_path(&c, "IdentityFile", "~/k-%r", &out));
+	snprintf(want, sizeof(want), "%s/k-%s", dir, cfg.user);
+	T_ASSERT(out && strcmp(out, want) == 0);
+	free(out);
+	T_ASSERT(strcmp(kg_client_prog(&c), "test") == 0);
+	kg_client_close(&c);
+	kg_client_config_free(&cfg);
+	snprintf(want, sizeof(want), "%s/id_a.pub", dir);
+	unlink(want);
+	unlink(pa);
+	unlink(pb);
+	kg_key_free(a);
+	kg_key_free(b);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
 		return 1;
 	T_RUN(test_known_types_first);
 	T_RUN(test_load_private);
+	T_RUN(test_identities);
 	rmdir(dir);
 	return T_DONE();
 }
