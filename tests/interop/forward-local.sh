@@ -173,6 +173,10 @@ res "ExitOnForwardFailure yes, port taken: exit 255 with bind/cannot listen line
 # (ssh ends its lines with \r\n on stderr)
 tr -d '\r' <"$T/eof-ssh.err" | diff - "$T/eof-kssh.err" >&2 && diff "$T/eof-ssh.rc" "$T/eof-kssh.rc" >&2
 res "ExitOnForwardFailure: the same lines and status as ssh"
+client kssh "$port" "-f -N -o ExitOnForwardFailure=yes -L 127.0.0.1:$hport:127.0.0.1:22" </dev/null 2>"$T/eoff.err"; rc=$?
+[ $rc -eq 255 ] && grep -qx "Could not request local forwarding." "$T/eoff.err" &&
+	! pgrep -u "$(id -u)" -f -- "-L 127.0.0.1:$hport:127.0.0.1:22" >/dev/null
+res "-f with ExitOnForwardFailure: exit 255 before going to the background" || cat "$T/eoff.err" >&2
 out=$(client kssh "$port" "-o LogLevel=INFO -L 127.0.0.1:$hport:127.0.0.1:22" echo ran </dev/null 2>"$T/nf.err"); rc=$?
 [ $rc -eq 0 ] && [ "$out" = ran ] && grep -q "cannot listen to port: $hport" "$T/nf.err"
 res "without ExitOnForwardFailure: a warning, the command runs" || cat "$T/nf.err" >&2
