@@ -95,9 +95,9 @@ static const kg_cfg_kw client_kws[] = {
 	{ "ControlMaster", KG_CFG_STR, CC(control_master), 0, 0, NULL },
 	{ "ControlPath", KG_CFG_STR, CC(control_path), 0, 0, NULL },
 	{ "ControlPersist", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "DynamicForward", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "DynamicForward", KG_CFG_RAW_ACC, CC(dynamic_forwards), 0, 0, NULL },
 	/* What OpenSSH's scp passes to ssh ("-S kssh"). */
-	{ "ClearAllForwardings", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "ClearAllForwardings", KG_CFG_FLAG, CC(clear_all_forwardings), 0, 0, NULL },
 	{ "PermitLocalCommand", KG_CFG_FLAG, CC(permit_local_command), 0, 0, NULL },
 	{ "LocalCommand", KG_CFG_RAW, CC(local_command), 0, 0, NULL },
 	{ "RemoteCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
@@ -122,7 +122,7 @@ static const kg_cfg_kw client_kws[] = {
 	{ "EnableSSHKeysign", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "FingerprintHash", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "ForwardX11Timeout", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "GatewayPorts", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "GatewayPorts", KG_CFG_FLAG, CC(gateway_ports), 0, 0, NULL },
 	{ "HostbasedAcceptedAlgorithms", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "HostbasedKeyTypes", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "HostbasedAuthentication", KG_CFG_IGNORE, 0, 0, 0, NULL },
@@ -131,14 +131,13 @@ static const kg_cfg_kw client_kws[] = {
 	{ "LogVerbose", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "NoHostAuthenticationForLocalhost", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "ObscureKeystrokeTiming", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "PermitRemoteOpen", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "PKCS11Provider", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "SmartcardDevice", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "ProxyUseFdpass", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "RevokedHostKeys", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "SecurityKeyProvider", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "StreamLocalBindMask", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "StreamLocalBindUnlink", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "StreamLocalBindMask", KG_CFG_STR, CC(stream_local_bind_mask), 0, 0, NULL },
+	{ "StreamLocalBindUnlink", KG_CFG_FLAG, CC(stream_local_bind_unlink), 0, 0, NULL },
 	{ "SyslogFacility", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "Tunnel", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "TunnelDevice", KG_CFG_IGNORE, 0, 0, 0, NULL },
@@ -174,6 +173,8 @@ static const kg_cfg_kw client_kws[] = {
 	{ "ConnectionAttempts", KG_CFG_INT, CC(connection_attempts), 1, 2147483647, NULL },
 	/* agent */
 	{ "IdentityAgent", KG_CFG_STR, CC(identity_agent), 0, 0, NULL },
+	/* rfwd */
+	{ "PermitRemoteOpen", KG_CFG_LIST_FIRST, CC(permit_remote_open), 0, 0, NULL },
 	/* agentfwd */
 	{ "AddKeysToAgent", KG_CFG_RAW, CC(add_keys_to_agent), 0, 0, NULL },
 };
@@ -192,9 +193,6 @@ static const struct unsupported_rule {
 	const char *ok;
 	int how;
 } unsupported_rules[] = {
-	{ "LocalForward", NULL, UNSUP_WARN },
-	{ "RemoteForward", NULL, UNSUP_WARN },
-	{ "DynamicForward", NULL, UNSUP_WARN },
 	{ "ForwardX11", "no", UNSUP_WARN },
 	{ "ControlMaster", "no", UNSUP_WARN },
 	{ "ControlPath", "none", UNSUP_WARN },
@@ -233,10 +231,6 @@ static const struct unsupported_rule {
 	/* Keystroke timing obfuscation: kagi sends keystrokes as typed. */
 	{ "ObscureKeystrokeTiming", "no", UNSUP_WARN },
 	/* Rows of other lanes, warn-and-ignore until they flip them. */
-	{ "GatewayPorts", "no", UNSUP_WARN },                /* fwd */
-	{ "PermitRemoteOpen", "any", UNSUP_WARN },           /* fwd */
-	{ "StreamLocalBindMask", NULL, UNSUP_QUIET },        /* fwd */
-	{ "StreamLocalBindUnlink", "no", UNSUP_QUIET },      /* fwd */
 	/* Going without these changes nothing the user relies on: -v notes. */
 	{ "ChannelTimeout", "none", UNSUP_QUIET },
 	{ "EnableSSHKeysign", "no", UNSUP_QUIET },
@@ -681,6 +675,15 @@ int kg_client_config_finish(kg_client_config *cfg, const char *host, const char 
 	default_int(&cfg->stdin_null, 0);
 	default_int(&cfg->fork_after_authentication, 0);
 	default_int(&cfg->connection_attempts, 1);
+	/* fwd */
+	default_int(&cfg->gateway_ports, 0);
+	default_int(&cfg->stream_local_bind_unlink, 0);
+	default_int(&cfg->clear_all_forwardings, 0);
+	if (cfg->clear_all_forwardings == 1) {
+		kg_strlist_free(&cfg->local_forwards);
+		kg_strlist_free(&cfg->remote_forwards);
+		kg_strlist_free(&cfg->dynamic_forwards);
+	}
 	/* cfg */
 	default_int(&cfg->canonicalize_hostname, KG_CANON_NO);
 	default_int(&cfg->canonicalize_max_dots, 1);

@@ -118,6 +118,14 @@ typedef struct kg_client_config {
 	int enable_escape_commandline;
 	/* kbd: keyboard-interactive */
 	char *kbd_interactive_devices;      /* submethods sent as they are; NULL = none */
+	/* fwd: forwarding */
+	kg_strlist dynamic_forwards;        /* raw DynamicForward values, as local_forwards */
+	int gateway_ports;                  /* GatewayPorts (-g): listen on every address */
+	int stream_local_bind_unlink;       /* StreamLocalBindUnlink: replace a stale socket file */
+	int clear_all_forwardings;          /* ClearAllForwardings: finish() empties the lists */
+	char *stream_local_bind_mask;       /* StreamLocalBindMask as written (octal); NULL: 0177 */
+	/* rfwd */
+	kg_strlist permit_remote_open;      /* PermitRemoteOpen's words (first line); empty: any */
 	/* agentfwd */
 	char *add_keys_to_agent;            /* raw AddKeysToAgent (config/add-keys.h); NULL = no */
 } kg_client_config;

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "config/client-dump.h"
+#include "config/forward-spec.h"
 #include "config/add-keys.h"
 #include "config/client-tokens.h"
 #include "core/cipher.h"
@@ -81,6 +82,36 @@ static int print_paths(FILE *out, const char *kw, const kg_client_config *cfg, c
 	return KG_OK;
 }
 
+/* fwd: ssh -G's forwarding lines: the listen side ("port", "[host]:port"
+ * or a path) and the target ("[host]:port", a path; "[socks]:0" for a
+ * remote one with none). */
+static void print_forward_side(FILE *out, const char *host, int port, const char *path, int bare_port)
+{
+	if (path)
+		fprintf(out, "%s", path);
+	else if (!host && bare_port)
+		fprintf(out, "%d", port);
+	else
+		fprintf(out, "[%s]:%d", host ? host : "socks", port);
+}
+
+static void print_forwards(FILE *out, const char *kw, const kg_strlist *l, int kind)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		kg_fwd_spec f;
+		if (kg_fwd_spec_parse_config(l->v[i], kind, &f) < 0)
+			continue;
+		fprintf(out, "%s ", kw);
+		print_forward_side(out, f.listen_host, f.listen_port, f.listen_path, 1);
+		if (kind != KG_FWDSPEC_DYNAMIC) {
+			fputc(' ', out);
+			print_forward_side(out, f.connect_host, f.dynamic ? 0 : f.connect_port, f.connect_path, 0);
+		}
+		fputc('\n', out);
+		kg_fwd_spec_free(&f);
+	}
+}
+
 /* A list on one line, "none" when empty. */
 static void print_list(FILE *out, const char *kw, const kg_strlist *l)
 {
@@ -99,7 +130,9 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	fprintf(out, "batchmode %s\n", yn(cfg->batch_mode));
 	fprintf(out, "checkhostip %s\n", yn(cfg->check_host_ip));
 	fprintf(out, "compression %s\n", yn(cfg->compression));
+	fprintf(out, "clearallforwardings %s\n", yn(cfg->clear_all_forwardings));
 	fprintf(out, "exitonforwardfailure %s\n", yn(cfg->exit_on_forward_failure));
+	fprintf(out, "gatewayports %s\n", yn(cfg->gateway_ports));
 	fprintf(out, "hashknownhosts %s\n", yn(cfg->hash_known_hosts));
 	fprintf(out, "identitiesonly %s\n", yn(cfg->identities_only));
 	fprintf(out, "kbdinteractiveauthentication %s\n", yn(cfg->kbd_interactive_authentication));
@@ -110,6 +143,7 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 		cfg->session_type == KG_SESSION_SUBSYSTEM ? "subsystem" : "default");
 	fprintf(out, "stdinnull %s\n", yn(cfg->stdin_null));
 	fprintf(out, "forkafterauthentication %s\n", yn(cfg->fork_after_authentication));
+	fprintf(out, "streamlocalbindunlink %s\n", yn(cfg->stream_local_bind_unlink));
 	fprintf(out, "stricthostkeychecking %s\n", shkc_name(cfg->strict_host_key_checking));
 	fprintf(out, "tcpkeepalive %s\n", yn(cfg->tcp_keepalive));
 	fprintf(out, "verifyhostkeydns %s\n", ask_name(cfg->verify_host_key_dns));
@@ -136,6 +170,9 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	GUARD(print_algs(out, "macs", lg, "MAC", KG_MACS_CLIENT_DEFAULT, kg_mac_all_names(), cfg->macs));
 	if (cfg->preferred_authentications)
 		fprintf(out, "preferredauthentications %s\n", cfg->preferred_authentications);
+	print_forwards(out, "dynamicforward", &cfg->dynamic_forwards, KG_FWDSPEC_DYNAMIC);
+	print_forwards(out, "localforward", &cfg->local_forwards, KG_FWDSPEC_LOCAL);
+	print_forwards(out, "remoteforward", &cfg->remote_forwards, KG_FWDSPEC_REMOTE);
 	for (size_t i = 0; i < cfg->identity_files.n; i++)
 		fprintf(out, "identityfile %s\n", cfg->identity_files.v[i]);
 	const char *lu = local_user ? local_user : cfg->user;
@@ -145,6 +182,10 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 		fprintf(out, "sendenv %s\n", cfg->send_env.v[i]);
 	for (size_t i = 0; i < cfg->set_env.n; i++)
 		fprintf(out, "setenv %s\n", cfg->set_env.v[i]);
+	fputs("permitremoteopen", out);  /* rfwd */
+	for (size_t i = 0; i < cfg->permit_remote_open.n; i++)
+		fprintf(out, " %s", cfg->permit_remote_open.v[i]);
+	fputs(cfg->permit_remote_open.n ? "\n" : " any\n", out);
 	kg_add_keys ak;  /* agentfwd */
 	char akv[64];
 	if (kg_add_keys_parse(cfg->add_keys_to_agent, &ak) == KG_OK)
@@ -160,6 +201,8 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	fprintf(out, "escapechar %s\n", cfg->escape_char ? cfg->escape_char : "~");
 	fprintf(out, "rekeylimit %llu %d\n", (unsigned long long)cfg->rekey_limit.bytes,
 		cfg->rekey_limit.seconds > 0 ? cfg->rekey_limit.seconds : 0);
+	fprintf(out, "streamlocalbindmask 0%lo\n",
+		cfg->stream_local_bind_mask ? strtoul(cfg->stream_local_bind_mask, NULL, 8) & 0777 : 0177ul);
 	if (cfg->proxy_jump && strcmp(cfg->proxy_jump, "none") != 0)
 		fprintf(out, "proxyjump %s\n", cfg->proxy_jump);
 	/* cfg: canonicalisation (ssh -G spells one keyword with a capital P). */

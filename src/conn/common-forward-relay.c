@@ -250,6 +250,24 @@ int kg_fwd_relay_opening(kg_engine *e, kg_logger *log, kg_channel *ch, int fd)
 	return KG_OK;
 }
 
+int kg_fwd_relay_open(kg_engine *e, kg_logger *log, kg_channel *ch, int fd, const uint8_t *held, size_t n,
+		      int peer_eof)
+{
+	relay *r = relay_new(e, log, NULL, ch);
+	if (!r) {
+		close(fd);
+		return kg_conn_send_close(&e->conn, ch);
+	}
+	r->fd = fd;
+	r->out.fd = fd;
+	r->peer_eof = peer_eof;
+	if (n)
+		GUARD(kg_chan_out_put(&r->out, &e->conn, ch, held, n));
+	GUARD(progress(r));
+	update(r);
+	return KG_OK;
+}
+
 /* ---------------- the relay ---------------- */
 
 static void on_fd(void *ctx, int fd, int revents)

@@ -39,5 +39,11 @@ int kg_fwd_relay_connect_unix(kg_engine *e, kg_logger *log, const kg_spawn_user 
 int kg_fwd_relay_confirm_fd(kg_engine *e, kg_logger *log, kg_channel *ch, int fd, const char *target) KG_WUR;
 /* Relays fd (taken in every case) on ch, a channel we are opening. */
 int kg_fwd_relay_opening(kg_engine *e, kg_logger *log, kg_channel *ch, int fd) KG_WUR;
+/* Relays the connected fd (taken in every case) on ch, a channel already
+ * open with no consumer (one that answered a SOCKS request on it, say):
+ * the n bytes of held channel data, received but not yet granted, are
+ * written to fd first; peer_eof says the channel's EOF already arrived. */
+int kg_fwd_relay_open(kg_engine *e, kg_logger *log, kg_channel *ch, int fd, const uint8_t *held, size_t n,
+		      int peer_eof) KG_WUR;
 
 #endif
