@@ -135,7 +135,7 @@ static const kg_cfg_kw client_kws[] = {
 	{ "ProxyUseFdpass", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "RevokedHostKeys", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "SecurityKeyProvider", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "StreamLocalBindMask", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "StreamLocalBindMask", KG_CFG_STR, CC(stream_local_bind_mask), 0, 0, NULL },
 	{ "StreamLocalBindUnlink", KG_CFG_FLAG, CC(stream_local_bind_unlink), 0, 0, NULL },
 	{ "SyslogFacility", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "Tunnel", KG_CFG_IGNORE, 0, 0, 0, NULL },
@@ -233,7 +233,6 @@ static const struct unsupported_rule {
 	/* Keystroke timing obfuscation: kagi sends keystrokes as typed. */
 	{ "ObscureKeystrokeTiming", "no", UNSUP_WARN },
 	/* Rows of other lanes, warn-and-ignore until they flip them. */
-	{ "StreamLocalBindMask", NULL, UNSUP_QUIET },        /* fwd */
 	/* Hostname canonicalisation is done by kagi; CNAME following is not
 	 * (the name as canonicalised is used instead). */
 	{ "CanonicalizePermittedCNAMEs", "none", UNSUP_QUIET },

@@ -120,6 +120,7 @@ typedef struct kg_client_config {
 	int gateway_ports;                  /* GatewayPorts (-g): listen on every address */
 	int stream_local_bind_unlink;       /* StreamLocalBindUnlink: replace a stale socket file */
 	int clear_all_forwardings;          /* ClearAllForwardings: finish() empties the lists */
+	char *stream_local_bind_mask;       /* StreamLocalBindMask as written (octal); NULL: 0177 */
 	/* rfwd */
 	kg_strlist permit_remote_open;      /* PermitRemoteOpen's words (first line); empty: any */
 } kg_client_config;

@@ -189,6 +189,8 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	fprintf(out, "escapechar %s\n", cfg->escape_char ? cfg->escape_char : "~");
 	fprintf(out, "rekeylimit %llu %d\n", (unsigned long long)cfg->rekey_limit.bytes,
 		cfg->rekey_limit.seconds > 0 ? cfg->rekey_limit.seconds : 0);
+	fprintf(out, "streamlocalbindmask 0%lo\n",
+		cfg->stream_local_bind_mask ? strtoul(cfg->stream_local_bind_mask, NULL, 8) & 0777 : 0177ul);
 	if (cfg->proxy_jump && strcmp(cfg->proxy_jump, "none") != 0)
 		fprintf(out, "proxyjump %s\n", cfg->proxy_jump);
 	return ferror(out) ? KG_ERR_SYSTEM : KG_OK;

@@ -41,6 +41,11 @@ static const kg_strlist *list_of(const kg_client_config *cfg, int kind)
 
 int kg_cli_forwards_check_config(const kg_client_config *cfg, char *msg, size_t msglen)
 {
+	unsigned mask;
+	if (kg_cli_lfwd_mask(cfg, &mask) < 0) {
+		snprintf(msg, msglen, "Bad mask '%s' (StreamLocalBindMask).", cfg->stream_local_bind_mask);
+		return KG_ERR_CONFIG;
+	}
 	for (int kind = 0; kind <= KG_FWDSPEC_DYNAMIC; kind++) {
 		const kg_strlist *l = list_of(cfg, kind);
 		for (size_t i = 0; i < l->n; i++) {
@@ -232,6 +237,18 @@ int kg_cli_forwards_command(void *arg, const char *line, char *msg, size_t msgle
 invalid:
 	kg_info(log, "Invalid command.");
 	return KG_ERR_ARG;
+}
+
+int kg_cli_forwards_idle(void *arg)
+{
+	const kg_cli_forwards *f = arg;
+	const kg_conn *cn = &f->c->eng.conn;
+	if (!f->c->eng.conn_ready)
+		return 1;
+	for (uint32_t i = 0; i < cn->cfg.max_channels; i++)
+		if (cn->chans[i].state != KG_CH_FREE && cn->chans[i].user)
+			return 0;
+	return 1;
 }
 
 void kg_cli_forwards_free(kg_cli_forwards *f)

@@ -13,7 +13,7 @@
 #include "sys/net-fwd.h"
 
 #define LISTEN_MAX 8         /* sockets of one TCP listener (one per address) */
-#define BIND_MASK 0177       /* StreamLocalBindMask's default */
+#define BIND_MASK 0177u      /* StreamLocalBindMask's default */
 
 typedef struct listener {
 	kg_cli_lfwd *l;
@@ -35,6 +35,20 @@ struct kg_cli_lfwd {
 	size_t n;
 	kg_cli_socks_list socks;
 };
+
+int kg_cli_lfwd_mask(const kg_client_config *cfg, unsigned *mask)
+{
+	const char *t = cfg->stream_local_bind_mask;
+	*mask = BIND_MASK;
+	if (!t)
+		return KG_OK;
+	char *end;
+	unsigned long v = strtoul(t, &end, 8);
+	if (!*t || *end || v > 0777 || t[0] == '-' || t[0] == '+')
+		return KG_ERR_CONFIG;
+	*mask = (unsigned)v;
+	return KG_OK;
+}
 
 int kg_cli_lfwd_new(kg_engine *e, kg_logger *log, const kg_client_config *cfg, kg_cli_lfwd **out)
 {
@@ -155,7 +169,10 @@ static int listen_unix(kg_cli_lfwd *l, listener *ls)
 {
 	const char *path = ls->spec.listen_path;
 	char err[256] = "";
-	int r = kg_net_listen_unix(path, l->cfg->stream_local_bind_unlink == 1, BIND_MASK, &ls->fds[0], err,
+	unsigned mask;
+	if (kg_cli_lfwd_mask(l->cfg, &mask) < 0)
+		mask = BIND_MASK;
+	int r = kg_net_listen_unix(path, l->cfg->stream_local_bind_unlink == 1, (mode_t)mask, &ls->fds[0], err,
 				   sizeof(err));
 	if (r < 0) {
 		if (r == KG_ERR_TOO_LARGE)

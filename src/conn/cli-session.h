@@ -24,6 +24,10 @@ typedef struct kg_cli_session_opts {
 	 * tell the user in msg; NULL: forwarding is not available. */
 	int (*forward_cmd)(void *arg, const char *line, char *msg, size_t msglen);
 	void *forward_arg;
+	/* fwd: once the session's channel is closed the connection runs on
+	 * until idle(forward_arg) holds (forwarded connections still open, as
+	 * ssh waits for them); NULL: it ends at once. */
+	int (*idle)(void *arg);
 } kg_cli_session_opts;
 
 /* Runs the session to its end.  *exit_status is the remote command's

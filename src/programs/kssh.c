@@ -600,6 +600,8 @@ int main(int argc, char **argv)
 		r = kg_cli_forwards_start(fw);
 	so.forward_cmd = kg_cli_forwards_command;
 	so.forward_arg = fw;
+	if (fw)
+		so.idle = kg_cli_forwards_idle;
 	if (r == KG_OK && cfg.fork_after_authentication == 1)
 		r = kg_cli_proc_background(&c, session_none && !cl.fwd_host ? NULL : &so);
 	if (r == KG_OK && session_none && !cl.fwd_host) {

@@ -276,6 +276,10 @@ static void test_check(void)
 	T_OK(kg_strlist_add(&cfg.dynamic_forwards, "1080"));
 	T_OK(kg_strlist_add(&cfg.remote_forwards, "9"));
 	T_OK(kg_cli_forwards_check_config(&cfg, msg, sizeof(msg)));
+	cfg.stream_local_bind_mask = strdup("0999");
+	T_ASSERT(kg_cli_forwards_check_config(&cfg, msg, sizeof(msg)) == KG_ERR_CONFIG && strstr(msg, "Bad mask '0999'"));
+	free(cfg.stream_local_bind_mask);
+	cfg.stream_local_bind_mask = NULL;
 	T_OK(kg_strlist_add(&cfg.local_forwards, "x y z"));
 	T_ASSERT(kg_cli_forwards_check_config(&cfg, msg, sizeof(msg)) == KG_ERR_CONFIG &&
 		 strstr(msg, "Bad local forwarding specification 'x y z'"));
@@ -426,6 +430,21 @@ static void test_unix(void)
 	T_ASSERT(strcmp(f.open_type, "direct-tcpip") == 0 && strcmp(f.open_host, "198.51.100.7") == 0 &&
 		 f.open_port == 99 && strcmp(f.orig, "127.0.0.1") == 0 && f.orig_port == 65535);
 	close(s);
+	/* StreamLocalBindMask and StreamLocalBindUnlink: a stale socket file
+	 * replaced, with the mask's mode. */
+	f.ccfg.stream_local_bind_mask = strdup("077");
+	f.ccfg.stream_local_bind_unlink = 1;
+	char path2[100];
+	snprintf(path2, sizeof(path2), "%s/m.sock", f.dir);
+	int stale = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path2);
+	T_ASSERT(stale >= 0 && bind(stale, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	close(stale);
+	snprintf(line, sizeof(line), "-L %s:h:1", path2);
+	T_OK(kg_cli_forwards_command(fw, line, msg, sizeof(msg)));
+	T_ASSERT(stat(path2, &st) == 0 && S_ISSOCK(st.st_mode) && (st.st_mode & 0777) == 0700);
+	f.ccfg.stream_local_bind_unlink = 0;
 	/* Someone else's file in its place: not removed at the end. */
 	T_ASSERT(unlink(path) == 0);
 	int fd = open(path, O_WRONLY | O_CREAT, 0600);
