@@ -113,6 +113,8 @@ typedef struct kg_client_config {
 	char *forward_agent_spec;           /* raw ForwardAgent: yes, no, a path or $VAR (sets forward_agent) */
 	/* kbd: keyboard-interactive */
 	char *kbd_interactive_devices;      /* submethods sent as they are; NULL = none */
+	/* mux: connection sharing */
+	char *control_persist;              /* raw ControlPersist: yes, no or a time */
 } kg_client_config;
 
 void kg_client_config_init(kg_client_config *cfg);

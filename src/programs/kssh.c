@@ -13,6 +13,8 @@
 #include "conn/cli-conn.h"
 #include "conn/cli-session.h"
 #include "conn/cli-proc.h"
+#include "conn/cli-mux.h"
+#include "conn/cli-mux-server.h"
 #include "config/client-config.h"
 #include "config/client-dump.h"
 #include "config/escape-char.h"
@@ -39,9 +41,9 @@ static const struct {
 	{ 'A', "agent forwarding" }, { 'B', "bind interface" },
 	{ 'b', "bind address" }, { 'D', "dynamic port forwarding" },
 	{ 'g', "remote hosts connecting to forwarded ports" }, { 'I', "PKCS#11" },
-	{ 'K', "GSSAPI authentication" }, { 'L', "local port forwarding" }, { 'M', "connection sharing" },
-	{ 'O', "control commands" }, { 'P', "tags" },
-	{ 'R', "remote port forwarding" }, { 'S', "control socket" }, { 'w', "tunnel forwarding" },
+	{ 'K', "GSSAPI authentication" }, { 'L', "local port forwarding" },
+	{ 'P', "tags" },
+	{ 'R', "remote port forwarding" }, { 'w', "tunnel forwarding" },
 	{ 'X', "X11 forwarding" }, { 'Y', "X11 forwarding" }, { 'y', "logging to syslog" },
 };
 
@@ -77,6 +79,8 @@ typedef struct cmdline {
 	int fwd_port;
 	int explain;              /* --explain: tell the connection's story */
 	const char *explain_html; /* --explain-html FILE */
+	int master;               /* -M count (mux) */
+	const char *mux_cmd;      /* -O command (mux) */
 } cmdline;
 
 static int add_opt(cmdline *cl, const char *key, const char *val)
@@ -263,6 +267,15 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 				break;
 			}
 			case 'E': cl->log_file = optarg; break;
+			case 'M': cl->master++; break;
+			case 'S': r = add_opt(cl, "ControlPath", optarg); break;
+			case 'O':
+				if (!kg_cli_mux_command_known(optarg)) {
+					fprintf(stderr, "kssh: Invalid multiplex command.\n");
+					return KG_ERR_ARG;
+				}
+				cl->mux_cmd = optarg;
+				break;
 			case 'G': cl->print_config = 1; break;
 			case 'Q':
 				if (kg_cli_query(optarg, stdout) < 0) {
@@ -462,6 +475,8 @@ static int flag_options(cmdline *cl)
 		GUARD(kg_strlist_add(l, "StdinNull=yes"));
 	if (cl->fork)
 		GUARD(kg_strlist_add(l, "ForkAfterAuthentication=yes"));
+	if (cl->master)
+		GUARD(kg_strlist_add(l, cl->master > 1 ? "ControlMaster=ask" : "ControlMaster=yes"));
 	return KG_OK;
 }
 
@@ -544,6 +559,31 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < cfg.warnings.n; i++)
 		kg_verbose(&lg, "%s", cfg.warnings.v[i]);
 
+	/* mux: -O, or a session through a master already there. */
+	kg_cli_mux mx;
+	kg_cli_mux_request mrq = {
+		.command = cl.command, .subsystem = cfg.session_type == KG_SESSION_SUBSYSTEM, .want_tty = want_tty,
+		.stdin_null = stdin_null, .session_none = session_none, .hostname = cfg.hostname,
+		.escape_char = esc_ch == KG_ESCAPE_NONE ? (int)KG_MUX_NO_ESCAPE : esc_ch,
+		.fwd_host = cl.fwd_host, .fwd_port = cl.fwd_port, .quiet = cl.quiet, .cfg = &cfg,
+	};
+	int mux_status = -1;
+	if (kg_cli_mux_init(&mx, &cfg, cl.dest_host, local_user, home, &lg) < 0)
+		mux_status = EXIT_KAGI_ERROR;
+	else if (cl.mux_cmd)
+		mux_status = kg_cli_mux_command(&mx, cl.mux_cmd, &lg);
+	else if (mx.path && mx.master != KG_CLI_MUX_YES && mx.master != KG_CLI_MUX_ASK &&
+		 kg_cli_mux_client_session(&mx, &mrq, &lg, &mux_status) != KG_ERR_NOT_FOUND && mux_status < 0)
+		mux_status = EXIT_KAGI_ERROR;
+	if (mux_status >= 0) {
+		kg_cli_mux_free(&mx);
+		kg_client_config_free(&cfg);
+		free_cmdline(&cl);
+		free(local_user);
+		free(home);
+		return mux_status;
+	}
+
 	kg_client c;
 	memset(&c, 0, sizeof(c));
 	c.cfg = &cfg;
@@ -564,10 +604,26 @@ int main(int argc, char **argv)
 		.stdin_null = stdin_null, .quiet = cl.quiet,
 		.forward_host = cl.fwd_host, .forward_port = cl.fwd_port,
 	};
+	/* mux: this connection is shared from here on. */
+	kg_cli_mux_server *msrv = NULL;
+	if (r == KG_OK && mx.path && mx.master != KG_CLI_MUX_NO)
+		(void)!kg_cli_mux_server_start(&c, mx.path, mx.master == KG_CLI_MUX_ASK || mx.master == KG_CLI_MUX_AUTOASK,
+					       &msrv);
+	if (msrv) {
+		so.keep_open = 1;
+		so.stop = kg_cli_mux_server_stop_flag(msrv);
+		so.add_signal = kg_cli_mux_server_add_signal;
+		so.signal_arg = msrv;
+	}
+	if (msrv && mx.persist >= 0 && cfg.fork_after_authentication != 1)
+		kg_cli_mux_server_persist(msrv, &mx, &mrq, mx.persist);
 	/* fwd: the forwardings are set up here, before -f goes to the background. */
 	if (r == KG_OK && cfg.fork_after_authentication == 1)
 		r = kg_cli_proc_background(&c, session_none && !cl.fwd_host ? NULL : &so);
-	if (r == KG_OK && session_none && !cl.fwd_host) {
+	if (r == KG_OK && msrv && session_none && !cl.fwd_host) {
+		status = kg_cli_mux_server_end(msrv, mx.persist > 0 ? mx.persist : KG_CLI_MUX_RUN_FOREVER);
+		msrv = NULL;
+	} else if (r == KG_OK && session_none && !cl.fwd_host) {
 		status = kg_cli_proc_wait(&c);
 	} else if (r == KG_OK) {
 		if (want_tty && isatty(STDIN_FILENO))
@@ -575,10 +631,20 @@ int main(int argc, char **argv)
 		r = kg_cli_session_run(&c, &so, &status);
 		if (r < 0)
 			status = EXIT_KAGI_ERROR;
+		if (msrv) {
+			/* The shared sessions end before the connection does. */
+			int stopped = *so.stop;
+			int ms = kg_cli_mux_server_end(msrv, mx.persist > 0 ? mx.persist : KG_CLI_MUX_RUN_SESSIONS);
+			msrv = NULL;
+			if (r >= 0 && stopped)
+				status = ms ? ms : EXIT_KAGI_ERROR;
+		}
 		lg.crlf = 0;
 	}
 	if (ex)
 		finish_explain(&cl, ex, r < 0 ? r : KG_OK);
+	kg_cli_mux_server_free(msrv);
+	kg_cli_mux_free(&mx);
 	kg_client_close(&c);
 	kg_explain_free(ex);
 	kg_client_config_free(&cfg);

@@ -1,0 +1,394 @@
+/* kssh as a client of a connection-sharing master: -O commands and
+ * sessions run through the master (see cli-mux.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include "conn/cli-mux.h"
+#include "core/mux.h"
+#include "sys/loop.h"
+#include "sys/mux-sock.h"
+#include "sys/net.h"
+#include "sys/tty.h"
+
+#define MUX_TIMEOUT_MS 30000
+
+typedef struct mconn {
+	int fd;
+	kg_buf rx;
+	uint32_t next_id;
+} mconn;
+
+static int mux_send(mconn *mc, const kg_mux_msg *m)
+{
+	kg_buf b;
+	kg_buf_init(&b, 2 * KG_MUX_MAX_PACKET);
+	int r = kg_mux_encode(m, &b);
+	if (r >= 0)
+		r = kg_fd_write_all(mc->fd, kg_buf_ptr(&b), kg_buf_len(&b), MUX_TIMEOUT_MS);
+	kg_buf_free(&b);
+	return r;
+}
+
+/* One message if a whole one is buffered: KG_OK; KG_ERR_AGAIN if not. */
+static int mux_take(mconn *mc, kg_mux_msg *m)
+{
+	const uint8_t *body;
+	size_t len, total;
+	GUARD(kg_mux_frame(kg_buf_ptr(&mc->rx), kg_buf_len(&mc->rx), &body, &len, &total));
+	GUARD(kg_mux_decode(body, len, m));
+	return kg_buf_consume(&mc->rx, total);
+}
+
+/* Reads what is there: KG_ERR_CLOSED at end of file. */
+static int mux_fill(mconn *mc)
+{
+	uint8_t buf[4096];
+	int fds[4];
+	size_t got = 0, nfds = 0;
+	int r = kg_mux_recv(mc->fd, buf, sizeof(buf), &got, fds, KG_ARRAY_LEN(fds), &nfds);
+	for (size_t i = 0; i < nfds; i++)
+		close(fds[i]);
+	GUARD(r);
+	if (got == 0)
+		return KG_ERR_CLOSED;
+	return kg_buf_put(&mc->rx, buf, got);
+}
+
+/* Blocking read of the next message (the replies of -O and the set-up). */
+static int mux_read(mconn *mc, kg_mux_msg *m)
+{
+	for (;;) {
+		int r = mux_take(mc, m);
+		if (r != KG_ERR_AGAIN)
+			return r;
+		struct pollfd p = { .fd = mc->fd, .events = POLLIN };
+		r = kg_wait_fds(&p, 1, MUX_TIMEOUT_MS);
+		if (r == 0)
+			return KG_ERR_TIMEOUT;
+		GUARD(r);
+		r = mux_fill(mc);
+		if (r == KG_ERR_AGAIN)
+			continue;
+		GUARD(r);
+	}
+}
+
+static void mux_close(mconn *mc)
+{
+	if (mc->fd >= 0)
+		close(mc->fd);
+	mc->fd = -1;
+	kg_buf_free(&mc->rx);
+}
+
+/* Connects and exchanges HELLO.  KG_ERR_NOT_FOUND / KG_ERR_CLOSED: nobody
+ * there (errno says why). */
+static int mux_open(const char *path, mconn *mc, const kg_logger *lg)
+{
+	memset(mc, 0, sizeof(*mc));
+	mc->fd = -1;
+	kg_buf_init(&mc->rx, 2 * KG_MUX_MAX_PACKET);
+	int r = kg_mux_connect(path, &mc->fd);
+	if (r < 0) {
+		int e = errno;
+		mux_close(mc);
+		errno = e;
+		return r;
+	}
+	kg_mux_msg h = { .type = KG_MUX_HELLO, .version = KG_MUX_VERSION }, m;
+	r = mux_send(mc, &h);
+	if (r >= 0)
+		r = mux_read(mc, &m);
+	if (r >= 0) {
+		if (m.type != KG_MUX_HELLO || m.version != KG_MUX_VERSION) {
+			kg_error(lg, "Unsupported multiplexing protocol version %u (expected %u)", m.version, KG_MUX_VERSION);
+			r = KG_ERR_PROTOCOL;
+		}
+		kg_mux_msg_free(&m);
+	}
+	if (r < 0) {
+		if (r != KG_ERR_PROTOCOL)
+			kg_error(lg, "mux: control socket %s: %s", path, kg_err_str(r));
+		mux_close(mc);
+		return KG_ERR_PROTOCOL;
+	}
+	mc->next_id = 1;
+	return KG_OK;
+}
+
+/* Sends a request with an id and reads its reply (checking the id). */
+static int request(mconn *mc, kg_mux_msg *rq, kg_mux_msg *rep)
+{
+	rq->id = mc->next_id++;
+	GUARD(mux_send(mc, rq));
+	GUARD(mux_read(mc, rep));
+	if (rep->id != rq->id) {
+		kg_mux_msg_free(rep);
+		return KG_ERR_PROTOCOL;
+	}
+	return KG_OK;
+}
+
+static int alive(mconn *mc, uint32_t *pid)
+{
+	kg_mux_msg rq = { .type = KG_MUX_C_ALIVE_CHECK }, rep;
+	GUARD(request(mc, &rq, &rep));
+	int ok = rep.type == KG_MUX_S_ALIVE;
+	*pid = rep.value;
+	kg_mux_msg_free(&rep);
+	return ok ? KG_OK : KG_ERR_PROTOCOL;
+}
+
+int kg_cli_mux_command(const kg_cli_mux *m, const char *cmd, const kg_logger *lg)
+{
+	if (strcmp(cmd, "forward") == 0 || strcmp(cmd, "cancel") == 0) {
+		kg_error(lg, "-O %s is not supported yet", cmd);
+		return 255;
+	}
+	if (!m->path) {
+		kg_error(lg, "No ControlPath specified for \"-O\" command");
+		return 255;
+	}
+	mconn mc;
+	int r = mux_open(m->path, &mc, lg);
+	if (r == KG_ERR_NOT_FOUND || r == KG_ERR_CLOSED || r == KG_ERR_SYSTEM || r == KG_ERR_ARG) {
+		kg_error(lg, "Control socket connect(%s): %s", m->path, r == KG_ERR_ARG ? "path too long" : strerror(errno));
+		return 255;
+	}
+	if (r < 0)
+		return 255;
+	int status = 255;
+	uint32_t pid = 0;
+	kg_mux_msg rq, rep;
+	memset(&rq, 0, sizeof(rq));
+	memset(&rep, 0, sizeof(rep));
+	if (strcmp(cmd, "check") == 0) {
+		if (alive(&mc, &pid) == KG_OK) {
+			fprintf(stderr, "Master running (pid=%u)\r\n", pid);
+			status = 0;
+		}
+	} else if (strcmp(cmd, "exit") == 0 || strcmp(cmd, "stop") == 0) {
+		int ex = cmd[0] == 'e';
+		rq.type = ex ? KG_MUX_C_TERMINATE : KG_MUX_C_STOP_LISTENING;
+		if (alive(&mc, &pid) == KG_OK && request(&mc, &rq, &rep) == KG_OK) {
+			if (rep.type == KG_MUX_S_OK) {
+				fprintf(stderr, ex ? "Exit request sent.\r\n" : "Stop listening request sent.\r\n");
+				status = 0;
+			} else if (rep.type == KG_MUX_S_PERMISSION_DENIED || rep.type == KG_MUX_S_FAILURE) {
+				kg_error(lg, "Master refused %s request: %s", ex ? "termination" : "stop listening",
+					 rep.reason ? rep.reason : "");
+			}
+			kg_mux_msg_free(&rep);
+		}
+	} else {
+		kg_error(lg, "Invalid multiplex command.");
+	}
+	if (status != 0 && rep.type == 0 && pid == 0)
+		kg_error(lg, "mux: the master at %s did not answer", m->path);
+	mux_close(&mc);
+	return status;
+}
+
+/* SendEnv's variables and SetEnv's values, as NAME=value. */
+static int session_env(const kg_client_config *cfg, kg_strlist *env)
+{
+	extern char **environ;
+	for (char **e = environ; cfg && e && *e && cfg->send_env.n; e++) {
+		const char *eq = strchr(*e, '=');
+		char name[256];
+		size_t nl = eq ? (size_t)(eq - *e) : 0;
+		if (nl == 0 || nl >= sizeof(name))
+			continue;
+		memcpy(name, *e, nl);
+		name[nl] = '\0';
+		for (size_t i = 0; i < cfg->send_env.n; i++)
+			if (kg_pattern_list_match(name, cfg->send_env.v[i], 0) == 1) {
+				GUARD(kg_strlist_add(env, *e));
+				break;
+			}
+	}
+	for (size_t i = 0; cfg && i < cfg->set_env.n; i++)
+		GUARD(kg_strlist_add(env, cfg->set_env.v[i]));
+	return KG_OK;
+}
+
+typedef struct waiter {
+	mconn *mc;
+	kg_tty_saved *tty;
+	uint32_t pid, sid;
+	int status, got_exit, done, signo;
+	int err;
+} waiter;
+
+static void on_sock(void *ctx, int fd, int revents)
+{
+	waiter *w = ctx;
+	(void)fd;
+	(void)revents;
+	int r = mux_fill(w->mc);
+	if (r == KG_ERR_AGAIN)
+		return;
+	if (r < 0) {
+		w->done = 1;
+		return;
+	}
+	kg_mux_msg m;
+	while ((r = mux_take(w->mc, &m)) == KG_OK) {
+		if (m.type == KG_MUX_S_EXIT_MESSAGE && m.id == w->sid) {
+			w->status = (int)m.value;
+			w->got_exit = w->done = 1;
+		} else if (m.type == KG_MUX_S_TTY_ALLOC_FAIL && m.id == w->sid) {
+			(void)!kg_tty_raw_restore(w->tty);
+		}
+		kg_mux_msg_free(&m);
+	}
+	if (r != KG_ERR_AGAIN) {
+		w->err = r;
+		w->done = 1;
+	}
+}
+
+static void on_sig(void *ctx, int signo)
+{
+	waiter *w = ctx;
+	if (signo == SIGWINCH) {
+		if (w->pid > 1)
+			(void)kill((pid_t)w->pid, SIGWINCH);
+		return;
+	}
+	w->signo = signo;
+	w->done = 1;
+}
+
+/* The session is open: wait for its end, relaying window changes. */
+static int wait_session(waiter *w)
+{
+	kg_loop lp;
+	kg_loop_init(&lp);
+	static const int sigs[] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT };
+	int r = kg_loop_add_fd(&lp, w->mc->fd, KG_LOOP_READ, on_sock, w);
+	if (r >= 0)
+		r = kg_loop_watch_signals(&lp, sigs, KG_ARRAY_LEN(sigs), on_sig, w);
+	while (r >= 0 && !w->done) {
+		r = kg_loop_run_once(&lp, -1);
+		if (r == KG_ERR_AGAIN)
+			r = KG_OK;
+	}
+	kg_loop_free(&lp);
+	return r;
+}
+
+static int send_fds(mconn *mc, const int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		GUARD(kg_mux_send_fd(mc->fd, fds[i]));
+	return KG_OK;
+}
+
+int kg_cli_mux_client_session(const kg_cli_mux *m, const kg_cli_mux_request *rq, const kg_logger *lg, int *status)
+{
+	*status = 255;
+	if (!m->path)
+		return KG_ERR_NOT_FOUND;
+	if (m->master == KG_CLI_MUX_AUTO || m->master == KG_CLI_MUX_AUTOASK)
+		kg_debug(lg, "auto-mux: Trying existing master");
+	mconn mc;
+	int r = mux_open(m->path, &mc, lg);
+	if (r == KG_ERR_CLOSED && m->master != KG_CLI_MUX_NO) {
+		kg_debug(lg, "Stale control socket %s, unlinking", m->path);
+		unlink(m->path);
+	} else if (r == KG_ERR_NOT_FOUND) {
+		kg_debug(lg, "Control socket \"%s\" does not exist", m->path);
+	} else if (r == KG_ERR_SYSTEM || r == KG_ERR_ARG) {
+		kg_error(lg, "Control socket connect(%s): %s", m->path, r == KG_ERR_ARG ? "path too long" : strerror(errno));
+	}
+	if (r < 0)
+		return KG_ERR_NOT_FOUND;
+	signal(SIGPIPE, SIG_IGN);
+	waiter w = { .mc = &mc, .status = 255 };
+	kg_tty_saved tty;
+	memset(&tty, 0, sizeof(tty));
+	w.tty = &tty;
+	r = alive(&mc, &w.pid);
+	if (r >= 0 && rq->session_none && !rq->fwd_host) {
+		mux_close(&mc);
+		*status = 0;
+		return KG_OK;
+	}
+	kg_strlist env = { 0 };
+	kg_mux_msg q;
+	memset(&q, 0, sizeof(q));
+	if (rq->fwd_host) {
+		q.type = KG_MUX_C_NEW_STDIO_FWD;
+		q.connect_host = (char *)rq->fwd_host;
+		q.connect_port = (uint32_t)rq->fwd_port;
+	} else {
+		const char *term = getenv("TERM");
+		q.type = KG_MUX_C_NEW_SESSION;
+		q.want_tty = rq->want_tty != 0;
+		q.subsystem = rq->subsystem != 0;
+		q.escape_char = (uint32_t)rq->escape_char;
+		q.term = (char *)(term ? term : "");
+		q.command = (char *)(rq->command ? rq->command : "");
+		if (r >= 0)
+			r = session_env(rq->cfg, &env);
+		q.env = env.v;
+		q.n_env = env.n;
+	}
+	int in = rq->stdin_null ? open("/dev/null", O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+	const int fds[3] = { in, STDOUT_FILENO, STDERR_FILENO };
+	int flags[3];
+	for (int i = 0; i < 3; i++)
+		flags[i] = fcntl(fds[i], F_GETFL);
+	kg_mux_msg rep;
+	memset(&rep, 0, sizeof(rep));
+	if (r >= 0 && in < 0)
+		r = KG_ERR_SYSTEM;
+	if (r >= 0) {
+		q.id = mc.next_id++;
+		r = mux_send(&mc, &q);
+	}
+	if (r >= 0)
+		r = send_fds(&mc, fds, rq->fwd_host ? 2 : 3);
+	if (r >= 0)
+		r = mux_read(&mc, &rep);
+	kg_strlist_free(&env);
+	int fallback = 0;
+	if (r >= 0 && rep.type == KG_MUX_S_SESSION_OPENED) {
+		w.sid = rep.value;
+		kg_debug(lg, "master session id: %u", w.sid);
+		if (rq->want_tty && isatty(STDIN_FILENO))
+			(void)!kg_tty_raw_enter(STDIN_FILENO, &tty);
+		r = wait_session(&w);
+	} else if (r >= 0) {
+		kg_error(lg, rep.type == KG_MUX_S_PERMISSION_DENIED ? "Master refused session request: %s"
+								   : "session request failed: %s",
+			 rep.reason ? rep.reason : "");
+		fallback = 1;
+	} else {
+		kg_error(lg, "mux: session request through %s failed: %s", m->path, kg_err_str(r));
+	}
+	kg_mux_msg_free(&rep);
+	(void)!kg_tty_raw_restore(&tty);
+	for (int i = 2; i >= 0; i--)
+		if (flags[i] >= 0)
+			(void)!fcntl(fds[i], F_SETFL, flags[i]);
+	if (rq->stdin_null && in >= 0)
+		close(in);
+	mux_close(&mc);
+	if (fallback)
+		return KG_ERR_NOT_FOUND;
+	if (w.signo)
+		kg_debug(lg, "Exiting on signal: %d", w.signo);
+	else if (!w.got_exit)
+		kg_debug(lg, "Control master terminated unexpectedly");
+	*status = w.signo ? 255 : w.status;
+	if (rq->want_tty && !rq->quiet && !rq->fwd_host && lg->level >= KG_LOG_INFO && isatty(STDIN_FILENO))
+		fprintf(stderr, "Shared connection to %s closed.\r\n", rq->hostname);
+	return r < 0 && !w.got_exit ? r : KG_OK;
+}

@@ -1,0 +1,78 @@
+/* Connection sharing on the client (ControlMaster, ControlPath,
+ * ControlPersist, -M, -S, -O): the settings, the control path's tokens,
+ * and kssh as a client of a master (PROTOCOL.mux): a session run through
+ * the master with our stdin, stdout and stderr passed to it, and the -O
+ * control commands.  The master side is cli-mux-server.h. */
+#ifndef KAGI_CLI_MUX_H
+#define KAGI_CLI_MUX_H
+
+#include "config/client-config.h"
+#include "core/mux.h"
+#include "sys/log.h"
+
+enum kg_cli_mux_master {
+	KG_CLI_MUX_NO = 0, KG_CLI_MUX_YES, KG_CLI_MUX_ASK, KG_CLI_MUX_AUTO, KG_CLI_MUX_AUTOASK,
+};
+
+/* ControlMaster's value (yes/no/ask/auto/autoask; true/false as yes/no). */
+int kg_cli_mux_parse_master(const char *v, int *master) KG_WUR;
+/* ControlPersist's value: yes (0: for ever), no (-1), or a time in
+ * seconds ("60", "10m"; 0 is "yes"). */
+int kg_cli_mux_parse_persist(const char *v, int *secs) KG_WUR;
+
+/* Values for the control path's tokens. */
+typedef struct kg_cli_mux_tokens {
+	const char *host;       /* %h: the host name connected to */
+	const char *orig_host;  /* %n: as given on the command line */
+	int port;               /* %p */
+	const char *user;       /* %r: the remote user */
+	const char *local_user; /* %u */
+	const char *home;       /* %d (and ~) */
+	const char *jump;       /* %j: ProxyJump, or NULL */
+	const char *local_host; /* %l; NULL: gethostname() */
+} kg_cli_mux_tokens;
+
+/* "%l%h%p%r" hashed with SHA-1, as lower-case hex (the %C token). */
+int kg_cli_mux_hash_C(const char *l, const char *h, int port, const char *r, char out[41]) KG_WUR;
+/* ControlPath with ~ and its tokens (%% %C %d %h %i %j %k %L %l %n %p %r %u)
+ * expanded; *out NULL for "none" or no path. */
+int kg_cli_mux_path(const char *raw, const kg_cli_mux_tokens *t, char **out) KG_WUR;
+
+/* The settings from a finished configuration.  Bad values are reported
+ * (as "kssh: ..." errors) and are KG_ERR_CONFIG. */
+typedef struct kg_cli_mux {
+	int master;        /* enum kg_cli_mux_master */
+	int persist;       /* -1 no, 0 for ever, else seconds */
+	char *path;        /* expanded; NULL: no sharing */
+} kg_cli_mux;
+int kg_cli_mux_init(kg_cli_mux *m, const kg_client_config *cfg, const char *orig_host, const char *local_user,
+		    const char *home, const kg_logger *lg) KG_WUR;
+void kg_cli_mux_free(kg_cli_mux *m);
+
+/* Whether cmd is one of -O's commands (check, exit, stop, forward, cancel). */
+int kg_cli_mux_command_known(const char *cmd);
+/* -O check|exit|stop|forward|cancel: the exit status for kssh (messages
+ * as ssh prints them). */
+int kg_cli_mux_command(const kg_cli_mux *m, const char *cmd, const kg_logger *lg);
+
+/* What the session asks the master for. */
+typedef struct kg_cli_mux_request {
+	const char *command;   /* NULL: a shell */
+	int subsystem, want_tty, stdin_null, session_none;
+	int escape_char;       /* KG_MUX_NO_ESCAPE for none */
+	const char *hostname;  /* for "Shared connection to %s closed." */
+	const char *fwd_host;  /* -W host:port */
+	int fwd_port;
+	int quiet;
+	const kg_client_config *cfg; /* SendEnv / SetEnv */
+} kg_cli_mux_request;
+
+/* Runs the session through the master at m->path.  KG_OK: *status is the
+ * remote command's exit status (255 when the master went away without
+ * one).  KG_ERR_NOT_FOUND: no master answers there (a stale socket is
+ * removed unless ControlMaster is no): connect directly.  Other errors
+ * were reported. */
+int kg_cli_mux_client_session(const kg_cli_mux *m, const kg_cli_mux_request *rq, const kg_logger *lg,
+			      int *status) KG_WUR;
+
+#endif
