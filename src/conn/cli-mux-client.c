@@ -175,7 +175,14 @@ int kg_cli_mux_command(const kg_cli_mux *m, const char *cmd, const kg_logger *lg
 	} else if (strcmp(cmd, "exit") == 0 || strcmp(cmd, "stop") == 0) {
 		int ex = cmd[0] == 'e';
 		rq.type = ex ? KG_MUX_C_TERMINATE : KG_MUX_C_STOP_LISTENING;
-		if (alive(&mc, &pid) == KG_OK && request(&mc, &rq, &rep) == KG_OK) {
+		int rr = alive(&mc, &pid);
+		if (rr == KG_OK)
+			rr = request(&mc, &rq, &rep);
+		if (rr == KG_ERR_CLOSED && ex) {
+			/* The master may end before its answer goes out. */
+			fprintf(stderr, "Exit request sent.\r\n");
+			status = 0;
+		} else if (rr == KG_OK) {
 			if (rep.type == KG_MUX_S_OK) {
 				fprintf(stderr, ex ? "Exit request sent.\r\n" : "Stop listening request sent.\r\n");
 				status = 0;

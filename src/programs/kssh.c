@@ -568,13 +568,16 @@ int main(int argc, char **argv)
 		.fwd_host = cl.fwd_host, .fwd_port = cl.fwd_port, .quiet = cl.quiet, .cfg = &cfg,
 	};
 	int mux_status = -1;
-	if (kg_cli_mux_init(&mx, &cfg, cl.dest_host, local_user, home, &lg) < 0)
+	if (kg_cli_mux_init(&mx, &cfg, cl.dest_host, local_user, home, &lg) < 0) {
 		mux_status = EXIT_KAGI_ERROR;
-	else if (cl.mux_cmd)
+	} else if (cl.mux_cmd) {
 		mux_status = kg_cli_mux_command(&mx, cl.mux_cmd, &lg);
-	else if (mx.path && mx.master != KG_CLI_MUX_YES && mx.master != KG_CLI_MUX_ASK &&
-		 kg_cli_mux_client_session(&mx, &mrq, &lg, &mux_status) != KG_ERR_NOT_FOUND && mux_status < 0)
-		mux_status = EXIT_KAGI_ERROR;
+	} else if (mx.path && mx.master != KG_CLI_MUX_YES && mx.master != KG_CLI_MUX_ASK) {
+		int st = EXIT_KAGI_ERROR;
+		int mr = kg_cli_mux_client_session(&mx, &mrq, &lg, &st);
+		if (mr != KG_ERR_NOT_FOUND)  /* else no master there: connect */
+			mux_status = mr < 0 ? EXIT_KAGI_ERROR : st;
+	}
 	if (mux_status >= 0) {
 		kg_cli_mux_free(&mx);
 		kg_client_config_free(&cfg);

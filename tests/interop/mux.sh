@@ -1,0 +1,129 @@
+#!/bin/sh
+# Connection sharing (ControlMaster, ControlPath, ControlPersist, -M -S -O):
+# kssh as master and as mux client, OpenSSH's ssh as a client of a kssh
+# master and kssh as a client of an OpenSSH master.  A shared session
+# authenticates nothing: the server logs one login, and the second client
+# has no key at all.
+. "$(dirname "$0")/lib.sh"
+
+have_prog mux kssh ksshd || finish
+setup_keys
+start_server ksshd kd || { fail "ksshd starts"; finish; }
+P=$SRV_PORT
+LOG=$SRV_LOG
+NOKEY="-i $T/no-such-key"
+
+logins() { grep -c "Accepted publickey" "$LOG"; }
+# wait_for COND... : up to 10 s
+wait_for() { _i=0; while [ $_i -lt 100 ]; do "$@" && return 0; sleep 0.1; _i=$((_i + 1)); done; return 1; }
+sock() { [ -S "$1" ]; }
+gone() { [ ! -e "$1" ]; }
+dead() { ! running "$1"; }
+
+# --- a master with -M -N, in the background
+CM=$T/cm
+client kssh "$P" "-M -S $CM -N" </dev/null >/dev/null 2>"$T/master.err" &
+MPID=$!
+echo "$MPID" >>"$T/pids"
+wait_for sock "$CM"; res "kssh -M creates the control socket" || cat "$T/master.err" >&2
+[ "$(stat -c %a "$CM" 2>/dev/null)" = 600 ]; res "control socket is 0600"
+before=$(logins)
+
+# The master is kssh under the harness's timeout: the kssh process whose
+# command line names the socket.
+KPID=
+for p in $(pgrep -f -- "kssh -M -S $CM"); do [ "$(cat "/proc/$p/comm" 2>/dev/null)" = kssh ] && KPID=$p; done
+out=$(client kssh "$P" "-S $CM -O check" 2>&1); rc=$?
+[ $rc -eq 0 ] && [ -n "$KPID" ] && [ "$(printf '%s' "$out" | tr -d '\r')" = "Master running (pid=$KPID)" ]
+res "kssh -O check: Master running (pid=N)" || echo "rc=$rc out=$out kssh=$KPID" >&2
+
+out=$(client kssh "$P" "-S $CM $NOKEY" 'echo shared; exit 7' </dev/null 2>"$T/e"); rc=$?
+[ $rc -eq 7 ] && [ "$out" = shared ]; res "shared session runs, exit status carried" || { echo "rc=$rc out=$out" >&2; cat "$T/e" >&2; }
+out=$(client kssh "$P" "-S $CM $NOKEY" 'echo to-stderr >&2' </dev/null 2>&1 >/dev/null)
+[ "$out" = to-stderr ]; res "shared session's stderr passes"
+head -c 3000000 /dev/urandom >"$T/blob"
+got=$(client kssh "$P" "-S $CM $NOKEY" 'cat' <"$T/blob" | sha256sum | cut -d' ' -f1)
+[ "$got" = "$(sha256sum <"$T/blob" | cut -d' ' -f1)" ]; res "stdin passes through a shared session (3 MB round trip)"
+# Two shared sessions at once next to each other.
+client kssh "$P" "-S $CM $NOKEY" 'sleep 1; echo a' </dev/null >"$T/a" 2>&1 &
+a=$!
+out=$(client kssh "$P" "-S $CM $NOKEY" 'echo b' </dev/null 2>&1)
+wait $a
+[ "$out" = b ] && [ "$(cat "$T/a")" = a ]; res "two shared sessions at once"
+[ "$(logins)" -eq "$before" ]; res "shared sessions authenticate nothing (one login in the server log)" || tail "$LOG" >&2
+
+out=$(client kssh "$P" "-S $CM -O forward -L 1:localhost:2" 2>&1); rc=$?
+[ $rc -eq 255 ] && echo "$out" | grep -q "not supported yet"; res "-O forward says it is not supported yet" || echo "$out" >&2
+out=$(client kssh "$P" "-S $CM -O bogus" 2>&1); rc=$?
+[ $rc -eq 255 ] && echo "$out" | grep -q "Invalid multiplex command"; res "-O bogus refused"
+
+# --- OpenSSH's ssh as a client of the kssh master
+if [ -x "$SSH" ]; then
+	out=$(client ssh "$P" "-S $CM -O check" 2>&1); rc=$?
+	[ $rc -eq 0 ] && echo "$out" | grep -q "Master running (pid=$KPID)"; res "ssh -O check against a kssh master" || echo "rc=$rc $out" >&2
+	out=$(client ssh "$P" "-S $CM $NOKEY" 'echo from-ssh; exit 3' </dev/null 2>"$T/e"); rc=$?
+	[ $rc -eq 3 ] && [ "$out" = from-ssh ]; res "ssh runs a command through a kssh master" || { echo "rc=$rc out=$out" >&2; cat "$T/e" >&2; }
+	out=$(printf 'piped\n' | client ssh "$P" "-S $CM $NOKEY" 'cat' 2>"$T/e")
+	[ "$out" = piped ]; res "ssh's stdin through a kssh master" || cat "$T/e" >&2
+fi
+[ "$(logins)" -eq "$before" ]; res "still one login after the ssh clients"
+
+out=$(client kssh "$P" "-S $CM -O exit" 2>&1); rc=$?
+[ $rc -eq 0 ] && [ "$(printf '%s' "$out" | tr -d '\r')" = "Exit request sent." ]; res "kssh -O exit: Exit request sent." || echo "$out" >&2
+wait_for dead "$MPID" && wait_for gone "$CM"; res "master ends on -O exit and removes its socket"
+out=$(client kssh "$P" "-S $CM -O check" 2>&1); rc=$?
+[ $rc -eq 255 ] && echo "$out" | grep -q "Control socket connect($CM): No such file or directory"
+res "-O check with no master: exit 255, ssh's message" || echo "rc=$rc $out" >&2
+
+# --- a master with its own session keeps serving while it runs; -O stop
+CM2=$T/cm2
+client kssh "$P" "-o ControlMaster=yes -o ControlPath=$CM2" 'sleep 2; echo own' </dev/null >"$T/own" 2>&1 &
+M2=$!
+wait_for sock "$CM2"
+out=$(client kssh "$P" "-o ControlMaster=auto -o ControlPath=$CM2 $NOKEY" 'echo beside' </dev/null 2>&1)
+[ "$out" = beside ]; res "a master serves a shared session beside its own"
+out=$(client kssh "$P" "-S $CM2 -O stop" 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q "Stop listening request sent."; res "kssh -O stop" || echo "$out" >&2
+wait_for gone "$CM2"; res "-O stop removes the socket"
+wait $M2; rc=$?
+[ $rc -eq 0 ] && [ "$(cat "$T/own")" = own ]; res "the master's own session ends normally" || { echo "rc=$rc" >&2; cat "$T/own" >&2; }
+
+# --- ControlPersist, ansible's way: ControlMaster=auto ControlPersist=Ns ControlPath=...
+AP="$T/ans-%h-%p-%r"
+APX="$T/ans-127.0.0.1-$P-$TUSER"
+before=$(logins)
+start=$(date +%s)
+out=$(client kssh "$P" "-o ControlMaster=auto -o ControlPersist=3s -o ControlPath=$AP" 'echo first; exit 4' </dev/null 2>"$T/e"); rc=$?
+end=$(date +%s)
+[ $rc -eq 4 ] && [ "$out" = first ] && [ $((end - start)) -lt 3 ]
+res "ControlPersist: the first call returns at once with the status" || { echo "rc=$rc out=$out t=$((end - start))" >&2; cat "$T/e" >&2; }
+sock "$APX"; res "ControlPersist: the master stays in the background (%h-%p-%r expanded)"
+PP=$(client kssh "$P" "-S $APX -O check" 2>&1 | sed -n 's/.*pid=\([0-9]*\).*/\1/p')
+[ -n "$PP" ] && echo "$PP" >>"$T/pids"
+out=$(printf 'via-persist\n' | client kssh "$P" "-o ControlMaster=auto -o ControlPersist=3s -o ControlPath=$AP $NOKEY" 'cat' 2>"$T/e")
+[ "$out" = via-persist ] && [ "$(logins)" -eq $((before + 1)) ]
+res "ControlPersist: the next call rides the master (no key, no login)" || cat "$T/e" >&2
+wait_for gone "$APX" && { [ -z "$PP" ] || wait_for dead "$PP"; }; res "ControlPersist=3s: the master leaves after its idle time"
+
+# --- kssh as a client of an OpenSSH master
+if [ -x "$SSH" ]; then
+	OM=$T/om
+	client ssh "$P" "-M -S $OM -f -N" </dev/null 2>"$T/e"
+	wait_for sock "$OM"; res "ssh -M -f -N master up" || cat "$T/e" >&2
+	out=$(client kssh "$P" "-S $OM -O check" 2>&1); rc=$?
+	[ $rc -eq 0 ] && echo "$out" | grep -q "Master running"; res "kssh -O check against an OpenSSH master" || echo "$out" >&2
+	out=$(printf 'in\n' | client kssh "$P" "-S $OM $NOKEY" 'cat; echo via-openssh; exit 5' 2>"$T/e"); rc=$?
+	[ $rc -eq 5 ] && [ "$out" = "in
+via-openssh" ]; res "kssh runs a command through an OpenSSH master" || { echo "rc=$rc out=$out" >&2; cat "$T/e" >&2; }
+	out=$(client kssh "$P" "-S $OM -O exit" 2>&1); rc=$?
+	[ $rc -eq 0 ] && wait_for gone "$OM"; res "kssh -O exit ends an OpenSSH master" || echo "$out" >&2
+fi
+
+# --- ControlPath none and a stale socket
+out=$(client kssh "$P" "-o ControlMaster=auto -o ControlPath=none" 'echo plain' </dev/null 2>&1)
+[ "$out" = plain ]; res "ControlPath none: a plain connection"
+"$PY" -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$T/stale"
+out=$(client kssh "$P" "-o ControlMaster=auto -o ControlPath=$T/stale" 'echo over-stale' </dev/null 2>&1)
+[ "$out" = over-stale ]; res "ControlMaster auto replaces a stale socket" || echo "$out" >&2
+gone "$T/stale"; res "the stale socket's master cleaned up after itself"
+finish
