@@ -94,7 +94,7 @@ static const kg_cfg_kw client_kws[] = {
 	{ "ControlMaster", KG_CFG_STR, CC(control_master), 0, 0, NULL },
 	{ "ControlPath", KG_CFG_STR, CC(control_path), 0, 0, NULL },
 	{ "ControlPersist", KG_CFG_STR, CC(control_persist), 0, 0, NULL },
-	{ "DynamicForward", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "DynamicForward", KG_CFG_RAW_ACC, CC(dynamic_forwards), 0, 0, NULL },
 	/* What OpenSSH's scp passes to ssh ("-S kssh"). */
 	{ "ClearAllForwardings", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "PermitLocalCommand", KG_CFG_FLAG, CC(permit_local_command), 0, 0, NULL },
@@ -121,7 +121,7 @@ static const kg_cfg_kw client_kws[] = {
 	{ "EnableSSHKeysign", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "FingerprintHash", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "ForwardX11Timeout", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "GatewayPorts", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "GatewayPorts", KG_CFG_FLAG, CC(gateway_ports), 0, 0, NULL },
 	{ "HostbasedAcceptedAlgorithms", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "HostbasedKeyTypes", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "HostbasedAuthentication", KG_CFG_IGNORE, 0, 0, 0, NULL },
@@ -137,7 +137,7 @@ static const kg_cfg_kw client_kws[] = {
 	{ "RevokedHostKeys", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "SecurityKeyProvider", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "StreamLocalBindMask", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "StreamLocalBindUnlink", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "StreamLocalBindUnlink", KG_CFG_FLAG, CC(stream_local_bind_unlink), 0, 0, NULL },
 	{ "SyslogFacility", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "Tunnel", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "TunnelDevice", KG_CFG_IGNORE, 0, 0, 0, NULL },
@@ -190,9 +190,6 @@ static const struct unsupported_rule {
 	const char *ok;
 	int how;
 } unsupported_rules[] = {
-	{ "LocalForward", NULL, UNSUP_WARN },
-	{ "RemoteForward", NULL, UNSUP_WARN },
-	{ "DynamicForward", NULL, UNSUP_WARN },
 	{ "ForwardAgent", "no", UNSUP_WARN },
 	{ "ForwardX11", "no", UNSUP_WARN },
 	{ "PubkeyAcceptedAlgorithms", NULL, UNSUP_WARN },
@@ -233,10 +230,8 @@ static const struct unsupported_rule {
 	{ "ObscureKeystrokeTiming", "no", UNSUP_WARN },
 	/* Rows of other lanes, warn-and-ignore until they flip them. */
 	{ "EnableEscapeCommandline", "no", UNSUP_QUIET },    /* esc */
-	{ "GatewayPorts", "no", UNSUP_WARN },                /* fwd */
 	{ "PermitRemoteOpen", "any", UNSUP_WARN },           /* fwd */
 	{ "StreamLocalBindMask", NULL, UNSUP_QUIET },        /* fwd */
-	{ "StreamLocalBindUnlink", "no", UNSUP_QUIET },      /* fwd */
 	/* Hostname canonicalisation is done by kagi; CNAME following is not
 	 * (the name as canonicalised is used instead). */
 	{ "CanonicalizePermittedCNAMEs", "none", UNSUP_QUIET },
@@ -717,5 +712,8 @@ int kg_client_config_finish(kg_client_config *cfg, const char *host, const char 
 	default_int(&cfg->stdin_null, 0);
 	default_int(&cfg->fork_after_authentication, 0);
 	default_int(&cfg->connection_attempts, 1);
+	/* fwd */
+	default_int(&cfg->gateway_ports, 0);
+	default_int(&cfg->stream_local_bind_unlink, 0);
 	return KG_OK;
 }

@@ -113,6 +113,10 @@ typedef struct kg_client_config {
 	char *forward_agent_spec;           /* raw ForwardAgent: yes, no, a path or $VAR (sets forward_agent) */
 	/* kbd: keyboard-interactive */
 	char *kbd_interactive_devices;      /* submethods sent as they are; NULL = none */
+	/* fwd: forwarding */
+	kg_strlist dynamic_forwards;        /* raw DynamicForward values, as local_forwards */
+	int gateway_ports;                  /* GatewayPorts (-g): listen on every address */
+	int stream_local_bind_unlink;       /* StreamLocalBindUnlink: replace a stale socket file */
 	/* mux: connection sharing */
 	char *control_persist;              /* raw ControlPersist: yes, no or a time */
 } kg_client_config;

@@ -4,6 +4,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include "config/client-dump.h"
+#include "config/forward-spec.h"
 #include "core/cipher.h"
 #include "core/defaults.h"
 #include "core/kex.h"
@@ -117,6 +118,36 @@ static void print_control_persist(FILE *out, const char *v)
 		fputs("controlpersist yes\n", out);
 }
 
+/* fwd: ssh -G's forwarding lines: the listen side ("port", "[host]:port"
+ * or a path) and the target ("[host]:port", a path; "[socks]:0" for a
+ * remote one with none). */
+static void print_forward_side(FILE *out, const char *host, int port, const char *path, int bare_port)
+{
+	if (path)
+		fprintf(out, "%s", path);
+	else if (!host && bare_port)
+		fprintf(out, "%d", port);
+	else
+		fprintf(out, "[%s]:%d", host ? host : "socks", port);
+}
+
+static void print_forwards(FILE *out, const char *kw, const kg_strlist *l, int kind)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		kg_fwd_spec f;
+		if (kg_fwd_spec_parse_config(l->v[i], kind, &f) < 0)
+			continue;
+		fprintf(out, "%s ", kw);
+		print_forward_side(out, f.listen_host, f.listen_port, f.listen_path, 1);
+		if (kind != KG_FWDSPEC_DYNAMIC) {
+			fputc(' ', out);
+			print_forward_side(out, f.connect_host, f.dynamic ? 0 : f.connect_port, f.connect_path, 0);
+		}
+		fputc('\n', out);
+		kg_fwd_spec_free(&f);
+	}
+}
+
 int kg_client_config_dump(const kg_client_config *cfg, const char *host, const char *home,
 			  const char *local_user, const kg_logger *lg, FILE *out)
 {
@@ -134,6 +165,7 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	fprintf(out, "compression %s\n", yn(cfg->compression));
 	fprintf(out, "controlmaster %s\n", mux_master_name(cfg->control_master));
 	fprintf(out, "exitonforwardfailure %s\n", yn(cfg->exit_on_forward_failure));
+	fprintf(out, "gatewayports %s\n", yn(cfg->gateway_ports));
 	fprintf(out, "hashknownhosts %s\n", yn(cfg->hash_known_hosts));
 	fprintf(out, "identitiesonly %s\n", yn(cfg->identities_only));
 	fprintf(out, "kbdinteractiveauthentication %s\n", yn(cfg->kbd_interactive_authentication));
@@ -144,6 +176,7 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 		cfg->session_type == KG_SESSION_SUBSYSTEM ? "subsystem" : "default");
 	fprintf(out, "stdinnull %s\n", yn(cfg->stdin_null));
 	fprintf(out, "forkafterauthentication %s\n", yn(cfg->fork_after_authentication));
+	fprintf(out, "streamlocalbindunlink %s\n", yn(cfg->stream_local_bind_unlink));
 	fprintf(out, "stricthostkeychecking %s\n", shkc_name(cfg->strict_host_key_checking));
 	fprintf(out, "tcpkeepalive %s\n", yn(cfg->tcp_keepalive));
 	fprintf(out, "verifyhostkeydns %s\n", ask_name(cfg->verify_host_key_dns));
@@ -170,6 +203,9 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	GUARD(print_algs(out, "macs", lg, "MAC", KG_MACS_CLIENT_DEFAULT, kg_mac_all_names(), cfg->macs));
 	if (cfg->preferred_authentications)
 		fprintf(out, "preferredauthentications %s\n", cfg->preferred_authentications);
+	print_forwards(out, "dynamicforward", &cfg->dynamic_forwards, KG_FWDSPEC_DYNAMIC);
+	print_forwards(out, "localforward", &cfg->local_forwards, KG_FWDSPEC_LOCAL);
+	print_forwards(out, "remoteforward", &cfg->remote_forwards, KG_FWDSPEC_REMOTE);
 	for (size_t i = 0; i < cfg->identity_files.n; i++)
 		fprintf(out, "identityfile %s\n", cfg->identity_files.v[i]);
 	GUARD(print_paths(out, "globalknownhostsfile", &cfg->global_known_hosts_files, home, tok,

@@ -15,12 +15,21 @@
 
 typedef struct kg_cli_forwards kg_cli_forwards;
 
+/* A -L, -R or -D argument (flag 'L', 'R' or 'D'): KG_ERR_ARG with
+ * OpenSSH's message ("Bad local forwarding specification 'x'") in msg
+ * when it is malformed. */
+int kg_cli_forwards_check_arg(int flag, const char *arg, char *msg, size_t msglen) KG_WUR;
+/* The same for every LocalForward, RemoteForward and DynamicForward value
+ * of cfg, before connecting. */
+int kg_cli_forwards_check_config(const kg_client_config *cfg, char *msg, size_t msglen) KG_WUR;
+
 /* For the authenticated client c (kept, not owned). */
 int kg_cli_forwards_new(kg_client *c, kg_cli_forwards **out) KG_WUR;
 /* Sets up what the configuration (LocalForward, RemoteForward,
  * DynamicForward, with the command line's ahead of them) asks for and
  * waits for the server's answers to the remote ones; with
- * ExitOnForwardFailure a failure is an error (reported). */
+ * ExitOnForwardFailure a failure is an error (reported).  The remote
+ * ones' outcomes are told to the user by cli-fwd-remote.c. */
 int kg_cli_forwards_start(kg_cli_forwards *f) KG_WUR;
 /* One forwarding more; done (may be NULL) gets its outcome.  spec is
  * copied. */

@@ -11,6 +11,7 @@
 #include "core/transport.h"
 #include "explain/explain.h"
 #include "conn/cli-conn.h"
+#include "conn/cli-forward.h"
 #include "conn/cli-session.h"
 #include "conn/cli-proc.h"
 #include "conn/cli-mux.h"
@@ -26,9 +27,11 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: kssh [-246aCGknqsTtVvx] [-c cipher_spec] [-e escape_char] [-F configfile]\n"
-		"            [-i identity_file] [-J destination] [-l login_name] [-m mac_spec]\n"
-		"            [-o option] [-p port] [-W host:port] [--explain] [--explain-html file]\n"
+		"usage: kssh [-246aCfGgkNnqsTtVvx] [-c cipher_spec] [-D [bind_address:]port]\n"
+		"            [-E log_file] [-e escape_char] [-F configfile] [-i identity_file]\n"
+		"            [-J destination] [-L address] [-l login_name] [-m mac_spec]\n"
+		"            [-o option] [-p port] [-R address] [-W host:port]\n"
+		"            [--explain] [--explain-html file]\n"
 		"            destination [command [argument ...]]\n");
 }
 
@@ -39,11 +42,9 @@ static const struct {
 	const char *what;
 } unsupported_flags[] = {
 	{ 'A', "agent forwarding" }, { 'B', "bind interface" },
-	{ 'b', "bind address" }, { 'D', "dynamic port forwarding" },
-	{ 'g', "remote hosts connecting to forwarded ports" }, { 'I', "PKCS#11" },
-	{ 'K', "GSSAPI authentication" }, { 'L', "local port forwarding" },
-	{ 'P', "tags" },
-	{ 'R', "remote port forwarding" }, { 'w', "tunnel forwarding" },
+	{ 'b', "bind address" }, { 'I', "PKCS#11" },
+	{ 'K', "GSSAPI authentication" }, { 'P', "tags" },
+	{ 'w', "tunnel forwarding" },
 	{ 'X', "X11 forwarding" }, { 'Y', "X11 forwarding" }, { 'y', "logging to syslog" },
 };
 
@@ -68,6 +69,7 @@ typedef struct cmdline {
 	const char *config_file;
 	const char *log_file; /* -E: the log goes there (appended) */
 	int verbose, quiet, stdin_null, fork;
+	int gateway_ports;    /* -g */
 	int request_tty;      /* -t/-tt/-T: enum kg_request_tty, -1 unset */
 	int session_type;     /* -N/-s: enum kg_session_type, -1 unset */
 	int log_level;        /* -v/-q: enum kg_log_level, -1 unset */
@@ -266,6 +268,18 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 				}
 				break;
 			}
+			case 'L': case 'R': case 'D': {
+				/* fwd: checked now, set up after authentication ahead of the files' ones */
+				char msg[160];
+				if (kg_cli_forwards_check_arg(c, optarg, msg, sizeof(msg)) < 0) {
+					fprintf(stderr, "%s\n", msg);
+					return KG_ERR_ARG;
+				}
+				r = add_opt(cl, c == 'L' ? "LocalForward" : c == 'R' ? "RemoteForward" : "DynamicForward",
+					    optarg);
+				break;
+			}
+			case 'g': cl->gateway_ports = 1; break;
 			case 'E': cl->log_file = optarg; break;
 			case 'M': cl->master++; break;
 			case 'S': r = add_opt(cl, "ControlPath", optarg); break;
@@ -475,6 +489,8 @@ static int flag_options(cmdline *cl)
 		GUARD(kg_strlist_add(l, "StdinNull=yes"));
 	if (cl->fork)
 		GUARD(kg_strlist_add(l, "ForkAfterAuthentication=yes"));
+	if (cl->gateway_ports)
+		GUARD(kg_strlist_add(l, "GatewayPorts=yes"));
 	if (cl->master)
 		GUARD(kg_strlist_add(l, cl->master > 1 ? "ControlMaster=ask" : "ControlMaster=yes"));
 	return KG_OK;
@@ -545,6 +561,15 @@ int main(int argc, char **argv)
 	int want_tty = kg_cli_want_tty(&ti, &tty_warn);
 	if (tty_warn)
 		kg_info(&lg, KG_CLI_NO_TTY_MSG);
+	char fmsg[256];
+	if (kg_cli_forwards_check_config(&cfg, fmsg, sizeof(fmsg)) < 0) {
+		fprintf(stderr, "kssh: %s\n", fmsg);
+		kg_client_config_free(&cfg);
+		free_cmdline(&cl);
+		free(local_user);
+		free(home);
+		return EXIT_KAGI_ERROR;
+	}
 	if (cl.print_config) {
 		int pr = kg_client_config_dump(&cfg, cl.dest_host, home, local_user, &lg, stdout);
 		if (fflush(stdout) != 0 && pr == KG_OK)
@@ -621,6 +646,13 @@ int main(int argc, char **argv)
 	if (msrv && mx.persist >= 0 && cfg.fork_after_authentication != 1)
 		kg_cli_mux_server_persist(msrv, &mx, &mrq, mx.persist);
 	/* fwd: the forwardings are set up here, before -f goes to the background. */
+	kg_cli_forwards *fw = NULL;
+	if (r == KG_OK)
+		r = kg_cli_forwards_new(&c, &fw);
+	if (r == KG_OK)
+		r = kg_cli_forwards_start(fw);
+	so.forward_cmd = kg_cli_forwards_command;
+	so.forward_arg = fw;
 	if (r == KG_OK && cfg.fork_after_authentication == 1)
 		r = kg_cli_proc_background(&c, session_none && !cl.fwd_host ? NULL : &so);
 	if (r == KG_OK && msrv && session_none && !cl.fwd_host) {
@@ -646,6 +678,7 @@ int main(int argc, char **argv)
 	}
 	if (ex)
 		finish_explain(&cl, ex, r < 0 ? r : KG_OK);
+	kg_cli_forwards_free(fw);
 	kg_cli_mux_server_free(msrv);
 	kg_cli_mux_free(&mx);
 	kg_client_close(&c);
