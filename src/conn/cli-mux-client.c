@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include "conn/cli-mux.h"
+#include "config/forward-spec.h"
 #include "core/mux.h"
 #include "sys/loop.h"
 #include "sys/mux-sock.h"
@@ -144,12 +145,65 @@ static int alive(mconn *mc, uint32_t *pid)
 	return ok ? KG_OK : KG_ERR_PROTOCOL;
 }
 
-int kg_cli_mux_command(const kg_cli_mux *m, const char *cmd, const kg_logger *lg)
+/* One OPEN_FWD or CLOSE_FWD.  The allocated port of a "-R 0" goes to
+ * stdout for -O forward (print_port), as ssh does. */
+static int send_forward(mconn *mc, const kg_fwd_spec *f, int open, int print_port, const kg_logger *lg)
 {
-	if (strcmp(cmd, "forward") == 0 || strcmp(cmd, "cancel") == 0) {
-		kg_error(lg, "-O %s is not supported yet", cmd);
-		return 255;
+	const uint32_t PATH = 0xfffffffeu;
+	kg_mux_msg rq = { .type = open ? KG_MUX_C_OPEN_FWD : KG_MUX_C_CLOSE_FWD }, rep;
+	rq.fwd_type = f->kind == KG_FWDSPEC_LOCAL ? KG_MUX_FWD_LOCAL : f->kind == KG_FWDSPEC_REMOTE ? KG_MUX_FWD_REMOTE
+												     : KG_MUX_FWD_DYNAMIC;
+	if (f->listen_path) {
+		rq.listen_host = f->listen_path;
+		rq.listen_port = PATH;
+	} else {
+		rq.listen_host = !f->listen_host ? "" : !*f->listen_host ? "*" : f->listen_host;
+		rq.listen_port = (uint32_t)f->listen_port;
 	}
+	if (f->connect_path) {
+		rq.connect_host = f->connect_path;
+		rq.connect_port = PATH;
+	} else {
+		rq.connect_host = f->connect_host ? f->connect_host : "";
+		rq.connect_port = (uint32_t)(f->connect_host ? f->connect_port : 0);
+	}
+	GUARD(request(mc, &rq, &rep));
+	int r = KG_OK;
+	char tgt[KG_FWDSPEC_HOST_MAX + 16];
+	if (rep.type == KG_MUX_S_REMOTE_PORT) {
+		kg_verbose(lg, "Allocated port %u for mux remote forward to %s", rep.value,
+			   kg_fwd_spec_target(f, tgt, sizeof(tgt)));
+		if (print_port)
+			printf("%u\n", rep.value);
+	} else if (rep.type != KG_MUX_S_OK) {
+		kg_error(lg, "Master refused %sforwarding request: %s", open ? "" : "cancel ",
+			 rep.reason ? rep.reason : "");
+		r = KG_ERR_CONFIG;
+	}
+	kg_mux_msg_free(&rep);
+	return r;
+}
+
+/* cfg's forwardings, one request each; the first failure stops. */
+static int send_forwards(mconn *mc, const kg_client_config *cfg, int open, int print_port, const kg_logger *lg)
+{
+	const kg_strlist *lists[3] = { &cfg->local_forwards, &cfg->remote_forwards, &cfg->dynamic_forwards };
+	static const int kinds[3] = { KG_FWDSPEC_LOCAL, KG_FWDSPEC_REMOTE, KG_FWDSPEC_DYNAMIC };
+	for (int k = 0; k < 3; k++)
+		for (size_t i = 0; i < lists[k]->n; i++) {
+			kg_fwd_spec f;
+			if (kg_fwd_spec_parse_config(lists[k]->v[i], kinds[k], &f) < 0)
+				continue;  /* checked before connecting */
+			int r = send_forward(mc, &f, open, print_port, lg);
+			kg_fwd_spec_free(&f);
+			GUARD(r);
+		}
+	return KG_OK;
+}
+
+int kg_cli_mux_command(const kg_cli_mux *m, const char *cmd, const kg_client_config *cfg, const kg_logger *lg)
+{
+	int fwd = strcmp(cmd, "forward") == 0 || strcmp(cmd, "cancel") == 0;
 	if (!m->path) {
 		kg_error(lg, "No ControlPath specified for \"-O\" command");
 		return 255;
@@ -167,7 +221,12 @@ int kg_cli_mux_command(const kg_cli_mux *m, const char *cmd, const kg_logger *lg
 	kg_mux_msg rq, rep;
 	memset(&rq, 0, sizeof(rq));
 	memset(&rep, 0, sizeof(rep));
-	if (strcmp(cmd, "check") == 0) {
+	if (fwd) {
+		if (alive(&mc, &pid) == KG_OK && cfg && send_forwards(&mc, cfg, cmd[0] == 'f', 1, lg) == KG_OK)
+			status = 0;
+		else
+			pid = 1;  /* said why */
+	} else if (strcmp(cmd, "check") == 0) {
 		if (alive(&mc, &pid) == KG_OK) {
 			fprintf(stderr, "Master running (pid=%u)\r\n", pid);
 			status = 0;
@@ -322,6 +381,10 @@ int kg_cli_mux_client_session(const kg_cli_mux *m, const kg_cli_mux_request *rq,
 	memset(&tty, 0, sizeof(tty));
 	w.tty = &tty;
 	r = alive(&mc, &w.pid);
+	if (r >= 0 && rq->send_forwards && rq->cfg && send_forwards(&mc, rq->cfg, 1, 0, lg) < 0) {
+		mux_close(&mc);
+		return KG_ERR_CONFIG;  /* as ssh: a forwarding the master refused ends the client */
+	}
 	if (r >= 0 && rq->session_none && !rq->fwd_host) {
 		mux_close(&mc);
 		*status = 0;

@@ -30,6 +30,17 @@ typedef struct mclient {
 	int closing;               /* close once tx is written */
 } mclient;
 
+/* An OPEN_FWD / CLOSE_FWD waiting for its outcome.  Outlives the client
+ * and the server if need be (the answer may still come): mc and s are
+ * then NULL. */
+typedef struct fwdreq {
+	struct fwdreq *next;
+	kg_cli_mux_server *s;
+	mclient *mc;
+	uint32_t id;
+	int open, port0, answered, added;
+} fwdreq;
+
 #define N_SIGS 5
 static const int sigs[N_SIGS] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGQUIT };
 
@@ -44,6 +55,8 @@ struct kg_cli_mux_server {
 	int stop;
 	kg_loop_signal_cb sig_cb[N_SIGS];
 	void *sig_ctx[N_SIGS];
+	kg_cli_forwards *fw;
+	fwdreq *fwdreqs;
 	int persist;               /* while running: the idle limit in seconds, 0 none */
 	uint64_t idle_timer;
 	int idle_armed;
@@ -72,6 +85,9 @@ static void client_free(mclient *mc)
 		}
 	if (mc->sess)
 		kg_cli_mux_session_abandon(mc->sess);
+	for (fwdreq *q = s->fwdreqs; q; q = q->next)
+		if (q->mc == mc)
+			q->mc = NULL;
 	(void)!kg_loop_remove_fd(s->lp, mc->fd);
 	close(mc->fd);
 	for (size_t i = 0; i < mc->nfds; i++)
@@ -171,6 +187,111 @@ static int start_session(mclient *mc)
 	return reply(mc, KG_MUX_S_SESSION_OPENED, id, mc->sess_id, NULL);
 }
 
+static void fwdreq_unlink(fwdreq *q)
+{
+	if (!q->s)
+		return;
+	for (fwdreq **pp = &q->s->fwdreqs; *pp; pp = &(*pp)->next)
+		if (*pp == q) {
+			*pp = q->next;
+			break;
+		}
+	q->s = NULL;
+}
+
+static void on_fwd_done(void *arg, const kg_fwd_spec *spec, int ok, int allocated_port, const char *msg)
+{
+	fwdreq *q = arg;
+	(void)spec;
+	q->answered = 1;
+	if (q->mc) {
+		int r;
+		if (!ok)
+			r = reply(q->mc, KG_MUX_S_FAILURE, q->id, 0, msg ? msg : "Port forwarding failed.");
+		else if (q->open && q->port0)
+			r = reply(q->mc, KG_MUX_S_REMOTE_PORT, q->id, (uint32_t)allocated_port, NULL);
+		else
+			r = reply(q->mc, KG_MUX_S_OK, q->id, 0, NULL);
+		(void)r;
+	}
+	if (q->added) {  /* asynchronous: nobody else frees it */
+		fwdreq_unlink(q);
+		free(q);
+	}
+}
+
+/* The mux message's forwarding as a spec: port (unsigned) -2 makes the
+ * host a socket path; an empty listen host is none given. */
+static int fwd_spec(const kg_mux_msg *m, kg_fwd_spec *f)
+{
+	memset(f, 0, sizeof(*f));
+	const uint32_t PATH = 0xfffffffeu;
+	switch (m->fwd_type) {
+	case KG_MUX_FWD_LOCAL: f->kind = KG_FWDSPEC_LOCAL; break;
+	case KG_MUX_FWD_REMOTE: f->kind = KG_FWDSPEC_REMOTE; break;
+	case KG_MUX_FWD_DYNAMIC: f->kind = KG_FWDSPEC_DYNAMIC; f->dynamic = 1; break;
+	default: return KG_ERR_ARG;
+	}
+	const char *lh = m->listen_host ? m->listen_host : "";
+	const char *ch = m->connect_host ? m->connect_host : "";
+	if (m->listen_port == PATH) {
+		ENSURE(*lh, KG_ERR_ARG);
+		f->listen_path = strdup(lh);
+		f->listen_port = -1;
+	} else {
+		ENSURE(m->listen_port <= 65535, KG_ERR_ARG);
+		f->listen_port = (int)m->listen_port;
+		f->listen_host = *lh ? strdup(lh) : NULL;
+	}
+	if (f->kind == KG_FWDSPEC_REMOTE && !*ch)
+		f->dynamic = 1;
+	if (!f->dynamic) {
+		if (m->connect_port == PATH) {
+			f->connect_path = strdup(ch);
+		} else {
+			ENSURE(*ch && m->connect_port <= 65535, KG_ERR_ARG);
+			f->connect_host = strdup(ch);
+			f->connect_port = (int)m->connect_port;
+		}
+	}
+	return KG_OK;
+}
+
+static int forward(mclient *mc, const kg_mux_msg *m)
+{
+	kg_cli_mux_server *s = mc->srv;
+	int open = m->type == KG_MUX_C_OPEN_FWD;
+	if (!s->fw)
+		return reply(mc, KG_MUX_S_FAILURE, m->id, 0, "port forwarding is not available");
+	if (s->ask && !confirmed(s))
+		return reply(mc, KG_MUX_S_PERMISSION_DENIED, m->id, 0, "Permission denied");
+	kg_fwd_spec f;
+	if (fwd_spec(m, &f) < 0) {
+		kg_fwd_spec_free(&f);
+		return reply(mc, KG_MUX_S_FAILURE, m->id, 0, "invalid forwarding request");
+	}
+	fwdreq *q = calloc(1, sizeof(*q));
+	if (!q) {
+		kg_fwd_spec_free(&f);
+		return KG_ERR_ALLOC;
+	}
+	*q = (fwdreq){ .s = s, .mc = mc, .id = m->id, .open = open,
+		       .port0 = f.kind == KG_FWDSPEC_REMOTE && !f.listen_path && f.listen_port == 0 };
+	q->next = s->fwdreqs;
+	s->fwdreqs = q;
+	int r = open ? kg_cli_forwards_add(s->fw, &f, on_fwd_done, q) : kg_cli_forwards_cancel(s->fw, &f, on_fwd_done, q);
+	kg_fwd_spec_free(&f);
+	if (!q->answered && r < 0)
+		on_fwd_done(q, NULL, 0, 0, open ? "Port forwarding failed." : "Unknown port forwarding.");
+	if (q->answered) {
+		fwdreq_unlink(q);
+		free(q);
+	} else {
+		q->added = 1;  /* the answer comes later */
+	}
+	return r == KG_ERR_ALLOC ? r : KG_OK;
+}
+
 static int handle(mclient *mc, kg_mux_msg *m)
 {
 	kg_cli_mux_server *s = mc->srv;
@@ -203,7 +324,7 @@ static int handle(mclient *mc, kg_mux_msg *m)
 		return KG_OK;
 	case KG_MUX_C_OPEN_FWD:
 	case KG_MUX_C_CLOSE_FWD:
-		return reply(mc, KG_MUX_S_FAILURE, m->id, 0, "port forwarding through the master is not supported yet");
+		return forward(mc, m);
 	case KG_MUX_C_PROXY:
 		return reply(mc, KG_MUX_S_FAILURE, m->id, 0, "proxy mode is not supported");
 	default:
@@ -359,6 +480,11 @@ static void on_signal(void *ctx, int signo)
 	s->stop = 1;
 }
 
+void kg_cli_mux_server_set_forwards(kg_cli_mux_server *s, kg_cli_forwards *fw)
+{
+	s->fw = fw;
+}
+
 int kg_cli_mux_server_add_signal(void *arg, int signo, kg_loop_signal_cb cb, void *ctx)
 {
 	kg_cli_mux_server *s = arg;
@@ -480,8 +606,10 @@ void kg_cli_mux_server_persist(kg_cli_mux_server *s, const kg_cli_mux *m, const 
 		/* The parent: a client of the master it leaves behind. */
 		kg_cli_mux mm = *m;
 		mm.master = KG_CLI_MUX_NO;
+		kg_cli_mux_request q = *rq;
+		q.send_forwards = 0;  /* the master has them already */
 		int st = 255;
-		if (kg_cli_mux_client_session(&mm, rq, c->log, &st) < 0)
+		if (kg_cli_mux_client_session(&mm, &q, c->log, &st) < 0)
 			st = 255;
 		_exit(st);
 	}
@@ -508,6 +636,8 @@ void kg_cli_mux_server_free(kg_cli_mux_server *s)
 	kg_cli_mux_server_stop_listening(s, 1);
 	while (s->clients)
 		client_free(s->clients);
+	while (s->fwdreqs)
+		fwdreq_unlink(s->fwdreqs);  /* left to their answers, which free them */
 	if (s->idle_armed)
 		(void)!kg_loop_cancel_timer(s->lp, s->idle_timer);
 	free(s->path);

@@ -2,12 +2,14 @@
  * socket's listener and its clients on the client's one loop, next to the
  * master's own session.  Serves HELLO, ALIVE_CHECK, TERMINATE,
  * STOP_LISTENING, NEW_SESSION and NEW_STDIO_FWD (the clients' descriptors
- * passed over the socket, cli-mux-session.h); forwarding and proxy
- * requests are refused with a reason. */
+ * passed over the socket, cli-mux-session.h), OPEN_FWD and CLOSE_FWD
+ * (through the connection's forwardings, cli-forward.h); proxy mode is
+ * refused with a reason. */
 #ifndef KAGI_CLI_MUX_SERVER_H
 #define KAGI_CLI_MUX_SERVER_H
 
 #include "conn/cli-conn.h"
+#include "conn/cli-forward.h"
 #include "conn/cli-mux.h"
 
 typedef struct kg_cli_mux_server kg_cli_mux_server;
@@ -18,6 +20,10 @@ typedef struct kg_cli_mux_server kg_cli_mux_server;
  * terminating signals and SIGWINCH (see kg_cli_mux_server_add_signal).
  * Errors are reported as ssh does; the caller goes on unshared. */
 int kg_cli_mux_server_start(kg_client *c, const char *path, int ask, kg_cli_mux_server **out) KG_WUR;
+
+/* The connection's forwardings, for the clients' OPEN_FWD and CLOSE_FWD
+ * (without them those are refused). */
+void kg_cli_mux_server_set_forwards(kg_cli_mux_server *s, kg_cli_forwards *fw);
 
 /* For kg_cli_session_opts.add_signal (arg: the server): the master's own
  * session gets its signals through the server, which also resizes the

@@ -52,8 +52,10 @@ void kg_cli_mux_free(kg_cli_mux *m);
 /* Whether cmd is one of -O's commands (check, exit, stop, forward, cancel). */
 int kg_cli_mux_command_known(const char *cmd);
 /* -O check|exit|stop|forward|cancel: the exit status for kssh (messages
- * as ssh prints them). */
-int kg_cli_mux_command(const kg_cli_mux *m, const char *cmd, const kg_logger *lg);
+ * as ssh prints them).  forward and cancel send cfg's LocalForward,
+ * RemoteForward and DynamicForward (the -L -R -D given) to the master;
+ * cfg may be NULL for the others. */
+int kg_cli_mux_command(const kg_cli_mux *m, const char *cmd, const kg_client_config *cfg, const kg_logger *lg);
 
 /* What the session asks the master for. */
 typedef struct kg_cli_mux_request {
@@ -64,7 +66,8 @@ typedef struct kg_cli_mux_request {
 	const char *fwd_host;  /* -W host:port */
 	int fwd_port;
 	int quiet;
-	const kg_client_config *cfg; /* SendEnv / SetEnv */
+	const kg_client_config *cfg; /* SendEnv / SetEnv; the forwardings */
+	int send_forwards;     /* ask the master for cfg's forwardings first */
 } kg_cli_mux_request;
 
 /* Runs the session through the master at m->path.  KG_OK: *status is the

@@ -591,12 +591,13 @@ int main(int argc, char **argv)
 		.stdin_null = stdin_null, .session_none = session_none, .hostname = cfg.hostname,
 		.escape_char = esc_ch == KG_ESCAPE_NONE ? (int)KG_MUX_NO_ESCAPE : esc_ch,
 		.fwd_host = cl.fwd_host, .fwd_port = cl.fwd_port, .quiet = cl.quiet, .cfg = &cfg,
+		.send_forwards = 1,
 	};
 	int mux_status = -1;
 	if (kg_cli_mux_init(&mx, &cfg, cl.dest_host, local_user, home, &lg) < 0) {
 		mux_status = EXIT_KAGI_ERROR;
 	} else if (cl.mux_cmd) {
-		mux_status = kg_cli_mux_command(&mx, cl.mux_cmd, &lg);
+		mux_status = kg_cli_mux_command(&mx, cl.mux_cmd, &cfg, &lg);
 	} else if (mx.path && mx.master != KG_CLI_MUX_YES && mx.master != KG_CLI_MUX_ASK) {
 		int st = EXIT_KAGI_ERROR;
 		int mr = kg_cli_mux_client_session(&mx, &mrq, &lg, &st);
@@ -643,8 +644,6 @@ int main(int argc, char **argv)
 		so.add_signal = kg_cli_mux_server_add_signal;
 		so.signal_arg = msrv;
 	}
-	if (msrv && mx.persist >= 0 && cfg.fork_after_authentication != 1)
-		kg_cli_mux_server_persist(msrv, &mx, &mrq, mx.persist);
 	/* fwd: the forwardings are set up here, before -f goes to the background. */
 	kg_cli_forwards *fw = NULL;
 	if (r == KG_OK)
@@ -653,6 +652,12 @@ int main(int argc, char **argv)
 		r = kg_cli_forwards_start(fw);
 	so.forward_cmd = kg_cli_forwards_command;
 	so.forward_arg = fw;
+	if (msrv && fw)
+		kg_cli_mux_server_set_forwards(msrv, fw);
+	/* mux: ControlPersist: the master goes on in the background, this
+	 * process runs the session through it. */
+	if (r == KG_OK && msrv && mx.persist >= 0 && cfg.fork_after_authentication != 1)
+		kg_cli_mux_server_persist(msrv, &mx, &mrq, mx.persist);
 	if (r == KG_OK && cfg.fork_after_authentication == 1)
 		r = kg_cli_proc_background(&c, session_none && !cl.fwd_host ? NULL : &so);
 	if (r == KG_OK && msrv && session_none && !cl.fwd_host) {

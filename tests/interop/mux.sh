@@ -52,8 +52,21 @@ wait $a
 [ "$out" = b ] && [ "$(cat "$T/a")" = a ]; res "two shared sessions at once"
 [ "$(logins)" -eq "$before" ]; res "shared sessions authenticate nothing (one login in the server log)" || tail "$LOG" >&2
 
-out=$(client kssh "$P" "-S $CM -O forward -L 1:localhost:2" 2>&1); rc=$?
-[ $rc -eq 255 ] && echo "$out" | grep -q "not supported yet"; res "-O forward says it is not supported yet" || echo "$out" >&2
+# -O forward / -O cancel: the master listens for us.  The forwarded port
+# leads to the server's port: its banner shows the forwarding works.
+banner() { "$PY" -c "import socket,sys; s=socket.create_connection(('127.0.0.1',int(sys.argv[1])),3); s.settimeout(3); print(s.recv(64)[:3].decode())" "$1" 2>/dev/null; }
+LP=$(free_port)
+out=$(client kssh "$P" "-S $CM -O forward -L $LP:127.0.0.1:$P" 2>&1); rc=$?
+[ $rc -eq 0 ] && [ "$(banner "$LP")" = SSH ]; res "-O forward -L: the master forwards the port" || echo "rc=$rc $out" >&2
+out=$(client kssh "$P" "-S $CM -O cancel -L $LP:127.0.0.1:$P" 2>&1); rc=$?
+[ $rc -eq 0 ] && [ -z "$(banner "$LP")" ]; res "-O cancel -L: the port is closed again" || echo "rc=$rc $out" >&2
+out=$(client kssh "$P" "-S $CM -O cancel -L $LP:127.0.0.1:$P" 2>&1); rc=$?
+[ $rc -eq 255 ] && echo "$out" | grep -q "Master refused cancel forwarding request"; res "-O cancel of an unknown forwarding refused" || echo "rc=$rc $out" >&2
+LP2=$(free_port)
+client kssh "$P" "-S $CM $NOKEY -L $LP2:127.0.0.1:$P" 'sleep 2' </dev/null >/dev/null 2>&1 &
+sp=$!
+wait_for listening "$LP2"; [ "$(banner "$LP2")" = SSH ]; res "a shared session's -L is set up by the master"
+wait $sp
 out=$(client kssh "$P" "-S $CM -O bogus" 2>&1); rc=$?
 [ $rc -eq 255 ] && echo "$out" | grep -q "Invalid multiplex command"; res "-O bogus refused"
 

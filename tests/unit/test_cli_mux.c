@@ -91,7 +91,7 @@ static pid_t run_client(const kg_cli_mux *m, const char *cmd, const kg_logger *l
 	if (pid != 0)
 		return pid;
 	if (cmd)
-		_exit(kg_cli_mux_command(m, cmd, lg));
+		_exit(kg_cli_mux_command(m, cmd, NULL, lg));
 	kg_cli_mux_request rq = { .command = "true", .escape_char = '~', .hostname = "h", .stdin_null = 1 };
 	int st = 0;
 	int r = kg_cli_mux_client_session(m, &rq, lg, &st);
@@ -129,6 +129,8 @@ static void test_master_and_client(void)
 	/* No connection to open a channel on: the master refuses the
 	 * session, and the client falls back to connecting itself. */
 	T_ASSERT(serve_until_exit(&c, run_client(&m, NULL, &lg)) == 42);
+	for (int i = 0; i < 100 && kg_cli_mux_server_clients(srv) > 0; i++)
+		(void)!kg_loop_run_once(&c.loop, 10);
 	T_ASSERT(kg_cli_mux_server_clients(srv) == 0);
 	T_ASSERT(serve_until_exit(&c, run_client(&m, "forward", &lg)) == 255);
 	T_ASSERT(*kg_cli_mux_server_stop_flag(srv) == 0);
@@ -139,7 +141,7 @@ static void test_master_and_client(void)
 	/* Nobody listens any more. */
 	T_ASSERT(serve_until_exit(&c, run_client(&m, "check", &lg)) == 255);
 	kg_cli_mux none = { .path = NULL };
-	T_ASSERT(kg_cli_mux_command(&none, "check", &lg) == 255);
+	T_ASSERT(kg_cli_mux_command(&none, "check", NULL, &lg) == 255);
 	kg_cli_mux_server_free(srv);
 	kg_loop_free(&c.loop);
 	kg_client_config_free(&cfg);
