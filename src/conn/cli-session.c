@@ -495,11 +495,11 @@ int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_sta
 	for (int i = 0; i < 2; i++)
 		if (kg_chan_out_pending(outs[i]) && !outs[i]->failed)
 			(void)!kg_fd_write_all(outs[i]->fd, kg_buf_ptr(&outs[i]->pending), kg_chan_out_pending(outs[i]), 5000);
+	if (r >= 0 && o->want_tty && !o->quiet && isatty(STDIN_FILENO) && !o->forward_host)
+		kg_info(c->log, "Connection to %s closed.", c->cfg->hostname);
 	if (r >= 0 && o->keep_open) {
 		(void)!kg_engine_flush(&c->eng, KG_CLIENT_FLUSH_MS);
 	} else if (r >= 0) {
-		if (o->want_tty && !o->quiet && isatty(STDIN_FILENO) && !o->forward_host)
-			kg_info(c->log, "Connection to %s closed.", c->cfg->hostname);
 		kg_tr_disconnect(c->tr, SSH_DISCONNECT_BY_APPLICATION, "disconnected by user");
 		(void)!kg_engine_flush(&c->eng, KG_CLIENT_FLUSH_MS);
 	} else if (r == KG_ERR_CLOSED || r == KG_ERR_PEER_DISCONNECT) {

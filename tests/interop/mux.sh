@@ -67,6 +67,9 @@ client kssh "$P" "-S $CM $NOKEY -L $LP2:127.0.0.1:$P" 'sleep 2' </dev/null >/dev
 sp=$!
 wait_for listening "$LP2"; [ "$(banner "$LP2")" = SSH ]; res "a shared session's -L is set up by the master"
 wait $sp
+out=$(client kssh "$P" "-S $CM $NOKEY -tt" 'tty; exit 2' </dev/null 2>/dev/null | tr -d '\r'); rc=$?
+rc=$(client kssh "$P" "-S $CM $NOKEY -tt" 'exit 2' </dev/null >/dev/null 2>&1; echo $?)
+echo "$out" | grep -q '^/dev/pts/' && [ "$rc" -eq 2 ]; res "a shared session with a pty (-tt)" || echo "rc=$rc out=$out" >&2
 out=$(client kssh "$P" "-S $CM -O bogus" 2>&1); rc=$?
 [ $rc -eq 255 ] && echo "$out" | grep -q "Invalid multiplex command"; res "-O bogus refused"
 
@@ -130,6 +133,14 @@ if [ -x "$SSH" ]; then
 via-openssh" ]; res "kssh runs a command through an OpenSSH master" || { echo "rc=$rc out=$out" >&2; cat "$T/e" >&2; }
 	out=$(client kssh "$P" "-S $OM -O exit" 2>&1); rc=$?
 	[ $rc -eq 0 ] && wait_for gone "$OM"; res "kssh -O exit ends an OpenSSH master" || echo "$out" >&2
+fi
+
+# --- kssh -G prints the three keywords as ssh -G does
+if [ -x "$SSH" ]; then
+	g="-F /dev/null -G -o ControlMaster=autoask -o ControlPath=~/cm-%h-%p-%r -o ControlPersist=10m -l bob -p 2222 example.org"
+	# shellcheck disable=SC2086
+	[ "$("$KSSH" $g 2>/dev/null | grep '^control')" = "$("$SSH" $g 2>/dev/null | grep '^control')" ]
+	res "kssh -G agrees with ssh -G on controlmaster, controlpath, controlpersist"
 fi
 
 # --- ControlPath none and a stale socket
