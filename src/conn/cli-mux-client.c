@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include "conn/cli-mux.h"
 #include "config/forward-spec.h"
@@ -461,4 +462,112 @@ int kg_cli_mux_client_session(const kg_cli_mux *m, const kg_cli_mux_request *rq,
 	if (rq->want_tty && !rq->quiet && !rq->fwd_host && lg->level >= KG_LOG_INFO && isatty(STDIN_FILENO))
 		fprintf(stderr, "Shared connection to %s closed.\r\n", rq->hostname);
 	return r < 0 && !w.got_exit ? r : KG_OK;
+}
+
+int kg_cli_mux_pipe_open(const kg_cli_mux *m, const char *subsystem, const char *command, int stderr_fd,
+			 const kg_logger *lg, kg_cli_mux_pipe *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->fd = p->ctl = -1;
+	if (!m->path || m->master == KG_CLI_MUX_YES || m->master == KG_CLI_MUX_ASK)
+		return KG_ERR_NOT_FOUND;
+	mconn *mc = calloc(1, sizeof(*mc));
+	ENSURE(mc != NULL, KG_ERR_ALLOC);
+	int r = mux_open(m->path, mc, lg);
+	if (r < 0) {
+		if (r == KG_ERR_CLOSED && m->master != KG_CLI_MUX_NO)
+			unlink(m->path);
+		free(mc);
+		return r == KG_ERR_PROTOCOL ? r : KG_ERR_NOT_FOUND;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	int sv[2] = { -1, -1 };
+	uint32_t pid = 0;
+	r = alive(mc, &pid);
+	if (r >= 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		r = KG_ERR_SYSTEM;
+	kg_mux_msg q = { .type = KG_MUX_C_NEW_SESSION, .subsystem = subsystem != NULL,
+			 .escape_char = KG_MUX_NO_ESCAPE, .term = "",
+			 .command = (char *)(subsystem ? subsystem : command ? command : "") };
+	kg_mux_msg rep;
+	memset(&rep, 0, sizeof(rep));
+	if (r >= 0) {
+		q.id = mc->next_id++;
+		r = mux_send(mc, &q);
+	}
+	const int fds[3] = { sv[1], sv[1], stderr_fd >= 0 ? stderr_fd : sv[1] };
+	if (r >= 0)
+		r = send_fds(mc, fds, 3);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	if (r >= 0)
+		r = mux_read(mc, &rep);
+	if (r >= 0 && rep.type != KG_MUX_S_SESSION_OPENED) {
+		kg_error(lg, "session request failed: %s", rep.reason ? rep.reason : "");
+		r = KG_ERR_CHANNEL;
+	} else if (r < 0) {
+		kg_error(lg, "mux: session request through %s failed: %s", m->path, kg_err_str(r));
+	}
+	kg_mux_msg_free(&rep);
+	if (r < 0) {
+		if (sv[0] >= 0)
+			close(sv[0]);
+		mux_close(mc);
+		free(mc);
+		return r;
+	}
+	kg_debug(lg, "master session id: %u (pid %u)", rep.value, pid);
+	p->fd = sv[0];
+	p->ctl = mc->fd;
+	p->conn = mc;
+	p->sid = rep.value;
+	return KG_OK;
+}
+
+int kg_cli_mux_pipe_write(void *arg, const void *data, size_t len)
+{
+	kg_cli_mux_pipe *p = arg;
+	return kg_fd_write_all(p->fd, data, len, -1);
+}
+
+int kg_cli_mux_pipe_read(void *arg, void *buf, size_t len, size_t *got)
+{
+	kg_cli_mux_pipe *p = arg;
+	*got = 0;
+	for (;;) {
+		ssize_t n = read(p->fd, buf, len);
+		if (n >= 0) {
+			*got = (size_t)n;
+			return KG_OK;
+		}
+		if (errno != EINTR)
+			return KG_ERR_SYSTEM;
+	}
+}
+
+int kg_cli_mux_pipe_close(kg_cli_mux_pipe *p, int *status)
+{
+	mconn *mc = p->conn;
+	if (status)
+		*status = 255;
+	if (!mc)
+		return KG_OK;
+	shutdown(p->fd, SHUT_WR);
+	/* The master answers with the exit status once the session is over. */
+	kg_mux_msg m;
+	int r;
+	while ((r = mux_read(mc, &m)) == KG_OK) {
+		int exit_msg = m.type == KG_MUX_S_EXIT_MESSAGE && m.id == p->sid;
+		if (exit_msg && status)
+			*status = (int)m.value;
+		kg_mux_msg_free(&m);
+		if (exit_msg)
+			break;
+	}
+	close(p->fd);
+	mux_close(mc);
+	free(mc);
+	p->conn = NULL;
+	p->fd = p->ctl = -1;
+	return r == KG_OK || r == KG_ERR_CLOSED ? KG_OK : r;
 }

@@ -53,7 +53,8 @@ static int maybe_finish(kg_cli_mux_session *ms)
 {
 	if (!ms->released || ms->finished)
 		return 0;
-	if (!ms->abandoned && (kg_chan_out_pending(&ms->out) || kg_chan_out_pending(&ms->err)))
+	if (!ms->abandoned && ((kg_chan_out_pending(&ms->out) && !ms->out.failed) ||
+			       (kg_chan_out_pending(&ms->err) && !ms->err.failed)))
 		return 0;
 	ms->finished = 1;
 	if (!ms->abandoned && ms->cb)

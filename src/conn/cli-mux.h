@@ -78,4 +78,24 @@ typedef struct kg_cli_mux_request {
 int kg_cli_mux_client_session(const kg_cli_mux *m, const kg_cli_mux_request *rq, const kg_logger *lg,
 			      int *status) KG_WUR;
 
+/* A session through the master whose stdin and stdout are one end of a
+ * socket pair, for programs that speak a protocol over it (ksftp's sftp
+ * subsystem): fd is the other end. */
+typedef struct kg_cli_mux_pipe {
+	int fd;
+	int ctl;          /* the control connection, open while the session runs */
+	void *conn;       /* its state */
+	uint32_t sid;
+} kg_cli_mux_pipe;
+/* Runs subsystem (or command) through the master at m->path; remote
+ * stderr goes to stderr_fd.  KG_ERR_NOT_FOUND: no master answers there
+ * (connect directly); other errors were reported. */
+int kg_cli_mux_pipe_open(const kg_cli_mux *m, const char *subsystem, const char *command, int stderr_fd,
+			 const kg_logger *lg, kg_cli_mux_pipe *p) KG_WUR;
+/* Byte pipe calls (kg_sftp_io's): arg is the kg_cli_mux_pipe. */
+int kg_cli_mux_pipe_write(void *arg, const void *data, size_t len) KG_WUR;
+int kg_cli_mux_pipe_read(void *arg, void *buf, size_t len, size_t *got) KG_WUR;
+/* Ends our side, waits for the exit status (optional) and frees. */
+int kg_cli_mux_pipe_close(kg_cli_mux_pipe *p, int *status);
+
 #endif

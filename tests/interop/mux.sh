@@ -8,6 +8,8 @@
 
 have_prog mux kssh ksshd || finish
 setup_keys
+write_server_config "$T/kd.conf" "$T/host_ed25519"
+echo "Subsystem sftp $KAGI_BIN/ksftp-server" >>"$T/kd.conf"
 start_server ksshd kd || { fail "ksshd starts"; finish; }
 P=$SRV_PORT
 LOG=$SRV_LOG
@@ -70,6 +72,14 @@ wait $sp
 out=$(client kssh "$P" "-S $CM $NOKEY -tt" 'tty; exit 2' </dev/null 2>/dev/null | tr -d '\r'); rc=$?
 rc=$(client kssh "$P" "-S $CM $NOKEY -tt" 'exit 2' </dev/null >/dev/null 2>&1; echo $?)
 echo "$out" | grep -q '^/dev/pts/' && [ "$rc" -eq 2 ]; res "a shared session with a pty (-tt)" || echo "rc=$rc out=$out" >&2
+# ksftp rides the master too (the sftp subsystem through a shared session).
+KSFTP=$KAGI_BIN/ksftp
+if [ -x "$KSFTP" ]; then
+	printf 'put %s %s\nget %s %s\n' "$T/blob" "$T/up.bin" "$T/up.bin" "$T/down.bin" >"$T/batch"
+	timeout 60 "$KSFTP" -q -F /dev/null -P "$P" -i "$T/no-such-key" -o BatchMode=yes -o ControlPath="$CM" \
+		-o UserKnownHostsFile="$T/known_hosts" -b "$T/batch" "$TUSER@127.0.0.1" >"$T/sftp.out" 2>&1; rc=$?
+	[ $rc -eq 0 ] && cmp -s "$T/blob" "$T/down.bin"; res "ksftp through the master: put and get (no key)" || { echo "rc=$rc" >&2; cat "$T/sftp.out" >&2; }
+fi
 out=$(client kssh "$P" "-S $CM -O bogus" 2>&1); rc=$?
 [ $rc -eq 255 ] && echo "$out" | grep -q "Invalid multiplex command"; res "-O bogus refused"
 
