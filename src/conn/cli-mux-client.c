@@ -508,6 +508,7 @@ int kg_cli_mux_pipe_open(const kg_cli_mux *m, const char *subsystem, const char 
 	} else if (r < 0) {
 		kg_error(lg, "mux: session request through %s failed: %s", m->path, kg_err_str(r));
 	}
+	uint32_t sid = rep.value;
 	kg_mux_msg_free(&rep);
 	if (r < 0) {
 		if (sv[0] >= 0)
@@ -516,11 +517,11 @@ int kg_cli_mux_pipe_open(const kg_cli_mux *m, const char *subsystem, const char 
 		free(mc);
 		return r;
 	}
-	kg_debug(lg, "master session id: %u (pid %u)", rep.value, pid);
+	kg_debug(lg, "master session id: %u (pid %u)", sid, pid);
 	p->fd = sv[0];
 	p->ctl = mc->fd;
 	p->conn = mc;
-	p->sid = rep.value;
+	p->sid = sid;
 	return KG_OK;
 }
 

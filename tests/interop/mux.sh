@@ -80,6 +80,22 @@ if [ -x "$KSFTP" ]; then
 		-o UserKnownHostsFile="$T/known_hosts" -b "$T/batch" "$TUSER@127.0.0.1" >"$T/sftp.out" 2>&1; rc=$?
 	[ $rc -eq 0 ] && cmp -s "$T/blob" "$T/down.bin"; res "ksftp through the master: put and get (no key)" || { echo "rc=$rc" >&2; cat "$T/sftp.out" >&2; }
 fi
+# ...and kscp, in SFTP mode and with the legacy protocol (-O).
+KSCP=$KAGI_BIN/kscp
+if [ -x "$KSCP" ]; then
+	ko="-q -F /dev/null -P $P -i $T/no-such-key -o BatchMode=yes -o ControlPath=$CM -o UserKnownHostsFile=$T/known_hosts"
+	# shellcheck disable=SC2086
+	timeout 60 "$KSCP" $ko "$T/blob" "$TUSER@127.0.0.1:$T/scp-up.bin" 2>"$T/e" &&
+		timeout 60 "$KSCP" $ko "$TUSER@127.0.0.1:$T/scp-up.bin" "$T/scp-down.bin" 2>>"$T/e" &&
+		cmp -s "$T/blob" "$T/scp-down.bin"
+	res "kscp through the master (SFTP): up and down (no key)" || cat "$T/e" >&2
+	rm -f "$T/scp-up.bin" "$T/scp-down.bin"
+	# shellcheck disable=SC2086
+	timeout 60 "$KSCP" -O $ko "$T/blob" "$TUSER@127.0.0.1:$T/scp-up.bin" 2>"$T/e" &&
+		timeout 60 "$KSCP" -O $ko "$TUSER@127.0.0.1:$T/scp-up.bin" "$T/scp-down.bin" 2>>"$T/e" &&
+		cmp -s "$T/blob" "$T/scp-down.bin"
+	res "kscp -O through the master (scp protocol): up and down" || cat "$T/e" >&2
+fi
 out=$(client kssh "$P" "-S $CM -O bogus" 2>&1); rc=$?
 [ $rc -eq 255 ] && echo "$out" | grep -q "Invalid multiplex command"; res "-O bogus refused"
 
