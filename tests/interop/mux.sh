@@ -96,6 +96,9 @@ if [ -x "$KSCP" ]; then
 		cmp -s "$T/blob" "$T/scp-down.bin"
 	res "kscp -O through the master (scp protocol): up and down" || cat "$T/e" >&2
 fi
+# -W through the master (NEW_STDIO_FWD): the server's own banner comes back.
+out=$( (sleep 1) | client kssh "$P" "-S $CM $NOKEY -W 127.0.0.1:$P" 2>"$T/e" | head -c 7)
+[ "$out" = SSH-2.0 ]; res "kssh -W through the master (stdio forwarding)" || { echo "out=$out" >&2; cat "$T/e" >&2; }
 out=$(client kssh "$P" "-S $CM -O bogus" 2>&1); rc=$?
 [ $rc -eq 255 ] && echo "$out" | grep -q "Invalid multiplex command"; res "-O bogus refused"
 
@@ -160,6 +163,21 @@ via-openssh" ]; res "kssh runs a command through an OpenSSH master" || { echo "r
 	out=$(client kssh "$P" "-S $OM -O exit" 2>&1); rc=$?
 	[ $rc -eq 0 ] && wait_for gone "$OM"; res "kssh -O exit ends an OpenSSH master" || echo "$out" >&2
 fi
+
+# --- ControlMaster ask: each session is confirmed through SSH_ASKPASS
+printf '#!/bin/sh\necho no\n' >"$T/askno"; chmod +x "$T/askno"
+CA=$T/ca
+SSH_ASKPASS=$T/askno client kssh "$P" "-M -M -S $CA -N" </dev/null >/dev/null 2>&1 &
+wait_for sock "$CA"
+out=$(client kssh "$P" "-S $CA" 'echo asked' </dev/null 2>"$T/e"); rc=$?
+[ $rc -eq 0 ] && [ "$out" = asked ] && grep -q "Master refused session request: Permission denied" "$T/e"
+res "ControlMaster ask (-MM): refused by SSH_ASKPASS, the client connects itself" || { echo "rc=$rc $out" >&2; cat "$T/e" >&2; }
+out=$(client kssh "$P" "-S $CA -O exit" 2>&1); rc=$?
+[ $rc -eq 255 ] && echo "$out" | grep -q "Master refused termination request: Permission denied" && sock "$CA"
+res "an ask master asks before -O exit too" || echo "rc=$rc $out" >&2
+AK=$(client kssh "$P" "-S $CA -O check" 2>&1 | sed -n 's/.*pid=\([0-9]*\).*/\1/p')
+[ -n "$AK" ] && kill -TERM "$AK"
+wait_for gone "$CA"; res "a master ends on SIGTERM and removes its socket"
 
 # --- kssh -G prints the three keywords as ssh -G does
 if [ -x "$SSH" ]; then
