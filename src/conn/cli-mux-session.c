@@ -5,6 +5,7 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include "conn/cli-escape.h"
 #include "conn/cli-mux-session.h"
 #include "sys/tty.h"
 
@@ -24,6 +25,10 @@ struct kg_cli_mux_session {
 	int replies_pending;       /* pty (when asked) then exec/shell/subsystem */
 	int exit_status, got_exit;
 	int released, abandoned, finished;
+	/* The client's escape character, with a pty on a terminal only. */
+	int escapes, escaped_out;
+	kg_cli_escape esc;
+	kg_buf esc_send;       /* typed bytes for the channel not yet sent */
 	kg_cli_mux_sess_cb cb;
 	void *arg;
 };
@@ -40,6 +45,7 @@ static void destroy(kg_cli_mux_session *ms)
 			close(ms->fds[i]);
 	kg_chan_out_free(&ms->out);
 	kg_chan_out_free(&ms->err);
+	kg_buf_free(&ms->esc_send);
 	free(ms->term);
 	free(ms->command);
 	for (size_t i = 0; i < ms->n_env; i++)
@@ -74,10 +80,86 @@ static void update(kg_cli_mux_session *ms)
 		ms->eof_sent = 1;
 		kg_engine_kick(ms->e);
 	}
-	int rd = open && !ms->in_eof && ms->fds[0] >= 0 && ch->remote_window > 0 && kg_engine_may_send(ms->e);
+	if (open && kg_buf_len(&ms->esc_send)) {
+		size_t sent = 0;
+		int r = kg_conn_send_data(&ms->e->conn, ch, 0, kg_buf_ptr(&ms->esc_send), kg_buf_len(&ms->esc_send), &sent);
+		if (r < 0 || kg_buf_consume(&ms->esc_send, sent) < 0)
+			kg_engine_fail(ms->e, r < 0 ? r : KG_ERR_INTERNAL);
+		kg_engine_kick(ms->e);
+	}
+	int rd = open && !ms->in_eof && ms->fds[0] >= 0 && ch->remote_window > 0 && kg_engine_may_send(ms->e) &&
+		 kg_buf_len(&ms->esc_send) == 0 && !ms->escaped_out;
 	kg_watch_set(ms->e, &ms->w_in, ms->fds[0], rd ? KG_LOOP_READ : 0, on_fd, ms);
 	kg_watch_set(ms->e, &ms->w_out, ms->out.fd, kg_chan_out_pending(&ms->out) ? KG_LOOP_WRITE : 0, on_fd, ms);
 	kg_watch_set(ms->e, &ms->w_err, ms->err.fd, kg_chan_out_pending(&ms->err) ? KG_LOOP_WRITE : 0, on_fd, ms);
+}
+
+static void tell(kg_cli_mux_session *ms, const char *text, size_t n)
+{
+	if (ms->fds[2] >= 0)
+		(void)!write(ms->fds[2], text, n);
+}
+
+/* What an escape asks of a shared session: ~. ends it, ~R rekeys the
+ * connection; the rest belong to the client's own process. */
+static void act(kg_cli_mux_session *ms, kg_esc_action a)
+{
+	char nm[8], m[128];
+	kg_escape_char_name(ms->esc.ch, nm, sizeof(nm));
+	int n = 0;
+	switch (a) {
+	case KG_ESC_DISCONNECT:
+		ms->escaped_out = 1;
+		ms->exit_status = 255;
+		ms->got_exit = 0;
+		if (ms->k.ch && kg_conn_send_close(&ms->e->conn, ms->k.ch) < 0)
+			kg_engine_fail(ms->e, KG_ERR_INTERNAL);
+		kg_engine_kick(ms->e);
+		break;
+	case KG_ESC_REKEY:
+		if (kg_tr_rekey(ms->c->tr) < 0)
+			kg_engine_fail(ms->e, KG_ERR_INTERNAL);
+		kg_engine_kick(ms->e);
+		break;
+	case KG_ESC_NONE:
+		break;
+	default:
+		n = snprintf(m, sizeof(m), "%s escape not available to multiplexed sessions\r\n", nm);
+		break;
+	}
+	if (n > 0)
+		tell(ms, m, (size_t)n < sizeof(m) ? (size_t)n : sizeof(m) - 1);
+}
+
+static int read_escaped(kg_cli_mux_session *ms, int fd)
+{
+	uint8_t in[4096];
+	size_t want = sizeof(in);
+	if (ms->k.ch->remote_window < want)
+		want = ms->k.ch->remote_window;
+	ssize_t n = read(fd, in, want);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return KG_OK;
+	if (n <= 0) {
+		ms->in_eof = 1;
+		return KG_OK;
+	}
+	kg_buf local;
+	kg_buf_init(&local, 1u << 20);
+	size_t off = 0;
+	int r = KG_OK;
+	while (r >= 0 && off < (size_t)n && !ms->escaped_out) {
+		size_t used;
+		kg_esc_action a;
+		r = kg_cli_escape_feed(&ms->esc, in + off, (size_t)n - off, &ms->esc_send, &local, &used, &a);
+		off += used;
+		tell(ms, (const char *)kg_buf_ptr(&local), kg_buf_len(&local));
+		kg_buf_reset(&local);
+		if (r >= 0)
+			act(ms, a);
+	}
+	kg_buf_free(&local);
+	return r;
 }
 
 static void on_fd(void *ctx, int fd, int revents)
@@ -85,7 +167,9 @@ static void on_fd(void *ctx, int fd, int revents)
 	kg_cli_mux_session *ms = ctx;
 	kg_conn *cn = &ms->e->conn;
 	int r = KG_OK;
-	if (fd == ms->w_in.fd && (revents & (POLLIN | POLLHUP | POLLERR)) && ms->k.ch)
+	if (fd == ms->w_in.fd && (revents & (POLLIN | POLLHUP | POLLERR)) && ms->k.ch && ms->escapes)
+		r = read_escaped(ms, fd);
+	else if (fd == ms->w_in.fd && (revents & (POLLIN | POLLHUP | POLLERR)) && ms->k.ch)
 		r = kg_engine_send_from_fd(ms->e, ms->k.ch, 0, fd, &ms->in_eof);
 	if (r >= 0 && fd == ms->w_out.fd && (revents & (POLLOUT | POLLHUP | POLLERR)))
 		r = kg_chan_out_flush(&ms->out, cn, ms->k.ch);
@@ -174,6 +258,8 @@ static int on_data(kg_consumer *k, uint32_t ext, const uint8_t *d, size_t n)
 static int on_request(kg_consumer *k, const kg_conn_event *ev)
 {
 	kg_cli_mux_session *ms = of(k);
+	if (ms->escaped_out)
+		return ev->want_reply ? kg_conn_request_reply(&ms->e->conn, k->ch, 0) : KG_OK;
 	return kg_client_channel_request(ms->c, k, ev, &ms->exit_status, &ms->got_exit);
 }
 
@@ -238,6 +324,7 @@ int kg_cli_mux_session_start(kg_client *c, const kg_mux_msg *rq, int fds[3], kg_
 	ms->cb = cb;
 	ms->arg = arg;
 	ms->exit_status = 255;
+	kg_buf_init(&ms->esc_send, 1u << 20);
 	memcpy(ms->fds, fds, sizeof(ms->fds));
 	kg_watch_init(&ms->w_in);
 	kg_watch_init(&ms->w_out);
@@ -271,6 +358,8 @@ int kg_cli_mux_session_start(kg_client *c, const kg_mux_msg *rq, int fds[3], kg_
 		}
 		if (ms->want_tty && isatty(fds[0]) && tcgetattr(fds[0], &ms->tio) == 0)
 			ms->have_tio = 1;
+		ms->escapes = ms->have_tio && rq->escape_char < 256;
+		kg_cli_escape_init(&ms->esc, ms->escapes ? (int)rq->escape_char : KG_ESCAPE_NONE);
 		if (r >= 0)
 			r = kg_conn_open_session(&c->eng.conn, &ch);
 	}
