@@ -111,6 +111,13 @@ if [ -x "$SSH" ]; then
 	out=$(printf 'piped\n' | client ssh "$P" "-S $CM $NOKEY" 'cat' 2>"$T/e")
 	[ "$out" = piped ]; res "ssh's stdin through a kssh master" || cat "$T/e" >&2
 fi
+if [ -x "$SSH" ]; then
+	LP3=$(free_port)
+	out=$(client ssh "$P" "-S $CM -O forward -L $LP3:127.0.0.1:$P" 2>&1); rc=$?
+	[ $rc -eq 0 ] && [ "$(banner "$LP3")" = SSH ]; res "ssh -O forward through a kssh master" || echo "rc=$rc $out" >&2
+	out=$(client ssh "$P" "-S $CM -O cancel -L $LP3:127.0.0.1:$P" 2>&1); rc=$?
+	[ $rc -eq 0 ] && [ -z "$(banner "$LP3")" ]; res "ssh -O cancel through a kssh master" || echo "rc=$rc $out" >&2
+fi
 [ "$(logins)" -eq "$before" ]; res "still one login after the ssh clients"
 
 out=$(client kssh "$P" "-S $CM -O exit" 2>&1); rc=$?
@@ -132,6 +139,15 @@ out=$(client kssh "$P" "-S $CM2 -O stop" 2>&1); rc=$?
 wait_for gone "$CM2"; res "-O stop removes the socket"
 wait $M2; rc=$?
 [ $rc -eq 0 ] && [ "$(cat "$T/own")" = own ]; res "the master's own session ends normally" || { echo "rc=$rc" >&2; cat "$T/own" >&2; }
+
+# A master whose own session ends first waits for the shared ones.
+CM3=$T/cm3
+client kssh "$P" "-o ControlMaster=yes -o ControlPath=$CM3" 'sleep 1' </dev/null >/dev/null 2>&1 &
+M3=$!
+wait_for sock "$CM3"
+out=$(client kssh "$P" "-S $CM3 $NOKEY" 'sleep 3; echo late' </dev/null 2>&1)
+[ "$out" = late ]; res "the master outlives its own session while a shared one runs" || echo "$out" >&2
+wait_for dead "$M3" && wait_for gone "$CM3"; res "...and leaves once that one is over"
 
 # --- ControlPersist, ansible's way: ControlMaster=auto ControlPersist=Ns ControlPath=...
 AP="$T/ans-%h-%p-%r"
