@@ -36,7 +36,8 @@ unit)
 		for t in $b/tests/test_*; do
 			[ -x "$t" ] || continue
 			echo "== $t"
-			ASAN_OPTIONS=detect_leaks=1 run_one "$t" "$t"
+			# A hung test fails (exit 124) instead of holding the run.
+			ASAN_OPTIONS=detect_leaks=1 run_one "$t" timeout "${UNIT_TIMEOUT:-300}" "$t"
 		done
 	done ;;
 valgrind)
@@ -46,7 +47,7 @@ valgrind)
 			t=build/tests/$n
 			[ -x "$t" ] || continue
 			echo "== valgrind $t"
-			if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$t" >"$log/vg.out" 2>"$log/vg.err"; then
+			if timeout "${UNIT_TIMEOUT:-300}" valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$t" >"$log/vg.out" 2>"$log/vg.err"; then
 				echo "PASS: valgrind $n"; pass=$((pass + 1))
 			else
 				echo "FAIL: valgrind $n"; tail -n 40 "$log/vg.err"; fail=$((fail + 1))

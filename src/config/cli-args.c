@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config/cli-args.h"
+#include "config/client-read.h"
 #include "sys/log.h"
 
 int kg_cli_args_add(kg_cli_args *a, const char *key, const char *val)
@@ -54,35 +55,15 @@ int kg_cli_args_config(const kg_cli_args *a, const char *prog, const char *host,
 			fprintf(stderr, "%s: %s\n", prog, err.msg);
 			return KG_ERR_CONFIG;
 		}
-	size_t dl = strlen(home) + 16;
-	char *sshdir = malloc(dl), *user_cfg = malloc(dl);
-	int r = KG_ERR_ALLOC;
-	if (!sshdir || !user_cfg)
-		goto out;
-	snprintf(sshdir, dl, "%s/.ssh", home);
-	snprintf(user_cfg, dl, "%s/.ssh/config", home);
-	cfg->local_user = local_user;
-	if (a->config_file) {
-		/* -F /dev/null: no configuration file at all. */
-		r = strcmp(a->config_file, "/dev/null") == 0 ? KG_OK :
-			kg_client_config_load_file(cfg, a->config_file, host, sshdir, home, 1, &err);
-	} else {
-		r = kg_client_config_load_file(cfg, user_cfg, host, sshdir, home, 0, &err);
-		if (r >= 0)
-			r = kg_client_config_load_file(cfg, "/etc/ssh/ssh_config", host, "/etc/ssh", home, 0, &err);
-	}
+	kg_cli_read rd = { .host = host, .config_file = a->config_file, .home = home, .local_user = local_user };
+	err.msg[0] = '\0';
+	int r = kg_client_config_read(cfg, &rd, &err);
 	if (r < 0) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
-		goto out;
+		fprintf(stderr, "%s: %s\n", prog, err.msg[0] ? err.msg : kg_err_str(r));
+		return r;
 	}
-	r = kg_client_config_finish(cfg, host, local_user);
-	if (r >= 0) {
-		kg_logger lg;
-		kg_log_init(&lg, prog, cfg->log_level, 0, 0);
-		kg_client_config_log_unsupported(cfg, &lg);
-	}
-out:
-	free(sshdir);
-	free(user_cfg);
+	kg_logger lg;
+	kg_log_init(&lg, prog, cfg->log_level, 0, 0);
+	kg_client_config_log_unsupported(cfg, &lg);
 	return r;
 }

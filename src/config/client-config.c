@@ -6,7 +6,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include "config/client-config.h"
-#include "core/transport.h"
+#include "config/client-match.h"
+#include "config/client-tokens.h"
 
 #define CC(f) offsetof(kg_client_config, f)
 #define MAX_INCLUDE_DEPTH 16
@@ -117,7 +118,7 @@ static const kg_cfg_kw client_kws[] = {
 	{ "CASignatureAlgorithms", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "CertificateFile", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "ChannelTimeout", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "EnableEscapeCommandline", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "EnableEscapeCommandline", KG_CFG_FLAG, CC(enable_escape_commandline), 0, 0, NULL },
 	{ "EnableSSHKeysign", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "FingerprintHash", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "ForwardX11Timeout", KG_CFG_IGNORE, 0, 0, 0, NULL },
@@ -160,7 +161,6 @@ static const kg_cfg_kw client_kws[] = {
 	{ "GSSAPIDelegateCredentials", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "ForwardX11", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "ForwardX11Trusted", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "AddKeysToAgent", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	/* hk */
 	{ "HostKeyAlias", KG_CFG_STR, CC(host_key_alias), 0, 0, NULL },
 	{ "CheckHostIP", KG_CFG_FLAG, CC(check_host_ip), 0, 0, NULL },
@@ -174,6 +174,8 @@ static const kg_cfg_kw client_kws[] = {
 	{ "ConnectionAttempts", KG_CFG_INT, CC(connection_attempts), 1, 2147483647, NULL },
 	/* agent */
 	{ "IdentityAgent", KG_CFG_STR, CC(identity_agent), 0, 0, NULL },
+	/* agentfwd */
+	{ "AddKeysToAgent", KG_CFG_RAW, CC(add_keys_to_agent), 0, 0, NULL },
 };
 
 /* Keywords kagi does not act on.  The first value that applies to the
@@ -190,14 +192,12 @@ static const struct unsupported_rule {
 	const char *ok;
 	int how;
 } unsupported_rules[] = {
-	{ "ForwardAgent", "no", UNSUP_WARN },
 	{ "ForwardX11", "no", UNSUP_WARN },
 	{ "PubkeyAcceptedAlgorithms", NULL, UNSUP_WARN },
 	{ "PubkeyAcceptedKeyTypes", NULL, UNSUP_WARN },
 	{ "UpdateHostKeys", "no", UNSUP_WARN },
 	{ "VerifyHostKeyDNS", "no", UNSUP_WARN },
 	{ "CheckHostIP", "no", UNSUP_WARN },
-	{ "AddKeysToAgent", "no", UNSUP_WARN },
 	{ "GSSAPIAuthentication", "no", UNSUP_QUIET },
 	{ "GSSAPIDelegateCredentials", "no", UNSUP_QUIET },
 	/* LocalCommand: reported (not only under -v), as the user set it up
@@ -229,18 +229,8 @@ static const struct unsupported_rule {
 	/* Keystroke timing obfuscation: kagi sends keystrokes as typed. */
 	{ "ObscureKeystrokeTiming", "no", UNSUP_WARN },
 	/* Rows of other lanes, warn-and-ignore until they flip them. */
-	{ "EnableEscapeCommandline", "no", UNSUP_QUIET },    /* esc */
 	{ "PermitRemoteOpen", "any", UNSUP_WARN },           /* fwd */
 	{ "StreamLocalBindMask", NULL, UNSUP_QUIET },        /* fwd */
-	/* Hostname canonicalisation is done by kagi; CNAME following is not
-	 * (the name as canonicalised is used instead). */
-	{ "CanonicalizePermittedCNAMEs", "none", UNSUP_QUIET },
-	/* Not done yet: the name is used as given (the resolver's own search
-	 * list still applies); blocks for canonical names do not match. */
-	{ "CanonicalizeHostname", "no", UNSUP_WARN },
-	{ "CanonicalDomains", NULL, UNSUP_QUIET },
-	{ "CanonicalizeMaxDots", NULL, UNSUP_QUIET },
-	{ "CanonicalizeFallbackLocal", NULL, UNSUP_QUIET },
 	/* Going without these changes nothing the user relies on: -v notes. */
 	{ "ChannelTimeout", "none", UNSUP_QUIET },
 	{ "EnableSSHKeysign", "no", UNSUP_QUIET },
@@ -298,6 +288,7 @@ void kg_client_config_free(kg_client_config *cfg)
 	}
 	kg_strlist_free(&cfg->set_env);
 	free(cfg->local_command_where);
+	free(cfg->original_host);
 	kg_strlist_free(&cfg->warnings);
 	kg_strlist_free(&cfg->unsupported);
 	memset(cfg, 0, sizeof(*cfg));
@@ -310,13 +301,6 @@ struct apply_ctx {
 	const char *home;
 	int depth;
 };
-
-static int warn(kg_client_config *cfg, const kg_cfg_reader *r, const char *what, const char *arg)
-{
-	kg_cfg_err e;
-	kg_cfg_errf(&e, r->filename, kg_cfg_line(r), "%s%s", what, arg);
-	return kg_strlist_add(&cfg->unsupported, e.msg);
-}
 
 /* Reports the first applying line of a keyword kagi does not act on. */
 static int check_unsupported(kg_client_config *cfg, const kg_cfg_kw *kw, const kg_cfg_reader *r,
@@ -356,95 +340,21 @@ void kg_client_config_log_unsupported(const kg_client_config *cfg, const kg_logg
 		kg_error(lg, "%s: %s", lg && lg->ident ? lg->ident : "kssh", cfg->unsupported.v[i]);
 }
 
-/* "Host p1 !p2 ...": active if some pattern matches and no negated one. */
+/* "Host p1 !p2 ...": active if some pattern matches and no negated one
+ * (case-sensitive, as ssh compares Host patterns; Match host is not). */
 static int host_line(const struct apply_ctx *c, const kg_cfg_reader *r)
 {
 	int hit = 0;
 	for (size_t i = 0; i < r->nargs; i++) {
 		const char *p = r->args[i];
 		int neg = p[0] == '!';
-		if (kg_pattern_match(c->host, p + neg, 1)) {
+		if (kg_pattern_match(c->host, p + neg, 0)) {
 			if (neg)
 				return 0;
 			hit = 1;
 		}
 	}
 	return hit;
-}
-
-/* Match with the criteria a first pass can decide: all, host,
- * originalhost, user and localuser (when the caller named the local user),
- * canonical/final (false).  Others make the block inactive with a warning
- * rather than applying settings meant for other cases. */
-static int match_line(struct apply_ctx *c, const kg_cfg_reader *r, int *active, kg_cfg_err *err)
-{
-	static const char *const unsupported[] = { "exec", "user", "localuser", "localnetwork",
-						   "tagged", "version", "sessiontype", "command" };
-	int result = 1;
-	if (r->nargs == 0) {
-		kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Match: missing criteria");
-		return KG_ERR_CONFIG;
-	}
-	for (size_t i = 0; i < r->nargs; i++) {
-		const char *w = r->args[i];
-		int neg = w[0] == '!';
-		w += neg;
-		if (strcasecmp(w, "all") == 0) {
-			if (neg || r->nargs != 1) {
-				kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Match: 'all' must stand alone");
-				return KG_ERR_CONFIG;
-			}
-			continue;
-		}
-		if (strcasecmp(w, "canonical") == 0 || strcasecmp(w, "final") == 0) {
-			result = result && neg;
-			continue;
-		}
-		if (i + 1 >= r->nargs) {
-			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Match: '%s' needs an argument", w);
-			return KG_ERR_CONFIG;
-		}
-		const char *arg = r->args[++i];
-		if (strcasecmp(w, "host") == 0 || strcasecmp(w, "originalhost") == 0) {
-			const char *name = c->host;
-			if (strcasecmp(w, "host") == 0 && c->cfg->hostname)
-				name = c->cfg->hostname;
-			int m = kg_pattern_list_match(name, arg, 1) == 1;
-			result = result && (neg ? !m : m);
-			continue;
-		}
-		/* user: the remote user as known so far (User, else the local
-		 * one, as ssh); localuser: who runs kssh. */
-		if ((strcasecmp(w, "user") == 0 || strcasecmp(w, "localuser") == 0) && c->cfg->local_user) {
-			const char *name = c->cfg->local_user;
-			if (strcasecmp(w, "user") == 0 && c->cfg->user)
-				name = c->cfg->user;
-			int m = kg_pattern_list_match(name, arg, 0) == 1;
-			result = result && (neg ? !m : m);
-			continue;
-		}
-		/* tagged: the Tag set so far ("" matches an empty Tag only);
-		 * version: kagi's own release, as ssh matches its own. */
-		if (strcasecmp(w, "tagged") == 0 || strcasecmp(w, "version") == 0) {
-			const char *have = strcasecmp(w, "version") == 0 ? &KG_TR_VERSION[8]
-					   : c->cfg->tag ? c->cfg->tag : "";
-			int m = *have == '\0' ? *arg == '\0' : kg_pattern_list_match(have, arg, 0) == 1;
-			result = result && (neg ? !m : m);
-			continue;
-		}
-		size_t k;
-		for (k = 0; k < KG_ARRAY_LEN(unsupported); k++)
-			if (strcasecmp(w, unsupported[k]) == 0)
-				break;
-		if (k == KG_ARRAY_LEN(unsupported)) {
-			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Unsupported Match attribute %s", w);
-			return KG_ERR_CONFIG;
-		}
-		GUARD(warn(c->cfg, r, "Match criterion not supported, block ignored: ", w));
-		result = 0;
-	}
-	*active = result;
-	return KG_OK;
 }
 
 static int setenv_line(kg_client_config *cfg, const kg_cfg_reader *r, int store, kg_cfg_err *err)
@@ -484,21 +394,29 @@ static int include_line(struct apply_ctx *c, const kg_cfg_reader *r, kg_cfg_err 
 		return KG_ERR_CONFIG;
 	}
 	for (size_t i = 0; i < r->nargs; i++) {
-		char *pat = NULL;
-		const char *a = r->args[i];
+		char *pat = NULL, *a = NULL;
+		/* Tokens and ${ENV} first (ssh_config(5) allows both here). */
+		kg_cfg_err e;
+		int xr = kg_cli_expand(c->cfg, c->home, c->cfg->local_user, "Include", r->args[i], &a, &e);
+		if (xr == KG_ERR_CONFIG)
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "%s", e.msg);
+		GUARD(xr);
+		int pr = KG_OK;
 		if (a[0] == '~') {
-			GUARD(kg_expand_tilde(a, c->home ? c->home : "/", &pat));
+			pr = kg_expand_tilde(a, c->home ? c->home : "/", &pat);
 		} else if (a[0] != '/') {
 			size_t dn = strlen(c->include_dir), an = strlen(a);
-			pat = malloc(dn + an + 2);
-			ENSURE(pat != NULL, KG_ERR_ALLOC);
-			memcpy(pat, c->include_dir, dn);
-			pat[dn] = '/';
-			memcpy(pat + dn + 1, a, an + 1);
+			if ((pat = malloc(dn + an + 2)) != NULL) {
+				memcpy(pat, c->include_dir, dn);
+				pat[dn] = '/';
+				memcpy(pat + dn + 1, a, an + 1);
+			}
 		} else {
 			pat = strdup(a);
-			ENSURE(pat != NULL, KG_ERR_ALLOC);
 		}
+		free(a);
+		GUARD(pr);
+		ENSURE(pat != NULL, KG_ERR_ALLOC);
 		glob_t g;
 		memset(&g, 0, sizeof(g));
 		int gr = glob(pat, 0, NULL, &g);
@@ -510,11 +428,28 @@ static int include_line(struct apply_ctx *c, const kg_cfg_reader *r, kg_cfg_err 
 				rr = load(c, g.gl_pathv[j], 1, err);
 			c->depth--;
 		} else if (gr != GLOB_NOMATCH) {
-			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Include: cannot expand '%s'", a);
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Include: cannot expand '%s'", r->args[i]);
 			rr = KG_ERR_CONFIG;
 		}
 		globfree(&g);
 		GUARD(rr);
+	}
+	return KG_OK;
+}
+
+/* CanonicalizePermittedCNAMEs: "none" alone, or source:target rules. */
+static int check_cnames(const kg_cfg_kw *kw, const kg_cfg_reader *r, kg_cfg_err *err)
+{
+	if (strcasecmp(kw->name, "CanonicalizePermittedCNAMEs") != 0)
+		return KG_OK;
+	for (size_t i = 0; i < r->nargs; i++) {
+		const char *a = r->args[i], *colon = strchr(a, ':');
+		if (strcasecmp(a, "none") == 0 && r->nargs == 1)
+			continue;
+		if (!colon || colon == a || !colon[1]) {
+			kg_cfg_errf(err, r->filename, kg_cfg_line(r), "Invalid permitted CNAME \"%s\"", a);
+			return KG_ERR_CONFIG;
+		}
 	}
 	return KG_OK;
 }
@@ -542,6 +477,7 @@ static int apply_text(struct apply_ctx *c, const char *text, size_t len, const c
 			break;
 		}
 		if (kw->type != KG_CFG_SPECIAL) {
+			GUARD_GOTO(ret, check_cnames(kw, &r, err), out);
 			GUARD_GOTO(ret, kg_cfg_store(cfg, kw, &r, active, err), out);
 			if (active)
 				GUARD_GOTO(ret, check_unsupported(cfg, kw, &r, err), out);
@@ -557,7 +493,8 @@ static int apply_text(struct apply_ctx *c, const char *text, size_t len, const c
 			active = host_line(c, &r);
 			break;
 		case SP_MATCH:
-			GUARD_GOTO(ret, match_line(c, &r, &active, err), out);
+			GUARD_GOTO(ret, kg_cli_match_line(cfg, c->host, r.args, r.nargs, filename, kg_cfg_line(&r),
+							  &active, err), out);
 			break;
 		case SP_INCLUDE:
 			if (active)
@@ -648,15 +585,40 @@ static void default_int(int *f, int v)
 		*f = v;
 }
 
+static void dedupe(kg_strlist *l)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		int dup = 0;
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = strcmp(l->v[j], l->v[i]) == 0;
+		if (dup)
+			free(l->v[i]);
+		else
+			l->v[n++] = l->v[i];
+	}
+	l->n = n;
+}
+
 int kg_client_config_finish(kg_client_config *cfg, const char *host, const char *local_user)
 {
 	ENSURE(host != NULL, KG_ERR_ARG);
 	/* Hostname may name the original host as %h ("%h.example.com"). */
-	const kg_token tok[] = { { 'h', host } };
-	char *hn = NULL;
-	GUARD(kg_expand_tokens(cfg->hostname ? cfg->hostname : host, tok, 1, &hn));
-	free(cfg->hostname);
-	cfg->hostname = hn;
+	if (!cfg->hostname_done) {
+		const kg_token tok[] = { { 'h', host } };
+		char *hn = NULL;
+		GUARD(kg_expand_tokens(cfg->hostname ? cfg->hostname : host, tok, 1, &hn));
+		free(cfg->hostname);
+		cfg->hostname = hn;
+		cfg->hostname_done = 1;
+	}
+	if (!cfg->original_host)
+		ENSURE((cfg->original_host = strdup(host)) != NULL, KG_ERR_ALLOC);
+	/* The final pass reads the files again: a file or forwarding named
+	 * twice is kept once, as ssh does. */
+	dedupe(&cfg->identity_files);
+	dedupe(&cfg->local_forwards);
+	dedupe(&cfg->remote_forwards);
 	if (!cfg->user && local_user) {
 		cfg->user = strdup(local_user);
 		ENSURE(cfg->user != NULL, KG_ERR_ALLOC);
@@ -674,6 +636,7 @@ int kg_client_config_finish(kg_client_config *cfg, const char *host, const char 
 			   "/etc/ssh/ssh_known_hosts2"));
 	default_int(&cfg->strict_host_key_checking, KG_SHKC_ASK);
 	default_int(&cfg->batch_mode, 0);
+	default_int(&cfg->enable_escape_commandline, 0);
 	default_int(&cfg->log_level, KG_LOG_INFO);
 	default_int(&cfg->pubkey_authentication, 1);
 	default_int(&cfg->password_authentication, 1);
@@ -715,5 +678,11 @@ int kg_client_config_finish(kg_client_config *cfg, const char *host, const char 
 	/* fwd */
 	default_int(&cfg->gateway_ports, 0);
 	default_int(&cfg->stream_local_bind_unlink, 0);
+	/* cfg */
+	default_int(&cfg->canonicalize_hostname, KG_CANON_NO);
+	default_int(&cfg->canonicalize_max_dots, 1);
+	default_int(&cfg->canonicalize_fallback_local, 1);
+	default_int(&cfg->required_rsa_size, 1024);
+	default_int(&cfg->permit_local_command, 0);
 	return KG_OK;
 }

@@ -108,9 +108,14 @@ typedef struct kg_client_config {
 	int final_pass;                     /* 1 while the second (final) pass is read */
 	int want_final_pass;                /* a Match final or CanonicalizeHostname asked for one */
 	int hostname_done;                  /* hostname holds the final name (tokens expanded) */
+	char *original_host;                /* the host as given (%n, Match originalhost); kg_client_config_read */
+	const char *home;                   /* set by the caller: ~ and %d (Match exec) */
+	int canonicalized;                  /* hostname was canonicalised (CanonicalizeHostname) */
 	/* agent */
 	char *identity_agent;               /* raw IdentityAgent: none, SSH_AUTH_SOCK, $VAR or a path */
 	char *forward_agent_spec;           /* raw ForwardAgent: yes, no, a path or $VAR (sets forward_agent) */
+	/* esc: ~C (EnableEscapeCommandline; off unless asked for, as OpenSSH) */
+	int enable_escape_commandline;
 	/* kbd: keyboard-interactive */
 	char *kbd_interactive_devices;      /* submethods sent as they are; NULL = none */
 	/* fwd: forwarding */
@@ -119,6 +124,8 @@ typedef struct kg_client_config {
 	int stream_local_bind_unlink;       /* StreamLocalBindUnlink: replace a stale socket file */
 	/* mux: connection sharing */
 	char *control_persist;              /* raw ControlPersist: yes, no or a time */
+	/* agentfwd */
+	char *add_keys_to_agent;            /* raw AddKeysToAgent (config/add-keys.h); NULL = no */
 } kg_client_config;
 
 void kg_client_config_init(kg_client_config *cfg);

@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include "config/client-dump.h"
 #include "config/forward-spec.h"
+#include "config/add-keys.h"
+#include "config/client-tokens.h"
 #include "core/cipher.h"
 #include "core/defaults.h"
 #include "core/kex.h"
@@ -61,18 +63,18 @@ static int print_algs(FILE *out, const char *kw, const kg_logger *lg, const char
 	return KG_OK;
 }
 
-/* UserKnownHostsFile and GlobalKnownHostsFile: ~ and tokens expanded, on
- * one line, as ssh -G shows them. */
-static int print_paths(FILE *out, const char *kw, const kg_strlist *l, const char *home, const kg_token *tok,
-		       size_t ntok)
+/* UserKnownHostsFile and GlobalKnownHostsFile: ~, ${ENV} and tokens
+ * expanded (kg_cli_expand), on one line, as ssh -G shows them. */
+static int print_paths(FILE *out, const char *kw, const kg_client_config *cfg, const kg_strlist *l,
+		       const char *home, const char *local_user, const kg_logger *lg)
 {
 	fputs(kw, out);
 	for (size_t i = 0; i < l->n; i++) {
-		char *t = NULL, *p = NULL;
-		int r = kg_expand_tilde(l->v[i], home, &t);
-		if (r == KG_OK)
-			r = kg_expand_tokens(t, tok, ntok, &p);
-		free(t);
+		char *p = NULL;
+		kg_cfg_err e;
+		int r = kg_cli_expand(cfg, home, local_user, "UserKnownHostsFile", l->v[i], &p, &e);
+		if (r == KG_ERR_CONFIG)
+			kg_error(lg, "%s: %s", lg && lg->ident ? lg->ident : "kssh", e.msg);
 		GUARD(r);
 		fprintf(out, " %s", p);
 		free(p);
@@ -81,8 +83,7 @@ static int print_paths(FILE *out, const char *kw, const kg_strlist *l, const cha
 	return KG_OK;
 }
 
-/* mux: ControlMaster, ControlPath (tokens kagi's dump knows; the rest,
- * %C and the local host names, as written) and ControlPersist. */
+/* mux: ControlMaster, ControlPath (tokens expanded) and ControlPersist. */
 static const char *mux_master_name(const char *v)
 {
 	if (!v || strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0)
@@ -90,18 +91,15 @@ static const char *mux_master_name(const char *v)
 	return strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 ? "true" : v;
 }
 
-static int print_control_path(FILE *out, const kg_client_config *cfg, const char *home, const kg_token *tok,
-			      size_t ntok)
+static int print_control_path(FILE *out, const kg_client_config *cfg, const char *home, const char *local_user)
 {
 	if (!cfg->control_path || strcasecmp(cfg->control_path, "none") == 0)
 		return KG_OK;
-	char *t = NULL, *p = NULL;
-	GUARD(kg_expand_tilde(cfg->control_path, home, &t));
-	if (kg_expand_tokens(t, tok, ntok, &p) < 0)
-		p = NULL;
-	fprintf(out, "controlpath %s\n", p ? p : t);
+	char *p = NULL;
+	kg_cfg_err e;
+	GUARD(kg_cli_expand(cfg, home, local_user, "ControlPath", cfg->control_path, &p, &e));
+	fprintf(out, "controlpath %s\n", p);
 	free(p);
-	free(t);
 	return KG_OK;
 }
 
@@ -148,16 +146,19 @@ static void print_forwards(FILE *out, const char *kw, const kg_strlist *l, int k
 	}
 }
 
+/* A list on one line, "none" when empty. */
+static void print_list(FILE *out, const char *kw, const kg_strlist *l)
+{
+	fputs(kw, out);
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(out, " %s", l->v[i]);
+	fputs(l->n ? "\n" : " none\n", out);
+}
+
 int kg_client_config_dump(const kg_client_config *cfg, const char *host, const char *home,
 			  const char *local_user, const kg_logger *lg, FILE *out)
 {
 	ENSURE(cfg != NULL && host != NULL && home != NULL && out != NULL, KG_ERR_ARG);
-	char port[16];
-	snprintf(port, sizeof(port), "%d", cfg->port);
-	const kg_token tok[] = {
-		{ 'd', home }, { 'h', cfg->hostname }, { 'n', host }, { 'p', port },
-		{ 'r', cfg->user }, { 'u', local_user ? local_user : cfg->user },
-	};
 	fprintf(out, "host %s\nuser %s\nhostname %s\nport %d\n", host, cfg->user, cfg->hostname, cfg->port);
 	fprintf(out, "addressfamily %s\n", af_name(cfg->address_family));
 	fprintf(out, "batchmode %s\n", yn(cfg->batch_mode));
@@ -182,13 +183,14 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	fprintf(out, "verifyhostkeydns %s\n", ask_name(cfg->verify_host_key_dns));
 	fprintf(out, "visualhostkey %s\n", yn(cfg->visual_host_key));
 	fprintf(out, "updatehostkeys %s\n", ask_name(cfg->update_host_keys));
+	fprintf(out, "enableescapecommandline %s\n", yn(cfg->enable_escape_commandline));
 	fprintf(out, "connectionattempts %d\n", cfg->connection_attempts);
 	fprintf(out, "numberofpasswordprompts %d\n", cfg->number_of_password_prompts);
 	fprintf(out, "serveralivecountmax %d\n", cfg->server_alive_count_max);
 	fprintf(out, "serveraliveinterval %d\n", cfg->server_alive_interval);
 	GUARD(print_algs(out, "ciphers", lg, "cipher", KG_CIPHERS_CLIENT_DEFAULT, kg_cipher_all_names(),
 			 cfg->ciphers));
-	GUARD(print_control_path(out, cfg, home, tok, KG_ARRAY_LEN(tok)));
+	GUARD(print_control_path(out, cfg, home, local_user ? local_user : cfg->user));
 	GUARD(print_algs(out, "hostkeyalgorithms", lg, "host key algorithm", KG_HOSTKEY_CLIENT_DEFAULT,
 			 KG_HOSTKEY_ALL, cfg->host_key_algorithms));
 	if (cfg->host_key_alias)
@@ -208,13 +210,20 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	print_forwards(out, "remoteforward", &cfg->remote_forwards, KG_FWDSPEC_REMOTE);
 	for (size_t i = 0; i < cfg->identity_files.n; i++)
 		fprintf(out, "identityfile %s\n", cfg->identity_files.v[i]);
-	GUARD(print_paths(out, "globalknownhostsfile", &cfg->global_known_hosts_files, home, tok,
-			  KG_ARRAY_LEN(tok)));
-	GUARD(print_paths(out, "userknownhostsfile", &cfg->user_known_hosts_files, home, tok, KG_ARRAY_LEN(tok)));
+	const char *lu = local_user ? local_user : cfg->user;
+	GUARD(print_paths(out, "globalknownhostsfile", cfg, &cfg->global_known_hosts_files, home, lu, lg));
+	GUARD(print_paths(out, "userknownhostsfile", cfg, &cfg->user_known_hosts_files, home, lu, lg));
 	for (size_t i = 0; i < cfg->send_env.n; i++)
 		fprintf(out, "sendenv %s\n", cfg->send_env.v[i]);
 	for (size_t i = 0; i < cfg->set_env.n; i++)
 		fprintf(out, "setenv %s\n", cfg->set_env.v[i]);
+	kg_add_keys ak;  /* agentfwd */
+	char akv[64];
+	if (kg_add_keys_parse(cfg->add_keys_to_agent, &ak) == KG_OK)
+		kg_add_keys_format(&ak, akv, sizeof(akv));
+	else
+		snprintf(akv, sizeof(akv), "%.60s", cfg->add_keys_to_agent);
+	fprintf(out, "addkeystoagent %s\n", akv);
 	fprintf(out, "forwardagent %s\n", cfg->forward_agent_spec ? cfg->forward_agent_spec : "no");
 	if (cfg->connect_timeout > 0)
 		fprintf(out, "connecttimeout %d\n", cfg->connect_timeout);
@@ -226,5 +235,16 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 		cfg->rekey_limit.seconds > 0 ? cfg->rekey_limit.seconds : 0);
 	if (cfg->proxy_jump && strcmp(cfg->proxy_jump, "none") != 0)
 		fprintf(out, "proxyjump %s\n", cfg->proxy_jump);
+	/* cfg: canonicalisation (ssh -G spells one keyword with a capital P). */
+	fprintf(out, "canonicalizefallbacklocal %s\n", yn(cfg->canonicalize_fallback_local));
+	fprintf(out, "canonicalizehostname %s\n", cfg->canonicalize_hostname == KG_CANON_ALWAYS ? "always" :
+		tf(cfg->canonicalize_hostname));
+	fprintf(out, "canonicalizemaxdots %d\n", cfg->canonicalize_max_dots);
+	print_list(out, "canonicaldomains", &cfg->canonical_domains);
+	print_list(out, "canonicalizePermittedcnames", &cfg->canonicalize_permitted_cnames);
+	fprintf(out, "permitlocalcommand %s\n", yn(cfg->permit_local_command));
+	if (cfg->local_command)
+		fprintf(out, "localcommand %s\n", cfg->local_command);
+	fprintf(out, "requiredrsasize %d\n", cfg->required_rsa_size);
 	return ferror(out) ? KG_ERR_SYSTEM : KG_OK;
 }

@@ -80,6 +80,7 @@ static const kg_cfg_kw server_kws[] = {
 	{ "DisableForwarding", KG_CFG_FLAG, SC(disable_forwarding), 0, 0, NULL },
 	{ "AllowAgentForwarding", KG_CFG_FLAG, SC(allow_agent_forwarding), 0, 0, NULL },
 	{ "PermitTTY", KG_CFG_FLAG, SC(permit_tty), 0, 0, NULL },
+	{ "PermitUserRC", KG_CFG_FLAG, SC(permit_user_rc), 0, 0, NULL },
 	{ "X11Forwarding", KG_CFG_FLAG, SC(x11_forwarding), 0, 0, NULL },
 	{ "ClientAliveInterval", KG_CFG_TIME, SC(client_alive_interval), 0, 0, NULL },
 	{ "ClientAliveCountMax", KG_CFG_INT, SC(client_alive_count_max), 0, 1000000, NULL },
@@ -90,6 +91,7 @@ static const kg_cfg_kw server_kws[] = {
 	{ "Banner", KG_CFG_STR, SC(banner), 0, 0, NULL },
 	{ "PermitEmptyPasswords", KG_CFG_FLAG, SC(permit_empty_passwords), 0, 0, NULL },
 	{ "UseDNS", KG_CFG_FLAG, SC(use_dns), 0, 0, NULL },
+	{ "TCPKeepAlive", KG_CFG_FLAG, SC(tcp_keepalive), 0, 0, NULL },
 	{ "AllowUsers", KG_CFG_LIST_ACC, SC(allow_users), 0, 0, NULL },
 	{ "DenyUsers", KG_CFG_LIST_ACC, SC(deny_users), 0, 0, NULL },
 	{ "AllowGroups", KG_CFG_LIST_ACC, SC(allow_groups), 0, 0, NULL },
@@ -107,7 +109,6 @@ static const kg_cfg_kw server_kws[] = {
 	{ "PrintLastLog", KG_CFG_FLAG, SC(print_last_log), 0, 0, NULL },
 	/* Known to sshd, no effect on who gets in or what they may do. */
 	{ "GSSAPICleanupCredentials", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "TCPKeepAlive", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "UsePrivilegeSeparation", KG_CFG_IGNORE, 0, 0, 0, NULL },
 };
 
@@ -140,7 +141,7 @@ static const char *const match_allowed[] = {
 	"ClientAliveCountMax", "ClientAliveInterval", "DenyGroups", "DenyUsers", "DisableForwarding",
 	"ForceCommand", "GatewayPorts", "GSSAPIAuthentication", "HostbasedAuthentication", "IgnoreRhosts",
 	"KbdInteractiveAuthentication", "KerberosAuthentication", "MaxSessions", "PasswordAuthentication",
-	"PermitEmptyPasswords", "PermitListen", "PermitOpen", "PermitRootLogin", "PermitTTY",
+	"PermitEmptyPasswords", "PermitListen", "PermitOpen", "PermitRootLogin", "PermitTTY", "PermitUserRC",
 	"PubkeyAuthentication", "SetEnv", "X11Forwarding",
 };
 /* sshd allows these in a Match block, kagi applies them once for the
@@ -635,7 +636,7 @@ int kg_server_config_finish(kg_server_config *cfg)
 	dflt(&cfg->strict_modes, 1);
 	dflt(&cfg->use_pam, 0);
 	dflt(&cfg->allow_tcp_forwarding, KG_FWD_YES);
-	dflt(&cfg->allow_agent_forwarding, 1);  /* stored; agent requests are refused for now */
+	dflt(&cfg->allow_agent_forwarding, 1);
 	dflt(&cfg->allow_streamlocal_forwarding, KG_FWD_YES);
 	dflt(&cfg->gateway_ports, KG_GW_NO);
 	dflt(&cfg->streamlocal_bind_unlink, 0);
@@ -643,6 +644,7 @@ int kg_server_config_finish(kg_server_config *cfg)
 	cfg->streamlocal_bind_mask = cfg->streamlocal_bind_mask_text
 		? (int)strtol(cfg->streamlocal_bind_mask_text, NULL, 8) : 0177;
 	dflt(&cfg->permit_tty, 1);
+	dflt(&cfg->permit_user_rc, 1);
 	dflt(&cfg->x11_forwarding, 0);
 	dflt(&cfg->print_last_log, 0);  /* sshd: yes; kagi keeps no login records */
 	dflt(&cfg->client_alive_interval, 0);
@@ -652,6 +654,7 @@ int kg_server_config_finish(kg_server_config *cfg)
 	dflt(&cfg->syslog_facility, LOG_AUTH);
 	dflt(&cfg->permit_empty_passwords, 0);
 	dflt(&cfg->use_dns, 0);
+	dflt(&cfg->tcp_keepalive, 1);
 	dflt(&cfg->gssapi_authentication, 0);
 	dflt(&cfg->kerberos_authentication, 0);
 	dflt(&cfg->hostbased_authentication, 0);

@@ -83,6 +83,7 @@ typedef struct kg_server_config {
 	int disable_forwarding;
 	int allow_agent_forwarding;
 	int permit_tty;
+	int permit_user_rc;                 /* agentfwd: PermitUserRC (~/.ssh/rc) */
 	int x11_forwarding;
 	int client_alive_interval;
 	int client_alive_count_max;
@@ -93,6 +94,7 @@ typedef struct kg_server_config {
 	char *banner;                       /* path, or NULL / "none" */
 	int permit_empty_passwords;
 	int use_dns;
+	int tcp_keepalive;                  /* TCPKeepAlive: SO_KEEPALIVE on accepted sockets */
 	kg_strlist allow_users, deny_users, allow_groups, deny_groups;
 	/* Known to sshd, kept only to tell when a value asks for something
 	 * kagi does not do (see warnings). */

@@ -118,10 +118,12 @@ int kg_server_config_dump(const kg_server_config *c, const kg_svr_dump_algs *alg
 	fprintf(out, "printlastlog %s\n", yn(c->print_last_log));
 	fprintf(out, "x11forwarding %s\n", yn(c->x11_forwarding));
 	fprintf(out, "permittty %s\n", yn(c->permit_tty));
+	fprintf(out, "permituserrc %s\n", yn(c->permit_user_rc));
 	fprintf(out, "strictmodes %s\n", yn(c->strict_modes));
 	fprintf(out, "permitemptypasswords %s\n", yn(c->permit_empty_passwords));
 	fprintf(out, "compression %s\n", c->compression == KG_COMP_NO ? "no" : "yes");
 	fprintf(out, "usedns %s\n", yn(c->use_dns));
+	fprintf(out, "tcpkeepalive %s\n", yn(c->tcp_keepalive));
 	fprintf(out, "allowtcpforwarding %s\n", fwd_name(c->allow_tcp_forwarding));
 	fprintf(out, "allowagentforwarding %s\n", yn(c->allow_agent_forwarding));
 	fprintf(out, "pidfile %s\n", or_none(c->pid_file));

@@ -84,6 +84,27 @@ int kg_agent_call_status(kg_agent_conn *a, const kg_buf *req)
 	return r;
 }
 
+int kg_agent_session_bind(kg_agent_conn *a, const kg_transport *tr, int forwarding)
+{
+	size_t sid_len = 0, sig_len = 0;
+	const uint8_t *sid = kg_tr_session_id(tr, &sid_len);
+	const uint8_t *sig = kg_tr_session_sig(tr, &sig_len);
+	const kg_kex_result *kr = kg_tr_kex_result(tr);
+	ENSURE(a->fd >= 0 && sid_len > 0 && sig && kr && kr->hostkey, KG_ERR_ARG);
+	kg_buf blob, req;
+	kg_buf_init(&blob, 0);
+	kg_buf_init(&req, 0);
+	int r = kg_key_to_blob(kr->hostkey, &blob);
+	if (r >= 0)
+		r = kg_agent_put_session_bind(&req, kg_buf_ptr(&blob), kg_buf_len(&blob), sid, sid_len, sig, sig_len,
+					      forwarding);
+	if (r >= 0)
+		r = kg_agent_call_status(a, &req);
+	kg_buf_free(&blob);
+	kg_buf_free(&req);
+	return r;
+}
+
 int kg_agent_merge_identities(kg_agent_conn *a, int identities_only, kg_cli_identity **ids, size_t *n)
 {
 	kg_agent_id *list = NULL;

@@ -7,6 +7,7 @@
 #include "core/agent.h"
 #include "core/auth.h"
 #include "core/key.h"
+#include "core/transport.h"
 
 typedef struct kg_agent_conn {
 	int fd;
@@ -29,6 +30,12 @@ int kg_agent_sign(kg_agent_conn *a, const uint8_t *blob, size_t blob_len, const 
 /* Sends a request built with the core/agent.h kg_agent_put_* calls and
  * waits for SUCCESS (KG_OK) or FAILURE (KG_ERR_NOT_FOUND). */
 int kg_agent_call_status(kg_agent_conn *a, const kg_buf *req) KG_WUR;
+
+/* session-bind@openssh.com (PROTOCOL.agent): binds this agent connection
+ * to tr's session (host key, session id, the host key's signature over
+ * it), for authentication or (forwarding) for a forwarded agent.
+ * KG_ERR_NOT_FOUND when the agent refuses or does not know it. */
+int kg_agent_session_bind(kg_agent_conn *a, const kg_transport *tr, int forwarding) KG_WUR;
 
 /* Merges the agent's keys into a client's identity list (*ids, *n, from
  * calloc): without identities_only every agent key comes first (from_agent,

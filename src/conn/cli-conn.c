@@ -18,10 +18,12 @@
 #include "core/keyfile.h"
 #include "core/names.h"
 #include "core/randomart.h"
+#include "conn/cli-agent-add.h"
 #include "conn/cli-conn.h"
 #include "conn/cli-hostkey.h"
 #include "conn/cli-jump.h"
 #include "conn/cli-keyload.h"
+#include "config/client-tokens.h"
 #include "config/known-hosts.h"
 #include "config/known-hosts-edit.h"
 #include "sys/net.h"
@@ -38,22 +40,33 @@ static int load_private_cb(void *arg, kg_cli_identity *id)
 	kg_client *c = arg;
 	if (id->priv)
 		return KG_OK;
-	return kg_client_load_private(c->log, id->path, c->cfg->batch_mode == 1, &id->priv);
+	int r = kg_client_load_private(c->log, id->path, c->cfg->batch_mode == 1, &id->priv);
+	if (r == KG_OK)
+		kg_cli_agent_add_key(c, id);  /* agentfwd: AddKeysToAgent */
+	return r;
 }
 
-static int expand_path(const kg_client *c, const char *raw, char **out)
+/* ~, ${ENV} and %-tokens as ssh_config(5) allows them for keyword kw. */
+static int expand_path(const kg_client *c, const char *kw, const char *raw, char **out)
 {
-	char port[16];
-	snprintf(port, sizeof(port), "%d", c->cfg->port);
-	const kg_token tokens[] = {
-		{ 'd', c->home }, { 'u', c->local_user }, { 'h', c->cfg->hostname },
-		{ 'r', c->cfg->user }, { 'p', port }, { 'n', c->cfg->hostname },
-	};
-	char *tilde = NULL;
-	GUARD(kg_expand_tilde(raw, c->home, &tilde));
-	int r = kg_expand_tokens(tilde, tokens, KG_ARRAY_LEN(tokens), out);
-	free(tilde);
+	kg_cfg_err e;
+	int r = kg_cli_expand(c->cfg, c->home, c->local_user, kw, raw, out, &e);
+	if (r == KG_ERR_CONFIG)
+		kg_error(c->log, "%s: %s", prog_name(c), e.msg);
 	return r;
+}
+
+/* Tells the observer (--explain) about an identity or agent before
+ * authentication starts: a key file that cannot be used, the agent. */
+static void id_event(const kg_client *c, enum kg_cli_auth_event_type type, const char *path, int err,
+		     size_t count)
+{
+	if (!c->hooks.auth_event)
+		return;
+	kg_cli_identity id = { .path = path, .from_cmdline = !c->cfg->identity_files_default };
+	kg_cli_auth_event ev = { .type = type, .text = type == KG_AUTH_EV_AGENT ? path : NULL,
+				 .id = type == KG_AUTH_EV_AGENT ? NULL : &id, .err = err, .count = count };
+	c->hooks.auth_event(c->hooks.arg, &ev);
 }
 
 /* Connects to the agent (IdentityAgent, else SSH_AUTH_SOCK) and puts its
@@ -66,7 +79,7 @@ static int open_agent(kg_client *c)
 	const char *ia = c->cfg->identity_agent;
 	char *path = NULL;
 	if (ia && strcasecmp(ia, "none") != 0 && strcmp(ia, "SSH_AUTH_SOCK") != 0 && ia[0] != '$') {
-		GUARD(expand_path(c, ia, &path));
+		GUARD(expand_path(c, "IdentityAgent", ia, &path));
 	} else {
 		GUARD(kg_agent_socket_path(ia, &path));
 	}
@@ -74,6 +87,7 @@ static int open_agent(kg_client *c)
 		return KG_OK;
 	if (kg_agent_open(path, &c->agent) < 0) {
 		kg_debug(c->log, "get_agent_identities: ssh_get_authentication_socket: %s", strerror(errno));
+		id_event(c, KG_AUTH_EV_AGENT, path, KG_ERR_SYSTEM, 0);
 		free(path);
 		return KG_OK;
 	}
@@ -81,11 +95,13 @@ static int open_agent(kg_client *c)
 	int n = kg_agent_merge_identities(&c->agent, c->cfg->identities_only == 1, &c->ids, &c->n_ids);
 	if (n < 0) {
 		kg_debug(c->log, "get_agent_identities: agent refused the list: %s", kg_err_str(n));
+		id_event(c, KG_AUTH_EV_AGENT, path, n, 0);
 		kg_agent_close(&c->agent);
 		c->agent.fd = -1;
 		return KG_OK;
 	}
 	kg_debug(c->log, "get_agent_identities: agent returned %d keys", n);
+	id_event(c, KG_AUTH_EV_AGENT, path, KG_OK, (size_t)n);
 	return KG_OK;
 }
 
@@ -115,7 +131,7 @@ static int prepare_identities(kg_client *c)
 	ENSURE(c->ids != NULL, KG_ERR_ALLOC);
 	for (size_t i = 0; i < files->n; i++) {
 		char *path = NULL;
-		if (expand_path(c, files->v[i], &path) < 0)
+		if (expand_path(c, "IdentityFile", files->v[i], &path) < 0)
 			continue;
 		kg_cli_identity *id = &c->ids[c->n_ids];
 		char *pubpath = malloc(strlen(path) + 5);
@@ -129,15 +145,28 @@ static int prepare_identities(kg_client *c)
 			free(text);
 		}
 		free(pubpath);
+		/* IdentityFile naming the public key itself (the agent holds
+		 * the private half), as OpenSSH allows. */
+		if (!id->pub && kg_read_text_file(path, 64 * 1024, &text, &len, NULL) == KG_OK) {
+			if (kg_key_from_line(text, &id->pub) < 0)
+				id->pub = NULL;
+			OPENSSL_cleanse(text, len);  /* it may have been the private key */
+			free(text);
+		}
 		if (!id->pub) {
 			if (access(path, F_OK) != 0) {
-				if (!c->cfg->identity_files_default)
+				if (!c->cfg->identity_files_default) {
 					kg_info(c->log, "Warning: Identity file %s not accessible: %s.", path, strerror(errno));
+					id_event(c, KG_AUTH_EV_KEY_UNUSABLE, path, KG_ERR_NOT_FOUND, 0);
+				}
 				free(path);
 				continue;
 			}
-			if (kg_client_load_private(c->log, path, c->cfg->batch_mode == 1, &id->priv) < 0 ||
-			    kg_key_public_copy(id->priv, &id->pub) < 0) {
+			int lr = kg_client_load_private(c->log, path, c->cfg->batch_mode == 1, &id->priv);
+			if (lr >= 0)
+				lr = kg_key_public_copy(id->priv, &id->pub);
+			if (lr < 0) {
+				id_event(c, KG_AUTH_EV_KEY_UNUSABLE, path, lr, 0);
 				kg_key_free(id->priv);
 				id->priv = NULL;
 				free(path);
@@ -173,7 +202,7 @@ static int add_known_host(kg_client *c, const kg_key *key, const char *name)
 	char *path = NULL;
 	kg_buf line;
 	kg_buf_init(&line, 0);
-	int r = expand_path(c, c->cfg->user_known_hosts_files.v[0], &path);
+	int r = expand_path(c, "UserKnownHostsFile", c->cfg->user_known_hosts_files.v[0], &path);
 	if (r >= 0)
 		r = kg_known_hosts_format_entry(kh_host(c), kh_port(c), key, c->cfg->hash_known_hosts == 1, &line);
 	if (r >= 0)
@@ -216,7 +245,7 @@ static int verify_hostkey(void *arg, const kg_key *key, const kg_kex_result *kex
 	size_t nf = 0;
 	for (size_t i = 0; i < cfg->user_known_hosts_files.n; i++) {
 		char *p = NULL;
-		if (expand_path(c, cfg->user_known_hosts_files.v[i], &p) == KG_OK)
+		if (expand_path(c, "UserKnownHostsFile", cfg->user_known_hosts_files.v[i], &p) == KG_OK)
 			files[nf++] = p;
 	}
 	for (size_t i = 0; i < cfg->global_known_hosts_files.n; i++)
@@ -442,7 +471,7 @@ static int known_types_first(kg_client *c)
 	int r = KG_OK;
 	for (size_t li = 0; li < 2 && r >= 0; li++)
 		for (size_t i = 0; i < lists[li]->n && r >= 0; i++)
-			if ((r = expand_path(c, lists[li]->v[i], &paths[n])) == KG_OK)
+			if ((r = expand_path(c, "UserKnownHostsFile", lists[li]->v[i], &paths[n])) == KG_OK)
 				n++;
 	int changed = 0;
 	if (r >= 0)
@@ -552,6 +581,12 @@ static int start_auth(kg_client *c)
 		.kbd_answer = kbd_answer,
 		.event = auth_event, .cb_arg = c,
 	};
+	/* session-bind@openssh.com before the agent signs (PROTOCOL.agent);
+	 * an agent without it is fine. */
+	if (c->agent_path && kg_agent_session_bind(&c->agent, c->tr, 0) == KG_OK)
+		kg_debug(c->log, "bound agent to hostkey");
+	else if (c->agent_path)
+		kg_debug2(c->log, "ssh_agent_bind_hostkey: agent refused operation");
 	GUARD(kg_cli_auth_start(&c->auth, &ac, c->tr));
 	kg_engine_kick(&c->eng);
 	return KG_OK;
@@ -605,6 +640,7 @@ int kg_client_open(kg_client *c)
 		c->peer_port = cfg->port;
 		GUARD(kg_net_set_nonblock(c->fd, 1));
 	}
+	GUARD(kg_cli_agent_add_check(c));  /* agentfwd: AddKeysToAgent's value */
 	GUARD(prepare_identities(c));
 	preferred_order_note(c);
 	GUARD(setup_transport(c));
@@ -666,6 +702,8 @@ void kg_client_close(kg_client *c)
 		kg_agent_close(&c->agent);
 	free(c->agent_path);
 	c->agent_path = NULL;
+	free(c->agent_fwd_path);
+	c->agent_fwd_path = NULL;
 	c->n_ids = 0;
 	free(c->kex_algs);
 	free(c->hostkey_algs);

@@ -63,6 +63,8 @@ typedef struct kg_client {
 	/* agent (cli-agent.c): the connection to IdentityAgent / SSH_AUTH_SOCK */
 	kg_agent_conn agent;
 	char *agent_path;
+	/* agentfwd (cli-agent-fwd.c): the agent socket forwarded (-A); NULL: none */
+	char *agent_fwd_path;
 } kg_client;
 
 /* Channel windows of the client's channels. */

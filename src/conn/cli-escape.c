@@ -47,6 +47,8 @@ static int help(const kg_cli_escape *e, kg_buf *local)
 	snprintf(line, sizeof(line), "%s?\r\nSupported escape sequences:\r\n", nm);
 	GUARD(puts_local(local, line));
 	for (size_t i = 0; i < KG_ARRAY_LEN(rows); i++) {
+		if (e->cmdline_off && rows[i].key[0] == 'C')
+			continue;
 		char key[16];
 		snprintf(key, sizeof(key), "%s%s", nm, rows[i].key);
 		snprintf(line, sizeof(line), " %-4s - %s\r\n", key, rows[i].what);
@@ -163,6 +165,8 @@ static int escaped(kg_cli_escape *e, uint8_t c, kg_buf *send, kg_buf *local, kg_
 	case 'v': *act = KG_ESC_LOG_MORE; return KG_OK;
 	case '?': return help(e, local);
 	case 'C':
+		if (e->cmdline_off)
+			return puts_local(local, "commandline disabled\r\n");
 		e->in_cmd = 1;
 		e->len = 0;
 		e->line[0] = '\0';

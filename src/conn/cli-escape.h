@@ -32,6 +32,7 @@ typedef struct kg_cli_escape {
 	int line_start;    /* the last byte passed on ended a line (or none was) */
 	int pending;       /* the escape character was typed at a line start */
 	int in_cmd;        /* ~C: a command line is being typed */
+	int cmdline_off;   /* EnableEscapeCommandline no: ~C only says so */
 	size_t len;
 	char line[KG_ESC_LINE_MAX + 1];  /* the ~C line (trimmed once entered) */
 } kg_cli_escape;

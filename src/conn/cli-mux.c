@@ -1,11 +1,11 @@
 /* Connection sharing's settings: ControlMaster, ControlPersist, and the
- * control path with its tokens (see cli-mux.h). */
+ * control path with its tokens (config/client-tokens.h; see cli-mux.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include <openssl/evp.h>
+#include "config/client-tokens.h"
 #include "conn/cli-mux.h"
 
 int kg_cli_mux_parse_master(const char *v, int *master)
@@ -45,48 +45,6 @@ int kg_cli_mux_parse_persist(const char *v, int *secs)
 	return KG_OK;
 }
 
-int kg_cli_mux_hash_C(const char *l, const char *h, int port, const char *r, char out[41])
-{
-	char *s = NULL;
-	ENSURE(asprintf(&s, "%s%s%d%s", l, h, port, r) >= 0, KG_ERR_ALLOC);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	int ok = EVP_Digest(s, strlen(s), md, &mdlen, EVP_sha1(), NULL) == 1 && mdlen == 20;
-	free(s);
-	ENSURE(ok, KG_ERR_CRYPTO);
-	for (unsigned i = 0; i < mdlen; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	return KG_OK;
-}
-
-int kg_cli_mux_path(const char *raw, const kg_cli_mux_tokens *t, char **out)
-{
-	*out = NULL;
-	if (!raw || strcasecmp(raw, "none") == 0)
-		return KG_OK;
-	char lhost[256], shost[256], port[16], uid[24], hashC[41];
-	if (t->local_host)
-		snprintf(lhost, sizeof(lhost), "%s", t->local_host);
-	else if (gethostname(lhost, sizeof(lhost)) != 0)
-		snprintf(lhost, sizeof(lhost), "localhost");
-	lhost[sizeof(lhost) - 1] = '\0';
-	snprintf(shost, sizeof(shost), "%s", lhost);
-	shost[strcspn(shost, ".")] = '\0';
-	snprintf(port, sizeof(port), "%d", t->port);
-	snprintf(uid, sizeof(uid), "%lu", (unsigned long)getuid());
-	GUARD(kg_cli_mux_hash_C(lhost, t->host, t->port, t->user, hashC));
-	const kg_token tok[] = {
-		{ 'C', hashC }, { 'd', t->home }, { 'h', t->host }, { 'i', uid },
-		{ 'j', t->jump ? t->jump : "" }, { 'k', t->orig_host }, { 'L', shost }, { 'l', lhost },
-		{ 'n', t->orig_host }, { 'p', port }, { 'r', t->user }, { 'u', t->local_user },
-	};
-	char *tilde = NULL;
-	GUARD(kg_expand_tilde(raw, t->home, &tilde));
-	int r = kg_expand_tokens(tilde, tok, KG_ARRAY_LEN(tok), out);
-	free(tilde);
-	return r;
-}
-
 int kg_cli_mux_init(kg_cli_mux *m, const kg_client_config *cfg, const char *orig_host, const char *local_user,
 		    const char *home, const kg_logger *lg)
 {
@@ -100,14 +58,13 @@ int kg_cli_mux_init(kg_cli_mux *m, const kg_client_config *cfg, const char *orig
 		kg_error(lg, "invalid ControlPersist value \"%s\"", cfg->control_persist);
 		return KG_ERR_CONFIG;
 	}
-	kg_cli_mux_tokens t = {
-		.host = cfg->hostname, .orig_host = orig_host, .port = cfg->port, .user = cfg->user,
-		.local_user = local_user, .home = home,
-		.jump = cfg->proxy_jump && strcmp(cfg->proxy_jump, "none") != 0 ? cfg->proxy_jump : NULL,
-	};
-	int r = kg_cli_mux_path(cfg->control_path, &t, &m->path);
+	(void)orig_host;  /* %n: cfg->original_host */
+	if (!cfg->control_path || strcasecmp(cfg->control_path, "none") == 0)
+		return KG_OK;
+	kg_cfg_err err;
+	int r = kg_cli_expand(cfg, home, local_user, "ControlPath", cfg->control_path, &m->path, &err);
 	if (r < 0)
-		kg_error(lg, "ControlPath: bad token in \"%s\"", cfg->control_path);
+		kg_error(lg, "%s", err.msg);
 	return r;
 }
 

@@ -20,26 +20,9 @@ int kg_cli_mux_parse_master(const char *v, int *master) KG_WUR;
  * seconds ("60", "10m"; 0 is "yes"). */
 int kg_cli_mux_parse_persist(const char *v, int *secs) KG_WUR;
 
-/* Values for the control path's tokens. */
-typedef struct kg_cli_mux_tokens {
-	const char *host;       /* %h: the host name connected to */
-	const char *orig_host;  /* %n: as given on the command line */
-	int port;               /* %p */
-	const char *user;       /* %r: the remote user */
-	const char *local_user; /* %u */
-	const char *home;       /* %d (and ~) */
-	const char *jump;       /* %j: ProxyJump, or NULL */
-	const char *local_host; /* %l; NULL: gethostname() */
-} kg_cli_mux_tokens;
-
-/* "%l%h%p%r" hashed with SHA-1, as lower-case hex (the %C token). */
-int kg_cli_mux_hash_C(const char *l, const char *h, int port, const char *r, char out[41]) KG_WUR;
-/* ControlPath with ~ and its tokens (%% %C %d %h %i %j %k %L %l %n %p %r %u)
- * expanded; *out NULL for "none" or no path. */
-int kg_cli_mux_path(const char *raw, const kg_cli_mux_tokens *t, char **out) KG_WUR;
-
-/* The settings from a finished configuration.  Bad values are reported
- * (as "kssh: ..." errors) and are KG_ERR_CONFIG. */
+/* The settings from a finished configuration, the path with ~, ${ENV}
+ * and its tokens (%% %C %d %h %i %j %k %L %l %n %p %r %u) expanded.  Bad
+ * values are reported (as "kssh: ..." errors) and are KG_ERR_CONFIG. */
 typedef struct kg_cli_mux {
 	int master;        /* enum kg_cli_mux_master */
 	int persist;       /* -1 no, 0 for ever, else seconds */

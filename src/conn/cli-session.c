@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "core/channel.h"
+#include "conn/cli-agent-fwd.h"
 #include "conn/cli-escape.h"
 #include "conn/cli-session.h"
 #include "config/config-common.h"
@@ -262,6 +263,7 @@ static int start_session(session *s)
 {
 	kg_conn *cn = &s->e->conn;
 	const kg_client_config *cfg = s->c->cfg;
+	GUARD(kg_cli_agent_fwd_request(s->c, cn, s->k.ch));  /* agentfwd: -A */
 	if (s->o->want_tty) {
 		const char *term = getenv("TERM");
 		uint32_t cols = 80, rows = 24, px = 0, py = 0;
@@ -455,6 +457,7 @@ int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_sta
 	kg_buf_init(&s.esc_send, 1u << 20);
 	s.escapes = tty && o->escape_on && o->escape_char != KG_ESCAPE_NONE && !o->forward_host && s.stdin_fd >= 0;
 	kg_cli_escape_init(&s.esc, o->escape_char);
+	s.esc.cmdline_off = !o->escape_cmdline;
 	if (s.stdin_fd >= 0)
 		set_nonblock(&s, s.stdin_fd, 0);
 	set_nonblock(&s, s.out.fd, 1);

@@ -19,6 +19,7 @@ typedef struct kg_cli_session_opts {
 	/* esc: escape sequences (cli-escape.h), with a pty on a terminal only. */
 	int escape_on;            /* 0: no escape character at all */
 	int escape_char;          /* the byte, or KG_ESCAPE_NONE */
+	int escape_cmdline;       /* EnableEscapeCommandline: ~C opens the command line */
 	/* ~C's -L -R -D -KL -KR -KD line (trimmed): act on it and put what to
 	 * tell the user in msg; NULL: forwarding is not available. */
 	int (*forward_cmd)(void *arg, const char *line, char *msg, size_t msglen);

@@ -1,5 +1,6 @@
 /* Forwarded connections on the server: a socket relayed to a channel. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,22 @@ int kg_fwd_relay_connect_unix(kg_engine *e, kg_logger *log, const kg_spawn_user 
 	r->fd = d.fd;
 	r->out.fd = d.fd;
 	kg_verbose(log, "connected to unix socket %s", r->target);
+	GUARD(kg_conn_open_confirm(&e->conn, ch));
+	update(r);
+	return KG_OK;
+}
+
+int kg_fwd_relay_confirm_fd(kg_engine *e, kg_logger *log, kg_channel *ch, int fd, const char *target)
+{
+	int fl = fcntl(fd, F_GETFL);
+	relay *r = fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0 ? relay_new(e, log, NULL, ch) : NULL;
+	if (!r) {
+		close(fd);
+		return kg_conn_open_fail(&e->conn, ch, SSH_OPEN_RESOURCE_SHORTAGE, "out of memory");
+	}
+	snprintf(r->target, sizeof(r->target), "%.300s", target ? target : "");
+	r->fd = fd;
+	r->out.fd = fd;
 	GUARD(kg_conn_open_confirm(&e->conn, ch));
 	update(r);
 	return KG_OK;

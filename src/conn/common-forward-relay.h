@@ -33,6 +33,10 @@ int kg_fwd_relay_connect_tcp(kg_engine *e, kg_logger *log, const kg_spawn_user *
 /* The same for direct-streamlocal@openssh.com to the socket at path. */
 int kg_fwd_relay_connect_unix(kg_engine *e, kg_logger *log, const kg_spawn_user *u, kg_channel *ch,
 			      const char *path) KG_WUR;
+/* Answers the open request ch (INCOMING) with fd, a socket already
+ * connected (taken in every case; made non-blocking): confirms ch and
+ * relays (the client's auth-agent@openssh.com, after session-bind). */
+int kg_fwd_relay_confirm_fd(kg_engine *e, kg_logger *log, kg_channel *ch, int fd, const char *target) KG_WUR;
 /* Relays fd (taken in every case) on ch, a channel we are opening. */
 int kg_fwd_relay_opening(kg_engine *e, kg_logger *log, kg_channel *ch, int fd) KG_WUR;
 

@@ -665,6 +665,7 @@ static void teardown(kg_svr_conn *sc)
 	if (sc->eng_ready)
 		kg_engine_free(&sc->eng);
 	kg_svr_fwd_free(sc->fwd);  /* after the engine released its channels */
+	kg_svr_agent_fwd_free(sc->sessions.agent);  /* agentfwd: socket and directory removed */
 	kg_loop_free(&sc->loop);
 	kg_svr_auth_free(sc->auth);
 	kg_tr_free(sc->tr);

@@ -217,6 +217,10 @@ static int handle_accept(kg_svr_listener *l, const kg_svr_ctx *ctx, int lfd)
 	int r = kg_net_accept(lfd, &fd);
 	if (r < 0)
 		return r == KG_ERR_AGAIN ? KG_OK : r;
+	/* TCPKeepAlive: the kernel probes an idle peer (sshd sets it on every
+	 * accepted socket); a failure here only loses the probes. */
+	if (ctx->cfg->tcp_keepalive == 1 && kg_net_set_keepalive(fd, 1) < 0)
+		kg_debug(l->log, "setsockopt SO_KEEPALIVE: %s", strerror(errno));
 	if (l->single) {
 		r = kg_svr_conn_serve(ctx, fd, -1);
 		return r < 0 ? r : 2;

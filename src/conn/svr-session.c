@@ -38,6 +38,7 @@ struct kg_svr_session {
 	int in_eof;                 /* the peer sent EOF */
 	int out_done, err_done;     /* stdout (or the pty) / stderr reached EOF */
 	int finished;               /* exit-status, EOF and CLOSE sent */
+	int agent_fwd;              /* auth-agent-req granted: SSH_AUTH_SOCK */
 	kg_watch w[NSLOTS];         /* the fds registered with the loop */
 };
 
@@ -216,6 +217,8 @@ static int start(kg_svr_sessions *ss, kg_svr_session *s, const char *command, co
 	int r = chroot_for(ss, &root);
 	if (r >= 0)
 		r = kg_svr_env_build(ss->cfg, ss->ak, ss->user, ss->drop_privs, ss->log, &senv);
+	if (r >= 0 && s->agent_fwd)
+		r = kg_svr_agent_fwd_env(ss->agent, &senv);
 	const char *sftp_args = internal_sftp_args(run);
 	int in_process = sftp_args && ss->internal_sftp && root;
 	if (r >= 0 && sftp_args && !in_process) {
@@ -252,11 +255,19 @@ static int start(kg_svr_sessions *ss, kg_svr_session *s, const char *command, co
 	req.server_env = (const char *const *)senv.v;
 	req.n_server_env = senv.n;
 	req.chroot_dir = root;
+	/* agentfwd: ~/.ssh/rc as sshd, but not for subsystems or ForceCommand
+	 * (/etc/ssh/sshrc, run by sshd when there is no ~/.ssh/rc, is not) */
+	char *rc = NULL;
+	if (ss->cfg->permit_user_rc == 1 && !(ss->ak && ss->ak->no_user_rc) && !adm && strcmp(what, "subsystem") != 0 &&
+	    (rc = malloc(strlen(ss->user->home) + sizeof("/.ssh/rc"))) != NULL)
+		sprintf(rc, "%s/.ssh/rc", ss->user->home);
+	req.user_rc = rc;
 	if (in_process) {
 		req.run = ss->internal_sftp;
 		req.run_arg = (void *)sftp_args;
 	}
 	r = kg_session_spawn(&req, &s->proc);
+	free(rc);
 	free(root);
 	free(prog);
 	kg_strlist_free(&senv);
@@ -438,11 +449,8 @@ static int on_request(kg_consumer *k, const kg_conn_event *ev)
 		ok = req_window_change(ss, s, ev);
 	else if (strcmp(ev->name, "signal") == 0)
 		ok = req_signal(ss, s, ev);
-	else if (strcmp(ev->name, "auth-agent-req@openssh.com") == 0)
-		kg_verbose(ss->log, "agent forwarding request refused: %s",
-			   !ss->cfg->allow_agent_forwarding || (ss->ak && (ss->ak->no_agent_forwarding || ss->ak->restricted))
-				   ? "disabled by AllowAgentForwarding or the key's options"
-				   : "agent forwarding is not supported yet");
+	else if (strcmp(ev->name, "auth-agent-req@openssh.com") == 0 && !s->started)
+		ok = s->agent_fwd = kg_svr_agent_fwd_request(&ss->agent, ss->eng, ss->log, ss->cfg, ss->ak, ss->user, ev);
 	GUARD(ok);
 	if (ev->want_reply)
 		GUARD(kg_conn_request_reply(&ss->eng->conn, s->k.ch, ok));

@@ -74,6 +74,9 @@ enum kg_cli_auth_event_type {
 	KG_AUTH_EV_FAILURE,      /* method failed: text = method */
 	KG_AUTH_EV_SUCCESS,      /* text = method */
 	KG_AUTH_EV_BANNER,       /* text = banner (sanitised) */
+	KG_AUTH_EV_KEY_UNUSABLE, /* id (pub may be NULL), err: the private key could not be used */
+	KG_AUTH_EV_NO_PROMPT,    /* text = method: could not ask (BatchMode, no terminal, cancelled) */
+	KG_AUTH_EV_AGENT,        /* text = agent socket; count = keys it holds, or err: unreachable */
 };
 
 typedef struct kg_cli_auth_event {
@@ -81,6 +84,9 @@ typedef struct kg_cli_auth_event {
 	const char *text;
 	const char *alg;
 	const kg_cli_identity *id;
+	int err;                 /* KEY_UNUSABLE, AGENT: the kg_err, else 0 */
+	int partial;             /* FAILURE: the server's partial-success flag */
+	size_t count;            /* AGENT: keys listed */
 } kg_cli_auth_event;
 
 typedef struct kg_cli_auth_config {

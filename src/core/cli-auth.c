@@ -32,6 +32,14 @@ static void emit(kg_cli_auth *a, enum kg_cli_auth_event_type type, const char *t
 	a->cfg.event(a->cfg.cb_arg, &ev);
 }
 
+static void emit_err(kg_cli_auth *a, enum kg_cli_auth_event_type type, const kg_cli_identity *id, int err)
+{
+	if (!a->cfg.event)
+		return;
+	kg_cli_auth_event ev = { .type = type, .id = id, .alg = a->alg, .err = err };
+	a->cfg.event(a->cfg.cb_arg, &ev);
+}
+
 /* Starts a USERAUTH_REQUEST up to and including the method name. */
 static int begin_request(kg_cli_auth *a, const char *method, kg_buf **b)
 {
@@ -77,6 +85,7 @@ static int send_password(kg_cli_auth *a)
 	int r = a->cfg.get_password ? a->cfg.get_password(a->cfg.cb_arg, pw, sizeof(pw)) : KG_ERR_AUTH_FAILED;
 	if (r < 0) {
 		OPENSSL_cleanse(pw, sizeof(pw));
+		emit(a, KG_AUTH_EV_NO_PROMPT, "password", NULL, NULL);
 		return KG_ERR_AUTH_FAILED;
 	}
 	pw[sizeof(pw) - 1] = '\0';
@@ -130,6 +139,7 @@ static int on_info_request(kg_cli_auth *a, const uint8_t *payload, size_t len)
 	kg_kbd_request_free(&q);
 	if (r < 0) {
 		kg_kbd_response_free(&resp);
+		emit(a, KG_AUTH_EV_NO_PROMPT, "keyboard-interactive", NULL, NULL);
 		a->state = CLI_DONE;
 		return KG_ERR_AUTH_FAILED;
 	}
@@ -170,9 +180,11 @@ static int next_attempt(kg_cli_auth *a)
 static int sign_and_send(kg_cli_auth *a, kg_cli_identity *id)
 {
 	const int agent = id->from_agent && !id->priv && a->cfg.agent_sign;
-	if (!agent && !id->priv && a->cfg.load_private && a->cfg.load_private(a->cfg.cb_arg, id) < 0)
+	int lr = KG_OK;
+	if (!agent && !id->priv && a->cfg.load_private && (lr = a->cfg.load_private(a->cfg.cb_arg, id)) < 0)
 		id->priv = NULL;
 	if (!agent && (!id->priv || !kg_key_equal_public(id->priv, id->pub))) {
+		emit_err(a, KG_AUTH_EV_KEY_UNUSABLE, id, lr < 0 ? lr : KG_ERR_FORMAT);
 		a->next_id++;
 		return next_attempt(a);
 	}
@@ -196,6 +208,7 @@ static int sign_and_send(kg_cli_auth *a, kg_cli_identity *id)
 			kg_buf_free(&blob);
 			kg_buf_free(&data);
 			kg_buf_free(&sig);
+			emit_err(a, KG_AUTH_EV_KEY_UNUSABLE, id, r);
 			a->next_id++;
 			return next_attempt(a);
 		}
@@ -235,12 +248,24 @@ int kg_cli_auth_start(kg_cli_auth **out, const kg_cli_auth_config *cfg, kg_trans
 	return KG_OK;
 }
 
+static void emit_failure(kg_cli_auth *a, const char *method, const kg_cli_identity *id, int partial)
+{
+	if (!a->cfg.event)
+		return;
+	kg_cli_auth_event ev = { .type = KG_AUTH_EV_FAILURE, .text = method, .id = id, .alg = id ? a->alg : NULL,
+				 .partial = partial };
+	a->cfg.event(a->cfg.cb_arg, &ev);
+}
+
 static int on_failure(kg_cli_auth *a, const uint8_t *payload, size_t len)
 {
 	kg_buf b;
 	kg_buf_view(&b, payload + 1, len - 1);
 	char *methods = NULL;
+	int partial = 0;
 	GUARD(kg_buf_get_cstring(&b, &methods, NULL));
+	if (kg_buf_get_bool(&b, &partial) < 0)
+		partial = 0;
 	free(a->methods);
 	a->methods = methods;
 	switch (a->state) {
@@ -249,14 +274,14 @@ static int on_failure(kg_cli_auth *a, const uint8_t *payload, size_t len)
 		a->next_id++;
 		break;
 	case CLI_PK_SIGNED:
-		emit(a, KG_AUTH_EV_FAILURE, "publickey", &a->cfg.ids[a->next_id], a->alg);
+		emit_failure(a, "publickey", &a->cfg.ids[a->next_id], partial);
 		a->next_id++;
 		break;
 	case CLI_PASSWORD:
-		emit(a, KG_AUTH_EV_FAILURE, "password", NULL, NULL);
+		emit_failure(a, "password", NULL, partial);
 		break;
 	case CLI_KBD:
-		emit(a, KG_AUTH_EV_FAILURE, "keyboard-interactive", NULL, NULL);
+		emit_failure(a, "keyboard-interactive", NULL, partial);
 		/* A server that fails the method before asking anything will not
 		 * ask the next time either: as OpenSSH, do not repeat it. */
 		if (!a->kbd_answered)

@@ -95,6 +95,8 @@ struct kg_transport {
 	uint8_t session_id[TR_MAX_HASH];
 	size_t session_id_len;
 	kg_key *peer_hostkey;            /* client: the server's key */
+	uint8_t *session_sig;            /* client: its signature over session_id (first exchange) */
+	size_t session_sig_len;
 	kg_kex_result result;
 
 	tr_zlib zin, zout;

@@ -60,6 +60,9 @@ void tr_kex_free(kg_transport *t)
 	}
 	kg_key_free(t->peer_hostkey);
 	t->peer_hostkey = NULL;
+	free(t->session_sig);
+	t->session_sig = NULL;
+	t->session_sig_len = 0;
 }
 
 /* Sends our KEXINIT (RFC 4253 7.1).  The pseudo-algorithms for strict KEX
@@ -448,6 +451,12 @@ static int client_kex_reply(kg_transport *t, const uint8_t *payload, size_t len)
 	}
 	t->result.hostkey = hk;
 	fill_result(t);
+	if (first && !t->session_sig && siglen > 0) {
+		/* kept for session-bind@openssh.com (PROTOCOL.agent) */
+		GUARD_GOTO(r, (t->session_sig = malloc(siglen)) ? KG_OK : KG_ERR_ALLOC, out);
+		memcpy(t->session_sig, sigp, siglen);
+		t->session_sig_len = siglen;
+	}
 	if (first && t->cfg.verify_hostkey && (r = t->cfg.verify_hostkey(t->cfg.cb_arg, hk, &t->result)) < 0) {
 		tr_fail(t, r, SSH_DISCONNECT_HOST_KEY_NOT_VERIFIABLE, "host key verification failed");
 		goto out;

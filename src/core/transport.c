@@ -470,6 +470,12 @@ const uint8_t *kg_tr_session_id(const kg_transport *t, size_t *len)
 	return t->session_id;
 }
 
+const uint8_t *kg_tr_session_sig(const kg_transport *t, size_t *len)
+{
+	*len = t->session_sig_len;
+	return t->session_sig;
+}
+
 const char *kg_tr_peer_version(const kg_transport *t)
 {
 	return t->peer_version;

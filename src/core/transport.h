@@ -104,6 +104,9 @@ int kg_tr_set_authenticated(kg_transport *t) KG_WUR;
 /* Ready for the upper layers: the first key exchange has completed. */
 int kg_tr_ready(const kg_transport *t);
 const uint8_t *kg_tr_session_id(const kg_transport *t, size_t *len);
+/* Client: the server host key's signature over the session id from the
+ * first key exchange (for session-bind@openssh.com); NULL before it. */
+const uint8_t *kg_tr_session_sig(const kg_transport *t, size_t *len);
 const char *kg_tr_peer_version(const kg_transport *t);
 const kg_kex_result *kg_tr_kex_result(const kg_transport *t);
 /* Client: server-sig-algs from the server's EXT_INFO, or NULL. */

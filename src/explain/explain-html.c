@@ -308,11 +308,11 @@ static int details(const kg_explain *ex, kg_buf *b)
 
 /* ---------------- the narrative ---------------- */
 
-static int story(const kg_explain *ex, int part, kg_buf *b)
+static int story(const kg_explain *ex, int part, unsigned *section, kg_buf *b)
 {
 	kg_buf items;
 	kg_buf_init(&items, 1024 * 1024);
-	int r = ex_story_part(ex, part, &items);
+	int r = ex_story_part(ex, part, section, &items);
 	if (r < 0 || kg_buf_len(&items) == 0) {
 		kg_buf_free(&items);
 		return r;
@@ -413,8 +413,9 @@ static int page(const kg_explain *ex, kg_buf *b)
 	GUARD(put(b, "</div>\n<div>"));
 	GUARD(details(ex, b));
 	GUARD(put(b, "</div></div>\n"));
+	unsigned section = 0;
 	for (int p = 0; p < EX_NPARTS; p++)
-		GUARD(story(ex, p, b));
+		GUARD(story(ex, p, &section, b));
 	GUARD(put(b, "<footer>"));
 	GUARD(esc(b, _("No secret appears on this page: no password, shared secret, session key or private key.")));
 	GUARD(put(b, "</footer>\n</main>\n"));

@@ -13,7 +13,8 @@
 #define N_(s) (s)
 
 #define EX_MAX_MSGS 4000      /* diagram rows kept; later ones are counted */
-#define EX_MAX_LIST 64        /* auth events, identity files, transfers */
+#define EX_MAX_LIST 64        /* identity files, transfers */
+#define EX_MAX_AUTH 256       /* auth events */
 #define EX_DETAIL_MAX 1024    /* bytes of detail text per row */
 #define EX_SHORT_HEX 48       /* room for a shortened hex value */
 
@@ -36,6 +37,10 @@ typedef struct ex_auth {
 	char keytype[16];
 	int bits;
 	char fp[KG_KEY_FP_LEN];
+	int from_agent, from_cmdline;
+	int err;                 /* KEY_UNUSABLE, AGENT */
+	int partial;             /* FAILURE: partial success */
+	size_t count;            /* AGENT: keys listed */
 } ex_auth;
 
 typedef struct ex_idfile {
@@ -52,15 +57,17 @@ typedef struct ex_transfer {
 } ex_transfer;
 
 /* Parts of the story, printed in this order. */
-enum { EX_PART_WHO, EX_PART_SECRET, EX_PART_AUTH, EX_PART_SESSION, EX_PART_ADVICE, EX_NPARTS };
+enum { EX_PART_WHO, EX_PART_SECRET, EX_PART_AUTH, EX_PART_FAIL, EX_PART_SESSION, EX_PART_ADVICE, EX_NPARTS };
 
 struct kg_explain {
 	char program[16];
 	char *user, *host, *jump;
+	char local_user[64];     /* who runs the client (wrong-user hint) */
 	int port;
 	char *peer_version;
 	FILE *live;
 	unsigned printed;        /* bit per part already written */
+	unsigned sections;       /* section titles written so far (numbered 1..N) */
 	int oom;                 /* some fact could not be stored */
 
 	/* host key */
@@ -81,9 +88,9 @@ struct kg_explain {
 	char *kex_lists[2];      /* latest KEXINIT kex lists: client's, server's */
 
 	/* authentication */
-	ex_auth auth[EX_MAX_LIST];
+	ex_auth auth[EX_MAX_AUTH];
 	size_t n_auth;
-	int auth_done, auth_ok, password_sent, pubkey_signed;
+	int auth_started, auth_done, auth_ok, password_sent, pubkey_signed;
 	char auth_method[16];
 
 	ex_idfile idfiles[EX_MAX_LIST];
@@ -97,6 +104,10 @@ struct kg_explain {
 	char chan_requests[128];
 
 	int outcome_set, outcome;
+	/* the server's DISCONNECT, if it sent one */
+	int peer_disc;
+	unsigned disc_reason;
+	char disc_text[128];
 
 	ex_msg *msgs;
 	size_t n_msgs, cap_msgs;
@@ -112,13 +123,28 @@ void ex_short_hex(const uint8_t *p, size_t n, char *out, size_t outlen);
 /* Copies s into out (outlen bytes), turning control characters into '?'. */
 void ex_clean_copy(char *out, size_t outlen, const char *s);
 
+/* explain-item.c: one item (see below); newlines in the text become spaces. */
+int ex_item(kg_buf *o, char kind, const char *fmt, ...) KG_WUR __attribute__((format(printf, 3, 4)));
+
 /* explain-text.c: the story as items, one per line: a kind letter, a tab,
  * the text (and for 'V' a tab and the value).  Kinds: T title, P paragraph,
  * V label/value, B bullet, A advice, M misconception corrected.  Shared by
  * the terminal printer and the HTML page. */
-int ex_story_part(const kg_explain *ex, int part, kg_buf *out) KG_WUR;
+int ex_story_part(const kg_explain *ex, int part, unsigned *section, kg_buf *out) KG_WUR;
+/* explain-item.c: a section title, numbered: "T\t<++*section>. <text>". */
+int ex_title(kg_buf *o, unsigned *section, const char *text) KG_WUR;
 /* The live printer's hook: writes the parts that are complete. */
 void ex_text_progress(kg_explain *ex);
+/* explain-fail.c: after a refused login, the parts that tell what was
+ * tried, what the server allows, the causes that fit and which use of
+ * public-key cryptography failed (nothing when the login worked). */
+int ex_story_fail(const kg_explain *ex, unsigned *section, kg_buf *out) KG_WUR;
+/* The tried-identities list of the authentication part, for a failure. */
+int ex_story_fail_tried(const kg_explain *ex, kg_buf *out) KG_WUR;
+/* Did authentication start and end without success? */
+int ex_login_failed(const kg_explain *ex);
+/* The error a KEY_UNUSABLE event gave for this key file, else 0. */
+int ex_unusable_err(const kg_explain *ex, const char *path);
 /* Short explanation of one diagram row (translated). */
 const char *ex_msg_explanation(const ex_msg *m);
 

@@ -2,27 +2,11 @@
  * of items (title, paragraph, label/value, bullet, advice, misconception)
  * that the terminal printer below and the HTML page both render.  Every
  * value comes from this connection; none of them is secret. */
-#include <stdarg.h>
 #include <string.h>
 #include "core/cipher.h"
 #include "core/kex.h"
 #include "core/names.h"
 #include "explain/explain-int.h"
-
-static int item(kg_buf *o, char kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int item(kg_buf *o, char kind, const char *fmt, ...)
-{
-	char text[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	/* Items are lines: no newline may hide inside one. */
-	for (char *p = text; *p; p++)
-		if (*p == '\n')
-			*p = ' ';
-	return kg_buf_putf(o, "%c\t%s\n", kind, text);
-}
 
 static int value(kg_buf *o, const char *label, const char *val)
 {
@@ -36,47 +20,47 @@ static const char *orz(const char *s)
 
 /* ---------------- 1: who ---------------- */
 
-static int part_who(const kg_explain *ex, kg_buf *o)
+static int part_who(const kg_explain *ex, unsigned *sec, kg_buf *o)
 {
 	char buf[512];
-	GUARD(item(o, 'T', "%s", _("1. Who we connected to")));
+	GUARD(ex_title(o, sec, _("Who we connected to")));
 	snprintf(buf, sizeof(buf), _("%s@%s port %d"), orz(ex->user), orz(ex->host), ex->port);
 	GUARD(value(o, _("Destination"), buf));
 	if (ex->jump)
 		GUARD(value(o, _("Through jump host"), ex->jump));
 	if (!ex->peer_version && !ex->have_hostkey) {
-		return item(o, 'P', "%s", _("The connection ended before the server identified itself, so there is "
+		return ex_item(o, 'P', "%s", _("The connection ended before the server identified itself, so there is "
 					  "nothing more to tell."));
 	}
 	GUARD(value(o, _("Server software"), ex->peer_version));
-	GUARD(item(o, 'P', "%s", _("The server's first line names its software. It is plain text that anyone "
+	GUARD(ex_item(o, 'P', "%s", _("The server's first line names its software. It is plain text that anyone "
 				 "can send, so it proves nothing; the host key below is what counts.")));
 	if (!ex->have_hostkey)
-		return item(o, 'P', "%s", _("The connection ended before the server showed its host key."));
+		return ex_item(o, 'P', "%s", _("The connection ended before the server showed its host key."));
 	snprintf(buf, sizeof(buf), _("%s (%d bits, %s)"), ex->hk_type, ex->hk_bits, ex->hk_name);
 	GUARD(value(o, _("Host key"), buf));
 	GUARD(value(o, _("Fingerprint"), ex->hk_fp));
 	if (strcmp(ex->hk_status, "known") == 0) {
-		return item(o, 'P', _("This host key is already in %s (line %zu): it is the same key you trusted "
+		return ex_item(o, 'P', _("This host key is already in %s (line %zu): it is the same key you trusted "
 				      "before, so this is the same server (or someone who stole its private host key)."),
 			    orz(ex->hk_file), ex->hk_line);
 	}
 	if (strcmp(ex->hk_status, "changed") == 0) {
-		GUARD(item(o, 'A', _("STOP: %s (line %zu) holds a different host key for this server. Either the "
+		GUARD(ex_item(o, 'A', _("STOP: %s (line %zu) holds a different host key for this server. Either the "
 				     "server was reinstalled or its key replaced, or someone between you and the server "
 				     "is pretending to be it (a man-in-the-middle attack)."),
 			   orz(ex->hk_file), ex->hk_line));
-		return item(o, 'A', "%s", _("Do not type a password and do not replace the old key until the server's "
+		return ex_item(o, 'A', "%s", _("Do not type a password and do not replace the old key until the server's "
 					  "administrator confirms the new fingerprint above through another channel "
 					  "(phone, a console, a signed web page). Only then remove the old line with "
 					  "ssh-keygen -R."));
 	}
 	if (strcmp(ex->hk_status, "revoked") == 0)
-		return item(o, 'A', _("This host key is marked @revoked in %s: it must not be trusted, and the "
+		return ex_item(o, 'A', _("This host key is marked @revoked in %s: it must not be trusted, and the "
 				      "connection was refused."), orz(ex->hk_file));
-	GUARD(item(o, 'P', "%s", _("First contact: this host key was in none of your known_hosts files. Trusting it "
+	GUARD(ex_item(o, 'P', "%s", _("First contact: this host key was in none of your known_hosts files. Trusting it "
 				 "now means betting that nobody is intercepting this very first connection.")));
-	GUARD(item(o, 'P', "%s", _("Check the fingerprint above out of band: ask the administrator, or read it on "
+	GUARD(ex_item(o, 'P', "%s", _("Check the fingerprint above out of band: ask the administrator, or read it on "
 				 "the server's console with ssh-keygen -lf on its host key's .pub file. Once it is "
 				 "recorded in known_hosts, a different key will be reported loudly.")));
 	return KG_OK;
@@ -108,17 +92,17 @@ static int derived_sizes(kg_buf *o, const char *cipher, const char *mac, const c
 	return KG_OK;
 }
 
-static int part_secret(const kg_explain *ex, kg_buf *o)
+static int part_secret(const kg_explain *ex, unsigned *sec, kg_buf *o)
 {
 	char buf[512];
-	GUARD(item(o, 'T', "%s", _("2. Keeping it secret: key exchange and encryption")));
+	GUARD(ex_title(o, sec, _("Keeping it secret: key exchange and encryption")));
 	if (ex->kex_count == 0) {
 		if (ex->have_hostkey)
-			return item(o, 'P', "%s", _("The key exchange was stopped before any key was put to use, because "
+			return ex_item(o, 'P', "%s", _("The key exchange was stopped before any key was put to use, because "
 						  "the host key was not accepted. Nothing else was sent."));
-		return item(o, 'P', "%s", _("No key exchange was completed on this connection."));
+		return ex_item(o, 'P', "%s", _("No key exchange was completed on this connection."));
 	}
-	GUARD(item(o, 'P', "%s", _("Both sides sent KEXINIT, a list of the algorithms they support; the first "
+	GUARD(ex_item(o, 'P', "%s", _("Both sides sent KEXINIT, a list of the algorithms they support; the first "
 				 "choice of the client that the server also supports wins:")));
 	GUARD(value(o, _("Key exchange"), ex->kex));
 	GUARD(value(o, _("Host key algorithm"), ex->hostkey_alg));
@@ -128,7 +112,7 @@ static int part_secret(const kg_explain *ex, kg_buf *o)
 	GUARD(value(o, _("Cipher server to client"), buf));
 	if (strcmp(ex->comp_c2s, "none") != 0)
 		GUARD(value(o, _("Compression"), ex->comp_c2s));
-	GUARD(item(o, 'P', _("Key exchange (%s): your computer made a fresh key pair for this connection only and sent "
+	GUARD(ex_item(o, 'P', _("Key exchange (%s): your computer made a fresh key pair for this connection only and sent "
 			     "its public half (%zu bytes: %s); the server did the same (%zu bytes: %s). From its own "
 			     "private half and the other side's public half, each side computed the same shared "
 			     "secret. Someone recording the traffic sees both public values but cannot compute the "
@@ -137,44 +121,44 @@ static int part_secret(const kg_explain *ex, kg_buf *o)
 		   ex->kex, ex->cpub_len, ex->cpub, ex->spub_len, ex->spub));
 	const char *kem = kg_kex_pq_kem(ex->kex);
 	if (kem)
-		GUARD(item(o, 'P', _("%s is a post-quantum hybrid: besides X25519, your computer sent a one-time %s "
+		GUARD(ex_item(o, 'P', _("%s is a post-quantum hybrid: besides X25519, your computer sent a one-time %s "
 				     "public key and the server answered with a secret sealed to it; the shared secret is a "
 				     "hash of both results. This defends against \"harvest now, decrypt later\": someone who "
 				     "records this connection today, hoping to decrypt it once a large quantum computer can "
 				     "break X25519, would still have to break the post-quantum half as well."),
 			   ex->kex, kem));
 	else
-		GUARD(item(o, 'A', _("WARNING: this connection did not use a post-quantum key exchange (%s is classical). "
+		GUARD(ex_item(o, 'A', _("WARNING: this connection did not use a post-quantum key exchange (%s is classical). "
 				     "It may be vulnerable to \"store now, decrypt later\" attacks: traffic recorded today "
 				     "could be decrypted once a large quantum computer exists. The server may need to be "
 				     "upgraded: kagi and OpenSSH 10 offer mlkem768x25519-sha256."),
 			   ex->kex));
-	GUARD(item(o, 'P', _("Both sides then hashed the whole conversation so far (both version lines, both "
+	GUARD(ex_item(o, 'P', _("Both sides then hashed the whole conversation so far (both version lines, both "
 			     "KEXINITs, the host key, both public values and the shared secret) into the exchange "
 			     "hash H (%zu bytes: %s). The first H of a connection is its session ID: %s."),
 		   ex->hash_len, ex->hash, ex->sid));
-	GUARD(item(o, 'P', _("The server signed H with its %s host key (%s) and your computer verified that signature "
+	GUARD(ex_item(o, 'P', _("The server signed H with its %s host key (%s) and your computer verified that signature "
 			     "with the key shown in step 1. This is the server proving who it is: only the holder "
 			     "of that private host key could sign this connection's H."),
 		   ex->hk_type, ex->hostkey_alg));
-	GUARD(item(o, 'P', "%s", _("From the shared secret and H, both sides derived the same symmetric keys "
+	GUARD(ex_item(o, 'P', "%s", _("From the shared secret and H, both sides derived the same symmetric keys "
 				 "(RFC 4253 section 7.2). Their values are never shown; their names and sizes:")));
 	GUARD(derived_sizes(o, ex->cipher_c2s, ex->mac_c2s, _("client to server"), 'A', 'C', 'E'));
 	GUARD(derived_sizes(o, ex->cipher_s2c, ex->mac_s2c, _("server to client"), 'B', 'D', 'F'));
 	const kg_cipher_alg *c = kg_cipher_find(ex->cipher_c2s);
 	if (c && kg_cipher_is_aead(c))
-		GUARD(item(o, 'P', _("%s is authenticated encryption: it protects integrity by itself, so no "
+		GUARD(ex_item(o, 'P', _("%s is authenticated encryption: it protects integrity by itself, so no "
 				     "separate MAC key is needed."), ex->cipher_c2s));
-	GUARD(item(o, 'P', _("After NEWKEYS in each direction, every following message (everything in steps 3 "
+	GUARD(ex_item(o, 'P', _("After NEWKEYS in each direction, every following message (everything in steps 3 "
 			     "and 4, passwords included) is encrypted with %s and checked for tampering."),
 		   ex->cipher_c2s));
 	if (ex->strict_kex)
-		GUARD(item(o, 'P', "%s", _("Strict key exchange is on: packet counters restart at NEWKEYS, which "
+		GUARD(ex_item(o, 'P', "%s", _("Strict key exchange is on: packet counters restart at NEWKEYS, which "
 					 "stops an attacker from silently dropping messages (the Terrapin attack).")));
 	if (ex->kex_count > 1)
-		GUARD(item(o, 'P', _("Keys were exchanged again %u more time(s) during the connection; the session "
+		GUARD(ex_item(o, 'P', _("Keys were exchanged again %u more time(s) during the connection; the session "
 				     "ID stays the first H."), ex->kex_count - 1));
-	return item(o, 'M', "%s", _("Nothing was \"encrypted with the server's public key\": the host key only "
+	return ex_item(o, 'M', "%s", _("Nothing was \"encrypted with the server's public key\": the host key only "
 				  "signs. The traffic is encrypted with symmetric keys that came out of the one-time "
 				  "exchange above."));
 }
@@ -185,36 +169,48 @@ static int auth_event_item(const kg_explain *ex, const ex_auth *a, kg_buf *o)
 {
 	switch (a->type) {
 	case KG_AUTH_EV_METHODS:
-		return item(o, 'B', _("The server lists the methods that can continue: %s."), orz(a->text));
+		return ex_item(o, 'B', _("The server lists the methods that can continue: %s."), orz(a->text));
 	case KG_AUTH_EV_BANNER:
-		return item(o, 'B', _("The server showed a message: \"%s\""), orz(a->text));
+		return ex_item(o, 'B', _("The server showed a message: \"%s\""), orz(a->text));
 	case KG_AUTH_EV_KEY_OFFERED:
-		return item(o, 'B', _("Offered the public key from %s (%s, %d bits, %s), without a signature, "
+		return ex_item(o, 'B', _("Offered the public key from %s (%s, %d bits, %s), without a signature, "
 				      "asking whether the server would accept it."),
 			    orz(a->path), orz(a->keytype), a->bits, orz(a->fp));
 	case KG_AUTH_EV_KEY_ACCEPTED:
-		return item(o, 'B', "%s", _("The server answered USERAUTH_PK_OK: this key is authorised for the user "
+		return ex_item(o, 'B', "%s", _("The server answered USERAUTH_PK_OK: this key is authorised for the user "
 					  "(it is in the account's authorized_keys)."));
 	case KG_AUTH_EV_KEY_REFUSED:
-		return item(o, 'B', "%s", _("The server does not accept this key for this user."));
+		return ex_item(o, 'B', "%s", _("The server does not accept this key for this user."));
 	case KG_AUTH_EV_KEY_SIGNED:
-		return item(o, 'B', _("The client signed the session ID (with the user name and the key) using the private "
+		return ex_item(o, 'B', _("The client signed the session ID (with the user name and the key) using the private "
 				      "key, and sent only the signature (%s). The private key never left this computer, "
 				      "and the signature covers this connection's session ID, so it cannot be replayed "
 				      "on any other connection."), orz(a->alg));
 	case KG_AUTH_EV_PASSWORD_SENT:
-		return item(o, 'B', "%s", _("Sent the password inside the encrypted channel from step 2 (after "
+		return ex_item(o, 'B', "%s", _("Sent the password inside the encrypted channel from step 2 (after "
 					  "NEWKEYS): nobody watching the network can read it. The server itself does "
 					  "see it, which is why a trusted host key matters before typing one."));
 	case KG_AUTH_EV_KBD_SENT:
-		return item(o, 'B', "%s", _("The server asked questions (keyboard-interactive); the answers typed "
+		return ex_item(o, 'B', "%s", _("The server asked questions (keyboard-interactive); the answers typed "
 					  "went back inside the encrypted channel."));
 	case KG_AUTH_EV_FAILURE:
 		if (a->text && strcmp(a->text, "keyboard-interactive") == 0)
-			return item(o, 'B', "%s", _("The server refused the keyboard-interactive answers."));
+			return ex_item(o, 'B', "%s", _("The server refused the keyboard-interactive answers."));
 		if (a->text && strcmp(a->text, "password") == 0)
-			return item(o, 'B', "%s", _("The server refused the password."));
-		return item(o, 'B', "%s", _("The server refused the signature."));
+			return ex_item(o, 'B', "%s", _("The server refused the password."));
+		return ex_item(o, 'B', "%s", _("The server refused the signature."));
+	case KG_AUTH_EV_AGENT:
+		if (a->err)
+			return ex_item(o, 'B', _("No agent answered at %s (SSH_AUTH_SOCK)."), orz(a->text));
+		return ex_item(o, 'B', _("The agent at %s (SSH_AUTH_SOCK) holds %zu key(s)."), orz(a->text), a->count);
+	case KG_AUTH_EV_KEY_UNUSABLE:
+		return ex_item(o, 'B', _("The key %s could not be used, so it was skipped."), orz(a->path));
+	case KG_AUTH_EV_NO_PROMPT:
+		if (a->text && strcmp(a->text, "password") == 0)
+			return ex_item(o, 'B', "%s", _("kssh could not ask you for the password (BatchMode is on, or "
+						       "there is no terminal)."));
+		return ex_item(o, 'B', "%s", _("kssh could not ask you the server's questions (BatchMode is on, or "
+					       "there is no terminal)."));
 	case KG_AUTH_EV_SUCCESS:
 		return KG_OK;
 	}
@@ -222,26 +218,29 @@ static int auth_event_item(const kg_explain *ex, const ex_auth *a, kg_buf *o)
 	return KG_OK;
 }
 
-static int part_auth(const kg_explain *ex, kg_buf *o)
+static int part_auth(const kg_explain *ex, unsigned *sec, kg_buf *o)
 {
-	GUARD(item(o, 'T', "%s", _("3. Proving who you are: user authentication")));
-	if (ex->n_auth == 0 && !ex->auth_ok) {
+	GUARD(ex_title(o, sec, _("Proving who you are: user authentication")));
+	if (!ex->auth_started && !ex->auth_ok) {
 		if (ex->have_hostkey && ex->kex_count == 0)
-			return item(o, 'P', "%s", _("No authentication was attempted: the client sends no password and no "
+			return ex_item(o, 'P', "%s", _("No authentication was attempted: the client sends no password and no "
 						  "signature to a server it does not trust."));
-		return item(o, 'P', "%s", _("No user authentication took place."));
+		return ex_item(o, 'P', "%s", _("No user authentication took place."));
 	}
-	GUARD(item(o, 'P', _("Inside the encrypted channel, the client asked for the ssh-userauth service and, as "
+	GUARD(ex_item(o, 'P', _("Inside the encrypted channel, the client asked for the ssh-userauth service and, as "
 			     "user %s, first asked which methods the server accepts. Then, in order:"),
 		   orz(ex->user)));
-	for (size_t i = 0; i < ex->n_auth; i++)
-		GUARD(auth_event_item(ex, &ex->auth[i], o));
-	if (ex->auth_ok)
-		GUARD(item(o, 'P', _("Result: the server accepted you (method: %s)."), ex->auth_method));
+	if (ex_login_failed(ex))
+		GUARD(ex_story_fail_tried(ex, o));
 	else
-		GUARD(item(o, 'P', "%s", _("Result: no method was accepted; the server did not let you in.")));
+		for (size_t i = 0; i < ex->n_auth; i++)
+			GUARD(auth_event_item(ex, &ex->auth[i], o));
+	if (ex->auth_ok)
+		GUARD(ex_item(o, 'P', _("Result: the server accepted you (method: %s)."), ex->auth_method));
+	else
+		GUARD(ex_item(o, 'P', "%s", _("Result: no method was accepted; the server did not let you in.")));
 	if (ex->pubkey_signed)
-		GUARD(item(o, 'M', "%s", _("The server did not encrypt a challenge with your public key, and your key "
+		GUARD(ex_item(o, 'M', "%s", _("The server did not encrypt a challenge with your public key, and your key "
 					 "does not encrypt the traffic: it made exactly one signature, over this "
 					 "connection's session ID.")));
 	return KG_OK;
@@ -249,12 +248,12 @@ static int part_auth(const kg_explain *ex, kg_buf *o)
 
 /* ---------------- 4: the session ---------------- */
 
-static int part_session(const kg_explain *ex, kg_buf *o)
+static int part_session(const kg_explain *ex, unsigned *sec, kg_buf *o)
 {
 	if (!ex->auth_ok)
 		return KG_OK;
-	GUARD(item(o, 'T', "%s", _("4. The session")));
-	GUARD(item(o, 'P', _("The client opened %u channel(s) (requests: %s). %llu bytes went to the server and %llu "
+	GUARD(ex_title(o, sec, _("The session")));
+	GUARD(ex_item(o, 'P', _("The client opened %u channel(s) (requests: %s). %llu bytes went to the server and %llu "
 			     "bytes came back as channel data, all encrypted with %s."),
 		   ex->channels_opened, ex->chan_requests[0] ? ex->chan_requests : "-",
 		   (unsigned long long)ex->data_sent, (unsigned long long)ex->data_recv, orz(ex->cipher_c2s)));
@@ -263,13 +262,13 @@ static int part_session(const kg_explain *ex, kg_buf *o)
 		const char *how = strcmp(x->proto, "sftp") == 0 ?
 			_("the SFTP subsystem (a file protocol spoken over a session channel)") :
 			_("the legacy scp protocol (a remote scp command on an exec channel)");
-		GUARD(item(o, 'B', x->upload ? _("Sent %s to %s: %llu bytes through %s.") :
+		GUARD(ex_item(o, 'B', x->upload ? _("Sent %s to %s: %llu bytes through %s.") :
 				   _("Fetched %s into %s: %llu bytes through %s."),
 			   x->upload ? x->local : x->remote, x->upload ? x->remote : x->local,
 			   (unsigned long long)x->bytes, how));
 	}
 	if (ex->n_xfers)
-		GUARD(item(o, 'P', _("The file bytes travelled inside the same encrypted connection, under %s."),
+		GUARD(ex_item(o, 'P', _("The file bytes travelled inside the same encrypted connection, under %s."),
 			   orz(ex->cipher_c2s)));
 	return KG_OK;
 }
@@ -300,58 +299,62 @@ static void old_offered(const kg_explain *ex, char *out, size_t outlen)
 	}
 }
 
-static int part_advice(const kg_explain *ex, kg_buf *o)
+static int part_advice(const kg_explain *ex, unsigned *sec, kg_buf *o)
 {
 	size_t start = kg_buf_len(o);
-	GUARD(item(o, 'T', "%s", _("5. Advice for this connection")));
+	GUARD(ex_title(o, sec, _("Advice for this connection")));
 	size_t before = kg_buf_len(o);
 	for (size_t i = 0; i < ex->n_idfiles; i++) {
 		const ex_idfile *f = &ex->idfiles[i];
-		if (f->exists && f->loose)
-			GUARD(item(o, 'A', _("Your private key %s can be read by other users (mode %04o). Run: chmod 600 %s"),
+		/* After a refused login, the story of the failure already told it. */
+		if (f->exists && f->loose && ex_unusable_err(ex, f->path) != KG_ERR_KEY_PERMS)
+			GUARD(ex_item(o, 'A', _("Your private key %s can be read by other users (mode %04o). Run: chmod 600 %s"),
 				   f->path, f->mode, f->path));
 		if (f->is_pem)
-			GUARD(item(o, 'A', _("%s is a .pem key, typically downloaded from a cloud console. Keep it "
+			GUARD(ex_item(o, 'A', _("%s is a .pem key, typically downloaded from a cloud console. Keep it "
 					     "chmod 600, and consider giving it a passphrase: ssh-keygen -p -f %s"),
 				   f->path, f->path));
 	}
-	if (ex->password_sent)
-		GUARD(item(o, 'A', "%s", _("You logged in with a password. A key pair is safer: the server (or an "
+	if (ex->password_sent && ex->auth_ok)
+		GUARD(ex_item(o, 'A', "%s", _("You logged in with a password. A key pair is safer: the server (or an "
 					 "impostor) never receives anything it could reuse. Make one with kssh-keygen "
 					 "-t ed25519 and add the .pub file to ~/.ssh/authorized_keys on the server.")));
 	for (size_t i = 0; i < ex->n_xfers; i++)
 		if (ex->xfers[i].looks_private)
-			GUARD(item(o, 'A', _("%s looks like a private key, and it was copied to the server. Copying your "
+			GUARD(ex_item(o, 'A', _("%s looks like a private key, and it was copied to the server. Copying your "
 					     "private key to a bastion is not how you hop further: use kssh -J (ProxyJump), "
 					     "which keeps the key on this computer, or agent forwarding."),
 				   ex->xfers[i].local));
 	if (strcmp(ex->hk_status, "changed") == 0)
-		GUARD(item(o, 'A', "%s", _("The host key changed: confirm the new fingerprint with the administrator "
+		GUARD(ex_item(o, 'A', "%s", _("The host key changed: confirm the new fingerprint with the administrator "
 					 "before connecting again.")));
 	else if (strcmp(ex->hk_status, "new") == 0 && ex->have_hostkey)
-		GUARD(item(o, 'A', "%s", _("This was the first contact with this server: compare the fingerprint in "
+		GUARD(ex_item(o, 'A', "%s", _("This was the first contact with this server: compare the fingerprint in "
 					 "step 1 with one obtained another way.")));
 	char old[1024];
 	old_offered(ex, old, sizeof(old));
 	if (old[0])
-		GUARD(item(o, 'A', _("The server still offers old algorithms: %s. They were not chosen for this "
+		GUARD(ex_item(o, 'A', _("The server still offers old algorithms: %s. They were not chosen for this "
 				     "connection, but its administrator should switch them off."), old));
-	if (kg_buf_len(o) == before && !ex->auth_ok)
-		return kg_buf_consume_end(o, kg_buf_len(o) - start);  /* nothing happened to advise on */
+	if (kg_buf_len(o) == before && !ex->auth_ok) {
+		(*sec)--;  /* nothing happened to advise on */
+		return kg_buf_consume_end(o, kg_buf_len(o) - start);
+	}
 	if (kg_buf_len(o) == before)
-		GUARD(item(o, 'P', "%s", _("Nothing to improve: modern algorithms, a verified host key and a public "
+		GUARD(ex_item(o, 'P', "%s", _("Nothing to improve: modern algorithms, a verified host key and a public "
 					 "key login.")));
 	return KG_OK;
 }
 
-int ex_story_part(const kg_explain *ex, int part, kg_buf *out)
+int ex_story_part(const kg_explain *ex, int part, unsigned *sec, kg_buf *out)
 {
 	switch (part) {
-	case EX_PART_WHO: return part_who(ex, out);
-	case EX_PART_SECRET: return part_secret(ex, out);
-	case EX_PART_AUTH: return part_auth(ex, out);
-	case EX_PART_SESSION: return part_session(ex, out);
-	case EX_PART_ADVICE: return part_advice(ex, out);
+	case EX_PART_WHO: return part_who(ex, sec, out);
+	case EX_PART_SECRET: return part_secret(ex, sec, out);
+	case EX_PART_AUTH: return part_auth(ex, sec, out);
+	case EX_PART_FAIL: return ex_story_fail(ex, sec, out);
+	case EX_PART_SESSION: return part_session(ex, sec, out);
+	case EX_PART_ADVICE: return part_advice(ex, sec, out);
 	default: return KG_ERR_ARG;
 	}
 }
@@ -386,10 +389,22 @@ static int cols_of(const char *s, size_t n)
 	return c;
 }
 
-/* Closing punctuation must not start a line. */
+/* Closing punctuation, the long-vowel mark and small kana must not start
+ * a line. */
 static int no_break_before(const unsigned char *s)
 {
-	return s[0] == 0xe3 && s[1] == 0x80 && (s[2] == 0x81 || s[2] == 0x82 || s[2] == 0x8d || s[2] == 0x8f);
+	if (s[0] != 0xe3)
+		return 0;
+	if (s[1] == 0x80)
+		return s[2] == 0x81 || s[2] == 0x82 || s[2] == 0x8d || s[2] == 0x8f;
+	if (s[1] == 0x81)   /* small hiragana ぁぃぅぇぉっ */
+		return s[2] == 0x81 || s[2] == 0x83 || s[2] == 0x85 || s[2] == 0x87 || s[2] == 0x89 || s[2] == 0xa3;
+	if (s[1] == 0x82)   /* small hiragana ゃゅょ, small katakana ァィゥェォ */
+		return s[2] == 0x83 || s[2] == 0x85 || s[2] == 0x87 || s[2] == 0xa1 || s[2] == 0xa3 ||
+		       s[2] == 0xa5 || s[2] == 0xa7 || s[2] == 0xa9;
+	if (s[1] == 0x83)   /* small katakana ッャュョ, the long-vowel mark ー */
+		return s[2] == 0x83 || s[2] == 0xa3 || s[2] == 0xa5 || s[2] == 0xa7 || s[2] == 0xbc;
+	return 0;
 }
 
 /* Writes text wrapped at TEXT_WIDTH: first line after lead, the others
@@ -476,7 +491,7 @@ static void print_part(kg_explain *ex, FILE *out, int part)
 	ex->printed |= 1u << part;
 	kg_buf b;
 	kg_buf_init(&b, 1024 * 1024);
-	if (ex_story_part(ex, part, &b) == KG_OK)
+	if (ex_story_part(ex, part, &ex->sections, &b) == KG_OK)
 		print_items(out, (const char *)kg_buf_ptr(&b), kg_buf_len(&b));
 	kg_buf_free(&b);
 	fflush(out);

@@ -244,8 +244,14 @@ static void detail_of(kg_explain *ex, int sent, const uint8_t *p, size_t len, kg
 		request_detail(ex, sent, 1, &b, d);
 		break;
 	case SSH_MSG_DISCONNECT:
-		if (kg_buf_get_u32(&b, &u) == KG_OK && get_text(&b, text, sizeof(text)) == KG_OK)
+		if (kg_buf_get_u32(&b, &u) == KG_OK && get_text(&b, text, sizeof(text)) == KG_OK) {
 			(void)!kg_buf_putf(d, "reason %u: %s", (unsigned)u, text);
+			if (!sent && !ex->peer_disc) {
+				ex->peer_disc = 1;
+				ex->disc_reason = u;
+				ex_clean_copy(ex->disc_text, sizeof(ex->disc_text), text);
+			}
+		}
 		break;
 	default:
 		break;

@@ -4,6 +4,7 @@
  * read past its method name. */
 #include <fcntl.h>
 #include <locale.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,9 @@ int kg_explain_new(kg_explain **out, const char *program)
 	kg_explain *ex = calloc(1, sizeof(*ex));
 	ENSURE(ex != NULL, KG_ERR_ALLOC);
 	ex_clean_copy(ex->program, sizeof(ex->program), program ? program : "kssh");
+	const struct passwd *pw = getpwuid(getuid());
+	if (pw && pw->pw_name)
+		ex_clean_copy(ex->local_user, sizeof(ex->local_user), pw->pw_name);
 	*out = ex;
 	return KG_OK;
 }
@@ -285,10 +289,17 @@ void kg_explain_on_auth(void *arg, const kg_cli_auth_event *ev)
 		ex->auth_done = ex->auth_ok = 1;
 		ex_clean_copy(ex->auth_method, sizeof(ex->auth_method), ev->text ? ev->text : "");
 	}
-	if (ex->n_auth < EX_MAX_LIST) {
+	if (ev->type == KG_AUTH_EV_METHODS || ev->type == KG_AUTH_EV_BANNER || ev->type == KG_AUTH_EV_SUCCESS)
+		ex->auth_started = 1;
+	if (ex->n_auth < EX_MAX_AUTH) {
 		ex_auth *a = &ex->auth[ex->n_auth];
 		memset(a, 0, sizeof(*a));
 		a->type = ev->type;
+		a->err = ev->err;
+		a->partial = ev->partial;
+		a->count = ev->count;
+		a->from_agent = ev->id && ev->id->from_agent;
+		a->from_cmdline = ev->id && ev->id->from_cmdline;
 		if (ev->text && !(a->text = clean_dup(ev->text, ev->type == KG_AUTH_EV_BANNER ? 2048 : 512)))
 			ex->oom = 1;
 		if (ev->alg)

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include "core/transport.h"
 #include "explain/explain.h"
+#include "conn/cli-agent-fwd.h"
 #include "conn/cli-conn.h"
 #include "conn/cli-forward.h"
 #include "conn/cli-session.h"
@@ -18,6 +19,7 @@
 #include "conn/cli-mux-server.h"
 #include "config/client-config.h"
 #include "config/client-dump.h"
+#include "config/client-read.h"
 #include "config/escape-char.h"
 #include "config/cli-query.h"
 #include "sys/log.h"
@@ -27,21 +29,21 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: kssh [-246aCfGgkNnqsTtVvx] [-c cipher_spec] [-D [bind_address:]port]\n"
+		"usage: kssh [-246AaCfGgkMNnqsTtVvx] [-c cipher_spec] [-D [bind_address:]port]\n"
 		"            [-E log_file] [-e escape_char] [-F configfile] [-i identity_file]\n"
 		"            [-J destination] [-L address] [-l login_name] [-m mac_spec]\n"
-		"            [-o option] [-p port] [-R address] [-W host:port]\n"
-		"            [--explain] [--explain-html file]\n"
+		"            [-O ctl_cmd] [-o option] [-p port] [-R address] [-S ctl_path]\n"
+		"            [-W host:port] [--explain] [--explain-html file]\n"
 		"            destination [command [argument ...]]\n");
 }
 
 /* OpenSSH flags kssh does not do yet: refused, never accepted and ignored.
- * (-a, -x and -k ask for what kssh does anyway and are accepted.) */
+ * (-x and -k ask for what kssh does anyway and are accepted.) */
 static const struct {
 	char flag;
 	const char *what;
 } unsupported_flags[] = {
-	{ 'A', "agent forwarding" }, { 'B', "bind interface" },
+	{ 'B', "bind interface" },
 	{ 'b', "bind address" }, { 'I', "PKCS#11" },
 	{ 'K', "GSSAPI authentication" }, { 'P', "tags" },
 	{ 'w', "tunnel forwarding" },
@@ -313,8 +315,11 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 			case 'V':
 				fprintf(stderr, "%s, %s\n", &KG_TR_VERSION[8], OpenSSL_version(OPENSSL_VERSION));
 				exit(0);
-			case '2': case 'a': case 'k': case 'x':
-				break;  /* protocol 2, no agent/GSSAPI/X11 forwarding: what kssh does */
+			case 'A': case 'a':  /* agentfwd: -A / -a, winning over -o; the last one wins */
+				r = kg_cli_agent_fwd_flag(&cl->flag_opts, c == 'A');
+				break;
+			case '2': case 'k': case 'x':
+				break;  /* protocol 2, no GSSAPI/X11 forwarding: what kssh does */
 			default:
 				r = refuse_flag(c, optarg);
 				break;
@@ -355,17 +360,18 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 	return KG_OK;
 }
 
-static int load_config(kg_client_config *cfg, cmdline *cl, const char *home, const char *local_user)
+/* errfd: where a bad option or file is reported (stderr, or -E's file). */
+static int load_config(kg_client_config *cfg, cmdline *cl, const char *home, const char *local_user, int errfd)
 {
 	kg_cfg_err err;
 	for (size_t i = 0; i < cl->flag_opts.n; i++)
 		if (kg_client_config_apply_option(cfg, cl->flag_opts.v[i], &err) < 0) {
-			fprintf(stderr, "kssh: %s\n", err.msg);
+			dprintf(errfd, "kssh: %s\n", err.msg);
 			return KG_ERR_CONFIG;
 		}
 	for (size_t i = 0; i < cl->opts.n; i++)
 		if (kg_client_config_apply_option(cfg, cl->opts.v[i], &err) < 0) {
-			fprintf(stderr, "kssh: %s\n", err.msg);
+			dprintf(errfd, "kssh: %s\n", err.msg);
 			return KG_ERR_CONFIG;
 		}
 	if (cl->dest_user) {
@@ -376,7 +382,7 @@ static int load_config(kg_client_config *cfg, cmdline *cl, const char *home, con
 		int r = kg_client_config_apply_option(cfg, o, &err);
 		free(o);
 		if (r < 0) {
-			fprintf(stderr, "kssh: %s\n", err.msg);
+			dprintf(errfd, "kssh: %s\n", err.msg);
 			return r;
 		}
 	}
@@ -388,38 +394,20 @@ static int load_config(kg_client_config *cfg, cmdline *cl, const char *home, con
 		int r = kg_client_config_apply_option(cfg, o, &err);
 		free(o);
 		if (r < 0) {
-			fprintf(stderr, "kssh: %s\n", err.msg);
+			dprintf(errfd, "kssh: %s\n", err.msg);
 			return r;
 		}
 	}
-	cfg->local_user = local_user;
-	char *sshdir = malloc(strlen(home) + 8);
-	if (!sshdir)
-		return KG_ERR_ALLOC;
-	sprintf(sshdir, "%s/.ssh", home);
-	int r = KG_OK;
-	if (cl->config_file) {
-		/* -F /dev/null: no configuration file at all. */
-		if (strcmp(cl->config_file, "/dev/null") != 0)
-			r = kg_client_config_load_file(cfg, cl->config_file, cl->dest_host, sshdir, home, 1, &err);
-	} else {
-		char *user_cfg = malloc(strlen(sshdir) + 8);
-		if (!user_cfg) {
-			free(sshdir);
-			return KG_ERR_ALLOC;
-		}
-		sprintf(user_cfg, "%s/config", sshdir);
-		r = kg_client_config_load_file(cfg, user_cfg, cl->dest_host, sshdir, home, 0, &err);
-		free(user_cfg);
-		if (r >= 0)
-			r = kg_client_config_load_file(cfg, "/etc/ssh/ssh_config", cl->dest_host, "/etc/ssh", home, 0, &err);
-	}
-	free(sshdir);
-	if (r < 0) {
-		fprintf(stderr, "kssh: %s\n", err.msg);
-		return r;
-	}
-	return kg_client_config_finish(cfg, cl->dest_host, local_user);
+	/* Match command / sessiontype see the command asked for. */
+	cfg->command_line = cl->command;
+	kg_cli_read rd = {
+		.host = cl->dest_host, .config_file = cl->config_file, .home = home, .local_user = local_user,
+	};
+	err.msg[0] = '\0';
+	int r = kg_client_config_read(cfg, &rd, &err);
+	if (r < 0)
+		dprintf(errfd, "kssh: %s\n", err.msg[0] ? err.msg : kg_err_str(r));
+	return r;
 }
 
 static int start_explain(const cmdline *cl, const kg_client_config *cfg, kg_client *c, kg_explain **out)
@@ -514,9 +502,16 @@ int main(int argc, char **argv)
 	char *home = strdup(pw->pw_dir);
 	if (!local_user || !home)
 		return EXIT_KAGI_ERROR;
+	/* -E first: what is wrong with the configuration goes there too. */
+	int lfd = -1;
+	if (cl.log_file) {
+		lfd = open(cl.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (lfd < 0)
+			fprintf(stderr, "Couldn't open logfile %s: %s\n", cl.log_file, strerror(errno));
+	}
 	kg_client_config cfg;
 	kg_client_config_init(&cfg);
-	if (load_config(&cfg, &cl, home, local_user) < 0) {
+	if (load_config(&cfg, &cl, home, local_user, lfd >= 0 ? lfd : STDERR_FILENO) < 0) {
 		kg_client_config_free(&cfg);
 		free_cmdline(&cl);
 		free(local_user);
@@ -525,6 +520,8 @@ int main(int argc, char **argv)
 	}
 	kg_logger lg;
 	kg_log_init(&lg, "kssh", cfg.log_level, 0, 0);
+	if (lfd >= 0)
+		lg.fd = lfd;
 	int esc_ch = KG_ESCAPE_DEFAULT;
 	if (cfg.escape_char && kg_escape_char_parse(cfg.escape_char, &esc_ch) < 0) {
 		fprintf(stderr, "kssh: Bad escape character '%s'.\n", cfg.escape_char);
@@ -533,13 +530,6 @@ int main(int argc, char **argv)
 		free(local_user);
 		free(home);
 		return EXIT_KAGI_ERROR;
-	}
-	if (cl.log_file) {
-		int lfd = open(cl.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-		if (lfd < 0)
-			fprintf(stderr, "Couldn't open logfile %s: %s\n", cl.log_file, strerror(errno));
-		else
-			lg.fd = lfd;
 	}
 	int session_none = cfg.session_type == KG_SESSION_NONE || cl.fwd_host;
 	if (cfg.session_type == KG_SESSION_SUBSYSTEM && !cl.command && !cl.fwd_host) {
@@ -629,10 +619,13 @@ int main(int argc, char **argv)
 	int r = kg_client_open(&c);
 	kg_cli_session_opts so = {
 		.escape_on = 1, .escape_char = esc_ch,
+		.escape_cmdline = cfg.enable_escape_commandline,
 		.command = cl.command, .subsystem = cfg.session_type == KG_SESSION_SUBSYSTEM, .want_tty = want_tty,
 		.stdin_null = stdin_null, .quiet = cl.quiet,
 		.forward_host = cl.fwd_host, .forward_port = cl.fwd_port,
 	};
+	if (r == KG_OK)
+		r = kg_cli_agent_fwd_start(&c);  /* agentfwd: -A / ForwardAgent */
 	/* mux: this connection is shared from here on. */
 	kg_cli_mux_server *msrv = NULL;
 	if (r == KG_OK && mx.path && mx.master != KG_CLI_MUX_NO)

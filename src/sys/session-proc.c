@@ -424,6 +424,43 @@ static void child_close_rest(void)
 	}
 }
 
+/* The session's ~/.ssh/rc (see kg_spawn_req.user_rc). */
+static void child_user_rc(const struct spawn_prep *p, const kg_spawn_req *req)
+{
+	struct stat st;
+	char cmd[4200];
+	if (!req->user_rc || stat(req->user_rc, &st) != 0)
+		return;
+	int n = snprintf(cmd, sizeof(cmd), "/bin/sh '%s'", req->user_rc);
+	int in[2];
+	if (strchr(req->user_rc, '\'') || n < 0 || (size_t)n >= sizeof(cmd) || pipe(in) != 0) {
+		snprintf(cmd, sizeof(cmd), "Could not run %s\n", req->user_rc);
+		child_write(cmd);
+		return;
+	}
+	const char *shell = req->user->shell;
+	const char *slash = strrchr(shell, '/');
+	char *argv[] = { (char *)(uintptr_t)(slash ? slash + 1 : shell), (char *)(uintptr_t)"-c", cmd, NULL };
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (dup2(in[0], STDIN_FILENO) < 0)
+			_exit(1);
+		close(in[0]);
+		close(in[1]);
+		execve(shell, argv, p->env.v);
+		_exit(127);
+	}
+	close(in[0]);
+	close(in[1]);  /* nothing to say on its stdin: no X11 */
+	int status;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pid < 0) {
+		snprintf(cmd, sizeof(cmd), "Could not run %s\n", req->user_rc);
+		child_write(cmd);
+	}
+}
+
 static _Noreturn void child_run(struct spawn_prep *p, const kg_spawn_req *req)
 {
 	const kg_spawn_user *u = req->user;
@@ -492,6 +529,7 @@ static _Noreturn void child_run(struct spawn_prep *p, const kg_spawn_req *req)
 		if (chdir("/") != 0)
 			child_fail("chdir", "/", errno, 1);
 	}
+	child_user_rc(p, req);
 	if (req->run)
 		_exit(req->run(req->run_arg));
 	execve(u->shell, p->argv, p->env.v);

@@ -63,6 +63,11 @@ typedef struct kg_spawn_req {
 	 * returns: internal-sftp, which needs no binary inside a chroot. */
 	int (*run)(void *run_arg);
 	void *run_arg;
+	/* ~/.ssh/rc: when this file exists (looked for in the child, as the
+	 * user, in the home directory), it is run first as sshd runs it,
+	 * "$SHELL -c '/bin/sh FILE'" with the session's environment, stdout
+	 * and stderr, nothing on stdin, and waited for.  NULL: none. */
+	const char *user_rc;
 } kg_spawn_req;
 
 #define KG_TTY_NAME_MAX 64

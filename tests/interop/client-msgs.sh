@@ -73,7 +73,6 @@ while IFS='|' read -r flags msg; do
 	[ $rc -eq 255 ] && [ -z "$out" ] && [ "$(cat "$T/e")" = "kssh: $msg is not supported yet" ]
 	res "kssh $flags refused" || { echo "rc=$rc out=$out" >&2; cat "$T/e" >&2; }
 done <<'EOF'
--A|-A (agent forwarding)
 -X|-X (X11 forwarding)
 -Y|-Y (X11 forwarding)
 -w 0|-w (tunnel forwarding)
@@ -98,34 +97,34 @@ Host 127.0.0.1
 EOF
 out=$(raw kssh "$port" -F "$T/client.conf" 127.0.0.1 echo ran </dev/null 2>"$T/e"); rc=$?
 [ $rc -eq 0 ] && [ "$out" = ran ]; res "kssh with unsupported keywords still runs the command"
-for kw in ForwardAgent ForwardX11; do
+for kw in ForwardX11; do
 	line=$(grep -n "^ *$kw " "$T/client.conf" | head -n1 | cut -d: -f1)
 	[ "$(grep -c " $kw is not supported yet, ignored\$" "$T/e")" -eq 1 ] &&
 		grep -qx "kssh: $T/client.conf line $line: $kw is not supported yet, ignored" "$T/e"
 	res "kssh warns once: $kw" || cat "$T/e" >&2
 done
-[ "$(wc -l <"$T/e")" -eq 2 ]; res "kssh prints exactly one line per unsupported keyword" || cat "$T/e" >&2
+[ "$(wc -l <"$T/e")" -eq 1 ]; res "kssh prints exactly one line per unsupported keyword" || cat "$T/e" >&2
 
 # On the command line: the same, once; "off" values are quiet; -q silences.
 out=$(raw kssh "$port" -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no \
-	-o LogLevel=ERROR -o ForwardAgent=yes -o ForwardAgent=yes -o ControlMaster=no \
+	-o LogLevel=ERROR -o ForwardX11=yes -o ForwardX11=yes -o ControlMaster=no \
 	127.0.0.1 echo ran </dev/null 2>"$T/e"); rc=$?
 [ $rc -eq 0 ] && [ "$out" = ran ] &&
-	[ "$(cat "$T/e")" = "kssh: command line: ForwardAgent is not supported yet, ignored" ]
-res "kssh -o ForwardAgent=yes warns once, ControlMaster=no is quiet" || cat "$T/e" >&2
+	[ "$(cat "$T/e")" = "kssh: command line: ForwardX11 is not supported yet, ignored" ]
+res "kssh -o ForwardX11=yes warns once, ControlMaster=no is quiet" || cat "$T/e" >&2
 out=$(raw kssh "$port" -q -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no \
-	-o ForwardAgent=yes 127.0.0.1 echo ran </dev/null 2>"$T/e"); rc=$?
+	-o ForwardX11=yes 127.0.0.1 echo ran </dev/null 2>"$T/e"); rc=$?
 [ $rc -eq 0 ] && [ "$out" = ran ] && [ ! -s "$T/e" ]; res "kssh -q hides the warning"
 
 # ksftp shares the client configuration and its messages, with its own name.
 KSFTP=${KSFTP:-$(dirname "$KSSH")/ksftp}
 echo pwd >"$T/batch"
 timeout -k 5 "$CLIENT_TIMEOUT" "$KSFTP" -F /dev/null -P "$port" -i "$T/user_ed25519" -o UserKnownHostsFile=/dev/null \
-	-o StrictHostKeyChecking=no -o LogLevel=ERROR -o ForwardAgent=yes -b "$T/batch" "$TUSER@127.0.0.1" \
+	-o StrictHostKeyChecking=no -o LogLevel=ERROR -o ForwardX11=yes -b "$T/batch" "$TUSER@127.0.0.1" \
 	</dev/null >"$T/o" 2>"$T/e"; rc=$?
 [ $rc -eq 0 ] && grep -q "^Remote working directory" "$T/o" &&
-	[ "$(cat "$T/e")" = "ksftp: command line: ForwardAgent is not supported yet, ignored" ]
-res "ksftp -o ForwardAgent=yes warns once as ksftp:" || cat "$T/o" "$T/e" >&2
+	[ "$(cat "$T/e")" = "ksftp: command line: ForwardX11 is not supported yet, ignored" ]
+res "ksftp -o ForwardX11=yes warns once as ksftp:" || cat "$T/o" "$T/e" >&2
 timeout -k 5 "$CLIENT_TIMEOUT" "$KSFTP" -F /dev/null -P "$dead" -o BatchMode=yes -b "$T/batch" 127.0.0.1 \
 	</dev/null >/dev/null 2>"$T/e"
 grep -qx "ksftp: connect to host 127.0.0.1 port $dead: Connection refused" "$T/e"

@@ -39,6 +39,23 @@ out=$(KAGI_ACC=sent client ssh "$aport" "-o SendEnv=KAGI_ACC" 'echo "$KAGI_SET/$
 out=$(client ssh "$aport" "-s" kagi-args </dev/null 2>"$T/e")
 [ "$out" = "<one><two words>" ]; res "Subsystem with arguments" || { note "got '$out'"; cat "$T/e" >&2; }
 
+# ---- TCPKeepAlive (default yes): the accepted socket has SO_KEEPALIVE ----
+# ss shows a keepalive timer on the server's end of an idle connection.
+keepalive_seen() { # port -> 0 if the server's socket has the keepalive timer
+	client ssh "$1" "" 'sleep 3' </dev/null >/dev/null 2>&1 &
+	_kp=$!
+	sleep 1.5
+	ss -tnoH state established "( sport = :$1 )" >"$T/ss.$1" 2>&1
+	wait $_kp
+	grep -q 'timer:(keepalive' "$T/ss.$1"
+}
+if command -v ss >/dev/null 2>&1; then
+	keepalive_seen "$aport"; res "TCPKeepAlive yes (default): SO_KEEPALIVE on the accepted socket" \
+		|| cat "$T/ss.$aport" >&2
+else
+	skip "ss not installed: TCPKeepAlive not checked on a live socket"
+fi
+
 # ssh -tt makes a refused pty fatal (OpenSSH's client_status_confirm).
 out=$(client ssh "$aport" "-tt" 'tty' </dev/null 2>"$T/e"); rc=$?
 [ $rc -ne 0 ] && grep -q "PTY allocation request failed" "$T/e" && ! grep -q "Starting session.* on /dev/" "$alog"
@@ -96,13 +113,17 @@ printf 'Port 22\nMatch User x\n  Port 23\n' >"$T/bad.conf"
 [ $rc -eq 255 ] && grep -q "bad.conf line 3: Directive 'Port' is not allowed within a Match block" "$T/e"
 res "ksshd -t refuses a keyword not allowed in Match (file, line, exit 255)" || cat "$T/e" >&2
 "$KSSHD" -G -f "$T/a.conf" -h /nonexistent >/dev/null 2>&1; res "ksshd -G needs no host key"
+"$KSSHD" -G -f "$T/a.conf" >"$T/g1" 2>"$T/g.e" && "$KSSHD" -T -f "$T/a.conf" >"$T/g2" 2>>"$T/g.e" &&
+	cmp -s "$T/g1" "$T/g2" && grep -qx "tcpkeepalive yes" "$T/g1" &&
+	"$KSSHD" -G -f "$T/a.conf" -C "user=$TUSER,addr=127.0.0.1" | grep -qx "maxsessions 1"
+res "ksshd -G prints what -T prints without -C, and applies Match with -C (as sshd -G of OpenSSH 10)" || cat "$T/g.e" >&2
 
 # ---- ksshd -T against sshd -T on the same file, keywords both print ----
 # Known differences, by design: the algorithm lists (kagi's own defaults
 # and implementations), printlastlog (kagi keeps no login records: no).
 conf "$T/cmp.conf" "PidFile $T/cmp.pid" "MaxSessions 4" "ClientAliveInterval 2m" "AcceptEnv LANG LC_*" \
 	"SetEnv A=1 B=2" "AllowUsers $TUSER bob@198.51.100.0/24" "DenyGroups nogroup" "Banner $T/banner" \
-	"PermitUserEnvironment KAGI_*" "MaxStartups 5:20:50" "Subsystem sftp /usr/lib/openssh/sftp-server -l INFO"
+	"PermitUserEnvironment KAGI_*" "MaxStartups 5:20:50" "TCPKeepAlive no" "Subsystem sftp /usr/lib/openssh/sftp-server -l INFO"
 "$KSSHD" -T -f "$T/cmp.conf" -C "user=$TUSER,addr=127.0.0.1,host=h,laddr=127.0.0.1,lport=22" >"$T/k.T" 2>"$T/k.e"
 "$SSHD" -T -f "$T/cmp.conf" -C "user=$TUSER,addr=127.0.0.1,host=h,laddr=127.0.0.1,lport=22" >"$T/s.T" 2>"$T/s.e"
 known="ciphers macs kexalgorithms hostkeyalgorithms pubkeyacceptedalgorithms printlastlog"
@@ -119,9 +140,12 @@ ncommon=$(comm -12 "$T/k.kw" "$T/s.kw" | wc -l)
 	|| { note "differ:$diffs"; cat "$T/k.e" "$T/s.e" >&2; }
 
 # ---- hostkeys-00 / -prove-00: ssh learns the second host key ----
-SERVER_HOSTKEYS="$T/host_ed25519 $T/host_rsa" conf "$T/hk.conf" "PidFile none"
+SERVER_HOSTKEYS="$T/host_ed25519 $T/host_rsa" conf "$T/hk.conf" "PidFile none" "TCPKeepAlive no"
 start_server ksshd hk || { fail "ksshd hk start"; finish; }
 hport=$SRV_PORT
+if command -v ss >/dev/null 2>&1; then
+	! keepalive_seen "$hport"; res "TCPKeepAlive no: no SO_KEEPALIVE on the accepted socket" || cat "$T/ss.$hport" >&2
+fi
 printf '[127.0.0.1]:%s %s\n' "$hport" "$(cut -d' ' -f1-2 "$T/host_ed25519.pub")" >"$T/known_hosts"
 out=$(client ssh "$hport" "-o UpdateHostKeys=yes -o LogLevel=DEBUG1" 'echo ok' \
 	</dev/null 2>"$T/e")

@@ -8,20 +8,8 @@ select_pairs "${@:-kssh-ksshd kssh-sshd ssh-ksshd}"
 command -v tmux >/dev/null || { fail "tmux not installed"; finish; }
 
 setup_keys || { fail "setup keys"; finish; }
-TM="tmux -L kagi-tty-$$"
-tm_stop() { $TM kill-server 2>/dev/null; }
-
-# wait_screen PATTERN [SECONDS] : the pane shows a line matching PATTERN.
-wait_screen() {
-	_i=0; _max=$(( ${2:-10} * 10 ))
-	while [ $_i -lt $_max ]; do
-		$TM capture-pane -p -t kt >"$T/screen" 2>/dev/null
-		grep -Eq "$1" "$T/screen" && return 0
-		sleep 0.1; _i=$((_i + 1))
-	done
-	note "screen did not show '$1':"; sed 's/^/#   /' "$T/screen" >&2
-	return 1
-}
+. "$(dirname "$0")/tmux-lib.sh"
+tm_init tty
 
 for pair in $PAIRS; do
 	c=$(pair_client "$pair"); s=$(pair_server "$pair"); l=$(pair_label "$pair")
@@ -39,7 +27,7 @@ PS1='local\$ '; export PS1
 exec sh -i
 EOS
 	tm_stop
-	$TM new-session -d -s kt -x 120 -y 30 "env -i PATH=$PATH HOME=$T TERM=xterm sh $T/run.sh" || { fail "$l tmux start"; continue; }
+	tm_start "$T/run.sh" || { fail "$l tmux start"; continue; }
 	wait_screen '^local\$' || { fail "$l local shell"; tm_stop; continue; }
 	$TM send-keys -t kt "$bin -t -F /dev/null -p $port -l $TUSER -i $T/user_ed25519 -o UserKnownHostsFile=$T/known_hosts -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o LogLevel=ERROR 127.0.0.1 \"env PS1='rem\\$ ' sh -i\"" Enter
 	wait_screen '^rem\$' 20; res "$l remote shell on a terminal" || { tm_stop; continue; }

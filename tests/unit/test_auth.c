@@ -15,7 +15,38 @@ typedef struct world {
 	int final_checks;           /* check_pubkey calls with final=1 */
 	const char *password;       /* what the client types */
 	int prompts;
+	int load_err;               /* what load_private answers */
+	int n_ev;                   /* the client's auth events */
+	enum kg_cli_auth_event_type ev[64];
+	int ev_err[64], ev_partial[64];
 } world;
+
+static void record_event(void *arg, const kg_cli_auth_event *e)
+{
+	world *w = arg;
+	if (w->n_ev < 64) {
+		w->ev[w->n_ev] = e->type;
+		w->ev_err[w->n_ev] = e->err;
+		w->ev_partial[w->n_ev] = e->partial;
+		w->n_ev++;
+	}
+}
+
+static int load_private(void *arg, kg_cli_identity *id)
+{
+	world *w = arg;
+	(void)id;
+	return w->load_err;
+}
+
+/* Index of the first event of this type, or -1. */
+static int find_ev(const world *w, enum kg_cli_auth_event_type type)
+{
+	for (int i = 0; i < w->n_ev; i++)
+		if (w->ev[i] == type)
+			return i;
+	return -1;
+}
 
 static int check_pubkey(void *arg, const char *user, const kg_key *key, int final)
 {
@@ -76,7 +107,8 @@ static int world_new(world *w, int pubkey, int password, int max_tries)
 				  .pubkey_algs = "ssh-ed25519,ecdsa-sha2-nistp256", .check_pubkey = check_pubkey,
 				  .check_password = check_password, .cb_arg = w };
 	kg_cli_auth_config cc = { .user = "alice", .ids = w->ids, .n_ids = 1, .try_pubkey = 1, .try_password = 1,
-				  .password_prompts = 3, .get_password = get_password, .cb_arg = w };
+				  .password_prompts = 3, .get_password = get_password, .load_private = load_private,
+				  .event = record_event, .cb_arg = w };
 	if ((r = kg_svr_auth_new(&w->sa, &sc, w->p.s)) < 0)
 		return r;
 	return kg_cli_auth_start(&w->ca, &cc, w->p.c);
@@ -201,6 +233,25 @@ static void test_password_disabled_on_server(void)
 	world_free(&w);
 }
 
+/* The events --explain tells a failure from: a key the server would take
+ * but whose private half cannot be loaded, a password that cannot be
+ * asked for. */
+static void test_failure_events(void)
+{
+	world w;
+	int in;
+	T_OK(world_new(&w, 1, 1, 6));
+	w.allowed = w.user_key;
+	w.ids[0].priv = NULL;
+	w.load_err = KG_ERR_KEY_PERMS;
+	T_ASSERT(run(&w, &in) == KG_ERR_AUTH_FAILED && !in);
+	int acc = find_ev(&w, KG_AUTH_EV_KEY_ACCEPTED), un = find_ev(&w, KG_AUTH_EV_KEY_UNUSABLE);
+	int np = find_ev(&w, KG_AUTH_EV_NO_PROMPT);
+	T_ASSERT(acc >= 0 && un == acc + 1 && w.ev_err[un] == KG_ERR_KEY_PERMS);
+	T_ASSERT(np > un && find_ev(&w, KG_AUTH_EV_KEY_SIGNED) < 0 && find_ev(&w, KG_AUTH_EV_PASSWORD_SENT) < 0);
+	world_free(&w);
+}
+
 /* Feeds the client half server messages by hand: SERVICE_ACCEPT, then a
  * FAILURE listing publickey, then a PK_OK naming blob. */
 static int client_gets_pk_ok(world *w, const kg_key *named)
@@ -241,6 +292,25 @@ static void test_pk_ok_must_name_the_offered_key(void)
 	/* For the key offered, the client signs and carries on. */
 	T_OK(world_new(&w, 1, 1, 6));
 	T_ASSERT(client_gets_pk_ok(&w, w.user_key) == 0);
+	world_free(&w);
+}
+
+/* A FAILURE after the signature with partial success set: the event says so. */
+static void test_partial_success_event(void)
+{
+	world w;
+	T_OK(world_new(&w, 1, 1, 6));
+	T_ASSERT(client_gets_pk_ok(&w, w.user_key) == 0);
+	T_ASSERT(find_ev(&w, KG_AUTH_EV_KEY_SIGNED) >= 0);
+	kg_buf m;
+	kg_buf_init(&m, 0);
+	T_OK(kg_buf_put_u8(&m, SSH_MSG_USERAUTH_FAILURE));
+	T_OK(kg_buf_put_cstring(&m, "password"));
+	T_OK(kg_buf_put_bool(&m, 1));
+	(void)!kg_cli_auth_handle(w.ca, SSH_MSG_USERAUTH_FAILURE, kg_buf_ptr(&m), kg_buf_len(&m));
+	kg_buf_free(&m);
+	int f = find_ev(&w, KG_AUTH_EV_FAILURE);
+	T_ASSERT(f >= 0 && w.ev_partial[f] == 1);
 	world_free(&w);
 }
 
@@ -370,5 +440,7 @@ int main(void)
 	T_RUN(test_password_disabled_on_server);
 	T_RUN(test_pk_ok_must_name_the_offered_key);
 	T_RUN(test_repeated_service_request);
+	T_RUN(test_failure_events);
+	T_RUN(test_partial_success_event);
 	return T_DONE();
 }

@@ -123,6 +123,40 @@ static void test_command_line(void)
 	T_ASSERT(!kg_cli_escape_is_forward("-L") && !kg_cli_escape_is_forward("-X 1") && !kg_cli_escape_is_forward("L 1"));
 }
 
+/* EnableEscapeCommandline no (the default, as OpenSSH): ~C only says so,
+ * types nothing and opens no line; ~? leaves the C row out. */
+static void test_command_line_disabled(void)
+{
+	kg_cli_escape e;
+	out_t o;
+	kg_cli_escape_init(&e, '~');
+	e.cmdline_off = 1;
+	T_ASSERT(feed(&e, "~C-L 1:h:2\r", &o) == 0 && o.nacts == 0 && !kg_cli_escape_busy(&e));
+	T_ASSERT(strstr((const char *)kg_buf_ptr(&o.local), "commandline disabled\r\n") != NULL);
+	T_ASSERT(strstr((const char *)kg_buf_ptr(&o.local), "ssh> ") == NULL && sent_is(&o, "-L 1:h:2\r"));
+	done(&o);
+	kg_cli_escape_init(&e, '~');
+	e.cmdline_off = 1;
+	T_ASSERT(feed(&e, "~?", &o) == 0 && strstr((const char *)kg_buf_ptr(&o.local), "~R   - request rekey"));
+	T_ASSERT(strstr((const char *)kg_buf_ptr(&o.local), "open a command line") == NULL);
+	done(&o);
+	kg_cli_escape_init(&e, '~');
+	T_ASSERT(feed(&e, "~?", &o) == 0 && strstr((const char *)kg_buf_ptr(&o.local), "~C   - open a command line"));
+	done(&o);
+
+	kg_client_config cfg;
+	kg_cfg_err err;
+	kg_client_config_init(&cfg);
+	T_OK(kg_client_config_finish(&cfg, "h", "me"));
+	T_ASSERT(cfg.enable_escape_commandline == 0);
+	kg_client_config_free(&cfg);
+	kg_client_config_init(&cfg);
+	T_OK(kg_client_config_apply_option(&cfg, "EnableEscapeCommandline=yes", &err));
+	T_OK(kg_client_config_finish(&cfg, "h", "me"));
+	T_ASSERT(cfg.enable_escape_commandline == 1);
+	kg_client_config_free(&cfg);
+}
+
 /* EscapeChar in a config file and as -o: first value wins, kept as written. */
 static void test_config_keyword(void)
 {
@@ -148,5 +182,6 @@ int main(void)
 	T_RUN(test_twice_and_unknown);
 	T_RUN(test_none_and_ctrl);
 	T_RUN(test_command_line);
+	T_RUN(test_command_line_disabled);
 	return T_DONE();
 }

@@ -1,4 +1,4 @@
-/* Connection sharing on the client: the settings and control path tokens
+/* Connection sharing on the client: the settings and the control path
  * (src/conn/cli-mux.c), and a master (src/conn/cli-mux-server.c) answering
  * a client (src/conn/cli-mux-client.c) over a real control socket: check,
  * a session request the master cannot serve without a connection
@@ -42,32 +42,43 @@ static void test_settings(void)
 
 static void test_path_tokens(void)
 {
-	kg_cli_mux_tokens t = {
-		.host = "localhost", .orig_host = "lh", .port = 22, .user = "root", .local_user = "me",
-		.home = "/home/me", .local_host = "vm",
-	};
-	char *p = NULL;
-	/* %C: SHA-1 of "%l%h%p%r" (the value ssh -G prints for these). */
-	T_OK(kg_cli_mux_path("/tmp/x-%C", &t, &p));
-	T_ASSERT(p && strcmp(p, "/tmp/x-29d02d4b0e739c3c5f335aa165bba63ffce656f3") == 0);
-	free(p);
-	t.local_host = "box.example.org";
-	T_OK(kg_cli_mux_path("~/.ssh/cm-%r@%h:%p-%n-%u-%L-%l-%d-%%", &t, &p));
-	T_ASSERT(p && strcmp(p, "/home/me/.ssh/cm-root@localhost:22-lh-me-box-box.example.org-/home/me-%") == 0);
-	free(p);
-	char want[64];
-	snprintf(want, sizeof(want), "/s/%lu", (unsigned long)getuid());
-	T_OK(kg_cli_mux_path("/s/%i", &t, &p));
-	T_ASSERT(p && strcmp(p, want) == 0);
-	free(p);
-	T_OK(kg_cli_mux_path("none", &t, &p));
-	T_ASSERT(p == NULL);
-	T_OK(kg_cli_mux_path(NULL, &t, &p));
-	T_ASSERT(p == NULL);
-	T_ASSERT(kg_cli_mux_path("/tmp/%z", &t, &p) < 0);
-	char h[41];
-	T_OK(kg_cli_mux_hash_C("vm", "localhost", 22, "root", h));
-	T_ASSERT(strcmp(h, "29d02d4b0e739c3c5f335aa165bba63ffce656f3") == 0);
+	kg_logger lg;
+	kg_log_init(&lg, "test", KG_LOG_QUIET, 0, 0);
+	kg_client_config cfg;
+	kg_client_config_init(&cfg);
+	cfg.hostname = strdup("localhost");
+	cfg.original_host = strdup("lh");
+	cfg.user = strdup("root");
+	cfg.port = 22;
+	cfg.control_master = strdup("autoask");
+	cfg.control_persist = strdup("10m");
+	cfg.control_path = strdup("~/.ssh/cm-%r@%h:%p-%n-%u-%%");
+	kg_cli_mux m;
+	T_OK(kg_cli_mux_init(&m, &cfg, "lh", "me", "/home/me", &lg));
+	int ok = m.master == KG_CLI_MUX_AUTOASK && m.persist == 600 && m.path &&
+		 strcmp(m.path, "/home/me/.ssh/cm-root@localhost:22-lh-me-%") == 0;
+	kg_cli_mux_free(&m);
+	T_ASSERT(ok);
+	/* %C: 40 hex digits (SHA-1 of %l%h%p%r, as ssh -G shows it). */
+	free(cfg.control_path);
+	cfg.control_path = strdup("/tmp/x-%C");
+	T_OK(kg_cli_mux_init(&m, &cfg, "lh", "me", "/home/me", &lg));
+	ok = m.path && strlen(m.path) == 7 + 40 && strspn(m.path + 7, "0123456789abcdef") == 40;
+	kg_cli_mux_free(&m);
+	T_ASSERT(ok);
+	free(cfg.control_path);
+	cfg.control_path = strdup("none");
+	T_OK(kg_cli_mux_init(&m, &cfg, "lh", "me", "/home/me", &lg));
+	T_ASSERT(m.path == NULL);
+	free(cfg.control_path);
+	cfg.control_path = strdup("/tmp/%z");
+	T_ASSERT(kg_cli_mux_init(&m, &cfg, "lh", "me", "/home/me", &lg) < 0);
+	kg_cli_mux_free(&m);
+	free(cfg.control_master);
+	cfg.control_master = strdup("sometimes");
+	T_ASSERT(kg_cli_mux_init(&m, &cfg, "lh", "me", "/home/me", &lg) == KG_ERR_CONFIG);
+	kg_cli_mux_free(&m);
+	kg_client_config_free(&cfg);
 }
 
 /* Runs the master's loop until the child (a mux client) exits. */

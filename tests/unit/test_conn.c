@@ -11,6 +11,7 @@
  * forgotten, one sent without asking for an answer), and src/conn/cli-alive.c:
  * keepalives a live server answers, and the end of a connection whose
  * server stopped answering. */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -438,7 +439,7 @@ static void on_drain(void *ctx, int fd, int revents)
 	ssize_t n = read(fd, buf, sizeof(buf));
 	if (n > 0)
 		(void)!kg_buf_put(&d->got, buf, (size_t)n);
-	else
+	else if (n == 0 || errno != EAGAIN)  /* not "empty for now": the timer may have read first */
 		(void)!kg_loop_remove_fd(&d->f->c.loop, fd);
 }
 

@@ -14,8 +14,9 @@ static char *story_of(const kg_explain *ex)
 {
 	kg_buf b;
 	kg_buf_init(&b, 0);
+	unsigned sec = 0;
 	for (int p = 0; p < EX_NPARTS; p++)
-		if (ex_story_part(ex, p, &b) < 0) {
+		if (ex_story_part(ex, p, &sec, &b) < 0) {
 			kg_buf_free(&b);
 			return NULL;
 		}
@@ -282,6 +283,8 @@ static void test_stopped_before_auth(void)
 	T_ASSERT(strstr(s, "No authentication was attempted") != NULL);
 	T_ASSERT(strstr(s, "stopped before any key was put to use") != NULL);
 	T_ASSERT(strstr(s, "4. The session") == NULL);
+	T_ASSERT(strstr(s, "\t4. Advice for this connection") != NULL);   /* numbered without a gap */
+	T_ASSERT(strstr(s, "5. ") == NULL && strstr(s, "What the server allows") == NULL);
 	free(s);
 	kg_explain_free(ex);
 	kg_key_free(hk);

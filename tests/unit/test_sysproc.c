@@ -72,6 +72,36 @@ static void test_spawn_pipes(void)
 	kg_spawn_user_free(&u);
 }
 
+/* user_rc (~/.ssh/rc): run first, in the home directory, with the
+ * session's stdout and environment and nothing on its stdin; a missing
+ * file is skipped. */
+static void test_spawn_user_rc(void)
+{
+	kg_spawn_user u;
+	struct run_out o;
+	T_OK(self_user(&u));
+	char home[] = "/tmp/kagi-rc-XXXXXX", rc[64];
+	T_ASSERT(mkdtemp(home) != NULL);
+	free(u.home);
+	u.home = strdup(home);
+	snprintf(rc, sizeof(rc), "%s/rc", home);
+	FILE *f = fopen(rc, "w");
+	T_ASSERT(f != NULL);
+	fputs("read x || echo rc-eof\necho \"rc in $(pwd) $KAGI_RC_T\"\n", f);
+	fclose(f);
+	const char *env[] = { "KAGI_RC_T=set" };
+	kg_spawn_req req = { .user = &u, .command = "cat; echo main", .user_rc = rc, .server_env = env, .n_server_env = 1 };
+	T_OK(run_pipes(&req, "abc\n", &o));
+	char want[256];
+	snprintf(want, sizeof(want), "rc-eof\nrc in %s set\nabc\nmain\n", home);
+	T_ASSERT(strcmp(o.out, want) == 0);
+	unlink(rc);
+	T_OK(run_pipes(&req, "abc\n", &o));
+	T_ASSERT(strcmp(o.out, "abc\nmain\n") == 0 && o.err[0] == '\0');
+	rmdir(home);
+	kg_spawn_user_free(&u);
+}
+
 static void test_spawn_result_fds(void)
 {
 	kg_spawn_user u;
@@ -541,6 +571,7 @@ int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	T_RUN(test_spawn_pipes);
+	T_RUN(test_spawn_user_rc);
 	T_RUN(test_spawn_result_fds);
 	T_RUN(test_spawn_login_shell);
 	T_RUN(test_spawn_exec_failure);
