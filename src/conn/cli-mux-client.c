@@ -403,6 +403,7 @@ int kg_cli_mux_client_session(const kg_cli_mux *m, const kg_cli_mux_request *rq,
 		q.type = KG_MUX_C_NEW_SESSION;
 		q.want_tty = rq->want_tty != 0;
 		q.subsystem = rq->subsystem != 0;
+		q.want_agent = rq->cfg && rq->cfg->forward_agent > 0;
 		q.escape_char = (uint32_t)rq->escape_char;
 		q.term = (char *)(term ? term : "");
 		q.command = (char *)(rq->command ? rq->command : "");

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include "conn/cli-agent-fwd.h"
 #include "conn/cli-escape.h"
 #include "conn/cli-mux-session.h"
 #include "sys/tty.h"
@@ -17,7 +18,7 @@ struct kg_cli_mux_session {
 	int in_eof, eof_sent;
 	kg_chan_out out, err;
 	kg_watch w_in, w_out, w_err;
-	int want_tty, have_tio, subsystem, stdio_fwd;
+	int want_tty, have_tio, subsystem, stdio_fwd, want_agent;
 	struct termios tio;
 	char *term, *command;
 	char **env;
@@ -206,6 +207,9 @@ static int start_requests(kg_cli_mux_session *ms)
 		GUARD(r);
 		ms->replies_pending++;
 	}
+	/* The master's agent, when it forwards one (as ssh's master does). */
+	if (ms->want_agent)
+		GUARD(kg_cli_agent_fwd_request(ms->c, cn, ch));
 	for (size_t i = 0; i < ms->n_env; i++) {
 		char *eq = strchr(ms->env[i], '=');
 		if (!eq || eq == ms->env[i])
@@ -346,6 +350,7 @@ int kg_cli_mux_session_start(kg_client *c, const kg_mux_msg *rq, int fds[3], kg_
 	} else {
 		ms->want_tty = rq->want_tty != 0;
 		ms->subsystem = rq->subsystem != 0;
+		ms->want_agent = rq->want_agent != 0;
 		ms->term = rq->term ? strdup(rq->term) : NULL;
 		ms->command = rq->command ? strdup(rq->command) : NULL;
 		if (rq->n_env) {

@@ -180,6 +180,23 @@ via-openssh" ]; res "kssh runs a command through an OpenSSH master" || { echo "r
 	[ $rc -eq 0 ] && wait_for gone "$OM"; res "kssh -O exit ends an OpenSSH master" || echo "$out" >&2
 fi
 
+# --- agent forwarding through a master that forwards an agent (-A on both)
+if command -v ssh-agent >/dev/null && command -v ssh-add >/dev/null; then
+	eval "$(ssh-agent -s -a "$T/agent.sock")" >/dev/null && echo "$SSH_AGENT_PID" >>"$T/pids"
+	ssh-add -q "$T/user_ed25519" 2>/dev/null
+	CG=$T/cg
+	client kssh "$P" "-A -M -S $CG -N" </dev/null >/dev/null 2>&1 &
+	wait_for sock "$CG"
+	fp=$(ssh-add -l | cut -d' ' -f2)
+	out=$(client kssh "$P" "-A -S $CG $NOKEY" 'ssh-add -l' </dev/null 2>&1)
+	echo "$out" | grep -q -- "$fp"; res "a shared session with -A gets the master's forwarded agent" || echo "$out" >&2
+	out=$(client kssh "$P" "-S $CG $NOKEY" 'ssh-add -l' </dev/null 2>&1)
+	! echo "$out" | grep -q -- "$fp"; res "...and one without -A does not"
+	client kssh "$P" "-S $CG -O exit" >/dev/null 2>&1
+	kill "$SSH_AGENT_PID" 2>/dev/null
+	unset SSH_AUTH_SOCK SSH_AGENT_PID
+fi
+
 # --- ControlMaster ask: each session is confirmed through SSH_ASKPASS
 printf '#!/bin/sh\necho no\n' >"$T/askno"; chmod +x "$T/askno"
 CA=$T/ca
