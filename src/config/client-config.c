@@ -97,7 +97,7 @@ static const kg_cfg_kw client_kws[] = {
 	{ "ControlPersist", KG_CFG_STR, CC(control_persist), 0, 0, NULL },
 	{ "DynamicForward", KG_CFG_RAW_ACC, CC(dynamic_forwards), 0, 0, NULL },
 	/* What OpenSSH's scp passes to ssh ("-S kssh"). */
-	{ "ClearAllForwardings", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "ClearAllForwardings", KG_CFG_FLAG, CC(clear_all_forwardings), 0, 0, NULL },
 	{ "PermitLocalCommand", KG_CFG_FLAG, CC(permit_local_command), 0, 0, NULL },
 	{ "LocalCommand", KG_CFG_RAW, CC(local_command), 0, 0, NULL },
 	{ "RemoteCommand", KG_CFG_IGNORE, 0, 0, 0, NULL },
@@ -137,7 +137,7 @@ static const kg_cfg_kw client_kws[] = {
 	{ "ProxyUseFdpass", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "RevokedHostKeys", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "SecurityKeyProvider", KG_CFG_IGNORE, 0, 0, 0, NULL },
-	{ "StreamLocalBindMask", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "StreamLocalBindMask", KG_CFG_STR, CC(stream_local_bind_mask), 0, 0, NULL },
 	{ "StreamLocalBindUnlink", KG_CFG_FLAG, CC(stream_local_bind_unlink), 0, 0, NULL },
 	{ "SyslogFacility", KG_CFG_IGNORE, 0, 0, 0, NULL },
 	{ "Tunnel", KG_CFG_IGNORE, 0, 0, 0, NULL },
@@ -230,7 +230,6 @@ static const struct unsupported_rule {
 	{ "ObscureKeystrokeTiming", "no", UNSUP_WARN },
 	/* Rows of other lanes, warn-and-ignore until they flip them. */
 	{ "PermitRemoteOpen", "any", UNSUP_WARN },           /* fwd */
-	{ "StreamLocalBindMask", NULL, UNSUP_QUIET },        /* fwd */
 	/* Going without these changes nothing the user relies on: -v notes. */
 	{ "ChannelTimeout", "none", UNSUP_QUIET },
 	{ "EnableSSHKeysign", "no", UNSUP_QUIET },
@@ -684,5 +683,11 @@ int kg_client_config_finish(kg_client_config *cfg, const char *host, const char 
 	default_int(&cfg->canonicalize_fallback_local, 1);
 	default_int(&cfg->required_rsa_size, 1024);
 	default_int(&cfg->permit_local_command, 0);
+	default_int(&cfg->clear_all_forwardings, 0);
+	if (cfg->clear_all_forwardings == 1) {
+		kg_strlist_free(&cfg->local_forwards);
+		kg_strlist_free(&cfg->remote_forwards);
+		kg_strlist_free(&cfg->dynamic_forwards);
+	}
 	return KG_OK;
 }

@@ -126,6 +126,8 @@ typedef struct kg_client_config {
 	char *control_persist;              /* raw ControlPersist: yes, no or a time */
 	/* agentfwd */
 	char *add_keys_to_agent;            /* raw AddKeysToAgent (config/add-keys.h); NULL = no */
+	int clear_all_forwardings;          /* ClearAllForwardings: finish() empties the lists */
+	char *stream_local_bind_mask;       /* StreamLocalBindMask as written (octal); NULL: 0177 */
 } kg_client_config;
 
 void kg_client_config_init(kg_client_config *cfg);

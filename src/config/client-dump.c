@@ -165,6 +165,7 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	fprintf(out, "checkhostip %s\n", yn(cfg->check_host_ip));
 	fprintf(out, "compression %s\n", yn(cfg->compression));
 	fprintf(out, "controlmaster %s\n", mux_master_name(cfg->control_master));
+	fprintf(out, "clearallforwardings %s\n", yn(cfg->clear_all_forwardings));
 	fprintf(out, "exitonforwardfailure %s\n", yn(cfg->exit_on_forward_failure));
 	fprintf(out, "gatewayports %s\n", yn(cfg->gateway_ports));
 	fprintf(out, "hashknownhosts %s\n", yn(cfg->hash_known_hosts));
@@ -233,6 +234,8 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	fprintf(out, "escapechar %s\n", cfg->escape_char ? cfg->escape_char : "~");
 	fprintf(out, "rekeylimit %llu %d\n", (unsigned long long)cfg->rekey_limit.bytes,
 		cfg->rekey_limit.seconds > 0 ? cfg->rekey_limit.seconds : 0);
+	fprintf(out, "streamlocalbindmask 0%lo\n",
+		cfg->stream_local_bind_mask ? strtoul(cfg->stream_local_bind_mask, NULL, 8) & 0777 : 0177ul);
 	if (cfg->proxy_jump && strcmp(cfg->proxy_jump, "none") != 0)
 		fprintf(out, "proxyjump %s\n", cfg->proxy_jump);
 	/* cfg: canonicalisation (ssh -G spells one keyword with a capital P). */

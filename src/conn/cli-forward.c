@@ -41,6 +41,11 @@ static const kg_strlist *list_of(const kg_client_config *cfg, int kind)
 
 int kg_cli_forwards_check_config(const kg_client_config *cfg, char *msg, size_t msglen)
 {
+	unsigned mask;
+	if (kg_cli_lfwd_mask(cfg, &mask) < 0) {
+		snprintf(msg, msglen, "Bad mask '%s' (StreamLocalBindMask).", cfg->stream_local_bind_mask);
+		return KG_ERR_CONFIG;
+	}
 	for (int kind = 0; kind <= KG_FWDSPEC_DYNAMIC; kind++) {
 		const kg_strlist *l = list_of(cfg, kind);
 		for (size_t i = 0; i < l->n; i++) {
@@ -166,7 +171,8 @@ int kg_cli_forwards_cancel(kg_cli_forwards *f, const kg_fwd_spec *spec, kg_cli_f
 }
 
 /* ~C: "-L spec", "-R spec", "-D spec" and "-KL/-KR/-KD spec", with
- * OpenSSH's answers. */
+ * OpenSSH's answers, logged at INFO as ssh logs them (LogLevel ERROR hides
+ * them); msg stays empty. */
 int kg_cli_forwards_command(void *arg, const char *line, char *msg, size_t msglen)
 {
 	kg_cli_forwards *f = arg;
@@ -177,6 +183,7 @@ int kg_cli_forwards_command(void *arg, const char *line, char *msg, size_t msgle
 		snprintf(msg, msglen, "forwarding is not available in this connection");
 		return KG_ERR_CONFIG;
 	}
+	kg_logger *log = f->c->log;
 	if (*p++ != '-')
 		goto invalid;
 	if (*p == 'K') {
@@ -194,28 +201,50 @@ int kg_cli_forwards_command(void *arg, const char *line, char *msg, size_t msgle
 	kg_fwd_spec spec;
 	if (cancel) {
 		/* Only the listen side: "[bind:]port" or a path. */
-		if (kg_fwd_spec_parse(p, KG_FWDSPEC_DYNAMIC, &spec) < 0) {
-			snprintf(msg, msglen, "Bad forwarding close specification.");
+		int r = KG_OK;
+		if (strchr(p, '/')) {
+			memset(&spec, 0, sizeof(spec));
+			spec.listen_port = -1;
+			spec.listen_path = strdup(p);
+			if (!spec.listen_path)
+				return KG_ERR_ALLOC;
+		} else {
+			r = kg_fwd_spec_parse(p, KG_FWDSPEC_DYNAMIC, &spec);
+		}
+		if (r < 0) {
+			kg_info(log, "Bad forwarding close specification.");
 			return KG_ERR_ARG;
 		}
 		spec.kind = kind;
 		spec.dynamic = kind == KG_FWDSPEC_DYNAMIC;
-		int r = kg_cli_forwards_cancel(f, &spec, NULL, NULL);
+		r = kg_cli_forwards_cancel(f, &spec, NULL, NULL);
 		kg_fwd_spec_free(&spec);
-		snprintf(msg, msglen, r >= 0 ? "Canceled forwarding." : "Unknown port forwarding.");
+		kg_info(log, "%s", r >= 0 ? "Canceled forwarding." : "Unknown port forwarding.");
 		return r == KG_ERR_ALLOC ? r : KG_OK;
 	}
 	if (kg_fwd_spec_parse(p, kind, &spec) < 0) {
-		snprintf(msg, msglen, "Bad forwarding specification.");
+		kg_info(log, "Bad %s forwarding specification.", kind_word(kind));
 		return KG_ERR_ARG;
 	}
 	int r = kg_cli_forwards_add(f, &spec, NULL, NULL);
 	kg_fwd_spec_free(&spec);
-	snprintf(msg, msglen, r >= 0 ? "Forwarding port." : "Port forwarding failed.");
+	kg_info(log, "%s", r >= 0 ? "Forwarding port." : "Port forwarding failed.");
 	return r == KG_ERR_ALLOC ? r : KG_OK;
 invalid:
-	snprintf(msg, msglen, "Invalid command.");
+	kg_info(log, "Invalid command.");
 	return KG_ERR_ARG;
+}
+
+int kg_cli_forwards_idle(void *arg)
+{
+	const kg_cli_forwards *f = arg;
+	const kg_conn *cn = &f->c->eng.conn;
+	if (!f->c->eng.conn_ready)
+		return 1;
+	for (uint32_t i = 0; i < cn->cfg.max_channels; i++)
+		if (cn->chans[i].state != KG_CH_FREE && cn->chans[i].user)
+			return 0;
+	return 1;
 }
 
 void kg_cli_forwards_free(kg_cli_forwards *f)

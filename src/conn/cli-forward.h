@@ -40,6 +40,9 @@ int kg_cli_forwards_cancel(kg_cli_forwards *f, const kg_fwd_spec *spec, kg_cli_f
 /* The ~C command line (kg_cli_session_opts.forward_cmd): "-L spec",
  * "-KR spec", ...; what to tell the user goes to msg. */
 int kg_cli_forwards_command(void *f, const char *line, char *msg, size_t msglen);
+/* kg_cli_session_opts.idle: 1 once no forwarded connection is open (any
+ * channel with a consumer; the listeners do not count). */
+int kg_cli_forwards_idle(void *f);
 void kg_cli_forwards_free(kg_cli_forwards *f);
 
 #endif

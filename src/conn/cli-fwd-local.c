@@ -13,7 +13,7 @@
 #include "sys/net-fwd.h"
 
 #define LISTEN_MAX 8         /* sockets of one TCP listener (one per address) */
-#define BIND_MASK 0177       /* StreamLocalBindMask's default */
+#define BIND_MASK 0177u      /* StreamLocalBindMask's default */
 
 typedef struct listener {
 	kg_cli_lfwd *l;
@@ -35,6 +35,20 @@ struct kg_cli_lfwd {
 	size_t n;
 	kg_cli_socks_list socks;
 };
+
+int kg_cli_lfwd_mask(const kg_client_config *cfg, unsigned *mask)
+{
+	const char *t = cfg->stream_local_bind_mask;
+	*mask = BIND_MASK;
+	if (!t)
+		return KG_OK;
+	char *end;
+	unsigned long v = strtoul(t, &end, 8);
+	if (!*t || *end || v > 0777 || t[0] == '-' || t[0] == '+')
+		return KG_ERR_CONFIG;
+	*mask = (unsigned)v;
+	return KG_OK;
+}
 
 int kg_cli_lfwd_new(kg_engine *e, kg_logger *log, const kg_client_config *cfg, kg_cli_lfwd **out)
 {
@@ -155,7 +169,10 @@ static int listen_unix(kg_cli_lfwd *l, listener *ls)
 {
 	const char *path = ls->spec.listen_path;
 	char err[256] = "";
-	int r = kg_net_listen_unix(path, l->cfg->stream_local_bind_unlink == 1, BIND_MASK, &ls->fds[0], err,
+	unsigned mask;
+	if (kg_cli_lfwd_mask(l->cfg, &mask) < 0)
+		mask = BIND_MASK;
+	int r = kg_net_listen_unix(path, l->cfg->stream_local_bind_unlink == 1, (mode_t)mask, &ls->fds[0], err,
 				   sizeof(err));
 	if (r < 0) {
 		if (r == KG_ERR_TOO_LARGE)
@@ -194,6 +211,14 @@ int kg_cli_lfwd_add(kg_cli_lfwd *l, const kg_fwd_spec *spec)
 		ls->spec.kind = KG_FWDSPEC_DYNAMIC;
 		ls->spec.dynamic = 1;
 	}
+	char tgt[KG_FWDSPEC_HOST_MAX + 16];
+	if (ls->spec.listen_path)
+		kg_debug(l->log, "Local connections to %s forwarded to remote address %s", ls->spec.listen_path,
+			 ls->spec.dynamic ? "socks:0" : kg_fwd_spec_target(&ls->spec, tgt, sizeof(tgt)));
+	else
+		kg_debug(l->log, "Local connections to %s:%d forwarded to remote address %s",
+			 ls->spec.listen_host ? ls->spec.listen_host : "LOCALHOST", ls->spec.listen_port,
+			 ls->spec.dynamic ? "socks:0" : kg_fwd_spec_target(&ls->spec, tgt, sizeof(tgt)));
 	int r = ls->spec.listen_path ? listen_unix(l, ls) : listen_tcp(l, ls);
 	if (r < 0) {
 		listener_free(ls);

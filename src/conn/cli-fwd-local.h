@@ -14,6 +14,10 @@
 
 typedef struct kg_cli_lfwd kg_cli_lfwd;
 
+/* StreamLocalBindMask of cfg (octal, at most 0777; 0177 when unset).
+ * KG_ERR_CONFIG if it is malformed. */
+int kg_cli_lfwd_mask(const kg_client_config *cfg, unsigned *mask) KG_WUR;
+
 /* cfg (GatewayPorts, StreamLocalBindUnlink, StreamLocalBindMask) is
  * kept, not copied. */
 int kg_cli_lfwd_new(kg_engine *e, kg_logger *log, const kg_client_config *cfg, kg_cli_lfwd **out) KG_WUR;

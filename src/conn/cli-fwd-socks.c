@@ -217,12 +217,14 @@ static void on_shake(void *ctx, int fd, int revents)
 		if (r == KG_SOCKS_DONE) {
 			kg_debug(sh->log, "Connection to port forwarding: socks%d host %s port %u", sh->s.version,
 				 sh->s.host, sh->s.port);
-			kg_cli_fwd_target t = {
-				.host = sh->s.host, .port = sh->s.port, .orig_ip = sh->orig_ip, .orig_port = sh->orig_port,
-			};
 			kg_engine *e = sh->e;
 			kg_logger *log = sh->log;
 			kg_socks s = sh->s;
+			char orig[KG_NET_IPSTR];
+			memcpy(orig, sh->orig_ip, sizeof(orig));
+			kg_cli_fwd_target t = {
+				.host = s.host, .port = s.port, .orig_ip = orig, .orig_port = sh->orig_port,
+			};
 			shake_free(sh, 1);
 			int rc = open_with(e, log, fd, &t, &s);
 			if (rc < 0)

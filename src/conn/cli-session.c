@@ -429,6 +429,13 @@ static int finished(void *arg)
 	return s->result || s->escaped_out || (s->o->stop && *s->o->stop) || (s->channel_closed && kg_chan_out_pending(&s->out) == 0 && kg_chan_out_pending(&s->err) == 0);
 }
 
+/* fwd: after the session, while forwarded connections are open. */
+static int lingered(void *arg)
+{
+	session *s = arg;
+	return s->result || (s->o->stop && *s->o->stop) || s->o->idle(s->o->forward_arg);
+}
+
 int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_status)
 {
 	session s;
@@ -485,6 +492,8 @@ int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_sta
 	kg_watch_set(s.e, &s.w_in, -1, 0, on_fd, &s);
 	kg_watch_set(s.e, &s.w_out, -1, 0, on_fd, &s);
 	kg_watch_set(s.e, &s.w_err, -1, 0, on_fd, &s);
+	if (r >= 0 && !s.escaped_out && !s.result && o->idle && !o->idle(o->forward_arg))
+		(void)!kg_engine_run(&c->eng, lingered, &s, -1);
 	(void)!kg_tty_raw_restore(&s.tty);
 	/* Whatever is still pending goes out in blocking mode.  In reverse:
 	 * on a terminal the three share one file description, so the flags

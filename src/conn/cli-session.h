@@ -33,6 +33,10 @@ typedef struct kg_cli_session_opts {
 	const int *stop;
 	int (*add_signal)(void *arg, int signo, kg_loop_signal_cb cb, void *ctx);
 	void *signal_arg;
+	/* fwd: once the session's channel is closed the connection runs on
+	 * until idle(forward_arg) holds (forwarded connections still open, as
+	 * ssh waits for them); NULL: it ends at once. */
+	int (*idle)(void *arg);
 } kg_cli_session_opts;
 
 /* Runs the session to its end.  *exit_status is the remote command's

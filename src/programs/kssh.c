@@ -651,6 +651,8 @@ int main(int argc, char **argv)
 	 * process runs the session through it. */
 	if (r == KG_OK && msrv && mx.persist >= 0 && cfg.fork_after_authentication != 1)
 		kg_cli_mux_server_persist(msrv, &mx, &mrq, mx.persist);
+	if (fw)
+		so.idle = kg_cli_forwards_idle;
 	if (r == KG_OK && cfg.fork_after_authentication == 1)
 		r = kg_cli_proc_background(&c, session_none && !cl.fwd_host ? NULL : &so);
 	if (r == KG_OK && msrv && session_none && !cl.fwd_host) {

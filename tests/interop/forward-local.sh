@@ -110,6 +110,32 @@ for s in ksshd sshd; do
 done
 port=$port_ksshd
 
+# The session ends while a forwarded connection is open: kssh waits for it
+# (as ssh does), so what the target sends later still arrives.
+sport=$(free_port)
+"$PY" -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $sport)); s.listen(1); s.settimeout(20)
+c, _ = s.accept(); time.sleep(2); c.sendall(b'late-data'); c.close()" </dev/null 2>>"$T/late.err" &
+echo $! >>"$T/pids"
+wait_for listening "$sport"
+lp=$(free_port)
+client kssh "$port" "-L $lp:127.0.0.1:$sport" sleep 1 </dev/null 2>"$T/late-k.err" &
+BG_PID=$!; echo "$BG_PID" >>"$T/pids"
+wait_for listening "$lp"
+got=$(timeout 15 "$PY" -c "
+import socket
+s = socket.create_connection(('127.0.0.1', $lp)); d = b''
+while True:
+    b = s.recv(100)
+    if not b: break
+    d += b
+print(d.decode())")
+wait "$BG_PID"; rc=$?
+[ "$got" = late-data ] && [ $rc -eq 0 ]
+res "after the session ends kssh waits for the forwarded connection" || { echo "got=$got rc=$rc" >&2; cat "$T/late-k.err" >&2; }
+
 # -f -N: back at the prompt only once the listener exists.
 lp=$(free_port)
 client kssh "$port" "-f -N -L $lp:127.0.0.1:$hport" </dev/null 2>"$T/f.err"; rc=$?
@@ -222,13 +248,29 @@ Host *
   RemoteForward 127.0.0.1:8001
   GatewayPorts yes
   ExitOnForwardFailure yes
+  StreamLocalBindMask 077
+  StreamLocalBindUnlink yes
 EOF
 for k in kssh ssh; do
 	if [ $k = kssh ]; then b=$KSSH; else b=$SSH; fi
 	"$b" -F "$T/g.conf" -L 5555:x:6 -D '*:7777' -R 9:a:10 -G somehost 2>/dev/null |
-		grep -E '^(localforward|remoteforward|dynamicforward|gatewayports|exitonforwardfailure) ' >"$T/G-$k"
+		grep -E '^(localforward|remoteforward|dynamicforward|gatewayports|exitonforwardfailure|streamlocalbind[a-z]*) ' \
+			>"$T/G-$k"
 done
 [ -s "$T/G-ssh" ] && diff "$T/G-ssh" "$T/G-kssh" >&2
 res "kssh -G forwarding lines equal ssh -G's"
+# ClearAllForwardings (what scp passes): none left, on the command line or in files.
+for k in kssh ssh; do
+	if [ $k = kssh ]; then b=$KSSH; else b=$SSH; fi
+	"$b" -F "$T/g.conf" -o ClearAllForwardings=yes -L 5555:x:6 -G somehost 2>/dev/null |
+		grep -E '^(localforward|remoteforward|dynamicforward|clearallforwardings) ' >"$T/GC-$k"
+done
+[ "$(cat "$T/GC-kssh")" = "clearallforwardings yes" ] && diff "$T/GC-ssh" "$T/GC-kssh" >&2
+res "ClearAllForwardings yes clears them all, as ssh -G shows"
+lp=$(free_port)
+out=$(client kssh "$port" "-o ClearAllForwardings=yes -L $lp:127.0.0.1:$hport" sh -c "'cat /proc/net/tcp'" </dev/null 2>"$T/caf.err")
+hex=$(printf '%04X' "$lp")
+[ -n "$out" ] && ! echo "$out" | grep -q ":$hex 00000000:0000 0A"
+res "ClearAllForwardings yes: no listener" || cat "$T/caf.err" >&2
 
 finish
