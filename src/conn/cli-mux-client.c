@@ -18,6 +18,8 @@
 #include "sys/tty.h"
 
 #define MUX_TIMEOUT_MS 30000
+/* sizeof(sockaddr_un.sun_path) on Linux, as ssh's message says it. */
+#define KG_MUX_PATH_MAX 108u
 
 typedef struct mconn {
 	int fd;
@@ -211,8 +213,12 @@ int kg_cli_mux_command(const kg_cli_mux *m, const char *cmd, const kg_client_con
 	}
 	mconn mc;
 	int r = mux_open(m->path, &mc, lg);
-	if (r == KG_ERR_NOT_FOUND || r == KG_ERR_CLOSED || r == KG_ERR_SYSTEM || r == KG_ERR_ARG) {
-		kg_error(lg, "Control socket connect(%s): %s", m->path, r == KG_ERR_ARG ? "path too long" : strerror(errno));
+	if (r == KG_ERR_ARG) {
+		kg_error(lg, "ControlPath too long ('%s' >= %u bytes)", m->path, KG_MUX_PATH_MAX);
+		return 255;
+	}
+	if (r == KG_ERR_NOT_FOUND || r == KG_ERR_CLOSED || r == KG_ERR_SYSTEM) {
+		kg_error(lg, "Control socket connect(%s): %s", m->path, strerror(errno));
 		return 255;
 	}
 	if (r < 0)
@@ -366,6 +372,10 @@ int kg_cli_mux_client_session(const kg_cli_mux *m, const kg_cli_mux_request *rq,
 		kg_debug(lg, "auto-mux: Trying existing master");
 	mconn mc;
 	int r = mux_open(m->path, &mc, lg);
+	if (r == KG_ERR_ARG) {
+		kg_error(lg, "ControlPath too long ('%s' >= %u bytes)", m->path, KG_MUX_PATH_MAX);
+		return KG_ERR_CONFIG;
+	}
 	if (r == KG_ERR_CLOSED && m->master != KG_CLI_MUX_NO) {
 		kg_debug(lg, "Stale control socket %s, unlinking", m->path);
 		unlink(m->path);

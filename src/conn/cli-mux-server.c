@@ -507,9 +507,12 @@ int kg_cli_mux_server_start(kg_client *c, const char *path, int ask, kg_cli_mux_
 		kg_error(c->log, "ControlSocket %s already exists, disabling multiplexing", path);
 		return r;
 	}
+	if (r == KG_ERR_ARG) {
+		kg_error(c->log, "ControlPath %s too long, disabling multiplexing", path);
+		return r;
+	}
 	if (r < 0) {
-		kg_error(c->log, "%s: cannot listen on control socket %s: %s", "ControlPath", path,
-			 why ? why : r == KG_ERR_ARG ? "path too long" : strerror(errno));
+		kg_error(c->log, "ControlSocket %s: %s, disabling multiplexing", path, why ? why : strerror(errno));
 		return r;
 	}
 	kg_cli_mux_server *s = calloc(1, sizeof(*s));

@@ -227,4 +227,24 @@ out=$(client kssh "$P" "-o ControlMaster=auto -o ControlPath=none" 'echo plain' 
 out=$(client kssh "$P" "-o ControlMaster=auto -o ControlPath=$T/stale" 'echo over-stale' </dev/null 2>&1)
 [ "$out" = over-stale ]; res "ControlMaster auto replaces a stale socket" || echo "$out" >&2
 gone "$T/stale"; res "the stale socket's master cleaned up after itself"
+
+# ControlPath too long for a socket: refused as ssh refuses it.
+long=$T/$(printf '%0200d' 0)
+out=$(client kssh "$P" "-o ControlMaster=auto -o ControlPath=$long" true </dev/null 2>&1); rc=$?
+[ $rc -eq 255 ] && echo "$out" | grep -q "ControlPath too long"; res "an over-long ControlPath: ssh's error, exit 255" || echo "rc=$rc $out" >&2
+
+# --- the connection dies under a shared session: the client exits 255, the
+# master removes its socket.
+CD=$T/cd
+client kssh "$P" "-M -S $CD -N" </dev/null >/dev/null 2>&1 &
+wait_for sock "$CD"
+client kssh "$P" "-S $CD $NOKEY" 'sleep 20' </dev/null >/dev/null 2>&1 &
+sp=$!
+sleep 1
+kill -TERM "-$SRV_PID" 2>/dev/null
+start=$(date +%s)
+wait $sp; rc=$?
+[ $rc -eq 255 ] && [ $(($(date +%s) - start)) -lt 10 ] && wait_for gone "$CD"
+res "server gone: the shared session ends with 255, the master cleans up" || echo "rc=$rc" >&2
+
 finish
