@@ -228,6 +228,14 @@ out=$(client kssh "$P" "-o ControlMaster=auto -o ControlPath=$T/stale" 'echo ove
 [ "$out" = over-stale ]; res "ControlMaster auto replaces a stale socket" || echo "$out" >&2
 gone "$T/stale"; res "the stale socket's master cleaned up after itself"
 
+# kssh -f -N -M: the usual way to start a master by hand.
+CF=$T/cf
+client kssh "$P" "-f -N -M -S $CF" </dev/null >/dev/null 2>"$T/e"; rc=$?
+[ $rc -eq 0 ] && wait_for sock "$CF" && [ "$(client kssh "$P" "-S $CF $NOKEY" 'echo bg' </dev/null 2>&1)" = bg ]
+res "kssh -f -N -M: a master in the background" || { echo "rc=$rc" >&2; cat "$T/e" >&2; }
+client kssh "$P" "-S $CF -O exit" >/dev/null 2>&1
+wait_for gone "$CF"; res "...which -O exit ends"
+
 # ControlPath too long for a socket: refused as ssh refuses it.
 long=$T/$(printf '%0200d' 0)
 out=$(client kssh "$P" "-o ControlMaster=auto -o ControlPath=$long" true </dev/null 2>&1); rc=$?
