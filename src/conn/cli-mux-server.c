@@ -606,7 +606,9 @@ void kg_cli_mux_server_persist(kg_cli_mux_server *s, const kg_cli_mux *m, const 
 		_exit(255);
 	}
 	if (child > 0) {
-		/* The parent: a client of the master it leaves behind. */
+		/* The parent: a client of the master it leaves behind, with
+		 * the signals the master's loop took back in its hands. */
+		(void)sigprocmask(SIG_SETMASK, kg_loop_child_mask(s->lp), NULL);
 		kg_cli_mux mm = *m;
 		mm.master = KG_CLI_MUX_NO;
 		kg_cli_mux_request q = *rq;

@@ -166,6 +166,21 @@ out=$(printf 'via-persist\n' | client kssh "$P" "-o ControlMaster=auto -o Contro
 res "ControlPersist: the next call rides the master (no key, no login)" || cat "$T/e" >&2
 wait_for gone "$APX" && { [ -z "$PP" ] || wait_for dead "$PP"; }; res "ControlPersist=3s: the master leaves after its idle time"
 
+# The foreground process of a ControlPersist call still ends on SIGTERM
+# (a timeout killing it), and the master stays.
+client kssh "$P" "-o ControlMaster=auto -o ControlPersist=5 -o ControlPath=$T/pt" 'sleep 20' </dev/null >/dev/null 2>&1 &
+cp=$!
+wait_for sock "$T/pt"
+fg=
+for x in $(pgrep -f "ControlPath=$T/pt"); do
+	pp=$(awk '{print $4}' "/proc/$x/stat" 2>/dev/null)
+	[ "$(cat "/proc/$x/comm" 2>/dev/null)" = kssh ] && [ "$(cat "/proc/$pp/comm" 2>/dev/null)" = timeout ] && fg=$x
+done
+[ -n "$fg" ] && kill -TERM "$fg"
+wait $cp; rc=$?
+[ -n "$fg" ] && [ $rc -eq 255 ] && sock "$T/pt"; res "ControlPersist: SIGTERM ends the foreground, the master stays" || echo "fg=$fg rc=$rc" >&2
+client kssh "$P" "-S $T/pt -O exit" >/dev/null 2>&1
+
 # --- kssh as a client of an OpenSSH master
 if [ -x "$SSH" ]; then
 	OM=$T/om
