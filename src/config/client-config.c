@@ -94,7 +94,7 @@ static const kg_cfg_kw client_kws[] = {
 	{ "RemoteForward", KG_CFG_RAW_ACC, CC(remote_forwards), 0, 0, NULL },
 	{ "ControlMaster", KG_CFG_STR, CC(control_master), 0, 0, NULL },
 	{ "ControlPath", KG_CFG_STR, CC(control_path), 0, 0, NULL },
-	{ "ControlPersist", KG_CFG_IGNORE, 0, 0, 0, NULL },
+	{ "ControlPersist", KG_CFG_STR, CC(control_persist), 0, 0, NULL },
 	{ "DynamicForward", KG_CFG_RAW_ACC, CC(dynamic_forwards), 0, 0, NULL },
 	/* What OpenSSH's scp passes to ssh ("-S kssh"). */
 	{ "ClearAllForwardings", KG_CFG_FLAG, CC(clear_all_forwardings), 0, 0, NULL },
@@ -194,9 +194,6 @@ static const struct unsupported_rule {
 	int how;
 } unsupported_rules[] = {
 	{ "ForwardX11", "no", UNSUP_WARN },
-	{ "ControlMaster", "no", UNSUP_WARN },
-	{ "ControlPath", "none", UNSUP_WARN },
-	{ "ControlPersist", "no", UNSUP_WARN },
 	{ "PubkeyAcceptedAlgorithms", NULL, UNSUP_WARN },
 	{ "PubkeyAcceptedKeyTypes", NULL, UNSUP_WARN },
 	{ "VerifyHostKeyDNS", "no", UNSUP_WARN },

@@ -128,6 +128,8 @@ typedef struct kg_client_config {
 	kg_strlist permit_remote_open;      /* PermitRemoteOpen's words (first line); empty: any */
 	/* agentfwd */
 	char *add_keys_to_agent;            /* raw AddKeysToAgent (config/add-keys.h); NULL = no */
+	/* mux: connection sharing */
+	char *control_persist;              /* raw ControlPersist: yes, no or a time */
 } kg_client_config;
 
 void kg_client_config_init(kg_client_config *cfg);

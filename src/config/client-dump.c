@@ -1,6 +1,7 @@
 /* Printing the resolved client configuration as ssh -G does. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include "config/client-dump.h"
 #include "config/forward-spec.h"
@@ -82,6 +83,39 @@ static int print_paths(FILE *out, const char *kw, const kg_client_config *cfg, c
 	return KG_OK;
 }
 
+/* mux: ControlMaster, ControlPath (tokens expanded) and ControlPersist. */
+static const char *mux_master_name(const char *v)
+{
+	if (!v || strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0)
+		return "false";
+	return strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 ? "true" : v;
+}
+
+static int print_control_path(FILE *out, const kg_client_config *cfg, const char *home, const char *local_user)
+{
+	if (!cfg->control_path || strcasecmp(cfg->control_path, "none") == 0)
+		return KG_OK;
+	char *p = NULL;
+	kg_cfg_err e;
+	GUARD(kg_cli_expand(cfg, home, local_user, "ControlPath", cfg->control_path, &p, &e));
+	fprintf(out, "controlpath %s\n", p);
+	free(p);
+	return KG_OK;
+}
+
+static void print_control_persist(FILE *out, const char *v)
+{
+	long secs;
+	if (!v || strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0)
+		fputs("controlpersist no\n", out);
+	else if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0)
+		fputs("controlpersist yes\n", out);
+	else if (kg_cfg_parse_time(v, &secs) == KG_OK && secs > 0)
+		fprintf(out, "controlpersist %ld\n", secs);
+	else if (kg_cfg_parse_time(v, &secs) == KG_OK)
+		fputs("controlpersist yes\n", out);
+}
+
 /* fwd: ssh -G's forwarding lines: the listen side ("port", "[host]:port"
  * or a path) and the target ("[host]:port", a path; "[socks]:0" for a
  * remote one with none). */
@@ -130,6 +164,7 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	fprintf(out, "batchmode %s\n", yn(cfg->batch_mode));
 	fprintf(out, "checkhostip %s\n", yn(cfg->check_host_ip));
 	fprintf(out, "compression %s\n", yn(cfg->compression));
+	fprintf(out, "controlmaster %s\n", mux_master_name(cfg->control_master));
 	fprintf(out, "clearallforwardings %s\n", yn(cfg->clear_all_forwardings));
 	fprintf(out, "exitonforwardfailure %s\n", yn(cfg->exit_on_forward_failure));
 	fprintf(out, "gatewayports %s\n", yn(cfg->gateway_ports));
@@ -156,6 +191,7 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 	fprintf(out, "serveraliveinterval %d\n", cfg->server_alive_interval);
 	GUARD(print_algs(out, "ciphers", lg, "cipher", KG_CIPHERS_CLIENT_DEFAULT, kg_cipher_all_names(),
 			 cfg->ciphers));
+	GUARD(print_control_path(out, cfg, home, local_user ? local_user : cfg->user));
 	GUARD(print_algs(out, "hostkeyalgorithms", lg, "host key algorithm", KG_HOSTKEY_CLIENT_DEFAULT,
 			 KG_HOSTKEY_ALL, cfg->host_key_algorithms));
 	if (cfg->host_key_alias)
@@ -198,6 +234,7 @@ int kg_client_config_dump(const kg_client_config *cfg, const char *host, const c
 		fprintf(out, "connecttimeout %d\n", cfg->connect_timeout);
 	else
 		fputs("connecttimeout none\n", out);
+	print_control_persist(out, cfg->control_persist);
 	fprintf(out, "escapechar %s\n", cfg->escape_char ? cfg->escape_char : "~");
 	fprintf(out, "rekeylimit %llu %d\n", (unsigned long long)cfg->rekey_limit.bytes,
 		cfg->rekey_limit.seconds > 0 ? cfg->rekey_limit.seconds : 0);

@@ -417,19 +417,27 @@ static void set_nonblock(session *s, int fd, int idx)
 		(void)!fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+static void add_signal(session *s, int signo, kg_loop_signal_cb cb)
+{
+	if (s->o->add_signal)
+		(void)!s->o->add_signal(s->o->signal_arg, signo, cb, s);
+	else
+		(void)!kg_loop_add_signal(&s->c->loop, signo, cb, s);
+}
+
 /* The channel is closed and what it brought is written out (or a
  * terminating signal came). */
 static int finished(void *arg)
 {
 	session *s = arg;
-	return s->result || s->escaped_out || (s->channel_closed && kg_chan_out_pending(&s->out) == 0 && kg_chan_out_pending(&s->err) == 0);
+	return s->result || s->escaped_out || (s->o->stop && *s->o->stop) || (s->channel_closed && kg_chan_out_pending(&s->out) == 0 && kg_chan_out_pending(&s->err) == 0);
 }
 
 /* fwd: after the session, while forwarded connections are open. */
 static int lingered(void *arg)
 {
 	session *s = arg;
-	return s->result || s->o->idle(s->o->forward_arg);
+	return s->result || (s->o->stop && *s->o->stop) || s->o->idle(s->o->forward_arg);
 }
 
 int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_status)
@@ -452,9 +460,9 @@ int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_sta
 	}
 	int tty = o->want_tty && isatty(STDIN_FILENO);
 	static const int term_sigs[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT };
-	(void)!kg_loop_add_signal(&c->loop, SIGWINCH, on_signal, &s);
+	add_signal(&s, SIGWINCH, on_signal);
 	for (size_t i = 0; tty && i < KG_ARRAY_LEN(term_sigs); i++)
-		(void)!kg_loop_add_signal(&c->loop, term_sigs[i], on_signal, &s);
+		add_signal(&s, term_sigs[i], on_signal);
 	if (tty)
 		(void)!kg_tty_raw_enter(STDIN_FILENO, &s.tty);
 	kg_debug(c->log, "Entering interactive session.");
@@ -481,6 +489,11 @@ int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_sta
 			r = s.result;
 	}
 	kg_engine_detach(&s.k);
+	if (o->add_signal) {
+		add_signal(&s, SIGWINCH, NULL);
+		for (size_t i = 0; tty && i < KG_ARRAY_LEN(term_sigs); i++)
+			add_signal(&s, term_sigs[i], NULL);
+	}
 	kg_watch_set(s.e, &s.w_in, -1, 0, on_fd, &s);
 	kg_watch_set(s.e, &s.w_out, -1, 0, on_fd, &s);
 	kg_watch_set(s.e, &s.w_err, -1, 0, on_fd, &s);
@@ -499,9 +512,11 @@ int kg_cli_session_run(kg_client *c, const kg_cli_session_opts *o, int *exit_sta
 	for (int i = 0; i < 2; i++)
 		if (kg_chan_out_pending(outs[i]) && !outs[i]->failed)
 			(void)!kg_fd_write_all(outs[i]->fd, kg_buf_ptr(&outs[i]->pending), kg_chan_out_pending(outs[i]), 5000);
-	if (r >= 0) {
-		if (o->want_tty && !o->quiet && isatty(STDIN_FILENO) && !o->forward_host)
-			kg_info(c->log, "Connection to %s closed.", c->cfg->hostname);
+	if (r >= 0 && o->want_tty && !o->quiet && isatty(STDIN_FILENO) && !o->forward_host)
+		kg_info(c->log, "Connection to %s closed.", c->cfg->hostname);
+	if (r >= 0 && o->keep_open) {
+		(void)!kg_engine_flush(&c->eng, KG_CLIENT_FLUSH_MS);
+	} else if (r >= 0) {
 		kg_tr_disconnect(c->tr, SSH_DISCONNECT_BY_APPLICATION, "disconnected by user");
 		(void)!kg_engine_flush(&c->eng, KG_CLIENT_FLUSH_MS);
 	} else if (r == KG_ERR_CLOSED || r == KG_ERR_PEER_DISCONNECT) {

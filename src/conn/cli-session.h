@@ -24,6 +24,15 @@ typedef struct kg_cli_session_opts {
 	 * tell the user in msg; NULL: forwarding is not available. */
 	int (*forward_cmd)(void *arg, const char *line, char *msg, size_t msglen);
 	void *forward_arg;
+	/* mux: a master sharing this connection (cli-mux-server.h).
+	 * keep_open: no disconnect at the end (the master serves on); stop:
+	 * the session ends once *stop is set (-O exit); add_signal: the
+	 * session's signals go through the master's handler (cb NULL once the
+	 * session is over). */
+	int keep_open;
+	const int *stop;
+	int (*add_signal)(void *arg, int signo, kg_loop_signal_cb cb, void *ctx);
+	void *signal_arg;
 	/* fwd: once the session's channel is closed the connection runs on
 	 * until idle(forward_arg) holds (forwarded connections still open, as
 	 * ssh waits for them); NULL: it ends at once. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "config/cli-args.h"
 #include "conn/cli-conn.h"
+#include "conn/cli-mux.h"
 #include "sftp/sftp-cli.h"
 #include "sftp/sftp-client.h"
 
@@ -281,8 +282,17 @@ int main(int argc, char **argv)
 	int status = 1;
 	kg_sftp s;
 	memset(&s, 0, sizeof(s));
-	if (kg_client_open(&c) == KG_OK) {
-		if (kg_sftp_open(&s, &c, &o.so, &lg, STDERR_FILENO) < 0) {
+	/* mux: through a connection-sharing master when one answers at ControlPath. */
+	kg_cli_mux mx;
+	kg_cli_mux_pipe mp;
+	memset(&mp, 0, sizeof(mp));
+	int mr = kg_cli_mux_init(&mx, &cfg, o.d.host, local_user, home, &lg);
+	if (mr == KG_OK)
+		mr = kg_cli_mux_pipe_open(&mx, "sftp", NULL, STDERR_FILENO, &lg, &mp);
+	kg_cli_mux_free(&mx);
+	kg_sftp_io mio = { .write = kg_cli_mux_pipe_write, .read = kg_cli_mux_pipe_read, .arg = &mp };
+	if (mr == KG_OK || (mr == KG_ERR_NOT_FOUND && kg_client_open(&c) == KG_OK)) {
+		if ((mr == KG_OK ? kg_sftp_start(&s, &mio, &o.so, &lg) : kg_sftp_open(&s, &c, &o.so, &lg, STDERR_FILENO)) < 0) {
 			fprintf(stderr, "Connection closed: %s\n", kg_sftp_error(&s));
 			kg_sftp_free(&s);
 		} else {
@@ -314,6 +324,8 @@ int main(int argc, char **argv)
 				status = 1;
 		}
 	}
+	if (mr == KG_OK)
+		(void)kg_cli_mux_pipe_close(&mp, NULL);
 	kg_client_close(&c);
 	if (in != stdin)
 		fclose(in);

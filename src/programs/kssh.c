@@ -16,6 +16,8 @@
 #include "conn/cli-session.h"
 #include "conn/cli-proc.h"
 #include "conn/cli-verbose.h"
+#include "conn/cli-mux.h"
+#include "conn/cli-mux-server.h"
 #include "config/client-config.h"
 #include "config/client-dump.h"
 #include "config/client-read.h"
@@ -28,11 +30,11 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: kssh [-246AaCfGgkNnqsTtVvx] [-c cipher_spec] [-D [bind_address:]port]\n"
+		"usage: kssh [-246AaCfGgkMNnqsTtVvx] [-c cipher_spec] [-D [bind_address:]port]\n"
 		"            [-E log_file] [-e escape_char] [-F configfile] [-i identity_file]\n"
 		"            [-J destination] [-L address] [-l login_name] [-m mac_spec]\n"
-		"            [-o option] [-p port] [-R address] [-W host:port]\n"
-		"            [--explain] [--explain-html file]\n"
+		"            [-O ctl_cmd] [-o option] [-p port] [-R address] [-S ctl_path]\n"
+		"            [-W host:port] [--explain] [--explain-html file]\n"
 		"            destination [command [argument ...]]\n");
 }
 
@@ -44,9 +46,8 @@ static const struct {
 } unsupported_flags[] = {
 	{ 'B', "bind interface" },
 	{ 'b', "bind address" }, { 'I', "PKCS#11" },
-	{ 'K', "GSSAPI authentication" }, { 'M', "connection sharing" },
-	{ 'O', "control commands" }, { 'P', "tags" },
-	{ 'S', "control socket" }, { 'w', "tunnel forwarding" },
+	{ 'K', "GSSAPI authentication" }, { 'P', "tags" },
+	{ 'w', "tunnel forwarding" },
 	{ 'X', "X11 forwarding" }, { 'Y', "X11 forwarding" }, { 'y', "logging to syslog" },
 };
 
@@ -83,6 +84,8 @@ typedef struct cmdline {
 	int fwd_port;
 	int explain;              /* --explain: tell the connection's story */
 	const char *explain_html; /* --explain-html FILE */
+	int master;               /* -M count (mux) */
+	const char *mux_cmd;      /* -O command (mux) */
 } cmdline;
 
 static int add_opt(cmdline *cl, const char *key, const char *val)
@@ -281,6 +284,15 @@ static int parse_args(cmdline *cl, int argc, char **argv)
 			}
 			case 'g': cl->gateway_ports = 1; break;
 			case 'E': cl->log_file = optarg; break;
+			case 'M': cl->master++; break;
+			case 'S': r = add_opt(cl, "ControlPath", optarg); break;
+			case 'O':
+				if (!kg_cli_mux_command_known(optarg)) {
+					fprintf(stderr, "kssh: Invalid multiplex command.\n");
+					return KG_ERR_ARG;
+				}
+				cl->mux_cmd = optarg;
+				break;
 			case 'G': cl->print_config = 1; break;
 			case 'Q':
 				if (kg_cli_query(optarg, stdout) < 0) {
@@ -468,6 +480,8 @@ static int flag_options(cmdline *cl)
 		GUARD(kg_strlist_add(l, "ForkAfterAuthentication=yes"));
 	if (cl->gateway_ports)
 		GUARD(kg_strlist_add(l, "GatewayPorts=yes"));
+	if (cl->master)
+		GUARD(kg_strlist_add(l, cl->master > 1 ? "ControlMaster=ask" : "ControlMaster=yes"));
 	return KG_OK;
 }
 
@@ -564,6 +578,35 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < cfg.warnings.n; i++)
 		kg_verbose(&lg, "%s", cfg.warnings.v[i]);
 
+	/* mux: -O, or a session through a master already there. */
+	kg_cli_mux mx;
+	kg_cli_mux_request mrq = {
+		.command = cl.command, .subsystem = cfg.session_type == KG_SESSION_SUBSYSTEM, .want_tty = want_tty,
+		.stdin_null = stdin_null, .session_none = session_none, .hostname = cfg.hostname,
+		.escape_char = esc_ch == KG_ESCAPE_NONE ? (int)KG_MUX_NO_ESCAPE : esc_ch,
+		.fwd_host = cl.fwd_host, .fwd_port = cl.fwd_port, .quiet = cl.quiet, .cfg = &cfg,
+		.send_forwards = 1,
+	};
+	int mux_status = -1;
+	if (kg_cli_mux_init(&mx, &cfg, cl.dest_host, local_user, home, &lg) < 0) {
+		mux_status = EXIT_KAGI_ERROR;
+	} else if (cl.mux_cmd) {
+		mux_status = kg_cli_mux_command(&mx, cl.mux_cmd, &cfg, &lg);
+	} else if (mx.path && mx.master != KG_CLI_MUX_YES && mx.master != KG_CLI_MUX_ASK) {
+		int st = EXIT_KAGI_ERROR;
+		int mr = kg_cli_mux_client_session(&mx, &mrq, &lg, &st);
+		if (mr != KG_ERR_NOT_FOUND)  /* else no master there: connect */
+			mux_status = mr < 0 ? EXIT_KAGI_ERROR : st;
+	}
+	if (mux_status >= 0) {
+		kg_cli_mux_free(&mx);
+		kg_client_config_free(&cfg);
+		free_cmdline(&cl);
+		free(local_user);
+		free(home);
+		return mux_status;
+	}
+
 	kg_client c;
 	memset(&c, 0, sizeof(c));
 	c.cfg = &cfg;
@@ -589,6 +632,17 @@ int main(int argc, char **argv)
 	};
 	if (r == KG_OK)
 		r = kg_cli_agent_fwd_start(&c);  /* agentfwd: -A / ForwardAgent */
+	/* mux: this connection is shared from here on. */
+	kg_cli_mux_server *msrv = NULL;
+	if (r == KG_OK && mx.path && mx.master != KG_CLI_MUX_NO)
+		(void)!kg_cli_mux_server_start(&c, mx.path, mx.master == KG_CLI_MUX_ASK || mx.master == KG_CLI_MUX_AUTOASK,
+					       &msrv);
+	if (msrv) {
+		so.keep_open = 1;
+		so.stop = kg_cli_mux_server_stop_flag(msrv);
+		so.add_signal = kg_cli_mux_server_add_signal;
+		so.signal_arg = msrv;
+	}
 	/* fwd: the forwardings are set up here, before -f goes to the background. */
 	kg_cli_forwards *fw = NULL;
 	if (r == KG_OK)
@@ -597,11 +651,20 @@ int main(int argc, char **argv)
 		r = kg_cli_forwards_start(fw);
 	so.forward_cmd = kg_cli_forwards_command;
 	so.forward_arg = fw;
+	if (msrv && fw)
+		kg_cli_mux_server_set_forwards(msrv, fw);
+	/* mux: ControlPersist: the master goes on in the background, this
+	 * process runs the session through it. */
+	if (r == KG_OK && msrv && mx.persist >= 0 && cfg.fork_after_authentication != 1)
+		kg_cli_mux_server_persist(msrv, &mx, &mrq, mx.persist);
 	if (fw)
 		so.idle = kg_cli_forwards_idle;
 	if (r == KG_OK && cfg.fork_after_authentication == 1)
 		r = kg_cli_proc_background(&c, session_none && !cl.fwd_host ? NULL : &so);
-	if (r == KG_OK && session_none && !cl.fwd_host) {
+	if (r == KG_OK && msrv && session_none && !cl.fwd_host) {
+		status = kg_cli_mux_server_end(msrv, mx.persist > 0 ? mx.persist : KG_CLI_MUX_RUN_FOREVER);
+		msrv = NULL;
+	} else if (r == KG_OK && session_none && !cl.fwd_host) {
 		status = kg_cli_proc_wait(&c);
 	} else if (r == KG_OK) {
 		if (want_tty && isatty(STDIN_FILENO))
@@ -609,6 +672,14 @@ int main(int argc, char **argv)
 		r = kg_cli_session_run(&c, &so, &status);
 		if (r < 0)
 			status = EXIT_KAGI_ERROR;
+		if (msrv) {
+			/* The shared sessions end before the connection does. */
+			int stopped = *so.stop;
+			int ms = kg_cli_mux_server_end(msrv, mx.persist > 0 ? mx.persist : KG_CLI_MUX_RUN_SESSIONS);
+			msrv = NULL;
+			if (r >= 0 && stopped)
+				status = ms ? ms : EXIT_KAGI_ERROR;
+		}
 		lg.crlf = 0;
 	}
 	if (r == KG_OK)
@@ -616,6 +687,8 @@ int main(int argc, char **argv)
 	if (ex)
 		finish_explain(&cl, ex, r < 0 ? r : KG_OK);
 	kg_cli_forwards_free(fw);
+	kg_cli_mux_server_free(msrv);
+	kg_cli_mux_free(&mx);
 	kg_client_close(&c);
 	kg_explain_free(ex);
 	kg_client_config_free(&cfg);

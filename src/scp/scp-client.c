@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -211,6 +212,8 @@ static int legacy_through_local(kg_scp_client *cl, const kg_scp_operand *src, co
 			}
 			if (r == KG_OK && b.has_stream)
 				r = kg_stream_send_eof(&b.st);
+			else if (r == KG_OK && b.has_mux)
+				(void)shutdown(b.mux.fd, SHUT_WR);
 			else if (r == KG_OK && b.wfd >= 0) {
 				close(b.wfd);
 				b.wfd = -1;
@@ -269,6 +272,8 @@ static int remote_to_remote(kg_scp_client *cl, const kg_scp_operand *src, const 
 	if (r == KG_OK && (r = kg_scp_remote_open(cl, 0, src, (const char *)kg_buf_ptr(&b), NULL, &rm)) == KG_OK) {
 		if (rm.has_stream)
 			r = kg_stream_send_eof(&rm.st);
+		else if (rm.has_mux)
+			(void)shutdown(rm.mux.fd, SHUT_WR);
 		else if (rm.wfd >= 0) {
 			close(rm.wfd);
 			rm.wfd = -1;

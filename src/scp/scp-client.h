@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include "config/cli-args.h"
 #include "conn/cli-conn.h"
+#include "conn/cli-mux.h"
 #include "scp/scp-io.h"
 #include "scp/scp-proto.h"
 
@@ -45,6 +46,8 @@ typedef struct kg_scp_remote {
 	pid_t pid;                /* -S program */
 	int rfd, wfd;
 	kg_scp_conn *conn;
+	kg_cli_mux_pipe mux;      /* mux: through a connection-sharing master */
+	int has_mux;
 } kg_scp_remote;
 
 typedef struct kg_scp_client {

@@ -178,6 +178,32 @@ done:
 	return r;
 }
 
+/* mux: the destination's ControlPath names a master that answers: the
+ * command runs through it (KG_ERR_NOT_FOUND: connect as usual). */
+static int mux_open(kg_scp_client *cl, const kg_scp_operand *op, const char *command, const char *subsystem,
+		    kg_scp_remote *rm)
+{
+	kg_client_config cfg;
+	kg_client_config_init(&cfg);
+	int r = kg_cli_args_config(&cl->args, cl->prog, op->host, op->user, op->port, cl->home, cl->local_user, &cfg);
+	kg_logger lg;
+	kg_log_init(&lg, cl->prog, r >= 0 ? cfg.log_level : KG_LOG_ERROR, 0, 0);
+	kg_cli_mux mx;
+	if (r >= 0)
+		r = kg_cli_mux_init(&mx, &cfg, op->host, cl->local_user, cl->home, &lg);
+	if (r >= 0) {
+		r = kg_cli_mux_pipe_open(&mx, subsystem, command, cl->err_fd, &lg, &rm->mux);
+		kg_cli_mux_free(&mx);
+	} else {
+		r = KG_ERR_NOT_FOUND;  /* the usual way reports the configuration's problems */
+	}
+	kg_client_config_free(&cfg);
+	if (r < 0)
+		return r;
+	rm->has_mux = 1;
+	return kg_scp_io_init_fds(&rm->io, rm->mux.fd, rm->mux.fd);
+}
+
 static int remote_open(kg_scp_client *cl, int slot, const kg_scp_operand *op, const char *command,
 		       const char *subsystem, kg_scp_remote *rm)
 {
@@ -186,6 +212,9 @@ static int remote_open(kg_scp_client *cl, int slot, const kg_scp_operand *op, co
 	int r;
 	if (cl->ssh_program) {
 		r = spawn_program(cl, op, command, subsystem, rm);
+	} else if ((r = mux_open(cl, op, command, subsystem, rm)) != KG_ERR_NOT_FOUND) {
+		if (r < 0)
+			return r;
 	} else {
 		kg_scp_conn *k;
 		GUARD(conn_get(cl, slot, op, &k));
@@ -224,6 +253,10 @@ int kg_scp_remote_close(kg_scp_remote *rm, int *status)
 	if (rm->has_stream) {
 		r = kg_stream_close(&rm->st, &st);
 		rm->has_stream = 0;
+	}
+	if (rm->has_mux) {
+		r = kg_cli_mux_pipe_close(&rm->mux, &st);
+		rm->has_mux = 0;
 	}
 	if (rm->wfd >= 0)
 		close(rm->wfd);
