@@ -24,8 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	kg_buf b;
 	kg_buf_init(&b, 0);
+	unsigned section = 0;
 	for (int p = 0; p < EX_NPARTS; p++)
-		(void)!ex_story_part(ex, p, &b);
+		(void)!ex_story_part(ex, p, &section, &b);
 	kg_buf_free(&b);
 	(void)!kg_explain_html_write(ex, "/dev/null");
 	kg_explain_free(ex);
