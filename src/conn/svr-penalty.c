@@ -232,6 +232,7 @@ int kg_penalty_add(kg_penalty_table *t, const kg_netkey *key, int kind, uint64_t
 		p = &t->v[f][t->n[f]++];
 		*p = (kg_penalty){ .key = *key, .expiry_ms = now_ms, .active = 0 };
 	}
+	p->kind = kind;
 	p->expiry_ms += add;
 	if (max > 0 && p->expiry_ms - now_ms > max)
 		p->expiry_ms = now_ms + max;
@@ -248,7 +249,15 @@ int kg_penalty_check(kg_penalty_table *t, const kg_netkey *key, uint64_t now_ms,
 	expire(t, f, now_ms);
 	kg_penalty *p = find(t, key);
 	if (p && p->active) {
-		*why = "penalty";
+		static const char *const label[] = {
+			[KG_PEN_NONE] = "penalty", [KG_PEN_CRASH] = "penalty: caused crash",
+			[KG_PEN_AUTHFAIL] = "penalty: failed authentication",
+			[KG_PEN_NOAUTH] = "penalty: no authentication attempted",
+			[KG_PEN_INVALIDUSER] = "penalty: invalid user",
+			[KG_PEN_GRACE] = "penalty: exceeded LoginGraceTime",
+			[KG_PEN_REFUSED] = "penalty: refused connection",
+		};
+		*why = p->kind >= 0 && p->kind <= KG_PEN_REFUSED ? label[p->kind] : label[0];
 		return 1;
 	}
 	if (t->overflowed[f]) {

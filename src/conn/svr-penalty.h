@@ -22,6 +22,7 @@ typedef struct kg_penalty {
 	kg_netkey key;
 	uint64_t expiry_ms;
 	int active;           /* its accrued time reached min */
+	int kind;             /* the last kind recorded */
 } kg_penalty;
 
 typedef struct kg_penalty_table {
@@ -69,7 +70,7 @@ void kg_penalty_free(kg_penalty_table *t);
  * (deny-all) until an entry expires.  KG_ERR_ALLOC on no memory. */
 int kg_penalty_add(kg_penalty_table *t, const kg_netkey *key, int kind, uint64_t now_ms) KG_WUR;
 /* 1 when a new connection from key is refused at now_ms (*why says why:
- * "penalty" or "penalty table full"), else 0.  Drops expired entries. */
+ * "penalty: <kind>" or "penalty table full"), else 0.  Drops expired entries. */
 int kg_penalty_check(kg_penalty_table *t, const kg_netkey *key, uint64_t now_ms, const char **why);
 /* Entries tracked for a family (0: IPv4, 1: IPv6), after dropping expired ones. */
 size_t kg_penalty_count(kg_penalty_table *t, int v6, uint64_t now_ms);

@@ -70,7 +70,7 @@ sleep 0.5  # the listener reaps the last child
 t0=$(date +%s)
 out=$(client ssh "$port" "-b 127.0.0.3 -o PreferredAuthentications=publickey" echo ok </dev/null 2>"$T/pen"); rc=$?
 [ $rc -ne 0 ] && [ "$out" != ok ] && ! grep -q 'Permission denied' "$T/pen"; res "a good key from 127.0.0.3 is refused during the penalty" || cat "$T/pen" >&2
-grep -q 'drop connection #[0-9]* from \[127.0.0.3\]:[0-9]* penalty' "$log"; res "ksshd logs the penalty drop"
+grep -q 'drop connection #[0-9]* from \[127.0.0.3\]:[0-9]* penalty: failed authentication' "$log"; res "ksshd logs the penalty drop"
 login 127.0.0.1; res "127.0.0.1 logs in while 127.0.0.3 is penalised" || tail -n 5 "$T/login.err" >&2
 login 127.0.0.5; res "another address (127.0.0.5) logs in meanwhile" || tail -n 5 "$T/login.err" >&2
 # The penalty lasts 10 s from the last failure.
@@ -84,5 +84,26 @@ done
 sleep 0.5
 login 127.0.0.4; res "127.0.0.4 (PerSourcePenaltyExemptList) is not penalised after six failures" || tail -n 5 "$T/login.err" >&2
 ! grep -q 'from \[127.0.0.4\]:[0-9]* penalty' "$log"; res "no penalty drop logged for the exempt address"
+
+# --- LoginGraceTime exceeded counts as grace-exceeded ---
+write_server_config "$T/g.conf" "$T/host_ed25519"
+{ echo "LoginGraceTime 2"; echo "PerSourcePenalties grace-exceeded:8s min:5s"; } >>"$T/g.conf"
+start_server ksshd g || { fail "ksshd (grace) start"; finish; }
+gport=$SRV_PORT; glog=$SRV_LOG
+"$PY" -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.6", 0)); s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"SSH-2.0-idle\r\n"); s.settimeout(6); t = time.time()
+try:
+    while s.recv(4096): pass
+except OSError: pass
+print("closed after %.0f" % (time.time() - t))' "$gport" >"$T/grace" 2>&1
+grep -qx 'closed after [23]' "$T/grace" && grep -q 'Timeout before authentication for 127.0.0.6' "$glog"
+res "LoginGraceTime 2 ends a connection that only sent its version line" || cat "$T/grace" >&2
+sleep 0.5
+out=$(client ssh "$gport" "-b 127.0.0.6" echo ok </dev/null 2>"$T/gpen")
+[ "$out" != ok ] && grep -q 'drop connection #[0-9]* from \[127.0.0.6\]:[0-9]* penalty: exceeded LoginGraceTime' "$glog"
+res "exceeding LoginGraceTime penalises the address (grace-exceeded)" || cat "$T/gpen" >&2
+[ "$(client ssh "$gport" "-b 127.0.0.1" echo ok </dev/null 2>/dev/null)" = ok ]; res "127.0.0.1 still logs in to that server"
 
 finish

@@ -98,7 +98,7 @@ static void test_accrual_min_and_expiry(void)
 	T_OK(kg_penalty_add(&t, &a, KG_PEN_AUTHFAIL, now + 200));  /* 14.8s still to run */
 	T_ASSERT(kg_penalty_check(&t, &a, now + 200, &why) == 0);
 	T_OK(kg_penalty_add(&t, &a, KG_PEN_AUTHFAIL, now + 200));  /* 19.8s: past min */
-	T_ASSERT(kg_penalty_check(&t, &a, now + 200, &why) == 1 && strcmp(why, "penalty") == 0);
+	T_ASSERT(kg_penalty_check(&t, &a, now + 200, &why) == 1 && strcmp(why, "penalty: failed authentication") == 0);
 	T_ASSERT(kg_penalty_check(&t, &b, now + 200, &why) == 0);
 	T_ASSERT(kg_penalty_check(&t, &a, now + 19000, &why) == 1);
 	T_ASSERT(kg_penalty_check(&t, &a, now + 20001, &why) == 0);  /* expired */
@@ -110,7 +110,7 @@ static void test_accrual_min_and_expiry(void)
 	T_OK(kg_penalty_add(&t, &b, KG_PEN_CRASH, now));
 	for (int i = 0; i < 20; i++)
 		T_OK(kg_penalty_add(&t, &b, KG_PEN_CRASH, now));
-	T_ASSERT(kg_penalty_check(&t, &b, now + 599000, &why) == 1);
+	T_ASSERT(kg_penalty_check(&t, &b, now + 599000, &why) == 1 && strcmp(why, "penalty: caused crash") == 0);
 	T_ASSERT(kg_penalty_check(&t, &b, now + 600001, &why) == 0);
 	/* noauth 1s is below min 15s on its own; "no" disables everything. */
 	kg_netkey c = key("198.51.100.7");
