@@ -9,6 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 have_prog ksshd ksshd ssh || finish
+KSSHD_EXEMPT=""  # lib.sh exempts 127.0.0.1 otherwise; this test sets its own list
 setup_keys || { fail "setup keys"; finish; }
 gen_key "$T/wrong" ed25519 || { fail "wrong key"; finish; }
 
@@ -87,7 +88,7 @@ login 127.0.0.4; res "127.0.0.4 (PerSourcePenaltyExemptList) is not penalised af
 
 # --- LoginGraceTime exceeded counts as grace-exceeded ---
 write_server_config "$T/g.conf" "$T/host_ed25519"
-{ echo "LoginGraceTime 2"; echo "PerSourcePenalties grace-exceeded:8s min:5s"; } >>"$T/g.conf"
+{ echo "LoginGraceTime 2"; echo "MaxAuthTries 2"; echo "PerSourcePenalties grace-exceeded:8s authfail:8s min:5s"; } >>"$T/g.conf"
 start_server ksshd g || { fail "ksshd (grace) start"; finish; }
 gport=$SRV_PORT; glog=$SRV_LOG
 "$PY" -c '
@@ -105,5 +106,14 @@ out=$(client ssh "$gport" "-b 127.0.0.6" echo ok </dev/null 2>"$T/gpen")
 [ "$out" != ok ] && grep -q 'drop connection #[0-9]* from \[127.0.0.6\]:[0-9]* penalty: exceeded LoginGraceTime' "$glog"
 res "exceeding LoginGraceTime penalises the address (grace-exceeded)" || cat "$T/gpen" >&2
 [ "$(client ssh "$gport" "-b 127.0.0.1" echo ok </dev/null 2>/dev/null)" = ok ]; res "127.0.0.1 still logs in to that server"
+
+# --- MaxAuthTries exceeded counts as authfail ---
+gen_key "$T/wrong2" ed25519 && gen_key "$T/wrong3" ed25519 || fail "more wrong keys"
+client ssh "$gport" "-b 127.0.0.7 -o PreferredAuthentications=publickey -i $T/wrong -i $T/wrong2 -i $T/wrong3" echo ok </dev/null >/dev/null 2>"$T/mat"
+grep -q 'Too many authentication failures' "$T/mat"; res "MaxAuthTries 2 ends the third wrong key" || cat "$T/mat" >&2
+sleep 0.5
+out=$(client ssh "$gport" "-b 127.0.0.7" echo ok </dev/null 2>"$T/mpen")
+[ "$out" != ok ] && grep -q 'drop connection #[0-9]* from \[127.0.0.7\]:[0-9]* penalty: failed authentication' "$glog"
+res "exceeding MaxAuthTries penalises the address (authfail)" || cat "$T/mpen" >&2
 
 finish
