@@ -88,7 +88,7 @@ login 127.0.0.4; res "127.0.0.4 (PerSourcePenaltyExemptList) is not penalised af
 
 # --- LoginGraceTime exceeded counts as grace-exceeded ---
 write_server_config "$T/g.conf" "$T/host_ed25519"
-{ echo "LoginGraceTime 2"; echo "MaxAuthTries 2"; echo "PerSourcePenalties grace-exceeded:8s authfail:8s min:5s"; } >>"$T/g.conf"
+{ echo "LoginGraceTime 2"; echo "MaxAuthTries 2"; echo "PerSourcePenalties grace-exceeded:8s authfail:8s crash:8s min:5s"; } >>"$T/g.conf"
 start_server ksshd g || { fail "ksshd (grace) start"; finish; }
 gport=$SRV_PORT; glog=$SRV_LOG
 "$PY" -c '
@@ -115,5 +115,24 @@ sleep 0.5
 out=$(client ssh "$gport" "-b 127.0.0.7" echo ok </dev/null 2>"$T/mpen")
 [ "$out" != ok ] && grep -q 'drop connection #[0-9]* from \[127.0.0.7\]:[0-9]* penalty: failed authentication' "$glog"
 res "exceeding MaxAuthTries penalises the address (authfail)" || cat "$T/mpen" >&2
+
+# --- a connection process killed by a signal counts as a crash ---
+"$PY" -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.8", 0)); s.connect(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(5); s.recv(100); time.sleep(4)' "$gport" &
+holder=$!
+sleep 1
+child=""
+for p in $(pgrep -P "$SRV_PID"); do
+	grep -q 'Connection from 127.0.0.8' "$glog" && child=$p
+done
+[ -n "$child" ] && kill -KILL "$child"
+wait $holder
+sleep 0.5
+out=$(client ssh "$gport" "-b 127.0.0.8" echo ok </dev/null 2>"$T/cpen")
+[ -n "$child" ] && [ "$out" != ok ] &&
+	grep -q 'drop connection #[0-9]* from \[127.0.0.8\]:[0-9]* penalty: caused crash' "$glog"
+res "a connection process killed by a signal penalises its address (crash)" || cat "$T/cpen" >&2
 
 finish
