@@ -15,6 +15,7 @@ void kg_svr_penalty_defaults(kg_svr_penalty_cfg *p)
 	};
 }
 
+static int fail(char *why, size_t whysz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *why, size_t whysz, const char *fmt, ...)
 {
 	va_list ap;
