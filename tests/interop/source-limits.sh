@@ -136,4 +136,12 @@ out=$(client ssh "$gport" "-b 127.0.0.8" echo ok </dev/null 2>"$T/cpen")
 	grep -q 'drop connection #[0-9]* from \[127.0.0.8\]:[0-9]* penalty: caused crash' "$glog"
 res "a connection process killed by a signal penalises its address (crash)" || cat "$T/cpen" >&2
 
+# --- an unknown user counts as invaliduser (default 5 s, at min 5 s here) ---
+CLIENT_USER=kagi-no-such-user-x client ssh "$gport" "-b 127.0.0.9 -o PreferredAuthentications=publickey" echo ok </dev/null >/dev/null 2>"$T/iu"
+grep -q 'Permission denied' "$T/iu"; res "an unknown user from 127.0.0.9 is denied" || cat "$T/iu" >&2
+sleep 0.5
+out=$(client ssh "$gport" "-b 127.0.0.9" echo ok </dev/null 2>"$T/iupen")
+[ "$out" != ok ] && grep -q 'drop connection #[0-9]* from \[127.0.0.9\]:[0-9]* penalty: invalid user' "$glog"
+res "an unknown user penalises the address (invaliduser)" || cat "$T/iupen" >&2
+
 finish
