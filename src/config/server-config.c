@@ -8,6 +8,7 @@
 #include <syslog.h>
 #include "config/match-criteria.h"
 #include "config/server-config.h"
+#include "config/server-limits.h"
 #include "config/authorized-keys.h"
 #include "config/svr-access.h"
 
@@ -47,6 +48,10 @@ static const kg_cfg_kw server_kws[] = {
 	{ "Include", KG_CFG_SPECIAL, SP_INCLUDE, 0, 0, NULL },
 	{ "Port", KG_CFG_SPECIAL, SP_PORT, 0, 0, NULL },
 	{ "MaxStartups", KG_CFG_SPECIAL, SP_MAXSTARTUPS, 0, 0, NULL },
+	{ "PerSourceMaxStartups", KG_CFG_STR, SC(per_source_max_startups), 0, 0, NULL },
+	{ "PerSourceNetBlockSize", KG_CFG_STR, SC(per_source_netblock_size), 0, 0, NULL },
+	{ "PerSourcePenalties", KG_CFG_RAW, SC(per_source_penalties), 0, 0, NULL },
+	{ "PerSourcePenaltyExemptList", KG_CFG_STR, SC(per_source_penalty_exempt), 0, 0, NULL },
 	{ "Subsystem", KG_CFG_SPECIAL, SP_SUBSYSTEM, 0, 0, NULL },
 	{ "RekeyLimit", KG_CFG_SPECIAL, SP_REKEY, 0, 0, NULL },
 	{ "ListenAddress", KG_CFG_LIST_ACC, SC(listen_addresses), 0, 0, NULL },
@@ -532,6 +537,7 @@ static int apply_text(kg_server_config *cfg, const char *text, size_t len, const
 		}
 		if (kw->type != KG_CFG_SPECIAL) {
 			GUARD_GOTO(ret, check_value(kw, &r, err), out);
+			GUARD_GOTO(ret, kg_svr_limits_line(&r, err), out);
 			/* Only the value that takes effect (the first) is warned about. */
 			int first = kw_unset(cfg, kw);
 			GUARD_GOTO(ret, kg_cfg_store(cfg, kw, &r, 1, err), out);

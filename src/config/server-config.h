@@ -110,6 +110,11 @@ typedef struct kg_server_config {
 	 * that asks for a feature kagi lacks: the line loads, the feature stays
 	 * off, and the caller shows these. */
 	kg_strlist warnings;
+	/* limits: raw values, checked as read, parsed by server-limits.c. */
+	char *per_source_max_startups;      /* PerSourceMaxStartups */
+	char *per_source_netblock_size;     /* PerSourceNetBlockSize */
+	char *per_source_penalties;         /* PerSourcePenalties (the whole value) */
+	char *per_source_penalty_exempt;    /* PerSourcePenaltyExemptList */
 } kg_server_config;
 
 void kg_server_config_init(kg_server_config *cfg);

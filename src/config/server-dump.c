@@ -3,6 +3,7 @@
 #include <string.h>
 #include <syslog.h>
 #include "config/server-dump.h"
+#include "config/server-limits.h"
 
 static const char *yn(int v)
 {
@@ -148,7 +149,9 @@ int kg_server_config_dump(const kg_server_config *c, const kg_svr_dump_algs *alg
 	each(out, "denygroups", &c->deny_groups);
 	each(out, "acceptenv", &c->accept_env);
 	each(out, "setenv", &c->set_env);
-	fprintf(out, "maxstartups %d:%d:%d\n", c->max_startups_begin, c->max_startups_rate, c->max_startups_full);
+	kg_svr_limits lim;
+	if (kg_svr_limits_get(c, &lim) == KG_OK)
+		kg_svr_limits_dump(&lim, c, out);
 	fprintf(out, "rekeylimit %llu %d\n", (unsigned long long)c->rekey_limit.bytes, c->rekey_limit.seconds);
 	fprintf(out, "permituserenvironment %s\n", c->permit_user_environment ? c->permit_user_environment : "no");
 	for (size_t i = 0; i < c->nsubsystems; i++)

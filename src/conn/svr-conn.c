@@ -463,7 +463,19 @@ static void grace_expired(void *ctx, uint64_t id)
 	if (sc->authenticated)
 		return;
 	kg_error(sc->log, "Timeout before authentication for %s port %d", sc->peer_ip, sc->peer_port);
+	sc->grace_exceeded = 1;
 	kg_tr_disconnect(sc->tr, SSH_DISCONNECT_BY_APPLICATION, "Timeout before authentication");
+	kg_engine_fail(&sc->eng, KG_ERR_TIMEOUT);
+}
+
+static void ident_expired(void *ctx, uint64_t id)
+{
+	kg_svr_conn *sc = ctx;
+	(void)id;
+	sc->ident_timer = 0;
+	if (kg_tr_peer_version(sc->tr))
+		return;
+	kg_info(sc->log, "Timeout waiting for identification string from %s port %d", sc->peer_ip, sc->peer_port);
 	kg_engine_fail(&sc->eng, KG_ERR_TIMEOUT);
 }
 
@@ -474,6 +486,8 @@ static int on_authenticated(kg_svr_conn *sc)
 		(void)!kg_loop_cancel_timer(&sc->loop, sc->grace_timer);
 	sc->grace_timer = 0;
 	if (sc->auth_notify_fd >= 0) {
+		static const char a = KG_SVR_NOTIFY_AUTH;
+		(void)!write(sc->auth_notify_fd, &a, 1);
 		close(sc->auth_notify_fd);
 		sc->auth_notify_fd = -1;
 	}
@@ -564,6 +578,8 @@ static int auth_message(void *arg, int type, const uint8_t *p, size_t n)
 		int r = kg_svr_auth_handle(sc->auth, (uint8_t)type, p, n);
 		if (r == 1)
 			return on_authenticated(sc);
+		if (type == SSH_MSG_USERAUTH_REQUEST && !kg_svr_userauth_is_none(p, n))
+			sc->auth_attempted = 1;
 		if (r == KG_ERR_AUTH_FAILED)
 			kg_error(sc->log, "Disconnecting authenticating user %s %s port %d: Too many authentication failures",
 				 sc->user_name ? sc->user_name : "", sc->peer_ip, sc->peer_port);
@@ -651,6 +667,8 @@ static int setup(kg_svr_conn *sc)
 	if (cfg->login_grace_time > 0)
 		GUARD(kg_loop_add_timer(&sc->loop, (uint64_t)cfg->login_grace_time * 1000, grace_expired, sc,
 					&sc->grace_timer));
+	if (cfg->login_grace_time == 0 || cfg->login_grace_time > KG_SVR_IDENT_TIMEOUT)
+		GUARD(kg_loop_add_timer(&sc->loop, KG_SVR_IDENT_TIMEOUT * 1000, ident_expired, sc, &sc->ident_timer));
 	GUARD(kg_loop_add_signal(&sc->loop, SIGCHLD, reap_children, sc));
 	kg_engine_hooks hooks = {
 		.message = auth_message, .open_request = open_request, .global_request = global_request, .arg = sc,
@@ -683,7 +701,7 @@ static void teardown(kg_svr_conn *sc)
 		close(sc->fd);
 }
 
-int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd)
+int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd, int *exit_code)
 {
 	kg_svr_conn sc;
 	memset(&sc, 0, sizeof(sc));
@@ -716,6 +734,10 @@ int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd)
 		if (sc.eng_ready)
 			(void)!kg_engine_flush(&sc.eng, FLUSH_TIMEOUT_MS);
 	}
+	if (exit_code)
+		*exit_code = kg_svr_exit_code(sc.authenticated, sc.grace_exceeded, sc.auth_attempted,
+					      sc.user_name && !sc.user_valid,
+					      r < 0 && r != KG_ERR_CLOSED && r != KG_ERR_PEER_DISCONNECT);
 	teardown(&sc);
 	return r == KG_ERR_CLOSED || r == KG_ERR_PEER_DISCONNECT ? KG_OK : r;
 }

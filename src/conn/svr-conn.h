@@ -23,6 +23,7 @@
 #include "conn/conn.h"
 #include "conn/svr-session.h"
 #include "conn/svr-forward.h"
+#include "conn/svr-penalty.h"
 
 /* What every connection of a server shares, prepared once by the
  * listener: the host keys and assembled algorithm lists. */
@@ -69,6 +70,9 @@ typedef struct kg_svr_conn {
 	kg_svr_auth *auth;
 	int authenticated;
 	uint64_t grace_timer;        /* LoginGraceTime; 0: none */
+	uint64_t ident_timer;        /* the peer's identification line; 0: none */
+	int grace_exceeded;          /* limits: how an unauthenticated connection ended */
+	int auth_attempted;          /* a method other than "none" was tried and did not succeed */
 
 	/* The user being authenticated (looked up once). */
 	char *user_name;
@@ -99,7 +103,9 @@ typedef struct kg_svr_conn {
 } kg_svr_conn;
 
 /* Serves the connected socket fd until the connection ends (fd is closed
- * on return).  notify_fd (or -1) is closed once the user authenticated. */
-int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd) KG_WUR;
+ * on return).  On notify_fd (or -1) KG_SVR_NOTIFY_AUTH is written and it
+ * is closed once the user authenticated.  *exit_code (optional) gets the
+ * KG_SVR_EXIT_* status for the process (0 or 1 once authenticated). */
+int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd, int *exit_code) KG_WUR;
 
 #endif

@@ -89,6 +89,11 @@ int kg_svr_listen_open(kg_svr_listener *l, const kg_server_config *cfg, kg_logge
 	memset(l, 0, sizeof(*l));
 	l->log = log;
 	kg_loop_init(&l->loop);
+	if (kg_svr_limits_get(cfg, &l->lim) < 0) {
+		kg_error(log, "Bad PerSource limits");
+		return KG_ERR_CONFIG;
+	}
+	kg_penalty_init(&l->pen, &l->lim.pen);
 	/* Blocked from now on, so a signal during start-up waits for the loop. */
 	for (size_t i = 0; i < KG_ARRAY_LEN(sigs); i++)
 		GUARD(kg_loop_add_signal(&l->loop, sigs[i], on_signal, l));
@@ -129,6 +134,7 @@ void kg_svr_listen_close(kg_svr_listener *l)
 	free(l->children);
 	l->children = NULL;
 	l->nchildren = l->cap = 0;
+	kg_penalty_free(&l->pen);
 	kg_loop_free(&l->loop);   /* the signals are unblocked again */
 }
 
@@ -136,6 +142,9 @@ static void startup_done(kg_svr_listener *l, kg_svr_child *c)
 {
 	if (c->startup_fd < 0)
 		return;
+	char b;
+	if (read(c->startup_fd, &b, 1) == 1 && b == KG_SVR_NOTIFY_AUTH)
+		c->authed = 1;
 	(void)!kg_loop_remove_fd(&l->loop, c->startup_fd);
 	close(c->startup_fd);
 	c->startup_fd = -1;
@@ -157,6 +166,20 @@ static void on_startup(void *ctx, int fd, int revents)
 	}
 }
 
+/* PerSourcePenalties: what the child's end costs its source. */
+static void penalise(kg_svr_listener *l, const kg_svr_child *c, int st)
+{
+	int kind = kg_pen_kind_from_status(c->authed, st);
+	if (kind == KG_PEN_NONE || !c->has_key || c->exempt || !l->lim.pen.enabled)
+		return;
+	int secs = kg_pen_kind_secs(&l->lim.pen, kind);
+	if (secs <= 0)
+		return;
+	kg_verbose(l->log, "penalty for %s: %s, %d seconds", c->ip, kg_pen_kind_name(kind), secs);
+	if (kg_penalty_add(&l->pen, &c->key, kind, kg_monotonic_ms()) < 0)
+		kg_error(l->log, "penalty table: out of memory");
+}
+
 static void reap(kg_svr_listener *l)
 {
 	int st;
@@ -166,6 +189,7 @@ static void reap(kg_svr_listener *l)
 			if (l->children[i].pid != pid)
 				continue;
 			startup_done(l, &l->children[i]);
+			penalise(l, &l->children[i], st);
 			l->children[i] = l->children[--l->nchildren];
 			break;
 		}
@@ -207,8 +231,9 @@ static void child_process(kg_svr_listener *l, const kg_svr_ctx *ctx, int fd, int
 	/* The connection takes the signals it needs itself; SIGTERM, SIGINT
 	 * and SIGHUP act again. */
 	kg_loop_free(&l->loop);
-	int r = kg_svr_conn_serve(ctx, fd, notify);
-	_exit(r < 0 ? 1 : 0);
+	int code = KG_SVR_EXIT_ERROR;
+	(void)!kg_svr_conn_serve(ctx, fd, notify, &code);
+	_exit(code);
 }
 
 static int handle_accept(kg_svr_listener *l, const kg_svr_ctx *ctx, int lfd)
@@ -222,35 +247,55 @@ static int handle_accept(kg_svr_listener *l, const kg_svr_ctx *ctx, int lfd)
 	if (ctx->cfg->tcp_keepalive == 1 && kg_net_set_keepalive(fd, 1) < 0)
 		kg_debug(l->log, "setsockopt SO_KEEPALIVE: %s", strerror(errno));
 	if (l->single) {
-		r = kg_svr_conn_serve(ctx, fd, -1);
+		r = kg_svr_conn_serve(ctx, fd, -1, NULL);
 		return r < 0 ? r : 2;
 	}
 	const kg_server_config *cfg = ctx->cfg;
+	kg_svr_child nc = { .startup_fd = -1 };
+	int port = 0;
+	if (kg_net_peer_strings(fd, nc.ip, sizeof(nc.ip), &port) < 0)
+		snprintf(nc.ip, sizeof(nc.ip), "UNKNOWN");
+	nc.has_key = kg_netkey_from_ip(nc.ip, l->lim.netblock4, l->lim.netblock6, &nc.key) == KG_OK;
+	nc.exempt = kg_svr_exempt_match(l->lim.exempt, nc.ip);
+	const char *why = NULL;
+	if (nc.has_key && !nc.exempt && kg_penalty_check(&l->pen, &nc.key, kg_monotonic_ms(), &why)) {
+		kg_info(l->log, "drop connection #%zu from [%s]:%d %s", l->unauth, nc.ip, port, why);
+		close(fd);
+		return KG_OK;
+	}
 	uint32_t rnd = 0;
 	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
 		rnd = 0;
 	if (kg_svr_maxstartups_drop(cfg->max_startups_begin, cfg->max_startups_rate, cfg->max_startups_full,
 				    l->unauth, rnd)) {
-		char ip[KG_NET_IPSTR];
-		int port = 0;
-		if (kg_net_peer_strings(fd, ip, sizeof(ip), &port) < 0)
-			snprintf(ip, sizeof(ip), "UNKNOWN");
-		kg_info(l->log, "drop connection #%zu from [%s]:%d past MaxStartups", l->unauth, ip, port);
+		kg_info(l->log, "drop connection #%zu from [%s]:%d past MaxStartups", l->unauth, nc.ip, port);
 		close(fd);
 		return KG_OK;
 	}
+	if (l->lim.per_source_max_startups > 0 && nc.has_key) {
+		size_t same = 0;
+		for (size_t i = 0; i < l->nchildren; i++)
+			same += l->children[i].startup_fd >= 0 && l->children[i].has_key &&
+				kg_netkey_eq(&l->children[i].key, &nc.key);
+		if (same >= (size_t)l->lim.per_source_max_startups) {
+			kg_info(l->log, "drop connection #%zu from [%s]:%d past PerSourceMaxStartups", l->unauth,
+				nc.ip, port);
+			close(fd);
+			return KG_OK;
+		}
+	}
 	if (l->nchildren == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 16;
-		kg_svr_child *n = realloc(l->children, nc * sizeof(*n));
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		kg_svr_child *n = realloc(l->children, ncap * sizeof(*n));
 		if (!n) {
 			close(fd);
 			return KG_OK;
 		}
 		l->children = n;
-		l->cap = nc;
+		l->cap = ncap;
 	}
 	int pp[2];
-	if (pipe2(pp, O_CLOEXEC) != 0) {
+	if (pipe2(pp, O_CLOEXEC | O_NONBLOCK) != 0) {
 		kg_error(l->log, "pipe: %s", strerror(errno));
 		close(fd);
 		return KG_OK;
@@ -275,7 +320,9 @@ static int handle_accept(kg_svr_listener *l, const kg_svr_ctx *ctx, int lfd)
 		close(pp[0]);
 		return KG_OK;
 	}
-	l->children[l->nchildren++] = (kg_svr_child){ .pid = pid, .startup_fd = pp[0] };
+	nc.pid = pid;
+	nc.startup_fd = pp[0];
+	l->children[l->nchildren++] = nc;
 	l->unauth++;
 	return KG_OK;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "conn/svr-conn.h"
+#include "conn/svr-penalty.h"
 #include "sys/loop.h"
 
 #define KG_SVR_MAX_LISTEN 64
@@ -17,7 +18,12 @@ enum { KG_SVR_STOP_NONE = 0, KG_SVR_STOP_HUP = 1, KG_SVR_STOP_TERM = 2 };
 
 typedef struct kg_svr_child {
 	pid_t pid;
-	int startup_fd;   /* read end; EOF once the child authenticated; -1 after */
+	int startup_fd;   /* read end; KG_SVR_NOTIFY_AUTH then EOF once the child authenticated; -1 after */
+	int authed;       /* it wrote KG_SVR_NOTIFY_AUTH */
+	int has_key;      /* key is its source's network */
+	int exempt;       /* PerSourcePenaltyExemptList matched */
+	kg_netkey key;
+	char ip[KG_NET_IPSTR];
 } kg_svr_child;
 
 typedef struct kg_svr_listener {
@@ -31,6 +37,9 @@ typedef struct kg_svr_listener {
 	size_t nchildren, cap;
 	size_t unauth;     /* children still authenticating */
 	int single;        /* -d: serve one connection in this process */
+	/* limits: PerSourceMaxStartups, PerSourcePenalties (svr-penalty.h). */
+	kg_svr_limits lim;
+	kg_penalty_table pen;
 } kg_svr_listener;
 
 /* Splits a ListenAddress value: "addr", "addr:port", "[addr]:port" or a

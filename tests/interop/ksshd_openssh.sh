@@ -52,7 +52,8 @@ start() {
 	LOG=$T/$name.log
 	PORT=$(free_port)
 	setsid "$KSSHD" -D -e -p "$PORT" -h "$T/hk_ed25519" -o ListenAddress=127.0.0.1 \
-		-o AuthorizedKeysFile="$T/ak" -o StrictModes=no -o PidFile=none -o LogLevel=VERBOSE "$@" \
+		-o AuthorizedKeysFile="$T/ak" -o StrictModes=no -o PidFile=none -o LogLevel=VERBOSE \
+		-o PerSourcePenaltyExemptList=127.0.0.1 "$@" \
 		>"$LOG" 2>&1 </dev/null &
 	SPID=$!
 	PIDS="$PIDS $SPID"

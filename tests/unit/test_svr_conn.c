@@ -110,7 +110,7 @@ static int fx_setup_opts(fixture *f, int grace, const char *opts)
 	f->pid = fork();
 	if (f->pid == 0) {
 		close(sv[0]);
-		int r = kg_svr_conn_serve(&f->ctx, sv[1], -1);
+		int r = kg_svr_conn_serve(&f->ctx, sv[1], -1, NULL);
 		_exit(r < 0 ? 1 : 0);
 	}
 	close(sv[1]);
