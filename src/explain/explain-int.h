@@ -62,6 +62,7 @@ enum { EX_PART_WHO, EX_PART_SECRET, EX_PART_AUTH, EX_PART_FAIL, EX_PART_SESSION,
 struct kg_explain {
 	char program[16];
 	char *user, *host, *jump;
+	int agent_forwarded;     /* -A: the local agent was forwarded to the host */
 	char local_user[64];     /* who runs the client (wrong-user hint) */
 	int port;
 	char *peer_version;

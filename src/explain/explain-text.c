@@ -248,6 +248,22 @@ static int part_auth(const kg_explain *ex, unsigned *sec, kg_buf *o)
 
 /* ---------------- 4: the session ---------------- */
 
+/* -A: what a forwarded agent lends the far host, and the safer way. */
+static int agent_forward_note(const kg_explain *ex, kg_buf *o)
+{
+	GUARD(ex_item(o, 'P', _("Your agent was forwarded to %s (-A). Programs there can now ask the agent on "
+			     "your computer to sign with your keys, and so log in wherever those keys are "
+			     "accepted. The keys themselves never leave your computer, but while you are "
+			     "connected anyone with root on %s (or who takes over your account there) can use "
+			     "them, without you noticing."),
+		   orz(ex->host), orz(ex->host)));
+	GUARD(ex_item(o, 'A', "%s", _("To reach a host behind this one, -J (ProxyJump) is safer: the far host's "
+				 "connection passes through this host still encrypted, every signature is made on "
+				 "your own computer, and nothing on the jump host can use your keys.")));
+	return ex_item(o, 'A', "%s", _("If you must forward the agent, add keys with ssh-add -c (the agent asks "
+				  "before each use) or ssh-add -h (usable only for the hosts you name)."));
+}
+
 static int part_session(const kg_explain *ex, unsigned *sec, kg_buf *o)
 {
 	if (!ex->auth_ok)
@@ -270,6 +286,8 @@ static int part_session(const kg_explain *ex, unsigned *sec, kg_buf *o)
 	if (ex->n_xfers)
 		GUARD(ex_item(o, 'P', _("The file bytes travelled inside the same encrypted connection, under %s."),
 			   orz(ex->cipher_c2s)));
+	if (ex->agent_forwarded)
+		GUARD(agent_forward_note(ex, o));
 	return KG_OK;
 }
 

@@ -157,6 +157,11 @@ int kg_explain_note_jump(kg_explain *ex, const char *jump)
 	return ex->oom ? KG_ERR_ALLOC : KG_OK;
 }
 
+void kg_explain_note_agent_forward(kg_explain *ex)
+{
+	ex->agent_forwarded = 1;
+}
+
 static int has_suffix(const char *s, const char *suf)
 {
 	size_t a = strlen(s), b = strlen(suf);

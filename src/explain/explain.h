@@ -42,6 +42,8 @@ int kg_explain_set_target(kg_explain *ex, const char *user, const char *host, in
 int kg_explain_note_identity_file(kg_explain *ex, const char *path) KG_WUR;
 /* A jump host (-J) was used. */
 int kg_explain_note_jump(kg_explain *ex, const char *jump) KG_WUR;
+/* The local agent was forwarded to the host (-A / ForwardAgent). */
+void kg_explain_note_agent_forward(kg_explain *ex);
 /* kscp: a file went through this connection.  protocol is "sftp" (SFTP
  * subsystem) or "scp" (legacy scp over an exec channel); upload is 1 when
  * the local file was sent to the server (it is then checked for looking

@@ -632,6 +632,8 @@ int main(int argc, char **argv)
 	};
 	if (r == KG_OK)
 		r = kg_cli_agent_fwd_start(&c);  /* agentfwd: -A / ForwardAgent */
+	if (r == KG_OK && ex && c.agent_fwd_path)
+		kg_explain_note_agent_forward(ex);
 	/* mux: this connection is shared from here on. */
 	kg_cli_mux_server *msrv = NULL;
 	if (r == KG_OK && mx.path && mx.master != KG_CLI_MUX_NO)

@@ -54,6 +54,12 @@ i=0; while [ -n "$sock2" ] && [ -e "$sock2" ] && [ $i -lt 30 ]; do sleep 0.1; i=
 [ -n "$sock2" ] && [ ! -e "$sock2" ] && [ ! -e "$(dirname "$sock2")" ]
 res "socket and directory removed when the connection is ended by SIGTERM" || echo "sock2=$sock2" >&2
 kill "$kpid" 2>/dev/null; wait "$kpid" 2>/dev/null
+# --explain tells what the far host can do with a forwarded agent, and -J.
+CLIENT_USER=$U client kssh "$P1" "-A --explain" true </dev/null 2>"$T/ex1"
+grep -q "Your agent was forwarded to 127.0.0.1 (-A)" "$T/ex1" && grep -q "ProxyJump" "$T/ex1"
+res "kssh -A --explain: what the forwarded agent exposes, and why -J is safer" || cat "$T/ex1" >&2
+CLIENT_USER=$U client kssh "$P1" "--explain" true </dev/null 2>"$T/ex2"
+grep -q "The session" "$T/ex2" && ! grep -q "Your agent was forwarded" "$T/ex2"; res "kssh --explain without -A: no agent note"
 CLIENT_USER=$U client kssh "$P1" "-A -q" true </dev/null 2>"$T/e2"
 ! grep -q "agent forwarded" "$T/e2"; res "kssh -A -q: no warning"
 out=$(CLIENT_USER=$U client kssh "$P1" "" 'echo "[$SSH_AUTH_SOCK]"' </dev/null 2>&1)

@@ -176,6 +176,14 @@ static void test_story_values(void)
 	T_ASSERT(strstr(s, "store now, decrypt later") != NULL);
 	T_ASSERT(strstr(s, "harvest now") == NULL);
 	T_ASSERT(strstr(s, SECRET_PW) == NULL);
+	T_ASSERT(strstr(s, "Your agent was forwarded") == NULL);  /* no -A here */
+	free(s);
+	/* -A: what the far host can do with the agent, and -J as the safer way */
+	kg_explain_note_agent_forward(ex);
+	s = story_of(ex);
+	T_ASSERT(s != NULL && strstr(s, "Your agent was forwarded to ") != NULL);
+	T_ASSERT(strstr(s, "anyone with root on ") != NULL && strstr(s, "-J (ProxyJump) is safer") != NULL);
+	T_ASSERT(strstr(s, "ssh-add -c") != NULL);
 	free(s);
 	kg_explain_free(ex);
 	kg_key_free(hk);
