@@ -77,6 +77,9 @@ res "ForwardAgent naming a missing socket: OpenSSH's error, no forwarding" || ec
 if [ -n "$SP" ]; then
 	out=$(CLIENT_USER=$U client kssh "$P1" "-A" "$SSH $far -p $SP -l $U 127.0.0.1 echo second-hop" </dev/null 2>"$T/e3")
 	[ "$out" = second-hop ]; res "kssh -A -> ksshd -> sshd: the hop signs with the forwarded agent" || cat "$T/e3" >&2
+	# and the other order: kssh -A -> OpenSSH's sshd, then kssh from there -> ksshd
+	out=$(CLIENT_USER=$U client kssh "$SP" "-A" "$KSSH $far -p $P2 -l $U 127.0.0.1 echo via-sshd" </dev/null 2>"$T/e3b")
+	[ "$out" = via-sshd ]; res "kssh -A -> sshd -> kssh -> ksshd: the hop signs with the forwarded agent" || cat "$T/e3b" >&2
 else
 	skip "ksshd -> sshd hop (no sshd)"
 fi
