@@ -337,6 +337,10 @@ static int password_verdict(kg_svr_conn *sc, const char *user, const char *passw
 		kg_info(sc->log, "Accepted %s for %s from %s port %d ssh2", method, user, sc->peer_ip, sc->peer_port);
 		return KG_OK;
 	}
+	/* pamsess: say why when the account itself is closed (the client
+	 * learns nothing more; the failure time below covers this check). */
+	if (u && enabled && kg_account_usable(u->name, cfg->use_pam == 1, sc->peer_ip) != KG_OK)
+		kg_info(sc->log, "User %s not allowed because account is locked or expired", u->name);
 	kg_info(sc->log, "Failed %s for %s%s from %s port %d ssh2", method, u ? "" : "invalid user ", user,
 		sc->peer_ip, sc->peer_port);
 	kg_fail_delay_wait(start, KG_FAIL_DELAY_PASSWORD_NS + kg_fail_delay_for(sc->ctx->fail_salt, user));

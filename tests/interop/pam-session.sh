@@ -99,5 +99,23 @@ res "nologin refuses a non-root user with the file's text" || { echo "rc=$rc out
 if [ "$(id -u)" -eq 0 ]; then
 	[ "$(client kssh "$port" "" 'echo root-in' </dev/null 2>/dev/null)" = root-in ]; res "nologin does not refuse root"
 fi
-rm -f "$R/nologin" "$PWHOME/.pam_environment"
+rm -f "$R/nologin"
+
+# An expired account: the right password is refused, and the log says why.
+if usermod -e 1 "$PWUSER" 2>/dev/null; then
+	out=$(pw 'echo logged-in' </dev/null 2>"$T/e4"); rc=$?
+	usermod -e "" "$PWUSER"
+	[ $rc -eq 255 ] && [ -z "$out" ] && grep -q "User $PWUSER not allowed because account is locked or expired" "$SRV_LOG"
+	res "an expired account is refused (PAM account management) with a log line"
+fi
+
+# UsePAM no: no PAM session, so pam_loginuid never runs.
+write_server_config "$T/nopam.conf" "$T/host_ed25519"
+sed -i -e "s/^LogLevel .*/LogLevel DEBUG1/" "$T/nopam.conf"
+start_server ksshd nopam || fail "ksshd UsePAM=no start"
+port=$SRV_PORT
+out=$(pw 'cat /proc/self/loginuid' </dev/null 2>/dev/null)
+[ -n "$out" ] && [ "$out" != "$PWUID" ] && ! grep -q "PAM: session opened" "$SRV_LOG"
+res "UsePAM no opens no PAM session (loginuid stays $out)"
+rm -f "$PWHOME/.pam_environment"
 finish
