@@ -88,11 +88,22 @@ void kg_svr_login_pty_started(kg_svr_login *l, pid_t pid, const char *tty, int g
 		kg_debug(l->log, "PAM: cannot set PAM_TTY %s", tty);
 	if (!l->as_root)
 		return;
+	if (greet && l->pam.msgs_len > 0) {  /* PAM's messages once, on the first login shell */
+		size_t o = 0;
+		for (size_t i = 0; i < l->pam.msgs_len && o + 3 < msgsz; i++) {
+			if (l->pam.msgs[i] == '\n')
+				msg[o++] = '\r';
+			msg[o++] = l->pam.msgs[i];
+		}
+		msg[o] = '\0';
+		l->pam.msgs_len = 0;
+	}
 	if (greet && l->cfg->print_last_log == 1) {
 		time_t when = 0;
 		char host[256];
-		if (kg_lastlog_get(&l->paths, l->user->uid, &when, host, sizeof(host)) == KG_OK)
-			kg_lastlog_message(when, host, msg, msgsz);
+		size_t o = strlen(msg);
+		if (kg_lastlog_get(&l->paths, l->user->uid, &when, host, sizeof(host)) == KG_OK && o < msgsz)
+			kg_lastlog_message(when, host, msg + o, msgsz - o);
 	}
 	kg_login_entry e = { .user = l->user->name, .uid = l->user->uid, .tty = tty, .host = l->host, .pid = pid };
 	int failed = kg_login_record_login(&l->paths, &e);

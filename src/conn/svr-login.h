@@ -28,7 +28,9 @@ int kg_svr_login_env(const kg_svr_login *l, kg_strlist *env) KG_WUR;
  * contents (malloc'd, may be NULL); logged as sshd does.  0 otherwise. */
 int kg_svr_login_nologin(const kg_svr_login *l, char **text);
 /* A pty session started: PAM_TTY, the utmp/wtmp/lastlog records; when
- * greet, msg gets PrintLastLog's "Last login: ..." line ("" none). */
+ * greet (a login shell), msg gets what PAM's modules said at open (the
+ * first time only) and PrintLastLog's "Last login: ..." line, with
+ * "\r\n" line ends ("" none). */
 void kg_svr_login_pty_started(kg_svr_login *l, pid_t pid, const char *tty, int greet, char *msg, size_t msgsz);
 /* The process of a pty session was reaped: its logout records. */
 void kg_svr_login_pty_ended(kg_svr_login *l, pid_t pid);

@@ -290,7 +290,7 @@ static int start(kg_svr_sessions *ss, kg_svr_session *s, const char *command, co
 		   s->want_pty ? " on " : "", s->want_pty ? s->proc.tty_name : "", ss->user->name, ss->peer_ip,
 		   ss->peer_port, s->k.ch->local_id);
 	if (s->want_pty && !refused) {  /* pamsess: records; PrintLastLog before the motd */
-		char last[512];
+		char last[4608];
 		kg_svr_login_pty_started(ss->login, s->proc.pid, s->proc.tty_name, strcmp(what, "shell") == 0 && !forced,
 					 last, sizeof(last));
 		size_t sent = 0;

@@ -8,20 +8,31 @@
 #include "sys/password.h"
 
 /* The session stage asks nothing: messages (pam_motd, pam_mail) are
- * dropped, since ksshd prints the motd itself; any prompt is refused. */
+ * kept for the user (as sshd shows them before the last login line),
+ * any prompt is refused. */
 static int conversation(int n, const struct pam_message **msg, struct pam_response **resp, void *appdata)
 {
-	(void)appdata;
+	kg_pam_session *s = appdata;
 	if (n <= 0 || n > PAM_MAX_NUM_MSG || msg == NULL || resp == NULL)
 		return PAM_CONV_ERR;
 	for (int i = 0; i < n; i++)
 		if (msg[i]->msg_style != PAM_TEXT_INFO && msg[i]->msg_style != PAM_ERROR_MSG)
 			return PAM_CONV_ERR;
+	for (int i = 0; i < n && s; i++) {
+		const char *m = msg[i]->msg ? msg[i]->msg : "";
+		size_t len = strlen(m), room = sizeof(s->msgs) - 1 - s->msgs_len;
+		int nl = len == 0 || m[len - 1] != '\n';
+		if (len + (size_t)nl > room)
+			continue;
+		memcpy(s->msgs + s->msgs_len, m, len);
+		s->msgs_len += len;
+		if (nl)
+			s->msgs[s->msgs_len++] = '\n';
+		s->msgs[s->msgs_len] = '\0';
+	}
 	*resp = calloc((size_t)n, sizeof(**resp));
 	return *resp ? PAM_SUCCESS : PAM_BUF_ERR;
 }
-
-static const struct pam_conv conv = { .conv = conversation, .appdata_ptr = NULL };
 
 static int failed(kg_pam_session *s, const char *step, int rc)
 {
@@ -34,6 +45,8 @@ int kg_pam_session_start(kg_pam_session *s, const char *service, const char *use
 {
 	pam_handle_t *h = NULL;
 	memset(s, 0, sizeof(*s));
+	/* PAM keeps its own copy of conv; s must stay where it is. */
+	struct pam_conv conv = { .conv = conversation, .appdata_ptr = s };
 	ENSURE(user && user[0], KG_ERR_ARG);
 	int rc = pam_start(kg_pam_service(service ? service : KG_PAM_SERVICE_DEFAULT), user, &conv, &h);
 	if (rc != PAM_SUCCESS) {

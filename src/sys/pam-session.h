@@ -10,6 +10,10 @@ typedef struct kg_pam_session {
 	int cred;          /* pam_setcred(PAM_ESTABLISH_CRED) succeeded */
 	int opened;        /* pam_open_session succeeded */
 	char why[256];     /* the failing step and PAM's text, for the log */
+	/* What the modules said while the session opened (pam_motd...),
+	 * one message a line, for the user's first login shell. */
+	char msgs[4096];
+	size_t msgs_len;
 } kg_pam_session;
 
 /* pam_start for user on service (kg_pam_service's choice), PAM_RHOST
@@ -19,7 +23,8 @@ typedef struct kg_pam_session {
  * ended.  Runs as root, in the process that stays for the connection. */
 int kg_pam_session_start(kg_pam_session *s, const char *service, const char *user, const char *rhost,
 			 const char *tty) KG_WUR;
-/* pam_setcred(PAM_ESTABLISH_CRED), then pam_open_session. */
+/* pam_setcred(PAM_ESTABLISH_CRED), then pam_open_session; the
+ * modules' messages collect in s->msgs (what does not fit is dropped). */
 int kg_pam_session_open(kg_pam_session *s) KG_WUR;
 /* PAM_TTY for what follows (a pty allocated later). */
 int kg_pam_session_set_tty(kg_pam_session *s, const char *tty) KG_WUR;

@@ -69,6 +69,13 @@ res "last (wtmp) shows the session with its logout" || cat "$T/last" >&2
 out=$(printf 'exit\n' | pw -tt 2>"$T/e2")
 echo "$out" | grep -q "^Last login: [A-Z][a-z][a-z] [A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]* [0-9]* from 127.0.0.1"
 res "PrintLastLog shows the previous login" || { echo "$out"; cat "$T/e2"; } >&2
+# pam_motd's text (PrintMotd is off here) comes first, as sshd shows it.
+m=$(grep -v '^[[:space:]]*$' /etc/motd 2>/dev/null | head -1)
+if [ -n "$m" ] && grep -q "^session.*pam_motd" /etc/pam.d/sshd; then
+	ml=$(echo "$out" | tr -d '\r' | grep -nF -- "$m" | head -1 | cut -d: -f1)
+	ll=$(echo "$out" | grep -n "^Last login: " | head -1 | cut -d: -f1)
+	[ -n "$ml" ] && [ -n "$ll" ] && [ "$ml" -lt "$ll" ]; res "PAM's messages (pam_motd) are shown before the last login line"
+fi
 
 # SIGTERM to the connection's process: the PAM session is still closed.
 n0=$(grep -c "PAM: session closed for $PWUSER" "$SRV_LOG")
