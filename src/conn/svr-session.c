@@ -215,10 +215,10 @@ static int start(kg_svr_sessions *ss, kg_svr_session *s, const char *command, co
 	char *root = NULL, *prog = NULL;
 	kg_strlist senv = { NULL, 0 };
 	int r = chroot_for(ss, &root);
+	if (r >= 0)  /* pamsess: pam_getenvlist first, so environment= and SetEnv win over it */
+		r = kg_svr_login_env(ss->login, &senv);
 	if (r >= 0)
 		r = kg_svr_env_build(ss->cfg, ss->ak, ss->user, ss->drop_privs, ss->log, &senv);
-	if (r >= 0)
-		r = kg_svr_login_env(ss->login, &senv);  /* pamsess: pam_getenvlist */
 	if (r >= 0 && s->agent_fwd)
 		r = kg_svr_agent_fwd_env(ss->agent, &senv);
 	const char *sftp_args = internal_sftp_args(run);

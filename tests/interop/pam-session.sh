@@ -20,9 +20,9 @@ PWUID=$(id -u "$PWUSER")
 PWHOME=$(getent passwd "$PWUSER" | cut -d: -f6)
 write_server_config "$T/pam.conf" "$T/host_ed25519"
 sed -i -e 's/^UsePAM .*/UsePAM yes/' -e 's/^LogLevel .*/LogLevel DEBUG1/' "$T/pam.conf"
-printf 'PrintLastLog yes\nPrintMotd no\n' >>"$T/pam.conf"
+printf 'PrintLastLog yes\nPrintMotd no\nSetEnv KAGI_PAM_MARK2=from-setenv\n' >>"$T/pam.conf"
 # pam_env's user_readenv: the test user's own file, removed at the end.
-printf 'KAGI_PAM_MARK DEFAULT=from-pam-env\n' >"$PWHOME/.pam_environment"
+printf 'KAGI_PAM_MARK DEFAULT=from-pam-env\nKAGI_PAM_MARK2 DEFAULT=from-pam-env\n' >"$PWHOME/.pam_environment"
 chown "$PWUSER" "$PWHOME/.pam_environment"
 export KSSHD_TEST_LOGIN_DIR="$R"
 start_server ksshd pam || { fail "ksshd start"; rm -f "$PWHOME/.pam_environment"; finish; }
@@ -33,9 +33,10 @@ pw() { SSHPASS=$PWPASS CLIENT_USER=$PWUSER CLIENT_WRAP="sshpass -e" client kssh 
 # utmp_dead LINE : utmp holds LINE's entry as DEAD_PROCESS (type 8).
 utmp_dead() { utmpdump "$R/utmp" 2>/dev/null | grep -q "^\[8\] .*\[$1 *\]"; }
 
-out=$(pw 'cat /proc/self/loginuid; echo; echo "$KAGI_PAM_MARK"' </dev/null 2>"$T/e1")
+out=$(pw 'cat /proc/self/loginuid; echo; echo "$KAGI_PAM_MARK"; echo "$KAGI_PAM_MARK2"' </dev/null 2>"$T/e1")
 [ "$(echo "$out" | sed -n 1p)" = "$PWUID" ]; res "loginuid in the session is the user's uid ($PWUID, pam_loginuid)" || { echo "$out"; cat "$T/e1"; } >&2
 [ "$(echo "$out" | sed -n 2p)" = from-pam-env ]; res "PAM's environment (pam_env) is in the session"
+[ "$(echo "$out" | sed -n 3p)" = from-setenv ]; res "SetEnv wins over PAM's environment"
 sleep 0.5
 grep -q "PAM: session opened for $PWUSER" "$SRV_LOG" && grep -q "PAM: session closed for $PWUSER" "$SRV_LOG" &&
 	[ "$(grep -n "PAM: session opened for $PWUSER" "$SRV_LOG" | head -1 | cut -d: -f1)" -lt \
