@@ -10,6 +10,9 @@ KSSHD=${KSSHD:-$ROOT/build/bin/ksshd}
 PY=/usr/bin/python3
 TO=${CLIENT_TIMEOUT:-60}
 T=$(mktemp -d "${TMPDIR:-/tmp}/ksshd-openssh.XXXXXX") || exit 1
+# ksshd's login records and nologin file under $T, never the system's own.
+export KSSHD_TEST_LOGIN_DIR="$T/login-records"
+mkdir -p "$KSSHD_TEST_LOGIN_DIR"
 chmod 755 "$T"
 PIDS=""
 PWUSER=kagi-ksshd-openssh

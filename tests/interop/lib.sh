@@ -56,6 +56,10 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/kagi-$TEST_NAME.XXXXXX") || { echo "FAIL: $TEST_N
 case $T in *[[:space:]]*) echo "FAIL: $TEST_NAME temp dir contains spaces: $T"; rm -rf "$T"; exit 1 ;; esac
 chmod 755 "$T"  # the password test user must be able to reach files here
 : >"$T/pids"
+# ksshd's login records (utmp, wtmp, lastlog) and its nologin file are
+# looked for under $T, never the system's own.
+KSSHD_TEST_LOGIN_DIR=${KSSHD_TEST_LOGIN_DIR:-$T/login-records}
+mkdir -p "$KSSHD_TEST_LOGIN_DIR" && export KSSHD_TEST_LOGIN_DIR
 
 # running PID : the process exists and is not a zombie.
 running() {

@@ -26,7 +26,6 @@ printf 'KAGI_PAM_MARK DEFAULT=from-pam-env\nKAGI_PAM_MARK2 DEFAULT=from-pam-env\
 chown "$PWUSER" "$PWHOME/.pam_environment"
 export KSSHD_TEST_LOGIN_DIR="$R"
 start_server ksshd pam || { fail "ksshd start"; rm -f "$PWHOME/.pam_environment"; finish; }
-unset KSSHD_TEST_LOGIN_DIR
 port=$SRV_PORT
 opts="-o BatchMode=no -o PubkeyAuthentication=no -o PasswordAuthentication=yes -o KbdInteractiveAuthentication=no -o NumberOfPasswordPrompts=1"
 pw() { SSHPASS=$PWPASS CLIENT_USER=$PWUSER CLIENT_WRAP="sshpass -e" client kssh "$port" "$opts" "$@"; }
