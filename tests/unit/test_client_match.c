@@ -157,8 +157,8 @@ static void test_match_criteria(void)
 	kg_client_config_free(&c);
 	/* Errors name file and line. */
 	kg_client_config_init(&c);
-	T_ASSERT(capply(&c, "\nMatch localnetwork 10.0.0.0/99\n", "h", &err) == KG_ERR_CONFIG);
-	T_ASSERT(strcmp(err.msg, "cfg line 2: Invalid Match localnetwork list '10.0.0.0/99'") == 0);
+	T_ASSERT(capply(&c, "\nMatch localnetwork 198.51.100.0/99\n", "h", &err) == KG_ERR_CONFIG);
+	T_ASSERT(strcmp(err.msg, "cfg line 2: Invalid Match localnetwork list '198.51.100.0/99'") == 0);
 	T_ASSERT(capply(&c, "Match exec \"echo %x\"\n", "h", &err) == KG_ERR_CONFIG);
 	T_ASSERT(strstr(err.msg, "cfg line 1: Match exec: unknown key %x") == err.msg);
 	T_ASSERT(capply(&c, "Match sessiontype\n", "h", &err) == KG_ERR_CONFIG);

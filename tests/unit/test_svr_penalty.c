@@ -46,7 +46,7 @@ static void test_defaults_and_parse(void)
 	T_ASSERT(kg_svr_limits_check("PerSourceNetBlockSize", "24:129", why, sizeof(why)) != KG_OK);
 	T_ASSERT(kg_svr_limits_check("PerSourceMaxStartups", "none", why, sizeof(why)) == KG_OK);
 	T_ASSERT(kg_svr_limits_check("PerSourceMaxStartups", "0", why, sizeof(why)) != KG_OK);
-	T_ASSERT(kg_svr_limits_check("PerSourcePenaltyExemptList", "127.0.0.4,10.0.0.0/8,::1", why, sizeof(why)) == KG_OK);
+	T_ASSERT(kg_svr_limits_check("PerSourcePenaltyExemptList", "127.0.0.4,198.51.100.0/24,::1", why, sizeof(why)) == KG_OK);
 	T_ASSERT(kg_svr_limits_check("PerSourcePenaltyExemptList", "192.0.2.0/33", why, sizeof(why)) != KG_OK);
 	T_ASSERT(kg_svr_limits_check("PerSourcePenaltyExemptList", "192.0.2.0/8", why, sizeof(why)) != KG_OK);
 	T_ASSERT(kg_svr_limits_check("PerSourcePenaltyExemptList", "host.example", why, sizeof(why)) != KG_OK);
@@ -190,13 +190,13 @@ static void test_exempt_list(void)
 {
 	T_ASSERT(kg_svr_exempt_match("127.0.0.4", "127.0.0.4") == 1);
 	T_ASSERT(kg_svr_exempt_match("127.0.0.4", "127.0.0.3") == 0);
-	T_ASSERT(kg_svr_exempt_match("10.0.0.0/8,192.0.2.*", "10.9.8.7") == 1);
-	T_ASSERT(kg_svr_exempt_match("10.0.0.0/8,192.0.2.*", "192.0.2.77") == 1);
-	T_ASSERT(kg_svr_exempt_match("10.0.0.0/8,192.0.2.*", "192.0.3.77") == 0);
-	T_ASSERT(kg_svr_exempt_match("!10.1.0.0/16,10.0.0.0/8", "10.1.2.3") == 0);
-	T_ASSERT(kg_svr_exempt_match("!10.1.0.0/16,10.0.0.0/8", "10.2.2.3") == 1);
+	T_ASSERT(kg_svr_exempt_match("198.51.100.0/24,192.0.2.*", "198.51.100.7") == 1);
+	T_ASSERT(kg_svr_exempt_match("198.51.100.0/24,192.0.2.*", "192.0.2.77") == 1);
+	T_ASSERT(kg_svr_exempt_match("198.51.100.0/24,192.0.2.*", "192.0.3.77") == 0);
+	T_ASSERT(kg_svr_exempt_match("!198.51.100.128/25,198.51.100.0/24", "198.51.100.200") == 0);
+	T_ASSERT(kg_svr_exempt_match("!198.51.100.128/25,198.51.100.0/24", "198.51.100.20") == 1);
 	T_ASSERT(kg_svr_exempt_match("2001:db8::/32", "2001:db8:5::1") == 1);
-	T_ASSERT(kg_svr_exempt_match("2001:db8::/32", "10.0.0.1") == 0);
+	T_ASSERT(kg_svr_exempt_match("2001:db8::/32", "198.51.100.1") == 0);
 	T_ASSERT(kg_svr_exempt_match("127.0.0.0/8", "::ffff:127.0.0.9") == 1);
 	T_ASSERT(kg_svr_exempt_match(NULL, "127.0.0.1") == 0);
 }
