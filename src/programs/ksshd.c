@@ -365,11 +365,14 @@ static int reexec_argv(const ksshd_args *a, const char *exe, const char *file, k
 	return 0;
 }
 
-/* ksshd -R: one connection, on the descriptors the listener left. */
-static int serve_reexec(const kg_svr_ctx *ctx, kg_logger *log)
+/* ksshd -R: one connection, on the descriptors the listener left, with
+ * the listener's failure-delay secret (the same time for a name on every
+ * connection). */
+static int serve_reexec(kg_svr_ctx *ctx, kg_logger *log)
 {
 	int sock, notify;
-	if (kg_reexec_take_fds(&sock, &notify) < 0) {
+	if (kg_reexec_take_fds(&sock, &notify) < 0 ||
+	    kg_reexec_take_state(ctx->fail_salt, sizeof(ctx->fail_salt)) < 0) {
 		kg_error(log, "-R is for ksshd's own use: no connection on descriptor %d", KG_REEXEC_SOCK_FD);
 		return KG_SVR_EXIT_ERROR;
 	}

@@ -54,16 +54,25 @@ static void cloexec_from(int first)
 	}
 }
 
-int kg_reexec_exec(const char *path, char *const argv[], int sock, int notify)
+int kg_reexec_exec(const char *path, char *const argv[], int sock, int notify, const void *state,
+		   size_t state_len)
 {
-	if (!path || !argv || sock < 0) {
+	if (!path || !argv || sock < 0 || state_len > KG_REEXEC_STATE_MAX || (state_len && !state)) {
 		errno = EINVAL;
 		return KG_ERR_ARG;
 	}
-	/* Out of the way first: either may sit on the other's number. */
+	int sp[2];
+	if (pipe2(sp, O_CLOEXEC) != 0)
+		return KG_ERR_SYSTEM;
+	/* Far below the pipe's capacity: never blocks. */
+	if (state_len && write(sp[1], state, state_len) != (ssize_t)state_len)
+		return KG_ERR_SYSTEM;
+	close(sp[1]);
+	/* Out of the way first: any may sit on another's number. */
 	int s = fcntl(sock, F_DUPFD_CLOEXEC, 10);
 	int n = notify >= 0 ? fcntl(notify, F_DUPFD_CLOEXEC, 10) : -1;
-	if (s < 0 || (notify >= 0 && n < 0))
+	int st = fcntl(sp[0], F_DUPFD_CLOEXEC, 10);
+	if (s < 0 || (notify >= 0 && n < 0) || st < 0 || dup2(st, KG_REEXEC_STATE_FD) < 0)
 		return KG_ERR_SYSTEM;
 	/* dup2 leaves the new numbers open across exec. */
 	if (dup2(s, KG_REEXEC_SOCK_FD) < 0)
@@ -74,7 +83,7 @@ int kg_reexec_exec(const char *path, char *const argv[], int sock, int notify)
 	} else {
 		close(KG_REEXEC_NOTIFY_FD);
 	}
-	cloexec_from(KG_REEXEC_NOTIFY_FD + 1);
+	cloexec_from(KG_REEXEC_STATE_FD + 1);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -83,6 +92,7 @@ int kg_reexec_exec(const char *path, char *const argv[], int sock, int notify)
 	close(KG_REEXEC_SOCK_FD);
 	if (n >= 0)
 		close(KG_REEXEC_NOTIFY_FD);
+	close(KG_REEXEC_STATE_FD);
 	errno = e;
 	return KG_ERR_SYSTEM;
 }
@@ -100,4 +110,25 @@ int kg_reexec_take_fds(int *sock, int *notify)
 		*notify = KG_REEXEC_NOTIFY_FD;
 	}
 	return KG_OK;
+}
+
+int kg_reexec_take_state(void *buf, size_t len)
+{
+	struct stat st;
+	ENSURE(buf || !len, KG_ERR_ARG);
+	ENSURE(fstat(KG_REEXEC_STATE_FD, &st) == 0 && S_ISFIFO(st.st_mode), KG_ERR_ARG);
+	size_t got = 0;
+	int r = KG_OK;
+	while (got < len) {
+		ssize_t k = read(KG_REEXEC_STATE_FD, (char *)buf + got, len - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			r = KG_ERR_INCOMPLETE;
+			break;
+		}
+		got += (size_t)k;
+	}
+	close(KG_REEXEC_STATE_FD);
+	return r;
 }

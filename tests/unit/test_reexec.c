@@ -55,11 +55,12 @@ static int exec_child(void)
 			 "r=;[ -S /proc/self/fd/3 ]||r=${r}nosock;[ -p /proc/self/fd/4 ]||r=${r}nopipe;"
 			 "[ -e /proc/self/fd/9 ]&&r=${r}leak;"
 			 "grep -q '^SigBlk:[[:space:]]*0*$' /proc/self/status||r=${r}blocked;"
+			 "[ \"$(cat <&5)\" = secret ]||r=${r}nostate;"
 			 "echo \"ok$r\" >&3",
 			 NULL };
 	pid_t pid = fork();
 	if (pid == 0) {
-		(void)!kg_reexec_exec("/bin/sh", argv, s, n);
+		(void)!kg_reexec_exec("/bin/sh", argv, s, n, "secret", 6);
 		_exit(12);
 	}
 	close(sp[1]);
@@ -86,7 +87,7 @@ static int exec_missing(void)
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0)
 		return 10;
 	char *argv[] = { "nothing", NULL };
-	int r = kg_reexec_exec("/nonexistent/ksshd", argv, sp[0], -1);
+	int r = kg_reexec_exec("/nonexistent/ksshd", argv, sp[0], -1, NULL, 0);
 	return r < 0 && errno == ENOENT ? 0 : 1;
 }
 
@@ -94,8 +95,10 @@ static void test_exec_missing(void)
 {
 	T_ASSERT(in_child(exec_missing) == 0);
 	char *argv[] = { "x", NULL };
-	T_ASSERT(kg_reexec_exec(NULL, argv, 0, -1) == KG_ERR_ARG);
-	T_ASSERT(kg_reexec_exec("/bin/true", argv, -1, -1) == KG_ERR_ARG);
+	T_ASSERT(kg_reexec_exec(NULL, argv, 0, -1, NULL, 0) == KG_ERR_ARG);
+	T_ASSERT(kg_reexec_exec("/bin/true", argv, -1, -1, NULL, 0) == KG_ERR_ARG);
+	char big[KG_REEXEC_STATE_MAX + 1] = { 0 };
+	T_ASSERT(kg_reexec_exec("/bin/true", argv, 0, -1, big, sizeof(big)) == KG_ERR_ARG);
 }
 
 static int take_cases(void)
@@ -120,6 +123,19 @@ static int take_cases(void)
 	close(KG_REEXEC_NOTIFY_FD);
 	if (kg_reexec_take_fds(&s, &n) != KG_OK || s != KG_REEXEC_SOCK_FD || n != -1)
 		return 16;
+	/* the state pipe: exactly the bytes, then closed; short is an error */
+	char buf[8];
+	if (pipe(pp) < 0 || dup2(pp[0], KG_REEXEC_STATE_FD) < 0 || write(pp[1], "abcdefgh", 8) != 8)
+		return 17;
+	close(pp[1]);
+	if (kg_reexec_take_state(buf, 8) != KG_OK || memcmp(buf, "abcdefgh", 8) != 0 ||
+	    fcntl(KG_REEXEC_STATE_FD, F_GETFD) >= 0)
+		return 18;
+	if (pipe(pp) < 0 || dup2(pp[0], KG_REEXEC_STATE_FD) < 0 || write(pp[1], "ab", 2) != 2)
+		return 19;
+	close(pp[1]);
+	if (kg_reexec_take_state(buf, 8) == KG_OK || kg_reexec_take_state(buf, 8) == KG_OK)
+		return 20;  /* short, then closed */
 	return 0;
 }
 
