@@ -238,8 +238,9 @@ static void child_process(kg_svr_listener *l, const kg_svr_ctx *ctx, int fd, int
 	kg_loop_free(&l->loop);
 	if (l->reexec_path) {
 		/* The failure-delay secret: a name takes as long on every connection. */
-		(void)!kg_reexec_exec(l->reexec_path, l->reexec_argv, fd, notify, ctx->fail_salt,
-				      sizeof(ctx->fail_salt));
+		kg_reexec_io io = { .sock = fd, .notify = notify, .config = l->reexec_config_fd,
+				    .state = ctx->fail_salt, .state_len = sizeof(ctx->fail_salt) };
+		(void)!kg_reexec_exec(l->reexec_path, l->reexec_argv, &io);
 		kg_error(l->log, "re-exec %s failed: %s", l->reexec_path, strerror(errno));
 		_exit(KG_SVR_EXIT_ERROR);
 	}

@@ -40,11 +40,13 @@ typedef struct kg_svr_listener {
 	/* Re-exec per connection: each forked child execs reexec_path with
 	 * reexec_argv (the program's own re-exec mode), the socket on
 	 * KG_REEXEC_SOCK_FD and the startup pipe on KG_REEXEC_NOTIFY_FD
-	 * (sys/reexec.h), so it gets a fresh address layout and none of this
+	 * (sys/reexec.h) and the text of the configuration file
+ * on KG_REEXEC_CONFIG_FD, so it gets a fresh address layout and none of this
 	 * process's memory.  NULL: the child serves from the fork's memory, and
 	 * single serves in this process. */
 	const char *reexec_path;
 	char *const *reexec_argv;
+	int reexec_config_fd;  /* the configuration text for KG_REEXEC_CONFIG_FD; -1 */
 	pid_t single_pid;  /* single with re-exec: the one child; its end stops run */
 	int single_done;
 	/* limits: PerSourceMaxStartups, PerSourcePenalties (svr-penalty.h). */

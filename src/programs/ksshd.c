@@ -110,7 +110,50 @@ static int parse_args(int argc, char **argv, ksshd_args *a)
 
 /* Command-line settings go in before the file so they win (the first value
  * of a single-valued keyword is kept). */
-static int load_config(const ksshd_args *a, kg_server_config *cfg, const char **used)
+/* The configuration file.  In the listener it is read once and its text
+ * kept (*text) for the connections (sys/reexec.h KG_REEXEC_CONFIG_FD), so
+ * they apply the very text the listener did even if the file is edited
+ * before a SIGHUP; -R applies that text.  A file with Include is not whole
+ * in its text: it is loaded from disk, by the connections too. */
+static int apply_config_file(const ksshd_args *a, kg_server_config *cfg, const char *file, char **text,
+			     size_t *tlen, kg_cfg_err *err)
+{
+	char *t = NULL;
+	size_t n = 0;
+	int r;
+	if (a->reexec_child) {
+		r = kg_reexec_take_config(&t, &n);
+		if (r == KG_OK) {
+			r = kg_server_config_apply_file(cfg, t, n, file, err);
+			free(t);
+			return r;
+		}
+		if (r != KG_ERR_NOT_FOUND) {
+			kg_cfg_errf(err, file, 0, "configuration from the listener: %s", kg_err_str(r));
+			return r;
+		}
+	} else if (kg_read_text_file(file, 0, &t, &n, NULL) == KG_OK) {
+		kg_server_config scratch;
+		kg_cfg_err e2 = { { 0 } };
+		kg_server_config_init(&scratch);
+		int whole = kg_server_config_apply_file(&scratch, t, n, file, &e2) == KG_OK;
+		kg_server_config_free(&scratch);
+		if (whole) {
+			r = kg_server_config_apply_file(cfg, t, n, file, err);
+			if (r == KG_OK) {
+				*text = t;
+				*tlen = n;
+			} else {
+				free(t);
+			}
+			return r;
+		}
+		free(t);
+	}
+	return kg_server_config_load_file(cfg, file, KSSHD_INCLUDE_DIR, err);
+}
+
+static int load_config(const ksshd_args *a, kg_server_config *cfg, const char **used, char **text, size_t *tlen)
 {
 	kg_cfg_err err = { { 0 } };
 	for (size_t i = 0; i < a->nopts; i++) {
@@ -133,7 +176,7 @@ static int load_config(const ksshd_args *a, kg_server_config *cfg, const char **
 	if (!file && !a->reexec_child && access(KSSHD_CONFIG_DEFAULT, F_OK) == 0)
 		file = KSSHD_CONFIG_DEFAULT;
 	*used = file;
-	if (file && kg_server_config_load_file(cfg, file, KSSHD_INCLUDE_DIR, &err) < 0) {
+	if (file && apply_config_file(a, cfg, file, text, tlen, &err) < 0) {
 		if (err.msg[0])
 			fprintf(stderr, "ksshd: %s\n", err.msg);
 		else
@@ -320,11 +363,13 @@ static int internal_sftp(void *arg)
  * a separate ksshd-session: nothing more to install or keep in step, and
  * ps shows -R.  It gets what it needs to rebuild the listener's state
  * without its memory: the configuration file the listener read and the
- * -o/-h/-p settings as given (paths made absolute: a daemon is in /), and
- * reads them again, as the listener does on SIGHUP (it re-executes itself
- * with the same arguments, so its children follow); the logging flags; the
- * socket and the startup pipe on fixed descriptors.  The peer address comes
- * from the socket. */
+ * -o/-h/-p settings as given (paths made absolute: a daemon is in /), the
+ * file's text as the listener applied it (apply_config_file), so the
+ * effective configuration is the listener's until a SIGHUP (the listener
+ * re-executes itself with the same arguments, and its later children
+ * follow); the logging flags; the socket, the startup pipe and the
+ * failure-delay secret on fixed descriptors.  The peer address comes from
+ * the socket. */
 static int add_path(kg_strlist *out, const char *flag, const char *path)
 {
 	char buf[4096];
@@ -428,7 +473,9 @@ int main(int argc, char **argv)
 	kg_server_config cfg;
 	kg_server_config_init(&cfg);
 	const char *cfg_file = NULL;
-	if (load_config(&a, &cfg, &cfg_file) < 0) {
+	char *cfg_text = NULL;  /* the file's text, for the connections; NULL: they read it */
+	size_t cfg_len = 0;
+	if (load_config(&a, &cfg, &cfg_file, &cfg_text, &cfg_len) < 0) {
 		kg_server_config_free(&cfg);
 		return a.test_only ? 255 : 1;  /* sshd -t exits 255 on a bad file */
 	}
@@ -470,6 +517,7 @@ int main(int argc, char **argv)
 	/* -r: no re-exec (connections share this process's layout). */
 	char exe[4096];
 	kg_strlist rargv = { NULL, 0 };
+	int cfg_fd = -1;
 	if (!a.no_reexec) {
 		char why[512];
 		if (kg_reexec_self_path(exe, sizeof(exe), why, sizeof(why)) < 0) {
@@ -483,6 +531,9 @@ int main(int argc, char **argv)
 			kg_svr_ctx_free(&ctx);
 			goto out;
 		}
+		if (cfg_text && kg_reexec_memfd("ksshd_config", cfg_text, cfg_len, &cfg_fd) < 0)
+			kg_info(&log, "memfd for the configuration: %s; connections read %s", strerror(errno),
+				cfg_file);
 	}
 	kg_svr_listener l;
 	if (kg_svr_listen_open(&l, &cfg, &log) < 0) {
@@ -496,6 +547,7 @@ int main(int argc, char **argv)
 		l.reexec_path = exe;
 		l.reexec_argv = rargv.v;
 	}
+	l.reexec_config_fd = cfg_fd;
 	if (!a.foreground && !a.debug && daemonize() < 0) {
 		kg_error(&log, "daemon: %s", strerror(errno));
 		goto done;
@@ -510,15 +562,19 @@ int main(int argc, char **argv)
 		kg_svr_ctx_free(&ctx);
 		kg_strlist_free(&rargv);
 		kg_server_config_free(&cfg);
+		free(cfg_text);
 		kg_log_close(&log);
-		execv("/proc/self/exe", argv);
+		execv("/proc/self/exe", argv);  /* cfg_fd is close-on-exec */
 		return 1;
 	}
 done:
 	kg_svr_listen_close(&l);
 	kg_svr_ctx_free(&ctx);
 	kg_strlist_free(&rargv);
+	if (cfg_fd >= 0)
+		close(cfg_fd);
 out:
+	free(cfg_text);
 	kg_server_config_free(&cfg);
 	kg_log_close(&log);
 	return rc;

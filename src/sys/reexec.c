@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include "sys/reexec.h"
@@ -54,10 +56,26 @@ static void cloexec_from(int first)
 	}
 }
 
-int kg_reexec_exec(const char *path, char *const argv[], int sock, int notify, const void *state,
-		   size_t state_len)
+/* fd moved to a number of 10 or more, close-on-exec; -1 stays -1. */
+static int high(int fd)
 {
-	if (!path || !argv || sock < 0 || state_len > KG_REEXEC_STATE_MAX || (state_len && !state)) {
+	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 10);
+}
+
+/* dup2 leaves the new number open across exec; -1 closes it. */
+static int place(int fd, int target)
+{
+	if (fd < 0) {
+		close(target);
+		return 0;
+	}
+	return dup2(fd, target) < 0 ? -1 : 0;
+}
+
+int kg_reexec_exec(const char *path, char *const argv[], const kg_reexec_io *io)
+{
+	if (!path || !argv || !io || io->sock < 0 || io->state_len > KG_REEXEC_STATE_MAX ||
+	    (io->state_len && !io->state)) {
 		errno = EINVAL;
 		return KG_ERR_ARG;
 	}
@@ -65,36 +83,93 @@ int kg_reexec_exec(const char *path, char *const argv[], int sock, int notify, c
 	if (pipe2(sp, O_CLOEXEC) != 0)
 		return KG_ERR_SYSTEM;
 	/* Far below the pipe's capacity: never blocks. */
-	if (state_len && write(sp[1], state, state_len) != (ssize_t)state_len)
+	if (io->state_len && write(sp[1], io->state, io->state_len) != (ssize_t)io->state_len)
 		return KG_ERR_SYSTEM;
 	close(sp[1]);
 	/* Out of the way first: any may sit on another's number. */
-	int s = fcntl(sock, F_DUPFD_CLOEXEC, 10);
-	int n = notify >= 0 ? fcntl(notify, F_DUPFD_CLOEXEC, 10) : -1;
-	int st = fcntl(sp[0], F_DUPFD_CLOEXEC, 10);
-	if (s < 0 || (notify >= 0 && n < 0) || st < 0 || dup2(st, KG_REEXEC_STATE_FD) < 0)
+	int s = high(io->sock), n = high(io->notify), c = high(io->config), st = high(sp[0]);
+	if (s < 0 || (io->notify >= 0 && n < 0) || (io->config >= 0 && c < 0) || st < 0)
 		return KG_ERR_SYSTEM;
-	/* dup2 leaves the new numbers open across exec. */
-	if (dup2(s, KG_REEXEC_SOCK_FD) < 0)
+	if (place(s, KG_REEXEC_SOCK_FD) < 0 || place(n, KG_REEXEC_NOTIFY_FD) < 0 ||
+	    place(st, KG_REEXEC_STATE_FD) < 0 || place(c, KG_REEXEC_CONFIG_FD) < 0)
 		return KG_ERR_SYSTEM;
-	if (n >= 0) {
-		if (dup2(n, KG_REEXEC_NOTIFY_FD) < 0)
-			return KG_ERR_SYSTEM;
-	} else {
-		close(KG_REEXEC_NOTIFY_FD);
-	}
-	cloexec_from(KG_REEXEC_STATE_FD + 1);
+	cloexec_from(KG_REEXEC_CONFIG_FD + 1);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execv(path, argv);
 	int e = errno;
-	close(KG_REEXEC_SOCK_FD);
-	if (n >= 0)
-		close(KG_REEXEC_NOTIFY_FD);
-	close(KG_REEXEC_STATE_FD);
+	for (int fd = KG_REEXEC_SOCK_FD; fd <= KG_REEXEC_CONFIG_FD; fd++)
+		close(fd);
 	errno = e;
 	return KG_ERR_SYSTEM;
+}
+
+int kg_reexec_memfd(const char *name, const void *data, size_t len, int *fd)
+{
+	ENSURE(name && fd && (data || !len), KG_ERR_ARG);
+	*fd = -1;
+	int m = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	ENSURE(m >= 0, KG_ERR_SYSTEM);
+	size_t off = 0;
+	while (off < len) {
+		ssize_t k = write(m, (const char *)data + off, len - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			close(m);
+			return KG_ERR_SYSTEM;
+		}
+		off += (size_t)k;
+	}
+	if (lseek(m, 0, SEEK_SET) != 0 ||
+	    fcntl(m, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+		close(m);
+		return KG_ERR_SYSTEM;
+	}
+	*fd = m;
+	return KG_OK;
+}
+
+int kg_reexec_take_config(char **text, size_t *len)
+{
+	struct stat st;
+	ENSURE(text && len, KG_ERR_ARG);
+	*text = NULL;
+	*len = 0;
+	if (fstat(KG_REEXEC_CONFIG_FD, &st) != 0)
+		return KG_ERR_NOT_FOUND;
+	int r = KG_OK;
+	char *t = NULL;
+	if (!S_ISREG(st.st_mode) || st.st_size < 0 || st.st_size > (1 << 24)) {
+		r = KG_ERR_FORMAT;
+		goto out;
+	}
+	size_t n = (size_t)st.st_size, got = 0;
+	t = malloc(n + 1);
+	if (!t) {
+		r = KG_ERR_ALLOC;
+		goto out;
+	}
+	/* pread: the offset is shared with the listener and every sibling. */
+	while (got < n) {
+		ssize_t k = pread(KG_REEXEC_CONFIG_FD, t + got, n - got, (off_t)got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			r = KG_ERR_INCOMPLETE;
+			goto out;
+		}
+		got += (size_t)k;
+	}
+	t[n] = '\0';
+	*text = t;
+	*len = n;
+	t = NULL;
+out:
+	free(t);
+	close(KG_REEXEC_CONFIG_FD);
+	return r;
 }
 
 int kg_reexec_take_fds(int *sock, int *notify)

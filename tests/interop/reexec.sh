@@ -4,8 +4,9 @@
 # the socket on descriptor 3, and a fresh address layout (main executable
 # and libc elsewhere than in the listener; skipped when ASLR is off); a
 # login and a file copy work; -r keeps the fork-only model (same layout);
-# -d serves one connection through a re-exec and ends; a SIGHUP reload
-# reaches the children; a listener whose executable was removed says so.
+# -d serves one connection through a re-exec and ends; connections apply
+# the listener's configuration text (an edit needs SIGHUP, as for the
+# listener); a listener whose executable was removed says so.
 . "$(dirname "$0")/lib.sh"
 
 have_prog ksshd ksshd kssh || finish
@@ -67,14 +68,25 @@ timeout 20 "$KSCP" $cp_opts "$T/f" "$TUSER@127.0.0.1:$T/f.up" 2>"$T/err" &&
 	cmp -s "$T/f" "$T/f.down"; res "kscp copies a file up and back" || cat "$T/err" >&2
 wait "$hpid"
 
-# SIGHUP: the listener re-executes itself; its children read the new file.
+# The configuration is the listener's: an edit reaches new connections
+# only with SIGHUP (the listener re-executes itself and reads it).
+cp "$T/k.conf" "$T/inc.conf"
 echo "kagi reexec banner" >"$T/banner"
 echo "Banner $T/banner" >>"$T/k.conf"
+client kssh "$port" "-o LogLevel=INFO" true </dev/null >/dev/null 2>"$T/err"
+[ $? -eq 0 ] && ! grep -q "kagi reexec banner" "$T/err"
+res "an edited configuration file does not reach connections before SIGHUP" || cat "$T/err" >&2
 kill -HUP "$lpid"
 i=0; while [ $i -lt 50 ] && ! grep -q "Received SIGHUP" "$SRV_LOG"; do sleep 0.1; i=$((i + 1)); done
+sleep 0.3
 i=0; while [ $i -lt 50 ] && ! listening "$port"; do sleep 0.1; i=$((i + 1)); done
 client kssh "$port" "-o LogLevel=INFO" true </dev/null >/dev/null 2>"$T/err"
 grep -q "kagi reexec banner" "$T/err"; res "after SIGHUP a connection gets the reloaded configuration" || cat "$T/err" >&2
+# A file with Include: each connection loads it from disk.
+echo "Include $T/inc.conf" >"$T/i.conf"
+start_server ksshd i || { fail "ksshd with Include start"; finish; }
+out=$(client kssh "$SRV_PORT" "" echo ok </dev/null 2>"$T/err"); [ "$out" = ok ]
+res "a configuration with Include: a login works" || tail -n 5 "$SRV_LOG" >&2
 
 # -r: no re-exec, the child shares the listener's layout.
 start_server ksshd r -r || { fail "ksshd -r start"; finish; }

@@ -47,6 +47,11 @@ static int exec_child(void)
 	int s = dup2(sp[1], KG_REEXEC_NOTIFY_FD), n = dup2(pp[1], KG_REEXEC_SOCK_FD);
 	if (s < 0 || n < 0 || dup2(0, 9) < 0)  /* 9: inheritable, must not reach the program */
 		return 11;
+	int c;
+	if (kg_reexec_memfd("cfg", "Port 2222\n", 10, &c) != KG_OK)
+		return 14;
+	if (write(c, "x", 1) >= 0)  /* sealed */
+		return 15;
 	sigset_t m;
 	sigemptyset(&m);
 	sigaddset(&m, SIGUSR1);
@@ -56,11 +61,13 @@ static int exec_child(void)
 			 "[ -e /proc/self/fd/9 ]&&r=${r}leak;"
 			 "grep -q '^SigBlk:[[:space:]]*0*$' /proc/self/status||r=${r}blocked;"
 			 "[ \"$(cat <&5)\" = secret ]||r=${r}nostate;"
+			 "[ \"$(cat <&6)\" = 'Port 2222' ]||r=${r}noconfig;"
 			 "echo \"ok$r\" >&3",
 			 NULL };
 	pid_t pid = fork();
 	if (pid == 0) {
-		(void)!kg_reexec_exec("/bin/sh", argv, s, n, "secret", 6);
+		kg_reexec_io io = { .sock = s, .notify = n, .config = c, .state = "secret", .state_len = 6 };
+		(void)!kg_reexec_exec("/bin/sh", argv, &io);
 		_exit(12);
 	}
 	close(sp[1]);
@@ -87,7 +94,8 @@ static int exec_missing(void)
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0)
 		return 10;
 	char *argv[] = { "nothing", NULL };
-	int r = kg_reexec_exec("/nonexistent/ksshd", argv, sp[0], -1, NULL, 0);
+	kg_reexec_io io = { .sock = sp[0], .notify = -1, .config = -1 };
+	int r = kg_reexec_exec("/nonexistent/ksshd", argv, &io);
 	return r < 0 && errno == ENOENT ? 0 : 1;
 }
 
@@ -95,10 +103,16 @@ static void test_exec_missing(void)
 {
 	T_ASSERT(in_child(exec_missing) == 0);
 	char *argv[] = { "x", NULL };
-	T_ASSERT(kg_reexec_exec(NULL, argv, 0, -1, NULL, 0) == KG_ERR_ARG);
-	T_ASSERT(kg_reexec_exec("/bin/true", argv, -1, -1, NULL, 0) == KG_ERR_ARG);
+	kg_reexec_io io = { .sock = 0, .notify = -1, .config = -1 };
+	T_ASSERT(kg_reexec_exec(NULL, argv, &io) == KG_ERR_ARG);
+	T_ASSERT(kg_reexec_exec("/bin/true", argv, NULL) == KG_ERR_ARG);
 	char big[KG_REEXEC_STATE_MAX + 1] = { 0 };
-	T_ASSERT(kg_reexec_exec("/bin/true", argv, 0, -1, big, sizeof(big)) == KG_ERR_ARG);
+	io.state = big;
+	io.state_len = sizeof(big);
+	T_ASSERT(kg_reexec_exec("/bin/true", argv, &io) == KG_ERR_ARG);
+	io.state_len = 0;
+	io.sock = -1;
+	T_ASSERT(kg_reexec_exec("/bin/true", argv, &io) == KG_ERR_ARG);
 }
 
 static int take_cases(void)
@@ -136,6 +150,21 @@ static int take_cases(void)
 	close(pp[1]);
 	if (kg_reexec_take_state(buf, 8) == KG_OK || kg_reexec_take_state(buf, 8) == KG_OK)
 		return 20;  /* short, then closed */
+	/* the configuration text: whole, twice readable from one memfd, then closed */
+	char *t = NULL;
+	size_t tl = 0;
+	close(KG_REEXEC_CONFIG_FD);
+	if (kg_reexec_take_config(&t, &tl) != KG_ERR_NOT_FOUND || t)
+		return 21;
+	int m;
+	if (kg_reexec_memfd("cfg", "Port 22\nBanner none\n", 20, &m) != KG_OK)
+		return 22;
+	for (int i = 0; i < 2; i++) {
+		if (dup2(m, KG_REEXEC_CONFIG_FD) < 0 || kg_reexec_take_config(&t, &tl) != KG_OK || tl != 20 ||
+		    strcmp(t, "Port 22\nBanner none\n") != 0 || fcntl(KG_REEXEC_CONFIG_FD, F_GETFD) >= 0)
+			return 23;
+		free(t);
+	}
 	return 0;
 }
 
