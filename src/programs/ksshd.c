@@ -418,6 +418,9 @@ static int serve_reexec(kg_svr_ctx *ctx, kg_logger *log)
 	int sock, notify;
 	if (kg_reexec_take_fds(&sock, &notify) < 0 ||
 	    kg_reexec_take_state(ctx->fail_salt, sizeof(ctx->fail_salt)) < 0) {
+		/* stderr too: run by hand, the log may be syslog */
+		fprintf(stderr, "ksshd: -R is for ksshd's own use: no connection on descriptor %d\n",
+			KG_REEXEC_SOCK_FD);
 		kg_error(log, "-R is for ksshd's own use: no connection on descriptor %d", KG_REEXEC_SOCK_FD);
 		return KG_SVR_EXIT_ERROR;
 	}

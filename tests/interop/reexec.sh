@@ -104,7 +104,12 @@ dport=$(free_port)
 "$KSSHD" -d -f "$T/k.conf" -p "$dport" -o PerSourcePenaltyExemptList=127.0.0.1 >"$T/d.log" 2>&1 &
 dpid=$!; echo "$dpid" >>"$T/pids"
 i=0; while [ $i -lt 100 ] && ! listening "$dport"; do sleep 0.1; i=$((i + 1)); done
-out=$(client kssh "$dport" "" echo ok </dev/null 2>"$T/err"); [ "$out" = ok ]; res "ksshd -d: a login works" || cat "$T/d.log" >&2
+client kssh "$dport" "" "sleep 2; echo ok" </dev/null >"$T/d.out" 2>"$T/err" &
+dcl=$!
+child=$(wait_child "$dpid"); sleep 0.3
+case " $(cmdline "$child") " in *" -R -d "*) true ;; *) false ;; esac
+res "ksshd -d re-executes its connection too (ksshd -R -d)" || note "child: $(cmdline "$child")"
+wait "$dcl"; [ "$(cat "$T/d.out")" = ok ]; res "ksshd -d: a login works" || cat "$T/d.log" >&2
 i=0; while [ $i -lt 50 ] && running "$dpid"; do sleep 0.1; i=$((i + 1)); done
 ! running "$dpid" && grep -q "debug1" "$T/d.log"; res "ksshd -d ends after its connection, with the connection's debug output"
 
@@ -119,4 +124,6 @@ i=0; while [ $i -lt 30 ] && ! grep -q "re-exec" "$SRV_LOG"; do sleep 0.1; i=$((i
 [ $rc -ne 0 ] && grep -q "re-exec $T/ksshd-copy failed: No such file or directory" "$SRV_LOG" && running "$SRV_PID"
 res "a removed executable: the connection fails, the log says so, the listener stays" || tail -n 5 "$SRV_LOG" >&2
 KSSHD=$KSSHD_SAVE
+"$KSSHD" -R -f "$T/k.conf" </dev/null >"$T/R.out" 2>&1 3>&- 4>&- 5>&-; rc=$?
+[ $rc -ne 0 ] && grep -q "no connection on descriptor 3" "$T/R.out"; res "ksshd -R by hand is refused clearly" || cat "$T/R.out" >&2
 finish
