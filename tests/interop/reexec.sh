@@ -61,10 +61,10 @@ fi
 out=$(client kssh "$port" "" echo ok </dev/null 2>"$T/err"); [ "$out" = ok ]; res "a login works" || cat "$T/err" >&2
 head -c 300000 /dev/urandom >"$T/f"
 cp_opts="-F /dev/null -P $port -i $T/user_ed25519 -o UserKnownHostsFile=$T/known_hosts -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o IdentitiesOnly=yes"
+# kcp ARGS... : kscp with the test's options (cp_opts split on purpose).
 # shellcheck disable=SC2086
-timeout 20 "$KSCP" $cp_opts "$T/f" "$TUSER@127.0.0.1:$T/f.up" 2>"$T/err" &&
-	# shellcheck disable=SC2086
-	timeout 20 "$KSCP" $cp_opts "$TUSER@127.0.0.1:$T/f.up" "$T/f.down" 2>>"$T/err" &&
+kcp() { timeout 20 "$KSCP" $cp_opts "$@"; }
+kcp "$T/f" "$TUSER@127.0.0.1:$T/f.up" 2>"$T/err" && kcp "$TUSER@127.0.0.1:$T/f.up" "$T/f.down" 2>>"$T/err" &&
 	cmp -s "$T/f" "$T/f.down"; res "kscp copies a file up and back" || cat "$T/err" >&2
 wait "$hpid"
 
@@ -73,8 +73,7 @@ wait "$hpid"
 cp "$T/k.conf" "$T/inc.conf"
 echo "kagi reexec banner" >"$T/banner"
 echo "Banner $T/banner" >>"$T/k.conf"
-client kssh "$port" "-o LogLevel=INFO" true </dev/null >/dev/null 2>"$T/err"
-[ $? -eq 0 ] && ! grep -q "kagi reexec banner" "$T/err"
+client kssh "$port" "-o LogLevel=INFO" true </dev/null >/dev/null 2>"$T/err" && ! grep -q "kagi reexec banner" "$T/err"
 res "an edited configuration file does not reach connections before SIGHUP" || cat "$T/err" >&2
 kill -HUP "$lpid"
 i=0; while [ $i -lt 50 ] && ! grep -q "Received SIGHUP" "$SRV_LOG"; do sleep 0.1; i=$((i + 1)); done
