@@ -127,15 +127,8 @@ static const struct {
 	{ "KerberosAuthentication", "yes", "not supported, Kerberos password checks are not done" },
 	{ "HostbasedAuthentication", "yes", "not supported, host-based authentication is not offered" },
 	{ "IgnoreRhosts", "no", "not supported, .rhosts and .shosts files are never read" },
-	/* sshd prints the time of the previous login from lastlog; kagi
-	 * writes no login records (utmp, wtmp, lastlog), so what it could
-	 * print would be wrong. */
-	{ "PrintLastLog", "yes", "not supported, kagi keeps no login records, so no last login is shown" },
 	{ "PermitEmptyPasswords", "yes", "not supported, an empty password is always refused" },
 	{ "UseDNS", "yes", "not supported, client addresses are not looked up (patterns match the address)" },
-	{ "UsePAM", "yes",
-	  "not supported in full, PAM checks passwords and accounts but opens no PAM session "
-	  "(pam_limits, pam_env and other session modules are not applied)" },
 };
 
 /* What sshd_config(5) allows inside a Match block, of what kagi knows.
@@ -652,7 +645,7 @@ int kg_server_config_finish(kg_server_config *cfg)
 	dflt(&cfg->permit_tty, 1);
 	dflt(&cfg->permit_user_rc, 1);
 	dflt(&cfg->x11_forwarding, 0);
-	dflt(&cfg->print_last_log, 0);  /* sshd: yes; kagi keeps no login records */
+	dflt(&cfg->print_last_log, 1);  /* pamsess: lastlog is kept (conn/svr-login.c) */
 	dflt(&cfg->client_alive_interval, 0);
 	dflt(&cfg->client_alive_count_max, 3);
 	dflt(&cfg->compression, KG_COMP_YES);

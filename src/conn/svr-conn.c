@@ -337,6 +337,10 @@ static int password_verdict(kg_svr_conn *sc, const char *user, const char *passw
 		kg_info(sc->log, "Accepted %s for %s from %s port %d ssh2", method, user, sc->peer_ip, sc->peer_port);
 		return KG_OK;
 	}
+	/* pamsess: say why when the account itself is closed (the client
+	 * learns nothing more; the failure time below covers this check). */
+	if (u && enabled && kg_account_usable(u->name, cfg->use_pam == 1, sc->peer_ip) != KG_OK)
+		kg_info(sc->log, "User %s not allowed because account is locked or expired", u->name);
 	kg_info(sc->log, "Failed %s for %s%s from %s port %d ssh2", method, u ? "" : "invalid user ", user,
 		sc->peer_ip, sc->peer_port);
 	kg_fail_delay_wait(start, KG_FAIL_DELAY_PASSWORD_NS + kg_fail_delay_for(sc->ctx->fail_salt, user));
@@ -500,6 +504,10 @@ static int on_authenticated(kg_svr_conn *sc)
 	kg_conn_config cc;
 	kg_conn_config_default(&cc);
 	cc.max_window = KG_CONN_WINDOW_GROW_MAX;
+	/* pamsess: the PAM session is opened here, as root, before any
+	 * session child drops to the user; closed in teardown. */
+	GUARD(kg_svr_login_begin(&sc->login, sc->log, sc->cfg, &sc->user, sc->peer_ip, sc->ctx->is_root));
+	sc->sessions.login = sc->login;
 	GUARD(kg_engine_start_channels(&sc->eng, &cc, KG_CONN_SERVER));
 	kg_svr_fwd_ctx fc = {
 		.eng = &sc->eng, .log = sc->log, .cfg = sc->cfg, .user = &sc->user,
@@ -604,6 +612,15 @@ static void reap_children(void *ctx, int signo)
 	kg_engine_kick(&sc->eng);
 }
 
+/* pamsess: SIGTERM ends the connection through teardown, so the PAM
+ * session is closed and the login records say logout. */
+static void on_term(void *ctx, int signo)
+{
+	kg_svr_conn *sc = ctx;
+	kg_info(sc->log, "Received signal %d; terminating.", signo);
+	kg_engine_fail(&sc->eng, KG_ERR_CLOSED);
+}
+
 /* ---------------- set-up ---------------- */
 
 /* Banner FILE: read for each connection, as sshd does; a file that is
@@ -670,6 +687,7 @@ static int setup(kg_svr_conn *sc)
 	if (cfg->login_grace_time == 0 || cfg->login_grace_time > KG_SVR_IDENT_TIMEOUT)
 		GUARD(kg_loop_add_timer(&sc->loop, KG_SVR_IDENT_TIMEOUT * 1000, ident_expired, sc, &sc->ident_timer));
 	GUARD(kg_loop_add_signal(&sc->loop, SIGCHLD, reap_children, sc));
+	GUARD(kg_loop_add_signal(&sc->loop, SIGTERM, on_term, sc));
 	kg_engine_hooks hooks = {
 		.message = auth_message, .open_request = open_request, .global_request = global_request, .arg = sc,
 	};
@@ -684,6 +702,7 @@ static void teardown(kg_svr_conn *sc)
 		kg_engine_free(&sc->eng);
 	kg_svr_fwd_free(sc->fwd);  /* after the engine released its channels */
 	kg_svr_agent_fwd_free(sc->sessions.agent);  /* agentfwd: socket and directory removed */
+	kg_svr_login_end(sc->login);  /* pamsess: logout records, pam_close_session */
 	kg_loop_free(&sc->loop);
 	kg_svr_auth_free(sc->auth);
 	kg_tr_free(sc->tr);

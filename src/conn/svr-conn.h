@@ -100,6 +100,7 @@ typedef struct kg_svr_conn {
 	 * one "Password: " prompt checked as a password is. */
 	kg_pam_kbd kbd;
 	int kbd_fixed;
+	kg_svr_login *login;         /* pamsess: PAM session, login records; NULL before authentication */
 } kg_svr_conn;
 
 /* Serves the connected socket fd until the connection ends (fd is closed

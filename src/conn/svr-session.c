@@ -215,6 +215,8 @@ static int start(kg_svr_sessions *ss, kg_svr_session *s, const char *command, co
 	char *root = NULL, *prog = NULL;
 	kg_strlist senv = { NULL, 0 };
 	int r = chroot_for(ss, &root);
+	if (r >= 0)  /* pamsess: pam_getenvlist first, so environment= and SetEnv win over it */
+		r = kg_svr_login_env(ss->login, &senv);
 	if (r >= 0)
 		r = kg_svr_env_build(ss->cfg, ss->ak, ss->user, ss->drop_privs, ss->log, &senv);
 	if (r >= 0 && s->agent_fwd)
@@ -266,7 +268,12 @@ static int start(kg_svr_sessions *ss, kg_svr_session *s, const char *command, co
 		req.run = ss->internal_sftp;
 		req.run_arg = (void *)sftp_args;
 	}
+	char *nologin = NULL;
+	int refused = kg_svr_login_nologin(ss->login, &nologin);
+	if (refused)
+		req.refuse_msg = nologin ? nologin : "";
 	r = kg_session_spawn(&req, &s->proc);
+	free(nologin);
 	free(rc);
 	free(root);
 	free(prog);
@@ -282,6 +289,14 @@ static int start(kg_svr_sessions *ss, kg_svr_session *s, const char *command, co
 	kg_verbose(ss->log, "Starting session: %s%s%s for %s from %s port %d id %u", what,
 		   s->want_pty ? " on " : "", s->want_pty ? s->proc.tty_name : "", ss->user->name, ss->peer_ip,
 		   ss->peer_port, s->k.ch->local_id);
+	if (s->want_pty && !refused) {  /* pamsess: records; PrintLastLog before the motd */
+		char last[4608];
+		kg_svr_login_pty_started(ss->login, s->proc.pid, s->proc.tty_name, strcmp(what, "shell") == 0 && !forced,
+					 last, sizeof(last));
+		size_t sent = 0;
+		if (last[0] && strlen(last) <= s->k.ch->remote_window)
+			(void)!kg_conn_send_data(&ss->eng->conn, s->k.ch, 0, (const uint8_t *)last, strlen(last), &sent);
+	}
 	if (s->want_pty) {
 		s->err_done = 1;
 	} else {
@@ -630,6 +645,8 @@ int kg_svr_sessions_reaped(kg_svr_sessions *ss, pid_t pid, int wstatus)
 		if (!s->started || s->exited || s->proc.pid != pid)
 			continue;
 		s->exited = 1;
+		if (s->want_pty)
+			kg_svr_login_pty_ended(ss->login, pid);
 		kg_svr_exit_from_status(wstatus, &s->exit);
 		int r = progress(s);
 		if (r < 0)

@@ -16,6 +16,7 @@
 #include "config/server-config.h"
 #include "conn/conn.h"
 #include "conn/svr-agent-fwd.h"
+#include "conn/svr-login.h"
 #include "sys/log.h"
 #include "sys/session-proc.h"
 
@@ -43,6 +44,7 @@ typedef struct kg_svr_sessions {
 	int no_more_sessions;         /* the client sent no-more-sessions@openssh.com */
 	kg_svr_session *list;         /* every channel served here */
 	kg_svr_agent_fwd *agent;      /* agentfwd: the forwarded agent's socket; NULL (freed by the connection) */
+	kg_svr_login *login;          /* pamsess: PAM session and login records; NULL (owned by the connection) */
 } kg_svr_sessions;
 
 /* A "session" open request: confirms it (or refuses past MaxSessions). */

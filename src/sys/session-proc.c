@@ -490,6 +490,10 @@ static _Noreturn void child_run(struct spawn_prep *p, const kg_spawn_req *req)
 	if (child_stdio(src) < 0)
 		_exit(1);
 	child_close_rest();
+	if (req->refuse_msg) {
+		child_write(req->refuse_msg);
+		_exit(254);
+	}
 
 	if (p->drop) {
 		if (setresgid(u->gid, u->gid, u->gid) != 0)

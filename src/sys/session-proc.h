@@ -68,6 +68,10 @@ typedef struct kg_spawn_req {
 	 * "$SHELL -c '/bin/sh FILE'" with the session's environment, stdout
 	 * and stderr, nothing on stdin, and waited for.  NULL: none. */
 	const char *user_rc;
+	/* pamsess: the login is refused (nologin): the child writes this
+	 * text to the session's stderr (or pty) and exits 254, running
+	 * nothing of the user's.  NULL: none. */
+	const char *refuse_msg;
 } kg_spawn_req;
 
 #define KG_TTY_NAME_MAX 64

@@ -120,13 +120,13 @@ res "ksshd -G prints what -T prints without -C, and applies Match with -C (as ss
 
 # ---- ksshd -T against sshd -T on the same file, keywords both print ----
 # Known differences, by design: the algorithm lists (kagi's own defaults
-# and implementations), printlastlog (kagi keeps no login records: no).
+# and implementations).
 conf "$T/cmp.conf" "PidFile $T/cmp.pid" "MaxSessions 4" "ClientAliveInterval 2m" "AcceptEnv LANG LC_*" \
 	"SetEnv A=1 B=2" "AllowUsers $TUSER bob@198.51.100.0/24" "DenyGroups nogroup" "Banner $T/banner" \
 	"PermitUserEnvironment KAGI_*" "MaxStartups 5:20:50" "TCPKeepAlive no" "Subsystem sftp /usr/lib/openssh/sftp-server -l INFO"
 "$KSSHD" -T -f "$T/cmp.conf" -C "user=$TUSER,addr=127.0.0.1,host=h,laddr=127.0.0.1,lport=22" >"$T/k.T" 2>"$T/k.e"
 "$SSHD" -T -f "$T/cmp.conf" -C "user=$TUSER,addr=127.0.0.1,host=h,laddr=127.0.0.1,lport=22" >"$T/s.T" 2>"$T/s.e"
-known="ciphers macs kexalgorithms hostkeyalgorithms pubkeyacceptedalgorithms printlastlog"
+known="ciphers macs kexalgorithms hostkeyalgorithms pubkeyacceptedalgorithms"
 awk '{print $1}' "$T/k.T" | sort -u >"$T/k.kw"
 awk '{print $1}' "$T/s.T" | sort -u >"$T/s.kw"
 diffs=""

@@ -384,6 +384,7 @@ static void test_fail_japanese(void)
 	T_ASSERT(strstr(s, "PasswordAuthentication no") == NULL);   /* a key was offered */
 	free(s);
 	kg_explain_free(ex);
+	kg_key_free(hk);
 	/* open permissions */
 	ex = before_auth("deploy", "SSH-2.0-X", &hk);
 	kg_cli_identity bare = { .path = "/k/id" };
