@@ -1,4 +1,4 @@
-/* The listening server: sockets, the accept loop on a kg_loop, MaxStartups, a forked process per connection. */
+/* The listening server: sockets, the accept loop on a kg_loop, MaxStartups, a forked (and re-executed) process per connection. */
 /* Children still authenticating are counted through a pipe each closes
  * once its user is in; SIGCHLD reaps them, SIGHUP restarts and
  * SIGTERM/SIGINT stop, all taken as callbacks from the loop. */
@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <openssl/rand.h>
+#include "sys/reexec.h"
 #include "conn/svr-listen.h"
 
 int kg_svr_parse_listen_address(const char *spec, char *host, size_t hostsz, int *port)
@@ -190,6 +191,10 @@ static void reap(kg_svr_listener *l)
 				continue;
 			startup_done(l, &l->children[i]);
 			penalise(l, &l->children[i], st);
+			if (l->single && pid == l->single_pid) {
+				l->single_done = 1;
+				kg_loop_stop(&l->loop);
+			}
 			l->children[i] = l->children[--l->nchildren];
 			break;
 		}
@@ -231,6 +236,14 @@ static void child_process(kg_svr_listener *l, const kg_svr_ctx *ctx, int fd, int
 	/* The connection takes the signals it needs itself; SIGTERM, SIGINT
 	 * and SIGHUP act again. */
 	kg_loop_free(&l->loop);
+	if (l->reexec_path) {
+		/* The failure-delay secret: a name takes as long on every connection. */
+		kg_reexec_io io = { .sock = fd, .notify = notify, .config = l->reexec_config_fd,
+				    .state = ctx->fail_salt, .state_len = sizeof(ctx->fail_salt) };
+		(void)!kg_reexec_exec(l->reexec_path, l->reexec_argv, &io);
+		kg_error(l->log, "re-exec %s failed: %s", l->reexec_path, strerror(errno));
+		_exit(KG_SVR_EXIT_ERROR);
+	}
 	int code = KG_SVR_EXIT_ERROR;
 	(void)!kg_svr_conn_serve(ctx, fd, notify, &code);
 	_exit(code);
@@ -246,7 +259,7 @@ static int handle_accept(kg_svr_listener *l, const kg_svr_ctx *ctx, int lfd)
 	 * accepted socket); a failure here only loses the probes. */
 	if (ctx->cfg->tcp_keepalive == 1 && kg_net_set_keepalive(fd, 1) < 0)
 		kg_debug(l->log, "setsockopt SO_KEEPALIVE: %s", strerror(errno));
-	if (l->single) {
+	if (l->single && !l->reexec_path) {
 		r = kg_svr_conn_serve(ctx, fd, -1, NULL);
 		return r < 0 ? r : 2;
 	}
@@ -324,6 +337,15 @@ static int handle_accept(kg_svr_listener *l, const kg_svr_ctx *ctx, int lfd)
 	nc.startup_fd = pp[0];
 	l->children[l->nchildren++] = nc;
 	l->unauth++;
+	if (l->single) {
+		/* -d: one connection; the next ones are refused while it runs. */
+		l->single_pid = pid;
+		for (size_t i = 0; i < l->nfds; i++) {
+			(void)!kg_loop_remove_fd(&l->loop, l->fds[i]);
+			close(l->fds[i]);
+		}
+		l->nfds = 0;
+	}
 	return KG_OK;
 }
 
@@ -339,6 +361,8 @@ int kg_svr_listen_run(kg_svr_listener *l, const kg_svr_ctx *ctx)
 			kg_info(l->log, "Received SIGHUP; restarting.");
 			return 1;
 		}
+		if (l->single_done)
+			return KG_OK;
 		if (l->stop == KG_SVR_STOP_TERM) {
 			kg_info(l->log, "Received signal; terminating.");
 			return KG_OK;

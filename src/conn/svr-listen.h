@@ -36,7 +36,19 @@ typedef struct kg_svr_listener {
 	kg_svr_child *children;
 	size_t nchildren, cap;
 	size_t unauth;     /* children still authenticating */
-	int single;        /* -d: serve one connection in this process */
+	int single;        /* -d: serve one connection, then return */
+	/* Re-exec per connection: each forked child execs reexec_path with
+	 * reexec_argv (the program's own re-exec mode), the socket on
+	 * KG_REEXEC_SOCK_FD and the startup pipe on KG_REEXEC_NOTIFY_FD
+	 * (sys/reexec.h) and the text of the configuration file
+ * on KG_REEXEC_CONFIG_FD, so it gets a fresh address layout and none of this
+	 * process's memory.  NULL: the child serves from the fork's memory, and
+	 * single serves in this process. */
+	const char *reexec_path;
+	char *const *reexec_argv;
+	int reexec_config_fd;  /* the configuration text for KG_REEXEC_CONFIG_FD; -1 */
+	pid_t single_pid;  /* single with re-exec: the one child; its end stops run */
+	int single_done;
 	/* limits: PerSourceMaxStartups, PerSourcePenalties (svr-penalty.h). */
 	kg_svr_limits lim;
 	kg_penalty_table pen;
@@ -57,7 +69,7 @@ int kg_svr_maxstartups_drop(int start, int rate, int full, size_t unauth, uint32
 int kg_svr_listen_open(kg_svr_listener *l, const kg_server_config *cfg, kg_logger *log) KG_WUR;
 /* Accepts connections until SIGTERM/SIGINT (returns KG_OK) or SIGHUP
  * (returns 1: the caller restarts); with single, returns after serving
- * one connection. */
+ * one connection (re-exec: once its process ended). */
 int kg_svr_listen_run(kg_svr_listener *l, const kg_svr_ctx *ctx) KG_WUR;
 void kg_svr_listen_close(kg_svr_listener *l);
 

@@ -19,6 +19,7 @@
 #include "config/svr-access.h"
 #include "conn/svr-conn.h"
 #include "conn/svr-listen.h"
+#include "sys/reexec.h"
 #include "sftp/sftp-server.h"
 
 #define KSSHD_CONFIG_DEFAULT "/etc/kagi/ksshd_config"
@@ -29,6 +30,8 @@
 
 typedef struct ksshd_args {
 	int foreground, log_stderr, test_only, debug, quiet;
+	int reexec_child;         /* -R (internal): serve the connection on KG_REEXEC_SOCK_FD */
+	int no_reexec;            /* -r: connections are served from the fork, without exec */
 	int dump;                 /* -T (1) or -G (2): print the effective configuration */
 	const char *specs[MAX_TEST_SPECS];  /* -C connection test specifications */
 	size_t nspecs;
@@ -43,14 +46,14 @@ typedef struct ksshd_args {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ksshd [-46DdeGqTt] [-C connection_spec] [-f config_file] [-h host_key_file]\n"
+	fprintf(stderr, "usage: ksshd [-46DdeGqrTt] [-C connection_spec] [-f config_file] [-h host_key_file]\n"
 			"             [-o option] [-p port]\n");
 }
 
 static int parse_args(int argc, char **argv, ksshd_args *a)
 {
 	int c;
-	while ((c = getopt(argc, argv, "46DdeGqtTC:f:h:o:p:")) != -1) {
+	while ((c = getopt(argc, argv, "46DdeGqRrtTC:f:h:o:p:")) != -1) {
 		switch (c) {
 		case '4':
 		case '6':
@@ -59,6 +62,8 @@ static int parse_args(int argc, char **argv, ksshd_args *a)
 		case 'd': a->debug++; break;
 		case 'e': a->log_stderr = 1; break;
 		case 'q': a->quiet = 1; break;
+		case 'R': a->reexec_child = 1; break;
+		case 'r': a->no_reexec = 1; break;
 		case 't': a->test_only = 1; break;
 		case 'T': a->test_only = 1; a->dump = 1; break;
 		case 'G': a->test_only = 1; a->dump = 2; break;
@@ -105,7 +110,50 @@ static int parse_args(int argc, char **argv, ksshd_args *a)
 
 /* Command-line settings go in before the file so they win (the first value
  * of a single-valued keyword is kept). */
-static int load_config(const ksshd_args *a, kg_server_config *cfg)
+/* The configuration file.  In the listener it is read once and its text
+ * kept (*text) for the connections (sys/reexec.h KG_REEXEC_CONFIG_FD), so
+ * they apply the very text the listener did even if the file is edited
+ * before a SIGHUP; -R applies that text.  A file with Include is not whole
+ * in its text: it is loaded from disk, by the connections too. */
+static int apply_config_file(const ksshd_args *a, kg_server_config *cfg, const char *file, char **text,
+			     size_t *tlen, kg_cfg_err *err)
+{
+	char *t = NULL;
+	size_t n = 0;
+	int r;
+	if (a->reexec_child) {
+		r = kg_reexec_take_config(&t, &n);
+		if (r == KG_OK) {
+			r = kg_server_config_apply_file(cfg, t, n, file, err);
+			free(t);
+			return r;
+		}
+		if (r != KG_ERR_NOT_FOUND) {
+			kg_cfg_errf(err, file, 0, "configuration from the listener: %s", kg_err_str(r));
+			return r;
+		}
+	} else if (kg_read_text_file(file, 0, &t, &n, NULL) == KG_OK) {
+		kg_server_config scratch;
+		kg_cfg_err e2 = { { 0 } };
+		kg_server_config_init(&scratch);
+		int whole = kg_server_config_apply_file(&scratch, t, n, file, &e2) == KG_OK;
+		kg_server_config_free(&scratch);
+		if (whole) {
+			r = kg_server_config_apply_file(cfg, t, n, file, err);
+			if (r == KG_OK) {
+				*text = t;
+				*tlen = n;
+			} else {
+				free(t);
+			}
+			return r;
+		}
+		free(t);
+	}
+	return kg_server_config_load_file(cfg, file, KSSHD_INCLUDE_DIR, err);
+}
+
+static int load_config(const ksshd_args *a, kg_server_config *cfg, const char **used, char **text, size_t *tlen)
 {
 	kg_cfg_err err = { { 0 } };
 	for (size_t i = 0; i < a->nopts; i++) {
@@ -124,9 +172,11 @@ static int load_config(const ksshd_args *a, kg_server_config *cfg)
 		cfg->ports_locked = 1;
 	}
 	const char *file = a->config_file;
-	if (!file && access(KSSHD_CONFIG_DEFAULT, F_OK) == 0)
+	/* -R: the listener names the file it read, or none (no default). */
+	if (!file && !a->reexec_child && access(KSSHD_CONFIG_DEFAULT, F_OK) == 0)
 		file = KSSHD_CONFIG_DEFAULT;
-	if (file && kg_server_config_load_file(cfg, file, KSSHD_INCLUDE_DIR, &err) < 0) {
+	*used = file;
+	if (file && apply_config_file(a, cfg, file, text, tlen, &err) < 0) {
 		if (err.msg[0])
 			fprintf(stderr, "ksshd: %s\n", err.msg);
 		else
@@ -308,6 +358,77 @@ static int internal_sftp(void *arg)
 	return rc;
 }
 
+/* Re-exec per connection (sys/reexec.h, conn/svr-listen.h): each
+ * connection's process is this program again, "ksshd -R ...", rather than
+ * a separate ksshd-session: nothing more to install or keep in step, and
+ * ps shows -R.  It gets what it needs to rebuild the listener's state
+ * without its memory: the configuration file the listener read and the
+ * -o/-h/-p settings as given (paths made absolute: a daemon is in /), the
+ * file's text as the listener applied it (apply_config_file), so the
+ * effective configuration is the listener's until a SIGHUP (the listener
+ * re-executes itself with the same arguments, and its later children
+ * follow); the logging flags; the socket, the startup pipe and the
+ * failure-delay secret on fixed descriptors.  The peer address comes from
+ * the socket. */
+static int add_path(kg_strlist *out, const char *flag, const char *path)
+{
+	char buf[4096];
+	if (path[0] != '/') {
+		char cwd[2048];
+		if (!getcwd(cwd, sizeof(cwd)))
+			return -1;
+		if ((size_t)snprintf(buf, sizeof(buf), "%s/%s", cwd, path) >= sizeof(buf))
+			return -1;
+		path = buf;
+	}
+	return kg_strlist_add(out, flag) < 0 || kg_strlist_add(out, path) < 0 ? -1 : 0;
+}
+
+static int reexec_argv(const ksshd_args *a, const char *exe, const char *file, kg_strlist *out)
+{
+	if (kg_strlist_add(out, exe) < 0 || kg_strlist_add(out, "-R") < 0)
+		return -1;
+	for (int i = 0; i < a->debug; i++)
+		if (kg_strlist_add(out, "-d") < 0)
+			return -1;
+	if ((a->log_stderr && kg_strlist_add(out, "-e") < 0) || (a->quiet && kg_strlist_add(out, "-q") < 0))
+		return -1;
+	if (file && add_path(out, "-f", file) < 0)
+		return -1;
+	for (size_t i = 0; i < a->nopts; i++)
+		if (kg_strlist_add(out, "-o") < 0 || kg_strlist_add(out, a->opts[i]) < 0)
+			return -1;
+	for (size_t i = 0; i < a->nhostkeys; i++)
+		if (add_path(out, "-h", a->hostkeys[i]) < 0)
+			return -1;
+	for (size_t i = 0; i < a->nports; i++) {
+		char p[16];
+		snprintf(p, sizeof(p), "%d", a->ports[i]);
+		if (kg_strlist_add(out, "-p") < 0 || kg_strlist_add(out, p) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ksshd -R: one connection, on the descriptors the listener left, with
+ * the listener's failure-delay secret (the same time for a name on every
+ * connection). */
+static int serve_reexec(kg_svr_ctx *ctx, kg_logger *log)
+{
+	int sock, notify;
+	if (kg_reexec_take_fds(&sock, &notify) < 0 ||
+	    kg_reexec_take_state(ctx->fail_salt, sizeof(ctx->fail_salt)) < 0) {
+		/* stderr too: run by hand, the log may be syslog */
+		fprintf(stderr, "ksshd: -R is for ksshd's own use: no connection on descriptor %d\n",
+			KG_REEXEC_SOCK_FD);
+		kg_error(log, "-R is for ksshd's own use: no connection on descriptor %d", KG_REEXEC_SOCK_FD);
+		return KG_SVR_EXIT_ERROR;
+	}
+	int code = KG_SVR_EXIT_ERROR;
+	(void)!kg_svr_conn_serve(ctx, sock, notify, &code);
+	return code;
+}
+
 static int daemonize(void)
 {
 	pid_t pid = fork();
@@ -354,7 +475,10 @@ int main(int argc, char **argv)
 		return 1;
 	kg_server_config cfg;
 	kg_server_config_init(&cfg);
-	if (load_config(&a, &cfg) < 0) {
+	const char *cfg_file = NULL;
+	char *cfg_text = NULL;  /* the file's text, for the connections; NULL: they read it */
+	size_t cfg_len = 0;
+	if (load_config(&a, &cfg, &cfg_file, &cfg_text, &cfg_len) < 0) {
 		kg_server_config_free(&cfg);
 		return a.test_only ? 255 : 1;  /* sshd -t exits 255 on a bad file */
 	}
@@ -383,18 +507,50 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ctx.internal_sftp = internal_sftp;
+	if (a.reexec_child) {
+		rc = serve_reexec(&ctx, &log);
+		kg_svr_ctx_free(&ctx);
+		goto out;
+	}
 	if (a.test_only) {
 		rc = a.dump ? dump_config(&a, &cfg, &log) : 0;
 		kg_svr_ctx_free(&ctx);
 		goto out;
 	}
+	/* -r: no re-exec (connections share this process's layout). */
+	char exe[4096];
+	kg_strlist rargv = { NULL, 0 };
+	int cfg_fd = -1;
+	if (!a.no_reexec) {
+		char why[512];
+		if (kg_reexec_self_path(exe, sizeof(exe), why, sizeof(why)) < 0) {
+			kg_error(&log, "re-exec per connection: %s (-r serves without it)", why);
+			kg_svr_ctx_free(&ctx);
+			goto out;
+		}
+		if (reexec_argv(&a, exe, cfg_file, &rargv) < 0) {
+			kg_error(&log, "re-exec per connection: cannot build the arguments");
+			kg_strlist_free(&rargv);
+			kg_svr_ctx_free(&ctx);
+			goto out;
+		}
+		if (cfg_text && kg_reexec_memfd("ksshd_config", cfg_text, cfg_len, &cfg_fd) < 0)
+			kg_info(&log, "memfd for the configuration: %s; connections read %s", strerror(errno),
+				cfg_file);
+	}
 	kg_svr_listener l;
 	if (kg_svr_listen_open(&l, &cfg, &log) < 0) {
 		kg_svr_listen_close(&l);
 		kg_svr_ctx_free(&ctx);
+		kg_strlist_free(&rargv);
 		goto out;
 	}
 	l.single = a.debug > 0;
+	if (!a.no_reexec) {
+		l.reexec_path = exe;
+		l.reexec_argv = rargv.v;
+	}
+	l.reexec_config_fd = cfg_fd;
 	if (!a.foreground && !a.debug && daemonize() < 0) {
 		kg_error(&log, "daemon: %s", strerror(errno));
 		goto done;
@@ -407,15 +563,21 @@ int main(int argc, char **argv)
 	if (r == 1) {
 		kg_svr_listen_close(&l);
 		kg_svr_ctx_free(&ctx);
+		kg_strlist_free(&rargv);
 		kg_server_config_free(&cfg);
+		free(cfg_text);
 		kg_log_close(&log);
-		execv("/proc/self/exe", argv);
+		execv("/proc/self/exe", argv);  /* cfg_fd is close-on-exec */
 		return 1;
 	}
 done:
 	kg_svr_listen_close(&l);
 	kg_svr_ctx_free(&ctx);
+	kg_strlist_free(&rargv);
+	if (cfg_fd >= 0)
+		close(cfg_fd);
 out:
+	free(cfg_text);
 	kg_server_config_free(&cfg);
 	kg_log_close(&log);
 	return rc;
