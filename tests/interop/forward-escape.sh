@@ -56,15 +56,7 @@ for pair in $PAIRS; do
 	if ! start_server "$s" "$s-$c"; then fail "$l server start"; continue; fi
 	port=$SRV_PORT
 	bin=$(prog_of "$c")
-	cat >"$T/run.sh" <<EOS
-PS1='local\$ '; export PS1
-exec sh -i
-EOS
-	tm_stop
-	tm_start "$T/run.sh" || { fail "$l tmux start"; continue; }
-	wait_screen '^local\$' || { fail "$l local shell"; tm_stop; continue; }
-	$TM send-keys -t kt "$bin -t -F /dev/null -p $port -l $TUSER -i $T/user_ed25519 -o UserKnownHostsFile=$T/known_hosts -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o LogLevel=INFO -o EnableEscapeCommandline=yes 127.0.0.1 \"env PS1='rem\\$ ' sh -i\"" Enter
-	wait_screen '^rem\$' 20; res "$l remote shell" || { tm_stop; continue; }
+	tm_login "$bin" "$port" "-o LogLevel=INFO -o EnableEscapeCommandline=yes"; res "$l remote shell" || continue
 
 	lp=$(free_port); dp=$(free_port)
 	cmd "-L $lp:127.0.0.1:$hport" '^Forwarding port\.' && wait_for listening "$lp" &&

@@ -27,3 +27,19 @@ wait_screen() {
 	note "screen did not show '$1':"; sed 's/^/#   /' "$T/screen" >&2
 	return 1
 }
+
+# tm_login BIN PORT "OPTS" : a local sh on the terminal (prompt "local$ "),
+# and in it BIN -t logged in to 127.0.0.1:PORT as $TUSER with the test key
+# and OPTS, running an interactive remote sh (prompt "rem$ ").  Returns 1
+# (the server stopped) when either prompt does not show.
+tm_login() {
+	cat >"$T/run.sh" <<EOS
+PS1='local\$ '; export PS1
+exec sh -i
+EOS
+	tm_stop
+	tm_start "$T/run.sh" || { note "tmux did not start"; return 1; }
+	wait_screen '^local\$' || { tm_stop; return 1; }
+	$TM send-keys -t kt "$1 -t -F /dev/null -p $2 -l $TUSER -i $T/user_ed25519 -o UserKnownHostsFile=$T/known_hosts -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes $3 127.0.0.1 \"env PS1='rem\\$ ' sh -i\"" Enter
+	wait_screen '^rem\$' 20 || { tm_stop; return 1; }
+}

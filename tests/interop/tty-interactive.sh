@@ -22,15 +22,7 @@ for pair in $PAIRS; do
 	bin=$(prog_of "$c")
 	# The client runs in a plain sh on the tmux terminal, so the local
 	# terminal can be checked once the client has exited.
-	cat >"$T/run.sh" <<EOS
-PS1='local\$ '; export PS1
-exec sh -i
-EOS
-	tm_stop
-	tm_start "$T/run.sh" || { fail "$l tmux start"; continue; }
-	wait_screen '^local\$' || { fail "$l local shell"; tm_stop; continue; }
-	$TM send-keys -t kt "$bin -t -F /dev/null -p $port -l $TUSER -i $T/user_ed25519 -o UserKnownHostsFile=$T/known_hosts -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o LogLevel=ERROR 127.0.0.1 \"env PS1='rem\\$ ' sh -i\"" Enter
-	wait_screen '^rem\$' 20; res "$l remote shell on a terminal" || { tm_stop; continue; }
+	tm_login "$bin" "$port" "-o LogLevel=ERROR"; res "$l remote shell on a terminal" || continue
 
 	# The marker is typed as :mo''des, so only the output line ends in :modes.
 	$TM send-keys -t kt "stty -a | tr ' ;' '\\n\\n' | grep -Ex -- '-?(isig|icanon|echo|opost|onlcr)' | tr '\\n' ' '; echo :mo''des" Enter
