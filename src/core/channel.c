@@ -14,6 +14,7 @@ void kg_conn_config_default(kg_conn_config *cfg)
 	cfg->max_packet = KG_CONN_MAXPKT_DEFAULT;
 	cfg->max_send = KG_CONN_MAXPKT_LIMIT;
 	cfg->max_window = 0;  /* fixed windows unless a program asks for growth */
+	cfg->total_window = KG_CONN_WINDOW_TOTAL_DEFAULT;
 }
 
 int kg_conn_init(kg_conn *c, const kg_conn_config *cfg, const kg_pkt_sink *sink,
@@ -31,6 +32,8 @@ int kg_conn_init(kg_conn *c, const kg_conn_config *cfg, const kg_pkt_sink *sink,
 	ENSURE(c->cfg.window >= 1, KG_ERR_ARG);
 	ENSURE(c->cfg.max_packet >= 1 && c->cfg.max_packet <= KG_CONN_MAXPKT_LIMIT, KG_ERR_ARG);
 	ENSURE(c->cfg.max_send >= 1 && c->cfg.max_send <= KG_CONN_MAXPKT_LIMIT, KG_ERR_ARG);
+	if (c->cfg.total_window == 0)
+		c->cfg.total_window = KG_CONN_WINDOW_TOTAL_DEFAULT;
 	c->chans = calloc(c->cfg.max_channels, sizeof(*c->chans));
 	ENSURE(c->chans != NULL, KG_ERR_ALLOC);
 	c->sink = *sink;
@@ -63,9 +66,56 @@ int kg_conn_check_channel(const kg_conn *c, const kg_channel *ch)
 	return KG_OK;
 }
 
+/* ---- the connection-wide window budget ---- */
+
+/* What a channel has committed: what the peer may still send plus what we
+ * hold, or the target when that is larger (the room granted next).  Once
+ * the peer's EOF is in, or our CLOSE out, nothing more is granted: only
+ * what is held (and, after our CLOSE, what may still arrive) counts. */
+static uint64_t commitment(const kg_channel *ch)
+{
+	uint64_t inflight = (uint64_t)ch->local_window + ch->local_held;
+	if (ch->eof_rcvd)
+		return ch->local_held;
+	if (ch->close_sent)
+		return inflight;
+	return inflight > ch->local_target ? inflight : ch->local_target;
+}
+
+/* After ch changed from committing `before`. */
+static void recount(kg_conn *c, const kg_channel *ch, uint64_t before)
+{
+	c->window_sum = c->window_sum - before + commitment(ch);
+}
+
+/* What the budget has left. */
+static uint64_t budget_left(const kg_conn *c)
+{
+	return c->window_sum < c->cfg.total_window ? c->cfg.total_window - c->window_sum : 0;
+}
+
+/* The window a new channel starts with: the configured one while the
+ * budget lasts, what is left of it, but at least the floor. */
+static uint32_t initial_window(const kg_conn *c)
+{
+	uint64_t w = c->cfg.window, left = budget_left(c);
+	if (w > left)
+		w = left > KG_CONN_WINDOW_FLOOR ? left : KG_CONN_WINDOW_FLOOR;
+	return w < c->cfg.window ? (uint32_t)w : c->cfg.window;
+}
+
+static void take_slot(kg_conn *c, kg_channel *ch)
+{
+	ch->local_window = ch->local_target = initial_window(c);
+	ch->local_maxpkt = c->cfg.max_packet;
+	c->window_sum += ch->local_target;
+	c->nopen++;
+}
+
 static void release_slot(kg_conn *c, kg_channel *ch)
 {
 	uint32_t id = ch->local_id;
+	c->window_sum -= commitment(ch);
 	memset(ch, 0, sizeof(*ch));
 	ch->local_id = id;
 	c->nopen--;
@@ -122,7 +172,9 @@ static int send_id_only(kg_conn *c, uint8_t type, uint32_t remote_id)
 static int send_close(kg_conn *c, kg_channel *ch)
 {
 	GUARD(send_id_only(c, SSH_MSG_CHANNEL_CLOSE, ch->remote_id));
+	uint64_t before = commitment(ch);
 	ch->close_sent = 1;
+	recount(c, ch, before);
 	if (ch->state == KG_CH_OPEN)
 		ch->state = KG_CH_CLOSING;
 	return KG_OK;
@@ -146,9 +198,18 @@ static int try_adjust(kg_conn *c, kg_channel *ch, int force)
 	/* The peer had less than an eighth of the window left: it was about to
 	 * stall on us, so the window is the bottleneck.  Grow it. */
 	if (!force && c->cfg.max_window > ch->local_target && ch->local_window < ch->local_target / 8) {
-		uint64_t bigger = (uint64_t)ch->local_target * 2;
-		ch->local_target = bigger > c->cfg.max_window ? c->cfg.max_window : (uint32_t)bigger;
-		grant = (int64_t)ch->local_target - ch->local_window - ch->local_held;
+		uint64_t bigger = (uint64_t)ch->local_target * 2, before = commitment(ch);
+		if (bigger > c->cfg.max_window)
+			bigger = c->cfg.max_window;
+		/* Only as far as the connection's budget allows. */
+		uint64_t most = before + budget_left(c);
+		if (bigger > most)
+			bigger = most;
+		if (bigger > ch->local_target) {
+			ch->local_target = (uint32_t)bigger;
+			recount(c, ch, before);
+			grant = (int64_t)ch->local_target - ch->local_window - ch->local_held;
+		}
 	}
 	kg_buf *b;
 	GUARD(kg_sink_begin(&c->sink, SSH_MSG_CHANNEL_WINDOW_ADJUST, &b));
@@ -189,11 +250,9 @@ static int h_open(kg_conn *c, kg_buf *b, kg_conn_event *ev)
 	ch->remote_id = sender;
 	ch->state = KG_CH_INCOMING;
 	memcpy(ch->type, ev->name, sizeof(ch->type));
-	ch->local_window = ch->local_target = c->cfg.window;
-	ch->local_maxpkt = c->cfg.max_packet;
 	ch->remote_window = window;
 	ch->remote_maxpkt = maxpkt;
-	c->nopen++;
+	take_slot(c, ch);
 	ev->type = KG_CEV_OPEN_REQUEST;
 	ev->ch = ch;
 	ev->data = kg_buf_ptr(b);
@@ -296,16 +355,17 @@ static int h_data(kg_conn *c, kg_channel *ch, uint8_t type, kg_buf *b, kg_conn_e
 	ENSURE(!ch->eof_rcvd, KG_ERR_CHANNEL);
 	ENSURE(len <= ch->local_maxpkt, KG_ERR_CHANNEL);
 	ENSURE(len <= ch->local_window, KG_ERR_CHANNEL);
+	uint64_t before = commitment(ch);
 	ch->local_window -= (uint32_t)len;
-	/* Data that crossed our CLOSE is no longer wanted. */
-	if (ch->close_sent || len == 0)
-		return KG_OK;
-	ch->local_held += (uint32_t)len;
-	if (type == SSH_MSG_CHANNEL_EXTENDED_DATA && code != SSH_EXTENDED_DATA_STDERR) {
-		/* No other stream is defined: drop it, but give the room back. */
-		ch->local_held -= (uint32_t)len;
-		return try_adjust(c, ch, 0);
-	}
+	/* Data that crossed our CLOSE is no longer wanted; no other extended
+	 * stream than stderr is defined: dropped, its room given back. */
+	int drop = ch->close_sent || len == 0 ||
+		   (type == SSH_MSG_CHANNEL_EXTENDED_DATA && code != SSH_EXTENDED_DATA_STDERR);
+	if (!drop)
+		ch->local_held += (uint32_t)len;
+	recount(c, ch, before);
+	if (drop)
+		return ch->close_sent || len == 0 ? KG_OK : try_adjust(c, ch, 0);
 	ev->type = KG_CEV_DATA;
 	ev->ch = ch;
 	ev->ext = code;
@@ -314,13 +374,15 @@ static int h_data(kg_conn *c, kg_channel *ch, uint8_t type, kg_buf *b, kg_conn_e
 	return KG_OK;
 }
 
-static int h_eof(kg_channel *ch, kg_buf *b, kg_conn_event *ev)
+static int h_eof(kg_conn *c, kg_channel *ch, kg_buf *b, kg_conn_event *ev)
 {
 	PEND(b);
 	/* A repeated EOF says nothing new. */
 	if (ch->eof_rcvd)
 		return KG_OK;
+	uint64_t before = commitment(ch);
 	ch->eof_rcvd = 1;
+	recount(c, ch, before);
 	if (ch->close_sent)
 		return KG_OK;
 	ev->type = KG_CEV_EOF;
@@ -398,7 +460,7 @@ static int h_channel_msg(kg_conn *c, uint8_t type, kg_buf *b, kg_conn_event *ev)
 	case SSH_MSG_CHANNEL_EXTENDED_DATA:
 		return h_data(c, ch, type, b, ev);
 	case SSH_MSG_CHANNEL_EOF:
-		return h_eof(ch, b, ev);
+		return h_eof(c, ch, b, ev);
 	case SSH_MSG_CHANNEL_CLOSE:
 		return h_close(c, ch, b, ev);
 	case SSH_MSG_CHANNEL_REQUEST:
@@ -457,15 +519,13 @@ int kg_conn_open_begin(kg_conn *c, const char *type, kg_channel **chp, kg_buf **
 	uint32_t id = (uint32_t)(ch - c->chans);
 	GUARD(kg_buf_put_cstring(*bp, type));
 	GUARD(kg_buf_put_u32(*bp, id));
-	GUARD(kg_buf_put_u32(*bp, c->cfg.window));
+	GUARD(kg_buf_put_u32(*bp, initial_window(c)));
 	GUARD(kg_buf_put_u32(*bp, c->cfg.max_packet));
 	memset(ch, 0, sizeof(*ch));
 	ch->local_id = id;
 	ch->state = KG_CH_OPENING;
 	strcpy(ch->type, type);
-	ch->local_window = ch->local_target = c->cfg.window;
-	ch->local_maxpkt = c->cfg.max_packet;
-	c->nopen++;
+	take_slot(c, ch);
 	*chp = ch;
 	return KG_OK;
 }
@@ -597,7 +657,9 @@ int kg_conn_consumed(kg_conn *c, kg_channel *ch, size_t n)
 {
 	GUARD(kg_conn_check_channel(c, ch));
 	ENSURE(n <= ch->local_held, KG_ERR_ARG);
+	uint64_t before = commitment(ch);
 	ch->local_held -= (uint32_t)n;
+	recount(c, ch, before);
 	return try_adjust(c, ch, 0);
 }
 
@@ -605,7 +667,11 @@ int kg_conn_set_window(kg_conn *c, kg_channel *ch, uint32_t target)
 {
 	GUARD(kg_conn_check_channel(c, ch));
 	ENSURE(target >= 1, KG_ERR_ARG);
+	uint64_t before = commitment(ch), most = before + budget_left(c);
+	if (target > ch->local_target && target > most)
+		target = most > ch->local_target ? (uint32_t)most : ch->local_target;
 	ch->local_target = target;
+	recount(c, ch, before);
 	return try_adjust(c, ch, 1);
 }
 

@@ -30,6 +30,9 @@
  * WINDOW_ADJUST (one adjust per half window, not per packet).
  * remote_window is how much we may send; kg_conn_send_data() takes what it
  * allows and says how much; KG_CEV_WINDOW says when more may be sent.
+ * The windows of all channels share one budget (cfg.total_window, see
+ * KG_CONN_WINDOW_TOTAL_DEFAULT), so a peer opening many channels cannot
+ * make us buffer more than that in total.
  *
  * Sending.  A send on a channel that is closing or closed returns
  * KG_ERR_CLOSED; on one in the wrong state otherwise (not yet open, data
@@ -49,6 +52,16 @@
 #define KG_CONN_MAXPKT_DEFAULT       (32u * 1024)
 /* How far the programs let a channel's receive window grow. */
 #define KG_CONN_WINDOW_GROW_MAX      (32u * 1024 * 1024)
+/* Connection-wide cap on the receive windows of all channels together
+ * (the sum of their targets, which bounds what the peer may have in
+ * flight plus what we hold undelivered): a window grows only while the
+ * sum stays under it, and a new channel starts with what is left of it,
+ * but never less than KG_CONN_WINDOW_FLOOR (or cfg.window if smaller).
+ * So the sum is at most KG_CONN_WINDOW_TOTAL_DEFAULT + max_channels x
+ * KG_CONN_WINDOW_FLOOR: 68 MiB with the default 64 channels.  One
+ * channel alone still grows to KG_CONN_WINDOW_GROW_MAX. */
+#define KG_CONN_WINDOW_TOTAL_DEFAULT (64u * 1024 * 1024)
+#define KG_CONN_WINDOW_FLOOR         (64u * 1024)
 #define KG_CONN_MAXPKT_LIMIT         (256u * 1024)
 /* RFC 4251 6: algorithm, channel-type and request names are at most 64
  * printable US-ASCII characters. */
@@ -96,6 +109,9 @@ typedef struct kg_conn_config {
 	 * is what limits the transfer (bandwidth x delay), so its target
 	 * doubles, up to max_window.  0 keeps windows fixed. */
 	uint32_t max_window;
+	/* Cap on the sum of all channels' window targets (see
+	 * KG_CONN_WINDOW_TOTAL_DEFAULT); 0 is the default, there is no "none". */
+	uint32_t total_window;
 } kg_conn_config;
 
 typedef struct kg_conn {
@@ -104,6 +120,11 @@ typedef struct kg_conn {
 	kg_conn_config cfg;
 	kg_channel *chans;  /* cfg.max_channels slots */
 	uint32_t nopen;     /* slots in use */
+	/* What the channels have committed: the sum over the slots in use of
+	 * the larger of local_target and local_window + local_held (the two
+	 * differ only after the target was lowered); at most about
+	 * cfg.total_window (see KG_CONN_WINDOW_TOTAL_DEFAULT). */
+	uint64_t window_sum;
 	/* Our global requests awaiting a reply; the peer's awaiting ours. */
 	uint32_t greplies_due_us, greplies_due_peer;
 } kg_conn;
@@ -140,7 +161,8 @@ typedef struct kg_conn_event {
 	size_t len;
 } kg_conn_event;
 
-/* Defaults: 64 channels, 2 MiB window, 32 KiB packets, 256 KiB send cap. */
+/* Defaults: 64 channels, 2 MiB window, 32 KiB packets, 256 KiB send cap,
+ * fixed windows, 64 MiB for all windows together. */
 void kg_conn_config_default(kg_conn_config *cfg);
 /* cfg may be NULL for the defaults.  The sink is copied. */
 int kg_conn_init(kg_conn *c, const kg_conn_config *cfg, const kg_pkt_sink *sink,
@@ -177,7 +199,9 @@ int kg_conn_send_data(kg_conn *c, kg_channel *ch, uint32_t ext, const uint8_t *d
 /* The program delivered n received bytes; may send a WINDOW_ADJUST. */
 int kg_conn_consumed(kg_conn *c, kg_channel *ch, size_t n) KG_WUR;
 /* Sets the window this channel aims to keep granted; raising it grants the
- * difference at once. */
+ * difference at once.  A raise is cut to what the connection-wide cap
+ * leaves (never below the current target); lowering takes effect as the
+ * held data is consumed. */
 int kg_conn_set_window(kg_conn *c, kg_channel *ch, uint32_t target) KG_WUR;
 /* Both are sent at most once; repeating is a no-op.  Closing a channel that
  * is still opening sends CLOSE as soon as the confirmation arrives. */
