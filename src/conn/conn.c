@@ -12,6 +12,14 @@
 
 static void update_io(kg_engine *e);
 
+/* What consumers are held back by: the output not yet written plus the
+ * messages the transport holds while our key exchange runs (those are
+ * capped, one too many is an error, so consumers must not fill them). */
+static size_t backlog(const kg_engine *e)
+{
+	return kg_tr_output_pending(e->tr) + kg_tr_held_pending(e->tr);
+}
+
 /* ---------------- loop registration ---------------- */
 
 static void on_fd(void *ctx, int fd, int revents);
@@ -293,8 +301,9 @@ static void on_fd(void *ctx, int fd, int revents)
 }
 
 /* Interest follows the state: write while output is queued; read while
- * running and the backlog is under its cap.  An ended engine leaves the
- * loop once its output is written. */
+ * running and the output is under the backlog cap (held messages do not
+ * stop reading: the key exchange that releases them needs the peer's
+ * answers).  An ended engine leaves the loop once its output is written. */
 static void update_io(kg_engine *e)
 {
 	if (!e->registered)
@@ -308,7 +317,7 @@ static void update_io(kg_engine *e)
 		unregister(e);
 		return;
 	}
-	if (pend >= KG_ENGINE_BACKLOG)
+	if (backlog(e) >= KG_ENGINE_BACKLOG)
 		e->blocked = 1;
 	int r = set_interest(e, rd, wr);
 	if (r < 0 && e->status == 0)
@@ -333,7 +342,7 @@ void kg_engine_kick(kg_engine *e)
 {
 	if (write_now(e) < 0)
 		return;
-	if (e->blocked && e->status == 0 && kg_tr_output_pending(e->tr) < KG_ENGINE_BACKLOG) {
+	if (e->blocked && e->status == 0 && backlog(e) < KG_ENGINE_BACKLOG) {
 		e->blocked = 0;
 		int r = resume_consumers(e);
 		if (r < 0) {
@@ -353,7 +362,7 @@ void kg_engine_fail(kg_engine *e, int err)
 
 int kg_engine_may_send(const kg_engine *e)
 {
-	return e->status == 0 && kg_tr_output_pending(e->tr) < KG_ENGINE_BACKLOG;
+	return e->status == 0 && backlog(e) < KG_ENGINE_BACKLOG;
 }
 
 /* ---------------- the sink: output noted as it is queued ---------------- */
@@ -368,7 +377,7 @@ static int sink_end(void *arg)
 {
 	kg_engine *e = arg;
 	GUARD(kg_sink_end(kg_tr_sink(e->tr)));
-	if (!e->wr_on || kg_tr_output_pending(e->tr) >= KG_ENGINE_BACKLOG)
+	if (!e->wr_on || backlog(e) >= KG_ENGINE_BACKLOG)
 		update_io(e);
 	return KG_OK;
 }

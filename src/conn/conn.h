@@ -20,7 +20,43 @@
  * engine (kg_engine_may_send) allow, and `writable` says when either grew.
  *
  * Errors inside loop callbacks end the engine: the first one is kept in
- * status and kg_engine_run returns it. */
+ * status and kg_engine_run returns it.
+ *
+ * Memory a peer can make one connection hold (the server's and the
+ * client's alike: the same code), each with its cap:
+ *   channels            KG_CONN_MAX_CHANNELS_DEFAULT (64) at once; one more
+ *                       is refused with RESOURCE_SHORTAGE.
+ *   receive windows     each channel's up to KG_CONN_WINDOW_GROW_MAX
+ *                       (32 MiB), all together KG_CONN_WINDOW_TOTAL_DEFAULT
+ *                       (64 MiB; a window grows only within it, a new
+ *                       channel gets what is left but at least
+ *                       KG_CONN_WINDOW_FLOOR, 64 KiB: 68 MiB at most with
+ *                       64 channels).  This bounds everything below that
+ *                       holds received channel data.
+ *   data for local fds  kg_chan_out (sessions' stdin, forwarded sockets),
+ *                       the client's streams: at most the channel's window,
+ *                       as it is granted back only once written (and
+ *                       CHAN_OUT_MAX in conn.c for a peer ignoring it).
+ *   data from local fds none waits for the peer's window: it is read only
+ *                       up to the remote window, KG_ENGINE_READ_CHUNK
+ *                       (256 KiB) at a time into one buffer per engine.
+ *   output              consumers stop, and the socket is not read, while
+ *                       KG_ENGINE_BACKLOG (4 MiB) waits to be written; the
+ *                       transport's hard cap is 64 MiB.
+ *   held messages       what is written during our key exchange counts in
+ *                       the same 4 MiB backlog for consumers; the
+ *                       transport's hard cap is 16 MiB (then an error).
+ *   input               the transport buffers at most 2 MiB, packets of at
+ *                       most KG_TR_MAX_PACKET (256 KiB).
+ *   global requests     ours awaiting an answer: KG_ENGINE_GLOBAL_PENDING
+ *                       (64); the peer's are answered as they come.
+ *   SFTP server         (a process of its own) 1 MiB of input, stops
+ *                       reading requests while 2 MiB of replies wait,
+ *                       256 handles: src/sftp/sftp-server.c.
+ *   session requests    term 256 bytes, modes 4 KiB, environment 256
+ *                       variables and KG_SVR_ENV_BYTES_MAX (256 KiB) in all
+ *                       per session, MaxSessions sessions:
+ *                       src/conn/svr-session.c. */
 #ifndef KAGI_CONN_CONN_H
 #define KAGI_CONN_CONN_H
 

@@ -18,6 +18,8 @@
 #define PIPE_SIZE (1024 * 1024)
 #define MOTD_MAX (64u * 1024)
 #define MOTD_PATH "/etc/motd"
+/* What a client's env requests may hold in one session, in all. */
+#define KG_SVR_ENV_BYTES_MAX (256u * 1024)
 
 enum { FD_A = 0, FD_B = 1, FD_C = 2, NSLOTS = 3 };  /* pty | stdin, stdout, stderr */
 
@@ -34,6 +36,7 @@ struct kg_svr_session {
 	uint8_t *modes;
 	size_t modes_len;
 	kg_strlist env;             /* accepted "NAME=value" */
+	size_t env_bytes;           /* their length, at most KG_SVR_ENV_BYTES_MAX */
 	kg_chan_out to_child;       /* channel data not yet written to the process */
 	int in_eof;                 /* the peer sent EOF */
 	int out_done, err_done;     /* stdout (or the pty) / stderr reached EOF */
@@ -350,6 +353,7 @@ static int req_env(kg_svr_sessions *ss, kg_svr_session *s, const kg_conn_event *
 	kg_str name, value;
 	GUARD(kg_req_parse_env(ev->data, ev->len, &name, &value));
 	if (s->started || has_nul(&value) || value.len > 64 * 1024 || s->env.n >= 256 ||
+	    name.len + value.len + 2 > KG_SVR_ENV_BYTES_MAX - s->env_bytes ||
 	    !kg_svr_env_accepted(&ss->cfg->accept_env, (const char *)name.p, name.len)) {
 		kg_debug(ss->log, "Ignoring env request %.*s: not accepted", (int)(name.len > 64 ? 64 : name.len),
 			 (const char *)name.p);
@@ -364,6 +368,7 @@ static int req_env(kg_svr_sessions *ss, kg_svr_session *s, const kg_conn_event *
 	int r = kg_strlist_add(&s->env, nv);
 	free(nv);
 	GUARD(r);
+	s->env_bytes += name.len + value.len + 2;
 	return 1;
 }
 

@@ -367,6 +367,11 @@ size_t kg_tr_output_pending(const kg_transport *t)
 	return kg_buf_len(&t->out);
 }
 
+size_t kg_tr_held_pending(const kg_transport *t)
+{
+	return kg_buf_len(&t->held);
+}
+
 const kg_pkt_sink *kg_tr_sink(kg_transport *t)
 {
 	return &t->sink;

@@ -79,6 +79,9 @@ int kg_tr_read_packet(kg_transport *t, const uint8_t **payload, size_t *len) KG_
 const uint8_t *kg_tr_output(const kg_transport *t, size_t *len);
 void kg_tr_output_consume(kg_transport *t, size_t n);
 size_t kg_tr_output_pending(const kg_transport *t);
+/* Bytes of messages held while our key exchange runs (at most 16 MiB;
+ * one more is an error): part of the output not yet sealed. */
+size_t kg_tr_held_pending(const kg_transport *t);
 
 /* The sink upper layers write messages through.  Messages written while a
  * key exchange is in progress are held and sent after it. */
