@@ -164,6 +164,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg.window = 1 + (uint32_t)(sel >> 1) * 37;
 		cfg.max_packet = 1 + (uint32_t)(sel >> 2) * 11;
 		cfg.max_send = 1 + (uint32_t)(sel >> 3) * 13;
+		/* Windows that grow, within a small connection-wide budget. */
+		if (sel & 4)
+			cfg.max_window = cfg.window * 8;
+		if (sel & 8)
+			cfg.total_window = cfg.window * 3;
 	}
 	kg_conn c;
 	if (kg_conn_init(&c, &cfg, &sink, (sel & 2) ? KG_CONN_SERVER : KG_CONN_CLIENT) != KG_OK) {
@@ -197,6 +202,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (uint32_t i = 0; i < c.cfg.max_channels; i++)
 			used += c.chans[i].state != KG_CH_FREE;
 		if (used != c.nopen)
+			__builtin_trap();
+		/* The window budget: its sum is what the channels commit, and
+		 * stays within the cap plus a floor per channel. */
+		uint64_t sum = 0;
+		for (uint32_t i = 0; i < c.cfg.max_channels; i++) {
+			const kg_channel *ch = &c.chans[i];
+			uint64_t inflight = (uint64_t)ch->local_window + ch->local_held;
+			if (ch->state == KG_CH_FREE)
+				continue;
+			sum += ch->eof_rcvd ? ch->local_held
+			       : ch->close_sent ? inflight
+			       : inflight > ch->local_target ? inflight : ch->local_target;
+		}
+		if (sum != c.window_sum || sum > (uint64_t)c.cfg.total_window + (uint64_t)c.nopen * KG_CONN_WINDOW_FLOOR)
 			__builtin_trap();
 	}
 	kg_conn_free(&c);
