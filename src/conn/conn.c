@@ -535,7 +535,7 @@ static int grant(kg_conn *c, kg_channel *ch, size_t n)
 int kg_chan_out_drop(kg_chan_out *o, kg_conn *c, kg_channel *ch)
 {
 	size_t n = kg_buf_len(&o->pending);
-	kg_buf_reset(&o->pending);
+	kg_buf_free(&o->pending);  /* nothing more is kept: none of its room either */
 	o->failed = 1;
 	return grant(c, ch, n);
 }
@@ -574,5 +574,9 @@ int kg_chan_out_flush(kg_chan_out *o, kg_conn *c, kg_channel *ch)
 		GUARD(kg_buf_consume(&o->pending, done));
 		GUARD(grant(c, ch, done));
 	}
+	/* After the peer's EOF nothing more comes: the room the buffer grew
+	 * to goes back too (the window budget no longer counts it). */
+	if (kg_buf_len(&o->pending) == 0 && o->pending.alloc > 0 && (!ch || ch->eof_rcvd))
+		kg_buf_free(&o->pending);
 	return KG_OK;
 }

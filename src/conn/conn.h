@@ -234,6 +234,8 @@ void kg_chan_out_init(kg_chan_out *o, int fd);
 void kg_chan_out_free(kg_chan_out *o);
 /* ch may be NULL (the channel is gone): nothing is then granted. */
 int kg_chan_out_put(kg_chan_out *o, kg_conn *c, kg_channel *ch, const uint8_t *d, size_t n) KG_WUR;
+/* Once everything is written after the peer's EOF (or with ch NULL), the
+ * buffer's memory is freed as well. */
 int kg_chan_out_flush(kg_chan_out *o, kg_conn *c, kg_channel *ch) KG_WUR;
 /* Drops what is held (granting it back) and marks the fd failed. */
 int kg_chan_out_drop(kg_chan_out *o, kg_conn *c, kg_channel *ch) KG_WUR;

@@ -4,7 +4,8 @@
  * using it up, then filling them all while nothing is delivered: what it
  * can make us hold stays under the connection-wide budget, no window
  * passes KG_CONN_WINDOW_GROW_MAX, a lone channel still grows to it, and the
- * budget comes back as channels end.  Through two real engines: 64 session
+ * budget comes back as channels end, and so does the memory a consumer's
+ * buffer grew to once its input ended.  Through two real engines: 64 session
  * channels whose consumers write to descriptors nobody reads, fed as fast
  * as the windows allow: the data held for them stays under the budget; and
  * data written during a key exchange (held by the transport) stops the
@@ -317,6 +318,51 @@ static void test_core_config(void)
 	cc.total_window = 0;
 	T_OK(hp_init(h, &cc));
 	T_ASSERT(h->c.cfg.total_window == KG_CONN_WINDOW_TOTAL_DEFAULT);
+	hp_free(h);
+	free(h);
+}
+
+/* kg_chan_out gives its memory back once everything after the peer's EOF
+ * is written (the budget stopped counting it at the EOF), so channels
+ * that filled and ended their input cannot keep what they grew to. */
+static void test_chan_out_release(void)
+{
+	kg_conn_config cc;
+	server_cfg(&cc);
+	hpeer *h = calloc(1, sizeof(*h));
+	T_ASSERT(h != NULL);
+	T_OK(hp_init(h, &cc));
+	T_OK(hp_open(h, 0));
+	kg_channel *ch = hp_chan(h, 0);
+	int p[2];
+	T_ASSERT(ch && pipe2(p, O_NONBLOCK | O_CLOEXEC) == 0);
+	(void)fcntl(p[1], F_SETPIPE_SZ, 4096);
+	kg_chan_out o;
+	kg_chan_out_init(&o, p[1]);
+	static uint8_t data[PKT];
+	/* The peer fills the window; the program writes what the pipe takes. */
+	while (h->send_win[0] > 0) {
+		T_OK(hp_fill(h, 0, PKT));
+		T_OK(kg_chan_out_put(&o, &h->c, ch, data, PKT));
+	}
+	T_ASSERT(kg_chan_out_pending(&o) == ch->local_held && o.pending.alloc >= ch->local_held &&
+		 ch->local_held > KG_CONN_WINDOW_DEFAULT - 8192);
+	kg_buf m;
+	kg_buf_init(&m, 0);
+	kg_conn_event ev;
+	T_OK(kg_buf_put_u32(&m, h->srv_id[0]));
+	T_OK(kg_conn_handle(&h->c, SSH_MSG_CHANNEL_EOF, kg_buf_ptr(&m), kg_buf_len(&m), &ev));
+	kg_buf_free(&m);
+	T_ASSERT(ev.type == KG_CEV_EOF && h->c.window_sum == ch->local_held);
+	uint8_t buf[65536];
+	for (int i = 0; i < 10000 && kg_chan_out_pending(&o) > 0; i++) {
+		T_ASSERT(read(p[0], buf, sizeof(buf)) > 0);
+		T_OK(kg_chan_out_flush(&o, &h->c, ch));
+	}
+	T_ASSERT(kg_chan_out_pending(&o) == 0 && o.pending.alloc == 0 && ch->local_held == 0 && h->c.window_sum == 0);
+	kg_chan_out_free(&o);
+	close(p[0]);
+	close(p[1]);
 	hp_free(h);
 	free(h);
 }
@@ -657,6 +703,7 @@ int main(void)
 	T_RUN(test_core_many_channels);
 	T_RUN(test_core_budget);
 	T_RUN(test_core_config);
+	T_RUN(test_chan_out_release);
 	T_RUN(test_engine_many_channels);
 	T_RUN(test_engine_held_during_kex);
 	return T_DONE();
