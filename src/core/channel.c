@@ -210,6 +210,18 @@ static int try_adjust(kg_conn *c, kg_channel *ch, int force)
 			recount(c, ch, before);
 			grant = (int64_t)ch->local_target - ch->local_window - ch->local_held;
 		}
+	} else if (!force && ch->local_target > c->cfg.window && ch->local_window >= ch->local_target / 4 &&
+		   budget_left(c) < c->cfg.window) {
+		/* A grown window the peer no longer fills, while others wait
+		 * for room in the budget: it shrinks back (the room already
+		 * granted stays the peer's until used). */
+		uint64_t before = commitment(ch);
+		uint32_t smaller = ch->local_target / 2;
+		ch->local_target = smaller > c->cfg.window ? smaller : c->cfg.window;
+		recount(c, ch, before);
+		grant = (int64_t)ch->local_target - ch->local_window - ch->local_held;
+		if (grant <= 0 || (uint64_t)grant * 2 < ch->local_target)
+			return KG_OK;
 	}
 	kg_buf *b;
 	GUARD(kg_sink_begin(&c->sink, SSH_MSG_CHANNEL_WINDOW_ADJUST, &b));

@@ -232,7 +232,9 @@ static void test_core_many_channels(void)
 
 /* One channel alone grows to KG_CONN_WINDOW_GROW_MAX; a second one
  * opened when the budget is nearly used up starts at what is left, and at
- * worst at the floor; the peer's EOF and closing give the budget back. */
+ * worst at the floor; a grown window its peer no longer fills shrinks
+ * while the budget is short; the peer's EOF and closing give the budget
+ * back. */
 static void test_core_budget(void)
 {
 	kg_conn_config cc;
@@ -268,6 +270,20 @@ static void test_core_budget(void)
 	/* A raise asked by the program is cut to the budget as well. */
 	T_OK(kg_conn_set_window(&h->c, c, KG_CONN_WINDOW_GROW_MAX));
 	T_ASSERT(c->local_target == KG_CONN_WINDOW_FLOOR);
+	/* b's peer now sends only half its window at a time: b is not the
+	 * bottleneck, and gives half back while c is short of room. */
+	T_OK(hp_fill(h, 1, b->local_target / 2));
+	T_OK(kg_conn_consumed(&h->c, b, b->local_held));
+	T_ASSERT(b->local_target == (KG_CONN_WINDOW_TOTAL_DEFAULT - KG_CONN_WINDOW_GROW_MAX) / 2);
+	T_ASSERT(h->c.window_sum == KG_CONN_WINDOW_TOTAL_DEFAULT - b->local_target + KG_CONN_WINDOW_FLOOR);
+	for (int i = 0; i < 12; i++) {
+		T_OK(hp_fill(h, 2, UINT64_MAX));
+		T_OK(kg_conn_consumed(&h->c, c, c->local_held));
+	}
+	T_ASSERT(c->local_target > KG_CONN_WINDOW_FLOOR && h->c.window_sum <= KG_CONN_WINDOW_TOTAL_DEFAULT);
+	/* The peer may still send all b had been granted. */
+	T_OK(hp_fill(h, 1, UINT64_MAX));
+	T_OK(kg_conn_consumed(&h->c, b, b->local_held));
 	/* The peer's EOF on the big one frees its budget: c may now grow. */
 	kg_buf m;
 	kg_buf_init(&m, 0);
@@ -275,7 +291,7 @@ static void test_core_budget(void)
 	T_OK(kg_buf_put_u32(&m, h->srv_id[0]));
 	T_OK(kg_conn_handle(&h->c, SSH_MSG_CHANNEL_EOF, kg_buf_ptr(&m), kg_buf_len(&m), &ev));
 	T_ASSERT(ev.type == KG_CEV_EOF);
-	T_ASSERT(h->c.window_sum == KG_CONN_WINDOW_TOTAL_DEFAULT - KG_CONN_WINDOW_GROW_MAX + KG_CONN_WINDOW_FLOOR);
+	T_ASSERT(h->c.window_sum == (uint64_t)b->local_target + c->local_target);
 	for (int i = 0; i < 12; i++) {
 		T_OK(hp_fill(h, 2, UINT64_MAX));
 		T_OK(kg_conn_consumed(&h->c, c, c->local_held));
