@@ -30,7 +30,7 @@
  *                       (32 MiB), all together KG_CONN_WINDOW_TOTAL_DEFAULT
  *                       (64 MiB; a window grows only within it, a new
  *                       channel gets what is left but at least
- *                       KG_CONN_WINDOW_FLOOR, 64 KiB: 68 MiB at most with
+ *                       KG_CONN_WINDOW_FLOOR, 256 KiB: 80 MiB at most with
  *                       64 channels).  This bounds everything below that
  *                       holds received channel data.
  *   data for local fds  kg_chan_out (sessions' stdin, forwarded sockets),

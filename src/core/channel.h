@@ -58,10 +58,10 @@
  * sum stays under it, and a new channel starts with what is left of it,
  * but never less than KG_CONN_WINDOW_FLOOR (or cfg.window if smaller).
  * So the sum is at most KG_CONN_WINDOW_TOTAL_DEFAULT + max_channels x
- * KG_CONN_WINDOW_FLOOR: 68 MiB with the default 64 channels.  One
+ * KG_CONN_WINDOW_FLOOR: 80 MiB with the default 64 channels.  One
  * channel alone still grows to KG_CONN_WINDOW_GROW_MAX. */
 #define KG_CONN_WINDOW_TOTAL_DEFAULT (64u * 1024 * 1024)
-#define KG_CONN_WINDOW_FLOOR         (64u * 1024)
+#define KG_CONN_WINDOW_FLOOR         (256u * 1024)
 #define KG_CONN_MAXPKT_LIMIT         (256u * 1024)
 /* RFC 4251 6: algorithm, channel-type and request names are at most 64
  * printable US-ASCII characters. */
