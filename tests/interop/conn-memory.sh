@@ -7,15 +7,26 @@
 # process model; the users' commands not counted) then hold at most the
 # connection's window budget (64 MiB plus a 256 KiB floor per channel, see
 # src/conn/conn.h) over what they held idle, instead of a grown window
-# per channel; and the connection still serves a new session.
+# per channel; and the connection still serves a new session.  Also: a
+# session's environment requests are kept up to 256 KiB in all (the
+# variables past it are ignored, as ones AcceptEnv does not list).
 . "$(dirname "$0")/lib.sh"
 
 have_prog conn-memory ksshd ssh || finish
 setup_keys || { fail "setup keys"; finish; }
 write_server_config "$T/kd.conf" "$T/host_ed25519"
-echo "MaxSessions 64" >>"$T/kd.conf"
+printf '%s\n' "MaxSessions 64" "AcceptEnv KAGI_BIG_*" >>"$T/kd.conf"
 start_server ksshd kd || { fail "ksshd starts"; finish; }
 P=$SRV_PORT
+
+# 8 variables of 60000 bytes: 4 fit in 256 KiB.
+big=$(head -c 60000 /dev/zero | tr '\0' x)
+n=$(
+	for i in 1 2 3 4 5 6 7 8; do export "KAGI_BIG_$i=$big"; done
+	client ssh "$P" "-o SendEnv=KAGI_BIG_*" "env | grep -c ^KAGI_BIG_" </dev/null 2>"$T/env.err"
+)
+[ "$n" = 4 ]; res "environment requests: 256 KiB kept per session (4 of 8 variables of 60000 bytes)" ||
+	{ echo "got $n" >&2; tail -3 "$T/env.err" >&2; }
 N=40
 CM=$T/cm
 
