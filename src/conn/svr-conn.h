@@ -25,33 +25,8 @@
 #include "conn/svr-forward.h"
 #include "conn/svr-penalty.h"
 
-/* What every connection of a server shares, prepared once by the
- * listener: the host keys and assembled algorithm lists. */
-typedef struct kg_svr_ctx {
-	const kg_server_config *cfg;
-	kg_logger *log;
-	kg_key **hostkeys;
-	size_t n_hostkeys;
-	char *kex_algs, *hostkey_algs, *ciphers, *macs, *pubkey_algs;
-	char *sftp_default;         /* Subsystem sftp when none is configured */
-	char *scp_program;          /* kagi's kscp, run for a client's "scp -t/-f" */
-	int (*internal_sftp)(void *args);  /* see kg_svr_sessions; set by the program, or NULL */
-	uint8_t fail_salt[KG_FAIL_SALT_LEN];  /* secret behind each name's failure time */
-	int is_root;                /* started with euid 0 */
-	uid_t self_uid;
-} kg_svr_ctx;
-
-/* Loads every HostKey and assembles the algorithm lists (defaults.h plus
- * the configured +/-/^ specs); the offered host key algorithms are those
- * one of the loaded keys can sign with.  Problems are logged. */
-int kg_svr_ctx_init(kg_svr_ctx *s, const kg_server_config *cfg, kg_logger *log) KG_WUR;
-void kg_svr_ctx_free(kg_svr_ctx *s);
-
-/* Reads and parses one private host key file. */
-int kg_svr_load_hostkey(const char *path, kg_key **out) KG_WUR;
-/* The comma list of the names in algs that one of keys can sign with
- * (malloc'ed); KG_ERR_NOT_FOUND if none. */
-int kg_svr_filter_hostkey_algs(const char *algs, kg_key *const *keys, size_t n, char **out) KG_WUR;
+#include "conn/svr-ctx.h"
+#include "conn/svr-authcheck.h"
 
 /* One connection being served. */
 typedef struct kg_svr_conn {
@@ -74,21 +49,15 @@ typedef struct kg_svr_conn {
 	int grace_exceeded;          /* limits: how an unauthenticated connection ended */
 	int auth_attempted;          /* a method other than "none" was tried and did not succeed */
 
-	/* The user being authenticated (looked up once). */
-	char *user_name;
-	int user_valid;
-	kg_spawn_user user;
-	kg_ak_opts ak_opts;          /* options of the key that authenticated */
-	int have_ak_opts;
+	/* The user being authenticated, the configuration in force for
+	 * them, and the checks behind each method (svr-authcheck.h). */
+	kg_svr_authcheck ac;
+	int have_ac;
 
 	kg_svr_sessions sessions;    /* the channels, once authenticated */
 	kg_svr_fwd *fwd;             /* forwarding requests and listeners; NULL before */
 
-	/* The configuration in force: the server's until the user is known,
-	 * then eff, the server's with the Match blocks that hold. */
-	const kg_server_config *cfg;
-	kg_server_config eff;
-	int have_eff;
+	const kg_server_config *cfg;  /* the server's until the user is known, then ac.cfg */
 
 	char *banner;                /* Banner file's text, sent before authentication; NULL */
 	size_t banner_len;
@@ -96,10 +65,6 @@ typedef struct kg_svr_conn {
 	 * asked), and how many keepalives it left unanswered since. */
 	uint64_t alive_timer, alive_last_ms, alive_rx;
 	int alive_missed;
-	/* keyboard-interactive in progress: PAM's child, or (kbd_fixed) the
-	 * one "Password: " prompt checked as a password is. */
-	kg_pam_kbd kbd;
-	int kbd_fixed;
 	kg_svr_login *login;         /* pamsess: PAM session, login records; NULL before authentication */
 } kg_svr_conn;
 
