@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
+#include "core/names.h"
 #include "sys/fail-delay.h"
 #include "sys/password.h"
 #include "sys/user-id.h"
@@ -289,3 +290,26 @@ void kg_svr_check_kbd_end(kg_svr_authcheck *ac)
 	ac->kbd_fixed = 0;
 }
 
+
+int kg_svr_check_pubkey_signed(kg_svr_authcheck *ac, const uint8_t *sid, size_t sid_len, const char *user,
+			       const char *alg, const uint8_t *blob, size_t blob_len, const uint8_t *sig,
+			       size_t sig_len)
+{
+	kg_key *key = NULL;
+	kg_buf data;
+	kg_buf_init(&data, 0);
+	int r = ac->ctx->pubkey_algs && kg_namelist_has(ac->ctx->pubkey_algs, alg) ? KG_OK : KG_ERR_AUTH_FAILED;
+	if (r >= 0)
+		r = kg_key_from_blob(blob, blob_len, &key);
+	if (r >= 0 && !kg_key_sigalg_ok(key, alg))
+		r = KG_ERR_AUTH_FAILED;
+	if (r >= 0)
+		r = kg_auth_pubkey_signed_data(sid, sid_len, user, KG_AUTH_SERVICE, alg, blob, blob_len, &data);
+	if (r >= 0)
+		r = kg_key_verify(key, alg, sig, sig_len, kg_buf_ptr(&data), kg_buf_len(&data));
+	if (r >= 0)
+		r = kg_svr_check_pubkey(ac, user, key, 1);
+	kg_buf_free(&data);
+	kg_key_free(key);
+	return r >= 0 ? KG_OK : KG_ERR_AUTH_FAILED;
+}

@@ -41,6 +41,12 @@ void kg_svr_authcheck_free(kg_svr_authcheck *ac);
 
 /* As kg_svr_auth_config's callbacks (core/auth.h): KG_OK when allowed. */
 int kg_svr_check_pubkey(kg_svr_authcheck *ac, const char *user, const kg_key *key, int final) KG_WUR;
+/* A signed publickey request decided whole: alg accepted and fitting the
+ * key, the signature valid over the data RFC 4252 7 says it covers for
+ * this session, then the final authorized_keys check. */
+int kg_svr_check_pubkey_signed(kg_svr_authcheck *ac, const uint8_t *sid, size_t sid_len, const char *user,
+			       const char *alg, const uint8_t *blob, size_t blob_len, const uint8_t *sig,
+			       size_t sig_len) KG_WUR;
 int kg_svr_check_password(kg_svr_authcheck *ac, const char *user, const char *password) KG_WUR;
 int kg_svr_check_kbd_start(kg_svr_authcheck *ac, const char *user, const char *devices, kg_kbd_request *q) KG_WUR;
 int kg_svr_check_kbd_answer(kg_svr_authcheck *ac, const char *user, const kg_kbd_response *r,

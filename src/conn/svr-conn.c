@@ -26,42 +26,69 @@
 
 #define FLUSH_TIMEOUT_MS 5000
 
-/* ---------------- authentication callbacks ---------------- */
+/* ---------------- authentication, decided by the monitor ---------------- */
+
+/* The user the client names, kept for the log and the exit status; the
+ * monitor says whether it is valid. */
+static void note_user(kg_svr_conn *sc, const char *user)
+{
+	if (!sc->ac.user_name)
+		sc->ac.user_name = strdup(user);
+	sc->user_invalid = !sc->mon->user_valid;
+}
 
 static int check_pubkey(void *arg, const char *user, const kg_key *key, int final)
 {
 	kg_svr_conn *sc = arg;
-	int r = kg_svr_check_pubkey(&sc->ac, user, key, final);
-	sc->cfg = sc->ac.cfg;
+	if (final)
+		return KG_ERR_INTERNAL;  /* verify_pubkey decides signed requests */
+	int r = kg_svr_mon_pubkey_query(sc->mon, user, key);
+	note_user(sc, user);
+	return r;
+}
+
+static int verify_pubkey(void *arg, const char *user, const char *alg, const uint8_t *blob, size_t blob_len,
+			 const uint8_t *sig, size_t sig_len)
+{
+	kg_svr_conn *sc = arg;
+	int r = kg_svr_mon_pubkey_verify(sc->mon, user, alg, blob, blob_len, sig, sig_len);
+	note_user(sc, user);
 	return r;
 }
 
 static int check_password(void *arg, const char *user, const char *password)
 {
 	kg_svr_conn *sc = arg;
-	int r = kg_svr_check_password(&sc->ac, user, password);
-	sc->cfg = sc->ac.cfg;
+	int r = kg_svr_mon_password(sc->mon, user, password);
+	note_user(sc, user);
 	return r;
 }
 
 static int kbd_start(void *arg, const char *user, const char *devices, kg_kbd_request *q)
 {
 	kg_svr_conn *sc = arg;
-	int r = kg_svr_check_kbd_start(&sc->ac, user, devices, q);
-	sc->cfg = sc->ac.cfg;
+	int r = kg_svr_mon_kbd_start(sc->mon, user, devices, q);
+	note_user(sc, user);
 	return r;
 }
 
 static int kbd_answer(void *arg, const char *user, const kg_kbd_response *resp, kg_kbd_request *q)
 {
 	kg_svr_conn *sc = arg;
-	return kg_svr_check_kbd_answer(&sc->ac, user, resp, q);
+	return kg_svr_mon_kbd_answer(sc->mon, user, resp, q);
 }
 
 static void kbd_end(void *arg)
 {
 	kg_svr_conn *sc = arg;
-	kg_svr_check_kbd_end(&sc->ac);
+	kg_svr_mon_kbd_end(sc->mon);
+}
+
+static int sign_hostkey(void *arg, const kg_key *hostkey, const char *alg, const uint8_t *data, size_t len,
+			kg_buf *sig)
+{
+	kg_svr_conn *sc = arg;
+	return kg_svr_mon_sign_kex(sc->mon, hostkey, alg, data, len, sig);
 }
 
 /* ---------------- messages ---------------- */
@@ -136,31 +163,45 @@ static void ident_expired(void *ctx, uint64_t id)
 	kg_engine_fail(&sc->eng, KG_ERR_TIMEOUT);
 }
 
-static int on_authenticated(kg_svr_conn *sc)
+/* The pre-auth process's last act: USERAUTH_SUCCESS written out, the
+ * transport's state to the monitor, which saw the success itself and
+ * starts the user's process with it.  Nothing more is read here. */
+static int hand_over(kg_svr_conn *sc)
 {
 	sc->authenticated = 1;
-	if (sc->grace_timer)
-		(void)!kg_loop_cancel_timer(&sc->loop, sc->grace_timer);
-	sc->grace_timer = 0;
-	if (sc->auth_notify_fd >= 0) {
-		static const char a = KG_SVR_NOTIFY_AUTH;
-		(void)!write(sc->auth_notify_fd, &a, 1);
-		close(sc->auth_notify_fd);
-		sc->auth_notify_fd = -1;
+	GUARD(kg_engine_flush(&sc->eng, FLUSH_TIMEOUT_MS));
+	kg_buf st;
+	kg_buf_init(&st, KG_MON_MAX_FRAME - 64 * 1024);
+	int r = kg_tr_export(sc->tr, &st);
+	if (r >= 0)
+		r = kg_svr_mon_auth_done(sc->mon, kg_svr_auth_user(sc->auth), kg_svr_auth_method(sc->auth),
+					 kg_buf_ptr(&st), kg_buf_len(&st));
+	if (kg_buf_len(&st))
+		OPENSSL_cleanse(kg_buf_mutable_ptr(&st), kg_buf_len(&st));
+	kg_buf_free(&st);
+	if (r < 0) {
+		kg_error(sc->log, "Cannot hand the authenticated connection over: %s", kg_err_str(r));
+		return r;
 	}
+	_exit(0);
+}
+
+/* The user's process: the connection protocol on the handed-over transport. */
+static int start_channels(kg_svr_conn *sc, kg_svr_login *login)
+{
+	sc->authenticated = 1;
 	sc->sessions = (kg_svr_sessions){
 		.eng = &sc->eng, .log = sc->log, .cfg = sc->cfg,
 		.sftp_default = sc->ctx->sftp_default, .scp_program = sc->ctx->scp_program,
-		.internal_sftp = sc->ctx->internal_sftp, .drop_privs = sc->ctx->is_root, .user = &sc->ac.user, .ak = sc->ac.have_ak_opts ? &sc->ac.ak_opts : NULL,
+		.internal_sftp = sc->ctx->internal_sftp, .drop_privs = 0, .user = &sc->ac.user,
+		.ak = sc->ac.have_ak_opts ? &sc->ac.ak_opts : NULL,
 		.peer_ip = sc->peer_ip, .local_ip = sc->local_ip, .peer_port = sc->peer_port, .local_port = sc->local_port,
+		.login = login, .pty_started = kg_svr_mon_pty_started, .pty_ended = kg_svr_mon_pty_ended,
+		.pty_arg = sc->mon, .chrooted = sc->chrooted,
 	};
 	kg_conn_config cc;
 	kg_conn_config_default(&cc);
 	cc.max_window = KG_CONN_WINDOW_GROW_MAX;
-	/* pamsess: the PAM session is opened here, as root, before any
-	 * session child drops to the user; closed in teardown. */
-	GUARD(kg_svr_login_begin(&sc->login, sc->log, sc->cfg, &sc->ac.user, sc->peer_ip, sc->ctx->is_root));
-	sc->sessions.login = sc->login;
 	GUARD(kg_engine_start_channels(&sc->eng, &cc, KG_CONN_SERVER));
 	kg_svr_fwd_ctx fc = {
 		.eng = &sc->eng, .log = sc->log, .cfg = sc->cfg, .user = &sc->ac.user,
@@ -206,8 +247,9 @@ static int own_global_request(kg_svr_conn *sc, const kg_conn_event *ev, int *r)
 	const kg_kex_result *kr = kg_tr_kex_result(sc->tr);
 	kg_buf out;
 	kg_buf_init(&out, 0);
-	int pr = sid ? kg_svr_hostkeys_prove(sc->ctx->hostkeys, sc->ctx->n_hostkeys, sid, sid_len,
-					     kr ? kr->hostkey_alg : NULL, ev->data, ev->len, &out)
+	int pr = sid ? kg_svr_hostkeys_prove_with(sc->ctx->hostkeys, sc->ctx->n_hostkeys, sid, sid_len,
+						  kr ? kr->hostkey_alg : NULL, ev->data, ev->len, kg_svr_mon_sign_proof,
+						  sc->mon, &out)
 		     : KG_ERR_INTERNAL;
 	if (pr < 0)
 		kg_info(sc->log, "hostkeys-prove request refused: %s", kg_err_str(pr));
@@ -238,7 +280,7 @@ static int auth_message(void *arg, int type, const uint8_t *p, size_t n)
 	if (type == SSH_MSG_SERVICE_REQUEST || (type >= 50 && type <= 79)) {
 		int r = kg_svr_auth_handle(sc->auth, (uint8_t)type, p, n);
 		if (r == 1)
-			return on_authenticated(sc);
+			return hand_over(sc);
 		if (type == SSH_MSG_USERAUTH_REQUEST && !kg_svr_userauth_is_none(p, n))
 			sc->auth_attempted = 1;
 		if (r == KG_ERR_AUTH_FAILED)
@@ -291,20 +333,12 @@ static void load_banner(kg_svr_conn *sc)
 	}
 }
 
-static int setup(kg_svr_conn *sc)
+/* The transport's settings, the same before and after the hand-over; the
+ * host keys are public halves, the monitor signs. */
+static void tr_config_fill(kg_svr_conn *sc)
 {
 	const kg_svr_ctx *ctx = sc->ctx;
 	const kg_server_config *cfg = ctx->cfg;
-	if (kg_net_peer_strings(sc->fd, sc->peer_ip, sizeof(sc->peer_ip), &sc->peer_port) < 0)
-		snprintf(sc->peer_ip, sizeof(sc->peer_ip), "UNKNOWN");
-	if (kg_net_local_strings(sc->fd, sc->local_ip, sizeof(sc->local_ip), &sc->local_port) < 0)
-		snprintf(sc->local_ip, sizeof(sc->local_ip), "UNKNOWN");
-	kg_svr_authcheck_init(&sc->ac, ctx, sc->log, sc->peer_ip, sc->peer_port, sc->local_ip, sc->local_port);
-	sc->have_ac = 1;
-	GUARD(kg_net_set_nonblock(sc->fd, 1));
-	(void)!kg_net_set_nodelay(sc->fd);
-	kg_info(sc->log, "Connection from %s port %d on %s port %d", sc->peer_ip, sc->peer_port, sc->local_ip,
-		sc->local_port);
 	kg_tr_config *t = &sc->trc;
 	memset(t, 0, sizeof(*t));
 	t->is_server = 1;
@@ -315,12 +349,33 @@ static int setup(kg_svr_conn *sc)
 	t->compression = cfg->compression == KG_COMP_NO ? "none" : KG_COMP_ALL;
 	t->hostkeys = ctx->hostkeys;
 	t->n_hostkeys = ctx->n_hostkeys;
+	t->sign_hostkey = sign_hostkey;
 	t->server_sig_algs = ctx->pubkey_algs;
 	t->rekey_bytes = cfg->rekey_limit.bytes;
 	t->rekey_seconds = cfg->rekey_limit.seconds > 0 ? (uint32_t)cfg->rekey_limit.seconds : 0;
 	t->kex_done = kex_done;
 	t->cb_arg = sc;
-	GUARD(kg_tr_new(&sc->tr, t));
+}
+
+static int common_setup(kg_svr_conn *sc, const kg_engine_hooks *hooks)
+{
+	GUARD(kg_net_set_nonblock(sc->fd, 1));
+	GUARD(kg_loop_add_signal(&sc->loop, SIGCHLD, reap_children, sc));
+	GUARD(kg_loop_add_signal(&sc->loop, SIGTERM, on_term, sc));
+	GUARD(kg_engine_init(&sc->eng, &sc->loop, sc->fd, sc->fd, sc->tr, hooks));
+	sc->eng_ready = 1;
+	return KG_OK;
+}
+
+static int preauth_setup(kg_svr_conn *sc)
+{
+	const kg_svr_ctx *ctx = sc->ctx;
+	const kg_server_config *cfg = ctx->cfg;
+	(void)!kg_net_set_nodelay(sc->fd);
+	kg_info(sc->log, "Connection from %s port %d on %s port %d", sc->peer_ip, sc->peer_port, sc->local_ip,
+		sc->local_port);
+	tr_config_fill(sc);
+	GUARD(kg_tr_new(&sc->tr, &sc->trc));
 	load_banner(sc);
 	kg_svr_auth_config ac = {
 		.banner = sc->banner,
@@ -331,6 +386,7 @@ static int setup(kg_svr_conn *sc)
 		.max_tries = cfg->max_auth_tries,
 		.pubkey_algs = ctx->pubkey_algs,
 		.check_pubkey = check_pubkey,
+		.verify_pubkey = verify_pubkey,
 		.check_password = check_password,
 		.kbd_start = kbd_start, .kbd_answer = kbd_answer, .kbd_end = kbd_end,
 		.cb_arg = sc,
@@ -341,14 +397,8 @@ static int setup(kg_svr_conn *sc)
 					&sc->grace_timer));
 	if (cfg->login_grace_time == 0 || cfg->login_grace_time > KG_SVR_IDENT_TIMEOUT)
 		GUARD(kg_loop_add_timer(&sc->loop, KG_SVR_IDENT_TIMEOUT * 1000, ident_expired, sc, &sc->ident_timer));
-	GUARD(kg_loop_add_signal(&sc->loop, SIGCHLD, reap_children, sc));
-	GUARD(kg_loop_add_signal(&sc->loop, SIGTERM, on_term, sc));
-	kg_engine_hooks hooks = {
-		.message = auth_message, .open_request = open_request, .global_request = global_request, .arg = sc,
-	};
-	GUARD(kg_engine_init(&sc->eng, &sc->loop, sc->fd, sc->fd, sc->tr, &hooks));
-	sc->eng_ready = 1;
-	return KG_OK;
+	kg_engine_hooks hooks = { .message = auth_message, .arg = sc };
+	return common_setup(sc, &hooks);
 }
 
 static void teardown(kg_svr_conn *sc)
@@ -357,55 +407,95 @@ static void teardown(kg_svr_conn *sc)
 		kg_engine_free(&sc->eng);
 	kg_svr_fwd_free(sc->fwd);  /* after the engine released its channels */
 	kg_svr_agent_fwd_free(sc->sessions.agent);  /* agentfwd: socket and directory removed */
-	kg_svr_login_end(sc->login);  /* pamsess: logout records, pam_close_session */
 	kg_loop_free(&sc->loop);
 	kg_svr_auth_free(sc->auth);
 	kg_tr_free(sc->tr);
 	if (sc->have_ac)
 		kg_svr_authcheck_free(&sc->ac);
 	free(sc->banner);
-	if (sc->auth_notify_fd >= 0)
-		close(sc->auth_notify_fd);
 	if (sc->fd >= 0)
 		close(sc->fd);
 }
 
-int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd, int *exit_code)
+static void conn_init(kg_svr_conn *sc, const kg_svr_ctx *ctx, int fd, kg_svr_monlink *mon)
 {
-	kg_svr_conn sc;
-	memset(&sc, 0, sizeof(sc));
-	sc.ctx = ctx;
-	sc.log = ctx->log;
-	sc.fd = fd;
-	sc.auth_notify_fd = notify_fd;
-	sc.cfg = ctx->cfg;
-	kg_loop_init(&sc.loop);
-	int r = setup(&sc);
-	if (r >= 0)
-		r = kg_engine_run(&sc.eng, NULL, NULL, -1);
-	if (r == KG_ERR_CLOSED && sc.eng.peer_eof) {
-		if (sc.authenticated)
-			kg_info(sc.log, "Disconnected from user %s %s port %d", sc.ac.user_name, sc.peer_ip, sc.peer_port);
+	memset(sc, 0, sizeof(*sc));
+	sc->ctx = ctx;
+	sc->log = ctx->log;
+	sc->fd = fd;
+	sc->mon = mon;
+	sc->cfg = ctx->cfg;
+	if (kg_net_peer_strings(fd, sc->peer_ip, sizeof(sc->peer_ip), &sc->peer_port) < 0)
+		snprintf(sc->peer_ip, sizeof(sc->peer_ip), "UNKNOWN");
+	if (kg_net_local_strings(fd, sc->local_ip, sizeof(sc->local_ip), &sc->local_port) < 0)
+		snprintf(sc->local_ip, sizeof(sc->local_ip), "UNKNOWN");
+	kg_loop_init(&sc->loop);
+}
+
+/* Logs how the connection ended, as sshd does, and works out the exit status. */
+static int finish(kg_svr_conn *sc, int r, int *exit_code)
+{
+	if (r == KG_ERR_CLOSED && sc->eng.peer_eof) {
+		if (sc->authenticated)
+			kg_info(sc->log, "Disconnected from user %s %s port %d", sc->ac.user_name, sc->peer_ip,
+				sc->peer_port);
 		else
-			kg_info(sc.log, "Connection closed by %s port %d", sc.peer_ip, sc.peer_port);
+			kg_info(sc->log, "Connection closed by %s port %d", sc->peer_ip, sc->peer_port);
 	}
-	if (sc.tr) {
-		const char *why = kg_tr_error_text(sc.tr);
+	if (sc->tr) {
+		const char *why = kg_tr_error_text(sc->tr);
 		if (r == KG_ERR_PEER_DISCONNECT)
-			kg_info(sc.log, "Received disconnect from %s port %d: %s", sc.peer_ip, sc.peer_port,
+			kg_info(sc->log, "Received disconnect from %s port %d: %s", sc->peer_ip, sc->peer_port,
 				why && *why ? why : "");
 		else if (r != KG_ERR_CLOSED && r != KG_ERR_TIMEOUT && r != KG_ERR_AUTH_FAILED)
-			kg_info(sc.log, "Connection from %s port %d ended: %s", sc.peer_ip, sc.peer_port,
+			kg_info(sc->log, "Connection from %s port %d ended: %s", sc->peer_ip, sc->peer_port,
 				why && *why ? why : kg_err_str(r));
 		else if (r == KG_ERR_CLOSED && why && *why)
-			kg_verbose(sc.log, "Disconnected from %s port %d: %s", sc.peer_ip, sc.peer_port, why);
-		if (sc.eng_ready)
-			(void)!kg_engine_flush(&sc.eng, FLUSH_TIMEOUT_MS);
+			kg_verbose(sc->log, "Disconnected from %s port %d: %s", sc->peer_ip, sc->peer_port, why);
+		if (sc->eng_ready)
+			(void)!kg_engine_flush(&sc->eng, FLUSH_TIMEOUT_MS);
 	}
 	if (exit_code)
-		*exit_code = kg_svr_exit_code(sc.authenticated, sc.grace_exceeded, sc.auth_attempted,
-					      sc.ac.user_name && !sc.ac.user_valid,
+		*exit_code = kg_svr_exit_code(sc->authenticated, sc->grace_exceeded, sc->auth_attempted,
+					      sc->ac.user_name && sc->user_invalid,
 					      r < 0 && r != KG_ERR_CLOSED && r != KG_ERR_PEER_DISCONNECT);
-	teardown(&sc);
+	teardown(sc);
 	return r == KG_ERR_CLOSED || r == KG_ERR_PEER_DISCONNECT ? KG_OK : r;
+}
+
+int kg_svr_conn_preauth(const kg_svr_ctx *ctx, int fd, kg_svr_monlink *mon,
+			int (*confine)(void *arg), void *confine_arg, int *exit_code)
+{
+	kg_svr_conn sc;
+	conn_init(&sc, ctx, fd, mon);
+	sc.ac.kbd.fd = -1;
+	int r = preauth_setup(&sc);
+	if (r >= 0 && confine)
+		r = confine(confine_arg);
+	if (r >= 0)
+		r = kg_engine_run(&sc.eng, NULL, NULL, -1);
+	return finish(&sc, r, exit_code);
+}
+
+int kg_svr_conn_postauth(const kg_svr_ctx *ctx, int fd, kg_svr_monlink *mon, const kg_svr_authcheck *ac,
+			 kg_svr_login *login, int chrooted, const uint8_t *state, size_t state_len, int *exit_code)
+{
+	kg_svr_conn sc;
+	conn_init(&sc, ctx, fd, mon);
+	sc.ac = *ac;  /* this process's copy: the user, their configuration, the key's options */
+	sc.have_ac = 1;
+	sc.cfg = sc.ac.cfg == &ac->eff ? &sc.ac.eff : sc.ac.cfg;
+	sc.chrooted = chrooted;
+	tr_config_fill(&sc);
+	int r = kg_tr_import(&sc.tr, &sc.trc, state, state_len);
+	kg_engine_hooks hooks = { .open_request = open_request, .global_request = global_request, .arg = &sc };
+	if (r >= 0)
+		r = common_setup(&sc, &hooks);
+	if (r >= 0)
+		r = start_channels(&sc, login);
+	if (r >= 0) {
+		kg_engine_pump(&sc.eng);  /* what the client sent right after its last request */
+		r = kg_engine_run(&sc.eng, NULL, NULL, -1);
+	}
+	return finish(&sc, r, exit_code);
 }

@@ -27,13 +27,15 @@
 
 #include "conn/svr-ctx.h"
 #include "conn/svr-authcheck.h"
+#include "conn/svr-monlink.h"
+#include "conn/svr-login.h"
 
 /* One connection being served. */
 typedef struct kg_svr_conn {
 	const kg_svr_ctx *ctx;
 	kg_logger *log;
 	int fd;
-	int auth_notify_fd;          /* closed once authenticated (MaxStartups); -1 */
+	kg_svr_monlink *mon;         /* the monitor, which decides and signs */
 	char peer_ip[KG_NET_IPSTR], local_ip[KG_NET_IPSTR];
 	int peer_port, local_port;
 
@@ -65,13 +67,23 @@ typedef struct kg_svr_conn {
 	 * asked), and how many keepalives it left unanswered since. */
 	uint64_t alive_timer, alive_last_ms, alive_rx;
 	int alive_missed;
-	kg_svr_login *login;         /* pamsess: PAM session, login records; NULL before authentication */
+	int user_invalid;            /* the monitor said the user named is not valid */
+	int chrooted;                /* the user's process is inside ChrootDirectory */
 } kg_svr_conn;
 
-/* Serves the connected socket fd until the connection ends (fd is closed
- * on return).  On notify_fd (or -1) KG_SVR_NOTIFY_AUTH is written and it
- * is closed once the user authenticated.  *exit_code (optional) gets the
- * KG_SVR_EXIT_* status for the process (0 or 1 once authenticated). */
-int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd, int *exit_code) KG_WUR;
+/* The two unprivileged halves of a connection (svr-privsep.c starts
+ * them).  Before authentication: serves fd (closed on return) until the
+ * user authenticated — the transport is then handed to the monitor and
+ * the process exits 0 — or the connection ends; confine (may be NULL) is
+ * called once everything is set up and before the first byte of the
+ * client is read (the sandbox).  *exit_code gets the KG_SVR_EXIT_* status. */
+int kg_svr_conn_preauth(const kg_svr_ctx *ctx, int fd, kg_svr_monlink *mon,
+			int (*confine)(void *arg), void *confine_arg, int *exit_code) KG_WUR;
+/* After it, in the user's process: the handed-over transport (state) on
+ * fd with the user, configuration and key options ac settled, until the
+ * connection ends; *exit_code 0, or 1 when it failed. */
+int kg_svr_conn_postauth(const kg_svr_ctx *ctx, int fd, kg_svr_monlink *mon, const kg_svr_authcheck *ac,
+			 kg_svr_login *login, int chrooted, const uint8_t *state, size_t state_len,
+			 int *exit_code) KG_WUR;
 
 #endif

@@ -18,6 +18,7 @@
 #include "config/server-match.h"
 #include "config/svr-access.h"
 #include "conn/svr-conn.h"
+#include "conn/svr-privsep.h"
 #include "conn/svr-listen.h"
 #include "sys/reexec.h"
 #include "sftp/sftp-server.h"

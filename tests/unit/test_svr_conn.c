@@ -21,6 +21,7 @@
 #include "core/channel.h"
 #include "core/defaults.h"
 #include "conn/svr-conn.h"
+#include "conn/svr-privsep.h"
 #include "conn/cli-conn.h"
 #include "conn/cli-session.h"
 #include "conn/cli-stream.h"
