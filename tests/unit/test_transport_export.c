@@ -374,6 +374,46 @@ static void test_refused_states(void)
 	xpair_free(&x);
 }
 
+/* The client's side hands over the same way: host key, its signature over
+ * the session id, server-sig-algs; a re-exchange still checks the key. */
+static void test_client_handover(void)
+{
+	xpair x;
+	T_OK(xpair_new(&x, "aes128-ctr", "hmac-sha2-256-etm@openssh.com", "none"));
+	size_t siglen, l;
+	const uint8_t *sig0 = kg_tr_session_sig(x.p.c, &siglen);
+	uint8_t sig[1024];
+	T_ASSERT(sig0 != NULL && siglen > 0 && siglen <= sizeof(sig));
+	memcpy(sig, sig0, siglen);
+	const uint8_t msg[100] = { SSH_MSG_CHANNEL_DATA };
+	T_OK(kg_tr_send(x.p.s, msg, sizeof(msg)));
+	move(x.p.s, x.p.c, 0);
+	kg_buf blob;
+	kg_buf_init(&blob, KG_TR_EXPORT_MAX);
+	T_OK(kg_tr_export(x.p.c, &blob));
+	kg_tr_free(x.p.c);
+	x.p.c = NULL;
+	/* The client's blob is not a server's. */
+	T_ASSERT(kg_tr_import(&x.p.c, &x.p.sc, kg_buf_ptr(&blob), kg_buf_len(&blob)) == KG_ERR_ARG);
+	T_OK(kg_tr_import(&x.p.c, &x.p.cc, kg_buf_ptr(&blob), kg_buf_len(&blob)));
+	kg_buf_free(&blob);
+	const uint8_t *sig1 = kg_tr_session_sig(x.p.c, &l);
+	T_ASSERT(l == siglen && memcmp(sig1, sig, l) == 0);
+	T_ASSERT(strcmp(kg_tr_server_sig_algs(x.p.c), "ssh-ed25519,rsa-sha2-512") == 0);
+	T_ASSERT(kg_key_equal_public(kg_tr_kex_result(x.p.c)->hostkey, x.pub));
+	const uint8_t *m;
+	size_t n;
+	T_ASSERT(kg_tr_read_packet(x.p.c, &m, &n) == SSH_MSG_CHANNEL_DATA && n == sizeof(msg));
+	x.p.verified = 0;
+	T_OK(kg_tr_rekey(x.p.c));
+	T_OK(roundtrip(x.p.c, x.p.s, 2000, 3));
+	T_OK(settle(&x));
+	T_ASSERT(kg_tr_kex_result(x.p.c)->count == 2 && x.sg.calls == 2);
+	T_ASSERT(!x.p.verified);  /* asked only at the first exchange */
+	T_OK(roundtrip(x.p.s, x.p.c, 2000, 4));
+	xpair_free(&x);
+}
+
 /* Without the callback a transport with only the public key cannot sign. */
 static void test_public_hostkey_needs_callback(void)
 {
@@ -542,6 +582,7 @@ int main(void)
 	T_RUN(test_zlib_after_handover);
 	T_RUN(test_zlib_started_before_handover);
 	T_RUN(test_refused_states);
+	T_RUN(test_client_handover);
 	T_RUN(test_public_hostkey_needs_callback);
 	T_RUN(test_corrupt_blobs);
 	return T_DONE();
