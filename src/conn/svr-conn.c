@@ -171,7 +171,7 @@ static int hand_over(kg_svr_conn *sc)
 	sc->authenticated = 1;
 	GUARD(kg_engine_flush(&sc->eng, FLUSH_TIMEOUT_MS));
 	kg_buf st;
-	kg_buf_init(&st, KG_MON_MAX_FRAME - 64 * 1024);
+	kg_buf_init(&st, KG_TR_EXPORT_MAX);
 	int r = kg_tr_export(sc->tr, &st);
 	if (r >= 0)
 		r = kg_svr_mon_auth_done(sc->mon, kg_svr_auth_user(sc->auth), kg_svr_auth_method(sc->auth),

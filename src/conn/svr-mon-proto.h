@@ -5,13 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/buf.h"
+#include "core/transport.h"
 #include "core/safety.h"
 
 /* Every frame: uint32 length (of what follows), byte version, byte type,
  * the body.  A frame with another version is refused, so a monitor and a
  * child from different builds never misread each other. */
 #define KG_MON_VERSION 1
-#define KG_MON_MAX_FRAME (4u * 1024 * 1024)  /* the transport's hand-over blob is the largest */
+#define KG_MON_MAX_FRAME (KG_TR_EXPORT_MAX + 64u * 1024)  /* the transport hand-over is the largest */
 #define KG_MON_MAX_NAME 1024                 /* user, algorithm, method, tty, devices */
 #define KG_MON_MAX_SECRET 1024               /* a password */
 #define KG_MON_MAX_DATA (64u * 1024)         /* data to sign, key blobs, signatures */

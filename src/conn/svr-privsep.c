@@ -162,7 +162,7 @@ static _Noreturn void postauth_child(privsep *ps, int fd, int cfd)
 }
 
 /* Forks body(ps, fd, child's end); this process keeps ps->mfd. */
-static int spawn(privsep *ps, int fd, int keep_fd, _Noreturn void (*body)(privsep *, int, int))
+static int spawn(privsep *ps, int fd, int keep_fd, void (*body)(privsep *, int, int))
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -178,6 +178,7 @@ static int spawn(privsep *ps, int fd, int keep_fd, _Noreturn void (*body)(privse
 		if (keep_fd >= 0)
 			close(keep_fd);
 		body(ps, fd, sv[1]);
+		_exit(KG_SVR_EXIT_ERROR);  /* body never returns */
 	}
 	close(sv[1]);
 	ps->child = pid;
