@@ -9,7 +9,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
 CPPFLAGS += -D_GNU_SOURCE -Isrc -DKAGI_PREFIX='"$(PREFIX)"'
 CFLAGS   ?=
 ALL_CFLAGS = -std=c17 $(WARN) $(OPT) $(CFLAGS) -MMD -MP
-LDLIBS   := -lcrypto -lz -lpam -lcrypt -lutil
+LDLIBS   := -lcrypto -lz -lpam -lcrypt -lutil -lseccomp
 # ML-KEM-768: auto uses OpenSSL's when it has one (3.5 or later), else
 # kagi's own src/core/mlkem768.c; MLKEM=own or MLKEM=openssl forces one.
 MLKEM    ?= auto

@@ -1,0 +1,72 @@
+/* The pre-authentication child's sandbox: the privilege separation user,
+ * its empty chroot directory, and kg_sandbox_enter (chroot, ids, limits,
+ * no_new_privs, a seccomp allow-list) after which only a poll loop with
+ * OpenSSL can run. */
+#ifndef KAGI_SYS_SANDBOX_H
+#define KAGI_SYS_SANDBOX_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "core/safety.h"
+
+/* The user ksshd's unprivileged children run as (Debian's openssh-server
+ * creates it) and the empty directory they are chrooted to. */
+#define KG_PRIVSEP_USER "sshd"
+#define KG_PRIVSEP_DIR "/run/ksshd"
+
+typedef struct kg_sandbox_cfg {
+	/* Directory to chroot to (then chdir "/"), or NULL for none.  It must
+	 * have passed kg_sandbox_dir; chroot needs root. */
+	const char *chroot_dir;
+	/* Nonzero: keep the current uid and gid (a ksshd not started as root);
+	 * real, effective and saved ids are all set to the effective ones so
+	 * none other can be taken back.  Refused when running as root. */
+	int keep_ids;
+	uid_t uid;  /* with keep_ids == 0: the ids to take (groups dropped) */
+	gid_t gid;
+	/* RLIMIT_NOFILE to set, soft and hard, when > 0: no descriptor can be
+	 * created (or received) at or above it, and poll() refuses more than
+	 * this many entries, so give at least the number of descriptors the
+	 * loop polls.  0 leaves the limit as it is. */
+	int nofile;
+} kg_sandbox_cfg;
+
+/* Looks up the privilege separation user: KG_OK with its uid and primary
+ * gid; KG_ERR_NOT_FOUND with "Privilege separation user NAME does not
+ * exist" in err; KG_ERR_CONFIG when it is root. */
+int kg_privsep_user(const char *name, uid_t *uid, gid_t *gid, char *err, size_t errlen) KG_WUR;
+
+/* Ensures path is an empty directory usable as the chroot: created 0755
+ * and root-owned when missing (its parent must exist), refused (KG_ERR_CONFIG
+ * with the reason in err) when it or a component above it is not owned by
+ * root or is writable by group or others, is not a directory, or is not
+ * empty. */
+int kg_sandbox_dir(const char *path, char *err, size_t errlen) KG_WUR;
+
+/* Enters the sandbox, in this order: chroot + chdir("/"); setgroups(0),
+ * setresgid, setresuid (or keep_ids) and a check that uid/gid 0 cannot be
+ * taken back; RLIMIT_FSIZE 0, RLIMIT_NPROC 0, RLIMIT_NOFILE (cfg->nofile);
+ * PR_SET_NO_NEW_PRIVS; PR_SET_DUMPABLE 0; a seccomp filter whose default
+ * action kills the process.  Allowed: read write readv writev recvfrom
+ * recvmsg sendto sendmsg poll ppoll close shutdown exit exit_group brk
+ * mmap/mprotect (without PROT_EXEC) munmap mremap madvise clock_gettime
+ * gettimeofday time clock_nanosleep nanosleep getrandom getpid gettid
+ * rt_sigprocmask rt_sigreturn rt_sigaction futex fstat, newfstatat (on a
+ * descriptor only: AT_EMPTY_PATH), fcntl (F_GETFL F_SETFL F_GETFD F_SETFD),
+ * prctl (PR_GET_SECCOMP); open, openat, socket and connect fail with
+ * EACCES.  Call it after everything the process needs is open and its
+ * libraries initialised (OpenSSL's RNG seeded, syslog connected, time
+ * zone loaded).  KG_OK, or an error with the step that failed in err; on
+ * an error the process is half-sandboxed and must exit. */
+int kg_sandbox_enter(const kg_sandbox_cfg *c, char *err, size_t errlen) KG_WUR;
+
+/* Test hook: makes the forbidden call named by what ("execve", the
+ * default for NULL or "", "ptrace", "mmap-exec": an executable mapping,
+ * "open" and "socket": refused with EACCES rather than killed).  In the
+ * sandbox the first three kill the process with SIGSYS.  Outside it
+ * (or for "open"/"socket") it returns KG_ERR_SYSTEM with errno set, or
+ * KG_OK when the call succeeded; KG_ERR_ARG for an unknown name.  None
+ * of them has an effect when it is allowed. */
+int kg_sandbox_probe(const char *what) KG_WUR;
+
+#endif
