@@ -115,6 +115,13 @@ install: all
 	@for p in $(SBIN_PROGS); do [ -x $(BUILD)/bin/$$p ] && install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(PREFIX)/sbin/$$p || true; done
 	@for l in $(LANGS); do mkdir -p $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES && \
 	  install -m 644 $(BUILD)/locale/$$l/LC_MESSAGES/kagi.mo $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/kagi.mo; done
+	@# ksshd's unprivileged pre-authentication children run as "sshd".
+	@if getent passwd sshd >/dev/null; then :; \
+	elif [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	  echo "creating the privilege separation user sshd"; \
+	  useradd --system --no-create-home --home-dir /run/sshd --shell /usr/sbin/nologin sshd || exit 1; \
+	else echo "note: ksshd needs the privilege separation user sshd; as root run:" \
+	  "useradd --system --no-create-home --home-dir /run/sshd --shell /usr/sbin/nologin sshd"; fi
 
 demo: deps all
 	sh tools/demo.sh
