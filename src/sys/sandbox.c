@@ -193,6 +193,14 @@ static const int id_calls[] = {
 	SCMP_SYS(setfsgid),
 };
 
+/* One argument comparison (the header's SCMP_An macros leave a field to
+ * the compiler's zeroing, which clang's warnings refuse). */
+static struct scmp_arg_cmp arg_is(unsigned arg, enum scmp_compare op, scmp_datum_t a, scmp_datum_t b)
+{
+	struct scmp_arg_cmp c = { .arg = arg, .op = op, .datum_a = a, .datum_b = b };
+	return c;
+}
+
 static int build_filter(scmp_filter_ctx f)
 {
 	int rc = 0;
@@ -204,23 +212,27 @@ static int build_filter(scmp_filter_ctx f)
 		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), id_calls[i], 0);
 	/* Memory, but never executable. */
 	if (rc == 0)
-		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+				      arg_is(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	if (rc == 0)
 		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-				      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+				      arg_is(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	/* fstat(2) as glibc makes it: newfstatat(fd, "", st, AT_EMPTY_PATH). */
 	if (rc == 0)
 		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(newfstatat), 1,
-				      SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH));
+				      arg_is(3, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH));
 	static const int fcntl_ops[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD };
 	for (size_t i = 0; i < KG_ARRAY_LEN(fcntl_ops) && rc == 0; i++)
 		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-				      SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_ops[i]));
+				      arg_is(1, SCMP_CMP_EQ, (scmp_datum_t)fcntl_ops[i], 0));
 	/* Read-only questions (the sanitizer hook below asks them). */
 	static const int prctl_ops[] = { PR_GET_SECCOMP, PR_GET_NO_NEW_PRIVS, PR_GET_DUMPABLE };
 	for (size_t i = 0; i < KG_ARRAY_LEN(prctl_ops) && rc == 0; i++)
 		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-				      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)prctl_ops[i]));
+				      arg_is(0, SCMP_CMP_EQ, (scmp_datum_t)prctl_ops[i], 0));
+	/* Every thread, should there be more than one. */
+	if (rc == 0)
+		rc = seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1);
 	return rc;
 }
 

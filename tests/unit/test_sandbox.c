@@ -13,6 +13,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -59,6 +60,7 @@ static void sbx_cleanup(sbx *s)
 }
 
 /* A line to the parent: "ok NAME" or "bad NAME (details)". */
+static void say(int fd, int ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void say(int fd, int ok, const char *fmt, ...)
 {
 	char line[256];
@@ -498,6 +500,8 @@ static void do_probe(void *what) { _exit(kg_sandbox_probe(what) == KG_OK ? 4 : 5
 static void do_fork(void *unused) { (void)unused; (void)fork(); }
 static void do_kill(void *unused) { (void)unused; (void)kill(getppid(), 0); }
 static void do_nothing(void *unused) { (void)unused; }
+/* getpid through the x32 system call numbers. */
+static void do_x32(void *unused) { (void)unused; (void)syscall(0x40000000L | SYS_getpid); }
 /* exit() runs atexit handlers (and the leak checker in the ASan build). */
 static void do_exit(void *unused)
 {
@@ -539,6 +543,7 @@ static void t_forbidden_killed(void)
 	int st_mmap = sandboxed_status(&s, do_probe, (void *)"mmap-exec");
 	int st_fork = sandboxed_status(&s, do_fork, NULL);
 	int st_kill = sandboxed_status(&s, do_kill, NULL);
+	int st_x32 = sandboxed_status(&s, do_x32, NULL);
 	sbx_cleanup(&s);
 	T_ASSERT(WIFEXITED(ok_exit) && WEXITSTATUS(ok_exit) == 0);
 	T_ASSERT(WIFEXITED(ok_libc_exit) && WEXITSTATUS(ok_libc_exit) == 0);
@@ -548,6 +553,7 @@ static void t_forbidden_killed(void)
 	T_ASSERT(killed_by_sigsys(st_mmap));
 	T_ASSERT(killed_by_sigsys(st_fork));
 	T_ASSERT(killed_by_sigsys(st_kill));
+	T_ASSERT(killed_by_sigsys(st_x32));
 }
 
 /* keep_ids: a non-root process keeps its ids, pinned; root may not. */
