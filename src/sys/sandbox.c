@@ -271,7 +271,8 @@ int kg_sandbox_enter(const kg_sandbox_cfg *c, char *err, size_t errlen)
 		}
 	}
 	GUARD(drop_ids(c, err, errlen));
-	GUARD(set_limit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE", err, errlen));
+	if (!c->keep_fsize)
+		GUARD(set_limit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE", err, errlen));
 	GUARD(set_limit(RLIMIT_NPROC, 0, "RLIMIT_NPROC", err, errlen));
 	if (c->nofile > 0)
 		GUARD(set_limit(RLIMIT_NOFILE, (rlim_t)c->nofile, "RLIMIT_NOFILE", err, errlen));

@@ -29,6 +29,11 @@ typedef struct kg_sandbox_cfg {
 	 * this many entries, so give at least the number of descriptors the
 	 * loop polls.  0 leaves the limit as it is. */
 	int nofile;
+	/* Nonzero: leave RLIMIT_FSIZE as it is.  With the default (0) the
+	 * limit is 0 and a write to a regular file (a stderr redirected to a
+	 * log file, as ksshd -e in the tests) kills the process with SIGXFSZ;
+	 * set this only while such a descriptor must stay writable. */
+	int keep_fsize;
 } kg_sandbox_cfg;
 
 /* Looks up the privilege separation user: KG_OK with its uid and primary
@@ -45,7 +50,8 @@ int kg_sandbox_dir(const char *path, char *err, size_t errlen) KG_WUR;
 
 /* Enters the sandbox, in this order: chroot + chdir("/"); setgroups(0),
  * setresgid, setresuid (or keep_ids) and a check that uid/gid 0 cannot be
- * taken back; RLIMIT_FSIZE 0, RLIMIT_NPROC 0, RLIMIT_NOFILE (cfg->nofile);
+ * taken back; RLIMIT_FSIZE 0 (unless keep_fsize), RLIMIT_NPROC 0,
+ * RLIMIT_NOFILE (cfg->nofile);
  * PR_SET_NO_NEW_PRIVS; PR_SET_DUMPABLE 0; a seccomp filter whose default
  * action kills the process.  Allowed: read write readv writev recvfrom
  * recvmsg sendto sendmsg poll ppoll close shutdown exit exit_group brk

@@ -522,6 +522,47 @@ static void t_forbidden_killed(void)
 	T_ASSERT(killed_by_sigsys(st_x32));
 }
 
+/* Writes a line to fd (a regular file) from inside the sandbox. */
+static int file_write_status(const sbx *s, int fd, int keep_fsize)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		kg_sandbox_cfg c = { .chroot_dir = s->dir, .uid = s->uid, .gid = s->gid, .keep_fsize = keep_fsize };
+		char err[256];
+		if (kg_sandbox_enter(&c, err, sizeof(err)) != KG_OK)
+			_exit(3);
+		_exit(write(fd, "log line\n", 9) == 9 ? 0 : 4);
+	}
+	int status;
+	return waitpid(pid, &status, 0) == pid ? status : -1;
+}
+
+/* RLIMIT_FSIZE 0: a regular file cannot grow (SIGXFSZ), unless keep_fsize. */
+static void t_file_size_limit(void)
+{
+	if (!is_root()) {
+		fprintf(stderr, "note: t_file_size_limit needs root; skipped\n");
+		return;
+	}
+	sbx s;
+	T_ASSERT(sbx_setup(&s) == 0);
+	char path[] = "/tmp/kagi-sandbox-log.XXXXXX";
+	int fd = mkstemp(path);
+	T_ASSERT(fd >= 0);
+	int limited = file_write_status(&s, fd, 0);
+	int kept = file_write_status(&s, fd, 1);
+	struct stat st;
+	int sized = fstat(fd, &st) == 0 && st.st_size == 9;
+	close(fd);
+	unlink(path);
+	sbx_cleanup(&s);
+	T_ASSERT(WIFSIGNALED(limited) && WTERMSIG(limited) == SIGXFSZ);
+	T_ASSERT(WIFEXITED(kept) && WEXITSTATUS(kept) == 0);
+	T_ASSERT(sized);
+}
+
 /* keep_ids: a non-root process keeps its ids, pinned; root may not. */
 static void t_keep_ids(void)
 {
@@ -585,5 +626,6 @@ int main(void)
 	T_RUN(t_enter_works);
 	T_RUN(t_forbidden_killed);
 	T_RUN(t_keep_ids);
+	T_RUN(t_file_size_limit);
 	return T_DONE();
 }
