@@ -8,6 +8,7 @@
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -183,6 +184,11 @@ static const int refused[] = {
 #ifdef __NR_openat2
 	SCMP_SYS(openat2),
 #endif
+#ifdef KG_SANDBOX_ASAN
+	/* The sanitizers' error reports look for the program's path and
+	 * probe memory through a pipe. */
+	SCMP_SYS(readlink), SCMP_SYS(readlinkat), SCMP_SYS(pipe), SCMP_SYS(pipe2),
+#endif
 };
 
 /* Changing ids: EPERM (the kernel would refuse them anyway: no
@@ -230,6 +236,12 @@ static int build_filter(scmp_filter_ctx f)
 	for (size_t i = 0; i < KG_ARRAY_LEN(prctl_ops) && rc == 0; i++)
 		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
 				      arg_is(0, SCMP_CMP_EQ, (scmp_datum_t)prctl_ops[i], 0));
+#ifdef KG_SANDBOX_ASAN
+	/* The sanitizer's report asks whether stderr is a terminal. */
+	if (rc == 0)
+		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOTTY), SCMP_SYS(ioctl), 1,
+				      arg_is(1, SCMP_CMP_EQ, TCGETS, 0));
+#endif
 	/* Every thread, should there be more than one. */
 	if (rc == 0)
 		rc = seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1);
