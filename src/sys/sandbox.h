@@ -51,19 +51,24 @@ int kg_sandbox_dir(const char *path, char *err, size_t errlen) KG_WUR;
 /* Enters the sandbox, in this order: chroot + chdir("/"); setgroups(0),
  * setresgid, setresuid (or keep_ids) and a check that uid/gid 0 cannot be
  * taken back; RLIMIT_FSIZE 0 (unless keep_fsize), RLIMIT_NPROC 0,
- * RLIMIT_NOFILE (cfg->nofile);
- * PR_SET_NO_NEW_PRIVS; PR_SET_DUMPABLE 0; a seccomp filter whose default
- * action kills the process.  Allowed: read write readv writev recvfrom
- * recvmsg sendto sendmsg poll ppoll close shutdown exit exit_group brk
- * mmap/mprotect (without PROT_EXEC) munmap mremap madvise clock_gettime
+ * RLIMIT_NOFILE (cfg->nofile); PR_SET_NO_NEW_PRIVS; PR_SET_DUMPABLE 0; a
+ * seccomp filter (on every thread) whose default kills the process.
+ * Allowed: read write readv writev recvfrom recvmsg sendto sendmsg poll
+ * ppoll close shutdown exit exit_group restart_syscall brk munmap mremap
+ * madvise, mmap and mprotect without PROT_EXEC, clock_gettime
  * gettimeofday time clock_nanosleep nanosleep getrandom getpid gettid
- * rt_sigprocmask rt_sigreturn rt_sigaction futex fstat, newfstatat (on a
- * descriptor only: AT_EMPTY_PATH), fcntl (F_GETFL F_SETFL F_GETFD F_SETFD),
- * prctl (PR_GET_SECCOMP); open, openat, socket and connect fail with
- * EACCES.  Call it after everything the process needs is open and its
- * libraries initialised (OpenSSL's RNG seeded, syslog connected, time
- * zone loaded).  KG_OK, or an error with the step that failed in err; on
- * an error the process is half-sandboxed and must exit. */
+ * getuid geteuid getgid getegid rt_sigprocmask rt_sigreturn rt_sigaction
+ * futex fstat, newfstatat on a descriptor only (AT_EMPTY_PATH), fcntl
+ * F_GETFL/F_SETFL/F_GETFD/F_SETFD, prctl PR_GET_SECCOMP/_NO_NEW_PRIVS/
+ * _DUMPABLE.  open, openat, openat2, socket, connect fail with EACCES
+ * (libc tries them: time zone files, syslog reconnecting); the set*id
+ * and setgroups calls fail with EPERM.  In ASan builds also sigaltstack
+ * and sched_yield, readlink/pipe refused and ioctl TCGETS ENOTTY (the
+ * sanitizer's own calls), and the leak checker is off in the sandbox.
+ * Call it after everything the process needs is open and its libraries
+ * initialised (OpenSSL used once, syslog opened with LOG_NDELAY, time
+ * zone loaded).  KG_OK, or an error with the failed step in err; on an
+ * error the process is half-sandboxed and must exit. */
 int kg_sandbox_enter(const kg_sandbox_cfg *c, char *err, size_t errlen) KG_WUR;
 
 /* Test hook: makes the forbidden call named by what ("execve", the
