@@ -6,11 +6,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <openssl/crypto.h>
 #include "sys/frame-io.h"
 #include "sys/loop.h"
 #include "sys/net.h"
+#include "sys/sandbox.h"
 #include "sys/user-id.h"
 #include "conn/svr-conn.h"
 #include "conn/svr-monitor.h"
@@ -113,10 +116,44 @@ static int forget_secrets(privsep *ps)
 	return kg_svr_ctx_drop_private(ctx);
 }
 
+/* Test hook, kagi only: ksshd's own environment (never a client's) may
+ * name a forbidden call the sandboxed process then makes (sys/sandbox.h
+ * kg_sandbox_probe), to show that the sandbox kills it. */
+#define KG_SANDBOX_PROBE_ENV "KSSHD_TEST_SANDBOX_PROBE"
+
+/* The pre-auth process, everything open, before the client's first byte:
+ * as root the privilege separation user in the empty chroot; otherwise
+ * its own ids.  Always no_new_privs and the seccomp allow-list. */
 static int confine_preauth(void *arg)
 {
 	privsep *ps = arg;
-	(void)ps;
+	char err[256] = "";
+	kg_sandbox_cfg c;
+	memset(&c, 0, sizeof(c));
+	const char *probe = getenv(KG_SANDBOX_PROBE_ENV);
+	int r = KG_OK;
+	if (geteuid() == 0) {
+		r = kg_privsep_user(KG_PRIVSEP_USER, &c.uid, &c.gid, err, sizeof(err));
+		if (r >= 0)
+			r = kg_sandbox_dir(KG_PRIVSEP_DIR, err, sizeof(err));
+		c.chroot_dir = KG_PRIVSEP_DIR;
+	} else {
+		c.keep_ids = 1;
+	}
+	/* A log written to a file (-E, or -e to a redirected stderr) must stay
+	 * writable: RLIMIT_FSIZE 0 would kill the process at its next line. */
+	struct stat st;
+	int logfd = ps->log && !ps->log->to_syslog ? ps->log->fd : 2;
+	c.keep_fsize = fstat(logfd, &st) == 0 && S_ISREG(st.st_mode);
+	tzset();  /* the log's time zone, before /etc is out of reach */
+	if (r >= 0)
+		r = kg_sandbox_enter(&c, err, sizeof(err));
+	if (r < 0) {
+		kg_error(ps->log, "fatal: sandbox: %s", err[0] ? err : kg_err_str(r));
+		return r;
+	}
+	if (probe && *probe)
+		(void)!kg_sandbox_probe(probe);
 	return KG_OK;
 }
 
@@ -269,4 +306,19 @@ int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd, int *exit_co
 	kg_buf_free(&ps->out);
 	free(ps);
 	return KG_OK;
+}
+
+int kg_svr_privsep_check(kg_logger *log)
+{
+	char err[256] = "";
+	uid_t uid;
+	gid_t gid;
+	if (geteuid() != 0)
+		return KG_OK;
+	int r = kg_privsep_user(KG_PRIVSEP_USER, &uid, &gid, err, sizeof(err));
+	if (r >= 0)
+		r = kg_sandbox_dir(KG_PRIVSEP_DIR, err, sizeof(err));
+	if (r < 0)
+		kg_error(log, "%s", err[0] ? err : kg_err_str(r));
+	return r;
 }

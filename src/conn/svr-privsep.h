@@ -16,4 +16,9 @@
  * the process (0 or 1 once authenticated). */
 int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd, int *exit_code) KG_WUR;
 
+/* At start-up, as sshd checks them: when root, the privilege separation
+ * user exists and its chroot directory is usable (created if missing).
+ * A problem is logged ("Privilege separation user sshd does not exist"). */
+int kg_svr_privsep_check(kg_logger *log) KG_WUR;
+
 #endif

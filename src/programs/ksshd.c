@@ -508,6 +508,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ctx.internal_sftp = internal_sftp;
+	if (!a.reexec_child && kg_svr_privsep_check(&log) < 0) {
+		kg_svr_ctx_free(&ctx);
+		rc = 255;
+		goto out;
+	}
 	if (a.reexec_child) {
 		rc = serve_reexec(&ctx, &log);
 		kg_svr_ctx_free(&ctx);

@@ -49,7 +49,11 @@ sleep 0.5  # past the exec
 [ "$(readlink "/proc/$child/exe")" = "$exe" ]; res "its executable is ksshd" || readlink "/proc/$child/exe" >&2
 case " $(cmdline "$child") " in *" -R "*) true ;; *) false ;; esac
 res "its command line shows the re-exec flag -R" || cmdline "$child" >&2
-case $(readlink "/proc/$child/fd/3") in socket:*) true ;; *) false ;; esac; res "it has the connection on descriptor 3"
+# Privilege separation: once the user authenticated, the monitor hands the
+# socket (still descriptor 3) to the user's process, its child.
+uproc=$(children_of "$child" | head -n 1)
+case $(readlink "/proc/$uproc/fd/3") in socket:*) true ;; *) false ;; esac
+res "the connection is on descriptor 3 (of the monitor's child once authenticated)" || note "monitor $child child ${uproc:-none}"
 if [ "$aslr" = 0 ]; then
 	skip "fresh address layout (randomize_va_space is 0 here)"
 else
