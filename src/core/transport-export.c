@@ -182,7 +182,7 @@ static int get_buf(kg_buf *b, kg_buf *dst)
 	size_t n;
 	GUARD(kg_buf_get_string_direct(b, &p, &n));
 	kg_buf_reset(dst);
-	return kg_buf_put(dst, p, n);   /* dst's cap bounds it */
+	return n ? kg_buf_put(dst, p, n) : KG_OK;   /* dst's cap bounds it */
 }
 
 /* Names, algorithms and the packet protection of both directions. */

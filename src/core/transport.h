@@ -133,7 +133,9 @@ void kg_tr_counters(const kg_transport *t, uint64_t *sent, uint64_t *received);
  * kg_tr_output_pending() is 0 (flush first), the connection is not closed
  * and no compressed byte has passed yet (zlib@openssh.com started by
  * kg_tr_set_authenticated but not used is fine); else KG_ERR_STATE and out
- * is unchanged.  out should be able to grow by KG_TR_EXPORT_MAX.  The blob
+ * is unchanged.  The blob is about 1 KiB plus the pending input; out
+ * should be able to grow by KG_TR_EXPORT_MAX.  Time-based rekeying goes on
+ * from the same monotonic clock (kg_tr_tick) in the new process.  The blob
  * holds keys: wipe it (kg_buf_free does) once sent; t stays usable but
  * must not send or read again (the peer would see the same state twice). */
 #define KG_TR_EXPORT_MAX (4u * 1024 * 1024)
@@ -145,8 +147,10 @@ int kg_tr_export(const kg_transport *t, kg_buf *out) KG_WUR;
  * Server: the host key of the last exchange is cfg's when one of
  * cfg->hostkeys has the same public key, else a copy of the blob's (a
  * re-exchange signs with one of cfg->hostkeys, so give the same ones).
- * Every field is checked; a corrupt or truncated blob gives a negative
- * error and no transport.  Nothing points into the blob afterwards. */
+ * No callback runs during the import (kex_done, verify_hostkey).  Every
+ * field is checked; a corrupt or truncated blob gives a negative error and
+ * no transport.  Nothing points into the blob afterwards.  The blob is the
+ * sender's word: import does not make its session id or keys trustworthy. */
 int kg_tr_import(kg_transport **out, const kg_tr_config *cfg, const uint8_t *blob, size_t len) KG_WUR;
 
 #endif
