@@ -478,7 +478,8 @@ int kg_svr_conn_preauth(const kg_svr_ctx *ctx, int fd, kg_svr_monlink *mon,
 }
 
 int kg_svr_conn_postauth(const kg_svr_ctx *ctx, int fd, kg_svr_monlink *mon, const kg_svr_authcheck *ac,
-			 kg_svr_login *login, int chrooted, const uint8_t *state, size_t state_len, int *exit_code)
+			 kg_svr_login *login, int chrooted, const uint8_t *sid, size_t sid_len, const uint8_t *state,
+			 size_t state_len, int *exit_code)
 {
 	kg_svr_conn sc;
 	conn_init(&sc, ctx, fd, mon);
@@ -488,6 +489,14 @@ int kg_svr_conn_postauth(const kg_svr_ctx *ctx, int fd, kg_svr_monlink *mon, con
 	sc.chrooted = chrooted;
 	tr_config_fill(&sc);
 	int r = kg_tr_import(&sc.tr, &sc.trc, state, state_len);
+	/* The state came from the unprivileged process: it must be the session
+	 * whose exchange hash the monitor signed first. */
+	size_t got_len = 0;
+	const uint8_t *got = r >= 0 ? kg_tr_session_id(sc.tr, &got_len) : NULL;
+	if (r >= 0 && (!got || got_len != sid_len || CRYPTO_memcmp(got, sid, sid_len) != 0)) {
+		kg_error(sc.log, "fatal: the handed-over transport is not this session's");
+		r = KG_ERR_PROTOCOL;
+	}
 	kg_engine_hooks hooks = { .open_request = open_request, .global_request = global_request, .arg = &sc };
 	if (r >= 0)
 		r = common_setup(&sc, &hooks);

@@ -81,9 +81,9 @@ int kg_svr_conn_preauth(const kg_svr_ctx *ctx, int fd, kg_svr_monlink *mon,
 			int (*confine)(void *arg), void *confine_arg, int *exit_code) KG_WUR;
 /* After it, in the user's process: the handed-over transport (state) on
  * fd with the user, configuration and key options ac settled, until the
- * connection ends; *exit_code 0, or 1 when it failed. */
+ * connection ends (refused unless its session id is sid, the monitor's); *exit_code 0, or 1 when it failed. */
 int kg_svr_conn_postauth(const kg_svr_ctx *ctx, int fd, kg_svr_monlink *mon, const kg_svr_authcheck *ac,
-			 kg_svr_login *login, int chrooted, const uint8_t *state, size_t state_len,
-			 int *exit_code) KG_WUR;
+			 kg_svr_login *login, int chrooted, const uint8_t *sid, size_t sid_len, const uint8_t *state,
+			 size_t state_len, int *exit_code) KG_WUR;
 
 #endif

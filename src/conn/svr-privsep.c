@@ -193,8 +193,8 @@ static _Noreturn void postauth_child(privsep *ps, int fd, int cfd)
 		_exit(code);
 	}
 	kg_svr_monlink_init(&link, cfd, ps->ctx->hostkeys, ps->ctx->n_hostkeys);
-	(void)!kg_svr_conn_postauth(ps->ctx, fd, &link, &ps->ac, ps->mon.login, chrooted, ps->mon.state,
-				    ps->mon.state_len, &code);
+	(void)!kg_svr_conn_postauth(ps->ctx, fd, &link, &ps->ac, ps->mon.login, chrooted, ps->mon.session_id,
+				    ps->mon.sid_len, ps->mon.state, ps->mon.state_len, &code);
 	_exit(code);
 }
 
