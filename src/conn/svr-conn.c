@@ -197,6 +197,7 @@ static int start_channels(kg_svr_conn *sc, kg_svr_login *login)
 		.ak = sc->ac.have_ak_opts ? &sc->ac.ak_opts : NULL,
 		.peer_ip = sc->peer_ip, .local_ip = sc->local_ip, .peer_port = sc->peer_port, .local_port = sc->local_port,
 		.login = login, .pty_started = kg_svr_mon_pty_started, .pty_ended = kg_svr_mon_pty_ended,
+		.open_pty = kg_svr_mon_pty_open,
 		.pty_arg = sc->mon, .chrooted = sc->chrooted,
 	};
 	kg_conn_config cc;

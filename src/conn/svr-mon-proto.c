@@ -6,7 +6,7 @@ static const char *const type_names[KG_MON_TYPE_MAX_] = {
 	[KG_MON_SIGN] = "sign", [KG_MON_PUBKEY_QUERY] = "pubkey-query", [KG_MON_PUBKEY_VERIFY] = "pubkey-verify",
 	[KG_MON_PASSWORD] = "password", [KG_MON_KBD_START] = "kbd-start", [KG_MON_KBD_ANSWER] = "kbd-answer",
 	[KG_MON_KBD_END] = "kbd-end", [KG_MON_AUTH_DONE] = "auth-done", [KG_MON_PTY_STARTED] = "pty-started",
-	[KG_MON_PTY_ENDED] = "pty-ended",
+	[KG_MON_PTY_ENDED] = "pty-ended", [KG_MON_PTY_OPEN] = "pty-open",
 };
 
 const char *kg_mon_type_name(uint8_t type)
@@ -25,7 +25,7 @@ int kg_mon_allowed(enum kg_mon_phase phase, uint8_t type)
 	case KG_MON_PUBKEY_QUERY: case KG_MON_PUBKEY_VERIFY: case KG_MON_PASSWORD: case KG_MON_KBD_START:
 	case KG_MON_KBD_ANSWER: case KG_MON_KBD_END: case KG_MON_AUTH_DONE:
 		return phase == KG_MON_PHASE_PREAUTH;
-	case KG_MON_PTY_STARTED: case KG_MON_PTY_ENDED:
+	case KG_MON_PTY_STARTED: case KG_MON_PTY_ENDED: case KG_MON_PTY_OPEN:
 		return phase == KG_MON_PHASE_POSTAUTH;
 	default:
 		return 0;
@@ -80,6 +80,7 @@ static int parse_body(kg_buf *b, kg_mon_req *r)
 		GUARD(get_name(b, r->user));
 		return get_data(b, &r->data, &r->data_len, KG_MON_MAX_DATA);
 	case KG_MON_KBD_END:
+	case KG_MON_PTY_OPEN:
 		return KG_OK;
 	case KG_MON_AUTH_DONE:
 		GUARD(get_name(b, r->user));

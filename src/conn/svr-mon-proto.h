@@ -29,6 +29,8 @@ enum kg_mon_type {
 	KG_MON_AUTH_DONE,         /* string user, string method, string transport state */
 	KG_MON_PTY_STARTED,       /* u32 pid, string tty, bool greet */
 	KG_MON_PTY_ENDED,         /* u32 pid */
+	KG_MON_PTY_OPEN,          /* nothing; the reply (payload: the tty's path) is followed by the
+				   * master and the slave, each on one byte (SCM_RIGHTS) */
 	KG_MON_TYPE_MAX_
 };
 #define KG_MON_REPLY 0x80

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include "sys/pty.h"
 #include <openssl/crypto.h>
 #include "core/names.h"
 #include "conn/svr-hostkeys.h"
@@ -212,19 +214,42 @@ static int preauth(kg_svr_monitor *m, const kg_mon_req *q, kg_buf *out)
 	}
 }
 
-/* A pty the user's process opened: /dev/pts/N, owned by the user. */
+/* A pty the monitor opened for this connection, still the user's. */
 static int pty_ok(const kg_svr_monitor *m, const char *tty)
 {
 	struct stat st;
-	const char *n = tty + strlen("/dev/pts/");
-	if (strncmp(tty, "/dev/pts/", strlen("/dev/pts/")) != 0 || !*n || strspn(n, "0123456789") != strlen(n))
-		return 0;
-	return stat(tty, &st) == 0 && S_ISCHR(st.st_mode) && st.st_uid == m->user_uid;
+	int mine = 0;
+	for (unsigned i = 0; i < m->ptys_opened && i < KG_MON_MAX_PTYS && !mine; i++)
+		mine = strcmp(m->ptys[i], tty) == 0;
+	return mine && stat(tty, &st) == 0 && S_ISCHR(st.st_mode) && st.st_uid == m->user_uid;
+}
+
+/* A pty for a session: opened here, as root, given to the user. */
+static int pty_open(kg_svr_monitor *m, const kg_mon_req *q, kg_buf *out)
+{
+	char name[64];
+	int master, slave;
+	if (m->ptys_opened >= KG_MON_MAX_PTYS)
+		return reply(m, out, q->type, KG_ERR_TOO_LARGE, NULL, 0);
+	int r = kg_pty_open(&master, &slave, name, sizeof(name));
+	if (r >= 0 && strlen(name) >= sizeof(m->ptys[0])) {
+		close(master);
+		close(slave);
+		r = KG_ERR_TOO_LARGE;
+	}
+	if (r < 0)
+		return reply(m, out, q->type, r, NULL, 0);
+	kg_pty_set_owner(slave, m->user_uid, m->user_gid);
+	snprintf(m->ptys[m->ptys_opened++], sizeof(m->ptys[0]), "%s", name);
+	m->pass_fds[0] = master;
+	m->pass_fds[1] = slave;
+	m->n_pass_fds = 2;
+	return reply(m, out, q->type, KG_OK, (const uint8_t *)name, strlen(name));
 }
 
 static int postauth(kg_svr_monitor *m, const kg_mon_req *q, kg_buf *out)
 {
-	char msg[2048] = "";
+	char msg[4608] = "";
 	switch (q->type) {
 	case KG_MON_PTY_STARTED:
 		if (!pty_ok(m, q->tty))
@@ -234,6 +259,8 @@ static int postauth(kg_svr_monitor *m, const kg_mon_req *q, kg_buf *out)
 	case KG_MON_PTY_ENDED:
 		kg_svr_login_pty_ended(m->login, (pid_t)q->pid);
 		return reply(m, out, q->type, KG_OK, NULL, 0);
+	case KG_MON_PTY_OPEN:
+		return pty_open(m, q, out);
 	default:
 		return refuse(m, "unexpected request");
 	}

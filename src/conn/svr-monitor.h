@@ -12,6 +12,7 @@
 #include "conn/svr-mon-proto.h"
 
 #define KG_MON_MAX_PREAUTH_REQUESTS 4096  /* a child asking more is not a client's doing */
+#define KG_MON_MAX_PTYS 64                /* ptys one connection may open */
 
 typedef struct kg_svr_monitor {
 	const kg_svr_ctx *ctx;       /* with the private host keys */
@@ -26,11 +27,17 @@ typedef struct kg_svr_monitor {
 	unsigned failures;           /* methods that failed (MaxAuthTries) */
 	unsigned requests;           /* answered before authentication */
 	kg_svr_login *login;         /* after authentication: PAM session, records */
-	uid_t user_uid;              /* after authentication: pty checks */
+	uid_t user_uid;              /* after authentication: the ptys' owner */
+	gid_t user_gid;
 	uint8_t *state;              /* auth-done: the transport to hand on (wiped on free) */
 	size_t state_len;
 	int done;                    /* auth-done accepted */
 	char why[160];               /* the last refusal, for the log */
+	/* pty-open: the descriptors to pass after the reply (then closed). */
+	int pass_fds[2];
+	int n_pass_fds;
+	unsigned ptys_opened;
+	char ptys[KG_MON_MAX_PTYS][32];  /* the ttys it opened, for pty-started */
 } kg_svr_monitor;
 
 void kg_svr_monitor_init(kg_svr_monitor *m, const kg_svr_ctx *ctx, kg_logger *log, kg_svr_authcheck *ac);

@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <openssl/crypto.h>
+#include <unistd.h>
 #include "sys/frame-io.h"
+#include "sys/mux-sock.h"
 #include "conn/svr-monlink.h"
 
 void kg_svr_monlink_init(kg_svr_monlink *l, int fd, kg_key *const *hostkeys, size_t n)
@@ -207,4 +209,39 @@ void kg_svr_mon_pty_ended(void *link, pid_t pid)
 	size_t start;
 	if (begin(l, KG_MON_PTY_ENDED, &start) >= 0 && kg_buf_put_u32(&l->req, (uint32_t)pid) >= 0)
 		(void)!verdict(l, start);
+}
+
+/* One descriptor, sent on its own byte after the reply. */
+static int recv_fd(int sock, int *fd)
+{
+	uint8_t byte;
+	size_t got = 0, n = 0;
+	int fds[1];
+	GUARD(kg_mux_recv(sock, &byte, 1, &got, fds, 1, &n));
+	ENSURE(got == 1, KG_ERR_CLOSED);
+	ENSURE(n == 1, KG_ERR_PROTOCOL);
+	*fd = fds[0];
+	return KG_OK;
+}
+
+int kg_svr_mon_pty_open(void *link, int *master, int *slave, char *name, size_t namesz)
+{
+	kg_svr_monlink *l = link;
+	size_t start;
+	kg_mon_reply rep;
+	*master = *slave = -1;
+	GUARD(begin(l, KG_MON_PTY_OPEN, &start));
+	GUARD(call(l, start, &rep));
+	GUARD(rep.status);
+	ENSURE(rep.payload_len > 0 && rep.payload_len < namesz && !memchr(rep.payload, '\0', rep.payload_len),
+	       KG_ERR_PROTOCOL);
+	memcpy(name, rep.payload, rep.payload_len);
+	name[rep.payload_len] = '\0';
+	GUARD(recv_fd(l->fd, master));
+	int r = recv_fd(l->fd, slave);
+	if (r < 0) {
+		close(*master);
+		*master = -1;
+	}
+	return r;
 }

@@ -42,5 +42,7 @@ int kg_svr_mon_auth_done(kg_svr_monlink *l, const char *user, const char *method
  * with, "" none) or ended, for the records the monitor writes. */
 void kg_svr_mon_pty_started(void *link, pid_t pid, const char *tty, int greet, char *msg, size_t msgsz);
 void kg_svr_mon_pty_ended(void *link, pid_t pid);
+/* A pty pair opened by the monitor, the slave already the user's. */
+int kg_svr_mon_pty_open(void *link, int *master, int *slave, char *name, size_t namesz) KG_WUR;
 
 #endif

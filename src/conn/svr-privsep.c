@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include "sys/frame-io.h"
 #include "sys/loop.h"
+#include "sys/mux-sock.h"
 #include "sys/net.h"
 #include "sys/sandbox.h"
 #include "sys/user-id.h"
@@ -32,6 +33,7 @@ typedef struct privsep {
 	pid_t child;
 	int mfd;                /* the monitor's end of the socket to the child */
 	int killed;             /* the monitor ended the child */
+	int grace_killed;       /* ... because it outlived LoginGraceTime */
 	kg_loop loop;
 	kg_buf in, out;
 } privsep;
@@ -60,6 +62,13 @@ static void on_request(void *arg, int fd, int revents)
 		OPENSSL_cleanse(kg_buf_mutable_ptr(&ps->in), kg_buf_len(&ps->in));
 	if (r >= 0)
 		r = kg_frame_write(fd, kg_buf_ptr(&ps->out), kg_buf_len(&ps->out));
+	/* pty-open: the pair follows its reply; this process keeps no copy. */
+	for (int i = 0; i < ps->mon.n_pass_fds; i++) {
+		if (r >= 0)
+			r = kg_mux_send_fd(fd, ps->mon.pass_fds[i]);
+		close(ps->mon.pass_fds[i]);
+	}
+	ps->mon.n_pass_fds = 0;
 	if (kg_buf_len(&ps->out))
 		OPENSSL_cleanse(kg_buf_mutable_ptr(&ps->out), kg_buf_len(&ps->out));
 	if (r >= 0)
@@ -83,12 +92,31 @@ static void on_term(void *arg, int signo)
 	kill(ps->child, SIGTERM);
 }
 
+/* LoginGraceTime, enforced here too: the child's own timer is the one
+ * that ends an honest connection, a few seconds earlier. */
+#define GRACE_SLACK_MS 5000
+static void grace_over(void *arg, uint64_t id)
+{
+	privsep *ps = arg;
+	(void)id;
+	if (ps->mon.done)
+		return;
+	kg_error(ps->log, "monitor: the pre-authentication process for %s port %d outlived LoginGraceTime; ended",
+		 ps->peer_ip, ps->peer_port);
+	kill(ps->child, SIGKILL);
+	ps->grace_killed = 1;
+	end_child(ps);
+}
+
 /* Answers the child until it closes its end, then reaps it. */
 static int serve_child(privsep *ps)
 {
 	int status = 0;
 	kg_loop_init(&ps->loop);
 	int r = kg_loop_add_fd(&ps->loop, ps->mfd, KG_LOOP_READ, on_request, ps);
+	int grace = ps->ctx->cfg->login_grace_time;
+	if (r >= 0 && ps->mon.phase == KG_MON_PHASE_PREAUTH && grace > 0)
+		r = kg_loop_add_timer(&ps->loop, (uint64_t)grace * 1000 + GRACE_SLACK_MS, grace_over, ps, NULL);
 	if (r >= 0)
 		r = kg_loop_add_signal(&ps->loop, SIGTERM, on_term, ps);
 	if (r >= 0)
@@ -226,6 +254,8 @@ static int spawn(privsep *ps, int fd, int keep_fd, void (*body)(privsep *, int, 
 /* What the pre-auth process's end counts as, for the listener's penalties. */
 static int preauth_code(privsep *ps, int status)
 {
+	if (ps->grace_killed)
+		return KG_SVR_EXIT_GRACE;
 	if (ps->killed)
 		return KG_SVR_EXIT_CRASH;
 	if (WIFSIGNALED(status)) {
@@ -241,6 +271,7 @@ static int postauth(privsep *ps, int fd)
 	const kg_spawn_user *u = &ps->ac.user;
 	ps->mon.phase = KG_MON_PHASE_POSTAUTH;
 	ps->mon.user_uid = u->uid;
+	ps->mon.user_gid = u->gid;
 	/* pamsess: the PAM session is opened here, as root, before the
 	 * user's process exists; closed once it is gone. */
 	int r = kg_svr_login_begin(&ps->mon.login, ps->log, ps->ac.cfg, u, ps->peer_ip, ps->ctx->is_root);

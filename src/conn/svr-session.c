@@ -261,6 +261,8 @@ static int start(kg_svr_sessions *ss, kg_svr_session *s, const char *command, co
 	req.server_env = (const char *const *)senv.v;
 	req.n_server_env = senv.n;
 	req.chroot_dir = root;
+	req.open_pty = ss->open_pty;
+	req.open_pty_arg = ss->pty_arg;
 	/* agentfwd: ~/.ssh/rc as sshd, but not for subsystems or ForceCommand
 	 * (/etc/ssh/sshrc, run by sshd when there is no ~/.ssh/rc, is not) */
 	char *rc = NULL;

@@ -49,6 +49,7 @@ typedef struct kg_svr_sessions {
 	 * which keeps root) instead of through login. */
 	void (*pty_started)(void *arg, pid_t pid, const char *tty, int greet, char *msg, size_t msgsz);
 	void (*pty_ended)(void *arg, pid_t pid);
+	int (*open_pty)(void *arg, int *master, int *slave, char *name, size_t namesz);  /* NULL: opened here */
 	void *pty_arg;
 	int chrooted;                 /* the process already is inside ChrootDirectory */
 } kg_svr_sessions;

@@ -53,6 +53,7 @@ static void encode(const kg_mon_req *q, kg_buf *b)
 		put_data(b, q->data, q->data_len);
 		break;
 	case KG_MON_KBD_END:
+	case KG_MON_PTY_OPEN:
 		break;
 	case KG_MON_AUTH_DONE:
 		put_name(b, q->user);

@@ -7,8 +7,8 @@
 # in it kills it (KSSHD_TEST_SANDBOX_PROBE, ksshd's test hook) and the
 # connection only; a refused one (open) does not.  After a non-root user
 # logs in, the process serving the connection runs as that user, the
-# session's loginuid is theirs, and re-exchanges after the hand-over are
-# signed by the monitor.
+# session's loginuid is theirs, a forwarding connects as them, and
+# re-exchanges after the hand-over are signed by the monitor.
 . "$(dirname "$0")/lib.sh"
 
 if [ $IS_ROOT -ne 1 ]; then
@@ -129,6 +129,23 @@ KSSHD_TEST_SANDBOX_PROBE=open start_server ksshd probe2 || { fail "ksshd probe2 
 out=$(client ssh "$SRV_PORT" "" 'echo in' </dev/null 2>"$T/probe2.err")
 [ "$out" = in ]; res "open in the sandbox is refused (EACCES), not fatal: the login works" || cat "$T/probe2.err" >&2
 
+# ---- ChrootDirectory: the user's process is inside it; ptys come from the monitor ----
+jail=$(mktemp -d /run/kagi-privsep-jail.XXXXXX) && chmod 755 "$jail"
+ushell=$(getent passwd "$TUSER" | cut -d: -f7)
+mkdir -p "$jail$(dirname "$ushell")" && cp "$ushell" "$jail$ushell"
+for lib in $(ldd "$ushell" | awk '/\// { for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }'); do
+	mkdir -p "$jail$(dirname "$lib")" && cp "$lib" "$jail$lib"
+done
+write_server_config "$T/jail.conf" "$T/host_ed25519"
+printf 'Match User %s\n\tChrootDirectory %s\n' "$TUSER" "$jail" >>"$T/jail.conf"
+start_server ksshd jail || { fail "ksshd jail start"; rm -rf "$jail"; finish; }
+out=$(client ssh "$SRV_PORT" "-tt" 'test -t 0 && echo in-a-tty; test -e /etc/passwd || echo no-passwd' </dev/null 2>"$T/jail.err" |
+	tr -d '\r')
+echo "$out" | grep -qx in-a-tty && echo "$out" | grep -qx no-passwd
+res "inside ChrootDirectory a session still gets a pty (opened by the monitor)" ||
+	{ echo "$out"; cat "$T/jail.err"; tail -n 5 "$SRV_LOG"; } >&2
+rm -rf "$jail"
+
 # ---- after authentication: the user's process ----
 if setup_pwuser; then
 	PWUID=$(id -u "$PWUSER")
@@ -152,6 +169,36 @@ if setup_pwuser; then
 		<"$T/big" 2>&1)
 	[ "$(echo "$out" | grep -c 'SSH2_MSG_NEWKEYS received')" -ge 3 ]
 	res "the client saw several re-exchanges" || echo "$out" | grep -i "kex\|newkeys" | tail -5 >&2
+	# A forwarding connects as the user: the Unix socket's peer is the user's uid.
+	sd=$(mktemp -d /tmp/kagi-privsep-fwd.XXXXXX) && chmod 755 "$sd"
+	"$PY" - "$sd/peer.sock" <<'EOF2' &
+import os, socket, struct, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o666); s.listen(1)
+s.settimeout(30)
+c, _ = s.accept()
+pid, uid, gid = struct.unpack("3i", c.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+c.sendall(b"%d\n" % uid)
+c.close()
+EOF2
+	upid=$!
+	i=0; while [ $i -lt 50 ] && [ ! -S "$sd/peer.sock" ]; do sleep 0.1; i=$((i + 1)); done
+	lport=$(free_port)
+	SSHPASS=$PWPASS CLIENT_USER=$PWUSER CLIENT_WRAP="sshpass -e" client ssh "$SRV_PORT" "$opts -L $lport:$sd/peer.sock" \
+		'sleep 4' </dev/null >/dev/null 2>"$T/fwd.err" &
+	fpid=$!
+	got=""
+	i=0
+	while [ $i -lt 50 ] && [ -z "$got" ]; do
+		got=$("$PY" -c 'import socket,sys
+try:
+    s=socket.create_connection(("127.0.0.1",int(sys.argv[1])),timeout=2); print(s.recv(64).decode().strip())
+except OSError: pass' "$lport")
+		[ -n "$got" ] || { sleep 0.1; i=$((i + 1)); }
+	done
+	[ "$got" = "$PWUID" ]; res "a forwarding connects as the user (the socket's peer uid is $PWUID)" ||
+		{ note "peer uid '$got'"; cat "$T/fwd.err" >&2; }
+	kill "$upid" "$fpid" 2>/dev/null; wait "$fpid" 2>/dev/null
+	rm -rf "$sd"
 else
 	skip "the user's process (needs sshpass for $PWUSER)"
 fi
