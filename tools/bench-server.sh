@@ -8,8 +8,9 @@
 #   for BENCH_LOGIN_SECS (default 8) seconds; a loop's rate is the logins it
 #   completed divided by the time from its start to the end of its last login
 #   (every login it started before the deadline), the run's rate the sum of
-#   its loops'.  BENCH_LOGIN_RUNS (default 3) runs per server, interleaved;
-#   medians.  Any failed login is reported.
+#   its loops'.  BENCH_LOGIN_RUNS (default 5) runs per server, interleaved
+#   (which server goes first alternates); medians, and the median of the
+#   run-by-run ratios.  Any failed login is reported.
 # memory: BENCH_MEM_CONNS (default 20) connections held open by `ssh -N`,
 #   each started after the one before it has authenticated; once the server's
 #   processes have settled, the Pss of /proc/PID/smaps_rollup is summed over
@@ -24,7 +25,7 @@
 
 LOGIN_LOOPS=${BENCH_LOGIN_LOOPS:-4}
 LOGIN_SECS=${BENCH_LOGIN_SECS:-8}
-LOGIN_RUNS=${BENCH_LOGIN_RUNS:-3}
+LOGIN_RUNS=${BENCH_LOGIN_RUNS:-5}
 MEM_CONNS=${BENCH_MEM_CONNS:-20}
 MEM_RUNS=${BENCH_MEM_RUNS:-3}
 
@@ -117,6 +118,7 @@ hold_conns() {
 	: >"$T/holders"
 	_h=0
 	while [ $_h -lt "$3" ]; do
+		: >"$T/hold.$_h"
 		"$SSH" -N -o LogLevel=VERBOSE -o Compression=no -i "$T/user_ed25519" -F /dev/null -p "$1" -l "$2" \
 			-o UserKnownHostsFile="$T/known_hosts" -o GlobalKnownHostsFile=/dev/null \
 			-o StrictHostKeyChecking=no -o IdentitiesOnly=yes -o BatchMode=yes \
@@ -138,60 +140,87 @@ drop_conns() {
 	while read -r _p; do wait "$_p" 2>/dev/null; done <"$T/holders"
 	: >"$T/holders"
 }
-# mem_run LISTENER PORT USER : one run; prints "KiB-per-connection processes-per-connection".
+# mem_run LISTENER PORT USER BREAKDOWN : one run; prints "KiB-per-connection
+# processes-per-connection"; BREAKDOWN gets "name user KiB" per process.
 mem_run() {
 	no_children "$1" || { echo "bench: the listener $1 still has children before the run" >&2; return 1; }
 	hold_conns "$2" "$3" "$MEM_CONNS" || { drop_conns; return 1; }
 	_np=$(settle_children "$1" "$MEM_CONNS") || { echo "bench: the server's processes did not settle ($_np)" >&2; drop_conns; return 1; }
-	# shellcheck disable=SC2046  # one pid per word
-	_kib=$(pss_kib $(descendants "$1"))
+	: >"$4"
+	for _p in $(descendants "$1"); do
+		_who=$(ps -o comm= -o user= -p "$_p") && echo "$_who $(pss_kib "$_p")" >>"$4"
+	done
+	_kib=$(awk '{ s += $3 } END { print s + 0 }' "$4")
 	drop_conns
 	no_children "$1" || { echo "bench: the listener $1 kept children after the connections ended" >&2; return 1; }
 	awk -v k="$_kib" -v p="$_np" -v n="$MEM_CONNS" 'BEGIN { printf "%.1f %.2f\n", k / n, p / n }'
 }
 
+# breakdown FILE : "name (user) KiB x count" per kind of process, per connection.
+breakdown() {
+	awk -v n="$MEM_CONNS" '{ k = $1 " (" $2 ")"; s[k] += $3; c[k]++ }
+		END { for (k in s) printf "%s%s %.0f KiB x %.2f", (d++ ? ", " : ""), k, s[k] / c[k], c[k] / n; print "" }' "$1"
+}
+# ratios A B : the median of the run-by-run ratios A[i]/B[i] (first fields).
+ratios() {
+	paste -d' ' "$1" "$2" | awk '$(NF/2+1) > 0 { printf "%.4f\n", $1 / $(NF/2+1) }' | median
+}
+
 run_logins() {
+	la=$(cut -d' ' -f1-3 /proc/loadavg)
 	for a in $ACCOUNTS; do
 		bench_account "$a" || die "no account for '$a'"
 		: >"$T/lk_$a"; : >"$T/lo_$a"
 		i=0
 		while [ $i -lt "$LOGIN_RUNS" ]; do
-			r=$(login_run "$KPORT" "$ACCT") || die "logins to ksshd failed"; echo "$r" >>"$T/lk_$a"
-			r=$(login_run "$OPORT" "$ACCT") || die "logins to sshd failed"; echo "$r" >>"$T/lo_$a"
+			# ksshd first in even runs, sshd first in odd ones, so a drift in
+			# the machine's load favours neither.
+			for s in $(if [ $((i % 2)) -eq 0 ]; then echo k o; else echo o k; fi); do
+				if [ "$s" = k ]; then
+					r=$(login_run "$KPORT" "$ACCT") || die "logins to ksshd failed"; echo "$r" >>"$T/lk_$a"
+				else
+					r=$(login_run "$OPORT" "$ACCT") || die "logins to sshd failed"; echo "$r" >>"$T/lo_$a"
+				fi
+			done
 			i=$((i + 1))
 		done
 	done
 	echo "logins per second: OpenSSH's ssh (publickey, BatchMode, 'true') against each server,"
 	echo "$LOGIN_LOOPS loops side by side for $LOGIN_SECS s, $LOGIN_RUNS runs each, interleaved; medians."
-	printf '%-14s %12s %12s %7s\n' "account" "ksshd log/s" "sshd log/s" "ratio"
+	echo "load average before the runs: $la ($(nproc) CPUs)"
+	printf '%-14s %12s %12s %7s %7s\n' "account" "ksshd log/s" "sshd log/s" "ratio" "paired"
 	for a in $ACCOUNTS; do
 		bench_account "$a" || die "no account for '$a'"
 		k=$(cut -d' ' -f1 <"$T/lk_$a" | median); o=$(cut -d' ' -f1 <"$T/lo_$a" | median)
-		kr=$(cut -d' ' -f1 <"$T/lk_$a" | tr '\n' ' '); or=$(cut -d' ' -f1 <"$T/lo_$a" | tr '\n' ' ')
-		awk -v n="$ACCT" -v k="$k" -v o="$o" 'BEGIN {
-			printf "%-14s %12.2f %12.2f %7.2f\n", n, k, o, (o > 0 ? k / o : 0) }'
-		echo "  runs: ksshd $kr/ sshd $or"
+		kr=$(awk '{ printf "%s/s (%d) ", $1, $2 }' "$T/lk_$a"); or=$(awk '{ printf "%s/s (%d) ", $1, $2 }' "$T/lo_$a")
+		pr=$(ratios "$T/lk_$a" "$T/lo_$a")
+		awk -v n="$ACCT" -v k="$k" -v o="$o" -v pr="$pr" 'BEGIN {
+			printf "%-14s %12.2f %12.2f %7.2f %7.2f\n", n, k, o, (o > 0 ? k / o : 0), pr }'
+		echo "  runs (logins completed): ksshd $kr/ sshd $or"
 		kf=$(awk '{ f += $3 } END { print f + 0 }' "$T/lk_$a"); of=$(awk '{ f += $3 } END { print f + 0 }' "$T/lo_$a")
 		if [ "$kf" -ne 0 ] || [ "$of" -ne 0 ]; then
 			echo "  failed logins: ksshd $kf, sshd $of (last errors: $(tail -n 2 "$T/login.err" | tr '\n' ' '))"
 		fi
 	done
-	echo "ratio: ksshd/sshd logins per second; above 1 means ksshd serves more."
+	echo "ratio: ksshd/sshd logins per second (of the medians; paired: the median of each run's"
+	echo "ratio to the other server's run beside it); above 1 means ksshd serves more."
 }
 
 run_memory() {
+	la=$(cut -d' ' -f1-3 /proc/loadavg)
 	for a in $ACCOUNTS; do
 		bench_account "$a" || die "no account for '$a'"
 		: >"$T/mk_$a"; : >"$T/mo_$a"
 		i=0
 		while [ $i -lt "$MEM_RUNS" ]; do
-			r=$(mem_run "$KPID" "$KPORT" "$ACCT") || die "idle connections to ksshd failed"; echo "$r" >>"$T/mk_$a"
-			r=$(mem_run "$OPID" "$OPORT" "$ACCT") || die "idle connections to sshd failed"; echo "$r" >>"$T/mo_$a"
+			r=$(mem_run "$KPID" "$KPORT" "$ACCT" "$T/mbk_$a") || die "idle connections to ksshd failed"; echo "$r" >>"$T/mk_$a"
+			r=$(mem_run "$OPID" "$OPORT" "$ACCT" "$T/mbo_$a") || die "idle connections to sshd failed"; echo "$r" >>"$T/mo_$a"
 			i=$((i + 1))
 		done
 	done
 	echo "memory per idle authenticated connection: $MEM_CONNS connections held by 'ssh -N', Pss"
 	echo "(smaps_rollup) summed over the listener's descendants / $MEM_CONNS; $MEM_RUNS runs each, interleaved; medians."
+	echo "load average before the runs: $la ($(nproc) CPUs)"
 	printf '%-14s %10s %10s %10s %10s %7s\n' "account" "ksshd KiB" "procs/conn" "sshd KiB" "procs/conn" "ratio"
 	for a in $ACCOUNTS; do
 		bench_account "$a" || die "no account for '$a'"
@@ -200,6 +229,8 @@ run_memory() {
 		awk -v n="$ACCT" -v k="$k" -v o="$o" -v kp="$kp" -v op="$op" 'BEGIN {
 			printf "%-14s %10.0f %10.2f %10.0f %10.2f %7.2f\n", n, k, kp, o, op, (o > 0 ? k / o : 0) }'
 		echo "  runs (KiB): ksshd $(cut -d' ' -f1 <"$T/mk_$a" | tr '\n' ' ')/ sshd $(cut -d' ' -f1 <"$T/mo_$a" | tr '\n' ' ')"
+		echo "  ksshd's processes (last run): $(breakdown "$T/mbk_$a")"
+		echo "  sshd's processes (last run): $(breakdown "$T/mbo_$a")"
 	done
 	echo "listeners' own Pss (left out above): ksshd $(pss_kib "$KPID") KiB, sshd $(pss_kib "$OPID") KiB"
 	echo "ratio: ksshd/sshd memory; below 1 means ksshd holds less."
