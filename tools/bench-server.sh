@@ -10,7 +10,9 @@
 #   (every login it started before the deadline), the run's rate the sum of
 #   its loops'.  BENCH_LOGIN_RUNS (default 5) runs per server, interleaved
 #   (which server goes first alternates); medians, and the median of the
-#   run-by-run ratios.  Any failed login is reported.
+#   run-by-run ratios.  Any failed login is reported.  Also the server's CPU
+#   time per login in those runs: the listener's utime + stime + cutime +
+#   cstime (/proc/PID/stat) before and after, the run's processes all reaped.
 # memory: BENCH_MEM_CONNS (default 20) connections held open by `ssh -N`,
 #   each started after the one before it has authenticated; once the server's
 #   processes have settled, the Pss of /proc/PID/smaps_rollup is summed over
@@ -100,18 +102,29 @@ login_loop() {
 	done
 	echo "$_ln $(elapsed "$_l0" "$_le") $_lf" >"$4"
 }
-# login_run PORT USER : one run of LOGIN_LOOPS loops; prints "rate logins failures".
+# cpu_ticks PID : the CPU time of PID and of its children it has reaped
+# (utime + stime + cutime + cstime), in clock ticks.
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 + $14 + $15 }'
+}
+# login_run LISTENER PORT USER : one run of LOGIN_LOOPS loops; prints "rate
+# logins failures server-CPU-ticks" (the listener's and every process of
+# the run's connections, counted once they have all ended and been reaped).
 login_run() {
+	no_children "$1" || { echo "bench: the listener $1 still has children before the run" >&2; return 1; }
+	_c0=$(cpu_ticks "$1")
 	_d=$(awk -v t="$(now)" -v s="$LOGIN_SECS" 'BEGIN { printf "%.4f", t + s }')
 	_j=0
 	while [ $_j -lt "$LOGIN_LOOPS" ]; do
-		login_loop "$1" "$2" "$_d" "$T/loop.$_j" &
+		login_loop "$2" "$3" "$_d" "$T/loop.$_j" &
 		_j=$((_j + 1))
 	done
 	wait
+	no_children "$1" || { echo "bench: the listener $1 kept children after the run" >&2; return 1; }
+	_c1=$(cpu_ticks "$1")
 	_j=0
 	while [ $_j -lt "$LOGIN_LOOPS" ]; do cat "$T/loop.$_j"; rm -f "$T/loop.$_j"; _j=$((_j + 1)); done |
-		awk '{ if ($2 > 0) r += $1 / $2; n += $1; f += $3 } END { printf "%.3f %d %d\n", r, n, f }'
+		awk -v c=$((_c1 - _c0)) '{ if ($2 > 0) r += $1 / $2; n += $1; f += $3 } END { printf "%.3f %d %d %d\n", r, n, f, c }'
 }
 
 # hold_conns PORT USER N : N connections by `ssh -N`, each waited for until
@@ -179,9 +192,9 @@ run_logins() {
 			# the machine's load favours neither.
 			for s in $(if [ $((i % 2)) -eq 0 ]; then echo k o; else echo o k; fi); do
 				if [ "$s" = k ]; then
-					r=$(login_run "$KPORT" "$ACCT") || die "logins to ksshd failed"; echo "$r" >>"$T/lk_$a"
+					r=$(login_run "$KPID" "$KPORT" "$ACCT") || die "logins to ksshd failed"; echo "$r" >>"$T/lk_$a"
 				else
-					r=$(login_run "$OPORT" "$ACCT") || die "logins to sshd failed"; echo "$r" >>"$T/lo_$a"
+					r=$(login_run "$OPID" "$OPORT" "$ACCT") || die "logins to sshd failed"; echo "$r" >>"$T/lo_$a"
 				fi
 			done
 			i=$((i + 1))
@@ -208,6 +221,21 @@ run_logins() {
 	echo "ratio: ksshd/sshd logins per second (of the medians; paired: the median of each run's"
 	echo "ratio to the other server's run beside it); above 1 means ksshd serves more.  The"
 	echo "account's shell runs 'true' (bash started by a server reads ~/.bashrc), the same for both."
+	echo
+	echo "server CPU per login in the same runs (the listener and every process it reaped: user +"
+	echo "system time, the shell's 'true' included), less affected by the machine's other load:"
+	printf '%-14s %12s %12s %7s\n' "account" "ksshd ms" "sshd ms" "ratio"
+	hz=$(getconf CLK_TCK)
+	for a in $ACCOUNTS; do
+		bench_account "$a" || die "no account for '$a'"
+		awk -v hz="$hz" '$2 > 0 { printf "%.3f\n", $4 * 1000 / hz / $2 }' "$T/lk_$a" >"$T/ck_$a"
+		awk -v hz="$hz" '$2 > 0 { printf "%.3f\n", $4 * 1000 / hz / $2 }' "$T/lo_$a" >"$T/co_$a"
+		k=$(median <"$T/ck_$a"); o=$(median <"$T/co_$a")
+		awk -v n="$ACCT" -v k="$k" -v o="$o" 'BEGIN {
+			printf "%-14s %12.1f %12.1f %7.2f\n", n, k, o, (o > 0 ? k / o : 0) }'
+		echo "  runs (ms): ksshd $(tr '\n' ' ' <"$T/ck_$a")/ sshd $(tr '\n' ' ' <"$T/co_$a")"
+	done
+	echo "ratio: ksshd/sshd CPU per login; below 1 means ksshd spends less."
 }
 
 run_memory() {
