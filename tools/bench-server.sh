@@ -17,7 +17,8 @@
 #   each started after the one before it has authenticated; once the server's
 #   processes have settled, the Pss of /proc/PID/smaps_rollup is summed over
 #   every descendant of the listener (the listener itself left out; whatever
-#   the process model, each per-connection process descends from it) and
+#   the process model, each per-connection process descends from it; any
+#   lasting child it had before the first client is left out too) and
 #   divided by the number of connections.  BENCH_MEM_RUNS (default 3) runs
 #   per server, interleaved; medians.  Nothing else is connected meanwhile.
 # BENCH_ACCOUNTS (default: the current user, and when run as root also a
@@ -45,17 +46,30 @@ descendants() {
 			}
 		}'
 }
+# server_base PID : the listener's lasting children (a helper process, if a
+# process model has one), taken right after it started, before any client,
+# into $T/base.PID; they are not counted as the connections'.
+server_base() {
+	: >"$T/base.$1"
+	settle_children "$1" 0 >/dev/null
+	descendants "$1" | sort >"$T/base.$1"
+}
+# conn_procs PID : the listener's descendants that are not in its base.
+conn_procs() {
+	descendants "$1" | sort | comm -23 - "$T/base.$1"
+}
 # pss_kib PID... : the sum of their Pss in KiB (processes gone meanwhile count 0).
 pss_kib() {
 	for _p in "$@"; do cat "/proc/$_p/smaps_rollup" 2>/dev/null; done |
 		awk '$1 == "Pss:" { s += $2 } END { print s + 0 }'
 }
 # settle_children PID MIN : wait (up to 15 s) until PID has at least MIN
-# descendants and their number has not changed for a second; prints it.
+# connection processes and their number has not changed for a second;
+# prints it.
 settle_children() {
 	_last=-1; _same=0; _i=0
 	while [ $_i -lt 150 ]; do
-		_n=$(descendants "$1" | wc -l)
+		_n=$(conn_procs "$1" | wc -l)
 		if [ "$_n" -eq "$_last" ] && [ "$_n" -ge "$2" ]; then
 			_same=$((_same + 1)); [ $_same -ge 10 ] && { echo "$_n"; return 0; }
 		else _same=0; fi
@@ -63,11 +77,11 @@ settle_children() {
 	done
 	echo "$_last"; return 1
 }
-# no_children PID : wait (up to 15 s) until PID has no descendants.
+# no_children PID : wait (up to 15 s) until PID has no connection processes.
 no_children() {
 	_i=0
 	while [ $_i -lt 150 ]; do
-		[ -z "$(descendants "$1")" ] && return 0
+		[ -z "$(conn_procs "$1")" ] && return 0
 		sleep 0.1; _i=$((_i + 1))
 	done
 	return 1
@@ -102,10 +116,11 @@ login_loop() {
 	done
 	echo "$_ln $(elapsed "$_l0" "$_le") $_lf" >"$4"
 }
-# cpu_ticks PID : the CPU time of PID and of its children it has reaped
-# (utime + stime + cutime + cstime), in clock ticks.
+# cpu_ticks PID : the CPU time of PID, of its base processes and of the
+# children they have reaped (utime + stime + cutime + cstime), in clock ticks.
 cpu_ticks() {
-	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 + $14 + $15 }'
+	for _p in "$1" $(cat "$T/base.$1"); do sed 's/.*) //' "/proc/$_p/stat" 2>/dev/null; done |
+		awk '{ s += $12 + $13 + $14 + $15 } END { print s + 0 }'
 }
 # login_run LISTENER PORT USER : one run of LOGIN_LOOPS loops; prints "rate
 # logins failures server-CPU-ticks" (the listener's and every process of
@@ -162,7 +177,7 @@ mem_run() {
 	hold_conns "$2" "$3" "$MEM_CONNS" || { drop_conns; return 1; }
 	_np=$(settle_children "$1" "$MEM_CONNS") || { echo "bench: the server's processes did not settle ($_np)" >&2; drop_conns; return 1; }
 	: >"$4"
-	for _p in $(descendants "$1"); do
+	for _p in $(conn_procs "$1"); do
 		_who=$(ps -o comm= -o user= -p "$_p") && echo "$_who $(pss_kib "$_p")" >>"$4"
 	done
 	_kib=$(awk '{ s += $3 } END { print s + 0 }' "$4")

@@ -68,6 +68,7 @@ write_server_config "$T/sshd.conf" "$T/host_ed25519"
 echo "Subsystem sftp $SFTP_SERVER" >>"$T/sshd.conf"
 start_server ksshd ksshd || die "ksshd did not start"; KPORT=$SRV_PORT; KPID=$SRV_PID
 start_server sshd sshd || die "sshd did not start"; OPORT=$SRV_PORT; OPID=$SRV_PID
+if wants logins || wants memory; then server_base "$KPID"; server_base "$OPID"; fi
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
