@@ -5,7 +5,10 @@
 # `true`.  Then file copies, kscp -> ksshd against scp -> sshd, in SFTP mode
 # and in legacy mode (-O): one big file up and down, and a tree of small
 # files up and down with -r.  Both use an ed25519 host key and an ed25519
-# user key, over 127.0.0.1, with each side's default cipher.
+# user key, over 127.0.0.1, with each side's default cipher.  Last, the
+# server's cost alone, OpenSSH's ssh as the client of both ksshd and sshd:
+# logins per second (and server CPU per login) and memory (Pss) per idle
+# authenticated connection (tools/bench-server.sh).
 #   BENCH_MB (default 512)         data per throughput run
 #   BENCH_RUNS (default 3)         throughput runs per cipher and side
 #   BENCH_SETUP_RUNS (default 15)  connection set-up runs per side
