@@ -83,7 +83,9 @@ static void tr_server(const sbx *s, int fd, kg_key *hk, const char *kex, const c
 	kg_transport *t;
 	if (kg_tr_new(&t, &sc) < 0)
 		_exit(10);
-	kg_sandbox_cfg c = { .chroot_dir = s->dir, .uid = s->uid, .gid = s->gid, .nofile = 8 };
+	/* Not root: a non-root ksshd's sandbox (its own ids, no chroot). */
+	kg_sandbox_cfg c = { .chroot_dir = s->dir[0] ? s->dir : NULL, .keep_ids = !s->dir[0], .uid = s->uid,
+			     .gid = s->gid, .nofile = 8 };
 	char err[256];
 	if (kg_sandbox_enter(&c, err, sizeof(err)) != KG_OK)
 		_exit(11);
@@ -181,12 +183,12 @@ static int tr_run(const sbx *s, kg_key *hk, const char *kex, const char *cipher,
  * server: the allow-list holds for the real pre-authentication engine. */
 static void t_transport_inside(void)
 {
-	if (!is_root()) {
-		fprintf(stderr, "note: t_transport_inside needs root; skipped\n");
-		return;
-	}
 	sbx s;
-	T_ASSERT(sbx_setup(&s) == 0);
+	memset(&s, 0, sizeof(s));
+	if (!is_root())
+		fprintf(stderr, "note: not root: t_transport_inside runs with keep_ids and no chroot\n");
+	else
+		T_ASSERT(sbx_setup(&s) == 0);
 	kg_key *hk = NULL;
 	T_OK(kg_key_generate(KG_KEY_ED25519, 0, &hk));
 	int bad = 0;
@@ -201,9 +203,11 @@ static void t_transport_inside(void)
 	for (char *save = NULL, *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save))
 		bad += tr_run(&s, hk, name, "chacha20-poly1305@openssh.com", NULL) != 0;
 	kg_key_free(hk);
-	sbx_cleanup(&s);
+	if (is_root())
+		sbx_cleanup(&s);
 	T_ASSERT(bad == 0);
 }
+
 int main(void)
 {
 	T_RUN(t_transport_inside);
