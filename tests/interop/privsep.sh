@@ -19,23 +19,6 @@ have_prog privsep ksshd ssh || finish
 setup_keys || { fail "setup keys"; finish; }
 SSHD_UID=$(id -u sshd 2>/dev/null) || { skip "no sshd user"; finish; }
 
-# children_of PID : the pids whose parent is PID.
-children_of() {
-	for _s in /proc/[0-9]*/stat; do
-		_pp=$(sed 's/.*) //' "$_s" 2>/dev/null | cut -d' ' -f2)
-		[ "$_pp" = "$1" ] && { _p=${_s#/proc/}; echo "${_p%/stat}"; }
-	done
-}
-# first_child PID : waits up to 10 s for a child of PID.
-first_child() {
-	_i=0
-	while [ $_i -lt 100 ]; do
-		_c=$(children_of "$1" | head -n 1)
-		[ -n "$_c" ] && { echo "$_c"; return 0; }
-		sleep 0.1; _i=$((_i + 1))
-	done
-	return 1
-}
 status_field() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 # version_only PORT SECS : a client that sends its version line and waits.
 version_only() {
@@ -100,7 +83,7 @@ port=$SRV_PORT; lpid=$SRV_PID
 # ---- the pre-authentication process ----
 version_only "$port" 6
 vpid=$!
-mon=$(first_child "$lpid") && pre=$(first_child "$mon")
+mon=$(wait_child "$lpid") && pre=$(wait_child "$mon")
 [ -n "$pre" ]; res "the connection has a monitor and a child below it" || { cat "$SRV_LOG" >&2; finish; }
 note "listener $lpid monitor $mon child $pre: $(ps -o pid,ppid,uid,args -p "$lpid,$mon,$pre" 2>&1 | tr "\n" "|")"
 sleep 0.5

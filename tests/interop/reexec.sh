@@ -14,23 +14,6 @@ case $(basename "$KSSHD") in ksshd) ;; *) skip "KSSHD is not ksshd"; finish ;; e
 KSCP=${KSCP:-$KAGI_BIN/kscp}
 setup_keys || { fail "setup keys"; finish; }
 
-# children_of PID : the pids whose parent is PID.
-children_of() {
-	for _s in /proc/[0-9]*/stat; do
-		_pp=$(sed 's/.*) //' "$_s" 2>/dev/null | cut -d' ' -f2)
-		[ "$_pp" = "$1" ] && { _p=${_s#/proc/}; echo "${_p%/stat}"; }
-	done
-}
-# wait_child PID : the first child of PID (waits up to 10 s).
-wait_child() {
-	_i=0
-	while [ $_i -lt 100 ]; do
-		_c=$(children_of "$1" | head -n 1)
-		[ -n "$_c" ] && { echo "$_c"; return 0; }
-		sleep 0.1; _i=$((_i + 1))
-	done
-	return 1
-}
 # base PID PATTERN : the start address of the first mapping whose file matches.
 base() { awk -v p="$2" '$6 ~ p { split($1, a, "-"); print a[1]; exit }' "/proc/$1/maps"; }
 cmdline() { tr '\0' ' ' <"/proc/$1/cmdline"; }
