@@ -227,20 +227,15 @@ static int pty_ok(const kg_svr_monitor *m, const char *tty)
 /* A pty for a session: opened here, as root, given to the user. */
 static int pty_open(kg_svr_monitor *m, const kg_mon_req *q, kg_buf *out)
 {
-	char name[64];
+	char name[sizeof(m->ptys[0])];
 	int master, slave;
 	if (m->ptys_opened >= KG_MON_MAX_PTYS)
 		return reply(m, out, q->type, KG_ERR_TOO_LARGE, NULL, 0);
 	int r = kg_pty_open(&master, &slave, name, sizeof(name));
-	if (r >= 0 && strlen(name) >= sizeof(m->ptys[0])) {
-		close(master);
-		close(slave);
-		r = KG_ERR_TOO_LARGE;
-	}
 	if (r < 0)
 		return reply(m, out, q->type, r, NULL, 0);
 	kg_pty_set_owner(slave, m->user_uid, m->user_gid);
-	snprintf(m->ptys[m->ptys_opened++], sizeof(m->ptys[0]), "%s", name);
+	memcpy(m->ptys[m->ptys_opened++], name, sizeof(name));  /* ptsname_r NUL-terminated it */
 	m->pass_fds[0] = master;
 	m->pass_fds[1] = slave;
 	m->n_pass_fds = 2;

@@ -37,7 +37,7 @@ typedef struct kg_svr_monitor {
 	int pass_fds[2];
 	int n_pass_fds;
 	unsigned ptys_opened;
-	char ptys[KG_MON_MAX_PTYS][32];  /* the ttys it opened, for pty-started */
+	char ptys[KG_MON_MAX_PTYS][64];  /* the ttys it opened, for pty-started */
 } kg_svr_monitor;
 
 void kg_svr_monitor_init(kg_svr_monitor *m, const kg_svr_ctx *ctx, kg_logger *log, kg_svr_authcheck *ac);
