@@ -9,7 +9,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
 CPPFLAGS += -D_GNU_SOURCE -Isrc -DKAGI_PREFIX='"$(PREFIX)"'
 CFLAGS   ?=
 ALL_CFLAGS = -std=c17 $(WARN) $(OPT) $(CFLAGS) -MMD -MP
-LDLIBS   := -lcrypto -lz -lpam -lcrypt -lutil
+LDLIBS   := -lcrypto -lz -lpam -lcrypt -lutil -lseccomp
 # ML-KEM-768: auto uses OpenSSL's when it has one (3.5 or later), else
 # kagi's own src/core/mlkem768.c; MLKEM=own or MLKEM=openssl forces one.
 MLKEM    ?= auto
@@ -115,6 +115,13 @@ install: all
 	@for p in $(SBIN_PROGS); do [ -x $(BUILD)/bin/$$p ] && install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(PREFIX)/sbin/$$p || true; done
 	@for l in $(LANGS); do mkdir -p $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES && \
 	  install -m 644 $(BUILD)/locale/$$l/LC_MESSAGES/kagi.mo $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/kagi.mo; done
+	@# ksshd's unprivileged pre-authentication children run as "sshd".
+	@if getent passwd sshd >/dev/null; then :; \
+	elif [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	  echo "creating the privilege separation user sshd"; \
+	  useradd --system --no-create-home --home-dir /run/sshd --shell /usr/sbin/nologin sshd || exit 1; \
+	else echo "note: ksshd needs the privilege separation user sshd; as root run:" \
+	  "useradd --system --no-create-home --home-dir /run/sshd --shell /usr/sbin/nologin sshd"; fi
 
 demo: deps all
 	sh tools/demo.sh

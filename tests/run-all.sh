@@ -43,7 +43,7 @@ unit)
 valgrind)
 	# Memory errors and leaks under valgrind, for the quicker unit tests.
 	if command -v valgrind >/dev/null; then
-		for n in ${VALGRIND_TESTS:-test_buf test_transport test_channel test_channel_req test_cipher test_names test_config test_known_hosts test_authorized_keys test_sftp test_explain test_scp_proto test_lineedit test_cli_args test_scp test_scp_remote test_scp_client test_sftp_cli}; do
+		for n in ${VALGRIND_TESTS:-test_buf test_transport test_transport_export test_channel test_channel_req test_cipher test_names test_config test_known_hosts test_authorized_keys test_sftp test_explain test_scp_proto test_lineedit test_cli_args test_scp test_scp_remote test_scp_client test_sftp_cli}; do
 			t=build/tests/$n
 			[ -x "$t" ] || continue
 			echo "== valgrind $t"

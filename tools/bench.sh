@@ -5,7 +5,10 @@
 # `true`.  Then file copies, kscp -> ksshd against scp -> sshd, in SFTP mode
 # and in legacy mode (-O): one big file up and down, and a tree of small
 # files up and down with -r.  Both use an ed25519 host key and an ed25519
-# user key, over 127.0.0.1, with each side's default cipher.
+# user key, over 127.0.0.1, with each side's default cipher.  Last, the
+# server's cost alone, OpenSSH's ssh as the client of both ksshd and sshd:
+# logins per second (and server CPU per login) and memory (Pss) per idle
+# authenticated connection (tools/bench-server.sh).
 #   BENCH_MB (default 512)         data per throughput run
 #   BENCH_RUNS (default 3)         throughput runs per cipher and side
 #   BENCH_SETUP_RUNS (default 15)  connection set-up runs per side
@@ -15,11 +18,17 @@
 #   BENCH_SCP_TESTS (default all)  MODE:DIRECTION:WHAT words, e.g. "sftp:down:big
 #                                  legacy:up:tree"; MODE sftp|legacy, DIRECTION
 #                                  up|down, WHAT big|tree
-#   BENCH_ONLY (default "ssh scp pq") which parts to run; pq: connection
-#                                  set-up with mlkem768x25519-sha256 against
+#   BENCH_ONLY (default "ssh scp pq logins memory") which parts to run;
+#                                  pq: connection set-up with
+#                                  mlkem768x25519-sha256 against
 #                                  curve25519-sha256, kagi and OpenSSH 10.5
 #                                  (built once, cached, by the peers script
-#                                  or given as OPENSSH10_PREFIX)
+#                                  or given as OPENSSH10_PREFIX);
+#                                  logins: logins per second and memory:
+#                                  memory per idle connection, OpenSSH's ssh
+#                                  against ksshd and sshd (tools/bench-server.sh
+#                                  says how, and its BENCH_LOGIN_*, BENCH_MEM_*
+#                                  and BENCH_ACCOUNTS settings)
 #   BENCH_SCP_DIR                  where the files and their copies go (both
 #                                  sides): default /dev/shm when it is a tmpfs
 #                                  with room for three big files, else the
@@ -30,6 +39,7 @@
 # SFTP_SERVER for OpenSSH.
 KAGI_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$KAGI_ROOT/tests/interop/lib.sh"
+. "$KAGI_ROOT/tools/bench-server.sh"
 MB=${BENCH_MB:-512}
 RUNS=${BENCH_RUNS:-3}
 SETUP_RUNS=${BENCH_SETUP_RUNS:-15}
@@ -37,7 +47,7 @@ CIPHERS="aes128-gcm@openssh.com chacha20-poly1305@openssh.com"
 SCP_MB=${BENCH_SCP_MB:-1024}
 SCP_FILES=${BENCH_SCP_FILES:-2000}
 SCP_RUNS=${BENCH_SCP_RUNS:-3}
-ONLY=${BENCH_ONLY:-ssh scp pq}
+ONLY=${BENCH_ONLY:-ssh scp pq logins memory}
 KSCP=$(abs_prog "${KSCP:-$KAGI_BIN/kscp}")
 SCP=$(abs_prog "${SCP:-/usr/bin/scp}")
 SFTP_SERVER=${SFTP_SERVER:-/usr/lib/openssh/sftp-server}
@@ -46,6 +56,10 @@ SERVER_LOGLEVEL=INFO
 
 die() { echo "bench: $*" >&2; exit 1; }
 wants() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+for w in $ONLY; do
+	case $w in ssh|scp|pq|logins|memory) ;; *) die "unknown part '$w' in BENCH_ONLY (ssh scp pq logins memory)" ;; esac
+done
+if [ "$IS_ROOT" -eq 1 ]; then ACCOUNTS=${BENCH_ACCOUNTS:-self user}; else ACCOUNTS=${BENCH_ACCOUNTS:-self}; fi
 for p in "$KSSH" "$KSSHD" "$SSH" "$SSHD"; do [ -x "$p" ] || die "$p is missing (make first)"; done
 if wants scp; then
 	for p in "$KSCP" "$SCP" "$SFTP_SERVER"; do [ -x "$p" ] || die "$p is missing (make first)"; done
@@ -55,8 +69,9 @@ setup_keys || die "key generation failed"
 # itself; sshd is given Debian's.
 write_server_config "$T/sshd.conf" "$T/host_ed25519"
 echo "Subsystem sftp $SFTP_SERVER" >>"$T/sshd.conf"
-start_server ksshd ksshd || die "ksshd did not start"; KPORT=$SRV_PORT
-start_server sshd sshd || die "sshd did not start"; OPORT=$SRV_PORT
+start_server ksshd ksshd || die "ksshd did not start"; KPORT=$SRV_PORT; KPID=$SRV_PID
+start_server sshd sshd || die "sshd did not start"; OPORT=$SRV_PORT; OPID=$SRV_PID
+if wants logins || wants memory; then server_base "$KPID"; server_base "$OPID"; fi
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
@@ -280,4 +295,14 @@ if wants pq; then
 		echo "ratio: OpenSSH/kagi time; above 1 means kagi is faster.  The last line is what the"
 		echo "post-quantum half adds to a connection's set-up on each side."
 	fi
+fi
+
+if wants logins; then
+	(wants ssh || wants scp || wants pq) && echo
+	run_logins
+fi
+
+if wants memory; then
+	(wants ssh || wants scp || wants pq || wants logins) && echo
+	run_memory
 fi

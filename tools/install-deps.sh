@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages kagi needs to build and test, if missing,
 # and generates the locales the --explain tests use (a small Japanese font
 # lets headless Chromium draw the Japanese page).
-pkgs="build-essential clang libclang-rt-14-dev libssl-dev zlib1g-dev libpam0g-dev libcrypt-dev
+pkgs="build-essential clang libclang-rt-14-dev libssl-dev zlib1g-dev libpam0g-dev libcrypt-dev libseccomp-dev
 openssh-client openssh-server python3 python3-paramiko ssh-audit valgrind procps
 gettext locales sshpass openssl chromium fonts-ipafont-gothic tmux curl git"
 missing=""

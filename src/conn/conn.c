@@ -338,6 +338,14 @@ static int write_now(kg_engine *e)
 	return KG_OK;
 }
 
+void kg_engine_pump(kg_engine *e)
+{
+	int r = process_input(e);
+	if (r < 0)
+		kg_engine_fail(e, r);
+	update_io(e);
+}
+
 void kg_engine_kick(kg_engine *e)
 {
 	if (write_now(e) < 0)

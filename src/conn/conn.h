@@ -171,6 +171,9 @@ void kg_engine_fail(kg_engine *e, int err);
 /* Writes what the socket takes now and updates the loop interest; for
  * code that wrote through the transport outside the engine's callbacks. */
 void kg_engine_kick(kg_engine *e);
+/* Handles the messages already waiting in the transport's input, for a
+ * transport that arrived with some (handed over by another process). */
+void kg_engine_pump(kg_engine *e);
 /* Whether consumers may queue more output (the backlog is under its cap). */
 int kg_engine_may_send(const kg_engine *e);
 

@@ -23,392 +23,72 @@
 #include "sys/user-id.h"
 #include "conn/svr-session.h"
 
-#define KG_SVR_SFTP_DEFAULT KAGI_PREFIX "/sbin/ksftp-server"
-#define KG_SVR_SCP_DEFAULT KAGI_PREFIX "/bin/kscp"
 
-/* kagi's helper program `name`: beside this ksshd (a build tree), or in
- * the bin/sbin next to its own (an install, wherever its PREFIX), else the
- * path compiled in. */
-static char *helper_path(const char *name, const char *installed)
-{
-	static const char *const dirs[] = { "", "../bin/", "../sbin/" };
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 80);
-	char *slash = NULL;
-	if (n > 0) {
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-	}
-	for (size_t i = 0; slash && i < KG_ARRAY_LEN(dirs); i++) {
-		snprintf(slash + 1, 80, "%s%s", dirs[i], name);
-		if (access(self, X_OK) == 0)
-			return strdup(self);
-	}
-	return strdup(installed);
-}
 #define FLUSH_TIMEOUT_MS 5000
 
-/* ---------------- shared set-up ---------------- */
+/* ---------------- authentication, decided by the monitor ---------------- */
 
-int kg_svr_load_hostkey(const char *path, kg_key **out)
+/* The user the client names, kept for the log and the exit status; the
+ * monitor says whether it is valid. */
+static void note_user(kg_svr_conn *sc, const char *user)
 {
-	char *text = NULL;
-	size_t len = 0;
-	GUARD(kg_read_text_file(path, 1024 * 1024, &text, &len, NULL));
-	int r = kg_keyfile_parse_private((const uint8_t *)text, len, NULL, out);
-	OPENSSL_cleanse(text, len);
-	free(text);
-	return r;
+	if (!sc->ac.user_name)
+		sc->ac.user_name = strdup(user);
+	sc->user_invalid = !sc->mon->user_valid;
 }
 
-int kg_svr_filter_hostkey_algs(const char *algs, kg_key *const *keys, size_t n, char **out)
-{
-	size_t alen = strlen(algs);
-	char *res = malloc(alen + 1), *copy = strdup(algs);
-	if (!res || !copy) {
-		free(res);
-		free(copy);
-		return KG_ERR_ALLOC;
-	}
-	res[0] = '\0';
-	char *save = NULL;
-	for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-		int ok = 0;
-		for (size_t i = 0; i < n && !ok; i++)
-			ok = kg_key_sigalg_ok(keys[i], name);
-		if (!ok)
-			continue;
-		if (res[0])
-			strcat(res, ",");
-		strcat(res, name);
-	}
-	free(copy);
-	if (res[0] == '\0') {
-		free(res);
-		return KG_ERR_NOT_FOUND;
-	}
-	*out = res;
-	return KG_OK;
-}
-
-int kg_svr_ctx_init(kg_svr_ctx *s, const kg_server_config *cfg, kg_logger *log)
-{
-	memset(s, 0, sizeof(*s));
-	s->cfg = cfg;
-	s->log = log;
-	s->is_root = geteuid() == 0;
-	s->self_uid = geteuid();
-	s->sftp_default = helper_path("ksftp-server", KG_SVR_SFTP_DEFAULT);
-	s->scp_program = helper_path("kscp", KG_SVR_SCP_DEFAULT);
-	ENSURE(s->sftp_default && s->scp_program, KG_ERR_ALLOC);
-	GUARD(kg_fail_delay_salt(s->fail_salt));
-	GUARD(kg_cfg_algorithms(log, "KexAlgorithms", KG_KEX_SERVER_DEFAULT, kg_kex_all_names(), cfg->kex_algorithms,
-		       &s->kex_algs));
-	GUARD(kg_cfg_algorithms(log, "Ciphers", KG_CIPHERS_SERVER_DEFAULT, kg_cipher_all_names(), cfg->ciphers, &s->ciphers));
-	GUARD(kg_cfg_algorithms(log, "MACs", KG_MACS_SERVER_DEFAULT, kg_mac_all_names(), cfg->macs, &s->macs));
-	GUARD(kg_cfg_algorithms(log, "PubkeyAcceptedAlgorithms", KG_PUBKEY_ALGS_DEFAULT, KG_HOSTKEY_ALL,
-		       cfg->pubkey_accepted_algorithms, &s->pubkey_algs));
-	char *hk = NULL;
-	GUARD(kg_cfg_algorithms(log, "HostKeyAlgorithms", KG_HOSTKEY_SERVER_DEFAULT, KG_HOSTKEY_ALL, cfg->host_key_algorithms,
-		       &hk));
-	s->hostkeys = calloc(cfg->host_keys.n ? cfg->host_keys.n : 1, sizeof(*s->hostkeys));
-	if (!s->hostkeys) {
-		free(hk);
-		return KG_ERR_ALLOC;
-	}
-	for (size_t i = 0; i < cfg->host_keys.n; i++) {
-		kg_key *k = NULL;
-		int r = kg_svr_load_hostkey(cfg->host_keys.v[i], &k);
-		if (r < 0) {
-			if (r != KG_ERR_NOT_FOUND)
-				kg_error(log, "Unable to load host key \"%s\": %s", cfg->host_keys.v[i], kg_err_str(r));
-			else
-				kg_debug(log, "Unable to load host key: %s", cfg->host_keys.v[i]);
-			continue;
-		}
-		kg_debug(log, "host key: %s type %s", cfg->host_keys.v[i], kg_key_type_name(k->type));
-		s->hostkeys[s->n_hostkeys++] = k;
-	}
-	if (s->n_hostkeys == 0) {
-		free(hk);
-		kg_error(log, "sshd: no hostkeys available -- exiting.");
-		return KG_ERR_NOT_FOUND;
-	}
-	int r = kg_svr_filter_hostkey_algs(hk, s->hostkeys, s->n_hostkeys, &s->hostkey_algs);
-	free(hk);
-	if (r < 0)
-		kg_error(log, "No host key algorithm of HostKeyAlgorithms matches a loaded host key");
-	return r;
-}
-
-void kg_svr_ctx_free(kg_svr_ctx *s)
-{
-	for (size_t i = 0; i < s->n_hostkeys; i++)
-		kg_key_free(s->hostkeys[i]);
-	free(s->hostkeys);
-	free(s->kex_algs);
-	free(s->hostkey_algs);
-	free(s->ciphers);
-	free(s->macs);
-	free(s->pubkey_algs);
-	free(s->sftp_default);
-	free(s->scp_program);
-	OPENSSL_cleanse(s, sizeof(*s));
-}
-
-/* ---------------- users ---------------- */
-
-/* The user is known: from now on the connection uses the server's
- * configuration with the Match blocks that hold for it (sshd applies
- * them at the same point).  With UseDNS no, Host is the address. */
-static int conn_config(kg_svr_conn *sc)
-{
-	const kg_server_config *base = sc->ctx->cfg;
-	if (base->nmatches == 0)
-		return KG_OK;
-	kg_strlist groups = { NULL, 0 };
-	kg_match_conn ci = {
-		.user = sc->user.name, .host = sc->peer_ip, .addr = sc->peer_ip, .laddr = sc->local_ip,
-		.lport = sc->local_port, .rdomain = NULL,
-	};
-	int r = KG_OK;
-	if (kg_server_config_needs_groups(base)) {
-		r = kg_access_user_groups(sc->user.name, sc->user.gid, &groups);
-		ci.groups = (const char *const *)groups.v;
-		ci.ngroups = groups.n;
-		ci.groups_known = r >= 0;
-	}
-	kg_cfg_err err = { { 0 } };
-	if (r >= 0)
-		r = kg_server_config_for_conn(base, &ci, 0, &sc->eff, &err);
-	kg_strlist_free(&groups);
-	if (r < 0) {
-		if (err.msg[0])
-			kg_error(sc->log, "%s", err.msg);
-		kg_server_config_free(&sc->eff);
-		return r;
-	}
-	sc->have_eff = 1;
-	sc->cfg = &sc->eff;
-	return KG_OK;
-}
-
-/* Looks the user up once per connection; NULL for an invalid user (one
- * that does not exist, is not allowed, or cannot log in to a server
- * running without root). */
-static const kg_spawn_user *svr_user(kg_svr_conn *sc, const char *name)
-{
-	if (sc->user_name && strcmp(sc->user_name, name) == 0)
-		return sc->user_valid ? &sc->user : NULL;
-	if (sc->user_name)
-		return NULL;  /* the auth layer refuses a change of user anyway */
-	sc->user_name = strdup(name);
-	if (!sc->user_name)
-		return NULL;
-	int ok = kg_spawn_user_lookup(name, &sc->user) == KG_OK;
-	if (ok && !sc->ctx->is_root && sc->user.uid != sc->ctx->self_uid)
-		ok = 0;
-	if (ok && conn_config(sc) < 0) {
-		kg_error(sc->log, "Cannot apply the Match blocks for user %s from %s", name, sc->peer_ip);
-		ok = 0;
-	}
-	const char *why = NULL;
-	if (ok && (why = kg_access_denied(sc->cfg, &sc->user, sc->peer_ip)) != NULL) {
-		kg_info(sc->log, "User %s from %s not allowed because %s", name, sc->peer_ip, why);
-		ok = 0;
-	} else if (!ok) {
-		kg_info(sc->log, "Invalid user %s from %s port %d", name, sc->peer_ip, sc->peer_port);
-	}
-	sc->user_valid = ok;
-	return ok ? &sc->user : NULL;
-}
-
-static int pubkey_allowed(kg_svr_conn *sc, const char *user, const kg_key *key, int final)
-{
-	const kg_server_config *cfg = sc->cfg;
-	const kg_spawn_user *u = svr_user(sc, user);
-	if (!u || !cfg->pubkey_authentication)
-		return KG_ERR_AUTH_FAILED;
-	if (u->uid == 0 && cfg->permit_root_login == KG_ROOT_NO) {
-		kg_info(sc->log, "ROOT LOGIN REFUSED FROM %s port %d", sc->peer_ip, sc->peer_port);
-		return KG_ERR_AUTH_FAILED;
-	}
-	if (kg_account_usable(u->name, cfg->use_pam == 1, sc->peer_ip) != KG_OK) {
-		kg_info(sc->log, "User %s not allowed because account is locked or expired", u->name);
-		return KG_ERR_AUTH_FAILED;
-	}
-	char fp[KG_KEY_FP_LEN];
-	if (kg_key_fingerprint(key, fp, sizeof(fp)) < 0)
-		snprintf(fp, sizeof(fp), "?");
-	for (size_t i = 0; i < cfg->authorized_keys_files.n; i++) {
-		if (strcasecmp(cfg->authorized_keys_files.v[i], "none") == 0)
-			continue;
-		char *path = NULL, *text = NULL;
-		size_t len = 0;
-		kg_cfg_err err = { { 0 } };
-		if (kg_server_expand_authorized_keys(cfg->authorized_keys_files.v[i], u->home, u->name, &path) < 0)
-			continue;
-		/* Read with the user's own permissions, as OpenSSH does. */
-		kg_user_id as_user;
-		int r = kg_user_id_enter(&as_user, u);
-		if (r >= 0)
-			r = kg_authorized_keys_read(path, cfg->strict_modes == 1, u->uid, u->home, &text, &len, &err);
-		if (kg_user_id_leave(&as_user) < 0) {
-			kg_error(sc->log, "fatal: cannot restore the server's identity after reading %s", path);
-			_exit(255);
-		}
-		if (r < 0) {
-			if (r != KG_ERR_NOT_FOUND)
-				kg_info(sc->log, "Authentication refused: %s", err.msg[0] ? err.msg : kg_err_str(r));
-			free(path);
-			continue;
-		}
-		kg_ak_result res;
-		memset(&res, 0, sizeof(res));
-		r = kg_authorized_keys_find(text, len, path, key, sc->peer_ip, NULL, time(NULL), &res);
-		free(text);
-		if (r < 0) {
-			if (res.note.msg[0])
-				kg_info(sc->log, "%s", res.note.msg);
-			kg_ak_opts_free(&res.opts);
-			free(path);
-			continue;
-		}
-		if (u->uid == 0 && cfg->permit_root_login == KG_ROOT_FORCED_COMMANDS_ONLY && !res.opts.command) {
-			kg_info(sc->log, "Root login accepted for forced command only; key without command= refused");
-			kg_ak_opts_free(&res.opts);
-			free(path);
-			return KG_ERR_AUTH_FAILED;
-		}
-		kg_debug(sc->log, "%s:%zu: matching key found: %s %s", path, res.line, kg_key_type_short(key->type), fp);
-		free(path);
-		if (!final) {
-			kg_ak_opts_free(&res.opts);
-			return KG_OK;
-		}
-		if (sc->have_ak_opts)
-			kg_ak_opts_free(&sc->ak_opts);
-		sc->ak_opts = res.opts;
-		sc->have_ak_opts = 1;
-		kg_info(sc->log, "Accepted publickey for %s from %s port %d ssh2: %s %s", user, sc->peer_ip, sc->peer_port,
-			kg_key_type_short(key->type), fp);
-		return KG_OK;
-	}
-	if (final)
-		kg_info(sc->log, "Failed publickey for %s from %s port %d ssh2: %s %s", user, sc->peer_ip, sc->peer_port,
-			kg_key_type_short(key->type), fp);
-	return KG_ERR_AUTH_FAILED;
-}
-
-/* Every refused key takes at least the user name's minimum failure time. */
 static int check_pubkey(void *arg, const char *user, const kg_key *key, int final)
 {
 	kg_svr_conn *sc = arg;
-	uint64_t start = kg_fail_delay_now();
-	int r = pubkey_allowed(sc, user, key, final);
-	if (r != KG_OK)
-		kg_fail_delay_wait(start, kg_fail_delay_for(sc->ctx->fail_salt, user));
+	if (final)
+		return KG_ERR_INTERNAL;  /* verify_pubkey decides signed requests */
+	int r = kg_svr_mon_pubkey_query(sc->mon, user, key);
+	note_user(sc, user);
 	return r;
 }
 
-/* A user that must not get in goes through PAM all the same (with a
- * password that cannot match), so the failure takes as long as a wrong
- * password for a real account; every failure then takes at least
- * KG_FAIL_DELAY_PASSWORD_NS plus the user name's minimum failure time.
- * enabled: the method is on; method names it in the log. */
-static int password_verdict(kg_svr_conn *sc, const char *user, const char *password, int enabled,
-			    const char *method)
+static int verify_pubkey(void *arg, const char *user, const char *alg, const uint8_t *blob, size_t blob_len,
+			 const uint8_t *sig, size_t sig_len)
 {
-	const kg_server_config *cfg = sc->cfg;
-	uint64_t start = kg_fail_delay_now();
-	const kg_spawn_user *u = svr_user(sc, user);
-	int ok = 0;
-	if (!u || !enabled) {
-		kg_password_fail(user, password, sc->peer_ip);
-	} else if (u->uid == 0 && cfg->permit_root_login != KG_ROOT_YES) {
-		kg_password_fail(user, password, sc->peer_ip);
-		kg_info(sc->log, "ROOT LOGIN REFUSED FROM %s port %d", sc->peer_ip, sc->peer_port);
-	} else if (password[0] == '\0' && !cfg->permit_empty_passwords) {
-		kg_password_fake_check(password);
-	} else {
-		ok = kg_password_check(user, password, NULL, sc->peer_ip) == KG_OK;
-	}
-	if (ok) {
-		kg_info(sc->log, "Accepted %s for %s from %s port %d ssh2", method, user, sc->peer_ip, sc->peer_port);
-		return KG_OK;
-	}
-	/* pamsess: say why when the account itself is closed (the client
-	 * learns nothing more; the failure time below covers this check). */
-	if (u && enabled && kg_account_usable(u->name, cfg->use_pam == 1, sc->peer_ip) != KG_OK)
-		kg_info(sc->log, "User %s not allowed because account is locked or expired", u->name);
-	kg_info(sc->log, "Failed %s for %s%s from %s port %d ssh2", method, u ? "" : "invalid user ", user,
-		sc->peer_ip, sc->peer_port);
-	kg_fail_delay_wait(start, KG_FAIL_DELAY_PASSWORD_NS + kg_fail_delay_for(sc->ctx->fail_salt, user));
-	return KG_ERR_AUTH_FAILED;
+	kg_svr_conn *sc = arg;
+	int r = kg_svr_mon_pubkey_verify(sc->mon, user, alg, blob, blob_len, sig, sig_len);
+	note_user(sc, user);
+	return r;
 }
 
 static int check_password(void *arg, const char *user, const char *password)
 {
 	kg_svr_conn *sc = arg;
-	return password_verdict(sc, user, password, sc->cfg->password_authentication != 0, "password");
-}
-
-/* keyboard-interactive: PAM's own conversation (its prompts relayed to
- * the client) when UsePAM is on and the user may try; otherwise one
- * "Password: " prompt checked as a password is, which is also what an
- * unknown or refused user gets, so the exchange and its failure time look
- * the same either way. */
-static int kbd_pam_result(kg_svr_conn *sc, const char *user, int verdict, uint64_t start)
-{
-	if (verdict == KG_KBD_ASK)
-		return verdict;
-	if (verdict == KG_KBD_OK) {
-		kg_info(sc->log, "Accepted keyboard-interactive/pam for %s from %s port %d ssh2", user, sc->peer_ip,
-			sc->peer_port);
-		return KG_KBD_OK;
-	}
-	kg_info(sc->log, "Failed keyboard-interactive/pam for %s from %s port %d ssh2", user, sc->peer_ip,
-		sc->peer_port);
-	kg_pam_kbd_end(&sc->kbd);
-	kg_fail_delay_wait(start, KG_FAIL_DELAY_PASSWORD_NS + kg_fail_delay_for(sc->ctx->fail_salt, user));
-	return KG_ERR_AUTH_FAILED;
+	int r = kg_svr_mon_password(sc->mon, user, password);
+	note_user(sc, user);
+	return r;
 }
 
 static int kbd_start(void *arg, const char *user, const char *devices, kg_kbd_request *q)
 {
 	kg_svr_conn *sc = arg;
-	const kg_server_config *cfg;
-	uint64_t start = kg_fail_delay_now();
-	(void)devices;  /* every device name means the same here: PAM, or the password */
-	const kg_spawn_user *u = svr_user(sc, user);
-	cfg = sc->cfg;
-	sc->kbd_fixed = 0;
-	if (u && cfg->use_pam == 1 && cfg->kbd_interactive_authentication &&
-	    !(u->uid == 0 && cfg->permit_root_login != KG_ROOT_YES) &&
-	    kg_pam_kbd_start(&sc->kbd, u->name, NULL, sc->peer_ip, cfg->permit_empty_passwords == 1) == KG_OK)
-		return kbd_pam_result(sc, user, kg_pam_kbd_next(&sc->kbd, q), start);
-	sc->kbd_fixed = 1;
-	return kg_kbd_request_add(q, "Password: ", 0);
+	int r = kg_svr_mon_kbd_start(sc->mon, user, devices, q);
+	note_user(sc, user);
+	return r;
 }
 
-static int kbd_answer(void *arg, const char *user, const kg_kbd_response *r, kg_kbd_request *q)
+static int kbd_answer(void *arg, const char *user, const kg_kbd_response *resp, kg_kbd_request *q)
 {
 	kg_svr_conn *sc = arg;
-	uint64_t start = kg_fail_delay_now();
-	if (sc->kbd_fixed)
-		return password_verdict(sc, user, r->n == 1 ? r->answers[0] : "", sc->cfg->kbd_interactive_authentication,
-					"keyboard-interactive") == KG_OK ? KG_KBD_OK : KG_ERR_AUTH_FAILED;
-	int v = kg_pam_kbd_answer(&sc->kbd, r);
-	if (v >= 0)
-		v = kg_pam_kbd_next(&sc->kbd, q);
-	return kbd_pam_result(sc, user, v, start);
+	return kg_svr_mon_kbd_answer(sc->mon, user, resp, q);
 }
 
 static void kbd_end(void *arg)
 {
 	kg_svr_conn *sc = arg;
-	kg_pam_kbd_end(&sc->kbd);
-	sc->kbd_fixed = 0;
+	kg_svr_mon_kbd_end(sc->mon);
+}
+
+static int sign_hostkey(void *arg, const kg_key *hostkey, const char *alg, const uint8_t *data, size_t len,
+			kg_buf *sig)
+{
+	kg_svr_conn *sc = arg;
+	return kg_svr_mon_sign_kex(sc->mon, hostkey, alg, data, len, sig);
 }
 
 /* ---------------- messages ---------------- */
@@ -441,7 +121,7 @@ static void client_alive(void *ctx, uint64_t id)
 	}
 	if (now - sc->alive_last_ms >= interval) {
 		if (cfg->client_alive_count_max > 0 && ++sc->alive_missed > cfg->client_alive_count_max) {
-			kg_info(sc->log, "Timeout, client not responding from user %s %s port %d", sc->user_name,
+			kg_info(sc->log, "Timeout, client not responding from user %s %s port %d", sc->ac.user_name,
 				sc->peer_ip, sc->peer_port);
 			kg_tr_disconnect(sc->tr, SSH_DISCONNECT_BY_APPLICATION, "Timeout, client not responding");
 			kg_engine_fail(&sc->eng, KG_ERR_TIMEOUT);
@@ -483,35 +163,50 @@ static void ident_expired(void *ctx, uint64_t id)
 	kg_engine_fail(&sc->eng, KG_ERR_TIMEOUT);
 }
 
-static int on_authenticated(kg_svr_conn *sc)
+/* The pre-auth process's last act: USERAUTH_SUCCESS written out, the
+ * transport's state to the monitor, which saw the success itself and
+ * starts the user's process with it.  Nothing more is read here. */
+static int hand_over(kg_svr_conn *sc)
 {
 	sc->authenticated = 1;
-	if (sc->grace_timer)
-		(void)!kg_loop_cancel_timer(&sc->loop, sc->grace_timer);
-	sc->grace_timer = 0;
-	if (sc->auth_notify_fd >= 0) {
-		static const char a = KG_SVR_NOTIFY_AUTH;
-		(void)!write(sc->auth_notify_fd, &a, 1);
-		close(sc->auth_notify_fd);
-		sc->auth_notify_fd = -1;
+	GUARD(kg_engine_flush(&sc->eng, FLUSH_TIMEOUT_MS));
+	kg_buf st;
+	kg_buf_init(&st, KG_TR_EXPORT_MAX);
+	int r = kg_tr_export(sc->tr, &st);
+	if (r >= 0)
+		r = kg_svr_mon_auth_done(sc->mon, kg_svr_auth_user(sc->auth), kg_svr_auth_method(sc->auth),
+					 kg_buf_ptr(&st), kg_buf_len(&st));
+	if (kg_buf_len(&st))
+		OPENSSL_cleanse(kg_buf_mutable_ptr(&st), kg_buf_len(&st));
+	kg_buf_free(&st);
+	if (r < 0) {
+		kg_error(sc->log, "Cannot hand the authenticated connection over: %s", kg_err_str(r));
+		return r;
 	}
+	_exit(0);
+}
+
+/* The user's process: the connection protocol on the handed-over transport. */
+static int start_channels(kg_svr_conn *sc, kg_svr_login *login)
+{
+	sc->authenticated = 1;
 	sc->sessions = (kg_svr_sessions){
 		.eng = &sc->eng, .log = sc->log, .cfg = sc->cfg,
 		.sftp_default = sc->ctx->sftp_default, .scp_program = sc->ctx->scp_program,
-		.internal_sftp = sc->ctx->internal_sftp, .drop_privs = sc->ctx->is_root, .user = &sc->user, .ak = sc->have_ak_opts ? &sc->ak_opts : NULL,
+		.internal_sftp = sc->ctx->internal_sftp, .drop_privs = 0, .user = &sc->ac.user,
+		.ak = sc->ac.have_ak_opts ? &sc->ac.ak_opts : NULL,
 		.peer_ip = sc->peer_ip, .local_ip = sc->local_ip, .peer_port = sc->peer_port, .local_port = sc->local_port,
+		.login = login, .pty_started = kg_svr_mon_pty_started, .pty_ended = kg_svr_mon_pty_ended,
+		.open_pty = kg_svr_mon_pty_open,
+		.pty_arg = sc->mon, .chrooted = sc->chrooted,
 	};
 	kg_conn_config cc;
 	kg_conn_config_default(&cc);
 	cc.max_window = KG_CONN_WINDOW_GROW_MAX;
-	/* pamsess: the PAM session is opened here, as root, before any
-	 * session child drops to the user; closed in teardown. */
-	GUARD(kg_svr_login_begin(&sc->login, sc->log, sc->cfg, &sc->user, sc->peer_ip, sc->ctx->is_root));
-	sc->sessions.login = sc->login;
 	GUARD(kg_engine_start_channels(&sc->eng, &cc, KG_CONN_SERVER));
 	kg_svr_fwd_ctx fc = {
-		.eng = &sc->eng, .log = sc->log, .cfg = sc->cfg, .user = &sc->user,
-		.ak = sc->have_ak_opts ? &sc->ak_opts : NULL, .peer_ip = sc->peer_ip, .peer_port = sc->peer_port,
+		.eng = &sc->eng, .log = sc->log, .cfg = sc->cfg, .user = &sc->ac.user,
+		.ak = sc->ac.have_ak_opts ? &sc->ac.ak_opts : NULL, .peer_ip = sc->peer_ip, .peer_port = sc->peer_port,
 	};
 	GUARD(kg_svr_fwd_new(&fc, &sc->fwd));
 	/* hostkeys-00: every host key, so the client can learn the others. */
@@ -553,8 +248,9 @@ static int own_global_request(kg_svr_conn *sc, const kg_conn_event *ev, int *r)
 	const kg_kex_result *kr = kg_tr_kex_result(sc->tr);
 	kg_buf out;
 	kg_buf_init(&out, 0);
-	int pr = sid ? kg_svr_hostkeys_prove(sc->ctx->hostkeys, sc->ctx->n_hostkeys, sid, sid_len,
-					     kr ? kr->hostkey_alg : NULL, ev->data, ev->len, &out)
+	int pr = sid ? kg_svr_hostkeys_prove_with(sc->ctx->hostkeys, sc->ctx->n_hostkeys, sid, sid_len,
+						  kr ? kr->hostkey_alg : NULL, ev->data, ev->len, kg_svr_mon_sign_proof,
+						  sc->mon, &out)
 		     : KG_ERR_INTERNAL;
 	if (pr < 0)
 		kg_info(sc->log, "hostkeys-prove request refused: %s", kg_err_str(pr));
@@ -585,12 +281,12 @@ static int auth_message(void *arg, int type, const uint8_t *p, size_t n)
 	if (type == SSH_MSG_SERVICE_REQUEST || (type >= 50 && type <= 79)) {
 		int r = kg_svr_auth_handle(sc->auth, (uint8_t)type, p, n);
 		if (r == 1)
-			return on_authenticated(sc);
+			return hand_over(sc);
 		if (type == SSH_MSG_USERAUTH_REQUEST && !kg_svr_userauth_is_none(p, n))
 			sc->auth_attempted = 1;
 		if (r == KG_ERR_AUTH_FAILED)
 			kg_error(sc->log, "Disconnecting authenticating user %s %s port %d: Too many authentication failures",
-				 sc->user_name ? sc->user_name : "", sc->peer_ip, sc->peer_port);
+				 sc->ac.user_name ? sc->ac.user_name : "", sc->peer_ip, sc->peer_port);
 		return r;
 	}
 	if (type >= 80 && type <= 127) {
@@ -638,18 +334,12 @@ static void load_banner(kg_svr_conn *sc)
 	}
 }
 
-static int setup(kg_svr_conn *sc)
+/* The transport's settings, the same before and after the hand-over; the
+ * host keys are public halves, the monitor signs. */
+static void tr_config_fill(kg_svr_conn *sc)
 {
 	const kg_svr_ctx *ctx = sc->ctx;
 	const kg_server_config *cfg = ctx->cfg;
-	if (kg_net_peer_strings(sc->fd, sc->peer_ip, sizeof(sc->peer_ip), &sc->peer_port) < 0)
-		snprintf(sc->peer_ip, sizeof(sc->peer_ip), "UNKNOWN");
-	if (kg_net_local_strings(sc->fd, sc->local_ip, sizeof(sc->local_ip), &sc->local_port) < 0)
-		snprintf(sc->local_ip, sizeof(sc->local_ip), "UNKNOWN");
-	GUARD(kg_net_set_nonblock(sc->fd, 1));
-	(void)!kg_net_set_nodelay(sc->fd);
-	kg_info(sc->log, "Connection from %s port %d on %s port %d", sc->peer_ip, sc->peer_port, sc->local_ip,
-		sc->local_port);
 	kg_tr_config *t = &sc->trc;
 	memset(t, 0, sizeof(*t));
 	t->is_server = 1;
@@ -660,12 +350,33 @@ static int setup(kg_svr_conn *sc)
 	t->compression = cfg->compression == KG_COMP_NO ? "none" : KG_COMP_ALL;
 	t->hostkeys = ctx->hostkeys;
 	t->n_hostkeys = ctx->n_hostkeys;
+	t->sign_hostkey = sign_hostkey;
 	t->server_sig_algs = ctx->pubkey_algs;
 	t->rekey_bytes = cfg->rekey_limit.bytes;
 	t->rekey_seconds = cfg->rekey_limit.seconds > 0 ? (uint32_t)cfg->rekey_limit.seconds : 0;
 	t->kex_done = kex_done;
 	t->cb_arg = sc;
-	GUARD(kg_tr_new(&sc->tr, t));
+}
+
+static int common_setup(kg_svr_conn *sc, const kg_engine_hooks *hooks)
+{
+	GUARD(kg_net_set_nonblock(sc->fd, 1));
+	GUARD(kg_loop_add_signal(&sc->loop, SIGCHLD, reap_children, sc));
+	GUARD(kg_loop_add_signal(&sc->loop, SIGTERM, on_term, sc));
+	GUARD(kg_engine_init(&sc->eng, &sc->loop, sc->fd, sc->fd, sc->tr, hooks));
+	sc->eng_ready = 1;
+	return KG_OK;
+}
+
+static int preauth_setup(kg_svr_conn *sc)
+{
+	const kg_svr_ctx *ctx = sc->ctx;
+	const kg_server_config *cfg = ctx->cfg;
+	(void)!kg_net_set_nodelay(sc->fd);
+	kg_info(sc->log, "Connection from %s port %d on %s port %d", sc->peer_ip, sc->peer_port, sc->local_ip,
+		sc->local_port);
+	tr_config_fill(sc);
+	GUARD(kg_tr_new(&sc->tr, &sc->trc));
 	load_banner(sc);
 	kg_svr_auth_config ac = {
 		.banner = sc->banner,
@@ -676,6 +387,7 @@ static int setup(kg_svr_conn *sc)
 		.max_tries = cfg->max_auth_tries,
 		.pubkey_algs = ctx->pubkey_algs,
 		.check_pubkey = check_pubkey,
+		.verify_pubkey = verify_pubkey,
 		.check_password = check_password,
 		.kbd_start = kbd_start, .kbd_answer = kbd_answer, .kbd_end = kbd_end,
 		.cb_arg = sc,
@@ -686,14 +398,8 @@ static int setup(kg_svr_conn *sc)
 					&sc->grace_timer));
 	if (cfg->login_grace_time == 0 || cfg->login_grace_time > KG_SVR_IDENT_TIMEOUT)
 		GUARD(kg_loop_add_timer(&sc->loop, KG_SVR_IDENT_TIMEOUT * 1000, ident_expired, sc, &sc->ident_timer));
-	GUARD(kg_loop_add_signal(&sc->loop, SIGCHLD, reap_children, sc));
-	GUARD(kg_loop_add_signal(&sc->loop, SIGTERM, on_term, sc));
-	kg_engine_hooks hooks = {
-		.message = auth_message, .open_request = open_request, .global_request = global_request, .arg = sc,
-	};
-	GUARD(kg_engine_init(&sc->eng, &sc->loop, sc->fd, sc->fd, sc->tr, &hooks));
-	sc->eng_ready = 1;
-	return KG_OK;
+	kg_engine_hooks hooks = { .message = auth_message, .arg = sc };
+	return common_setup(sc, &hooks);
 }
 
 static void teardown(kg_svr_conn *sc)
@@ -702,61 +408,104 @@ static void teardown(kg_svr_conn *sc)
 		kg_engine_free(&sc->eng);
 	kg_svr_fwd_free(sc->fwd);  /* after the engine released its channels */
 	kg_svr_agent_fwd_free(sc->sessions.agent);  /* agentfwd: socket and directory removed */
-	kg_svr_login_end(sc->login);  /* pamsess: logout records, pam_close_session */
 	kg_loop_free(&sc->loop);
 	kg_svr_auth_free(sc->auth);
 	kg_tr_free(sc->tr);
-	if (sc->have_ak_opts)
-		kg_ak_opts_free(&sc->ak_opts);
-	if (sc->have_eff)
-		kg_server_config_free(&sc->eff);
-	if (sc->user_name && sc->user_valid)
-		kg_spawn_user_free(&sc->user);
-	free(sc->user_name);
+	if (sc->have_ac)
+		kg_svr_authcheck_free(&sc->ac);
 	free(sc->banner);
-	if (sc->auth_notify_fd >= 0)
-		close(sc->auth_notify_fd);
 	if (sc->fd >= 0)
 		close(sc->fd);
 }
 
-int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd, int *exit_code)
+static void conn_init(kg_svr_conn *sc, const kg_svr_ctx *ctx, int fd, kg_svr_monlink *mon)
 {
-	kg_svr_conn sc;
-	memset(&sc, 0, sizeof(sc));
-	sc.ctx = ctx;
-	sc.log = ctx->log;
-	sc.fd = fd;
-	sc.auth_notify_fd = notify_fd;
-	sc.kbd.fd = -1;
-	sc.cfg = ctx->cfg;
-	kg_loop_init(&sc.loop);
-	int r = setup(&sc);
-	if (r >= 0)
-		r = kg_engine_run(&sc.eng, NULL, NULL, -1);
-	if (r == KG_ERR_CLOSED && sc.eng.peer_eof) {
-		if (sc.authenticated)
-			kg_info(sc.log, "Disconnected from user %s %s port %d", sc.user_name, sc.peer_ip, sc.peer_port);
+	memset(sc, 0, sizeof(*sc));
+	sc->ctx = ctx;
+	sc->log = ctx->log;
+	sc->fd = fd;
+	sc->mon = mon;
+	sc->cfg = ctx->cfg;
+	if (kg_net_peer_strings(fd, sc->peer_ip, sizeof(sc->peer_ip), &sc->peer_port) < 0)
+		snprintf(sc->peer_ip, sizeof(sc->peer_ip), "UNKNOWN");
+	if (kg_net_local_strings(fd, sc->local_ip, sizeof(sc->local_ip), &sc->local_port) < 0)
+		snprintf(sc->local_ip, sizeof(sc->local_ip), "UNKNOWN");
+	kg_loop_init(&sc->loop);
+}
+
+/* Logs how the connection ended, as sshd does, and works out the exit status. */
+static int finish(kg_svr_conn *sc, int r, int *exit_code)
+{
+	if (r == KG_ERR_CLOSED && sc->eng.peer_eof) {
+		if (sc->authenticated)
+			kg_info(sc->log, "Disconnected from user %s %s port %d", sc->ac.user_name, sc->peer_ip,
+				sc->peer_port);
 		else
-			kg_info(sc.log, "Connection closed by %s port %d", sc.peer_ip, sc.peer_port);
+			kg_info(sc->log, "Connection closed by %s port %d", sc->peer_ip, sc->peer_port);
 	}
-	if (sc.tr) {
-		const char *why = kg_tr_error_text(sc.tr);
+	if (sc->tr) {
+		const char *why = kg_tr_error_text(sc->tr);
 		if (r == KG_ERR_PEER_DISCONNECT)
-			kg_info(sc.log, "Received disconnect from %s port %d: %s", sc.peer_ip, sc.peer_port,
+			kg_info(sc->log, "Received disconnect from %s port %d: %s", sc->peer_ip, sc->peer_port,
 				why && *why ? why : "");
 		else if (r != KG_ERR_CLOSED && r != KG_ERR_TIMEOUT && r != KG_ERR_AUTH_FAILED)
-			kg_info(sc.log, "Connection from %s port %d ended: %s", sc.peer_ip, sc.peer_port,
+			kg_info(sc->log, "Connection from %s port %d ended: %s", sc->peer_ip, sc->peer_port,
 				why && *why ? why : kg_err_str(r));
 		else if (r == KG_ERR_CLOSED && why && *why)
-			kg_verbose(sc.log, "Disconnected from %s port %d: %s", sc.peer_ip, sc.peer_port, why);
-		if (sc.eng_ready)
-			(void)!kg_engine_flush(&sc.eng, FLUSH_TIMEOUT_MS);
+			kg_verbose(sc->log, "Disconnected from %s port %d: %s", sc->peer_ip, sc->peer_port, why);
+		if (sc->eng_ready)
+			(void)!kg_engine_flush(&sc->eng, FLUSH_TIMEOUT_MS);
 	}
 	if (exit_code)
-		*exit_code = kg_svr_exit_code(sc.authenticated, sc.grace_exceeded, sc.auth_attempted,
-					      sc.user_name && !sc.user_valid,
+		*exit_code = kg_svr_exit_code(sc->authenticated, sc->grace_exceeded, sc->auth_attempted,
+					      sc->ac.user_name && sc->user_invalid,
 					      r < 0 && r != KG_ERR_CLOSED && r != KG_ERR_PEER_DISCONNECT);
-	teardown(&sc);
+	teardown(sc);
 	return r == KG_ERR_CLOSED || r == KG_ERR_PEER_DISCONNECT ? KG_OK : r;
+}
+
+int kg_svr_conn_preauth(const kg_svr_ctx *ctx, int fd, kg_svr_monlink *mon,
+			int (*confine)(void *arg), void *confine_arg, int *exit_code)
+{
+	kg_svr_conn sc;
+	conn_init(&sc, ctx, fd, mon);
+	sc.ac.kbd.fd = -1;
+	int r = preauth_setup(&sc);
+	if (r >= 0 && confine)
+		r = confine(confine_arg);
+	if (r >= 0)
+		r = kg_engine_run(&sc.eng, NULL, NULL, -1);
+	return finish(&sc, r, exit_code);
+}
+
+int kg_svr_conn_postauth(const kg_svr_ctx *ctx, int fd, kg_svr_monlink *mon, const kg_svr_authcheck *ac,
+			 kg_svr_login *login, int chrooted, const uint8_t *sid, size_t sid_len, const uint8_t *state,
+			 size_t state_len, int *exit_code)
+{
+	kg_svr_conn sc;
+	conn_init(&sc, ctx, fd, mon);
+	sc.ac = *ac;  /* this process's copy: the user, their configuration, the key's options */
+	sc.have_ac = 1;
+	sc.cfg = sc.ac.cfg == &ac->eff ? &sc.ac.eff : sc.ac.cfg;
+	sc.chrooted = chrooted;
+	tr_config_fill(&sc);
+	int r = kg_tr_import(&sc.tr, &sc.trc, state, state_len);
+	/* The state came from the unprivileged process: it must be the session
+	 * whose exchange hash the monitor signed first. */
+	size_t got_len = 0;
+	const uint8_t *got = r >= 0 ? kg_tr_session_id(sc.tr, &got_len) : NULL;
+	if (r >= 0 && (!got || got_len != sid_len || CRYPTO_memcmp(got, sid, sid_len) != 0)) {
+		kg_error(sc.log, "fatal: the handed-over transport is not this session's");
+		r = KG_ERR_PROTOCOL;
+	}
+	kg_engine_hooks hooks = { .open_request = open_request, .global_request = global_request, .arg = &sc };
+	if (r >= 0)
+		r = common_setup(&sc, &hooks);
+	if (r >= 0)
+		r = start_channels(&sc, login);
+	if (r >= 0) {
+		kg_engine_pump(&sc.eng);  /* what the client sent right after its last request */
+		r = kg_engine_run(&sc.eng, NULL, NULL, -1);
+	}
+	return finish(&sc, r, exit_code);
 }

@@ -25,40 +25,17 @@
 #include "conn/svr-forward.h"
 #include "conn/svr-penalty.h"
 
-/* What every connection of a server shares, prepared once by the
- * listener: the host keys and assembled algorithm lists. */
-typedef struct kg_svr_ctx {
-	const kg_server_config *cfg;
-	kg_logger *log;
-	kg_key **hostkeys;
-	size_t n_hostkeys;
-	char *kex_algs, *hostkey_algs, *ciphers, *macs, *pubkey_algs;
-	char *sftp_default;         /* Subsystem sftp when none is configured */
-	char *scp_program;          /* kagi's kscp, run for a client's "scp -t/-f" */
-	int (*internal_sftp)(void *args);  /* see kg_svr_sessions; set by the program, or NULL */
-	uint8_t fail_salt[KG_FAIL_SALT_LEN];  /* secret behind each name's failure time */
-	int is_root;                /* started with euid 0 */
-	uid_t self_uid;
-} kg_svr_ctx;
-
-/* Loads every HostKey and assembles the algorithm lists (defaults.h plus
- * the configured +/-/^ specs); the offered host key algorithms are those
- * one of the loaded keys can sign with.  Problems are logged. */
-int kg_svr_ctx_init(kg_svr_ctx *s, const kg_server_config *cfg, kg_logger *log) KG_WUR;
-void kg_svr_ctx_free(kg_svr_ctx *s);
-
-/* Reads and parses one private host key file. */
-int kg_svr_load_hostkey(const char *path, kg_key **out) KG_WUR;
-/* The comma list of the names in algs that one of keys can sign with
- * (malloc'ed); KG_ERR_NOT_FOUND if none. */
-int kg_svr_filter_hostkey_algs(const char *algs, kg_key *const *keys, size_t n, char **out) KG_WUR;
+#include "conn/svr-ctx.h"
+#include "conn/svr-authcheck.h"
+#include "conn/svr-monlink.h"
+#include "conn/svr-login.h"
 
 /* One connection being served. */
 typedef struct kg_svr_conn {
 	const kg_svr_ctx *ctx;
 	kg_logger *log;
 	int fd;
-	int auth_notify_fd;          /* closed once authenticated (MaxStartups); -1 */
+	kg_svr_monlink *mon;         /* the monitor, which decides and signs */
 	char peer_ip[KG_NET_IPSTR], local_ip[KG_NET_IPSTR];
 	int peer_port, local_port;
 
@@ -74,21 +51,15 @@ typedef struct kg_svr_conn {
 	int grace_exceeded;          /* limits: how an unauthenticated connection ended */
 	int auth_attempted;          /* a method other than "none" was tried and did not succeed */
 
-	/* The user being authenticated (looked up once). */
-	char *user_name;
-	int user_valid;
-	kg_spawn_user user;
-	kg_ak_opts ak_opts;          /* options of the key that authenticated */
-	int have_ak_opts;
+	/* The user being authenticated, the configuration in force for
+	 * them, and the checks behind each method (svr-authcheck.h). */
+	kg_svr_authcheck ac;
+	int have_ac;
 
 	kg_svr_sessions sessions;    /* the channels, once authenticated */
 	kg_svr_fwd *fwd;             /* forwarding requests and listeners; NULL before */
 
-	/* The configuration in force: the server's until the user is known,
-	 * then eff, the server's with the Match blocks that hold. */
-	const kg_server_config *cfg;
-	kg_server_config eff;
-	int have_eff;
+	const kg_server_config *cfg;  /* the server's until the user is known, then ac.cfg */
 
 	char *banner;                /* Banner file's text, sent before authentication; NULL */
 	size_t banner_len;
@@ -96,17 +67,23 @@ typedef struct kg_svr_conn {
 	 * asked), and how many keepalives it left unanswered since. */
 	uint64_t alive_timer, alive_last_ms, alive_rx;
 	int alive_missed;
-	/* keyboard-interactive in progress: PAM's child, or (kbd_fixed) the
-	 * one "Password: " prompt checked as a password is. */
-	kg_pam_kbd kbd;
-	int kbd_fixed;
-	kg_svr_login *login;         /* pamsess: PAM session, login records; NULL before authentication */
+	int user_invalid;            /* the monitor said the user named is not valid */
+	int chrooted;                /* the user's process is inside ChrootDirectory */
 } kg_svr_conn;
 
-/* Serves the connected socket fd until the connection ends (fd is closed
- * on return).  On notify_fd (or -1) KG_SVR_NOTIFY_AUTH is written and it
- * is closed once the user authenticated.  *exit_code (optional) gets the
- * KG_SVR_EXIT_* status for the process (0 or 1 once authenticated). */
-int kg_svr_conn_serve(const kg_svr_ctx *ctx, int fd, int notify_fd, int *exit_code) KG_WUR;
+/* The two unprivileged halves of a connection (svr-privsep.c starts
+ * them).  Before authentication: serves fd (closed on return) until the
+ * user authenticated — the transport is then handed to the monitor and
+ * the process exits 0 — or the connection ends; confine (may be NULL) is
+ * called once everything is set up and before the first byte of the
+ * client is read (the sandbox).  *exit_code gets the KG_SVR_EXIT_* status. */
+int kg_svr_conn_preauth(const kg_svr_ctx *ctx, int fd, kg_svr_monlink *mon,
+			int (*confine)(void *arg), void *confine_arg, int *exit_code) KG_WUR;
+/* After it, in the user's process: the handed-over transport (state) on
+ * fd with the user, configuration and key options ac settled, until the
+ * connection ends (refused unless its session id is sid, the monitor's); *exit_code 0, or 1 when it failed. */
+int kg_svr_conn_postauth(const kg_svr_ctx *ctx, int fd, kg_svr_monlink *mon, const kg_svr_authcheck *ac,
+			 kg_svr_login *login, int chrooted, const uint8_t *sid, size_t sid_len, const uint8_t *state,
+			 size_t state_len, int *exit_code) KG_WUR;
 
 #endif

@@ -55,6 +55,12 @@ static kg_key *find_key(kg_key *const *keys, size_t n, const uint8_t *blob, size
 int kg_svr_hostkeys_prove(kg_key *const *keys, size_t n, const uint8_t *sid, size_t sid_len, const char *kex_alg,
 			  const uint8_t *data, size_t len, kg_buf *out)
 {
+	return kg_svr_hostkeys_prove_with(keys, n, sid, sid_len, kex_alg, data, len, NULL, NULL, out);
+}
+
+int kg_svr_hostkeys_prove_with(kg_key *const *keys, size_t n, const uint8_t *sid, size_t sid_len, const char *kex_alg,
+			       const uint8_t *data, size_t len, kg_svr_sign_fn sign, void *sign_arg, kg_buf *out)
+{
 	kg_buf in, signdata;
 	kg_buf_view(&in, data, len);
 	kg_buf_init(&signdata, 64 * 1024);
@@ -83,7 +89,8 @@ int kg_svr_hostkeys_prove(kg_key *const *keys, size_t n, const uint8_t *sid, siz
 		kg_buf sig;
 		kg_buf_init(&sig, 64 * 1024);
 		if (r >= 0)
-			r = kg_key_sign(k, alg, kg_buf_ptr(&signdata), kg_buf_len(&signdata), &sig);
+			r = sign ? sign(sign_arg, k, alg, kg_buf_ptr(&signdata), kg_buf_len(&signdata), &sig)
+				 : kg_key_sign(k, alg, kg_buf_ptr(&signdata), kg_buf_len(&signdata), &sig);
 		if (r >= 0)
 			r = kg_buf_put_string(out, kg_buf_ptr(&sig), kg_buf_len(&sig));
 		kg_buf_free(&sig);

@@ -32,5 +32,12 @@ int kg_hostkeys_prove_data(const uint8_t *sid, size_t sid_len, const uint8_t *bl
  * when a blob is not one of keys (the request is then refused, as sshd). */
 int kg_svr_hostkeys_prove(kg_key *const *keys, size_t n, const uint8_t *sid, size_t sid_len, const char *kex_alg,
 			  const uint8_t *data, size_t len, kg_buf *out) KG_WUR;
+/* The same with the signatures made by sign (appending the signature
+ * blob, as kg_key_sign does): with privilege separation, by the monitor,
+ * since keys then hold only public halves.  sign NULL: kg_key_sign. */
+typedef int (*kg_svr_sign_fn)(void *arg, const kg_key *key, const char *alg, const uint8_t *data, size_t len,
+			      kg_buf *sig);
+int kg_svr_hostkeys_prove_with(kg_key *const *keys, size_t n, const uint8_t *sid, size_t sid_len, const char *kex_alg,
+			       const uint8_t *data, size_t len, kg_svr_sign_fn sign, void *sign_arg, kg_buf *out) KG_WUR;
 
 #endif

@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 #include "sys/reexec.h"
 #include "conn/svr-listen.h"
+#include "conn/svr-privsep.h"
 
 int kg_svr_parse_listen_address(const char *spec, char *host, size_t hostsz, int *port)
 {

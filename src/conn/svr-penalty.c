@@ -27,6 +27,7 @@ int kg_pen_kind_from_status(int authenticated, int wstatus)
 	case KG_SVR_EXIT_GRACE: return KG_PEN_GRACE;
 	case KG_SVR_EXIT_AUTHFAIL: return KG_PEN_AUTHFAIL;
 	case KG_SVR_EXIT_INVALIDUSER: return KG_PEN_INVALIDUSER;
+	case KG_SVR_EXIT_CRASH: return KG_PEN_CRASH;
 	default: return KG_PEN_NOAUTH;
 	}
 }

@@ -37,6 +37,7 @@ typedef struct kg_penalty_table {
 enum {
 	KG_SVR_EXIT_NOAUTH = 0, KG_SVR_EXIT_ERROR = 1, KG_SVR_EXIT_GRACE = 3, KG_SVR_EXIT_AUTHFAIL = 5,
 	KG_SVR_EXIT_INVALIDUSER = 6,
+	KG_SVR_EXIT_CRASH = 7,  /* the pre-auth process died of a signal, or the monitor had to end it */
 };
 /* The byte a connection process writes to the listener once the user authenticated. */
 #define KG_SVR_NOTIFY_AUTH 'A'

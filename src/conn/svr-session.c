@@ -176,25 +176,29 @@ static const char *internal_sftp_args(const char *cmd)
 	return cmd;
 }
 
-/* ChrootDirectory for this user (%h, %u expanded), checked now so that
- * the refusal is logged with sshd's words (the child checks again just
- * before chroot).  *out NULL: none. */
-static int chroot_for(kg_svr_sessions *ss, char **out)
+int kg_svr_chroot_dir(const kg_server_config *cfg, const kg_spawn_user *u, kg_logger *log, char **out)
 {
 	*out = NULL;
-	const char *dir = configured(ss->cfg->chroot_directory);
+	const char *dir = configured(cfg->chroot_directory);
 	if (!dir)
 		return KG_OK;
-	const kg_token tok[] = { { 'h', ss->user->home }, { 'u', ss->user->name } };
+	const kg_token tok[] = { { 'h', u->home }, { 'u', u->name } };
 	GUARD(kg_expand_tokens(dir, tok, KG_ARRAY_LEN(tok), out));
 	char msg[512];
 	if (kg_chroot_check(*out, msg, sizeof(msg)) < 0) {
-		kg_error(ss->log, "fatal: %s", msg);
+		kg_error(log, "fatal: %s", msg);
 		free(*out);
 		*out = NULL;
 		return KG_ERR_CONFIG;
 	}
 	return KG_OK;
+}
+
+/* The session's ChrootDirectory, unless the process already is inside it. */
+static int chroot_for(kg_svr_sessions *ss, char **out)
+{
+	*out = NULL;
+	return ss->chrooted ? KG_OK : kg_svr_chroot_dir(ss->cfg, ss->user, ss->log, out);
 }
 
 /* The program behind internal-sftp when it is not run in-process. */
@@ -225,7 +229,7 @@ static int start(kg_svr_sessions *ss, kg_svr_session *s, const char *command, co
 	if (r >= 0 && s->agent_fwd)
 		r = kg_svr_agent_fwd_env(ss->agent, &senv);
 	const char *sftp_args = internal_sftp_args(run);
-	int in_process = sftp_args && ss->internal_sftp && root;
+	int in_process = sftp_args && ss->internal_sftp && (root || ss->chrooted);
 	if (r >= 0 && sftp_args && !in_process) {
 		if (strchr(ss->sftp_default, '\'') || !(prog = sftp_program(ss, sftp_args)))
 			r = KG_ERR_ALLOC;
@@ -260,6 +264,8 @@ static int start(kg_svr_sessions *ss, kg_svr_session *s, const char *command, co
 	req.server_env = (const char *const *)senv.v;
 	req.n_server_env = senv.n;
 	req.chroot_dir = root;
+	req.open_pty = ss->open_pty;
+	req.open_pty_arg = ss->pty_arg;
 	/* agentfwd: ~/.ssh/rc as sshd, but not for subsystems or ForceCommand
 	 * (/etc/ssh/sshrc, run by sshd when there is no ~/.ssh/rc, is not) */
 	char *rc = NULL;
@@ -294,8 +300,11 @@ static int start(kg_svr_sessions *ss, kg_svr_session *s, const char *command, co
 		   ss->peer_port, s->k.ch->local_id);
 	if (s->want_pty && !refused) {  /* pamsess: records; PrintLastLog before the motd */
 		char last[4608];
-		kg_svr_login_pty_started(ss->login, s->proc.pid, s->proc.tty_name, strcmp(what, "shell") == 0 && !forced,
-					 last, sizeof(last));
+		int greet = strcmp(what, "shell") == 0 && !forced;
+		if (ss->pty_started)
+			ss->pty_started(ss->pty_arg, s->proc.pid, s->proc.tty_name, greet, last, sizeof(last));
+		else
+			kg_svr_login_pty_started(ss->login, s->proc.pid, s->proc.tty_name, greet, last, sizeof(last));
 		size_t sent = 0;
 		if (last[0] && strlen(last) <= s->k.ch->remote_window)
 			(void)!kg_conn_send_data(&ss->eng->conn, s->k.ch, 0, (const uint8_t *)last, strlen(last), &sent);
@@ -650,7 +659,9 @@ int kg_svr_sessions_reaped(kg_svr_sessions *ss, pid_t pid, int wstatus)
 		if (!s->started || s->exited || s->proc.pid != pid)
 			continue;
 		s->exited = 1;
-		if (s->want_pty)
+		if (s->want_pty && ss->pty_ended)
+			ss->pty_ended(ss->pty_arg, pid);
+		else if (s->want_pty)
 			kg_svr_login_pty_ended(ss->login, pid);
 		kg_svr_exit_from_status(wstatus, &s->exit);
 		int r = progress(s);

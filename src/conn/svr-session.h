@@ -45,12 +45,23 @@ typedef struct kg_svr_sessions {
 	kg_svr_session *list;         /* every channel served here */
 	kg_svr_agent_fwd *agent;      /* agentfwd: the forwarded agent's socket; NULL (freed by the connection) */
 	kg_svr_login *login;          /* pamsess: PAM session and login records; NULL (owned by the connection) */
+	/* When set, a pty session's records are written by them (the monitor,
+	 * which keeps root) instead of through login. */
+	void (*pty_started)(void *arg, pid_t pid, const char *tty, int greet, char *msg, size_t msgsz);
+	void (*pty_ended)(void *arg, pid_t pid);
+	int (*open_pty)(void *arg, int *master, int *slave, char *name, size_t namesz);  /* NULL: opened here */
+	void *pty_arg;
+	int chrooted;                 /* the process already is inside ChrootDirectory */
 } kg_svr_sessions;
 
 /* A "session" open request: confirms it (or refuses past MaxSessions). */
 int kg_svr_session_open(kg_svr_sessions *ss, kg_channel *ch) KG_WUR;
 /* A child exited: records it if it is one session's process (1), else 0. */
 int kg_svr_sessions_reaped(kg_svr_sessions *ss, pid_t pid, int wstatus);
+
+/* ChrootDirectory for user u (%h, %u expanded), checked now so that a
+ * refusal is logged with sshd's words.  *out NULL: none. */
+int kg_svr_chroot_dir(const kg_server_config *cfg, const kg_spawn_user *u, kg_logger *log, char **out) KG_WUR;
 
 /* Whether the client may set environment variable name (AcceptEnv
  * patterns; name must be a valid variable name). */

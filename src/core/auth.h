@@ -144,6 +144,13 @@ typedef struct kg_svr_auth_config {
 	 * has verified (the program then keeps the key's options). */
 	int (*check_pubkey)(void *arg, const char *user, const kg_key *key, int final);
 	int (*check_password)(void *arg, const char *user, const char *password);
+	/* Optional (privilege separation): decides a signed publickey request
+	 * as a whole — the signature over the session's signed data, then the
+	 * final check — in place of the verification here followed by
+	 * check_pubkey(final=1).  The monitor then never trusts the process
+	 * that parsed the request to have verified anything. */
+	int (*verify_pubkey)(void *arg, const char *user, const char *alg, const uint8_t *blob, size_t blob_len,
+			     const uint8_t *sig, size_t sig_len);
 	/* keyboard-interactive: kbd_start fills q (KG_KBD_ASK: sent as an
 	 * INFO_REQUEST), or decides at once (KG_KBD_OK, or an error for a
 	 * failure).  kbd_answer gets the answers to the last q (as many as it

@@ -110,7 +110,7 @@ int kg_buf_reserve(kg_buf *b, size_t len, uint8_t **dpp)
 {
 	GUARD(kg_buf_allocate(b, len));
 	if (dpp)
-		*dpp = b->d + b->size;
+		*dpp = b->d ? b->d + b->size : NULL;  /* nothing allocated yet when len is 0 */
 	b->size += len;
 	return KG_OK;
 }

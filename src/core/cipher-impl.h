@@ -27,6 +27,8 @@ struct kg_cipher_alg {
 #define KG_GCM_IV_LEN 12
 #define KG_AEAD_TAG_LEN 16
 #define KG_CHACHA_KEY_LEN 32
+#define KG_PKTCRYPT_MAX_KEY 64     /* chacha20-poly1305's K_2 || K_1 */
+#define KG_PKTCRYPT_MAX_IV 16
 
 struct kg_chachapoly {
 	EVP_CIPHER_CTX *len_ctx;   /* K_1: packet length only */
@@ -41,6 +43,8 @@ struct kg_aesgcm {
 
 struct kg_aesctr {
 	EVP_CIPHER_CTX *ctx;       /* counter runs on across packets */
+	uint8_t iv[16];            /* the counter block it was keyed with */
+	uint64_t bytes;            /* bytes run through ctx since then */
 };
 
 struct kg_pktcrypt {
@@ -56,6 +60,10 @@ struct kg_pktcrypt {
 		struct kg_aesctr ctr;
 	} u;
 	kg_hmac mac;
+	/* Copies of the keys, kept so the state can be exported
+	 * (kg_pktcrypt_export); wiped with the rest on free. */
+	uint8_t key[KG_PKTCRYPT_MAX_KEY];
+	uint8_t mac_key[KG_MAC_MAX_LEN];
 };
 
 /* chacha20-poly1305@openssh.com */
@@ -89,5 +97,8 @@ void kg_aesctr_clear(kg_pktcrypt *pc);
 int kg_aesctr_seal(kg_pktcrypt *pc, uint32_t seqnr, uint8_t *pkt, size_t pktlen) KG_WUR;
 int kg_aesctr_peek_length(kg_pktcrypt *pc, uint8_t *pkt, uint32_t *len) KG_WUR;
 int kg_aesctr_open(kg_pktcrypt *pc, uint32_t seqnr, uint8_t *pkt, size_t pktlen) KG_WUR;
+/* The counter block the next byte would use; KG_ERR_STATE when the
+ * stream stopped inside a block (never at a packet boundary). */
+int kg_aesctr_position(const kg_pktcrypt *pc, uint8_t ctr[16]) KG_WUR;
 
 #endif

@@ -61,6 +61,13 @@ int kg_pktcrypt_new(kg_pktcrypt **out, const kg_cipher_alg *c, const kg_mac_alg 
 	pc->encrypt = encrypt ? 1 : 0;
 	int r = KG_OK;
 	if (c != NULL) {
+		ENSURE_GOTO(r, c->key_len <= sizeof(pc->key) && c->iv_len <= KG_PKTCRYPT_MAX_IV,
+			    KG_ERR_INTERNAL, fail);
+		memcpy(pc->key, key, c->key_len);
+		if (m != NULL) {
+			ENSURE_GOTO(r, m->key_len <= sizeof(pc->mac_key), KG_ERR_INTERNAL, fail);
+			memcpy(pc->mac_key, mac_key, m->key_len);
+		}
 		switch (c->kind) {
 		case KG_CIPHER_CHACHAPOLY: r = kg_chachapoly_init(pc, key); break;
 		case KG_CIPHER_AESGCM: r = kg_aesgcm_init(pc, key, iv); break;
@@ -68,12 +75,13 @@ int kg_pktcrypt_new(kg_pktcrypt **out, const kg_cipher_alg *c, const kg_mac_alg 
 		default: r = KG_ERR_INTERNAL; break;
 		}
 	}
-	if (r < 0) {
-		kg_pktcrypt_free(pc);
-		return r;
-	}
+	if (r < 0)
+		goto fail;
 	*out = pc;
 	return KG_OK;
+fail:
+	kg_pktcrypt_free(pc);
+	return r;
 }
 
 void kg_pktcrypt_free(kg_pktcrypt *pc)
@@ -180,4 +188,96 @@ int kg_pktcrypt_open(kg_pktcrypt *pc, uint32_t seqnr, uint8_t *pkt, size_t pktle
 	case KG_CIPHER_AESCTR: return kg_aesctr_open(pc, seqnr, pkt, pktlen);
 	}
 	return KG_ERR_INTERNAL;
+}
+
+/* ------------------------------------------------------------------ */
+/* handing the state to another process                                */
+
+/* 1 when the state stands between peek_length and open. */
+int kg_pktcrypt_mid_packet(const kg_pktcrypt *pc)
+{
+	return pc->first_block_clear;
+}
+
+int kg_pktcrypt_export(const kg_pktcrypt *pc, kg_buf *out)
+{
+	ENSURE(pc != NULL && out != NULL, KG_ERR_ARG);
+	const kg_cipher_alg *c = pc->alg;
+	uint8_t iv[KG_PKTCRYPT_MAX_IV];
+	size_t ivlen = 0;
+	if (c != NULL && c->kind == KG_CIPHER_AESGCM) {
+		memcpy(iv, pc->u.gcm.iv, KG_GCM_IV_LEN);   /* fixed || current counter */
+		ivlen = KG_GCM_IV_LEN;
+	} else if (c != NULL && c->kind == KG_CIPHER_AESCTR) {
+		GUARD(kg_aesctr_position(pc, iv));        /* the next counter block */
+		ivlen = c->iv_len;
+	}
+	size_t before = kg_buf_len(out);
+	int r;
+	GUARD_GOTO(r, kg_buf_put_cstring(out, c ? c->name : "none"), fail);
+	GUARD_GOTO(r, kg_buf_put_cstring(out, pc->mac_alg ? pc->mac_alg->name : ""), fail);
+	GUARD_GOTO(r, kg_buf_put_u8(out, (uint8_t)pc->encrypt), fail);
+	GUARD_GOTO(r, kg_buf_put_string(out, pc->key, c ? c->key_len : 0), fail);
+	GUARD_GOTO(r, kg_buf_put_string(out, iv, ivlen), fail);
+	GUARD_GOTO(r, kg_buf_put_string(out, pc->mac_key, pc->mac_alg ? pc->mac_alg->key_len : 0), fail);
+	/* After peek_length decrypted a CTR packet's first block in place:
+	 * the counter above is already past it. */
+	GUARD_GOTO(r, kg_buf_put_u8(out, (uint8_t)pc->first_block_clear), fail);
+	r = KG_OK;
+	goto done;
+fail:
+	if (kg_buf_len(out) > before) {
+		OPENSSL_cleanse(kg_buf_mutable_ptr(out) + before, kg_buf_len(out) - before);
+		if (kg_buf_consume_end(out, kg_buf_len(out) - before) < 0)
+			r = KG_ERR_INTERNAL;
+	}
+done:
+	OPENSSL_cleanse(iv, sizeof(iv));
+	return r;
+}
+
+/* A field of exactly want bytes. */
+static int get_exact(kg_buf *in, size_t want, const uint8_t **p)
+{
+	size_t n;
+	GUARD(kg_buf_get_string_direct(in, p, &n));
+	ENSURE(n == want, KG_ERR_FORMAT);
+	return KG_OK;
+}
+
+int kg_pktcrypt_import(kg_pktcrypt **out, const kg_cipher_alg *c, const kg_mac_alg *m,
+		       int encrypt, kg_buf *in)
+{
+	ENSURE(out != NULL && in != NULL, KG_ERR_ARG);
+	*out = NULL;
+	const uint8_t *name, *mname, *key, *iv, *mkey;
+	size_t nlen, mlen;
+	uint8_t enc;
+	GUARD(kg_buf_get_string_direct(in, &name, &nlen));
+	GUARD(kg_buf_get_string_direct(in, &mname, &mlen));
+	GUARD(kg_buf_get_u8(in, &enc));
+	/* The state must be for the algorithms and direction the caller
+	 * negotiated, not whatever the blob names. */
+	const char *want = c ? c->name : "none", *mwant = m ? m->name : "";
+	ENSURE(nlen == strlen(want) && memcmp(name, want, nlen) == 0, KG_ERR_FORMAT);
+	ENSURE(mlen == strlen(mwant) && memcmp(mname, mwant, mlen) == 0, KG_ERR_FORMAT);
+	ENSURE(enc == (encrypt ? 1 : 0), KG_ERR_FORMAT);
+	if (c == NULL || c->aead)
+		ENSURE(m == NULL, KG_ERR_FORMAT);
+	else
+		ENSURE(m != NULL, KG_ERR_FORMAT);
+	size_t ivlen = c == NULL || c->kind == KG_CIPHER_CHACHAPOLY ? 0 : c->iv_len;
+	GUARD(get_exact(in, c ? c->key_len : 0, &key));
+	GUARD(get_exact(in, ivlen, &iv));
+	GUARD(get_exact(in, m ? m->key_len : 0, &mkey));
+	uint8_t fbc;
+	GUARD(kg_buf_get_u8(in, &fbc));
+	ENSURE(fbc <= 1, KG_ERR_FORMAT);
+	/* Only a receiving CTR state without EtM decrypts a block early. */
+	if (fbc)
+		ENSURE(!encrypt && c != NULL && c->kind == KG_CIPHER_AESCTR && !m->etm, KG_ERR_FORMAT);
+	/* kg_pktcrypt_new copies the keys: nothing points into the blob. */
+	GUARD(kg_pktcrypt_new(out, c, m, c ? key : NULL, ivlen ? iv : NULL, m ? mkey : NULL, encrypt));
+	(*out)->first_block_clear = fbc;
+	return KG_OK;
 }

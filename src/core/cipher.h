@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "core/buf.h"
 #include "core/safety.h"
 
 typedef struct kg_cipher_alg kg_cipher_alg;
@@ -67,5 +68,23 @@ int kg_pktcrypt_peek_length(kg_pktcrypt *pc, uint32_t seqnr, uint8_t *pkt, uint3
 /* Checks the tag at pkt + pktlen and decrypts pkt in place.  On success
  * pkt[0..pktlen) is the plaintext packet.  KG_ERR_MAC on a bad tag. */
 int kg_pktcrypt_open(kg_pktcrypt *pc, uint32_t seqnr, uint8_t *pkt, size_t pktlen) KG_WUR;
+
+/* Hands one direction's live state to another process: appends the
+ * algorithm names, the direction, the keys and the position (AES-GCM's
+ * invocation counter, AES-CTR's next counter block; chacha20-poly1305
+ * needs only its keys, its nonce is the sequence number) to out, and
+ * whether peek_length already decrypted the next packet's first block
+ * (AES-CTR without EtM; the caller then carries that block and the length
+ * it learnt).  KG_ERR_STATE when a CTR stream stopped inside a block.
+ * The output holds keys: the caller wipes it. */
+int kg_pktcrypt_export(const kg_pktcrypt *pc, kg_buf *out) KG_WUR;
+/* 1 between a peek_length that decrypted in place and its open. */
+int kg_pktcrypt_mid_packet(const kg_pktcrypt *pc);
+/* Reads what kg_pktcrypt_export wrote from in (consuming it) into a new
+ * state, which must be for cipher c and MAC m (as kg_pktcrypt_new takes
+ * them) in the given direction; anything else, a wrong key length or a
+ * short field is KG_ERR_FORMAT (or KG_ERR_INCOMPLETE).  Copies the keys. */
+int kg_pktcrypt_import(kg_pktcrypt **out, const kg_cipher_alg *c, const kg_mac_alg *m,
+		       int encrypt, kg_buf *in) KG_WUR;
 
 #endif

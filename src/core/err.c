@@ -42,6 +42,7 @@ const char *kg_err_str(int err)
 	case KG_ERR_AGAIN: return "more input needed";
 	case KG_ERR_CHANNEL: return "channel error";
 	case KG_ERR_REVOKED: return "key is revoked";
+	case KG_ERR_STATE: return "not possible in the current state";
 	default: return "unknown error";
 	}
 }

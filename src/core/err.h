@@ -42,7 +42,8 @@ enum kg_err {
 	KG_ERR_AGAIN = -35,            /* need more input to proceed */
 	KG_ERR_CHANNEL = -36,          /* channel protocol error */
 	KG_ERR_REVOKED = -37,          /* key is marked @revoked */
-	KG_ERR_MIN_ = -38
+	KG_ERR_STATE = -38,            /* not possible in the current state */
+	KG_ERR_MIN_ = -39
 };
 
 const char *kg_err_str(int err);

@@ -122,6 +122,8 @@ static int try_publickey(kg_svr_auth *a, kg_buf *b)
 			free(alg);
 			return r < 0 ? r : 0;
 		}
+	} else if (ok && a->cfg.verify_pubkey) {
+		ok = a->cfg.verify_pubkey(a->cfg.cb_arg, a->user, alg, blob, blob_len, sig, sig_len) == KG_OK;
 	} else if (ok) {
 		kg_buf data;
 		size_t sid_len;

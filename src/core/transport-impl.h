@@ -48,6 +48,7 @@ struct kg_transport {
 
 	/* identification */
 	const char *my_version;
+	char *own_version;               /* my_version's storage after kg_tr_import */
 	char *peer_version;
 	int banner_done;
 	unsigned int pre_banner_lines;
@@ -94,7 +95,8 @@ struct kg_transport {
 	size_t hlen;
 	uint8_t session_id[TR_MAX_HASH];
 	size_t session_id_len;
-	kg_key *peer_hostkey;            /* client: the server's key */
+	kg_key *peer_hostkey;            /* client: the server's key; an imported server:
+	                                  * its own, when not among cfg.hostkeys */
 	uint8_t *session_sig;            /* client: its signature over session_id (first exchange) */
 	size_t session_sig_len;
 	kg_kex_result result;
@@ -125,8 +127,17 @@ int tr_send_raw(kg_transport *t, const uint8_t *payload, size_t len) KG_WUR;
 /* Sends the messages held during key exchange. */
 int tr_flush_held(kg_transport *t) KG_WUR;
 
+/* transport.c */
+/* A transport with cfg's settings and empty buffers, no packet state, no
+ * identification sent, no key exchange started (kg_tr_new, kg_tr_import). */
+int tr_alloc(kg_transport **out, const kg_tr_config *cfg) KG_WUR;
+
 /* transport-kex.c */
 int tr_kex_start(kg_transport *t) KG_WUR;
+/* Negotiated names -> one direction's algorithms. */
+int tr_set_dir_algs(tr_dir_algs *d, const char *enc, const char *mac, const char *comp) KG_WUR;
+/* t->result from the negotiated names and the last exchange (hostkey apart). */
+void tr_kex_fill_result(kg_transport *t);
 int tr_kex_handle(kg_transport *t, uint8_t type, const uint8_t *payload, size_t len) KG_WUR;
 void tr_kex_free(kg_transport *t);
 

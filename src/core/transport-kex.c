@@ -117,7 +117,7 @@ static int first_name_is(const char *list, const char *name)
 	return strncmp(list, name, n) == 0 && (list[n] == ',' || list[n] == '\0');
 }
 
-static int set_dir_algs(tr_dir_algs *d, const char *enc, const char *mac, const char *comp)
+int tr_set_dir_algs(tr_dir_algs *d, const char *enc, const char *mac, const char *comp)
 {
 	d->cipher = kg_cipher_find(enc);
 	ENSURE(d->cipher != NULL, KG_ERR_NO_CIPHER_MATCH);
@@ -165,8 +165,8 @@ static int negotiate(kg_transport *t)
 		ENSURE_GOTO(r, mr == KG_OK || mr == KG_ERR_NOT_FOUND, mr, out);
 		GUARD_GOTO(r, choose(cl->l[6 + i], sl->l[6 + i], KG_ERR_NO_COMP_MATCH, &t->names[N_COMP_CS + i]), out);
 	}
-	GUARD_GOTO(r, set_dir_algs(&t->algs_c2s, t->names[N_ENC_CS], t->names[N_MAC_CS], t->names[N_COMP_CS]), out);
-	GUARD_GOTO(r, set_dir_algs(&t->algs_s2c, t->names[N_ENC_SC], t->names[N_MAC_SC], t->names[N_COMP_SC]), out);
+	GUARD_GOTO(r, tr_set_dir_algs(&t->algs_c2s, t->names[N_ENC_CS], t->names[N_MAC_CS], t->names[N_COMP_CS]), out);
+	GUARD_GOTO(r, tr_set_dir_algs(&t->algs_s2c, t->names[N_ENC_SC], t->names[N_MAC_SC], t->names[N_COMP_SC]), out);
 	/* A wrongly guessed first KEX packet from the peer is skipped. */
 	if (theirs.first_follows &&
 	    (!first_name_is(theirs.l[0], t->names[N_KEX]) || !first_name_is(theirs.l[1], t->names[N_HOSTKEY])))
@@ -280,7 +280,7 @@ static int derive_keys(kg_transport *t, const kg_buf *K)
 	return derive_dir(t, K, rxd, t->is_server ? 'A' : 'B', 0, &t->rx_next);
 }
 
-static void fill_result(kg_transport *t)
+void tr_kex_fill_result(kg_transport *t)
 {
 	kg_kex_result *res = &t->result;
 	res->kex = t->names[N_KEX];
@@ -323,7 +323,7 @@ static int kex_finish(kg_transport *t)
 	t->kex_count++;
 	t->kex_time = t->now;
 	kg_buf_reset(&t->peer_kexinit);
-	fill_result(t);
+	tr_kex_fill_result(t);
 	if (t->cfg.kex_done)
 		t->cfg.kex_done(t->cfg.cb_arg, &t->result);
 	return KG_OK;
@@ -391,7 +391,13 @@ static int server_kex_init(kg_transport *t, const uint8_t *payload, size_t len)
 					    &t->server_pub, &K), out);
 	GUARD_GOTO(r, kg_key_to_blob(hk, &blob), out);
 	GUARD_GOTO(r, exchange_hash(t, &blob, &K), out);
-	GUARD_GOTO(r, kg_key_sign(hk, t->names[N_HOSTKEY], t->H, t->hlen, &sig), out);
+	if (t->cfg.sign_hostkey)
+		r = t->cfg.sign_hostkey(t->cfg.cb_arg, hk, t->names[N_HOSTKEY], t->H, t->hlen, &sig);
+	else
+		r = kg_key_sign(hk, t->names[N_HOSTKEY], t->H, t->hlen, &sig);
+	if (r < 0)
+		goto out;
+	ENSURE_GOTO(r, kg_buf_len(&sig) > 0, KG_ERR_SIGNATURE, out);
 	kg_buf *m;
 	GUARD_GOTO(r, t->sink.begin(t, SSH_MSG_KEX_ECDH_REPLY, &m), out);
 	if ((r = kg_buf_put_stringb(m, &blob)) < 0 || (r = put_pub(t, m, &t->server_pub)) < 0 ||
@@ -450,7 +456,7 @@ static int client_kex_reply(kg_transport *t, const uint8_t *payload, size_t len)
 		goto out;
 	}
 	t->result.hostkey = hk;
-	fill_result(t);
+	tr_kex_fill_result(t);
 	if (first && !t->session_sig && siglen > 0) {
 		/* kept for session-bind@openssh.com (PROTOCOL.agent) */
 		GUARD_GOTO(r, (t->session_sig = malloc(siglen)) ? KG_OK : KG_ERR_ALLOC, out);

@@ -29,7 +29,7 @@ static int sink_end(void *arg)
 	return rekey_if_due(t);
 }
 
-int kg_tr_new(kg_transport **out, const kg_tr_config *cfg)
+int tr_alloc(kg_transport **out, const kg_tr_config *cfg)
 {
 	*out = NULL;
 	kg_transport *t = calloc(1, sizeof(*t));
@@ -51,6 +51,15 @@ int kg_tr_new(kg_transport **out, const kg_tr_config *cfg)
 	kg_buf_init(&t->server_pub, 4096);
 	kg_buf_init(&t->zin.buf, TR_MAX_PAYLOAD + 1024);
 	kg_buf_init(&t->zout.buf, TR_MAX_PAYLOAD + 1024);
+	*out = t;
+	return KG_OK;
+}
+
+int kg_tr_new(kg_transport **out, const kg_tr_config *cfg)
+{
+	kg_transport *t;
+	GUARD(tr_alloc(&t, cfg));
+	*out = NULL;
 	int r;
 	GUARD_GOTO(r, kg_pktcrypt_new(&t->rx, NULL, NULL, NULL, NULL, NULL, 0), fail);
 	GUARD_GOTO(r, kg_pktcrypt_new(&t->tx, NULL, NULL, NULL, NULL, NULL, 1), fail);
@@ -83,6 +92,7 @@ void kg_tr_free(kg_transport *t)
 	tr_zlib_free(&t->zin);
 	tr_zlib_free(&t->zout);
 	free(t->peer_version);
+	free(t->own_version);
 	free(t->server_sig_algs);
 	OPENSSL_cleanse(t, sizeof(*t));
 	free(t);

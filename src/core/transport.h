@@ -55,6 +55,13 @@ typedef struct kg_tr_config {
 	void (*trace)(void *arg, int sent, const uint8_t *payload, size_t len);
 	/* Optional: called when a key exchange completes. */
 	void (*kex_done)(void *arg, const kg_kex_result *kex);
+	/* Server, optional: signs the exchange hash with hostkey (one of
+	 * hostkeys) under signature algorithm alg, appending the SSH signature
+	 * blob (string alg, string signature) to sig; KG_OK or a negative
+	 * error.  When set it is used instead of kg_key_sign, so hostkeys may
+	 * hold public halves only (the private ones kept by another process). */
+	int (*sign_hostkey)(void *arg, const kg_key *hostkey, const char *alg, const uint8_t *data,
+			    size_t len, kg_buf *sig);
 	void *cb_arg;
 } kg_tr_config;
 
@@ -116,5 +123,37 @@ const kg_kex_result *kg_tr_kex_result(const kg_transport *t);
 const char *kg_tr_server_sig_algs(const kg_transport *t);
 /* Bytes of payload sent/received so far (for statistics). */
 void kg_tr_counters(const kg_transport *t, uint64_t *sent, uint64_t *received);
+
+/* Handing a running transport to another process with no renegotiation
+ * (transport-export.c).  kg_tr_export appends to out everything the
+ * transport needs to go on: both directions' keys and cipher positions,
+ * sequence numbers, the counters since the last key exchange, the
+ * negotiated names, session id and last exchange's result (host key as its
+ * public blob), peer version, ext-info state, the authenticated flag, and
+ * the input not yet read as packets (a packet whose length was already
+ * learnt included).  Allowed only when the first key exchange has
+ * completed and none is running, no message is being built or held,
+ * kg_tr_output_pending() is 0 (flush first), the connection is not closed
+ * and no compressed byte has passed yet (zlib@openssh.com started by
+ * kg_tr_set_authenticated but not used is fine); else KG_ERR_STATE and out
+ * is unchanged.  The blob is about 1 KiB plus the pending input; out
+ * should be able to grow by KG_TR_EXPORT_MAX.  Time-based rekeying goes on
+ * from the same monotonic clock (kg_tr_tick) in the new process.  The blob
+ * holds keys: wipe it (kg_buf_free does) once sent; t stays usable but
+ * must not send or read again (the peer would see the same state twice). */
+#define KG_TR_EXPORT_MAX (4u * 1024 * 1024)
+int kg_tr_export(const kg_transport *t, kg_buf *out) KG_WUR;
+/* Makes a transport from a blob of kg_tr_export, with cfg as kg_tr_new
+ * takes it (callbacks, preference lists for later re-exchanges, host keys,
+ * rekey limits; cfg->is_server must match the blob).  The identification
+ * strings are the blob's (the exchange hash of a re-exchange needs them).
+ * Server: the host key of the last exchange is cfg's when one of
+ * cfg->hostkeys has the same public key, else a copy of the blob's (a
+ * re-exchange signs with one of cfg->hostkeys, so give the same ones).
+ * No callback runs during the import (kex_done, verify_hostkey).  Every
+ * field is checked; a corrupt or truncated blob gives a negative error and
+ * no transport.  Nothing points into the blob afterwards.  The blob is the
+ * sender's word: import does not make its session id or keys trustworthy. */
+int kg_tr_import(kg_transport **out, const kg_tr_config *cfg, const uint8_t *blob, size_t len) KG_WUR;
 
 #endif

@@ -18,6 +18,7 @@
 #include "config/server-match.h"
 #include "config/svr-access.h"
 #include "conn/svr-conn.h"
+#include "conn/svr-privsep.h"
 #include "conn/svr-listen.h"
 #include "sys/reexec.h"
 #include "sftp/sftp-server.h"
@@ -507,6 +508,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ctx.internal_sftp = internal_sftp;
+	if (!a.reexec_child && kg_svr_privsep_check(&log) < 0) {
+		kg_svr_ctx_free(&ctx);
+		rc = 255;
+		goto out;
+	}
 	if (a.reexec_child) {
 		rc = serve_reexec(&ctx, &log);
 		kg_svr_ctx_free(&ctx);

@@ -30,7 +30,7 @@ void kg_log_init(kg_logger *lg, const char *ident, int level, int to_syslog, int
 	lg->to_syslog = to_syslog;
 	lg->facility = facility;
 	if (to_syslog)
-		openlog(lg->ident, LOG_PID, facility);
+		openlog(lg->ident, LOG_PID | LOG_NDELAY, facility);  /* connected now: a sandbox cannot connect later */
 }
 
 void kg_log_close(kg_logger *lg)

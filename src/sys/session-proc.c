@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+#include "sys/pty.h"
 #include "sys/tty.h"
 
 #define DEFAULT_USER_PATH "/usr/local/bin:/usr/bin:/bin:/usr/games"
@@ -335,35 +336,16 @@ static int prep_argv(struct spawn_prep *p, const kg_spawn_req *req)
 	return KG_OK;
 }
 
-/* The tty group owns user ptys (mode 0620) so write(1) works; without
- * one the pty stays private to the user. */
-static void pty_set_owner(int slave, const kg_spawn_user *u)
-{
-	struct group gr, *found = NULL;
-	char buf[4096];
-	gid_t gid = u->gid;
-	mode_t mode = 0600;
-
-	if (getgrnam_r("tty", &gr, buf, sizeof(buf), &found) == 0 && found != NULL) {
-		gid = gr.gr_gid;
-		mode = 0620;
-	}
-	if (fchown(slave, u->uid, gid) != 0 || fchmod(slave, mode) != 0) {
-		/* The pty keeps root ownership; the session still works. */
-	}
-}
-
 static int prep_pty(struct spawn_prep *p, const kg_spawn_req *req, char *name, size_t namesz)
 {
 	struct termios tio;
 
-	p->pty_master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	ENSURE(p->pty_master >= 0, KG_ERR_SYSTEM);
-	ENSURE(grantpt(p->pty_master) == 0 && unlockpt(p->pty_master) == 0, KG_ERR_SYSTEM);
-	ENSURE(ptsname_r(p->pty_master, name, namesz) == 0, KG_ERR_SYSTEM);
-	/* O_NOCTTY: the server must not adopt the pty as its own terminal. */
-	p->pty_slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	ENSURE(p->pty_slave >= 0, KG_ERR_SYSTEM);
+	/* With privilege separation the monitor opens it (already the user's):
+	 * a process inside ChrootDirectory has no /dev/ptmx. */
+	if (req->open_pty)
+		GUARD(req->open_pty(req->open_pty_arg, &p->pty_master, &p->pty_slave, name, namesz));
+	else
+		GUARD(kg_pty_open(&p->pty_master, &p->pty_slave, name, namesz));
 	GUARD(kg_session_resize(p->pty_master, req->cols, req->rows, req->px, req->py));
 	if (req->modes_len > 0) {
 		ENSURE(tcgetattr(p->pty_slave, &tio) == 0, KG_ERR_SYSTEM);
@@ -371,7 +353,7 @@ static int prep_pty(struct spawn_prep *p, const kg_spawn_req *req, char *name, s
 		ENSURE(tcsetattr(p->pty_slave, TCSANOW, &tio) == 0, KG_ERR_SYSTEM);
 	}
 	if (p->drop)
-		pty_set_owner(p->pty_slave, req->user);
+		kg_pty_set_owner(p->pty_slave, req->user->uid, req->user->gid);
 	return KG_OK;
 }
 

@@ -72,6 +72,10 @@ typedef struct kg_spawn_req {
 	 * text to the session's stderr (or pty) and exits 254, running
 	 * nothing of the user's.  NULL: none. */
 	const char *refuse_msg;
+	/* When set, the pty pair comes from here (the monitor, which keeps
+	 * root) instead of being opened by this process. */
+	int (*open_pty)(void *arg, int *master, int *slave, char *name, size_t namesz);
+	void *open_pty_arg;
 } kg_spawn_req;
 
 #define KG_TTY_NAME_MAX 64

@@ -55,3 +55,21 @@ int kg_user_id_leave(kg_user_id *t)
 	t->active = 0;
 	return ok ? KG_OK : KG_ERR_SYSTEM;
 }
+
+int kg_user_become(const kg_spawn_user *u)
+{
+	if (geteuid() != 0)
+		return u->uid == geteuid() ? KG_OK : KG_ERR_ARG;
+	gid_t *ug = calloc(MAX_GROUPS, sizeof(gid_t));
+	int nug = MAX_GROUPS;
+	ENSURE(ug != NULL, KG_ERR_ALLOC);
+	int ok = getgrouplist(u->name, u->gid, ug, &nug) >= 0 && setgroups((size_t)nug, ug) == 0 &&
+		 setresgid(u->gid, u->gid, u->gid) == 0 && setresuid(u->uid, u->uid, u->uid) == 0;
+	free(ug);
+	ENSURE(ok, KG_ERR_SYSTEM);
+	uid_t ru, eu, su;
+	ENSURE(getresuid(&ru, &eu, &su) == 0 && ru == u->uid && eu == u->uid && su == u->uid, KG_ERR_SYSTEM);
+	if (u->uid != 0)
+		ENSURE(setuid(0) != 0 && seteuid(0) != 0, KG_ERR_SYSTEM);
+	return KG_OK;
+}

@@ -24,4 +24,8 @@ int kg_user_id_enter(kg_user_id *t, const kg_spawn_user *u) KG_WUR;
  * unknown state and must end. */
 int kg_user_id_leave(kg_user_id *t) KG_WUR;
 
+/* Becomes u for good: groups, gid, uid (real, effective and saved), then
+ * checks root cannot be regained.  Not root: u must already be who runs. */
+int kg_user_become(const kg_spawn_user *u) KG_WUR;
+
 #endif

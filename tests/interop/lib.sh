@@ -255,6 +255,25 @@ still_serving() {
 	return 1
 }
 
+# ---- processes -----------------------------------------------------------------
+# children_of PID : the pids whose parent is PID.
+children_of() {
+	for _s in /proc/[0-9]*/stat; do
+		_pp=$(sed 's/.*) //' "$_s" 2>/dev/null | cut -d' ' -f2)
+		[ "$_pp" = "$1" ] && { _p=${_s#/proc/}; echo "${_p%/stat}"; }
+	done
+}
+# wait_child PID : the first child of PID (waits up to 10 s).
+wait_child() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		_c=$(children_of "$1" | head -n 1)
+		[ -n "$_c" ] && { echo "$_c"; return 0; }
+		sleep 0.1; _i=$((_i + 1))
+	done
+	return 1
+}
+
 # ---- password test user -----------------------------------------------------
 # setup_pwuser : create (if needed) the system account $PWUSER with a fresh
 # random password in $PWPASS; locked again on exit.  Root only.

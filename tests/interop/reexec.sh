@@ -14,23 +14,6 @@ case $(basename "$KSSHD") in ksshd) ;; *) skip "KSSHD is not ksshd"; finish ;; e
 KSCP=${KSCP:-$KAGI_BIN/kscp}
 setup_keys || { fail "setup keys"; finish; }
 
-# children_of PID : the pids whose parent is PID.
-children_of() {
-	for _s in /proc/[0-9]*/stat; do
-		_pp=$(sed 's/.*) //' "$_s" 2>/dev/null | cut -d' ' -f2)
-		[ "$_pp" = "$1" ] && { _p=${_s#/proc/}; echo "${_p%/stat}"; }
-	done
-}
-# wait_child PID : the first child of PID (waits up to 10 s).
-wait_child() {
-	_i=0
-	while [ $_i -lt 100 ]; do
-		_c=$(children_of "$1" | head -n 1)
-		[ -n "$_c" ] && { echo "$_c"; return 0; }
-		sleep 0.1; _i=$((_i + 1))
-	done
-	return 1
-}
 # base PID PATTERN : the start address of the first mapping whose file matches.
 base() { awk -v p="$2" '$6 ~ p { split($1, a, "-"); print a[1]; exit }' "/proc/$1/maps"; }
 cmdline() { tr '\0' ' ' <"/proc/$1/cmdline"; }
@@ -49,7 +32,11 @@ sleep 0.5  # past the exec
 [ "$(readlink "/proc/$child/exe")" = "$exe" ]; res "its executable is ksshd" || readlink "/proc/$child/exe" >&2
 case " $(cmdline "$child") " in *" -R "*) true ;; *) false ;; esac
 res "its command line shows the re-exec flag -R" || cmdline "$child" >&2
-case $(readlink "/proc/$child/fd/3") in socket:*) true ;; *) false ;; esac; res "it has the connection on descriptor 3"
+# Privilege separation: once the user authenticated, the monitor hands the
+# socket (still descriptor 3) to the user's process, its child.
+uproc=$(children_of "$child" | head -n 1)
+case $(readlink "/proc/$uproc/fd/3") in socket:*) true ;; *) false ;; esac
+res "the connection is on descriptor 3 (of the monitor's child once authenticated)" || note "monitor $child child ${uproc:-none}"
 if [ "$aslr" = 0 ]; then
 	skip "fresh address layout (randomize_va_space is 0 here)"
 else

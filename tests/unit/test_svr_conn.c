@@ -1,4 +1,6 @@
-/* Exercises src/conn/svr-conn.c, src/conn/svr-session.c, src/conn/cli-conn.c,
+/* Exercises src/conn/svr-conn.c, src/conn/svr-ctx.c, src/conn/svr-authcheck.c,
+ * src/conn/svr-privsep.c, src/conn/svr-monlink.c, src/sys/frame-io.c (the monitor and its
+ * children, each login going through them), src/conn/svr-session.c, src/conn/cli-conn.c,
  * src/conn/cli-stream.c and src/conn/cli-session.c: a served connection end
  * to end over a socketpair.  The server half runs kg_svr_conn_serve in a
  * forked process; the test drives kagi's own client transport, auth and
@@ -21,6 +23,7 @@
 #include "core/channel.h"
 #include "core/defaults.h"
 #include "conn/svr-conn.h"
+#include "conn/svr-privsep.h"
 #include "conn/cli-conn.h"
 #include "conn/cli-session.h"
 #include "conn/cli-stream.h"

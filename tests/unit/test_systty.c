@@ -1,4 +1,4 @@
-/* Exercises src/sys/tty.c: terminal modes, raw mode and window size, prompts on /dev/tty and their signals. */
+/* Exercises src/sys/tty.c and src/sys/pty.c: terminal modes, raw mode and window size, prompts on /dev/tty and their signals, pty pairs. */
 #include "t.h"
 #include "sysproc_util.h"
 
@@ -6,10 +6,14 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <unistd.h>
 #include "core/buf.h"
 #include "sys/net.h"
+#include "sys/pty.h"
 #include "sys/session-proc.h"
 #include "sys/tty.h"
 
@@ -243,9 +247,38 @@ static void test_tty_secret_signal_restores_echo(void)
 	close(master);
 }
 
+/* A pty pair: close-on-exec both, the slave at /dev/pts/N and not this
+ * process's terminal; what the slave writes the master reads. */
+static void test_pty_open(void)
+{
+	int m = -1, sl = -1;
+	char name[64];
+	T_OK(kg_pty_open(&m, &sl, name, sizeof(name)));
+	T_ASSERT(strncmp(name, "/dev/pts/", 9) == 0);
+	T_ASSERT((fcntl(m, F_GETFD) & FD_CLOEXEC) && (fcntl(sl, F_GETFD) & FD_CLOEXEC));
+	T_ASSERT(isatty(sl));
+	pid_t fg = tcgetsid(sl);
+	T_ASSERT(fg < 0 || fg != getsid(0));
+	struct termios tio;
+	T_ASSERT(tcgetattr(sl, &tio) == 0);
+	cfmakeraw(&tio);
+	T_ASSERT(tcsetattr(sl, TCSANOW, &tio) == 0);
+	T_ASSERT(write(sl, "hi", 2) == 2);
+	char buf[8];
+	T_ASSERT(read(m, buf, sizeof(buf)) == 2 && memcmp(buf, "hi", 2) == 0);
+	if (geteuid() == 0) {  /* given to another user: the slave changes owner */
+		struct stat st;
+		kg_pty_set_owner(sl, 65534, 65534);
+		T_ASSERT(fstat(sl, &st) == 0 && st.st_uid == 65534);
+	}
+	close(sl);
+	close(m);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+	T_RUN(test_pty_open);
 	T_RUN(test_modes_roundtrip);
 	T_RUN(test_tty_raw_and_size);
 	T_RUN(test_tty_read_secret);
