@@ -31,14 +31,26 @@ unit)
 	# The layout's rules (layers, cycles, sizes, one loop, files named by tests).
 	echo "== tools/layout-check.py"
 	run_one layout python3 tools/layout-check.py
+	# The two builds side by side (one per core); the ASan one in reverse
+	# order, so the same test rarely runs twice at once.
 	for b in build build-asan; do
 		[ -d $b/tests ] || continue
-		for t in $b/tests/test_*; do
-			[ -x "$t" ] || continue
-			echo "== $t"
-			# A hung test fails (exit 124) instead of holding the run.
-			ASAN_OPTIONS=detect_leaks=1 run_one "$t" timeout "${UNIT_TIMEOUT:-300}" "$t"
-		done
+		order=$(ls $b/tests/test_* 2>/dev/null)
+		[ $b = build-asan ] && order=$(echo "$order" | sort -r)
+		(
+			for t in $order; do
+				[ -x "$t" ] || continue
+				echo "== $t"
+				# A hung test fails (exit 124) instead of holding the run.
+				ASAN_OPTIONS=detect_leaks=1 run_one "$t" timeout "${UNIT_TIMEOUT:-300}" "$t"
+			done >"$log/unit-$b.lane"
+		) &
+	done
+	wait
+	for b in build build-asan; do
+		[ -f "$log/unit-$b.lane" ] || continue
+		cat "$log/unit-$b.lane"
+		count "$log/unit-$b.lane"
 	done ;;
 valgrind)
 	# Memory errors and leaks under valgrind, for the quicker unit tests.
@@ -93,13 +105,28 @@ interop)
 		count "$o"
 	done ;;
 fuzz)
+	# FUZZ_LANES harnesses at a time (one per core), each for FUZZ_SECONDS.
+	lanes=${FUZZ_LANES:-2}
+	running=0
+	for f in build-fuzz/bin/fuzz_*; do
+		[ -x "$f" ] || continue
+		n=$(basename "$f")
+		corpus="$log/corpus-$n"; mkdir -p "$corpus"
+		[ -d "tests/fuzz/seeds/$n" ] && cp tests/fuzz/seeds/$n/* "$corpus"/ 2>/dev/null
+		( "$f" -max_total_time=${FUZZ_SECONDS:-6} -rss_limit_mb=2048 "$corpus" >"$log/$n.out" 2>&1
+		  echo $? >"$log/$n.rc" ) &
+		running=$((running + 1))
+		if [ $running -ge "$lanes" ]; then
+			wait
+			running=0
+		fi
+	done
+	wait
 	for f in build-fuzz/bin/fuzz_*; do
 		[ -x "$f" ] || continue
 		n=$(basename "$f")
 		echo "== $f"
-		corpus="$log/corpus-$n"; mkdir -p "$corpus"
-		[ -d "tests/fuzz/seeds/$n" ] && cp tests/fuzz/seeds/$n/* "$corpus"/ 2>/dev/null
-		if "$f" -max_total_time=${FUZZ_SECONDS:-6} -rss_limit_mb=2048 "$corpus" >"$log/$n.out" 2>&1; then
+		if [ "$(cat "$log/$n.rc" 2>/dev/null)" = 0 ]; then
 			echo "PASS: fuzz $n"; pass=$((pass + 1))
 		else
 			echo "FAIL: fuzz $n"; tail -n 40 "$log/$n.out"; fail=$((fail + 1))
