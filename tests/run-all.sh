@@ -53,16 +53,31 @@ unit)
 		count "$log/unit-$b.lane"
 	done ;;
 valgrind)
-	# Memory errors and leaks under valgrind, for the quicker unit tests.
+	# Memory errors and leaks under valgrind, for the quicker unit tests,
+	# two at a time (one per core).
 	if command -v valgrind >/dev/null; then
-		for n in ${VALGRIND_TESTS:-test_buf test_transport test_transport_export test_channel test_channel_req test_cipher test_names test_config test_known_hosts test_authorized_keys test_sftp test_explain test_scp_proto test_lineedit test_cli_args test_scp test_scp_remote test_scp_client test_sftp_cli}; do
+		vg_tests="${VALGRIND_TESTS:-test_buf test_transport test_transport_export test_channel test_channel_req test_cipher test_names test_config test_known_hosts test_authorized_keys test_sftp test_explain test_scp_proto test_lineedit test_cli_args test_scp test_scp_remote test_scp_client test_sftp_cli}"
+		running=0
+		for n in $vg_tests; do
 			t=build/tests/$n
 			[ -x "$t" ] || continue
-			echo "== valgrind $t"
-			if timeout "${UNIT_TIMEOUT:-300}" valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$t" >"$log/vg.out" 2>"$log/vg.err"; then
+			( timeout "${UNIT_TIMEOUT:-300}" valgrind -q --error-exitcode=99 --leak-check=full \
+				--errors-for-leak-kinds=definite "$t" >"$log/vg-$n.out" 2>"$log/vg-$n.err"
+			  echo $? >"$log/vg-$n.rc" ) &
+			running=$((running + 1))
+			if [ $running -ge 2 ]; then
+				wait
+				running=0
+			fi
+		done
+		wait
+		for n in $vg_tests; do
+			[ -f "$log/vg-$n.rc" ] || continue
+			echo "== valgrind build/tests/$n"
+			if [ "$(cat "$log/vg-$n.rc")" = 0 ]; then
 				echo "PASS: valgrind $n"; pass=$((pass + 1))
 			else
-				echo "FAIL: valgrind $n"; tail -n 40 "$log/vg.err"; fail=$((fail + 1))
+				echo "FAIL: valgrind $n"; tail -n 40 "$log/vg-$n.err"; fail=$((fail + 1))
 			fi
 		done
 	fi ;;
