@@ -112,6 +112,13 @@ int kg_svr_ctx_init(kg_svr_ctx *s, const kg_server_config *cfg, kg_logger *log)
 			continue;
 		}
 		kg_debug(log, "host key: %s type %s", cfg->host_keys.v[i], kg_key_type_name(k->type));
+		/* A key no offered algorithm can use is loaded for nothing: say so
+		 * (an ECDSA-only server offers nothing with the default list). */
+		char *one = NULL;
+		if (kg_svr_filter_hostkey_algs(hk, &k, 1, &one) == KG_ERR_NOT_FOUND)
+			kg_info(log, "HostKey %s (%s) is not offered: HostKeyAlgorithms names none of its algorithms",
+				cfg->host_keys.v[i], kg_key_type_name(k->type));
+		free(one);
 		s->hostkeys[s->n_hostkeys++] = k;
 	}
 	if (s->n_hostkeys == 0) {

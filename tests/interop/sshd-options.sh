@@ -185,4 +185,13 @@ for c in ssh kssh; do
 	[ "$out" = "forced:hello world" ]; res "$c: ForceCommand from Match User, SSH_ORIGINAL_COMMAND set" \
 		|| { note "got '$out'"; cat "$T/e" >&2; }
 done
+
+# ---- a host key no offered algorithm uses is named at start-up ----
+gen_key "$T/host_ecdsa" ecdsa || fail "ecdsa host key"
+"$KSSHD" -t -f /dev/null -h "$T/host_ecdsa" -h "$T/host_ed25519" >"$T/t.out" 2>&1
+grep -q "HostKey $T/host_ecdsa (ecdsa-sha2-nistp256) is not offered: HostKeyAlgorithms names none of its algorithms" "$T/t.out" &&
+	! grep -q "HostKey $T/host_ed25519" "$T/t.out"
+res "an ECDSA host key left out of the default HostKeyAlgorithms is named" || cat "$T/t.out" >&2
+"$KSSHD" -t -f /dev/null -h "$T/host_ecdsa" -o HostKeyAlgorithms=+ecdsa-sha2-nistp256 >"$T/t2.out" 2>&1
+! grep -q "is not offered" "$T/t2.out"; res "not once HostKeyAlgorithms offers it" || cat "$T/t2.out" >&2
 finish
