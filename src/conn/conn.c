@@ -573,13 +573,20 @@ int kg_chan_out_put(kg_chan_out *o, kg_conn *c, kg_channel *ch, const uint8_t *d
 {
 	if (o->failed)
 		return grant(c, ch, n);
-	if (o->fd >= 0 && kg_buf_len(&o->pending) == 0) {
+	size_t held = kg_buf_len(&o->pending);
+	if (o->fd >= 0) {
+		/* What is held goes first, with the new data in the same call: the
+		 * descriptor may have room again before the loop says so, and
+		 * data written from the packet is data not copied. */
 		size_t done = 0;
-		int r = kg_fd_write(o->fd, d, n, &done);
+		int r = held ? kg_fd_write2(o->fd, kg_buf_ptr(&o->pending), held, d, n, &done)
+			     : kg_fd_write(o->fd, d, n, &done);
 		if (r == KG_OK) {
+			size_t from_held = done < held ? done : held;
+			GUARD(kg_buf_consume(&o->pending, from_held));
 			GUARD(grant(c, ch, done));
-			d += done;
-			n -= done;
+			d += done - from_held;
+			n -= done - from_held;
 		} else if (r != KG_ERR_AGAIN) {
 			/* The reader went away: drop what it would not take. */
 			GUARD(kg_chan_out_drop(o, c, ch));
