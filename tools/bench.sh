@@ -18,12 +18,15 @@
 #   BENCH_SCP_TESTS (default all)  MODE:DIRECTION:WHAT words, e.g. "sftp:down:big
 #                                  legacy:up:tree"; MODE sftp|legacy, DIRECTION
 #                                  up|down, WHAT big|tree
-#   BENCH_ONLY (default "ssh scp pq logins memory") which parts to run;
+#   BENCH_ONLY (default "ssh scp pq logins memory cpu") which parts to run;
 #                                  pq: connection set-up with
 #                                  mlkem768x25519-sha256 against
 #                                  curve25519-sha256, kagi and OpenSSH 10.5
 #                                  (built once, cached, by the peers script
 #                                  or given as OPENSSH10_PREFIX);
+#                                  cpu: CPU-seconds per GiB on each side,
+#                                  up and down through `kssh host cmd`
+#                                  (tools/bench-cpu.sh, BENCH_CPU_*);
 #                                  logins: logins per second and memory:
 #                                  memory per idle connection, OpenSSH's ssh
 #                                  against ksshd and sshd (tools/bench-server.sh
@@ -40,6 +43,7 @@
 KAGI_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$KAGI_ROOT/tests/interop/lib.sh"
 . "$KAGI_ROOT/tools/bench-server.sh"
+. "$KAGI_ROOT/tools/bench-cpu.sh"
 MB=${BENCH_MB:-512}
 RUNS=${BENCH_RUNS:-3}
 SETUP_RUNS=${BENCH_SETUP_RUNS:-15}
@@ -47,7 +51,7 @@ CIPHERS="aes128-gcm@openssh.com chacha20-poly1305@openssh.com"
 SCP_MB=${BENCH_SCP_MB:-1024}
 SCP_FILES=${BENCH_SCP_FILES:-2000}
 SCP_RUNS=${BENCH_SCP_RUNS:-3}
-ONLY=${BENCH_ONLY:-ssh scp pq logins memory}
+ONLY=${BENCH_ONLY:-ssh scp pq logins memory cpu}
 KSCP=$(abs_prog "${KSCP:-$KAGI_BIN/kscp}")
 SCP=$(abs_prog "${SCP:-/usr/bin/scp}")
 SFTP_SERVER=${SFTP_SERVER:-/usr/lib/openssh/sftp-server}
@@ -57,7 +61,7 @@ SERVER_LOGLEVEL=INFO
 die() { echo "bench: $*" >&2; exit 1; }
 wants() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 for w in $ONLY; do
-	case $w in ssh|scp|pq|logins|memory) ;; *) die "unknown part '$w' in BENCH_ONLY (ssh scp pq logins memory)" ;; esac
+	case $w in ssh|scp|pq|logins|memory|cpu) ;; *) die "unknown part '$w' in BENCH_ONLY (ssh scp pq logins memory cpu)" ;; esac
 done
 if [ "$IS_ROOT" -eq 1 ]; then ACCOUNTS=${BENCH_ACCOUNTS:-self user}; else ACCOUNTS=${BENCH_ACCOUNTS:-self}; fi
 for p in "$KSSH" "$KSSHD" "$SSH" "$SSHD"; do [ -x "$p" ] || die "$p is missing (make first)"; done
@@ -71,7 +75,7 @@ write_server_config "$T/sshd.conf" "$T/host_ed25519"
 echo "Subsystem sftp $SFTP_SERVER" >>"$T/sshd.conf"
 start_server ksshd ksshd || die "ksshd did not start"; KPORT=$SRV_PORT; KPID=$SRV_PID
 start_server sshd sshd || die "sshd did not start"; OPORT=$SRV_PORT; OPID=$SRV_PID
-if wants logins || wants memory; then server_base "$KPID"; server_base "$OPID"; fi
+if wants logins || wants memory || wants cpu; then server_base "$KPID"; server_base "$OPID"; fi
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
@@ -305,4 +309,9 @@ fi
 if wants memory; then
 	(wants ssh || wants scp || wants pq || wants logins) && echo
 	run_memory
+fi
+
+if wants cpu; then
+	(wants ssh || wants scp || wants pq || wants logins || wants memory) && echo
+	run_cpu
 fi

@@ -390,6 +390,13 @@ static int sink_end(void *arg)
 	return KG_OK;
 }
 
+static void sink_abort(void *arg)
+{
+	kg_engine *e = arg;
+	const kg_pkt_sink *t = kg_tr_sink(e->tr);
+	t->abort(t->arg);
+}
+
 /* ---------------- life ---------------- */
 
 static void on_tick(void *ctx, uint64_t id)
@@ -419,8 +426,6 @@ int kg_engine_init(kg_engine *e, kg_loop *lp, int rfd, int wfd, kg_transport *tr
 		e->hooks = *hooks;
 	e->proto_error = "connection protocol error";
 	e->last_io_ms = kg_monotonic_ms();
-	e->rdbuf = malloc(KG_ENGINE_READ_CHUNK);
-	ENSURE(e->rdbuf != NULL, KG_ERR_ALLOC);
 	GUARD(kg_loop_add_fd(lp, rfd, KG_LOOP_READ, on_fd, e));
 	e->registered = 1;
 	e->rd_on = 1;
@@ -443,14 +448,12 @@ void kg_engine_free(kg_engine *e)
 		(void)!kg_loop_cancel_timer(e->loop, e->tick_id);
 	e->tick_id = 0;
 	unregister(e);
-	free(e->rdbuf);
-	e->rdbuf = NULL;
 }
 
 int kg_engine_start_channels(kg_engine *e, const kg_conn_config *cc, kg_conn_role role)
 {
 	ENSURE(!e->conn_ready, KG_ERR_ARG);
-	kg_pkt_sink sink = { sink_begin, sink_end, e };
+	kg_pkt_sink sink = { sink_begin, sink_end, e, sink_abort };
 	GUARD(kg_conn_init(&e->conn, cc, &sink, role));
 	e->conn_ready = 1;
 	return KG_OK;
@@ -493,6 +496,20 @@ int kg_engine_flush(kg_engine *e, int timeout_ms)
 
 /* ---------------- channel data and local descriptors ---------------- */
 
+/* Reads a local descriptor straight into a packet's payload, noting how
+ * the read ended. */
+typedef struct fd_fill {
+	int fd;
+	int rd;  /* the last read's result */
+} fd_fill;
+
+static int fill_from_fd(void *arg, uint8_t *dst, size_t room, size_t *got)
+{
+	fd_fill *f = arg;
+	f->rd = kg_fd_read(f->fd, dst, room, got);
+	return f->rd;
+}
+
 int kg_engine_send_from_fd(kg_engine *e, kg_channel *ch, uint32_t ext, int fd, int *eof)
 {
 	size_t want = ch->remote_window;
@@ -500,21 +517,25 @@ int kg_engine_send_from_fd(kg_engine *e, kg_channel *ch, uint32_t ext, int fd, i
 		want = KG_ENGINE_READ_CHUNK;
 	if (want == 0 || !kg_engine_may_send(e))
 		return KG_OK;
-	size_t n = 0, sent = 0;
-	int r = kg_fd_read(fd, e->rdbuf, want, &n);
-	if (r == KG_ERR_AGAIN)
-		return KG_OK;
-	if (r < 0) {  /* EOF, or EIO from a pty whose other side is gone */
-		*eof = 1;
-		return KG_OK;
-	}
-	r = kg_conn_send_data(&e->conn, ch, ext, e->rdbuf, n, &sent);
-	if (r == KG_ERR_CLOSED || r == KG_ERR_ARG) {
+	size_t sent = 0;
+	fd_fill f = { fd, KG_OK };
+	int r = kg_conn_send_data_fill(&e->conn, ch, ext, want, fill_from_fd, &f, &sent);
+	if (f.rd == KG_ERR_AGAIN && (r == KG_OK || r == KG_ERR_AGAIN))
+		r = KG_OK;  /* nothing more there now */
+	else if (f.rd < 0 && f.rd != KG_ERR_AGAIN) {
+		/* EOF, or EIO from a pty whose other side is gone; what was read
+		 * before it is sent.  The next call sees it again when this one
+		 * sent data. */
+		if (sent == 0)
+			*eof = 1;
+		r = KG_OK;
+	} else if (r == KG_ERR_CLOSED || r == KG_ERR_ARG) {
 		*eof = 1;  /* the channel is going away: discard */
 		return KG_OK;
 	}
 	GUARD(r);
-	ENSURE(sent == n, KG_ERR_INTERNAL);
+	if (sent == 0)
+		return KG_OK;
 	/* Write while the sealed packets are still in cache rather than on the
 	 * loop's next turn (measurably faster for bulk uploads).  Consumers are
 	 * not resumed from here: that is kg_engine_kick's, from the loop. */
@@ -552,13 +573,20 @@ int kg_chan_out_put(kg_chan_out *o, kg_conn *c, kg_channel *ch, const uint8_t *d
 {
 	if (o->failed)
 		return grant(c, ch, n);
-	if (o->fd >= 0 && kg_buf_len(&o->pending) == 0) {
+	size_t held = kg_buf_len(&o->pending);
+	if (o->fd >= 0) {
+		/* What is held goes first, with the new data in the same call: the
+		 * descriptor may have room again before the loop says so, and
+		 * data written from the packet is data not copied. */
 		size_t done = 0;
-		int r = kg_fd_write(o->fd, d, n, &done);
+		int r = held ? kg_fd_write2(o->fd, kg_buf_ptr(&o->pending), held, d, n, &done)
+			     : kg_fd_write(o->fd, d, n, &done);
 		if (r == KG_OK) {
+			size_t from_held = done < held ? done : held;
+			GUARD(kg_buf_consume(&o->pending, from_held));
 			GUARD(grant(c, ch, done));
-			d += done;
-			n -= done;
+			d += done - from_held;
+			n -= done - from_held;
 		} else if (r != KG_ERR_AGAIN) {
 			/* The reader went away: drop what it would not take. */
 			GUARD(kg_chan_out_drop(o, c, ch));

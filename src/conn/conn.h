@@ -39,7 +39,7 @@
  *                       CHAN_OUT_MAX in conn.c for a peer ignoring it).
  *   data from local fds none waits for the peer's window: it is read only
  *                       up to the remote window, KG_ENGINE_READ_CHUNK
- *                       (256 KiB) at a time into one buffer per engine.
+ *                       (256 KiB) at a time, straight into the packets.
  *   output              consumers stop, and the socket is not read, while
  *                       KG_ENGINE_BACKLOG (4 MiB) waits to be written; the
  *                       transport's hard cap is 64 MiB.
@@ -147,7 +147,6 @@ struct kg_engine {
 	uint64_t rx_packets;     /* packets received so far */
 	uint64_t last_rx_ms;     /* when the last one arrived */
 	uint64_t last_io_ms;     /* when bytes last moved on the socket */
-	uint8_t *rdbuf;          /* KG_ENGINE_READ_CHUNK bytes for consumers */
 	/* Replies come in the order of the requests (RFC 4254 4): a ring. */
 	kg_engine_greq greq[KG_ENGINE_GLOBAL_PENDING];
 	unsigned greq_head, greq_count;

@@ -87,7 +87,7 @@ int kg_buf_allocate(kg_buf *b, size_t len)
 		kg_buf_pack(b);
 		return KG_OK;
 	}
-	kg_buf_pack(b);
+	/* Growing: the unread data is copied once, to the new storage's start. */
 	size_t need = used + len;
 	size_t nalloc = b->alloc ? b->alloc : 256;
 	while (nalloc < need)
@@ -97,11 +97,13 @@ int kg_buf_allocate(kg_buf *b, size_t len)
 	uint8_t *nd = malloc(nalloc);
 	ENSURE(nd != NULL, KG_ERR_ALLOC);
 	if (b->d) {
-		memcpy(nd, b->d, b->size);
+		memcpy(nd, b->d + b->off, used);
 		OPENSSL_cleanse(b->d, b->alloc);
 		free(b->d);
 	}
 	b->d = nd;
+	b->off = 0;
+	b->size = used;
 	b->alloc = nalloc;
 	return KG_OK;
 }

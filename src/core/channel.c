@@ -665,6 +665,57 @@ int kg_conn_send_data(kg_conn *c, kg_channel *ch, uint32_t ext, const uint8_t *d
 	return KG_OK;
 }
 
+int kg_conn_send_data_fill(kg_conn *c, kg_channel *ch, uint32_t ext, size_t max,
+			   kg_conn_fill_fn fill, void *arg, size_t *sent)
+{
+	ENSURE(sent != NULL, KG_ERR_ARG);
+	*sent = 0;
+	ENSURE(fill != NULL && c->sink.abort != NULL, KG_ERR_ARG);
+	GUARD(kg_conn_check_sendable(c, ch));
+	ENSURE(!ch->eof_sent, KG_ERR_ARG);
+	uint32_t cap = ch->remote_maxpkt < c->cfg.max_send ? ch->remote_maxpkt : c->cfg.max_send;
+	while (*sent < max && ch->remote_window > 0 && cap > 0) {
+		size_t n = max - *sent;
+		if (n > ch->remote_window)
+			n = ch->remote_window;
+		if (n > cap)
+			n = cap;
+		kg_buf *b;
+		GUARD(kg_sink_begin(&c->sink, ext ? SSH_MSG_CHANNEL_EXTENDED_DATA
+						  : SSH_MSG_CHANNEL_DATA, &b));
+		uint8_t *len_at, *dst;
+		int r = kg_buf_allocate(b, 12 + n);
+		if (r >= 0)
+			r = kg_buf_put_u32(b, ch->remote_id);
+		if (r >= 0 && ext)
+			r = kg_buf_put_u32(b, ext);
+		if (r >= 0)
+			r = kg_buf_reserve(b, 4, &len_at);
+		if (r >= 0)
+			r = kg_buf_reserve(b, n, &dst);
+		size_t got = 0;
+		if (r >= 0)
+			r = fill(arg, dst, n, &got);
+		if (r >= 0 && got > n)
+			r = KG_ERR_INTERNAL;
+		if (r < 0 || got == 0) {
+			c->sink.abort(c->sink.arg);
+			if (r >= 0 || *sent > 0)
+				return KG_OK;
+			return r;
+		}
+		/* The room not filled goes; len_at stays valid (nothing moved). */
+		GUARD(kg_buf_consume_end(b, n - got));
+		kg_poke_u32(len_at, (uint32_t)got);
+		GUARD(kg_sink_end(&c->sink));
+		ch->remote_window -= (uint32_t)got;
+		*sent += got;
+		if (got < n)
+			break;
+	}
+	return KG_OK;
+}
+
 int kg_conn_consumed(kg_conn *c, kg_channel *ch, size_t n)
 {
 	GUARD(kg_conn_check_channel(c, ch));

@@ -196,6 +196,18 @@ int kg_conn_open_fail(kg_conn *c, kg_channel *ch, uint32_t reason, const char *t
  * size; *sent says how many were taken (0 when the window is shut). */
 int kg_conn_send_data(kg_conn *c, kg_channel *ch, uint32_t ext, const uint8_t *data,
 		      size_t len, size_t *sent) KG_WUR;
+/* Fills up to room bytes at dst from the data's source; *got says how many.
+ * Any error (KG_ERR_AGAIN: nothing there now) is handed back as it is. */
+typedef int (*kg_conn_fill_fn)(void *arg, uint8_t *dst, size_t room, size_t *got);
+/* kg_conn_send_data without the copy: up to max bytes are read by fill
+ * straight into the packets' payloads (each packet as large as the window
+ * and packet size allow), until fill gives fewer than it was asked for,
+ * max is sent or the window is shut.  Needs a sink with abort() (a message
+ * begun for a fill that gives nothing is dropped).  *sent says how many
+ * bytes were sent; fill's error is returned only when nothing was sent
+ * (after a short fill that sent data, the next call sees it). */
+int kg_conn_send_data_fill(kg_conn *c, kg_channel *ch, uint32_t ext, size_t max,
+			   kg_conn_fill_fn fill, void *arg, size_t *sent) KG_WUR;
 /* The program delivered n received bytes; may send a WINDOW_ADJUST. */
 int kg_conn_consumed(kg_conn *c, kg_channel *ch, size_t n) KG_WUR;
 /* Sets the window this channel aims to keep granted; raising it grants the

@@ -74,11 +74,13 @@ enum {
  * given type and hands back the buffer to append its fields to (the type
  * byte is already written); end() finishes and queues it.  Exactly one
  * message is open at a time.  Writing straight into the sink's buffer lets
- * the transport encrypt in place with no copy. */
+ * the transport encrypt in place with no copy.  abort() (optional, NULL in
+ * a sink that has none) drops the open message: nothing of it is sent. */
 typedef struct kg_pkt_sink {
 	int (*begin)(void *arg, uint8_t type, kg_buf **payload);
 	int (*end)(void *arg);
 	void *arg;
+	void (*abort)(void *arg);
 } kg_pkt_sink;
 
 static inline int kg_sink_begin(const kg_pkt_sink *s, uint8_t type, kg_buf **payload)

@@ -29,6 +29,11 @@ static int sink_end(void *arg)
 	return rekey_if_due(t);
 }
 
+static void sink_abort(void *arg)
+{
+	tr_out_abort(arg);
+}
+
 int tr_alloc(kg_transport **out, const kg_tr_config *cfg)
 {
 	*out = NULL;
@@ -42,6 +47,7 @@ int tr_alloc(kg_transport **out, const kg_tr_config *cfg)
 	t->sink.begin = sink_begin;
 	t->sink.end = sink_end;
 	t->sink.arg = t;
+	t->sink.abort = sink_abort;
 	kg_buf_init(&t->in, TR_IN_MAX);
 	kg_buf_init(&t->out, TR_OUT_MAX);
 	kg_buf_init(&t->held, TR_HELD_MAX);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/uio.h>
 #include "sys/loop.h"
 
 static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
@@ -321,4 +322,24 @@ int kg_fd_write_all(int fd, const void *buf, size_t len, int timeout_ms)
 		GUARD(kg_wait_fds(&pf, 1, wait));
 	}
 	return KG_OK;
+}
+
+int kg_fd_write2(int fd, const void *a, size_t alen, const void *b, size_t blen, size_t *done)
+{
+	*done = 0;
+	struct iovec iov[2] = { { (void *)a, alen }, { (void *)b, blen } };
+	for (;;) {
+		ssize_t w = writev(fd, iov, 2);
+		if (w >= 0) {
+			*done = (size_t)w;
+			return KG_OK;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return KG_ERR_AGAIN;
+		if (errno == EPIPE || errno == ECONNRESET)
+			return KG_ERR_CLOSED;
+		return KG_ERR_SYSTEM;
+	}
 }

@@ -54,5 +54,7 @@ int kg_fd_write(int fd, const void *buf, size_t len, size_t *done) KG_WUR;
 /* Writes all of buf even to a non-blocking fd, waiting (kg_wait_fds) at
  * most timeout_ms in total (< 0: no limit).  KG_ERR_TIMEOUT on expiry. */
 int kg_fd_write_all(int fd, const void *buf, size_t len, int timeout_ms) KG_WUR;
+/* kg_fd_write of a then b in one call (writev): *done counts from a's start. */
+int kg_fd_write2(int fd, const void *a, size_t alen, const void *b, size_t blen, size_t *done) KG_WUR;
 
 #endif

@@ -155,7 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	null_sink ns;
 	memset(&ns, 0, sizeof(ns));
 	kg_buf_init(&ns.b, 0);
-	kg_pkt_sink sink = { ns_begin, ns_end, &ns };
+	kg_pkt_sink sink = { ns_begin, ns_end, &ns, NULL };
 	kg_conn_config cfg;
 	kg_conn_config_default(&cfg);
 	uint8_t sel = data[0];

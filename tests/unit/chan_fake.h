@@ -40,6 +40,16 @@ static inline int fs_end(void *arg)
 	return KG_OK;
 }
 
+/* Drops the open message (the sink's abort). */
+static inline void fs_abort(void *arg)
+{
+	fsink *s = arg;
+	if (!s->open)
+		return;
+	s->open = 0;
+	kg_buf_free(&s->q[s->tail]);
+}
+
 typedef struct peer {
 	kg_conn c;
 	fsink s;
@@ -51,7 +61,7 @@ static inline peer *peer_new(kg_conn_role role, const kg_conn_config *cfg)
 	peer *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
-	kg_pkt_sink sink = { fs_begin, fs_end, &p->s };
+	kg_pkt_sink sink = { fs_begin, fs_end, &p->s, fs_abort };
 	if (kg_conn_init(&p->c, cfg, &sink, role) != KG_OK) {
 		free(p);
 		return NULL;

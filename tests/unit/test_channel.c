@@ -623,7 +623,7 @@ static void test_sink_failure(void)
 	/* Bad configurations. */
 	kg_conn c;
 	kg_conn_config cfg;
-	kg_pkt_sink sink = { fs_begin, fs_end, &cli->s };
+	kg_pkt_sink sink = { fs_begin, fs_end, &cli->s, fs_abort };
 	kg_conn_config_default(&cfg);
 	cfg.max_packet = KG_CONN_MAXPKT_LIMIT + 1;
 	T_ASSERT(kg_conn_init(&c, &cfg, &sink, KG_CONN_CLIENT) == KG_ERR_ARG);
@@ -645,6 +645,104 @@ static void test_sink_failure(void)
 	peer_free(srv);
 }
 
+/* A source for kg_conn_send_data_fill: gives at most `chunk` bytes a call
+ * from data, then `end` (KG_ERR_AGAIN or KG_ERR_CLOSED) once it is out. */
+typedef struct src {
+	const uint8_t *data;
+	size_t len, pos, chunk;
+	int end, calls;
+} src;
+
+static int src_fill(void *arg, uint8_t *dst, size_t room, size_t *got)
+{
+	src *s = arg;
+	s->calls++;
+	*got = 0;
+	if (s->pos == s->len)
+		return s->end;
+	size_t n = s->len - s->pos;
+	if (n > room)
+		n = room;
+	if (n > s->chunk)
+		n = s->chunk;
+	memcpy(dst, s->data + s->pos, n);
+	s->pos += n;
+	*got = n;
+	return KG_OK;
+}
+
+/* Data read straight into the packets: the same messages as
+ * kg_conn_send_data, split by window and packet size, a short read ends
+ * the call, an empty one leaves no message behind. */
+static void test_send_data_fill(void)
+{
+	kg_conn_config scfg;
+	kg_conn_config_default(&scfg);
+	scfg.window = 1000;
+	scfg.max_packet = 300;
+	peer *cli = peer_new(KG_CONN_CLIENT, NULL), *srv = peer_new(KG_CONN_SERVER, &scfg);
+	T_ASSERT(cli && srv);
+	kg_channel *cch, *sch;
+	T_OK(establish(cli, srv, &cch, &sch));
+	uint8_t data[2000];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 1);
+	src s = { data, 700, 0, 1000, KG_ERR_AGAIN, 0 };
+	size_t sent;
+	/* 300 + 300 + 100 (short: the source is drained, no fourth read). */
+	T_OK(kg_conn_send_data_fill(&cli->c, cch, 0, 5000, src_fill, &s, &sent));
+	T_ASSERT(sent == 700 && s.calls == 3 && pending(cli) == 3 && cch->remote_window == 300);
+	T_ASSERT(kg_buf_len(&cli->s.q[cli->rd]) == 1 + 4 + 4 + 300);
+	T_ASSERT(kg_peek_u32(kg_buf_ptr(&cli->s.q[cli->rd]) + 5) == 300);
+	kg_conn_event ev;
+	size_t got = 0;
+	while (pending(cli)) {
+		T_OK(xfer(cli, srv, &ev));
+		T_ASSERT(ev.type == KG_CEV_DATA && ev.ch == sch && ev.ext == 0);
+		T_ASSERT(memcmp(ev.data, data + got, ev.len) == 0);
+		got += ev.len;
+	}
+	T_ASSERT(got == 700);
+	/* Nothing there: the error comes back, no message is left. */
+	s.calls = 0;
+	T_ASSERT(kg_conn_send_data_fill(&cli->c, cch, 0, 5000, src_fill, &s, &sent) == KG_ERR_AGAIN);
+	T_ASSERT(sent == 0 && s.calls == 1 && pending(cli) == 0 && !cli->s.open);
+	/* Reads of 120 bytes: packets of 120; the window (300) ends it. */
+	s.len = 2000; s.chunk = 120; s.calls = 0;
+	T_OK(kg_conn_send_data_fill(&cli->c, cch, SSH_EXTENDED_DATA_STDERR, 5000, src_fill, &s, &sent));
+	T_ASSERT(sent == 120 && s.calls == 1 && pending(cli) == 1);  /* 120 < 300 asked: short */
+	T_OK(kg_conn_send_data_fill(&cli->c, cch, SSH_EXTENDED_DATA_STDERR, 5000, src_fill, &s, &sent));
+	T_ASSERT(sent == 120 && pending(cli) == 2 && cch->remote_window == 60);
+	T_OK(kg_conn_send_data_fill(&cli->c, cch, SSH_EXTENDED_DATA_STDERR, 5000, src_fill, &s, &sent));
+	T_ASSERT(sent == 60 && pending(cli) == 3 && cch->remote_window == 0);
+	T_OK(kg_conn_send_data_fill(&cli->c, cch, 0, 5000, src_fill, &s, &sent));
+	T_ASSERT(sent == 0 && pending(cli) == 3);  /* window shut: no read */
+	got = 700;
+	while (pending(cli)) {
+		T_OK(xfer(cli, srv, &ev));
+		T_ASSERT(ev.type == KG_CEV_DATA && ev.ext == SSH_EXTENDED_DATA_STDERR);
+		T_ASSERT(memcmp(ev.data, data + got, ev.len) == 0);
+		got += ev.len;
+	}
+	T_ASSERT(got == 1000);
+	/* The source's end after data: the data is sent, the end comes next time. */
+	T_OK(kg_conn_consumed(&srv->c, sch, 1000));
+	T_OK(xfer(srv, cli, &ev));
+	T_ASSERT(ev.type == KG_CEV_WINDOW && cch->remote_window == 1000);
+	s.len = 1050; s.chunk = 1000; s.end = KG_ERR_CLOSED;
+	T_OK(kg_conn_send_data_fill(&cli->c, cch, 0, 5000, src_fill, &s, &sent));
+	T_ASSERT(sent == 50 && pending(cli) == 1);
+	T_ASSERT(kg_conn_send_data_fill(&cli->c, cch, 0, 5000, src_fill, &s, &sent) == KG_ERR_CLOSED);
+	T_ASSERT(sent == 0 && pending(cli) == 1);
+	/* No sink abort: refused before anything is read. */
+	cli->c.sink.abort = NULL;
+	s.calls = 0;
+	T_ASSERT(kg_conn_send_data_fill(&cli->c, cch, 0, 5000, src_fill, &s, &sent) == KG_ERR_ARG);
+	T_ASSERT(s.calls == 0);
+	peer_free(cli);
+	peer_free(srv);
+}
+
 int main(void)
 {
 	T_RUN(test_open_exec_wire);
@@ -658,5 +756,6 @@ int main(void)
 	T_RUN(test_window_limits);
 	T_RUN(test_close_before_confirm);
 	T_RUN(test_sink_failure);
+	T_RUN(test_send_data_fill);
 	return T_DONE();
 }

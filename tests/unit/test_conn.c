@@ -527,15 +527,24 @@ static void test_chan_out(void)
 	size_t held = kg_chan_out_pending(&o);
 	T_ASSERT(held > 0 && held < sizeof(data));
 	T_ASSERT(ch->local_held == held);  /* written bytes granted, held ones not */
-	uint8_t buf[sizeof(data)];
+	static uint8_t buf[sizeof(data) + 30000];
 	size_t total = 0;
-	for (int i = 0; i < 1000 && total < sizeof(data); i++) {
+	/* The reader drains: the next put writes what is held first, then the
+	 * new data, in one call, before any flush; the order is kept. */
+	ssize_t rn = read(p[0], buf, sizeof(buf));
+	T_ASSERT(rn > 0);
+	total = (size_t)rn;
+	ch->local_held += 30000;
+	T_OK(kg_chan_out_put(&o, &f.c.eng.conn, ch, data + 10000, 30000));
+	T_ASSERT(kg_chan_out_pending(&o) < held + 30000 && ch->local_held == kg_chan_out_pending(&o));
+	for (int i = 0; i < 1000 && total < sizeof(buf); i++) {
 		ssize_t n = read(p[0], buf + total, sizeof(buf) - total);
 		if (n > 0)
 			total += (size_t)n;
 		T_OK(kg_chan_out_flush(&o, &f.c.eng.conn, ch));
 	}
-	T_ASSERT(total == sizeof(data) && memcmp(buf, data, sizeof(data)) == 0);
+	T_ASSERT(total == sizeof(buf) && memcmp(buf, data, sizeof(data)) == 0);
+	T_ASSERT(memcmp(buf + sizeof(data), data + 10000, 30000) == 0);
 	T_ASSERT(kg_chan_out_pending(&o) == 0 && ch->local_held == 0);
 	close(p[0]);
 	ch->local_held = 10;

@@ -76,7 +76,7 @@ static int hp_init(hpeer *h, const kg_conn_config *cfg)
 {
 	memset(h, 0, sizeof(*h));
 	kg_buf_init(&h->msg, 0);
-	kg_pkt_sink sink = { hs_begin, hs_end, h };
+	kg_pkt_sink sink = { hs_begin, hs_end, h, NULL };
 	return kg_conn_init(&h->c, cfg, &sink, KG_CONN_SERVER);
 }
 
