@@ -15,6 +15,7 @@ void kg_conn_config_default(kg_conn_config *cfg)
 	cfg->max_send = KG_CONN_MAXPKT_LIMIT;
 	cfg->max_window = 0;  /* fixed windows unless a program asks for growth */
 	cfg->clock_ms = NULL;
+	cfg->clock_arg = NULL;
 	cfg->total_window = KG_CONN_WINDOW_TOTAL_DEFAULT;
 }
 
@@ -188,7 +189,7 @@ static int rate_limited_by_window(kg_conn *c, kg_channel *ch)
 {
 	if (c->cfg.clock_ms == NULL || c->rtt_ms == 0 || !ch->rx_started)
 		return 0;
-	uint64_t now = c->cfg.clock_ms();
+	uint64_t now = c->cfg.clock_ms(c->cfg.clock_arg);
 	if (now < ch->rx_t0_ms + c->rtt_ms)
 		return 0;
 	uint64_t per_rtt = ch->rx_bytes * c->rtt_ms / (now - ch->rx_t0_ms);
@@ -396,7 +397,7 @@ static int h_data(kg_conn *c, kg_channel *ch, uint8_t type, kg_buf *b, kg_conn_e
 		ch->local_held += (uint32_t)len;
 		if (!ch->rx_started && c->cfg.clock_ms) {
 			ch->rx_started = 1;
-			ch->rx_t0_ms = c->cfg.clock_ms();
+			ch->rx_t0_ms = c->cfg.clock_ms(c->cfg.clock_arg);
 		}
 		ch->rx_bytes += len;
 	}

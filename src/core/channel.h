@@ -115,9 +115,10 @@ typedef struct kg_conn_config {
 	 * the window is what limits the transfer, so its target doubles, up to
 	 * max_window (and the connection's budget).  0 keeps windows fixed. */
 	uint32_t max_window;
-	/* The clock for those rate samples (milliseconds, monotonic); NULL:
-	 * only the used-up test grows windows. */
-	uint64_t (*clock_ms)(void);
+	/* The clock for those rate samples (milliseconds, monotonic), called
+	 * with clock_arg; NULL: only the used-up test grows windows. */
+	uint64_t (*clock_ms)(void *clock_arg);
+	void *clock_arg;
 	/* Cap on the sum of all channels' window targets (see
 	 * KG_CONN_WINDOW_TOTAL_DEFAULT); 0 is the default, there is no "none". */
 	uint32_t total_window;
