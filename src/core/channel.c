@@ -183,8 +183,9 @@ static int send_close(kg_conn *c, kg_channel *ch)
 }
 
 /* Whether the window limited what the peer sent: over the rate sample
- * (at least one round trip long) it sent at least half the target per
- * round trip.  A sample ends when it is looked at here. */
+ * (at least one round trip long) it sent at least 3/8 of the target per
+ * round trip (see kg_conn_config.max_window).  A sample ends when it is
+ * looked at here. */
 static int rate_limited_by_window(kg_conn *c, kg_channel *ch)
 {
 	if (c->cfg.clock_ms == NULL || c->rtt_ms == 0 || !ch->rx_started)
@@ -195,7 +196,7 @@ static int rate_limited_by_window(kg_conn *c, kg_channel *ch)
 	uint64_t per_rtt = ch->rx_bytes * c->rtt_ms / (now - ch->rx_t0_ms);
 	ch->rx_t0_ms = now;
 	ch->rx_bytes = 0;
-	return per_rtt * 2 >= ch->local_target;
+	return per_rtt * 8 >= (uint64_t)ch->local_target * 3;
 }
 
 /* Grants back the room the program has freed once it amounts to half of the
@@ -214,7 +215,7 @@ static int try_adjust(kg_conn *c, kg_channel *ch, int force)
 	if (!force && (uint64_t)grant * 2 < ch->local_target)
 		return KG_OK;
 	/* The peer had less than an eighth of the window left (it was about to
-	 * stall on us), or it sent half a window or more per round trip: the
+	 * stall on us), or it sent 3/8 of a window or more per round trip: the
 	 * window is the bottleneck.  Grow it. */
 	if (!force && c->cfg.max_window > ch->local_target &&
 	    (ch->local_window < ch->local_target / 8 || rate_limited_by_window(c, ch))) {

@@ -6,7 +6,7 @@
  * once, and our WINDOW_ADJUSTs reaching the peer one round trip later.
  * A window-limited peer's window doubles up to KG_CONN_WINDOW_GROW_MAX (and
  * never past it, nor past the connection's budget), so what arrives per
- * round trip follows it; a peer sending less than half the window per
+ * round trip follows it; a peer sending less than 3/8 of the window per
  * round trip does not make it grow; one whose rate is capped gets a
  * window of two to four times its rate x delay; with no clock, or no round
  * trip, only the old used-up test applies (and a paced stream never trips
@@ -204,8 +204,8 @@ static void test_no_clock_no_growth(void)
 	}
 }
 
-/* A peer sending less than half the window per round trip (its own
- * limit) does not make the window grow; one capped at 6 MiB per round
+/* A peer sending less than 3/8 of the window per round trip (its own
+ * limit) does not make the window grow; one capped at 4 MiB per round
  * trip gets a window of two to four times that, not the cap. */
 static void test_follows_rate(void)
 {
@@ -214,17 +214,17 @@ static void test_follows_rate(void)
 	kg_channel *ch = sim_chan(&s);
 	uint64_t got = 0;
 	for (int i = 0; i < 30; i++)
-		T_OK(sim_round(&s, 3 * MIB / 4, 0, &got));
+		T_OK(sim_round(&s, MIB / 2, 0, &got));
 	T_ASSERT(ch->local_target == KG_CONN_WINDOW_DEFAULT);
-	T_ASSERT(got == 3 * MIB / 4);
+	T_ASSERT(got == MIB / 2);
 	sim_free(&s);
 
 	T_OK(sim_init(&s, 0, 1, RTT_MS));
 	ch = sim_chan(&s);
 	for (int i = 0; i < 40; i++)
-		T_OK(sim_round(&s, 6 * MIB, 0, &got));
-	T_ASSERT(ch->local_target >= 12 * MIB && ch->local_target <= 24 * MIB);
-	T_ASSERT(got == 6 * MIB);
+		T_OK(sim_round(&s, 4 * MIB, 0, &got));
+	T_ASSERT(ch->local_target >= 8 * MIB && ch->local_target <= 16 * MIB);
+	T_ASSERT(got == 4 * MIB);
 	sim_free(&s);
 }
 
