@@ -32,7 +32,17 @@
  *                       channel gets what is left but at least
  *                       KG_CONN_WINDOW_FLOOR, 256 KiB: 80 MiB at most with
  *                       64 channels).  This bounds everything below that
- *                       holds received channel data.
+ *                       holds received channel data.  A window grows (on
+ *                       both sides, doubling) only while the peer sends
+ *                       3/8 of it or more per round trip: it follows the
+ *                       path's bandwidth x delay, the round trip measured
+ *                       by keepalive probes (KG_ENGINE_PROBE_MS), first
+ *                       by TCP_INFO (src/core/channel.h max_window).
+ *   socket send buffer  raised for long paths to net.core.wmem_max, at
+ *                       most KG_NET_SNDBUF_MAX (16 MiB, 32 MiB as the
+ *                       kernel counts it), only where TCP's autotuning
+ *                       stops lower (src/sys/net.h kg_net_tune_bulk); the
+ *                       receive buffer is left to autotuning.
  *   data for local fds  kg_chan_out (sessions' stdin, forwarded sockets),
  *                       the client's streams: at most the channel's window,
  *                       as it is granted back only once written (and
@@ -72,6 +82,13 @@
 #define KG_ENGINE_READ_CHUNK (256u * 1024)
 /* How often the transport is ticked for time-based rekeying. */
 #define KG_ENGINE_TICK_MS 30000
+/* While a channel with growing windows receives data, the round trip is
+ * measured with a keepalive@openssh.com global request (any answer will
+ * do; every implementation answers one) at most this often; the smallest
+ * of the last KG_ENGINE_RTT_SAMPLES is the path's round trip (the others
+ * also waited behind the peer's queued data), until then TCP's. */
+#define KG_ENGINE_PROBE_MS 1000
+#define KG_ENGINE_RTT_SAMPLES 4
 /* Our global requests that may await a reply at once (forwards, keepalives,
  * host key proofs); one more is refused with KG_ERR_ARG. */
 #define KG_ENGINE_GLOBAL_PENDING 64
@@ -150,6 +167,13 @@ struct kg_engine {
 	/* Replies come in the order of the requests (RFC 4254 4): a ring. */
 	kg_engine_greq greq[KG_ENGINE_GLOBAL_PENDING];
 	unsigned greq_head, greq_count;
+	/* Round-trip probes for window growth (KG_ENGINE_PROBE_MS): when the
+	 * one in flight was sent, and the last KG_ENGINE_RTT_SAMPLES answers'
+	 * round trips (ms), the smallest of which is the path's. */
+	int probe_pending;
+	uint64_t probe_sent_ms;
+	uint32_t rtt_sample[KG_ENGINE_RTT_SAMPLES];
+	unsigned rtt_samples;
 };
 
 /* Registers rfd/wfd (non-blocking; may be the same descriptor) with lp
