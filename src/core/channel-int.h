@@ -1,4 +1,4 @@
-/* Shared between channel.c and channel-request.c; not for the programs. */
+/* Shared between channel.c, channel-open.c and channel-request.c; not for the programs. */
 #ifndef KAGI_CHANNEL_INT_H
 #define KAGI_CHANNEL_INT_H
 
@@ -14,5 +14,11 @@ int kg_conn_name_ok(const char *name);
  * type-specific data to *bp, then calls kg_conn_open_end. */
 int kg_conn_open_begin(kg_conn *c, const char *type, kg_channel **chp, kg_buf **bp) KG_WUR;
 int kg_conn_open_end(kg_conn *c, kg_channel *ch) KG_WUR;
+
+/* The connection-wide window budget (channel.c): the window a new
+ * channel starts with, and a slot taken or given back. */
+uint32_t kg_conn_initial_window(const kg_conn *c);
+void kg_conn_take_slot(kg_conn *c, kg_channel *ch);
+void kg_conn_release_slot(kg_conn *c, kg_channel *ch);
 
 #endif

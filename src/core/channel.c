@@ -98,7 +98,7 @@ static uint64_t budget_left(const kg_conn *c)
 
 /* The window a new channel starts with: the configured one while the
  * budget lasts, what is left of it, but at least the floor. */
-static uint32_t initial_window(const kg_conn *c)
+uint32_t kg_conn_initial_window(const kg_conn *c)
 {
 	uint64_t w = c->cfg.window, left = budget_left(c);
 	if (w > left)
@@ -106,15 +106,15 @@ static uint32_t initial_window(const kg_conn *c)
 	return w < c->cfg.window ? (uint32_t)w : c->cfg.window;
 }
 
-static void take_slot(kg_conn *c, kg_channel *ch)
+void kg_conn_take_slot(kg_conn *c, kg_channel *ch)
 {
-	ch->local_window = ch->local_target = initial_window(c);
+	ch->local_window = ch->local_target = kg_conn_initial_window(c);
 	ch->local_maxpkt = c->cfg.max_packet;
 	c->window_sum += ch->local_target;
 	c->nopen++;
 }
 
-static void release_slot(kg_conn *c, kg_channel *ch)
+void kg_conn_release_slot(kg_conn *c, kg_channel *ch)
 {
 	uint32_t id = ch->local_id;
 	c->window_sum -= commitment(ch);
@@ -127,7 +127,7 @@ int kg_conn_channel_free(kg_conn *c, kg_channel *ch)
 {
 	GUARD(kg_conn_check_channel(c, ch));
 	ENSURE(ch->state == KG_CH_CLOSED, KG_ERR_ARG);
-	release_slot(c, ch);
+	kg_conn_release_slot(c, ch);
 	return KG_OK;
 }
 
@@ -285,7 +285,7 @@ static int h_open(kg_conn *c, kg_buf *b, kg_conn_event *ev)
 	memcpy(ch->type, ev->name, sizeof(ch->type));
 	ch->remote_window = window;
 	ch->remote_maxpkt = maxpkt;
-	take_slot(c, ch);
+	kg_conn_take_slot(c, ch);
 	ev->type = KG_CEV_OPEN_REQUEST;
 	ev->ch = ch;
 	ev->data = kg_buf_ptr(b);
@@ -544,111 +544,6 @@ int kg_conn_handle(kg_conn *c, uint8_t type, const uint8_t *payload, size_t len,
 	return r;
 }
 
-/* ---- opening ---- */
-
-int kg_conn_open_begin(kg_conn *c, const char *type, kg_channel **chp, kg_buf **bp)
-{
-	ENSURE(c->chans != NULL && chp != NULL && kg_conn_name_ok(type), KG_ERR_ARG);
-	kg_channel *ch = NULL;
-	for (uint32_t i = 0; i < c->cfg.max_channels && !ch; i++)
-		if (c->chans[i].state == KG_CH_FREE)
-			ch = &c->chans[i];
-	ENSURE(ch != NULL, KG_ERR_NO_SPACE);
-	GUARD(kg_sink_begin(&c->sink, SSH_MSG_CHANNEL_OPEN, bp));
-	uint32_t id = (uint32_t)(ch - c->chans);
-	GUARD(kg_buf_put_cstring(*bp, type));
-	GUARD(kg_buf_put_u32(*bp, id));
-	GUARD(kg_buf_put_u32(*bp, initial_window(c)));
-	GUARD(kg_buf_put_u32(*bp, c->cfg.max_packet));
-	memset(ch, 0, sizeof(*ch));
-	ch->local_id = id;
-	ch->state = KG_CH_OPENING;
-	strcpy(ch->type, type);
-	take_slot(c, ch);
-	*chp = ch;
-	return KG_OK;
-}
-
-int kg_conn_open_end(kg_conn *c, kg_channel *ch)
-{
-	int r = kg_sink_end(&c->sink);
-	if (r < 0)
-		release_slot(c, ch);
-	return r;
-}
-
-int kg_conn_open(kg_conn *c, const char *type, const uint8_t *extra, size_t extra_len,
-		 kg_channel **chp)
-{
-	kg_buf *b;
-	kg_channel *ch;
-	ENSURE(extra != NULL || extra_len == 0, KG_ERR_ARG);
-	GUARD(kg_conn_open_begin(c, type, &ch, &b));
-	int r = kg_buf_put(b, extra, extra_len);
-	if (r < 0) {
-		release_slot(c, ch);
-		return r;
-	}
-	GUARD(kg_conn_open_end(c, ch));
-	*chp = ch;
-	return KG_OK;
-}
-
-int kg_conn_open_session(kg_conn *c, kg_channel **chp)
-{
-	return kg_conn_open(c, "session", NULL, 0, chp);
-}
-
-int kg_conn_open_tcpip(kg_conn *c, const char *type, const char *host, uint32_t port,
-		       const char *orig_host, uint32_t orig_port, kg_channel **chp)
-{
-	ENSURE(host != NULL && orig_host != NULL, KG_ERR_ARG);
-	kg_buf *b;
-	kg_channel *ch;
-	GUARD(kg_conn_open_begin(c, type, &ch, &b));
-	int r;
-	GUARD_GOTO(r, kg_buf_put_cstring(b, host), fail);
-	GUARD_GOTO(r, kg_buf_put_u32(b, port), fail);
-	GUARD_GOTO(r, kg_buf_put_cstring(b, orig_host), fail);
-	GUARD_GOTO(r, kg_buf_put_u32(b, orig_port), fail);
-	GUARD(kg_conn_open_end(c, ch));
-	*chp = ch;
-	return KG_OK;
-fail:
-	release_slot(c, ch);
-	return r;
-}
-
-int kg_conn_open_confirm(kg_conn *c, kg_channel *ch)
-{
-	GUARD(kg_conn_check_channel(c, ch));
-	ENSURE(ch->state == KG_CH_INCOMING, KG_ERR_ARG);
-	kg_buf *b;
-	GUARD(kg_sink_begin(&c->sink, SSH_MSG_CHANNEL_OPEN_CONFIRMATION, &b));
-	GUARD(kg_buf_put_u32(b, ch->remote_id));
-	GUARD(kg_buf_put_u32(b, ch->local_id));
-	GUARD(kg_buf_put_u32(b, ch->local_window));
-	GUARD(kg_buf_put_u32(b, ch->local_maxpkt));
-	GUARD(kg_sink_end(&c->sink));
-	ch->state = KG_CH_OPEN;
-	return KG_OK;
-}
-
-int kg_conn_open_fail(kg_conn *c, kg_channel *ch, uint32_t reason, const char *text)
-{
-	GUARD(kg_conn_check_channel(c, ch));
-	ENSURE(ch->state == KG_CH_INCOMING, KG_ERR_ARG);
-	kg_buf *b;
-	GUARD(kg_sink_begin(&c->sink, SSH_MSG_CHANNEL_OPEN_FAILURE, &b));
-	GUARD(kg_buf_put_u32(b, ch->remote_id));
-	GUARD(kg_buf_put_u32(b, reason));
-	GUARD(kg_buf_put_cstring(b, text ? text : ""));
-	GUARD(kg_buf_put_cstring(b, ""));
-	GUARD(kg_sink_end(&c->sink));
-	release_slot(c, ch);
-	return KG_OK;
-}
-
 /* ---- data, flow control, EOF, CLOSE ---- */
 
 /* May we still send on this channel at all? */
@@ -785,7 +680,7 @@ int kg_conn_send_close(kg_conn *c, kg_channel *ch)
 	GUARD(kg_conn_check_channel(c, ch));
 	if (ch->close_sent || ch->state == KG_CH_CLOSED)
 		return KG_OK;
-	ENSURE(ch->state != KG_CH_INCOMING, KG_ERR_ARG);  /* kg_conn_open_fail */
+	ENSURE(ch->state != KG_CH_INCOMING, KG_ERR_ARG);  /* refuse an incoming open instead */
 	if (ch->state == KG_CH_OPENING) {
 		/* No remote id yet: CLOSE goes out with the confirmation. */
 		ch->close_wanted = 1;
@@ -794,34 +689,3 @@ int kg_conn_send_close(kg_conn *c, kg_channel *ch)
 	return send_close(c, ch);
 }
 
-/* ---- global requests ---- */
-
-int kg_conn_send_global(kg_conn *c, const char *name, int want_reply, const uint8_t *extra,
-			size_t extra_len)
-{
-	ENSURE(c->chans != NULL && kg_conn_name_ok(name), KG_ERR_ARG);
-	ENSURE(extra != NULL || extra_len == 0, KG_ERR_ARG);
-	ENSURE(!want_reply || c->greplies_due_us < UINT32_MAX, KG_ERR_ARG);
-	kg_buf *b;
-	GUARD(kg_sink_begin(&c->sink, SSH_MSG_GLOBAL_REQUEST, &b));
-	GUARD(kg_buf_put_cstring(b, name));
-	GUARD(kg_buf_put_bool(b, want_reply));
-	GUARD(kg_buf_put(b, extra, extra_len));
-	GUARD(kg_sink_end(&c->sink));
-	if (want_reply)
-		c->greplies_due_us++;
-	return KG_OK;
-}
-
-int kg_conn_global_reply(kg_conn *c, int ok, const uint8_t *data, size_t len)
-{
-	ENSURE(c->greplies_due_peer > 0, KG_ERR_ARG);
-	ENSURE(data != NULL || len == 0, KG_ERR_ARG);
-	ENSURE(ok || len == 0, KG_ERR_ARG);
-	kg_buf *b;
-	GUARD(kg_sink_begin(&c->sink, ok ? SSH_MSG_REQUEST_SUCCESS : SSH_MSG_REQUEST_FAILURE, &b));
-	GUARD(kg_buf_put(b, data, len));
-	GUARD(kg_sink_end(&c->sink));
-	c->greplies_due_peer--;
-	return KG_OK;
-}

@@ -92,7 +92,7 @@ static int sim_init(sim *s, uint32_t total_window, int clock, uint32_t rtt_ms)
 		cc.clock_arg = s;
 	}
 	s->now_us = 1000000;
-	kg_pkt_sink sink = { s_begin, s_end, s };
+	kg_pkt_sink sink = { s_begin, s_end, s, NULL };
 	GUARD(kg_conn_init(&s->c, &cc, &sink, KG_CONN_SERVER));
 	kg_conn_set_rtt(&s->c, rtt_ms);
 	kg_buf b;
