@@ -158,6 +158,39 @@ static int global_reply(kg_engine *e, const kg_conn_event *ev)
 	return q.cb ? q.cb(q.arg, ev->ok, ev->data, ev->len) : KG_OK;
 }
 
+/* ---------------- round trips, for window growth ---------------- */
+
+static int probe_answered(void *arg, int ok, const uint8_t *data, size_t len)
+{
+	(void)ok, (void)data, (void)len;
+	kg_engine *e = arg;
+	uint64_t now = kg_monotonic_ms();
+	uint32_t rtt = now > e->probe_sent_ms ? (uint32_t)(now - e->probe_sent_ms) : 1;
+	e->probe_pending = 0;
+	e->rtt_sample[e->rtt_samples++ % KG_ENGINE_RTT_SAMPLES] = rtt;
+	unsigned n = e->rtt_samples < KG_ENGINE_RTT_SAMPLES ? e->rtt_samples : KG_ENGINE_RTT_SAMPLES;
+	uint32_t best = UINT32_MAX;
+	for (unsigned i = 0; i < n; i++)
+		if (e->rtt_sample[i] < best)
+			best = e->rtt_sample[i];
+	kg_conn_set_rtt(&e->conn, best);
+	return KG_OK;
+}
+
+/* Data arrived on a channel: time a round trip if none was lately. */
+static int probe_rtt(kg_engine *e)
+{
+	if (e->conn.cfg.max_window == 0 || e->probe_pending || e->greq_count >= KG_ENGINE_GLOBAL_PENDING)
+		return KG_OK;
+	uint64_t now = kg_monotonic_ms();
+	if (e->rtt_samples > 0 && now - e->probe_sent_ms < KG_ENGINE_PROBE_MS)
+		return KG_OK;
+	GUARD(kg_engine_send_global(e, "keepalive@openssh.com", NULL, 0, probe_answered, e));
+	e->probe_pending = 1;
+	e->probe_sent_ms = now;
+	return KG_OK;
+}
+
 /* ---------------- events ---------------- */
 
 static int on_event(kg_engine *e, const kg_conn_event *ev)
@@ -184,6 +217,7 @@ static int on_event(kg_engine *e, const kg_conn_event *ev)
 		GUARD(r);
 		return kg_conn_channel_free(c, ev->ch);
 	case KG_CEV_DATA:
+		GUARD(probe_rtt(e));
 		if (ops && ops->data)
 			return ops->data(k, ev->ext, ev->data, ev->len);
 		return kg_conn_consumed(c, ev->ch, ev->len);
@@ -451,8 +485,24 @@ int kg_engine_start_channels(kg_engine *e, const kg_conn_config *cc, kg_conn_rol
 {
 	ENSURE(!e->conn_ready, KG_ERR_ARG);
 	kg_pkt_sink sink = { sink_begin, sink_end, e };
+	kg_conn_config own;
+	if (cc && cc->max_window) {
+		/* Growing windows: rate samples on our clock, the first round
+		 * trip from TCP (a relay or tunnel on the way hides the rest of
+		 * the path from it: the probes correct it), and a send buffer
+		 * for a long path.  Over pipes neither applies. */
+		own = *cc;
+		own.clock_ms = kg_monotonic_ms;
+		cc = &own;
+	}
 	GUARD(kg_conn_init(&e->conn, cc, &sink, role));
 	e->conn_ready = 1;
+	uint32_t rtt;
+	int sndbuf;
+	if (cc && cc->max_window && e->rfd == e->wfd && kg_net_tcp_rtt_ms(e->rfd, &rtt) == KG_OK) {
+		kg_conn_set_rtt(&e->conn, rtt);
+		(void)!kg_net_tune_bulk(e->rfd, &sndbuf);
+	}
 	return KG_OK;
 }
 

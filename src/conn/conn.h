@@ -72,6 +72,13 @@
 #define KG_ENGINE_READ_CHUNK (256u * 1024)
 /* How often the transport is ticked for time-based rekeying. */
 #define KG_ENGINE_TICK_MS 30000
+/* While a channel with growing windows receives data, the round trip is
+ * measured with a keepalive@openssh.com global request (any answer will
+ * do; every implementation answers one) at most this often; the smallest
+ * of the last KG_ENGINE_RTT_SAMPLES is the path's round trip (the others
+ * also waited behind the peer's queued data), until then TCP's. */
+#define KG_ENGINE_PROBE_MS 1000
+#define KG_ENGINE_RTT_SAMPLES 4
 /* Our global requests that may await a reply at once (forwards, keepalives,
  * host key proofs); one more is refused with KG_ERR_ARG. */
 #define KG_ENGINE_GLOBAL_PENDING 64
@@ -151,6 +158,13 @@ struct kg_engine {
 	/* Replies come in the order of the requests (RFC 4254 4): a ring. */
 	kg_engine_greq greq[KG_ENGINE_GLOBAL_PENDING];
 	unsigned greq_head, greq_count;
+	/* Round-trip probes for window growth (KG_ENGINE_PROBE_MS): when the
+	 * one in flight was sent, and the last KG_ENGINE_RTT_SAMPLES answers'
+	 * round trips (ms), the smallest of which is the path's. */
+	int probe_pending;
+	uint64_t probe_sent_ms;
+	uint32_t rtt_sample[KG_ENGINE_RTT_SAMPLES];
+	unsigned rtt_samples;
 };
 
 /* Registers rfd/wfd (non-blocking; may be the same descriptor) with lp

@@ -14,6 +14,7 @@ void kg_conn_config_default(kg_conn_config *cfg)
 	cfg->max_packet = KG_CONN_MAXPKT_DEFAULT;
 	cfg->max_send = KG_CONN_MAXPKT_LIMIT;
 	cfg->max_window = 0;  /* fixed windows unless a program asks for growth */
+	cfg->clock_ms = NULL;
 	cfg->total_window = KG_CONN_WINDOW_TOTAL_DEFAULT;
 }
 
@@ -180,6 +181,22 @@ static int send_close(kg_conn *c, kg_channel *ch)
 	return KG_OK;
 }
 
+/* Whether the window limited what the peer sent: over the rate sample
+ * (at least one round trip long) it sent at least half the target per
+ * round trip.  A sample ends when it is looked at here. */
+static int rate_limited_by_window(kg_conn *c, kg_channel *ch)
+{
+	if (c->cfg.clock_ms == NULL || c->rtt_ms == 0 || !ch->rx_started)
+		return 0;
+	uint64_t now = c->cfg.clock_ms();
+	if (now < ch->rx_t0_ms + c->rtt_ms)
+		return 0;
+	uint64_t per_rtt = ch->rx_bytes * c->rtt_ms / (now - ch->rx_t0_ms);
+	ch->rx_t0_ms = now;
+	ch->rx_bytes = 0;
+	return per_rtt * 2 >= ch->local_target;
+}
+
 /* Grants back the room the program has freed once it amounts to half of the
  * target window (any amount when forced, after the target was raised), so
  * a steady stream costs one adjust per half window, whatever the packet
@@ -195,9 +212,11 @@ static int try_adjust(kg_conn *c, kg_channel *ch, int force)
 		return KG_OK;
 	if (!force && (uint64_t)grant * 2 < ch->local_target)
 		return KG_OK;
-	/* The peer had less than an eighth of the window left: it was about to
-	 * stall on us, so the window is the bottleneck.  Grow it. */
-	if (!force && c->cfg.max_window > ch->local_target && ch->local_window < ch->local_target / 8) {
+	/* The peer had less than an eighth of the window left (it was about to
+	 * stall on us), or it sent half a window or more per round trip: the
+	 * window is the bottleneck.  Grow it. */
+	if (!force && c->cfg.max_window > ch->local_target &&
+	    (ch->local_window < ch->local_target / 8 || rate_limited_by_window(c, ch))) {
 		uint64_t bigger = (uint64_t)ch->local_target * 2, before = commitment(ch);
 		if (bigger > c->cfg.max_window)
 			bigger = c->cfg.max_window;
@@ -373,8 +392,14 @@ static int h_data(kg_conn *c, kg_channel *ch, uint8_t type, kg_buf *b, kg_conn_e
 	 * stream than stderr is defined: dropped, its room given back. */
 	int drop = ch->close_sent || len == 0 ||
 		   (type == SSH_MSG_CHANNEL_EXTENDED_DATA && code != SSH_EXTENDED_DATA_STDERR);
-	if (!drop)
+	if (!drop) {
 		ch->local_held += (uint32_t)len;
+		if (!ch->rx_started && c->cfg.clock_ms) {
+			ch->rx_started = 1;
+			ch->rx_t0_ms = c->cfg.clock_ms();
+		}
+		ch->rx_bytes += len;
+	}
 	recount(c, ch, before);
 	if (drop)
 		return ch->close_sent || len == 0 ? KG_OK : try_adjust(c, ch, 0);
@@ -685,6 +710,11 @@ int kg_conn_set_window(kg_conn *c, kg_channel *ch, uint32_t target)
 	ch->local_target = target;
 	recount(c, ch, before);
 	return try_adjust(c, ch, 1);
+}
+
+void kg_conn_set_rtt(kg_conn *c, uint32_t rtt_ms)
+{
+	c->rtt_ms = rtt_ms;
 }
 
 int kg_conn_send_eof(kg_conn *c, kg_channel *ch)

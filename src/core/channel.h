@@ -96,6 +96,10 @@ typedef struct kg_channel {
 	/* Our requests awaiting CHANNEL_SUCCESS/FAILURE; the peer's requests
 	 * awaiting our reply. */
 	uint32_t replies_due_us, replies_due_peer;
+	/* What arrived since rx_t0_ms (the current rate sample, see
+	 * kg_conn_config.max_window); rx_started once the first data came. */
+	uint64_t rx_t0_ms, rx_bytes;
+	unsigned rx_started : 1;
 	void *user;  /* the program's */
 } kg_channel;
 
@@ -104,11 +108,16 @@ typedef struct kg_conn_config {
 	uint32_t window;        /* initial local window of new channels, >= 1 */
 	uint32_t max_packet;    /* our max packet (data bytes), 1..KG_CONN_MAXPKT_LIMIT */
 	uint32_t max_send;      /* our own cap on data bytes per sent packet */
-	/* Receive-window growth (as HPN-SSH does): when the peer has used up
-	 * nearly all of a channel's window by the time we grant more, the window
-	 * is what limits the transfer (bandwidth x delay), so its target
-	 * doubles, up to max_window.  0 keeps windows fixed. */
+	/* Receive-window growth (as HPN-SSH does): a channel's window follows
+	 * the path's bandwidth x delay.  When, over at least one round trip
+	 * (kg_conn_set_rtt), the peer sent at least half the window per round
+	 * trip, or it had used up nearly all of it by the time we grant more,
+	 * the window is what limits the transfer, so its target doubles, up to
+	 * max_window (and the connection's budget).  0 keeps windows fixed. */
 	uint32_t max_window;
+	/* The clock for those rate samples (milliseconds, monotonic); NULL:
+	 * only the used-up test grows windows. */
+	uint64_t (*clock_ms)(void);
 	/* Cap on the sum of all channels' window targets (see
 	 * KG_CONN_WINDOW_TOTAL_DEFAULT); 0 is the default, there is no "none". */
 	uint32_t total_window;
@@ -127,6 +136,9 @@ typedef struct kg_conn {
 	uint64_t window_sum;
 	/* Our global requests awaiting a reply; the peer's awaiting ours. */
 	uint32_t greplies_due_us, greplies_due_peer;
+	/* The round trip to the peer as measured at the SSH layer (or by TCP
+	 * until then), milliseconds; 0: unknown. */
+	uint32_t rtt_ms;
 } kg_conn;
 
 typedef enum {
@@ -203,6 +215,9 @@ int kg_conn_consumed(kg_conn *c, kg_channel *ch, size_t n) KG_WUR;
  * leaves (never below the current target); lowering takes effect as the
  * held data is consumed. */
 int kg_conn_set_window(kg_conn *c, kg_channel *ch, uint32_t target) KG_WUR;
+/* The round trip to the peer, in milliseconds (0: unknown), for window
+ * growth (kg_conn_config.max_window). */
+void kg_conn_set_rtt(kg_conn *c, uint32_t rtt_ms);
 /* Both are sent at most once; repeating is a no-op.  Closing a channel that
  * is still opening sends CLOSE as soon as the confirmation arrives. */
 int kg_conn_send_eof(kg_conn *c, kg_channel *ch) KG_WUR;

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,62 @@ int kg_net_set_buffers(int fd, int bytes)
 	ENSURE(bytes > 0, KG_ERR_ARG);
 	ENSURE(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes)) == 0, KG_ERR_SYSTEM);
 	ENSURE(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) == 0, KG_ERR_SYSTEM);
+	return KG_OK;
+}
+
+/* The last number on the first line of a /proc/sys file (tcp_wmem holds
+ * "min default max"); 0 when it cannot be read. */
+static long proc_last_number(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return 0;
+	char line[128];
+	long v = 0;
+	if (fgets(line, sizeof(line), f) != NULL) {
+		char *p = line, *end;
+		for (;;) {
+			long x = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			v = x;
+			p = end;
+		}
+	}
+	fclose(f);
+	return v > 0 ? v : 0;
+}
+
+int kg_net_tune_bulk(int fd, int *sndbuf)
+{
+	*sndbuf = 0;
+	long auto_max = proc_last_number("/proc/sys/net/ipv4/tcp_wmem");
+	long allowed = proc_last_number("/proc/sys/net/core/wmem_max");
+	if (allowed > KG_NET_SNDBUF_MAX)
+		allowed = KG_NET_SNDBUF_MAX;
+	/* The kernel doubles what is set (for its bookkeeping), as it counts
+	 * the autotuning maximum; setting it fixes the size (no autotuning). */
+	if (allowed <= 0 || auto_max <= 0 || 2 * allowed <= auto_max)
+		return KG_OK;
+	int v = (int)allowed;
+	ENSURE(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)) == 0, KG_ERR_SYSTEM);
+	socklen_t len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &len) == 0)
+		*sndbuf = v;
+	return KG_OK;
+}
+
+int kg_net_tcp_rtt_ms(int fd, uint32_t *rtt_ms)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	memset(&ti, 0, sizeof(ti));
+	*rtt_ms = 0;
+	ENSURE(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0, KG_ERR_SYSTEM);
+	ENSURE(len >= offsetof(struct tcp_info, tcpi_rtt) + sizeof(ti.tcpi_rtt), KG_ERR_SYSTEM);
+	/* Smoothed, in microseconds; at least 1 ms once there is one. */
+	if (ti.tcpi_rtt > 0)
+		*rtt_ms = ti.tcpi_rtt < 1000 ? 1 : ti.tcpi_rtt / 1000;
 	return KG_OK;
 }
 

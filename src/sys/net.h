@@ -6,6 +6,7 @@
 #define KAGI_SYS_NET_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include "core/safety.h"
 
@@ -43,6 +44,18 @@ int kg_net_set_cloexec(int fd) KG_WUR;
 int kg_net_set_nodelay(int fd) KG_WUR;
 /* SO_SNDBUF/SO_RCVBUF hint; the kernel may round or cap it. */
 int kg_net_set_buffers(int fd, int bytes) KG_WUR;
+/* For bulk transfers on long paths: TCP must hold a round trip's worth of
+ * unacknowledged data in the send buffer, and its send autotuning stops
+ * at net.ipv4.tcp_wmem's maximum (often 4 MiB: 80 MiB/s at 50 ms).  When
+ * setting SO_SNDBUF explicitly (capped by net.core.wmem_max and by
+ * KG_NET_SNDBUF_MAX) gets more, it is set; *sndbuf is then the size the
+ * kernel reports, else 0.  The receive buffer is left to autotuning
+ * (net.ipv4.tcp_rmem, often up to 32 MiB), which SO_RCVBUF would stop. */
+#define KG_NET_SNDBUF_MAX (16 * 1024 * 1024)
+int kg_net_tune_bulk(int fd, int *sndbuf) KG_WUR;
+/* TCP's smoothed round-trip time (TCP_INFO), in milliseconds, at least 1;
+ * 0 when TCP has none yet.  An error for what is not a TCP socket. */
+int kg_net_tcp_rtt_ms(int fd, uint32_t *rtt_ms) KG_WUR;
 /* TCP keepalive on or off (TCPKeepAlive). */
 int kg_net_set_keepalive(int fd, int on) KG_WUR;
 
