@@ -60,6 +60,13 @@ static int xfer_init(kg_sftp *s, xfer *x)
 	return x->r ? KG_OK : KG_ERR_ALLOC;
 }
 
+static void xfer_log(kg_sftp *s, const xfer *x)
+{
+	kg_debug(s->log, "transfer: up to %llu bytes in flight (cap %llu), shortest round trip %llu us, best rate %llu bytes/s",
+		 (unsigned long long)s->inflight_peak, (unsigned long long)x->flow.cap,
+		 (unsigned long long)x->flow.rtt_min_us, (unsigned long long)x->flow.bw);
+}
+
 /* Room for one more request: a free slot and bytes under the target. */
 static int xfer_room(const xfer *x)
 {
@@ -240,6 +247,7 @@ static int download(kg_sftp *s, const char *remote_path, int local_fd, uint64_t 
 out:
 	if (r < 0 && !failed && r != KG_ERR_SYSTEM)
 		fatal = 1;
+	xfer_log(s, &x);
 	free(x.r);
 	if (!fatal) {
 		int rc = kg_sftp_closef(s, &h);
@@ -372,6 +380,7 @@ int kg_sftp_upload(kg_sftp *s, int local_fd, const char *remote_path, uint64_t o
 out:
 	if (r < 0 && !failed && r != KG_ERR_SYSTEM)
 		fatal = 1;
+	xfer_log(s, &x);
 	free(x.r);
 	if (!fatal) {
 		int rc = kg_sftp_closef(s, &h);
