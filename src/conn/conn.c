@@ -177,6 +177,12 @@ static int probe_answered(void *arg, int ok, const uint8_t *data, size_t len)
 	return KG_OK;
 }
 
+static uint64_t engine_clock(void *arg)
+{
+	(void)arg;
+	return kg_monotonic_ms();
+}
+
 /* Data arrived on a channel: time a round trip if none was lately. */
 static int probe_rtt(kg_engine *e)
 {
@@ -492,7 +498,8 @@ int kg_engine_start_channels(kg_engine *e, const kg_conn_config *cc, kg_conn_rol
 		 * the path from it: the probes correct it), and a send buffer
 		 * for a long path.  Over pipes neither applies. */
 		own = *cc;
-		own.clock_ms = kg_monotonic_ms;
+		own.clock_ms = engine_clock;
+		own.clock_arg = NULL;
 		cc = &own;
 	}
 	GUARD(kg_conn_init(&e->conn, cc, &sink, role));

@@ -32,7 +32,17 @@
  *                       channel gets what is left but at least
  *                       KG_CONN_WINDOW_FLOOR, 256 KiB: 80 MiB at most with
  *                       64 channels).  This bounds everything below that
- *                       holds received channel data.
+ *                       holds received channel data.  A window grows (on
+ *                       both sides, doubling) only while the peer sends
+ *                       3/8 of it or more per round trip: it follows the
+ *                       path's bandwidth x delay, the round trip measured
+ *                       by keepalive probes (KG_ENGINE_PROBE_MS), first
+ *                       by TCP_INFO (src/core/channel.h max_window).
+ *   socket send buffer  raised for long paths to net.core.wmem_max, at
+ *                       most KG_NET_SNDBUF_MAX (16 MiB, 32 MiB as the
+ *                       kernel counts it), only where TCP's autotuning
+ *                       stops lower (src/sys/net.h kg_net_tune_bulk); the
+ *                       receive buffer is left to autotuning.
  *   data for local fds  kg_chan_out (sessions' stdin, forwarded sockets),
  *                       the client's streams: at most the channel's window,
  *                       as it is granted back only once written (and

@@ -15,6 +15,7 @@ void kg_conn_config_default(kg_conn_config *cfg)
 	cfg->max_send = KG_CONN_MAXPKT_LIMIT;
 	cfg->max_window = 0;  /* fixed windows unless a program asks for growth */
 	cfg->clock_ms = NULL;
+	cfg->clock_arg = NULL;
 	cfg->total_window = KG_CONN_WINDOW_TOTAL_DEFAULT;
 }
 
@@ -182,19 +183,20 @@ static int send_close(kg_conn *c, kg_channel *ch)
 }
 
 /* Whether the window limited what the peer sent: over the rate sample
- * (at least one round trip long) it sent at least half the target per
- * round trip.  A sample ends when it is looked at here. */
+ * (at least one round trip long) it sent at least 3/8 of the target per
+ * round trip (see kg_conn_config.max_window).  A sample ends when it is
+ * looked at here. */
 static int rate_limited_by_window(kg_conn *c, kg_channel *ch)
 {
 	if (c->cfg.clock_ms == NULL || c->rtt_ms == 0 || !ch->rx_started)
 		return 0;
-	uint64_t now = c->cfg.clock_ms();
+	uint64_t now = c->cfg.clock_ms(c->cfg.clock_arg);
 	if (now < ch->rx_t0_ms + c->rtt_ms)
 		return 0;
 	uint64_t per_rtt = ch->rx_bytes * c->rtt_ms / (now - ch->rx_t0_ms);
 	ch->rx_t0_ms = now;
 	ch->rx_bytes = 0;
-	return per_rtt * 2 >= ch->local_target;
+	return per_rtt * 8 >= (uint64_t)ch->local_target * 3;
 }
 
 /* Grants back the room the program has freed once it amounts to half of the
@@ -213,7 +215,7 @@ static int try_adjust(kg_conn *c, kg_channel *ch, int force)
 	if (!force && (uint64_t)grant * 2 < ch->local_target)
 		return KG_OK;
 	/* The peer had less than an eighth of the window left (it was about to
-	 * stall on us), or it sent half a window or more per round trip: the
+	 * stall on us), or it sent 3/8 of a window or more per round trip: the
 	 * window is the bottleneck.  Grow it. */
 	if (!force && c->cfg.max_window > ch->local_target &&
 	    (ch->local_window < ch->local_target / 8 || rate_limited_by_window(c, ch))) {
@@ -396,7 +398,7 @@ static int h_data(kg_conn *c, kg_channel *ch, uint8_t type, kg_buf *b, kg_conn_e
 		ch->local_held += (uint32_t)len;
 		if (!ch->rx_started && c->cfg.clock_ms) {
 			ch->rx_started = 1;
-			ch->rx_t0_ms = c->cfg.clock_ms();
+			ch->rx_t0_ms = c->cfg.clock_ms(c->cfg.clock_arg);
 		}
 		ch->rx_bytes += len;
 	}

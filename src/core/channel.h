@@ -110,14 +110,19 @@ typedef struct kg_conn_config {
 	uint32_t max_send;      /* our own cap on data bytes per sent packet */
 	/* Receive-window growth (as HPN-SSH does): a channel's window follows
 	 * the path's bandwidth x delay.  When, over at least one round trip
-	 * (kg_conn_set_rtt), the peer sent at least half the window per round
-	 * trip, or it had used up nearly all of it by the time we grant more,
-	 * the window is what limits the transfer, so its target doubles, up to
-	 * max_window (and the connection's budget).  0 keeps windows fixed. */
+	 * (kg_conn_set_rtt), the peer sent at least 3/8 of the window per
+	 * round trip (the room granted on growing reaches it only a round trip
+	 * later, so a sample right after a doubling sees about half the new
+	 * target: 3/8 keeps the doubling once per round trip), or it had used
+	 * up nearly all of it by the time we grant more, the window is what
+	 * limits the transfer, so its target doubles, up to max_window (and the
+	 * connection's budget).  A peer sending R per round trip thus ends with
+	 * a window of about 2.7-5.3 x R.  0 keeps windows fixed. */
 	uint32_t max_window;
-	/* The clock for those rate samples (milliseconds, monotonic); NULL:
-	 * only the used-up test grows windows. */
-	uint64_t (*clock_ms)(void);
+	/* The clock for those rate samples (milliseconds, monotonic), called
+	 * with clock_arg; NULL: only the used-up test grows windows. */
+	uint64_t (*clock_ms)(void *clock_arg);
+	void *clock_arg;
 	/* Cap on the sum of all channels' window targets (see
 	 * KG_CONN_WINDOW_TOTAL_DEFAULT); 0 is the default, there is no "none". */
 	uint32_t total_window;
