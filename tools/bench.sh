@@ -18,7 +18,7 @@
 #   BENCH_SCP_TESTS (default all)  MODE:DIRECTION:WHAT words, e.g. "sftp:down:big
 #                                  legacy:up:tree"; MODE sftp|legacy, DIRECTION
 #                                  up|down, WHAT big|tree
-#   BENCH_ONLY (default "ssh scp pq logins memory cpu lat") which parts to run;
+#   BENCH_ONLY (default "ssh scp pq logins memory cpu lat sftplat") which parts to run;
 #                                  pq: connection set-up with
 #                                  mlkem768x25519-sha256 against
 #                                  curve25519-sha256, kagi and OpenSSH 10.5
@@ -34,7 +34,9 @@
 #                                  and BENCH_ACCOUNTS settings);
 #                                  lat: `cat` up and down through a 50 ms
 #                                  delay proxy, kagi and OpenSSH on both
-#                                  ends (tools/bench-lat.sh, BENCH_LAT_*)
+#                                  ends (tools/bench-lat.sh, BENCH_LAT_*);
+#                                  sftplat: kscp, kscp -O and ksftp through
+#                                  the same proxy (tools/bench-sftp.sh)
 #   BENCH_SCP_DIR                  where the files and their copies go (both
 #                                  sides): default /dev/shm when it is a tmpfs
 #                                  with room for three big files, else the
@@ -48,6 +50,7 @@ KAGI_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$KAGI_ROOT/tools/bench-server.sh"
 . "$KAGI_ROOT/tools/bench-cpu.sh"
 . "$KAGI_ROOT/tools/bench-lat.sh"
+. "$KAGI_ROOT/tools/bench-sftp.sh"
 MB=${BENCH_MB:-512}
 RUNS=${BENCH_RUNS:-3}
 SETUP_RUNS=${BENCH_SETUP_RUNS:-15}
@@ -55,7 +58,7 @@ CIPHERS="aes128-gcm@openssh.com chacha20-poly1305@openssh.com"
 SCP_MB=${BENCH_SCP_MB:-1024}
 SCP_FILES=${BENCH_SCP_FILES:-2000}
 SCP_RUNS=${BENCH_SCP_RUNS:-3}
-ONLY=${BENCH_ONLY:-ssh scp pq logins memory cpu lat}
+ONLY=${BENCH_ONLY:-ssh scp pq logins memory cpu lat sftplat}
 KSCP=$(abs_prog "${KSCP:-$KAGI_BIN/kscp}")
 SCP=$(abs_prog "${SCP:-/usr/bin/scp}")
 SFTP_SERVER=${SFTP_SERVER:-/usr/lib/openssh/sftp-server}
@@ -65,11 +68,11 @@ SERVER_LOGLEVEL=INFO
 die() { echo "bench: $*" >&2; exit 1; }
 wants() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 for w in $ONLY; do
-	case $w in ssh|scp|pq|logins|memory|cpu|lat) ;; *) die "unknown part '$w' in BENCH_ONLY (ssh scp pq logins memory cpu lat)" ;; esac
+	case $w in ssh|scp|pq|logins|memory|cpu|lat|sftplat) ;; *) die "unknown part '$w' in BENCH_ONLY (ssh scp pq logins memory cpu lat sftplat)" ;; esac
 done
 if [ "$IS_ROOT" -eq 1 ]; then ACCOUNTS=${BENCH_ACCOUNTS:-self user}; else ACCOUNTS=${BENCH_ACCOUNTS:-self}; fi
 for p in "$KSSH" "$KSSHD" "$SSH" "$SSHD"; do [ -x "$p" ] || die "$p is missing (make first)"; done
-if wants scp; then
+if wants scp || wants sftplat; then
 	for p in "$KSCP" "$SCP" "$SFTP_SERVER"; do [ -x "$p" ] || die "$p is missing (make first)"; done
 fi
 setup_keys || die "key generation failed"
@@ -323,4 +326,9 @@ fi
 if wants lat; then
 	(wants ssh || wants scp || wants pq || wants logins || wants memory || wants cpu) && echo
 	run_lat
+fi
+
+if wants sftplat; then
+	(wants ssh || wants scp || wants pq || wants logins || wants memory || wants lat) && echo
+	run_sftplat
 fi

@@ -1,5 +1,6 @@
-/* SFTP client transfers: reads and writes kept in flight num_requests at a
- * time, so a transfer runs at the link's speed rather than one round trip
+/* SFTP client transfers: reads and writes kept in flight, as many bytes as
+ * bandwidth x round trip calls for (sftp-client-flow.h; -R fixes the
+ * count), so a transfer runs at the link's speed rather than one round trip
  * per block; and whole-file get/put with temporary files and resume. */
 #include <errno.h>
 #include <fcntl.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "sftp/sftp-client-int.h"
 
@@ -21,19 +23,65 @@ typedef struct xreq {
 	uint64_t off;
 	uint32_t len;
 	int used;
+	uint64_t sent_us;
 } xreq;
 
 typedef struct xfer {
 	xreq *r;
-	unsigned n, inflight;
+	unsigned n, inflight;     /* slots; requests in flight */
+	uint64_t bytes;           /* bytes they ask for or carry */
+	kg_sftp_flow flow;
 } xfer;
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 static int xfer_init(kg_sftp *s, xfer *x)
 {
-	x->n = s->num_requests ? s->num_requests : KG_SFTP_DEFAULT_REQUESTS;
+	unsigned start = s->num_requests ? s->num_requests : KG_SFTP_DEFAULT_REQUESTS;
+	uint64_t bs = s->block_size ? s->block_size : KG_SFTP_DEFAULT_BLOCK;
+	uint64_t floor = start * bs, cap = s->fixed_requests ? floor : s->inflight_cap;
+	/* enough slots for cap bytes in blocks, within KG_SFTP_MAX_REQUESTS */
+	uint64_t slots = (cap + bs - 1) / bs;
+	if (slots > KG_SFTP_MAX_REQUESTS)
+		slots = KG_SFTP_MAX_REQUESTS;
+	if (slots < start)
+		slots = start;
+	x->n = (unsigned)slots;
 	x->inflight = 0;
+	x->bytes = 0;
+	kg_sftp_flow_init(&x->flow, floor, cap, now_us());
+	s->inflight_peak = floor;
 	x->r = calloc(x->n, sizeof(*x->r));
 	return x->r ? KG_OK : KG_ERR_ALLOC;
+}
+
+static void xfer_log(kg_sftp *s, const xfer *x)
+{
+	kg_debug(s->log, "transfer: up to %llu bytes in flight (cap %llu), shortest round trip %llu us, best rate %llu bytes/s",
+		 (unsigned long long)s->inflight_peak, (unsigned long long)x->flow.cap,
+		 (unsigned long long)x->flow.rtt_min_us, (unsigned long long)x->flow.bw);
+}
+
+/* Room for one more request: a free slot and bytes under the target. */
+static int xfer_room(const xfer *x)
+{
+	return x->inflight < x->n && x->bytes < kg_sftp_flow_target(&x->flow);
+}
+
+/* q's reply came, carrying got bytes. */
+static void xfer_done(kg_sftp *s, xfer *x, xreq *q, uint64_t got)
+{
+	q->used = 0;
+	x->inflight--;
+	x->bytes -= q->len;
+	kg_sftp_flow_reply(&x->flow, got, q->sent_us, now_us());
+	if (kg_sftp_flow_target(&x->flow) > s->inflight_peak)
+		s->inflight_peak = kg_sftp_flow_target(&x->flow);
 }
 
 static xreq *xfer_slot(xfer *x, uint32_t id)
@@ -67,8 +115,9 @@ static int queue_read(kg_sftp *s, xfer *x, const kg_sftp_handle *h, uint64_t off
 	GUARD(cl_end(s, mark));
 	xreq *q = xfer_slot(x, id);
 	ENSURE(q != NULL, KG_ERR_INTERNAL);
-	*q = (xreq){ .id = id, .off = off, .len = len, .used = 1 };
+	*q = (xreq){ .id = id, .off = off, .len = len, .used = 1, .sent_us = now_us() };
 	x->inflight++;
+	x->bytes += len;
 	return KG_OK;
 }
 
@@ -126,7 +175,7 @@ static int download(kg_sftp *s, const char *remote_path, int local_fd, uint64_t 
 	uint64_t known_end = size_known ? size : UINT64_MAX;
 	int probing = 0;
 	for (;;) {
-		while (!eof && !failed && x.inflight < x.n && !(next >= known_end && probing)) {
+		while (!eof && !failed && xfer_room(&x) && !(next >= known_end && probing)) {
 			uint32_t len = bs;
 			if (next < known_end && known_end - next < bs)
 				len = (uint32_t)(known_end - next);
@@ -141,14 +190,13 @@ static int download(kg_sftp *s, const char *remote_path, int local_fd, uint64_t 
 		GUARD_GOTO(r, cl_recv(s), out);
 		xreq *q = xfer_find(&x, s->reply.id);
 		ENSURE_GOTO(r, q != NULL, KG_ERR_PROTOCOL, out);
-		q->used = 0;
-		x.inflight--;
 		kg_buf *b = &s->reply.body;
 		if (s->reply.type == SSH_FXP_DATA) {
 			const uint8_t *d;
 			size_t dl;
 			GUARD_GOTO(r, kg_buf_get_string_direct(b, &d, &dl), out);
 			ENSURE_GOTO(r, dl <= q->len, KG_ERR_PROTOCOL, out);
+			xfer_done(s, &x, q, dl);
 			if (failed)
 				continue;
 			int e = local_write(local_fd, d, dl, q->off, &seq);
@@ -173,6 +221,7 @@ static int download(kg_sftp *s, const char *remote_path, int local_fd, uint64_t 
 			uint32_t code;
 			const uint8_t *msg;
 			size_t ml;
+			xfer_done(s, &x, q, 0);
 			GUARD_GOTO(r, kg_sftp_parse_status(b, &code, &msg, &ml), out);
 			if (code == SSH_FX_EOF || code == SSH_FX_OK) {
 				eof = 1;
@@ -198,6 +247,7 @@ static int download(kg_sftp *s, const char *remote_path, int local_fd, uint64_t 
 out:
 	if (r < 0 && !failed && r != KG_ERR_SYSTEM)
 		fatal = 1;
+	xfer_log(s, &x);
 	free(x.r);
 	if (!fatal) {
 		int rc = kg_sftp_closef(s, &h);
@@ -241,8 +291,9 @@ static int queue_write(kg_sftp *s, xfer *x, const kg_sftp_handle *h, int fd, uin
 	GUARD(cl_end(s, mark));
 	xreq *q = xfer_slot(x, id);
 	ENSURE(q != NULL, KG_ERR_INTERNAL);
-	*q = (xreq){ .id = id, .off = off, .len = (uint32_t)got, .used = 1 };
+	*q = (xreq){ .id = id, .off = off, .len = (uint32_t)got, .used = 1, .sent_us = now_us() };
 	x->inflight++;
+	x->bytes += (uint64_t)got;
 	*n = (size_t)got;
 	return KG_OK;
 }
@@ -274,7 +325,7 @@ int kg_sftp_upload(kg_sftp *s, int local_fd, const char *remote_path, uint64_t o
 	int leof = 0, failed = 0, fatal = 0;
 	int fail_r = KG_OK;  /* the first failure; later flushes must not hide it */
 	for (;;) {
-		while (!leof && !failed && x.inflight < x.n) {
+		while (!leof && !failed && xfer_room(&x)) {
 			size_t n;
 			r = queue_write(s, &x, &h, local_fd, next, &n);
 			if (r == KG_ERR_SYSTEM) {
@@ -295,8 +346,8 @@ int kg_sftp_upload(kg_sftp *s, int local_fd, const char *remote_path, uint64_t o
 		GUARD_GOTO(r, cl_recv(s), out);
 		xreq *q = xfer_find(&x, s->reply.id);
 		ENSURE_GOTO(r, q != NULL && s->reply.type == SSH_FXP_STATUS, KG_ERR_PROTOCOL, out);
-		q->used = 0;
-		x.inflight--;
+		uint32_t len = q->len;
+		xfer_done(s, &x, q, len);
 		uint32_t code;
 		const uint8_t *msg;
 		size_t ml;
@@ -307,7 +358,7 @@ int kg_sftp_upload(kg_sftp *s, int local_fd, const char *remote_path, uint64_t o
 			failed = 1;
 			continue;
 		}
-		done += q->len;
+		done += len;
 		if (cb)
 			cb(cb_arg, remote_path, done, size);
 		cl_throttle(s, start_ms, done - offset);
@@ -329,6 +380,7 @@ int kg_sftp_upload(kg_sftp *s, int local_fd, const char *remote_path, uint64_t o
 out:
 	if (r < 0 && !failed && r != KG_ERR_SYSTEM)
 		fatal = 1;
+	xfer_log(s, &x);
 	free(x.r);
 	if (!fatal) {
 		int rc = kg_sftp_closef(s, &h);

@@ -292,6 +292,10 @@ static int start(kg_sftp *s, const kg_sftp_io *io, const kg_sftp_opts *o, kg_log
 	}
 	if (s->num_requests > KG_SFTP_MAX_REQUESTS)
 		s->num_requests = KG_SFTP_MAX_REQUESTS;
+	s->fixed_requests = o && o->num_requests;
+	s->inflight_cap = s->fixed_requests ? (uint64_t)s->num_requests * s->block_size : KG_SFTP_INFLIGHT_MAX;
+	if (s->inflight_cap < (uint64_t)s->num_requests * s->block_size)
+		s->inflight_cap = (uint64_t)s->num_requests * s->block_size;
 	s->limit_bps = o ? o->limit_kbps * 1000 / 8 : 0;
 	return KG_OK;
 }

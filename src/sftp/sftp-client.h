@@ -18,11 +18,14 @@
 #include "core/sftp.h"
 #include "conn/cli-stream.h"
 #include "sys/log.h"
+#include "sftp/sftp-client-flow.h"
 
 #define KG_SFTP_DEFAULT_BLOCK    32768u  /* sftp -B */
 #define KG_SFTP_DEFAULT_REQUESTS 64u     /* sftp -R */
 #define KG_SFTP_MAX_REQUESTS     1024u
-/* Bytes in flight when neither -B nor -R was given (the client's window) */
+/* Bytes in flight a transfer starts with when -R was not given; it grows
+ * from there with bandwidth x round trip, up to KG_SFTP_INFLIGHT_MAX
+ * (sftp-client-flow.h). */
 #define KG_SFTP_DEFAULT_INFLIGHT (8u * 1024 * 1024)
 
 /* Extensions the server offered in SSH_FXP_VERSION. */
@@ -78,7 +81,10 @@ typedef struct kg_sftp {
 	uint32_t next_id;
 	uint64_t max_packet, max_read, max_write, max_handles;  /* from limits@ (0: unknown) */
 	size_t block_size;        /* effective read/write size */
-	unsigned num_requests;
+	unsigned num_requests;    /* requests in flight to start with (-R: always) */
+	int fixed_requests;       /* -R given: no growth */
+	uint64_t inflight_cap;    /* most bytes in flight (KG_SFTP_INFLIGHT_MAX unless -R) */
+	uint64_t inflight_peak;   /* the largest target the last transfer reached (tests, -v) */
 	uint64_t limit_bps;       /* bytes per second; 0: none */
 	/* last failure */
 	uint32_t status;
