@@ -1,6 +1,7 @@
 /* KRL helpers over key blobs: certificate fields for revocation checks,
  * the full revocation check of a presented key, and text KRL spec lines. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -121,17 +122,17 @@ static int prefix(const char **s, const char *p)
 	return 1;
 }
 
-static int spec_serial(kg_krl *k, const char *s, const uint8_t *ca, size_t ca_len, const char **why, int *nopfx)
+static int spec_serial(kg_krl *k, const char *s, const uint8_t *ca, size_t ca_len, char *why, int *nopfx)
 {
 	char *ep;
 	errno = 0;
 	unsigned long long a = strtoull(s, &ep, 0), b;
 	if (!*s || (*ep && *ep != '-')) {
-		*why = "invalid serial";
+		snprintf(why, KG_KRL_WHY_LEN, "invalid serial \"%s\"", s);
 		return KG_ERR_FORMAT;
 	}
 	if (errno == ERANGE) {
-		*why = "serial out of range";
+		snprintf(why, KG_KRL_WHY_LEN, "%s", "serial out of range");
 		return KG_ERR_FORMAT;
 	}
 	b = a;
@@ -140,33 +141,33 @@ static int spec_serial(kg_krl *k, const char *s, const uint8_t *ca, size_t ca_le
 		errno = 0;
 		b = strtoull(c, &ep, 0);
 		if (!*c || *ep) {
-			*why = "invalid serial";
+			snprintf(why, KG_KRL_WHY_LEN, "invalid serial \"%s\"", c);
 			return KG_ERR_FORMAT;
 		}
 		if (errno == ERANGE) {
-			*why = "serial out of range";
+			snprintf(why, KG_KRL_WHY_LEN, "%s", "serial out of range");
 			return KG_ERR_FORMAT;
 		}
 		if (b <= a) {
-			*why = "invalid serial range";
+			snprintf(why, KG_KRL_WHY_LEN, "invalid serial range %llu:%llu", a, b);
 			return KG_ERR_FORMAT;
 		}
 	}
 	int r = kg_krl_revoke_serials(k, ca, ca_len, a, b);
 	if (r < 0) {
-		*why = "update_krl_from_file: revoke serial failed";
+		snprintf(why, KG_KRL_WHY_LEN, "%s", "update_krl_from_file: revoke serial failed");
 		*nopfx = 1;
 	}
 	return r;
 }
 
-static int spec_key(kg_krl *k, const char *s, int how, const char **why)
+static int spec_key(kg_krl *k, const char *s, int how, char *why)
 {
 	kg_buf b;
 	kg_buf_init(&b, 64 * 1024);
 	int r = line_blob(s, &b);
 	if (r < 0) {
-		*why = "invalid key";
+		snprintf(why, KG_KRL_WHY_LEN, "invalid key: %s", r == KG_ERR_KEY_TYPE ? "unknown or unsupported key type" : "invalid format");
 		kg_buf_free(&b);
 		return r;
 	}
@@ -197,23 +198,23 @@ static int spec_key(kg_krl *k, const char *s, int how, const char **why)
 			r = kg_krl_revoke_sha256(k, h, hl);
 	}
 	if (r < 0)
-		*why = "revoke key failed";
+		snprintf(why, KG_KRL_WHY_LEN, "%s", "revoke key failed");
 	kg_buf_free(&plain);
 	kg_buf_free(&b);
 	return r;
 }
 
-static int spec_hash(kg_krl *k, const char *s, const char **why)
+static int spec_hash(kg_krl *k, const char *s, char *why)
 {
 	if (strncmp(s, "SHA256:", 7) != 0) {
-		*why = "unsupported hash algorithm";
+		snprintf(why, KG_KRL_WHY_LEN, "%s", "unsupported hash algorithm");
 		return KG_ERR_FORMAT;
 	}
 	s += 7;
 	size_t n = strcspn(s, " \t\r\n");
 	char pad[64];
 	if (n == 0 || n > 44) {
-		*why = "invalid base64 hash";
+		snprintf(why, KG_KRL_WHY_LEN, "%s", "invalid base64 hash");
 		return KG_ERR_FORMAT;
 	}
 	memcpy(pad, s, n);
@@ -227,22 +228,22 @@ static int spec_hash(kg_krl *k, const char *s, const char **why)
 	if (r == KG_OK)
 		r = kg_krl_revoke_sha256(k, kg_buf_ptr(&b), 32);
 	if (r < 0)
-		*why = "invalid base64 hash";
+		snprintf(why, KG_KRL_WHY_LEN, "%s", "invalid base64 hash");
 	kg_buf_free(&b);
 	return r;
 }
 
 int kg_krl_spec_line(kg_krl *k, const char *line, const uint8_t *ca, size_t ca_len, int wild,
-		     const char **why, int *nolinepfx)
+		     char *why, int *nolinepfx)
 {
-	*why = "";
+	snprintf(why, KG_KRL_WHY_LEN, "%s", "");
 	*nolinepfx = 0;
 	const char *s = skip_ws(line);
 	if (!*s || *s == '#' || *s == '\n' || *s == '\r')
 		return KG_OK;
 	if (prefix(&s, "serial:")) {
 		if (!ca_len && !wild) {
-			*why = "revoking certificates by serial number requires specification of a CA key";
+			snprintf(why, KG_KRL_WHY_LEN, "%s", "revoking certificates by serial number requires specification of a CA key");
 			*nolinepfx = 1;
 			return KG_ERR_ARG;
 		}
@@ -250,13 +251,13 @@ int kg_krl_spec_line(kg_krl *k, const char *line, const uint8_t *ca, size_t ca_l
 	}
 	if (prefix(&s, "id:")) {
 		if (!ca_len && !wild) {
-			*why = "revoking certificates by key ID requires specification of a CA key";
+			snprintf(why, KG_KRL_WHY_LEN, "%s", "revoking certificates by key ID requires specification of a CA key");
 			*nolinepfx = 1;
 			return KG_ERR_ARG;
 		}
 		int r = kg_krl_revoke_key_id(k, ca, ca_len, s);
 		if (r < 0)
-			*why = "revoke key ID failed";
+			snprintf(why, KG_KRL_WHY_LEN, "%s", "revoke key ID failed");
 		return r;
 	}
 	if (prefix(&s, "hash:"))

@@ -94,7 +94,8 @@ int kg_krl_check_blob(const kg_krl *k, const uint8_t *blob, size_t len) KG_WUR;
  * "serial: A-B", "id: X", "hash: SHA256:b64", "key: <pubkey line>",
  * "sha1: <pubkey line>", "sha256: <pubkey line>" or a bare public key or
  * certificate line.  ca (ca_len 0 with wild = "-s none") is the CA of
- * serial:/id: lines.  Blank and '#' lines are ignored.  On error *why is
+ * serial:/id: lines.  Blank and '#' lines are ignored.  On error why holds
  * the message ssh-keygen prints (without "file:line: " when nolinepfx). */
+#define KG_KRL_WHY_LEN 160
 int kg_krl_spec_line(kg_krl *k, const char *line, const uint8_t *ca, size_t ca_len, int wild,
-		     const char **why, int *nolinepfx) KG_WUR;
+		     char *why, int *nolinepfx) KG_WUR;  /* why: KG_KRL_WHY_LEN bytes */

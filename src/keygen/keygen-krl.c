@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include "core/err.h"
 #include "core/krl.h"
@@ -219,7 +220,8 @@ int kgk_krl_check(kgk_opts *o, char **files, int n)
 		int r = load_blob(files[i], &b, comment, sizeof(comment));
 		if (r < 0) {
 			fflush(stdout);
-			kgk_log("Cannot load public key %s: %s", files[i], kgk_load_err(r));
+			kgk_log("Cannot load public key %s: %s", files[i],
+				r == KG_ERR_NOT_FOUND ? strerror(ENOENT) : kgk_load_err(r));
 			ret = 255;
 		} else {
 			r = kg_krl_check_blob(k, kg_buf_ptr(&b), kg_buf_len(&b));
@@ -235,7 +237,17 @@ int kgk_krl_check(kgk_opts *o, char **files, int n)
 	return ret;
 }
 
-static int update_from_file(kgk_opts *o, kg_krl *k, const char *path, const kg_buf *ca, int wild)
+/* "Revoking from" lines: shown at once on a terminal, else (like a
+ * buffered stdout that a fatal error never flushes) only on success. */
+static void revoking(kgk_opts *o, kg_buf *held, const char *path)
+{
+	if (o->quiet)
+		return;
+	if (isatty(STDOUT_FILENO) || kg_buf_putf(held, "Revoking from %s\n", path) < 0)
+		printf("Revoking from %s\n", path);
+}
+
+static int update_from_file(kgk_opts *o, kg_krl *k, const char *path, const kg_buf *ca, int wild, kg_buf *held)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -244,8 +256,7 @@ static int update_from_file(kgk_opts *o, kg_krl *k, const char *path, const kg_b
 		kgk_log("open %s: %s", path, kgk_load_err(r));
 		return 255;
 	}
-	if (!o->quiet)
-		printf("Revoking from %s\n", path);
+	revoking(o, held, path);
 	unsigned long lnum = 0;
 	int ret = 0;
 	for (char *line = text, *nl; line && *line && !ret; line = nl) {
@@ -255,9 +266,9 @@ static int update_from_file(kgk_opts *o, kg_krl *k, const char *path, const kg_b
 		size_t ll = strlen(line);
 		while (ll && (line[ll - 1] == ' ' || line[ll - 1] == '\t' || line[ll - 1] == '\r'))
 			line[--ll] = 0;
-		const char *why;
+		char why[KG_KRL_WHY_LEN];
 		int nopfx;
-		if (kg_krl_spec_line(k, line, kg_buf_ptr(ca), kg_buf_len(ca), wild, &why, &nopfx) < 0) {
+		if (kg_krl_spec_line(k, line, kg_buf_ptr(ca), kg_buf_len(ca), wild, why, &nopfx) < 0) {
 			fflush(stdout);
 			if (nopfx)
 				kgk_log("%s", why);
@@ -325,8 +336,13 @@ int kgk_krl_gen(kgk_opts *o, int updating, const char *version, char **files, in
 	}
 	if (ver)
 		kg_krl_set_version(k, ver);
+	kg_buf held;
+	kg_buf_init(&held, 0);
 	for (int i = 0; i < n && !ret; i++)
-		ret = update_from_file(o, k, files[i], &ca, wild);
+		ret = update_from_file(o, k, files[i], &ca, wild, &held);
+	if (!ret)
+		fwrite(kg_buf_ptr(&held), 1, kg_buf_len(&held), stdout);
+	kg_buf_free(&held);
 	if (ret)
 		goto out;
 	kg_krl_set_date(k, (uint64_t)time(NULL));
