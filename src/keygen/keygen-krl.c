@@ -13,13 +13,15 @@
 #include "core/krl.h"
 #include "keygen/keygen.h"
 
+/* The whole file ("-" = standard input), NUL-terminated past *len. */
 static int read_binary(const char *path, uint8_t **out, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
+	int is_stdin = strcmp(path, "-") == 0;
+	FILE *f = is_stdin ? stdin : fopen(path, "rb");
 	if (!f)
 		return KG_ERR_SYSTEM;
 	size_t cap = 4096, n = 0;
-	uint8_t *d = malloc(cap);
+	uint8_t *d = malloc(cap + 1);
 	int r = d ? KG_OK : KG_ERR_ALLOC;
 	while (r == KG_OK) {
 		if (n == cap) {
@@ -27,7 +29,7 @@ static int read_binary(const char *path, uint8_t **out, size_t *len)
 				r = KG_ERR_TOO_LARGE;
 				break;
 			}
-			uint8_t *nd = realloc(d, cap * 2);
+			uint8_t *nd = realloc(d, cap * 2 + 1);
 			if (!nd) {
 				r = KG_ERR_ALLOC;
 				break;
@@ -43,11 +45,13 @@ static int read_binary(const char *path, uint8_t **out, size_t *len)
 			break;
 		}
 	}
-	fclose(f);
+	if (!is_stdin)
+		fclose(f);
 	if (r < 0) {
 		free(d);
 		return r;
 	}
+	d[n] = 0;
 	*out = d;
 	*len = n;
 	return KG_OK;
@@ -249,14 +253,15 @@ static void revoking(kgk_opts *o, kg_buf *held, const char *path)
 
 static int update_from_file(kgk_opts *o, kg_krl *k, const char *path, const kg_buf *ca, int wild, kg_buf *held)
 {
-	char *text = NULL;
+	uint8_t *data = NULL;
 	size_t len = 0;
-	int r = kgk_read_file(strcmp(path, "-") == 0 ? "/dev/stdin" : path, 0, &text, &len);
-	if (r < 0) {
-		kgk_log("open %s: %s", path, kgk_load_err(r));
+	int is_stdin = strcmp(path, "-") == 0;
+	if (read_binary(path, &data, &len) < 0) {
+		kgk_log("fopen %s: %s", path, strerror(errno));
 		return 255;
 	}
-	revoking(o, held, path);
+	char *text = (char *)data;
+	revoking(o, held, is_stdin ? "(standard input)" : path);
 	unsigned long lnum = 0;
 	int ret = 0;
 	for (char *line = text, *nl; line && *line && !ret; line = nl) {

@@ -77,6 +77,10 @@ errcase "-k without -f refused" -k s_serial
 errcase "-u of a missing KRL refused" -k -u -f nope.krl s_serial
 errcase "-Q of a non-KRL refused" -Q -f s_serial e1.pub
 errcase "-Q of a missing key refused" -Q -f o_serial.krl nokey.pub
+errcase "unreadable spec file refused" -k -f x.krl -s ca.pub nospec
+printf 'serial: 5\n' | timeout 20 "$KSSH_KEYGEN" -k -f st.krl -s ca.pub - >st.out 2>&1 &&
+	grep -qx 'Revoking from (standard input)' st.out && og -Q -f st.krl c5.pub | grep -q REVOKED
+res "-k reads a spec from standard input"
 head -c 60 o_serial.krl >trunc.krl
 kg -Q -f trunc.krl e1.pub >/dev/null 2>&1; [ $? -eq 255 ]; res "truncated KRL refused (255)"
 finish
