@@ -73,5 +73,9 @@ int kgk_change_pass(kgk_opts *o);              /* -p */
 int kgk_change_comment(kgk_opts *o);           /* -c */
 int kgk_known_hosts(kgk_opts *o, int find, int remove);  /* keygen-kh.c: -F / -R / -H */
 int kgk_sig(kgk_opts *o, const char *op, char **args, int nargs);  /* keygen-sig.c: -Y */
+/* keygen-krl.c: -k [-u] [-s ca_public|none] [-z version] spec files, and
+ * -Q [-l] key files (exit 1 if any is revoked). */
+int kgk_krl_gen(kgk_opts *o, int updating, const char *version, char **files, int n);
+int kgk_krl_check(kgk_opts *o, char **files, int n);
 
 #endif

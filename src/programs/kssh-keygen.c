@@ -1,5 +1,5 @@
 /* kssh-keygen: ssh-keygen's command line (generate, -l, -y, -p, -c, -e/-i,
- * -F/-R/-H, -A, -r, -Y); the work is in src/keygen/. */
+ * -F/-R/-H, -A, -r, -Y, -k/-Q); the work is in src/keygen/. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +25,9 @@ static void usage(void)
 		"       kssh-keygen -R hostname [-f known_hosts_file]\n"
 		"       kssh-keygen -r hostname [-f input_keyfile]\n"
 		"       kssh-keygen -A [-a rounds] [-f prefix_path]\n"
+		"       kssh-keygen -k -f krl_file [-u] [-s ca_public] [-z version_number]\n"
+		"                   file ...\n"
+		"       kssh-keygen -Q [-l] -f krl_file [file ...]\n"
 		"       kssh-keygen -Y find-principals -s signature_file -f allowed_signers_file\n"
 		"       kssh-keygen -Y check-novalidate -n namespace -s signature_file\n"
 		"       kssh-keygen -Y sign -f key_file -n namespace file ...\n"
@@ -59,8 +62,10 @@ int main(int argc, char **argv)
 	int gen_all = 0, change_pass = 0, change_comment = 0, to = 0, from = 0, print_pub = 0;
 	int find = 0, remove = 0, c;
 	const char *rr = NULL, *sign_op = NULL;
+	int krl_gen = 0, krl_check = 0, krl_update = 0;
+	const char *serial_arg = NULL;
 	long v;
-	while ((c = getopt(argc, argv, "AHceilopqvyC:E:F:I:N:P:R:Y:a:b:f:m:n:r:s:t:DGKkLMOQTUVZghjuwz")) != -1) {
+	while ((c = getopt(argc, argv, "AHceilopqvyC:E:F:I:N:P:R:Y:a:b:f:m:n:r:s:t:DGKkLMOQTUVZghjuwz:")) != -1) {
 		switch (c) {
 		case 'A': gen_all = 1; break;
 		case 'H': o.hash = 1; break;
@@ -116,23 +121,32 @@ int main(int argc, char **argv)
 		case 'r': rr = optarg; break;
 		case 's': o.sigfile = optarg; break;
 		case 't': o.type = optarg; break;
-		case 'Q': case 'k':
-			fprintf(stderr, "kssh-keygen: -%c: key revocation lists are not supported yet\n", c);
-			return 1;
+		case 'k': krl_gen = 1; break;
+		case 'Q': krl_check = 1; break;
+		case 'u': krl_update = 1; break;
+		case 'z': serial_arg = optarg; break;
 		case 'D': case 'K': case 'U': case 'w':
 			fprintf(stderr, "kssh-keygen: -%c: security keys, PKCS#11 and agents are not supported yet\n", c);
 			return 1;
-		case 'L': case 'h': case 'V': case 'z': case 'O':
+		case 'L': case 'h': case 'V': case 'O':
 			fprintf(stderr, "kssh-keygen: -%c: certificates and -O options are not supported yet\n", c);
 			return 1;
 		case 'G': case 'M': case 'T':
 			fprintf(stderr, "kssh-keygen: -%c: moduli generation is not supported yet\n", c);
 			return 1;
-		case 'Z': case 'g': case 'j': case 'u':
+		case 'Z': case 'g': case 'j':
 			fprintf(stderr, "kssh-keygen: -%c is not supported yet\n", c);
 			return 1;
 		default: usage(); return 1;
 		}
+	}
+	if (krl_gen)
+		return kgk_krl_gen(&o, krl_update, serial_arg, argv + optind, argc - optind);
+	if (krl_check)
+		return kgk_krl_check(&o, argv + optind, argc - optind);
+	if (serial_arg) {
+		fprintf(stderr, "kssh-keygen: -z: certificates are not supported yet\n");
+		return 1;
 	}
 	if (o.sigfile && !sign_op) {
 		fprintf(stderr, "kssh-keygen: -s: certificates are not supported yet\n");

@@ -194,8 +194,8 @@ printf 'n\n' | kg -t ed25519 -N '' -f "$T/keep" >"$T/out" 2>&1; rc=$?
 res "asks before overwriting; 'n' keeps the key"
 printf 'y\n' | kg -q -t ed25519 -N '' -f "$T/keep" >/dev/null 2>&1 && ! cmp -s "$T/ed" "$T/keep"
 res "'y' overwrites"
-kg -Q -f x >/dev/null 2>"$T/err"; [ $? -ne 0 ] && grep -q 'not supported yet' "$T/err"
-res "-Q (KRL) refused clearly"
+kg -Q -f "$T/nokrl" >/dev/null 2>"$T/err"; [ $? -eq 255 ] && grep -q "^Unable to load KRL $T/nokrl: No such file or directory" "$T/err"
+res "-Q of a missing KRL refused clearly (KRLs: krl.sh)"
 
 # ---- the no-argument flow on a terminal
 if command -v tmux >/dev/null 2>&1; then
