@@ -357,6 +357,8 @@ static void print_opts(const kg_cert_opt *opts, size_t n, int critical)
 				printf(" %.*s\n", (int)sl, (const char *)s);
 			else
 				printf("\n");
+		} else if (op->len == 0) {
+			printf(" UNKNOWN FLAG OPTION\n");
 		} else {
 			printf(" UNKNOWN OPTION: ");
 			for (size_t j = 0; j < op->len; j++)
