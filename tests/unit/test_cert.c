@@ -3,6 +3,7 @@
  * truncations, trailing bytes and unsorted options are refused. */
 #include "t.h"
 #include "core/cert.h"
+#include "keygen/keygen.h"
 
 static char *read_line(const char *name)
 {
@@ -180,8 +181,88 @@ static void test_unsorted_options(void)
 	kg_key_free(ca);
 }
 
+/* Every fixture's line prints back byte for byte. */
+static void test_reserialize_all(void)
+{
+	static const char *const names[] = { "user-cert.pub", "host-cert.pub", "rsa-cert.pub" };
+	for (size_t i = 0; i < KG_ARRAY_LEN(names); i++) {
+		char *line = read_line(names[i]);
+		kg_cert *c = NULL;
+		T_ASSERT(line != NULL);
+		T_OK(kg_cert_from_line(line, &c));
+		kg_buf b;
+		kg_buf_init(&b, 0);
+		T_OK(kg_cert_to_line(c, &b));
+		T_OK(kg_buf_put_u8(&b, '\n'));
+		T_OK(kg_buf_put_u8(&b, 0));
+		T_ASSERT(strcmp((const char *)kg_buf_ptr(&b), line) == 0);
+		kg_buf_free(&b);
+		kg_cert_free(c);
+		free(line);
+	}
+}
+
+/* A certificate as the signature key ("chained") is refused. */
+static void test_chained_refused(void)
+{
+	kg_cert *c = load("user-cert.pub");
+	T_ASSERT(c != NULL);
+	kg_buf ca;
+	kg_buf_init(&ca, 0);
+	T_OK(kg_key_to_blob(c->ca, &ca));
+	size_t cafield = c->signed_len - 4 - kg_buf_len(&ca);
+	kg_buf nb;
+	kg_buf_init(&nb, 0);
+	T_OK(kg_buf_put(&nb, c->blob, cafield));
+	T_OK(kg_buf_put_string(&nb, c->blob, c->bloblen));  /* a cert as CA key */
+	T_OK(kg_buf_put_string(&nb, c->sig, c->siglen));
+	kg_cert *d = NULL;
+	T_ASSERT(kg_cert_from_blob(kg_buf_ptr(&nb), kg_buf_len(&nb), &d) == KG_ERR_KEY_TYPE);
+	/* And the same layout with the real CA key parses (the surgery is right). */
+	kg_buf_reset(&nb);
+	T_OK(kg_buf_put(&nb, c->blob, cafield));
+	T_OK(kg_buf_put_stringb(&nb, &ca));
+	T_OK(kg_buf_put_string(&nb, c->sig, c->siglen));
+	T_OK(kg_cert_from_blob(kg_buf_ptr(&nb), kg_buf_len(&nb), &d));
+	T_OK(kg_cert_verify_sig(d));
+	kg_cert_free(d);
+	kg_buf_free(&nb);
+	kg_buf_free(&ca);
+	kg_cert_free(c);
+}
+
+/* -V intervals as ssh-keygen(1) takes them. */
+static void test_validity(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	uint64_t a, b;
+	const time_t now = 1748736030;  /* 2025-06-01T00:00:30 */
+	T_OK(kgk_cert_validity("+52w", now, &a, &b));
+	T_ASSERT(a == 1748736000u - 60 && b == (uint64_t)now + 52 * 604800);
+	T_OK(kgk_cert_validity("-1d:+1w", now, &a, &b));
+	T_ASSERT(a == (uint64_t)now - 86400 && b == (uint64_t)now + 604800);
+	T_OK(kgk_cert_validity("always:forever", now, &a, &b));
+	T_ASSERT(a == 0 && b == UINT64_MAX);
+	T_OK(kgk_cert_validity("20200101:203001011230", now, &a, &b));
+	T_ASSERT(a == 1577836800u && b == 1893501000u);
+	T_OK(kgk_cert_validity("20200101000001:forever", now, &a, &b));
+	T_ASSERT(a == 1577836801u && b == UINT64_MAX);
+	T_OK(kgk_cert_validity("0x10:0x20", now, &a, &b));
+	T_ASSERT(a == 16 && b == 32);
+	T_OK(kgk_cert_validity("-1h30m:+90", now, &a, &b));
+	T_ASSERT(a == (uint64_t)now - 5400 && b == (uint64_t)now + 90);
+	static const char *const bad[] = { "", "bogus", "2020:2030", "20201301:forever", "+5x",
+					   "0x:0x5", "20300101:20200101", "forever:always", "+:+1d" };
+	for (size_t i = 0; i < KG_ARRAY_LEN(bad); i++)
+		T_ASSERT(kgk_cert_validity(bad[i], now, &a, &b) < 0);
+}
+
 int main(void)
 {
+	T_RUN(test_reserialize_all);
+	T_RUN(test_chained_refused);
+	T_RUN(test_validity);
 	T_RUN(test_openssh_user);
 	T_RUN(test_openssh_host_rsa);
 	T_RUN(test_truncation_and_trailing);
