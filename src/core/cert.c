@@ -41,6 +41,47 @@ enum kg_keytype kg_cert_key_type_from_name(const char *name)
 	return name ? type_by_name((const uint8_t *)name, strlen(name)) : KG_KEY_UNSPEC;
 }
 
+static const struct {
+	const char *alg, *sigalg;
+	enum kg_keytype type;
+} cert_algs[] = {
+	{ "ssh-ed25519-cert-v01@openssh.com", "ssh-ed25519", KG_KEY_ED25519 },
+	{ "ecdsa-sha2-nistp256-cert-v01@openssh.com", "ecdsa-sha2-nistp256", KG_KEY_ECDSA_P256 },
+	{ "ecdsa-sha2-nistp384-cert-v01@openssh.com", "ecdsa-sha2-nistp384", KG_KEY_ECDSA_P384 },
+	{ "ecdsa-sha2-nistp521-cert-v01@openssh.com", "ecdsa-sha2-nistp521", KG_KEY_ECDSA_P521 },
+	{ "rsa-sha2-512-cert-v01@openssh.com", "rsa-sha2-512", KG_KEY_RSA },
+	{ "rsa-sha2-256-cert-v01@openssh.com", "rsa-sha2-256", KG_KEY_RSA },
+};
+
+const char *kg_cert_alg_name(const kg_cert *c, const char *sigalg)
+{
+	if (!c || !c->key)
+		return NULL;
+	if (!sigalg)
+		sigalg = kg_key_default_sigalg(c->key);
+	if (!sigalg || !kg_key_sigalg_ok(c->key, sigalg))
+		return NULL;
+	for (size_t i = 0; i < KG_ARRAY_LEN(cert_algs); i++)
+		if (cert_algs[i].type == c->key->type && strcmp(cert_algs[i].sigalg, sigalg) == 0)
+			return cert_algs[i].alg;
+	return NULL;
+}
+
+int kg_cert_alg_parse(const char *name, enum kg_keytype *type, const char **sigalg)
+{
+	ENSURE(name != NULL, KG_ERR_ARG);
+	for (size_t i = 0; i < KG_ARRAY_LEN(cert_algs); i++) {
+		if (strcmp(cert_algs[i].alg, name) == 0) {
+			if (type)
+				*type = cert_algs[i].type;
+			if (sigalg)
+				*sigalg = cert_algs[i].sigalg;
+			return KG_OK;
+		}
+	}
+	return KG_ERR_KEY_TYPE;
+}
+
 static void free_opts(kg_cert_opt *o, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -53,6 +53,16 @@ const char *kg_cert_type_name(enum kg_keytype t);
  * KG_KEY_UNSPEC when name is not a certificate type. */
 enum kg_keytype kg_cert_key_type_from_name(const char *name);
 
+/* The public key algorithm name for a certificate used with signature
+ * algorithm sigalg (NULL = the key's default): the certificate type name,
+ * or for RSA "rsa-sha2-512-cert-v01@openssh.com" / "rsa-sha2-256-...".
+ * NULL for an unknown type or a sigalg the key cannot make. */
+const char *kg_cert_alg_name(const kg_cert *c, const char *sigalg);
+/* For a certificate algorithm name (as in KEXINIT or a userauth request):
+ * the plain key type and the plain signature algorithm ("rsa-sha2-256",
+ * "ssh-ed25519", ...).  KG_ERR_KEY_TYPE when name is not one. */
+int kg_cert_alg_parse(const char *name, enum kg_keytype *type, const char **sigalg) KG_WUR;
+
 /* A new unsigned certificate for a copy of key's public half. */
 int kg_cert_new(const kg_key *key, kg_cert **out) KG_WUR;
 void kg_cert_free(kg_cert *c);

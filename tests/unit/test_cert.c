@@ -258,8 +258,29 @@ static void test_validity(void)
 		T_ASSERT(kgk_cert_validity(bad[i], now, &a, &b) < 0);
 }
 
+static void test_alg_names(void)
+{
+	kg_cert *c = load("rsa-cert.pub"), *e = load("user-cert.pub");
+	T_ASSERT(c != NULL && e != NULL);
+	T_ASSERT(strcmp(kg_cert_alg_name(c, NULL), "rsa-sha2-512-cert-v01@openssh.com") == 0);
+	T_ASSERT(strcmp(kg_cert_alg_name(c, "rsa-sha2-256"), "rsa-sha2-256-cert-v01@openssh.com") == 0);
+	T_ASSERT(kg_cert_alg_name(c, "ssh-rsa") == NULL);
+	T_ASSERT(strcmp(kg_cert_alg_name(e, NULL), "ssh-ed25519-cert-v01@openssh.com") == 0);
+	enum kg_keytype t;
+	const char *sa;
+	T_OK(kg_cert_alg_parse("rsa-sha2-256-cert-v01@openssh.com", &t, &sa));
+	T_ASSERT(t == KG_KEY_RSA && strcmp(sa, "rsa-sha2-256") == 0);
+	T_ASSERT(kg_cert_alg_parse("ssh-rsa-cert-v01@openssh.com", &t, &sa) == KG_ERR_KEY_TYPE);
+	T_ASSERT(kg_cert_alg_parse("ssh-ed25519", &t, &sa) == KG_ERR_KEY_TYPE);
+	T_ASSERT(kg_cert_key_type_from_name("ecdsa-sha2-nistp521-cert-v01@openssh.com") == KG_KEY_ECDSA_P521);
+	T_ASSERT(kg_cert_key_type_from_name("ssh-ed25519") == KG_KEY_UNSPEC);
+	kg_cert_free(c);
+	kg_cert_free(e);
+}
+
 int main(void)
 {
+	T_RUN(test_alg_names);
 	T_RUN(test_reserialize_all);
 	T_RUN(test_chained_refused);
 	T_RUN(test_validity);
