@@ -65,6 +65,12 @@ done
 og -l -f "$T/u_ed25519-cert.pub" >"$T/l.out" 2>&1 && grep -q "ED25519-CERT" "$T/l.out"
 res "ssh-keygen -l reads a kagi certificate" || cat "$T/l.out" >&2
 
+for key in ed25519 ecdsa384 rsa2048; do
+	kg -l -f "$T/u_$key-cert.pub" >"$T/k.l" 2>&1 && og -l -f "$T/u_$key-cert.pub" >"$T/o.l" 2>&1 \
+		&& cmp -s "$T/k.l" "$T/o.l"
+	res "kssh-keygen -l on a certificate equals ssh-keygen -l, $key" || cat "$T/k.l" "$T/o.l" >&2
+done
+
 # Bad input: clear errors, exit 255, no certificate written.
 rm -f "$T/u_ed25519-cert.pub"
 kg -s "$T/ca_ed25519" -I x -O bogus "$T/u_ed25519.pub" >"$T/e.out" 2>&1
