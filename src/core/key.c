@@ -459,3 +459,23 @@ int kg_key_from_pkey(EVP_PKEY *pkey, kg_key **out)
 	*out = k;
 	return KG_OK;
 }
+
+int kg_key_read_fields(enum kg_keytype t, kg_buf *b, kg_key **out)
+{
+	const struct type_info *ti = info_of(t);
+	ENSURE(ti != NULL && b != NULL && out != NULL, KG_ERR_ARG);
+	EVP_PKEY *pkey = NULL;
+	GUARD(ti->impl->blob_read(ti->type, b, &pkey));
+	return wrap(ti->type, pkey, out);
+}
+
+int kg_key_write_fields(const kg_key *k, kg_buf *out)
+{
+	const struct type_info *ti = key_info(k);
+	ENSURE(ti != NULL && out != NULL, KG_ERR_ARG);
+	size_t before = kg_buf_len(out);
+	int r = ti->impl->blob_write(k, out);
+	if (r != KG_OK)
+		truncate_to(out, before);
+	return r;
+}

@@ -83,4 +83,10 @@ int kg_key_generate(enum kg_keytype t, int bits, kg_key **out) KG_WUR;
  * takes ownership of pkey: on failure it is freed. */
 int kg_key_from_pkey(EVP_PKEY *pkey, kg_key **out) KG_WUR;
 
+/* For certificate blobs (core/cert.c), which carry a key's fields after a
+ * nonce: reads the fields of a t key at b's read position (consuming them),
+ * and appends k's fields without the type name. */
+int kg_key_read_fields(enum kg_keytype t, kg_buf *b, kg_key **out) KG_WUR;
+int kg_key_write_fields(const kg_key *k, kg_buf *out) KG_WUR;
+
 #endif

@@ -8,28 +8,30 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include "core/cert.h"
 #include "core/keyfile.h"
 #include "core/randomart.h"
 #include "keygen/keygen.h"
 
 #define FP_FILE_MAX (64u * 1024 * 1024)
 
-static void show_one(const kgk_opts *o, const kg_key *k, const char *comment, size_t clen)
+static void show_one(const kgk_opts *o, const kg_key *k, const char *comment, size_t clen, int cert)
 {
+	const char *sfx = cert ? "-CERT" : "";
 	char fp[128], art[KG_RANDOMART_LEN];
 	if (kg_key_fingerprint_hash(k, o->fp, fp, sizeof(fp)) < 0)
 		return;
 	if (comment)
-		printf("%d %s %.*s (%s)\n", kg_key_bits(k), fp, (int)clen, comment, kg_key_type_short(k->type));
+		printf("%d %s %.*s (%s%s)\n", kg_key_bits(k), fp, (int)clen, comment, kg_key_type_short(k->type), sfx);
 	else
-		printf("%d %s no comment (%s)\n", kg_key_bits(k), fp, kg_key_type_short(k->type));
+		printf("%d %s no comment (%s%s)\n", kg_key_bits(k), fp, kg_key_type_short(k->type), sfx);
 	if (o->verbose && kg_key_randomart(k, o->fp, art, sizeof(art)) == KG_OK)
 		printf("%s\n", art);
 }
 
 /* Parses "type base64 [comment]" at p (n bytes): the key and where its
  * comment starts (blanks after the base64 skipped). */
-static int key_at(const char *p, size_t n, kg_key **k, size_t *cstart)
+static int key_at(const char *p, size_t n, kg_key **k, size_t *cstart, int *cert)
 {
 	size_t i = 0;
 	while (i < n && p[i] != ' ' && p[i] != '\t')
@@ -45,6 +47,16 @@ static int key_at(const char *p, size_t n, kg_key **k, size_t *cstart)
 	if (!text)
 		return KG_ERR_ALLOC;
 	int r = kg_key_from_line(text, k);
+	*cert = 0;
+	kg_cert *c = NULL;
+	/* A certificate shows its certified key (as ssh-keygen, type "-CERT"). */
+	if (r == KG_ERR_KEY_TYPE && kg_cert_from_line(text, &c) == KG_OK) {
+		*k = c->key;
+		c->key = NULL;
+		*cert = 1;
+		r = KG_OK;
+	}
+	kg_cert_free(c);
 	free(text);
 	*cstart = i;
 	return r;
@@ -65,7 +77,8 @@ static int fp_line(const kgk_opts *o, const char *line, size_t n, size_t lineno)
 	kg_key *k = NULL;
 	const char *comment = NULL;
 	size_t clen = 0;
-	if (key_at(p, pn, &k, &cs) != KG_OK) {
+	int cert = 0;
+	if (key_at(p, pn, &k, &cs, &cert) != KG_OK) {
 		size_t j = 0;
 		int quoted = 0;
 		for (; j < pn && (quoted || (p[j] != ' ' && p[j] != '\t')); j++) {
@@ -79,7 +92,7 @@ static int fp_line(const kgk_opts *o, const char *line, size_t n, size_t lineno)
 		comment = p;
 		clen = j;
 		j++;  /* exactly one separator, as ssh-keygen */
-		if (key_at(p + j, pn - j, &k, &cs) != KG_OK) {
+		if (key_at(p + j, pn - j, &k, &cs, &cert) != KG_OK) {
 			if (o->verbose)  /* -v raises ssh-keygen's log level to debug1 */
 				kgk_log("debug1: %s:%zu: not a public key", o->file, lineno);
 			return 0;
@@ -90,7 +103,7 @@ static int fp_line(const kgk_opts *o, const char *line, size_t n, size_t lineno)
 		comment = p + cs;
 		clen = pn - cs;
 	}
-	show_one(o, k, comment, clen);
+	show_one(o, k, comment, clen, cert);
 	kg_key_free(k);
 	return 1;
 }
@@ -101,7 +114,7 @@ static int fp_private(const kgk_opts *o, const char *path, const char *text, siz
 	kg_key *k = NULL;
 	snprintf(pubpath, sizeof(pubpath), "%s.pub", path);
 	if (kgk_load_public(pubpath, &k) == KG_OK) {
-		show_one(o, k, k->comment && *k->comment ? k->comment : NULL, k->comment ? strlen(k->comment) : 0);
+		show_one(o, k, k->comment && *k->comment ? k->comment : NULL, k->comment ? strlen(k->comment) : 0, 0);
 		kg_key_free(k);
 		return 0;
 	}
@@ -112,7 +125,7 @@ static int fp_private(const kgk_opts *o, const char *path, const char *text, siz
 		kgk_log("Load key \"%s\": %s", path, kg_err_str(r));
 		return 255;
 	}
-	show_one(o, k, k->comment && *k->comment ? k->comment : NULL, k->comment ? strlen(k->comment) : 0);
+	show_one(o, k, k->comment && *k->comment ? k->comment : NULL, k->comment ? strlen(k->comment) : 0, 0);
 	kg_key_free(k);
 	return 0;
 }

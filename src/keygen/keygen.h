@@ -5,6 +5,8 @@
 #define KAGI_KEYGEN_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 #include "core/key.h"
 #include "core/keyfile-export.h"
 #include "core/randomart.h"
@@ -72,6 +74,20 @@ int kgk_import(kgk_opts *o);                   /* -i */
 int kgk_change_pass(kgk_opts *o);              /* -p */
 int kgk_change_comment(kgk_opts *o);           /* -c */
 int kgk_known_hosts(kgk_opts *o, int find, int remove);  /* keygen-kh.c: -F / -R / -H */
+/* keygen-cert.c: -s (with -I/-h/-n/-V/-z/-O) and -L. */
+typedef struct kgk_cert_opts {
+	const char *key_id;        /* -I */
+	int host;                  /* -h */
+	const char *principals;    /* -n, comma-separated */
+	const char *validity;      /* -V */
+	unsigned long long serial; /* -z */
+	const char *opts[64];      /* -O, in order */
+	int nopts;
+} kgk_cert_opts;
+int kgk_cert_sign(kgk_opts *o, const kgk_cert_opts *co, char **files, int nfiles);
+int kgk_cert_list(kgk_opts *o);
+/* Parses a -V validity interval relative to now; -1 when malformed. */
+int kgk_cert_validity(const char *spec, time_t now, uint64_t *from, uint64_t *to);
 int kgk_sig(kgk_opts *o, const char *op, char **args, int nargs);  /* keygen-sig.c: -Y */
 /* keygen-krl.c: -k [-u] [-s ca_public|none] [-z version] spec files, and
  * -Q [-l] key files (exit 1 if any is revoked). */

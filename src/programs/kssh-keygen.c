@@ -1,5 +1,6 @@
 /* kssh-keygen: ssh-keygen's command line (generate, -l, -y, -p, -c, -e/-i,
- * -F/-R/-H, -A, -r, -Y, -k/-Q); the work is in src/keygen/. */
+ * -F/-R/-H, -A, -r, -Y, -k/-Q, -s/-L certificates); the work is in src/keygen/. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,9 @@ static void usage(void)
 		"       kssh-keygen -k -f krl_file [-u] [-s ca_public] [-z version_number]\n"
 		"                   file ...\n"
 		"       kssh-keygen -Q [-l] -f krl_file [file ...]\n"
+		"       kssh-keygen -s ca_key -I certificate_identity [-h] [-n principals]\n"
+		"                   [-O option] [-V validity_interval] [-z serial_number] file ...\n"
+		"       kssh-keygen -L [-f input_keyfile]\n"
 		"       kssh-keygen -Y find-principals -s signature_file -f allowed_signers_file\n"
 		"       kssh-keygen -Y check-novalidate -n namespace -s signature_file\n"
 		"       kssh-keygen -Y sign -f key_file -n namespace file ...\n"
@@ -60,12 +64,14 @@ int main(int argc, char **argv)
 	kgk_opts o;
 	memset(&o, 0, sizeof(o));
 	int gen_all = 0, change_pass = 0, change_comment = 0, to = 0, from = 0, print_pub = 0;
-	int find = 0, remove = 0, c;
+	int find = 0, remove = 0, list_cert = 0, c;
+	kgk_cert_opts co;
+	memset(&co, 0, sizeof(co));
 	const char *rr = NULL, *sign_op = NULL;
 	int krl_gen = 0, krl_check = 0, krl_update = 0;
 	const char *serial_arg = NULL;
 	long v;
-	while ((c = getopt(argc, argv, "AHceilopqvyC:E:F:I:N:P:R:Y:a:b:f:m:n:r:s:t:DGKkLMOQTUVZghjuwz:")) != -1) {
+	while ((c = getopt(argc, argv, "AHceilopqvyC:E:F:I:N:O:P:R:V:Y:a:b:f:m:n:r:s:t:z:DGKkLMQTUZghjuw")) != -1) {
 		switch (c) {
 		case 'A': gen_all = 1; break;
 		case 'H': o.hash = 1; break;
@@ -87,7 +93,7 @@ int main(int argc, char **argv)
 			break;
 		case 'F': find = 1; o.host = optarg; break;
 		case 'R': remove = 1; o.host = optarg; break;
-		case 'I': o.principal = optarg; break;
+		case 'I': o.principal = optarg; co.key_id = optarg; break;
 		case 'N': o.new_pass = optarg; break;
 		case 'P': o.old_pass = optarg; break;
 		case 'Y': sign_op = optarg; break;
@@ -117,19 +123,36 @@ int main(int argc, char **argv)
 			}
 			o.fmt_set = 1;
 			break;
-		case 'n': o.ns = optarg; break;
+		case 'n': o.ns = optarg; co.principals = optarg; break;
+		case 'h': co.host = 1; break;
+		case 'L': list_cert = 1; break;
+		case 'V': co.validity = optarg; break;
+		case 'z': {
+			char *end = NULL;
+			errno = 0;
+			co.serial = strtoull(optarg, &end, 10);  /* with -k: the KRL's version number */
+			serial_arg = optarg;
+			if (!*optarg || *end || errno || optarg[0] == '-') {
+				fprintf(stderr, "Invalid serial number \"%s\"\r\n", optarg);
+				return 255;
+			}
+			break;
+		}
+		case 'O':
+			if (co.nopts >= (int)KG_ARRAY_LEN(co.opts)) {
+				fprintf(stderr, "Too many certificate options\r\n");
+				return 255;
+			}
+			co.opts[co.nopts++] = optarg;
+			break;
 		case 'r': rr = optarg; break;
 		case 's': o.sigfile = optarg; break;
 		case 't': o.type = optarg; break;
 		case 'k': krl_gen = 1; break;
 		case 'Q': krl_check = 1; break;
 		case 'u': krl_update = 1; break;
-		case 'z': serial_arg = optarg; break;
 		case 'D': case 'K': case 'U': case 'w':
 			fprintf(stderr, "kssh-keygen: -%c: security keys, PKCS#11 and agents are not supported yet\n", c);
-			return 1;
-		case 'L': case 'h': case 'V': case 'O':
-			fprintf(stderr, "kssh-keygen: -%c: certificates and -O options are not supported yet\n", c);
 			return 1;
 		case 'G': case 'M': case 'T':
 			fprintf(stderr, "kssh-keygen: -%c: moduli generation is not supported yet\n", c);
@@ -144,14 +167,15 @@ int main(int argc, char **argv)
 		return kgk_krl_gen(&o, krl_update, serial_arg, argv + optind, argc - optind);
 	if (krl_check)
 		return kgk_krl_check(&o, argv + optind, argc - optind);
-	if (serial_arg) {
-		fprintf(stderr, "kssh-keygen: -z: certificates are not supported yet\n");
-		return 1;
+	if (list_cert) {
+		char def[KGK_PATH_MAX];
+		kgk_default_path("rsa", def, sizeof(def));
+		if (!o.have_file && kgk_ask_filename(&o, "Enter file in which the key is", def) < 0)
+			return 255;
+		return kgk_cert_list(&o);
 	}
-	if (o.sigfile && !sign_op) {
-		fprintf(stderr, "kssh-keygen: -s: certificates are not supported yet\n");
-		return 1;
-	}
+	if (o.sigfile && !sign_op)
+		return kgk_cert_sign(&o, &co, argv + optind, argc - optind);
 	if (sign_op)
 		return kgk_sig(&o, sign_op, argv + optind, argc - optind);
 	if (optind != argc) {
