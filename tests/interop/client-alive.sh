@@ -30,8 +30,18 @@ for s in ksshd sshd; do
 	cpid=$!
 	_i=0
 	while [ $_i -lt 100 ] && ! grep -q started "$T/frozen.out"; do sleep 0.1; _i=$((_i + 1)); done
-	frozen=$(tree "$spid")
-	kill -STOP $frozen
+	# Stop the tree until a walk finds nothing new (a stopped process
+	# starts nothing, and one walk can miss a process the server is
+	# still starting).
+	frozen=""
+	_i=0
+	while [ $_i -lt 50 ]; do
+		_now=$(tree "$spid" | sort -n | tr '\n' ' ')
+		kill -STOP $_now 2>/dev/null
+		[ "$_now" = "$frozen" ] && [ "$(echo $_now | wc -w)" -gt 1 ] && break
+		frozen=$_now
+		sleep 0.1; _i=$((_i + 1))
+	done
 	t0=$(date +%s)
 	wait $cpid; st=$?
 	t1=$(date +%s)
