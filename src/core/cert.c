@@ -279,50 +279,19 @@ int kg_cert_to_blob(const kg_cert *c, kg_buf *out)
 	return kg_buf_put(out, c->blob, c->bloblen);
 }
 
-static int is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static int is_space(char c)
-{
-	return is_blank(c) || c == '\r' || c == '\n';
-}
-
 int kg_cert_from_line(const char *line, kg_cert **out)
 {
 	ENSURE(line != NULL && out != NULL, KG_ERR_ARG);
 	*out = NULL;
-	const char *p = line;
-	while (is_blank(*p))
-		p++;
-	const char *type = p;
-	while (*p && !is_space(*p))
-		p++;
-	size_t typelen = (size_t)(p - type);
-	enum kg_keytype t = type_by_name((const uint8_t *)type, typelen);
+	kg_key_line f;
+	kg_key_line_split(line, &f);
+	enum kg_keytype t = type_by_name((const uint8_t *)f.type, f.type_len);
 	ENSURE(t != KG_KEY_UNSPEC, KG_ERR_KEY_TYPE);
-	while (is_blank(*p))
-		p++;
-	const char *b64 = p;
-	while (*p && !is_space(*p))
-		p++;
-	size_t b64len = (size_t)(p - b64);
-	ENSURE(b64len > 0, KG_ERR_FORMAT);
-	while (is_blank(*p))
-		p++;
-	const char *comment = p;
-	size_t clen = strlen(comment);
-	while (clen > 0 && is_space(comment[clen - 1]))
-		clen--;
-	ENSURE(memchr(comment, '\n', clen) == NULL && memchr(comment, '\r', clen) == NULL,
-	       KG_ERR_FORMAT);
+	ENSURE(f.b64_len > 0, KG_ERR_FORMAT);
+	ENSURE(!kg_key_line_breaks(&f), KG_ERR_FORMAT);
 	kg_buf blob;
 	kg_cert *c = NULL;
-	kg_buf_init(&blob, KG_CERT_BLOB_MAX);
-	int r = kg_buf_get_base64(&blob, b64, b64len);
-	if (r == KG_ERR_NO_SPACE)
-		r = KG_ERR_TOO_LARGE;
+	int r = kg_key_line_decode(&f, KG_CERT_BLOB_MAX, &blob);
 	if (r == KG_OK)
 		r = kg_cert_from_blob(kg_buf_ptr(&blob), kg_buf_len(&blob), &c);
 	kg_buf_free(&blob);
@@ -331,7 +300,7 @@ int kg_cert_from_line(const char *line, kg_cert **out)
 		kg_cert_free(c);
 		return KG_ERR_FORMAT;
 	}
-	if (clen > 0 && (c->comment = strndup(comment, clen)) == NULL) {
+	if (f.comment_len > 0 && (c->comment = strndup(f.comment, f.comment_len)) == NULL) {
 		kg_cert_free(c);
 		return KG_ERR_ALLOC;
 	}

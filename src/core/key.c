@@ -322,40 +322,55 @@ static int is_space(char c)
 	return is_blank(c) || c == '\r' || c == '\n';
 }
 
-int kg_key_from_line(const char *line, kg_key **out)
+void kg_key_line_split(const char *line, kg_key_line *f)
 {
-	ENSURE(line != NULL && out != NULL, KG_ERR_ARG);
 	const char *p = line;
 	while (is_blank(*p))
 		p++;
-	const char *type = p;
+	f->type = p;
 	while (*p && !is_space(*p))
 		p++;
-	size_t typelen = (size_t)(p - type);
-	ENSURE(typelen > 0, KG_ERR_FORMAT);
-	const struct type_info *ti = info_by_name((const uint8_t *)type, typelen);
+	f->type_len = (size_t)(p - f->type);
+	while (is_blank(*p))
+		p++;
+	f->b64 = p;
+	while (*p && !is_space(*p))
+		p++;
+	f->b64_len = (size_t)(p - f->b64);
+	while (is_blank(*p))
+		p++;
+	f->comment = p;
+	f->comment_len = strlen(p);
+	while (f->comment_len > 0 && is_space(p[f->comment_len - 1]))
+		f->comment_len--;
+}
+
+int kg_key_line_breaks(const kg_key_line *f)
+{
+	return has_line_break(f->comment, f->comment_len);
+}
+
+int kg_key_line_decode(const kg_key_line *f, size_t max, kg_buf *blob)
+{
+	kg_buf_init(blob, max);
+	int r = kg_buf_get_base64(blob, f->b64, f->b64_len);
+	return r == KG_ERR_NO_SPACE ? KG_ERR_TOO_LARGE : r;
+}
+
+int kg_key_from_line(const char *line, kg_key **out)
+{
+	ENSURE(line != NULL && out != NULL, KG_ERR_ARG);
+	kg_key_line f;
+	kg_key_line_split(line, &f);
+	ENSURE(f.type_len > 0, KG_ERR_FORMAT);
+	const struct type_info *ti = info_by_name((const uint8_t *)f.type, f.type_len);
 	ENSURE(ti != NULL, KG_ERR_KEY_TYPE);
-	while (is_blank(*p))
-		p++;
-	const char *b64 = p;
-	while (*p && !is_space(*p))
-		p++;
-	size_t b64len = (size_t)(p - b64);
-	ENSURE(b64len > 0, KG_ERR_FORMAT);
-	while (is_blank(*p))
-		p++;
-	const char *comment = p;
-	size_t clen = strlen(comment);
-	while (clen > 0 && is_space(comment[clen - 1]))
-		clen--;
-	ENSURE(!has_line_break(comment, clen), KG_ERR_FORMAT);
+	ENSURE(f.b64_len > 0, KG_ERR_FORMAT);
+	ENSURE(!kg_key_line_breaks(&f), KG_ERR_FORMAT);
 
 	kg_buf blob;
 	kg_key *k = NULL;
-	kg_buf_init(&blob, KEY_BLOB_MAX);
-	int r = kg_buf_get_base64(&blob, b64, b64len);
-	if (r == KG_ERR_NO_SPACE)
-		r = KG_ERR_TOO_LARGE;
+	int r = kg_key_line_decode(&f, KEY_BLOB_MAX, &blob);
 	if (r == KG_OK)
 		r = kg_key_from_blob(kg_buf_ptr(&blob), kg_buf_len(&blob), &k);
 	kg_buf_free(&blob);
@@ -364,8 +379,8 @@ int kg_key_from_line(const char *line, kg_key **out)
 		kg_key_free(k);
 		return KG_ERR_FORMAT;
 	}
-	if (clen > 0) {
-		k->comment = strndup(comment, clen);
+	if (f.comment_len > 0) {
+		k->comment = strndup(f.comment, f.comment_len);
 		if (!k->comment) {
 			kg_key_free(k);
 			return KG_ERR_ALLOC;

@@ -72,6 +72,19 @@ int kg_key_to_line(const kg_key *k, kg_buf *out) KG_WUR;
 /* Parses "type base64 [comment]"; leading/trailing blanks allowed.  The
  * comment (if any) is stored in the key. The type field must match the blob. */
 int kg_key_from_line(const char *line, kg_key **out) KG_WUR;
+/* The fields of a public key line, "type base64 [comment]": leading
+ * blanks skipped, the comment's trailing spaces left out; views into
+ * line, any of them may be empty (the callers say which may not). */
+typedef struct kg_key_line {
+	const char *type, *b64, *comment;
+	size_t type_len, b64_len, comment_len;
+} kg_key_line;
+void kg_key_line_split(const char *line, kg_key_line *f);
+/* 1 when the comment holds a line break (a line that is two lines). */
+int kg_key_line_breaks(const kg_key_line *f);
+/* Decodes the base64 field into blob (initialised here with cap max;
+ * the caller frees it): KG_ERR_TOO_LARGE past max. */
+int kg_key_line_decode(const kg_key_line *f, size_t max, kg_buf *blob) KG_WUR;
 
 /* New random private key. bits: RSA 2048..16384 (0 = 3072); for any ECDSA
  * type 256/384/521 selects the curve (0 = the curve t names); ignored for
