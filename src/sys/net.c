@@ -335,6 +335,18 @@ int kg_fd_read(int fd, void *buf, size_t len, size_t *done)
 	}
 }
 
+/* A failed write's errno as kg_fd_write reports it; 0 for EINTR (retry). */
+static int write_error(void)
+{
+	if (errno == EINTR)
+		return 0;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return KG_ERR_AGAIN;
+	if (errno == EPIPE || errno == ECONNRESET)
+		return KG_ERR_CLOSED;
+	return KG_ERR_SYSTEM;
+}
+
 int kg_fd_write(int fd, const void *buf, size_t len, size_t *done)
 {
 	*done = 0;
@@ -344,13 +356,9 @@ int kg_fd_write(int fd, const void *buf, size_t len, size_t *done)
 			*done = (size_t)w;
 			return KG_OK;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return KG_ERR_AGAIN;
-		if (errno == EPIPE || errno == ECONNRESET)
-			return KG_ERR_CLOSED;
-		return KG_ERR_SYSTEM;
+		int r = write_error();
+		if (r)
+			return r;
 	}
 }
 
@@ -391,12 +399,8 @@ int kg_fd_write2(int fd, const void *a, size_t alen, const void *b, size_t blen,
 			*done = (size_t)w;
 			return KG_OK;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return KG_ERR_AGAIN;
-		if (errno == EPIPE || errno == ECONNRESET)
-			return KG_ERR_CLOSED;
-		return KG_ERR_SYSTEM;
+		int r = write_error();
+		if (r)
+			return r;
 	}
 }
