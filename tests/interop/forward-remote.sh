@@ -17,26 +17,11 @@ command -v curl >/dev/null 2>&1 || { skip "curl not installed"; finish; }
 setup_keys || { fail "setup keys"; finish; }
 
 mkdir -p "$T/www" && head -c 30000 /dev/urandom | base64 >"$T/www/f.txt"
-cat >"$T/webserve.py" <<'EOF'
-import http.server, os, socketserver, sys
-os.chdir(sys.argv[1])
-class H(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *a): pass
-    def address_string(self): return "peer"
-class U(socketserver.UnixStreamServer):
-    def get_request(self):
-        s, _ = self.socket.accept()
-        return s, ("peer", 0)
-if sys.argv[2] == "unix":
-    srv = U(sys.argv[3], H)
-else:
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[3])), H)
-srv.serve_forever()
-EOF
+WEBSERVE=$(cd "$(dirname "$0")" && pwd)/webserve.py
 hport=$(free_port)
-setsid "$PY" "$T/webserve.py" "$T/www" tcp "$hport" </dev/null >>"$T/http.err" 2>&1 &
+setsid "$PY" "$WEBSERVE" "$T/www" tcp "$hport" </dev/null >>"$T/http.err" 2>&1 &
 echo $! >>"$T/pids"
-setsid "$PY" "$T/webserve.py" "$T/www" unix "$T/http.sock" </dev/null >>"$T/http.err" 2>&1 &
+setsid "$PY" "$WEBSERVE" "$T/www" unix "$T/http.sock" </dev/null >>"$T/http.err" 2>&1 &
 echo $! >>"$T/pids"
 want=$(sha "$T/www/f.txt")
 

@@ -15,27 +15,12 @@ setup_keys || { fail "setup keys"; finish; }
 
 # An HTTP server on a TCP port and one on a Unix socket, serving $T/www.
 mkdir -p "$T/www" && head -c 20000 /dev/urandom | base64 >"$T/www/f.txt"
-cat >"$T/webserve.py" <<'EOF'
-import http.server, os, socketserver, sys
-os.chdir(sys.argv[1])
-class H(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *a): pass
-    def address_string(self): return "peer"
-class U(socketserver.UnixStreamServer):
-    def get_request(self):
-        s, _ = self.socket.accept()
-        return s, ("peer", 0)
-if sys.argv[2] == "unix":
-    srv = U(sys.argv[3], H)
-else:
-    srv = http.server.HTTPServer(("127.0.0.1", int(sys.argv[3])), H)
-srv.serve_forever()
-EOF
+WEBSERVE=$(cd "$(dirname "$0")" && pwd)/webserve.py
 hport=$(free_port)
-setsid "$PY" "$T/webserve.py" "$T/www" tcp "$hport" </dev/null >>"$T/http.err" 2>&1 &
+setsid "$PY" "$WEBSERVE" "$T/www" tcp "$hport" </dev/null >>"$T/http.err" 2>&1 &
 echo $! >>"$T/pids"
 mkdir -p "$T/s" && chmod 755 "$T/s"
-setsid "$PY" "$T/webserve.py" "$T/www" unix "$T/s/http.sock" </dev/null >>"$T/http.err" 2>&1 &
+setsid "$PY" "$WEBSERVE" "$T/www" unix "$T/s/http.sock" </dev/null >>"$T/http.err" 2>&1 &
 echo $! >>"$T/pids"
 
 # wait_for CMD... : up to 10 s for the command to succeed.
