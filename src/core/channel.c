@@ -555,6 +555,16 @@ int kg_conn_check_sendable(const kg_conn *c, const kg_channel *ch)
 	return KG_OK;
 }
 
+/* How much of left the next data packet on ch may carry: the peer's
+ * window, its packet size and ours (0: nothing may go now). */
+static size_t data_chunk(const kg_conn *c, const kg_channel *ch, size_t left)
+{
+	size_t n = left < ch->remote_window ? left : ch->remote_window;
+	if (n > ch->remote_maxpkt)
+		n = ch->remote_maxpkt;
+	return n < c->cfg.max_send ? n : c->cfg.max_send;
+}
+
 int kg_conn_send_data(kg_conn *c, kg_channel *ch, uint32_t ext, const uint8_t *data,
 		      size_t len, size_t *sent)
 {
@@ -563,13 +573,8 @@ int kg_conn_send_data(kg_conn *c, kg_channel *ch, uint32_t ext, const uint8_t *d
 	ENSURE(data != NULL || len == 0, KG_ERR_ARG);
 	GUARD(kg_conn_check_sendable(c, ch));
 	ENSURE(!ch->eof_sent, KG_ERR_ARG);
-	uint32_t cap = ch->remote_maxpkt < c->cfg.max_send ? ch->remote_maxpkt : c->cfg.max_send;
-	while (*sent < len && ch->remote_window > 0 && cap > 0) {
-		size_t n = len - *sent;
-		if (n > ch->remote_window)
-			n = ch->remote_window;
-		if (n > cap)
-			n = cap;
+	size_t n;
+	while ((n = data_chunk(c, ch, len - *sent)) > 0) {
 		kg_buf *b;
 		GUARD(kg_sink_begin(&c->sink, ext ? SSH_MSG_CHANNEL_EXTENDED_DATA
 						  : SSH_MSG_CHANNEL_DATA, &b));
@@ -595,13 +600,8 @@ int kg_conn_send_data_fill(kg_conn *c, kg_channel *ch, uint32_t ext, size_t max,
 	ENSURE(fill != NULL && c->sink.abort != NULL, KG_ERR_ARG);
 	GUARD(kg_conn_check_sendable(c, ch));
 	ENSURE(!ch->eof_sent, KG_ERR_ARG);
-	uint32_t cap = ch->remote_maxpkt < c->cfg.max_send ? ch->remote_maxpkt : c->cfg.max_send;
-	while (*sent < max && ch->remote_window > 0 && cap > 0) {
-		size_t n = max - *sent;
-		if (n > ch->remote_window)
-			n = ch->remote_window;
-		if (n > cap)
-			n = cap;
+	size_t n;
+	while ((n = data_chunk(c, ch, max - *sent)) > 0) {
 		kg_buf *b;
 		GUARD(kg_sink_begin(&c->sink, ext ? SSH_MSG_CHANNEL_EXTENDED_DATA
 						  : SSH_MSG_CHANNEL_DATA, &b));
